@@ -1,0 +1,96 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let ffmpegPackages = [
+    "libavformat-dev", "libavcodec-dev", "libavfilter-dev",
+    "libswresample-dev", "libswscale-dev", "libavutil-dev",
+]
+
+let package = Package(
+    name: "Microcast",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "microcast", targets: ["microcast"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // C libraries, as Debian packages them. Headers and static-inline helpers only.
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(ffmpegPackages)]
+        ),
+        .systemLibrary(
+            name: "CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        // Fixed-signature wrappers for libvips's variadic calls, which Swift cannot make.
+        .target(name: "CVipsShim", dependencies: ["CVips"]),
+
+        .target(
+            name: "MediaKit",
+            dependencies: [
+                "CFFmpeg", "CVips", "CVipsShim",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MicrocastCore",
+            dependencies: [
+                .product(name: "Mustache", package: "swift-mustache")
+            ],
+            resources: [.copy("Templates")]
+        ),
+        .target(
+            name: "MicrocastStore",
+            dependencies: [
+                "MicrocastCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "MicrocastServer",
+            dependencies: [
+                "MediaKit", "MicrocastCore", "MicrocastStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "microcast",
+            dependencies: [
+                "MediaKit", "MicrocastCore", "MicrocastStore", "MicrocastServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "MediaKitTests", dependencies: ["MediaKit"]),
+        .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore"]),
+        .testTarget(name: "MicrocastStoreTests", dependencies: ["MicrocastStore"]),
+        .testTarget(
+            name: "MicrocastServerTests",
+            dependencies: [
+                "MicrocastServer", "MediaKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+    ]
+)

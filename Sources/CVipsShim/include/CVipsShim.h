@@ -1,0 +1,38 @@
+// Fixed-signature wrappers for the libvips calls Swift cannot make: every
+// vips operation takes a NULL-terminated list of optional arguments.
+//
+// Ownership: every `VipsImage **out` receives a new reference that the caller
+// releases with g_object_unref; every `void **buffer` receives memory that the
+// caller releases with g_free. Each function returns 0 on success and -1 on
+// failure, with the reason in vips_error_buffer().
+#ifndef MICROCAST_CVIPSSHIM_H
+#define MICROCAST_CVIPSSHIM_H
+
+#include <stddef.h>
+#include <vips/vips.h>
+
+/// Opens an image for sequential reading: only the header is read now.
+/// With `fail_on_truncated`, a later decode of a damaged file is an error
+/// instead of grey pixels.
+int mc_vips_open(const char *path, int fail_on_truncated, VipsImage **out);
+
+/// Opens a JPEG for sequential reading at 1/`shrink` size (libjpeg scales
+/// while decoding, so a full decode is cheap); a truncated file is an error.
+int mc_vips_open_jpeg_shrunk(const char *path, int shrink, VipsImage **out);
+
+/// Shrink-on-load thumbnail that fits within `width` x `height`, never
+/// upscaling, EXIF orientation applied, converted to `export_profile`
+/// ("srgb") when that is not NULL. (libvips 8.14's thumbnail takes no loader
+/// options, so damage is caught earlier, by a decode with mc_vips_open.)
+int mc_vips_thumbnail(const char *path, int width, int height,
+                      const char *export_profile, VipsImage **out);
+
+int mc_vips_copy(VipsImage *in, VipsImage **out);
+int mc_vips_avg(VipsImage *in, double *out);
+
+int mc_vips_jpegsave_buffer(VipsImage *in, int quality, int interlace,
+                            void **buffer, size_t *length);
+int mc_vips_webpsave_buffer(VipsImage *in, int quality,
+                            void **buffer, size_t *length);
+
+#endif

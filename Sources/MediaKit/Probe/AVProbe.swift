@@ -1,0 +1,99 @@
+import CFFmpeg
+
+/// Audio and video probing through libavformat.
+enum AVProbe {
+    static func probe(path: String, sniffed: MediaFormat) throws(MediaError) -> MediaProbe {
+        let input = try FormatInput(path: path)
+        let context = input.context.pointee
+
+        var streams: [MediaProbe.Stream] = []
+        for stream in input.streams {
+            guard let parameters = stream.pointee.codecpar?.pointee else { continue }
+            let isCoverArt = stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0
+            var described = MediaProbe.Stream(
+                index: Int(stream.pointee.index),
+                type: typeName(parameters.codec_type),
+                codec: String(cString: avcodec_get_name(parameters.codec_id)),
+                bitRate: parameters.bit_rate > 0 ? Int(parameters.bit_rate) : nil,
+                isCoverArt: isCoverArt
+            )
+            switch parameters.codec_type {
+            case AVMEDIA_TYPE_AUDIO:
+                described.sampleRate = Int(parameters.sample_rate)
+                described.channels = Int(parameters.ch_layout.nb_channels)
+            case AVMEDIA_TYPE_VIDEO:
+                described.width = Int(parameters.width)
+                described.height = Int(parameters.height)
+                if !isCoverArt {
+                    described.rotation = rotation(of: stream)
+                    let rate = stream.pointee.avg_frame_rate
+                    if rate.num > 0 && rate.den > 0 { described.frameRate = av_q2d(rate) }
+                }
+            default:
+                break
+            }
+            streams.append(described)
+        }
+
+        let hasPicture = streams.contains { $0.type == "video" && !$0.isCoverArt }
+        let hasSound = streams.contains { $0.type == "audio" }
+        guard hasPicture || hasSound else {
+            throw .unreadable("the file has no audio or video stream")
+        }
+        let kind: MediaFormat.Kind = hasPicture ? .video : .audio
+        let picture = streams.first { $0.type == "video" && !$0.isCoverArt }
+
+        return MediaProbe(
+            kind: kind,
+            format: String(cString: context.iformat.pointee.name),
+            mimeType: refinedFormat(sniffed: sniffed, kind: kind).mimeType,
+            duration: context.duration > 0 ? Double(context.duration) / Double(AV_TIME_BASE) : nil,
+            bitRate: context.bit_rate > 0 ? Int(context.bit_rate) : nil,
+            width: picture?.width,
+            height: picture?.height,
+            streams: streams,
+            tags: FormatInput.entries(of: context.metadata),
+            chapters: input.chapters.map { chapter in
+                let base = av_q2d(chapter.pointee.time_base)
+                return MediaProbe.Chapter(
+                    start: Double(chapter.pointee.start) * base,
+                    end: Double(chapter.pointee.end) * base,
+                    title: FormatInput.entries(of: chapter.pointee.metadata)["title"]
+                )
+            },
+            hasCoverArt: streams.contains { $0.isCoverArt }
+        )
+    }
+
+    /// The file's real format once its streams are known: an MP4 with only
+    /// sound is an M4A, a WebM or Ogg with only sound is audio.
+    static func refinedFormat(sniffed: MediaFormat, kind: MediaFormat.Kind) -> MediaFormat {
+        switch (sniffed, kind) {
+        case (.mp4, .audio), (.mov, .audio): .m4a
+        case (.m4a, .video): .mp4
+        case (.webm, .audio): MediaFormat(name: "webm", mimeType: "audio/webm", fileExtension: "webm", kind: .audio)
+        case (.ogg, .video): MediaFormat(name: "ogv", mimeType: "video/ogg", fileExtension: "ogv", kind: .video)
+        default: sniffed
+        }
+    }
+
+    private static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Double? {
+        var size: Int = 0
+        guard let matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size),
+            size >= 9 * MemoryLayout<Int32>.size
+        else { return nil }
+        let degrees = matrix.withMemoryRebound(to: Int32.self, capacity: 9) { av_display_rotation_get($0) }
+        return degrees.isNaN ? nil : degrees
+    }
+
+    private static func typeName(_ type: AVMediaType) -> String {
+        switch type {
+        case AVMEDIA_TYPE_AUDIO: "audio"
+        case AVMEDIA_TYPE_VIDEO: "video"
+        case AVMEDIA_TYPE_SUBTITLE: "subtitle"
+        case AVMEDIA_TYPE_DATA: "data"
+        case AVMEDIA_TYPE_ATTACHMENT: "attachment"
+        default: "unknown"
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// What a media file holds, as read by libavformat (audio, video) or libvips (photos).
+/// Encoded as snake_case JSON for `microcast probe` and the store.
+public struct MediaProbe: Codable, Sendable, Equatable {
+    public struct Stream: Codable, Sendable, Equatable {
+        public var index: Int
+        public var type: String
+        public var codec: String
+        public var bitRate: Int?
+        public var sampleRate: Int?
+        public var channels: Int?
+        public var width: Int?
+        public var height: Int?
+        /// Display rotation in degrees, as ffprobe reports it (counter-clockwise).
+        public var rotation: Double?
+        public var frameRate: Double?
+        public var isCoverArt: Bool
+    }
+
+    public struct Chapter: Codable, Sendable, Equatable {
+        public var start: Double
+        public var end: Double
+        public var title: String?
+    }
+
+    public var kind: MediaFormat.Kind
+    /// The container (FFmpeg's demuxer name) or the image format.
+    public var format: String
+    public var mimeType: String
+    public var duration: Double?
+    public var bitRate: Int?
+    public var width: Int?
+    public var height: Int?
+    public var streams: [Stream] = []
+    public var tags: [String: String] = [:]
+    public var chapters: [Chapter] = []
+    public var hasCoverArt: Bool = false
+    /// EXIF orientation (1–8) of a photo; 1 or nil means upright as stored.
+    public var orientation: Int?
+    public var hasGPS: Bool?
+    /// The embedded ICC profile's description, if it has one.
+    public var colorProfile: String?
+    public var colorSpace: String?
+    /// Frames in an animated image.
+    public var pages: Int?
+
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys]
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
+    public func jsonString(pretty: Bool = false) -> String {
+        // Encoding plain values cannot fail.
+        let data = (try? Self.encoder(pretty: pretty).encode(self)) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Microformats2 properties: every value is an array, values kept as sent.
+public typealias MF2Properties = [String: [JSONValue]]
+
+/// A post, stored as the mf2 properties a client sent plus the few columns the
+/// site needs to list it.
+public struct Post: Sendable, Equatable {
+    public enum Status: String, Sendable, Codable { case published, draft }
+
+    public var id: Int64?
+    /// The path segment of the permalink, unique across posts.
+    public var slug: String
+    public var type: String
+    public var properties: MF2Properties
+    public var published: Date
+    public var updated: Date?
+    public var status: Status
+    public var deletedAt: Date?
+
+    public init(
+        id: Int64? = nil, slug: String, type: String = "h-entry", properties: MF2Properties,
+        published: Date, updated: Date? = nil, status: Status = .published, deletedAt: Date? = nil
+    ) {
+        self.id = id
+        self.slug = slug
+        self.type = type
+        self.properties = properties
+        self.published = published
+        self.updated = updated
+        self.status = status
+        self.deletedAt = deletedAt
+    }
+
+    /// What kind of post this reads as, by its richest media.
+    public var kind: PostKind {
+        if properties["video"]?.isEmpty == false { return .video }
+        if properties["audio"]?.isEmpty == false { return .audio }
+        if properties["photo"]?.isEmpty == false { return .photo }
+        if properties["name"]?.isEmpty == false { return .article }
+        return .note
+    }
+
+    public func strings(_ name: String) -> [String] {
+        (properties[name] ?? []).compactMap(\.stringValue)
+    }
+}
+
+public enum PostKind: String, Sendable, Codable { case note, article, photo, audio, video }

@@ -1,0 +1,90 @@
+import Foundation
+
+// The store's contracts. SQLite (MicrocastStore) implements them today; a
+// PostgreSQL store for several worker processes implements the same ones.
+
+public protocol PostRepository: Sendable {
+    /// Saves a new post, making its slug unique, and links the library media it uses.
+    func create(_ post: Post, mediaIds: [String]) async throws -> Post
+    func post(slug: String) async throws -> Post?
+    /// Published, not deleted, newest first.
+    func publishedPosts(limit: Int, offset: Int) async throws -> [Post]
+}
+
+public protocol MediaRepository: Sendable {
+    /// Saves an upload and, in the same transaction, queues its processing.
+    func add(_ item: MediaItem, processing: JobRequest?) async throws
+    func media(id: String) async throws -> MediaItem?
+    func renditions(forMedia ids: [String]) async throws -> [String: [Rendition]]
+    /// Replaces the item's renditions and marks it ready.
+    func finishProcessing(mediaId: String, renditions: [Rendition]) async throws
+    func failProcessing(mediaId: String, reason: String) async throws
+}
+
+public protocol TokenRepository: Sendable {
+    func addToken(_ token: AccessToken) async throws
+    /// The live (not revoked, not expired) token with this hash.
+    func token(hash: String, now: Date) async throws -> AccessToken?
+}
+
+/// A durable queue: a job is claimed with a lease, survives a crash (its lease
+/// runs out and it is claimed again), and ends done or failed with a reason.
+public protocol JobQueue: Sendable {
+    func claim(worker: String, lease: TimeInterval, now: Date) async throws -> Job?
+    func renewLease(jobId: Int64, worker: String, until: Date) async throws
+    func complete(jobId: Int64, now: Date) async throws
+    /// Retries at `retryAt` while attempts remain; otherwise the job ends failed.
+    func fail(jobId: Int64, reason: String, retryAt: Date?, now: Date) async throws
+    func job(id: Int64) async throws -> Job?
+}
+
+public struct JobRequest: Sendable, Equatable {
+    public var kind: String
+    public var mediaId: String
+    public var maxAttempts: Int
+
+    public init(kind: String, mediaId: String, maxAttempts: Int = 5) {
+        self.kind = kind
+        self.mediaId = mediaId
+        self.maxAttempts = maxAttempts
+    }
+}
+
+public struct Job: Sendable, Equatable {
+    public enum State: String, Sendable, Codable { case queued, running, done, failed }
+
+    public var id: Int64
+    public var kind: String
+    public var mediaId: String
+    public var state: State
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var lastError: String?
+
+    public init(id: Int64, kind: String, mediaId: String, state: State, attempts: Int, maxAttempts: Int, lastError: String?) {
+        self.id = id
+        self.kind = kind
+        self.mediaId = mediaId
+        self.state = state
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.lastError = lastError
+    }
+}
+
+public struct AccessToken: Sendable, Equatable {
+    /// SHA-256 of the token, hex; the token itself is never stored.
+    public var hash: String
+    public var scope: ScopeSet
+    public var clientId: String?
+    public var createdAt: Date
+    public var expiresAt: Date?
+
+    public init(hash: String, scope: ScopeSet, clientId: String? = nil, createdAt: Date = Date(), expiresAt: Date? = nil) {
+        self.hash = hash
+        self.scope = scope
+        self.clientId = clientId
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// Site-wide values every page shows.
+public struct SiteInfo: Sendable {
+    public var title: String
+    public var authorName: String
+    public var urls: SiteURLs
+
+    public init(title: String, authorName: String, urls: SiteURLs) {
+        self.title = title
+        self.authorName = authorName
+        self.urls = urls
+    }
+}
+
+/// A post as a template sees it: strings ready to print.
+public struct EntryView: Sendable {
+    public var url: String
+    public var name: String
+    public var hasName: Bool
+    public var contentHTML: String
+    public var published: String
+    public var publishedText: String
+    public var categories: [String]
+    public var hasCategories: Bool
+    public var photos: [PhotoView]
+}
+
+public struct PhotoView: Sendable {
+    public var src: String
+    public var alt: String
+    /// JPEG renditions, `url 640w, …`; empty until processing is done.
+    public var srcset: String
+    public var webpSrcset: String
+    public var sizes: String
+    public var hasSize: Bool
+    public var width: Int
+    public var height: Int
+}
+
+/// Builds template views from posts and what the library knows of their media.
+public struct EntryPresenter: Sendable {
+    public let site: SiteInfo
+
+    public init(site: SiteInfo) { self.site = site }
+
+    /// Library media ids a post's photo, audio and video properties point at, in order.
+    public func mediaIds(in post: Post) -> [String] {
+        ["photo", "audio", "video"].flatMap { property in
+            (post.properties[property] ?? []).compactMap { $0.urlValue.flatMap(site.urls.mediaId(fromURL:)) }
+        }
+    }
+
+    public func entry(_ post: Post, media: [String: MediaItem], renditions: [String: [Rendition]]) -> EntryView {
+        let name = post.strings("name").first ?? ""
+        return EntryView(
+            url: site.urls.post(slug: post.slug),
+            name: name,
+            hasName: !name.isEmpty,
+            contentHTML: contentHTML(post.properties["content"]?.first),
+            published: ISO8601DateFormatter().string(from: post.published),
+            publishedText: Self.displayDate(post.published),
+            categories: post.strings("category"),
+            hasCategories: !post.strings("category").isEmpty,
+            photos: (post.properties["photo"] ?? []).compactMap { photo($0, media: media, renditions: renditions) }
+        )
+    }
+
+    func photo(_ value: JSONValue, media: [String: MediaItem], renditions: [String: [Rendition]]) -> PhotoView? {
+        guard let url = value.urlValue else { return nil }
+        let alt = value.objectValue?["alt"]?.stringValue ?? ""
+        guard let id = site.urls.mediaId(fromURL: url), let item = media[id] else {
+            return PhotoView(src: url, alt: alt, srcset: "", webpSrcset: "", sizes: "", hasSize: false, width: 0, height: 0)
+        }
+        let made = renditions[id] ?? []
+        let jpegs = made.filter { $0.format == "jpeg" }
+        let webps = made.filter { $0.format == "webp" }
+        func srcset(_ list: [Rendition]) -> String {
+            list.map { "\(site.urls.rendition(fileName: $0.fileName)) \($0.width)w" }.joined(separator: ", ")
+        }
+        // The largest JPEG up to 1280 px is the fallback src; the original until renditions exist.
+        let fallback = jpegs.last { $0.width <= 1280 } ?? jpegs.first
+        let largest = jpegs.last
+        return PhotoView(
+            src: fallback.map { site.urls.rendition(fileName: $0.fileName) } ?? url,
+            alt: alt.isEmpty ? (item.alt ?? "") : alt,
+            srcset: srcset(jpegs),
+            webpSrcset: srcset(webps),
+            sizes: "(max-width: 44rem) 100vw, 44rem",
+            hasSize: largest != nil,
+            width: largest?.width ?? 0,
+            height: largest?.height ?? 0
+        )
+    }
+
+    /// HTML content is the owner's own markup and is kept; plain text is escaped
+    /// and its line breaks kept.
+    func contentHTML(_ value: JSONValue?) -> String {
+        switch value {
+        case .string(let text)?: return Self.paragraphs(text)
+        case .object(let object)?:
+            if let html = object["html"]?.stringValue { return html }
+            return Self.paragraphs(object["value"]?.stringValue ?? "")
+        default: return ""
+        }
+    }
+
+    static func paragraphs(_ text: String) -> String {
+        let escaped = HTML.escape(text)
+        guard !escaped.isEmpty else { return "" }
+        return escaped.components(separatedBy: "\n\n")
+            .map { "<p>" + $0.replacingOccurrences(of: "\n", with: "<br>") + "</p>" }
+            .joined(separator: "\n")
+    }
+
+    static func displayDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "d MMMM yyyy"
+        return formatter.string(from: date)
+    }
+}
+
+public enum HTML {
+    public static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Every public URL the site makes, from one base URL, and back again.
+public struct SiteURLs: Sendable, Equatable {
+    /// No trailing slash: `https://example.com` or `https://example.com/blog`.
+    public let base: String
+
+    public init(base: String) {
+        var trimmed = base
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.base = trimmed
+    }
+
+    public var home: String { base + "/" }
+    public var micropub: String { base + "/micropub" }
+    public var mediaEndpoint: String { base + "/micropub/media" }
+
+    public func post(slug: String) -> String { base + "/posts/" + slug }
+    /// An original upload, by its library file name.
+    public func original(fileName: String) -> String { base + "/media/" + fileName }
+    public func rendition(fileName: String) -> String { base + "/media/r/" + fileName }
+
+    /// The media id in one of our original URLs (`…/media/ID.EXT`), or nil for any other URL.
+    public func mediaId(fromURL url: String) -> String? {
+        let prefix = base + "/media/"
+        guard url.hasPrefix(prefix) else { return nil }
+        let name = url.dropFirst(prefix.count)
+        guard !name.contains("/"), let dot = name.firstIndex(of: ".") else { return nil }
+        let id = String(name[..<dot])
+        return MediaIdentifier.isValid(id) ? id : nil
+    }
+
+    /// The slug in one of our post URLs, or nil.
+    public func slug(fromURL url: String) -> String? {
+        let prefix = base + "/posts/"
+        guard url.hasPrefix(prefix) else { return nil }
+        let slug = url.dropFirst(prefix.count).split(separator: "?").first.map(String.init) ?? ""
+        return slug.isEmpty || slug.contains("/") ? nil : slug
+    }
+}
+
+/// Media ids: 20 random lower-case base-32 characters (100 bits), so upload
+/// URLs cannot be guessed.
+public enum MediaIdentifier {
+    static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
+    public static func isValid(_ id: String) -> Bool {
+        id.count == 20 && id.allSatisfy { alphabet.contains($0) }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import Logging
+import MediaKit
+import MicrocastCore
+import MicrocastStore
+import NIOPosix
+import ServiceLifecycle
+
+/// Builds the whole service from a configuration: the store, the media
+/// library, the worker pool and the HTTP routes. `microcast serve` and every
+/// server test call this same function.
+public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
+    var logger = Logger(label: "microcast")
+    logger.logLevel = configuration.logLevel
+
+    let library = try MediaLibrary(root: configuration.dataDirectory)
+    library.clearAbandonedUploads()
+    let store = try SQLiteStore(path: library.database.path)
+    let urls = SiteURLs(base: configuration.baseURL)
+    let site = SiteInfo(title: configuration.siteTitle, authorName: configuration.authorName, urls: urls)
+    try Vips.start()
+
+    let threadPool = NIOThreadPool(numberOfThreads: configuration.workerThreads)
+    threadPool.start()
+
+    let router = Router()
+    router.add(middleware: RequestLogMiddleware())
+    let authenticator = Authenticator(tokens: store)
+    let api = router.group().add(middleware: APIErrorMiddleware())
+    MicropubController(posts: store, authenticator: authenticator, urls: urls).addRoutes(to: api)
+    MediaEndpointController(
+        library: library, media: store, authenticator: authenticator, urls: urls,
+        limits: configuration.limits, threadPool: threadPool
+    ).addRoutes(to: api)
+    MediaFileController(library: library, media: store).addRoutes(to: router)
+    SiteController(posts: store, media: store, renderer: try await SiteRenderer.bundled(), site: site).addRoutes(to: router)
+
+    let worker = MediaWorker(
+        queue: store, media: store, library: library, presets: configuration.presets, threadPool: threadPool,
+        loops: configuration.workerThreads, pollInterval: configuration.jobPollInterval, logger: logger)
+
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
+        services: [worker, ThreadPoolService(pool: threadPool)],
+        logger: logger
+    )
+}
+
+/// Shuts the media thread pool down with the application.
+struct ThreadPoolService: Service {
+    let pool: NIOThreadPool
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await pool.shutdownGracefully()
+    }
+}
+

@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import MicrocastCore
+
+/// Serves originals (`/media/ID.EXT`) and renditions (`/media/r/NAME`).
+struct MediaFileController: Sendable {
+    let library: MediaLibrary
+    let media: any MediaRepository
+    let responder = FileResponder()
+
+    func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("/media/{name}", method: method) { request, context in
+                try await original(context.parameters.require("name"), request: request, context: context)
+            }
+            router.on("/media/r/{name}", method: method) { request, context in
+                try await rendition(context.parameters.require("name"), request: request, context: context)
+            }
+        }
+    }
+
+    func original(_ name: String, request: Request, context: some RequestContext) async throws -> Response {
+        guard let dot = name.firstIndex(of: "."), case let id = String(name[..<dot]), MediaIdentifier.isValid(id),
+            let item = try await media.media(id: id), item.fileName == name
+        else { throw HTTPError(.notFound) }
+        return try await responder.respond(
+            .init(
+                path: library.original(item.fileName).path, contentType: item.mimeType, contentHash: item.sha256,
+                cacheControl: "public, max-age=86400"),
+            request: request, context: context)
+    }
+
+    func rendition(_ name: String, request: Request, context: some RequestContext) async throws -> Response {
+        // STEM.HASH.EXT, written by MediaLibrary.writeRendition; nothing else is served from here.
+        let parts = name.split(separator: ".")
+        guard parts.count == 3, !name.hasPrefix("."), let type = Self.types[String(parts[2])] else {
+            throw HTTPError(.notFound)
+        }
+        return try await responder.respond(
+            .init(
+                path: library.rendition(name).path, contentType: type, contentHash: String(parts[1]),
+                cacheControl: "public, max-age=31536000, immutable"),
+            request: request, context: context)
+    }
+
+    static let types = ["jpg": "image/jpeg", "webp": "image/webp", "avif": "image/avif", "png": "image/png",
+                        "mp3": "audio/mpeg", "m4a": "audio/mp4", "mp4": "video/mp4", "json": "application/json"]
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import MicrocastCore
+import MicrocastStore
+
+/// Checks the bearer token of a Micropub request and the scopes it holds.
+struct Authenticator: Sendable {
+    let tokens: any TokenRepository
+
+    /// The token from the `Authorization` header or, for form posts, the
+    /// `access_token` field. Sending both is refused, as RFC 6750 §2 asks.
+    func authorize(_ request: Request, bodyToken: String?, anyOf scopes: [String]) async throws(MicropubError) -> AccessToken {
+        let headerToken = Self.bearer(request.headers[.authorization])
+        if headerToken != nil && bodyToken != nil && headerToken != bodyToken {
+            throw .invalidRequest("send the access token in the Authorization header or the body, not both")
+        }
+        guard let presented = headerToken ?? bodyToken, !presented.isEmpty else {
+            throw MicropubError(.unauthorized, "no access token was sent")
+        }
+        let found: AccessToken?
+        do {
+            found = try await tokens.token(hash: TokenGenerator.hash(presented), now: Date())
+        } catch {
+            throw MicropubError(.invalidRequest, "the token store is unavailable", status: 503)
+        }
+        guard let token = found else {
+            throw MicropubError(.unauthorized, "the access token is not valid")
+        }
+        guard token.scope.containsAny(scopes) else {
+            throw MicropubError(
+                .insufficientScope, "this needs the \(scopes.joined(separator: " or ")) scope; the token has \"\(token.scope)\"")
+        }
+        return token
+    }
+
+    static func bearer(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import MediaKit
+import MicrocastCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Runs queued media jobs on a dedicated thread pool, never on Swift's
+/// cooperative pool or the event loop: FFmpeg and libvips calls block.
+///
+/// One loop per thread claims a job with a lease, renews the lease while the
+/// job runs, and records the outcome. A job left running by a crash is claimed
+/// again once its lease runs out.
+public struct MediaWorker: Service {
+    let queue: any JobQueue
+    let media: any MediaRepository
+    let library: MediaLibrary
+    let presets: Presets
+    let threadPool: NIOThreadPool
+    let loops: Int
+    let pollInterval: Duration
+    let logger: Logger
+    let name = "worker-\(ProcessInfo.processInfo.processIdentifier)"
+    let lease: TimeInterval = 120
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<loops {
+                group.addTask { await loop(id: "\(name)-\(index)") }
+            }
+        }
+    }
+
+    func loop(id: String) async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    if let job = try await queue.claim(worker: id, lease: lease, now: Date()) {
+                        await run(job, worker: id)
+                        continue
+                    }
+                } catch {
+                    logger.error("job queue unavailable", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: pollInterval)
+            }
+        }
+    }
+
+    func run(_ job: Job, worker: String) async {
+        let start = ContinuousClock.now
+        var metadata: Logger.Metadata = ["job": "\(job.id)", "kind": "\(job.kind)", "media": "\(job.mediaId)", "attempt": "\(job.attempts)"]
+        do {
+            try await withLeaseRenewed(job, worker: worker) { try await perform(job) }
+            try await queue.complete(jobId: job.id, now: Date())
+            metadata["outcome"] = "done"
+        } catch let error as MediaError {
+            // The file itself is at fault: retrying cannot help.
+            await giveUp(job, reason: error.description)
+            metadata["outcome"] = "failed"
+            metadata["reason"] = "\(error.description)"
+        } catch {
+            let retryAt = Date().addingTimeInterval(Self.backoff(attempt: job.attempts))
+            try? await queue.fail(jobId: job.id, reason: "\(error)", retryAt: retryAt, now: Date())
+            if job.attempts >= job.maxAttempts { try? await media.failProcessing(mediaId: job.mediaId, reason: "\(error)") }
+            metadata["outcome"] = job.attempts >= job.maxAttempts ? "failed" : "retry"
+            metadata["reason"] = "\(error)"
+        }
+        metadata["ms"] = "\(Int((ContinuousClock.now - start).milliseconds))"
+        logger.info("job", metadata: metadata)
+    }
+
+    func perform(_ job: Job) async throws {
+        guard let item = try await media.media(id: job.mediaId) else {
+            throw MediaError.unreadable("the media item no longer exists")
+        }
+        switch job.kind {
+        case PhotoJob.kind:
+            let step = PhotoJob(library: library, media: media, preset: presets.photo)
+            let renditions = try await threadPool.runIfActive { try step.makeRenditions(for: item) }
+            try await media.finishProcessing(mediaId: item.id, renditions: renditions)
+        default:
+            throw MediaError.engine("unknown job kind \(job.kind)")
+        }
+    }
+
+    func giveUp(_ job: Job, reason: String) async {
+        try? await queue.fail(jobId: job.id, reason: reason, retryAt: nil, now: Date())
+        try? await media.failProcessing(mediaId: job.mediaId, reason: reason)
+    }
+
+    /// Keeps the job's lease fresh while `body` runs, so a long transcode is not
+    /// mistaken for a crashed one.
+    func withLeaseRenewed(_ job: Job, worker: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: .seconds(lease / 3))
+                    try await queue.renewLease(jobId: job.id, worker: worker, until: Date().addingTimeInterval(lease))
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// 10 s, 20 s, 40 s, ... capped at 10 minutes.
+    static func backoff(attempt: Int) -> TimeInterval {
+        min(600, 10 * pow(2, Double(max(0, attempt - 1))))
+    }
+}

@@ -1,0 +1,66 @@
+import Crypto
+import Foundation
+import MicrocastCore
+
+/// The data folder on local disk:
+///
+///     DATA/microcast.sqlite     the store (plus -wal and -shm while open)
+///     DATA/originals/ID.EXT     uploads exactly as received
+///     DATA/renditions/NAME      derived files, named by their content
+///     DATA/uploads/             uploads in progress (same file system, so a rename is atomic)
+///
+/// Nothing is written in place: every file is written under a temporary name
+/// in the folder it ends up in, then renamed, so a half-written file is never served.
+public struct MediaLibrary: Sendable {
+    public let root: URL
+
+    public init(root: URL) throws {
+        self.root = root
+        for folder in [originals, renditions, uploads] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+    }
+
+    public var database: URL { root.appendingPathComponent("microcast.sqlite") }
+    public var originals: URL { root.appendingPathComponent("originals", isDirectory: true) }
+    public var renditions: URL { root.appendingPathComponent("renditions", isDirectory: true) }
+    public var uploads: URL { root.appendingPathComponent("uploads", isDirectory: true) }
+
+    public func original(_ fileName: String) -> URL { originals.appendingPathComponent(fileName) }
+    public func rendition(_ fileName: String) -> URL { renditions.appendingPathComponent(fileName) }
+
+    /// A fresh temporary path for an upload being received.
+    public func newUploadPath() -> URL {
+        uploads.appendingPathComponent("\(MediaIdentifier.make()).part")
+    }
+
+    /// Moves a fully received upload into the library under its final name.
+    public func adoptOriginal(from temporary: URL, as fileName: String) throws {
+        try FileManager.default.moveItem(at: temporary, to: original(fileName))
+    }
+
+    /// Writes rendition bytes as `STEM.HASH.EXT`, where HASH is the start of
+    /// the content's SHA-256, and returns that name.
+    public func writeRendition(_ data: Data, stem: String, fileExtension: String) throws -> String {
+        let digest = SHA256.hash(data: data).prefix(6).map { String(format: "%02x", $0) }.joined()
+        let name = "\(stem).\(digest).\(fileExtension)"
+        let temporary = renditions.appendingPathComponent(".\(name).\(MediaIdentifier.make()).tmp")
+        try data.write(to: temporary)
+        do {
+            // rename(2) replaces atomically; an identical file is simply replaced by itself.
+            guard rename(temporary.path, rendition(name).path) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: rendition(name).path])
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+        return name
+    }
+
+    /// Removes uploads a crash left half-received.
+    public func clearAbandonedUploads() {
+        let leftovers = (try? FileManager.default.contentsOfDirectory(at: uploads, includingPropertiesForKeys: nil)) ?? []
+        for file in leftovers { try? FileManager.default.removeItem(at: file) }
+    }
+}

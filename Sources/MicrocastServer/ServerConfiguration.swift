@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import MediaKit
+import MicrocastCore
+
+/// Everything `buildApplication` needs; the CLI and the tests both fill one in.
+public struct ServerConfiguration: Sendable {
+    public var dataDirectory: URL
+    public var host: String
+    public var port: Int
+    /// The public URL of the site; absolute URLs (Location, feeds) start with it.
+    public var baseURL: String
+    public var presets: Presets
+    public var limits: MediaLimits
+    /// Threads for FFmpeg and libvips work; never Swift's cooperative pool.
+    public var workerThreads: Int
+    public var siteTitle: String
+    public var authorName: String
+    public var logLevel: Logger.Level
+    /// How often an idle worker looks for new jobs.
+    public var jobPollInterval: Duration
+
+    public init(
+        dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8080, baseURL: String? = nil,
+        presets: Presets, limits: MediaLimits = MediaLimits(),
+        workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+        siteTitle: String = "Microcast", authorName: String = "Site owner", logLevel: Logger.Level = .info,
+        jobPollInterval: Duration = .milliseconds(250)
+    ) {
+        self.dataDirectory = dataDirectory
+        self.host = host
+        self.port = port
+        self.baseURL = baseURL ?? "http://\(host):\(port)"
+        self.presets = presets
+        self.limits = limits
+        self.workerThreads = workerThreads
+        self.siteTitle = siteTitle
+        self.authorName = authorName
+        self.logLevel = logLevel
+        self.jobPollInterval = jobPollInterval
+    }
+}

@@ -1,0 +1,79 @@
+import GRDB
+
+/// The schema, as a numbered list of migrations. Never edit a shipped one: add the next.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1 posts, media, renditions, tokens, jobs") { db in
+            try db.create(table: "posts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("slug", .text).notNull().unique()
+                t.column("type", .text).notNull()
+                t.column("properties", .jsonText).notNull()
+                t.column("published", .datetime).notNull().indexed()
+                t.column("updated", .datetime)
+                t.column("status", .text).notNull()
+                t.column("deletedAt", .datetime)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "media") { t in
+                t.primaryKey("id", .text)
+                t.column("kind", .text).notNull()
+                t.column("mimeType", .text).notNull()
+                t.column("fileExtension", .text).notNull()
+                t.column("byteCount", .integer).notNull()
+                t.column("sha256", .text).notNull().indexed()
+                t.column("originalName", .text)
+                t.column("probe", .jsonText).notNull()
+                t.column("alt", .text)
+                t.column("width", .integer)
+                t.column("height", .integer)
+                t.column("duration", .double)
+                t.column("state", .text).notNull()
+                t.column("failure", .text)
+                t.column("createdAt", .datetime).notNull().indexed()
+            }
+            try db.create(table: "renditions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("mediaId", .text).notNull().indexed().references("media", onDelete: .cascade)
+                t.column("format", .text).notNull()
+                t.column("mimeType", .text).notNull()
+                t.column("width", .integer).notNull()
+                t.column("height", .integer).notNull()
+                t.column("byteCount", .integer).notNull()
+                t.column("fileName", .text).notNull().unique()
+            }
+            try db.create(table: "postMedia") { t in
+                t.column("postId", .integer).notNull().references("posts", onDelete: .cascade)
+                t.column("mediaId", .text).notNull().indexed().references("media", onDelete: .restrict)
+                t.column("position", .integer).notNull()
+                t.primaryKey(["postId", "mediaId"])
+            }
+            try db.create(table: "tokens") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("hash", .text).notNull().unique()
+                t.column("scope", .text).notNull()
+                t.column("clientId", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("expiresAt", .datetime)
+                t.column("revokedAt", .datetime)
+            }
+            try db.create(table: "jobs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                t.column("mediaId", .text).notNull().indexed().references("media", onDelete: .cascade)
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("maxAttempts", .integer).notNull()
+                t.column("runAfter", .datetime).notNull()
+                t.column("leaseOwner", .text)
+                t.column("leaseUntil", .datetime)
+                t.column("lastError", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(index: "jobsReady", on: "jobs", columns: ["state", "runAfter"])
+        }
+        return migrator
+    }
+}

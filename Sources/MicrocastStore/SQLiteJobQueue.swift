@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+import MicrocastCore
+
+extension SQLiteStore: JobQueue {
+    public func claim(worker: String, lease: TimeInterval, now: Date) async throws -> Job? {
+        try await pool.write { db in
+            // A job whose worker died mid-run has an expired lease. If it has
+            // used up its attempts it ends here instead of crashing the next worker too.
+            try JobRow
+                .filter(Column("state") == Job.State.running.rawValue && Column("leaseUntil") < now)
+                .filter(Column("attempts") >= Column("maxAttempts"))
+                .updateAll(
+                    db,
+                    Column("state").set(to: Job.State.failed.rawValue),
+                    Column("lastError").set(to: "gave up: the worker stopped during every attempt"),
+                    Column("updatedAt").set(to: now))
+
+            let ready = Column("state") == Job.State.queued.rawValue && Column("runAfter") <= now
+            let abandoned = Column("state") == Job.State.running.rawValue && Column("leaseUntil") < now
+            guard var row = try JobRow.filter(ready || abandoned).order(Column("runAfter"), Column("id")).fetchOne(db)
+            else { return nil }
+            row.state = Job.State.running.rawValue
+            row.attempts += 1
+            row.leaseOwner = worker
+            row.leaseUntil = now.addingTimeInterval(lease)
+            row.updatedAt = now
+            try row.update(db)
+            return row.job
+        }
+    }
+
+    public func renewLease(jobId: Int64, worker: String, until: Date) async throws {
+        try await pool.write { db in
+            try JobRow
+                .filter(key: jobId)
+                .filter(Column("leaseOwner") == worker && Column("state") == Job.State.running.rawValue)
+                .updateAll(db, Column("leaseUntil").set(to: until))
+        }
+    }
+
+    public func complete(jobId: Int64, now: Date) async throws {
+        try await pool.write { db in
+            try JobRow.filter(key: jobId).updateAll(
+                db, Column("state").set(to: Job.State.done.rawValue), Column("leaseOwner").set(to: nil),
+                Column("leaseUntil").set(to: nil), Column("updatedAt").set(to: now))
+        }
+    }
+
+    public func fail(jobId: Int64, reason: String, retryAt: Date?, now: Date) async throws {
+        try await pool.write { db in
+            guard var row = try JobRow.fetchOne(db, key: jobId) else { return }
+            row.lastError = reason
+            row.leaseOwner = nil
+            row.leaseUntil = nil
+            row.updatedAt = now
+            if let retryAt, row.attempts < row.maxAttempts {
+                row.state = Job.State.queued.rawValue
+                row.runAfter = retryAt
+            } else {
+                row.state = Job.State.failed.rawValue
+            }
+            try row.update(db)
+        }
+    }
+
+    public func job(id: Int64) async throws -> Job? {
+        try await pool.read { db in try JobRow.fetchOne(db, key: id)?.job }
+    }
+}

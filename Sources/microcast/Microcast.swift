@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Microcast: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "microcast",
+        abstract: "Self-hosted microcasts, videos and photos: Micropub in, podcast feed and pages out.",
+        subcommands: [Serve.self, TokenCommand.self, Probe.self]
+    )
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import MediaKit
+import MicrocastServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the web server and the media workers.")
+
+    @OptionGroup var data: DataOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(name: .customLong("base-url"), help: "Public URL of the site (default http://HOST:PORT).") var baseURL: String?
+    @Option(help: "Folder of encoding presets (default: the Presets/ folder found from here).") var presets: String?
+    @Option(help: "Site title.") var title = "Microcast"
+    @Option(help: "Largest upload accepted, in megabytes.") var maxUploadMB = 1024
+    @Option(help: "Threads for media work (default: one per core).") var workers: Int?
+
+    func run() async throws {
+        let presetFolder = try Presets.locate(explicit: presets)
+        var limits = MediaLimits()
+        limits.maxUploadBytes = Int64(maxUploadMB) * 1_048_576
+        var configuration = ServerConfiguration(
+            dataDirectory: data.url, host: host, port: port, baseURL: baseURL,
+            presets: try Presets.load(from: presetFolder), limits: limits, siteTitle: title)
+        if let workers { configuration.workerThreads = max(1, workers) }
+        let app = try await buildApplication(configuration)
+        try await app.runService()
+    }
+}
