@@ -82,13 +82,15 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "MediaKitTests", dependencies: ["MediaKit"]),
+        // Fixture media made by the suite itself with ffmpeg and exiftool.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "TestSupport"]),
         .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore"]),
         .testTarget(name: "MicrocastStoreTests", dependencies: ["MicrocastStore"]),
         .testTarget(
             name: "MicrocastServerTests",
             dependencies: [
-                "MicrocastServer", "MediaKit",
+                "MicrocastServer", "MediaKit", "MicrocastStore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

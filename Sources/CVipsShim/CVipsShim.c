@@ -44,11 +44,11 @@ int mc_vips_avg(VipsImage *in, double *out) {
     return vips_avg(in, out, NULL);
 }
 
-int mc_vips_jpegsave_buffer(VipsImage *in, int quality, int interlace,
+int mc_vips_jpegsave_buffer(VipsImage *in, int quality, int interlace, int strip,
                             void **buffer, size_t *length) {
     return vips_jpegsave_buffer(in, buffer, length,
         "Q", quality,
-        "strip", TRUE,
+        "strip", strip ? TRUE : FALSE,
         "optimize_coding", TRUE,
         "interlace", interlace ? TRUE : FALSE,
         NULL);

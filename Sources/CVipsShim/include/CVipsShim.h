@@ -30,7 +30,9 @@ int mc_vips_thumbnail(const char *path, int width, int height,
 int mc_vips_copy(VipsImage *in, VipsImage **out);
 int mc_vips_avg(VipsImage *in, double *out);
 
-int mc_vips_jpegsave_buffer(VipsImage *in, int quality, int interlace,
+/// With `strip` 0 the saver writes the EXIF fields still on the image (and
+/// nothing else), which is how a kept copyright notice survives.
+int mc_vips_jpegsave_buffer(VipsImage *in, int quality, int interlace, int strip,
                             void **buffer, size_t *length);
 int mc_vips_webpsave_buffer(VipsImage *in, int quality,
                             void **buffer, size_t *length);

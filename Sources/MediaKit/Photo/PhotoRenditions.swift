@@ -37,7 +37,7 @@ public enum PhotoRenditions {
                 renditions.append(
                     EncodedRendition(
                         width: decoded.width, height: decoded.height, format: encoding.format,
-                        data: try Encode.run(decoded, as: encoding)))
+                        data: try Encode.run(decoded, as: encoding, keepingCopyright: preset.keepCopyright)))
             }
         }
         return renditions

@@ -7,11 +7,12 @@ import Foundation
 /// the image, so the container is cleaned after encoding. Pure byte work on
 /// the RIFF layout: `RIFF size WEBP`, then `fourcc size payload [pad]` chunks.
 enum StripWebPChunks {
-    static let dropped: Set<String> = ["EXIF", "XMP ", "ICCP"]
-    /// VP8X flag bits announcing the dropped chunks: ICC 0x20, EXIF 0x08, XMP 0x04.
-    static let droppedFlags: UInt8 = 0x20 | 0x08 | 0x04
-
-    static func run(_ data: Data) throws(MediaError) -> Data {
+    /// `keepingEXIF` leaves the EXIF chunk, which then holds only what was
+    /// left on the image (a copyright notice).
+    static func run(_ data: Data, keepingEXIF: Bool = false) throws(MediaError) -> Data {
+        let dropped: Set<String> = keepingEXIF ? ["XMP ", "ICCP"] : ["EXIF", "XMP ", "ICCP"]
+        // VP8X flag bits announcing those chunks: ICC 0x20, EXIF 0x08, XMP 0x04.
+        let droppedFlags: UInt8 = 0x20 | 0x04 | (keepingEXIF ? 0 : 0x08)
         let bytes = [UInt8](data)
         guard bytes.count >= 12, fourCC(bytes, 0) == "RIFF", fourCC(bytes, 8) == "WEBP" else {
             throw .engine("the WebP encoder wrote an unexpected file")

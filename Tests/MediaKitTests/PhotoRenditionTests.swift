@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import MediaKit
+
+@Suite("Photo renditions")
+struct PhotoRenditionTests {
+    let folder: URL
+    let preset = PhotoPreset(
+        widths: [320, 640, 1280],
+        encodings: [.init(format: .jpeg, quality: 80), .init(format: .webp, quality: 75)])
+
+    init() throws { folder = try Fixtures.folder() }
+
+    @Test("a sideways camera photo comes out upright, with no EXIF, GPS or camera data, in JPEG and WebP")
+    func uprightAndStripped() throws {
+        let source = try Fixtures.sidewaysJPEGWithGPS(in: folder)
+        let renditions = try PhotoRenditions.make(from: source.path, preset: preset)
+        // Displayed 480 wide: one 320 rendition and one at its own 480, in both formats.
+        #expect(renditions.map(\.width) == [320, 320, 480, 480])
+        for (index, rendition) in renditions.enumerated() {
+            #expect(rendition.height > rendition.width, "stored 640×480 with orientation 6 must come out portrait")
+            let file = folder.appendingPathComponent("out-\(index).\(rendition.format.fileExtension)")
+            try rendition.data.write(to: file)
+            #expect(try Fixtures.leakedMetadata(of: file) == [], "\(rendition.format) kept metadata")
+            let probe = try Prober.probe(path: file.path)
+            #expect(probe.width == rendition.width && probe.height == rendition.height)
+            #expect(probe.orientation == nil || probe.orientation == 1)
+            #expect(probe.hasGPS == false)
+        }
+    }
+
+    @Test("nothing is upscaled and no two renditions share a size")
+    func widths() {
+        #expect(preset.widths(forDisplayWidth: 4000) == [320, 640, 1280])
+        #expect(preset.widths(forDisplayWidth: 1280) == [320, 640, 1280])
+        #expect(preset.widths(forDisplayWidth: 500) == [320, 500])
+        #expect(preset.widths(forDisplayWidth: 200) == [200])
+    }
+
+    @Test("the copyright notice can be kept while everything else goes")
+    func keepCopyright() throws {
+        let source = try Fixtures.sidewaysJPEGWithGPS(in: folder)
+        try Fixtures.run("exiftool", ["-q", "-overwrite_original", "-Copyright=© Test Owner", source.path])
+        var keeping = preset
+        keeping.keepCopyright = true
+        keeping.encodings = [.init(format: .jpeg, quality: 80)]
+        let first = try #require(try PhotoRenditions.make(from: source.path, preset: keeping).first)
+        let file = folder.appendingPathComponent("kept.jpg")
+        try first.data.write(to: file)
+        let tags = try Fixtures.metadata(of: file)
+        #expect(tags.keys.contains { $0.hasSuffix(":Copyright") })
+        #expect(!tags.keys.contains { $0.hasPrefix("GPS:") || $0.hasSuffix(":Make") || $0.hasSuffix(":SerialNumber") })
+    }
+}
+
+@Suite("Format sniffing")
+struct FormatSnifferTests {
+    @Test("formats are told apart by their first bytes")
+    func magic() {
+        #expect(FormatSniffer.sniff([0xFF, 0xD8, 0xFF, 0xE0]) == .jpeg)
+        #expect(FormatSniffer.sniff(Array("GIF89a".utf8)) == .gif)
+        #expect(FormatSniffer.sniff(Array("RIFF\0\0\0\0WEBPVP8 ".utf8)) == .webp)
+        #expect(FormatSniffer.sniff(Array("RIFF\0\0\0\0WAVEfmt ".utf8)) == .wav)
+        #expect(FormatSniffer.sniff(Array("\0\0\0\u{18}ftypheic\0\0\0\0mif1heic".utf8)) == .heic)
+        #expect(FormatSniffer.sniff(Array("\0\0\0\u{1C}ftypavif\0\0\0\0avifmif1miaf".utf8)) == .avif)
+        #expect(FormatSniffer.sniff(Array("\0\0\0\u{18}ftypM4A \0\0\0\0M4A isom".utf8)) == .m4a)
+        #expect(FormatSniffer.sniff(Array("\0\0\0\u{14}ftypqt  \0\0\0\0qt  ".utf8)) == .mov)
+        #expect(FormatSniffer.sniff(Array("ID3\u{04}\0".utf8)) == .mp3)
+        #expect(FormatSniffer.sniff(Array("fLaC".utf8)) == .flac)
+        #expect(FormatSniffer.sniff(Array("hello, world".utf8)) == nil)
+        #expect(FormatSniffer.sniff(Array("%PDF-1.7".utf8)) == nil)
+        #expect(FormatSniffer.sniff(Array("<svg xmlns=".utf8)) == nil)
+    }
+}
+
+@Suite("WebP metadata chunks")
+struct StripWebPChunksTests {
+    @Test("EXIF and XMP chunks are removed, their flags cleared and the RIFF size fixed")
+    func strip() throws {
+        func chunk(_ name: String, _ payload: [UInt8]) -> [UInt8] {
+            let size = UInt32(payload.count)
+            return Array(name.utf8) + [UInt8(size & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 24)]
+                + payload + (payload.count % 2 == 1 ? [0] : [])
+        }
+        let vp8x = chunk("VP8X", [0x08 | 0x04 | 0x10, 0, 0, 0, 1, 0, 0, 1, 0, 0])
+        let body = vp8x + chunk("VP8 ", [1, 2, 3]) + chunk("EXIF", [9, 9, 9, 9]) + chunk("XMP ", [7])
+        let riffSize = UInt32(4 + body.count)
+        let file = Array("RIFF".utf8) + [UInt8(riffSize & 0xFF), UInt8(riffSize >> 8 & 0xFF), 0, 0] + Array("WEBP".utf8) + body
+        let stripped = [UInt8](try StripWebPChunks.run(Data(file)))
+        let expectedBody = chunk("VP8X", [0x10, 0, 0, 0, 1, 0, 0, 1, 0, 0]) + chunk("VP8 ", [1, 2, 3])
+        #expect(Array(stripped[12...]) == expectedBody)
+        #expect(Int(stripped[4]) | Int(stripped[5]) << 8 == 4 + expectedBody.count)
+    }
+}

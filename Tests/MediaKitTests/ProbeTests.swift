@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import MediaKit
+
+@Suite("Probing real files")
+struct ProbeTests {
+    let folder: URL
+
+    init() throws { folder = try Fixtures.folder() }
+
+    @Test("an MP3's duration agrees with ffprobe to the millisecond, with its tags")
+    func mp3() throws {
+        let file = try Fixtures.tone(in: folder, seconds: 2.5, title: "Episode one")
+        let probe = try Prober.probe(path: file.path)
+        let ffprobe = try Fixtures.run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file.path])
+        let expected = try #require(Double(String(decoding: ffprobe, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(probe.kind == .audio)
+        #expect(probe.mimeType == "audio/mpeg")
+        #expect(abs(try #require(probe.duration) - expected) < 0.0005)
+        #expect(probe.tags["title"] == "Episode one")
+        #expect(probe.streams.first?.sampleRate == 44100)
+        #expect(probe.streams.first?.channels == 1)
+    }
+
+    @Test("an M4A is audio/mp4 even though its container is MP4")
+    func m4a() throws {
+        let file = try Fixtures.tone(in: folder, name: "voice.m4a", seconds: 1)
+        let probe = try Prober.probe(path: file.path)
+        #expect(probe.kind == .audio)
+        #expect(probe.mimeType == "audio/mp4")
+        #expect(probe.streams.first?.codec == "aac")
+    }
+
+    @Test("a phone video reports its size, frame rate and display rotation")
+    func rotatedVideo() throws {
+        let file = try Fixtures.rotatedVideo(in: folder)
+        let probe = try Prober.probe(path: file.path)
+        let video = try #require(probe.streams.first { $0.type == "video" })
+        #expect(probe.kind == .video)
+        #expect(probe.mimeType == "video/mp4")
+        #expect(video.codec == "h264")
+        #expect(video.width == 320 && video.height == 240)
+        #expect(video.frameRate == 25)
+        #expect(abs(abs(try #require(video.rotation)) - 90) < 0.01)
+        #expect(probe.streams.contains { $0.type == "audio" })
+    }
+
+    @Test("a camera JPEG reports its orientation, GPS and size from the header")
+    func cameraJPEG() throws {
+        let probe = try Prober.probe(path: Fixtures.sidewaysJPEGWithGPS(in: folder).path)
+        #expect(probe.kind == .photo)
+        #expect(probe.format == "jpeg")
+        #expect(probe.width == 640 && probe.height == 480)
+        #expect(probe.orientation == 6)
+        #expect(probe.hasGPS == true)
+    }
+
+    @Test("a PNG without location data says so")
+    func png() throws {
+        let probe = try Prober.probe(path: Fixtures.png(in: folder).path)
+        #expect(probe.format == "png")
+        #expect(probe.hasGPS == false)
+        #expect(probe.mimeType == "image/png")
+    }
+
+    @Test("a text file named .jpg is refused as unsupported")
+    func textAsJPEG() throws {
+        let file = folder.appendingPathComponent("notes.jpg")
+        try Data("just some words\n".utf8).write(to: file)
+        #expect(throws: MediaError.unsupported("not an audio, video or photo format Microcast accepts")) {
+            try Prober.probe(path: file.path)
+        }
+    }
+
+    @Test("an empty file is refused as unreadable")
+    func empty() throws {
+        let file = folder.appendingPathComponent("empty.mp3")
+        try Data().write(to: file)
+        #expect(throws: MediaError.unreadable("the file is empty")) { try Prober.probe(path: file.path) }
+    }
+
+    @Test("an HLS playlist is not opened, so it cannot point FFmpeg at other files")
+    func playlist() throws {
+        let secret = try Fixtures.tone(in: folder, name: "secret.mp3")
+        let playlist = folder.appendingPathComponent("evil.mp3")
+        try Data("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n\(secret.path)\n#EXT-X-ENDLIST\n".utf8).write(to: playlist)
+        #expect(throws: MediaError.self) { try Prober.probe(path: playlist.path) }
+    }
+}
+
+@Suite("Upload inspection")
+struct InspectorTests {
+    let folder: URL
+
+    init() throws { folder = try Fixtures.folder() }
+
+    @Test("a truncated JPEG is refused with a reason")
+    func truncated() throws {
+        let whole = try Data(contentsOf: Fixtures.sidewaysJPEGWithGPS(in: folder))
+        let cut = folder.appendingPathComponent("cut.jpg")
+        try whole.prefix(whole.count / 2).write(to: cut)
+        #expect {
+            try Inspector.inspect(path: cut.path, limits: MediaLimits())
+        } throws: { error in
+            guard case MediaError.unreadable(let why) = error else { return false }
+            return why.contains("damaged or truncated")
+        }
+    }
+
+    @Test("a 30000×30000 PNG of under a kilobyte is refused from its header")
+    func decompressionBomb() throws {
+        let bomb = try Fixtures.decompressionBomb(in: folder)
+        #expect(try Data(contentsOf: bomb).count < 2048)
+        #expect {
+            try Inspector.inspect(path: bomb.path, limits: MediaLimits())
+        } throws: { error in
+            guard case MediaError.tooLarge(let why) = error else { return false }
+            return why.contains("30000×30000") && why.contains("100 megapixels")
+        }
+    }
+
+    @Test("a good photo passes with its probe")
+    func good() throws {
+        let probe = try Inspector.inspect(path: Fixtures.png(in: folder).path, limits: MediaLimits())
+        #expect(probe.width == 320)
+    }
+}

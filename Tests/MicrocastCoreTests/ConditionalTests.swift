@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+@testable import MicrocastCore
+
+@Suite("Conditional requests")
+struct ConditionalTests {
+    let modified = Date(timeIntervalSince1970: 1_700_000_000.75)
+    var validators: FileValidators { FileValidators(etag: "\"abc\"", lastModified: modified) }
+
+    @Test("If-None-Match with the ETag, weak or in a list, or *, is not modified")
+    func ifNoneMatch() {
+        #expect(validators.isNotModified(ifNoneMatch: "\"abc\"", ifModifiedSince: nil))
+        #expect(validators.isNotModified(ifNoneMatch: "W/\"abc\"", ifModifiedSince: nil))
+        #expect(validators.isNotModified(ifNoneMatch: "\"x\", \"abc\"", ifModifiedSince: nil))
+        #expect(validators.isNotModified(ifNoneMatch: "*", ifModifiedSince: nil))
+        #expect(!validators.isNotModified(ifNoneMatch: "\"other\"", ifModifiedSince: nil))
+    }
+
+    @Test("If-Modified-Since compares whole seconds and yields to If-None-Match")
+    func ifModifiedSince() {
+        let same = HTTPDate.format(modified)
+        #expect(validators.isNotModified(ifNoneMatch: nil, ifModifiedSince: same))
+        #expect(!validators.isNotModified(ifNoneMatch: nil, ifModifiedSince: HTTPDate.format(modified.addingTimeInterval(-60))))
+        #expect(!validators.isNotModified(ifNoneMatch: "\"other\"", ifModifiedSince: same))
+    }
+
+    @Test("If-Range honours a strong ETag or the exact date, never a weak ETag")
+    func ifRange() {
+        #expect(validators.rangeApplies(ifRange: nil))
+        #expect(validators.rangeApplies(ifRange: "\"abc\""))
+        #expect(!validators.rangeApplies(ifRange: "W/\"abc\""))
+        #expect(!validators.rangeApplies(ifRange: "\"old\""))
+        #expect(validators.rangeApplies(ifRange: HTTPDate.format(modified)))
+        #expect(!validators.rangeApplies(ifRange: HTTPDate.format(modified.addingTimeInterval(-1))))
+    }
+
+    @Test("HTTP dates round-trip in IMF-fixdate")
+    func dates() {
+        #expect(HTTPDate.format(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.parse("Thu, 01 Jan 1970 00:00:00 GMT") == Date(timeIntervalSince1970: 0))
+    }
+}

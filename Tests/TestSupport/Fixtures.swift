@@ -1,0 +1,124 @@
+import Foundation
+
+/// Real media for tests, made on the spot with the command-line tools
+/// (ffmpeg, exiftool, python3) that `scripts/setup` installs. Nothing binary is committed.
+public enum Fixtures {
+    public struct CommandFailed: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A new empty folder, removed by the caller when it wants.
+    public static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("microcast-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs a tool and returns its standard output; throws with its standard error on failure.
+    @discardableResult
+    public static func run(_ tool: String, _ arguments: [String], stdin: Data? = nil) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let output = Pipe()
+        let errors = Pipe()
+        let input = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CommandFailed(description: "\(tool) \(arguments.joined(separator: " ")) failed: \(errorText)")
+        }
+        return data
+    }
+
+    /// A 640×480 camera-style JPEG stored sideways (EXIF orientation 6, so it
+    /// displays 480×640) with GPS coordinates, a camera make and a serial number.
+    public static func sidewaysJPEGWithGPS(in folder: URL, name: String = "camera.jpg") throws -> URL {
+        let file = folder.appendingPathComponent(name)
+        try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480", "-frames:v", "1", file.path])
+        try run("exiftool", [
+            "-q", "-overwrite_original", "-Orientation#=6", "-GPSLatitude=51.5007", "-GPSLatitudeRef=N",
+            "-GPSLongitude=0.1246", "-GPSLongitudeRef=W", "-Make=TestCam", "-SerialNumber=SN12345", file.path,
+        ])
+        return file
+    }
+
+    public static func png(in folder: URL, name: String = "picture.png", size: String = "320x200") throws -> URL {
+        let file = folder.appendingPathComponent(name)
+        try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size)", "-frames:v", "1", file.path])
+        return file
+    }
+
+    public static func gif(in folder: URL, name: String = "anim.gif") throws -> URL {
+        let file = folder.appendingPathComponent(name)
+        try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=5", "-t", "1", file.path])
+        return file
+    }
+
+    /// A sine tone with an ID3 title, in the format the extension names (mp3, m4a, wav, flac, ogg).
+    public static func tone(in folder: URL, name: String = "tone.mp3", seconds: Double = 3, title: String = "Test tone") throws -> URL {
+        let file = folder.appendingPathComponent(name)
+        try run("ffmpeg", [
+            "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)",
+            "-metadata", "title=\(title)", "-metadata", "artist=Microcast tests", file.path,
+        ])
+        return file
+    }
+
+    /// A short H.264 MP4 whose display matrix says "rotate 90°", as phones write.
+    public static func rotatedVideo(in folder: URL, name: String = "phone.mp4") throws -> URL {
+        let plain = folder.appendingPathComponent("plain-\(name)")
+        let file = folder.appendingPathComponent(name)
+        try run("ffmpeg", [
+            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi",
+            "-i", "sine=frequency=330", "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+            plain.path,
+        ])
+        // FFmpeg 5.1 writes the rotation tag as a display matrix only when copying streams.
+        try run("ffmpeg", ["-v", "error", "-y", "-i", plain.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", file.path])
+        return file
+    }
+
+    /// A valid PNG header claiming 30000×30000 pixels (900 megapixels), under a kilobyte.
+    public static func decompressionBomb(in folder: URL) throws -> URL {
+        let file = folder.appendingPathComponent("bomb.png")
+        let script = """
+            import struct, sys, zlib
+            def chunk(kind, data):
+                return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+            header = struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0)
+            rows = zlib.compress(b"\\0" * 30001 * 8, 9)
+            sys.stdout.buffer.write(b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+            """
+        try run("python3", ["-c", script]).write(to: file)
+        return file
+    }
+
+    /// The file's metadata as exiftool reads it, group-qualified (`GPS:GPSLatitude`, `EXIF:Make`).
+    public static func metadata(of file: URL) throws -> [String: Any] {
+        let data = try run("exiftool", ["-j", "-G", "-a", file.path])
+        let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        return list?.first ?? [:]
+    }
+
+    /// Tag groups that mean "metadata was kept": EXIF, GPS, XMP, IPTC, ICC, MakerNotes.
+    public static func leakedMetadata(of file: URL) throws -> [String] {
+        try metadata(of: file).keys.filter { key in
+            ["EXIF:", "GPS:", "XMP:", "IPTC:", "ICC_Profile:", "MakerNotes:"].contains { key.hasPrefix($0) }
+        }.sorted()
+    }
+
+    /// Parses microformats2 from HTML with mf2py, as IndieWeb readers do.
+    public static func microformats(html: String, url: String) throws -> [String: Any] {
+        let script = "import json, sys, mf2py; print(json.dumps(mf2py.parse(doc=sys.stdin.read(), url=sys.argv[1])))"
+        let data = try run("python3", ["-c", script, url], stdin: Data(html.utf8))
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+}
