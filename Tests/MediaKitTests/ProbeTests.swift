@@ -121,6 +121,15 @@ struct InspectorTests {
         }
     }
 
+    @Test("every photo format we take passes inspection", arguments: ["png", "gif", "webp", "tiff"])
+    func formats(_ fileExtension: String) throws {
+        let file = folder.appendingPathComponent("picture.\(fileExtension)")
+        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=96x64", "-frames:v", "1", "-pix_fmt", "rgb24", file.path])
+        let probe = try Inspector.inspect(path: file.path, limits: MediaLimits())
+        #expect(probe.kind == .photo)
+        #expect(probe.width == 96 && probe.height == 64)
+    }
+
     @Test("a good photo passes with its probe")
     func good() throws {
         let probe = try Inspector.inspect(path: Fixtures.png(in: folder).path, limits: MediaLimits())

@@ -5,6 +5,7 @@ import Foundation
 public enum Fixtures {
     public struct CommandFailed: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// A new empty folder, removed by the caller when it wants.

@@ -12,7 +12,7 @@ public enum Vips {
     /// a large or untrusted decoder.
     static let allowedLoaders = [
         "VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp",
-        "VipsForeignLoadGif", "VipsForeignLoadTiff", "VipsForeignLoadHeif",
+        "VipsForeignLoadNsgif", "VipsForeignLoadTiff", "VipsForeignLoadHeif",
     ]
 
     private static let started: Bool = {

@@ -1,0 +1,159 @@
+import AsyncHTTPClient
+import Foundation
+import Glibc
+import Logging
+import MediaKit
+import MicrocastCore
+import MicrocastServer
+import MicrocastStore
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import TestSupport
+
+/// A real Microcast server on a free loopback port, with its own data folder,
+/// for the length of one test.
+struct TestSite {
+    let base: String
+    let data: URL
+    let store: SQLiteStore
+
+    static let presets: Presets = {
+        // Tests run from anywhere; the repository's Presets/ sits beside Tests/.
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return try! Presets.load(from: repository.appendingPathComponent("Presets"))
+    }()
+
+    static func run(limits: MediaLimits = MediaLimits(), _ body: (TestSite) async throws -> Void) async throws {
+        let data = try Fixtures.folder()
+        let port = try freePort()
+        let configuration = ServerConfiguration(
+            dataDirectory: data, host: "127.0.0.1", port: port, presets: presets, limits: limits,
+            workerThreads: 2, logLevel: .warning, jobPollInterval: .milliseconds(50))
+        let app = try await buildApplication(configuration)
+        let site = TestSite(
+            base: configuration.baseURL, data: data,
+            store: try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path))
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await site.waitUntilUp()
+            do {
+                try await body(site)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    func waitUntilUp() async throws {
+        for _ in 0..<200 {
+            if (try? await get("/health").status) == .ok { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw Fixtures.CommandFailed(description: "the server did not start")
+    }
+
+    func token(_ scope: String) async throws -> String {
+        let token = TokenGenerator.makeToken()
+        try await store.addToken(AccessToken(hash: TokenGenerator.hash(token), scope: ScopeSet(scope)))
+        return token
+    }
+
+    struct Reply {
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var body: Data
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+    }
+
+    func request(
+        _ pathOrURL: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: Data? = nil
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: pathOrURL.hasPrefix("http") ? pathOrURL : base + pathOrURL)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: response.status, headers: response.headers, body: Data(buffer: bytes))
+    }
+
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> Reply {
+        try await request(path, headers: headers)
+    }
+
+    /// Uploads `file` to the media endpoint as a multipart part named `field`.
+    func upload(_ file: URL?, field: String = "file", token: String?, fileName: String? = nil) async throws -> Reply {
+        let boundary = "----microcast-test-\(UUID().uuidString)"
+        var body = Data()
+        if let file {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName ?? file.lastPathComponent)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8))
+            body.append(try Data(contentsOf: file))
+            body.append(Data("\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--\(boundary)--\r\n".utf8))
+        var headers = [("Content-Type", "multipart/form-data; boundary=\(boundary)")]
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        return try await request("/micropub/media", method: .POST, headers: headers, body: body)
+    }
+
+    func postForm(_ fields: [(String, String)], token: String) async throws -> Reply {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+        return try await request(
+            "/micropub", method: .POST,
+            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", "Bearer \(token)")],
+            body: Data(body.utf8))
+    }
+
+    func postJSON(_ json: String, token: String) async throws -> Reply {
+        try await request(
+            "/micropub", method: .POST,
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")], body: Data(json.utf8))
+    }
+
+    /// Files under a data sub-folder, hidden temporaries included.
+    func files(in folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent(folder).path)) ?? []).sorted()
+    }
+
+    /// Waits for every queued job to end, and returns their final states.
+    func waitForJobs(timeout: Duration = .seconds(60)) async throws -> [Job.State] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var states: [Job.State] = []
+            var id: Int64 = 1
+            while let job = try await store.job(id: id) {
+                states.append(job.state)
+                id += 1
+            }
+            if states.allSatisfy({ $0 == .done || $0 == .failed }) { return states }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Fixtures.CommandFailed(description: "jobs did not finish in time")
+    }
+}
+
+/// A port nothing listens on now: bind port 0, read what the kernel chose, close.
+func freePort() throws -> Int {
+    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socketFD) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(socketFD, pointer, length) == 0 && getsockname(socketFD, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw Fixtures.CommandFailed(description: "no free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
