@@ -84,6 +84,9 @@ let package = Package(
 
         // Fixture media made by the suite itself with ffmpeg and exiftool.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Speed and memory against the command-line baseline; see README "Benchmarks".
+        .executableTarget(name: "photo-bench", dependencies: ["MediaKit"], path: "Benchmarks/PhotoBench"),
+
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "TestSupport"]),
         .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore"]),
         .testTarget(name: "MicrocastStoreTests", dependencies: ["MicrocastStore"]),
