@@ -47,7 +47,7 @@ func runMeasured(_ arguments: [String]) -> Int {
 
 func selfPeakKilobytes() -> Int {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return usage.ru_maxrss
 }
 

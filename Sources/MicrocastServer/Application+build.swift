@@ -28,11 +28,12 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     router.add(middleware: RequestLogMiddleware())
     let authenticator = Authenticator(tokens: store)
     let api = router.group().add(middleware: APIErrorMiddleware())
-    MicropubController(posts: store, authenticator: authenticator, urls: urls).addRoutes(to: api)
-    MediaEndpointController(
-        library: library, media: store, authenticator: authenticator, urls: urls,
-        limits: configuration.limits, threadPool: threadPool
+    let intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: threadPool)
+    MicropubController(
+        posts: store, intake: intake, authenticator: authenticator, site: site,
+        maxUploadBytes: configuration.limits.maxUploadBytes
     ).addRoutes(to: api)
+    MediaEndpointController(intake: intake, authenticator: authenticator, urls: urls).addRoutes(to: api)
     MediaFileController(library: library, media: store).addRoutes(to: router)
     SiteController(posts: store, media: store, renderer: try await SiteRenderer.bundled(), site: site).addRoutes(to: router)
 

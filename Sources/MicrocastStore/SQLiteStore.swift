@@ -24,9 +24,7 @@ extension SQLiteStore: PostRepository {
             row.slug = try Self.uniqueSlug(post.slug, db)
             try row.insert(db)
             guard let postId = row.id else { throw DatabaseError(message: "post insert returned no id") }
-            for (position, mediaId) in mediaIds.enumerated() where try MediaRow.exists(db, key: mediaId) {
-                try PostMediaRow(postId: postId, mediaId: mediaId, position: position).insert(db, onConflict: .ignore)
-            }
+            try Self.link(postId: postId, mediaIds: mediaIds, db)
             return try row.post()
         }
     }
@@ -43,6 +41,56 @@ extension SQLiteStore: PostRepository {
                 .limit(limit, offset: offset)
                 .fetchAll(db)
                 .map { try $0.post() }
+        }
+    }
+
+    public func allPosts(limit: Int, offset: Int) async throws -> [Post] {
+        try await pool.read { db in
+            try PostRow
+                .filter(Column("deletedAt") == nil)
+                .order(Column("published").desc, Column("id").desc)
+                .limit(limit, offset: offset)
+                .fetchAll(db)
+                .map { try $0.post() }
+        }
+    }
+
+    public func update(_ post: Post, mediaIds: [String]) async throws {
+        try await pool.write { db in
+            guard var row = try PostRow.filter(Column("slug") == post.slug).fetchOne(db), let postId = row.id else {
+                throw DatabaseError(message: "no post \(post.slug)")
+            }
+            let createdAt = row.createdAt
+            row = try PostRow(post, createdAt: createdAt)
+            row.id = postId
+            try row.update(db)
+            try Self.link(postId: postId, mediaIds: mediaIds, db)
+        }
+    }
+
+    public func setDeleted(slug: String, at date: Date?) async throws {
+        try await pool.write { db in
+            _ = try PostRow.filter(Column("slug") == slug).updateAll(db, Column("deletedAt").set(to: date))
+        }
+    }
+
+    public func categories() async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT json_each.value FROM posts, json_each(posts.properties, '$.category')
+                    WHERE posts.status = ? AND posts.deletedAt IS NULL AND json_each.type = 'text'
+                    GROUP BY json_each.value ORDER BY COUNT(*) DESC, json_each.value
+                    """,
+                arguments: [Post.Status.published.rawValue])
+        }
+    }
+
+    static func link(postId: Int64, mediaIds: [String], _ db: Database) throws {
+        try PostMediaRow.filter(Column("postId") == postId).deleteAll(db)
+        for (position, mediaId) in mediaIds.enumerated() where try MediaRow.exists(db, key: mediaId) {
+            try PostMediaRow(postId: postId, mediaId: mediaId, position: position).insert(db, onConflict: .ignore)
         }
     }
 
@@ -74,6 +122,36 @@ extension SQLiteStore: MediaRepository {
 
     public func media(id: String) async throws -> MediaItem? {
         try await pool.read { db in try MediaRow.fetchOne(db, key: id)?.item }
+    }
+
+    public func recentMedia(limit: Int, offset: Int) async throws -> [MediaItem] {
+        try await pool.read { db in
+            try MediaRow.order(Column("createdAt").desc, Column("id")).limit(limit, offset: offset).fetchAll(db).map(\.item)
+        }
+    }
+
+    public func setAlt(mediaId: String, alt: String?) async throws {
+        try await pool.write { db in
+            _ = try MediaRow.filter(key: mediaId).updateAll(db, Column("alt").set(to: alt))
+        }
+    }
+
+    public func posts(usingMedia id: String) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT posts.slug FROM postMedia JOIN posts ON posts.id = postMedia.postId WHERE postMedia.mediaId = ? ORDER BY posts.id",
+                arguments: [id])
+        }
+    }
+
+    public func remove(mediaId: String) async throws -> [String] {
+        try await pool.write { db in
+            let names = try String.fetchAll(
+                db, sql: "SELECT fileName FROM renditions WHERE mediaId = ?", arguments: [mediaId])
+            _ = try MediaRow.deleteOne(db, key: mediaId)
+            return names
+        }
     }
 
     public func renditions(forMedia ids: [String]) async throws -> [String: [Rendition]] {

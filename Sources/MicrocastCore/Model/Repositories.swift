@@ -9,12 +9,27 @@ public protocol PostRepository: Sendable {
     func post(slug: String) async throws -> Post?
     /// Published, not deleted, newest first.
     func publishedPosts(limit: Int, offset: Int) async throws -> [Post]
+    /// Every post not deleted, drafts included, newest first (the owner's view).
+    func allPosts(limit: Int, offset: Int) async throws -> [Post]
+    /// Saves changed properties, date and status, and relinks the media used.
+    func update(_ post: Post, mediaIds: [String]) async throws
+    /// Marks a post deleted (`at` a date) or restores it (`at` nil).
+    func setDeleted(slug: String, at date: Date?) async throws
+    /// Categories of published posts, most used first.
+    func categories() async throws -> [String]
 }
 
 public protocol MediaRepository: Sendable {
     /// Saves an upload and, in the same transaction, queues its processing.
     func add(_ item: MediaItem, processing: JobRequest?) async throws
     func media(id: String) async throws -> MediaItem?
+    /// Uploads, newest first.
+    func recentMedia(limit: Int, offset: Int) async throws -> [MediaItem]
+    func setAlt(mediaId: String, alt: String?) async throws
+    /// Slugs of the posts that use this media item.
+    func posts(usingMedia id: String) async throws -> [String]
+    /// Forgets an item and its renditions, returning the rendition file names to remove.
+    func remove(mediaId: String) async throws -> [String]
     func renditions(forMedia ids: [String]) async throws -> [String: [Rendition]]
     /// Replaces the item's renditions and marks it ready.
     func finishProcessing(mediaId: String, renditions: [Rendition]) async throws

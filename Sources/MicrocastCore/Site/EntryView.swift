@@ -19,11 +19,24 @@ public struct EntryView: Sendable {
     public var name: String
     public var hasName: Bool
     public var contentHTML: String
+    public var hasContent: Bool
     public var published: String
     public var publishedText: String
     public var categories: [String]
     public var hasCategories: Bool
     public var photos: [PhotoView]
+    public var audios: [PlayableView]
+    public var videos: [PlayableView]
+    public var summary: String
+    public var hasSummary: Bool
+}
+
+/// An `<audio>` or `<video>` source.
+public struct PlayableView: Sendable {
+    public var src: String
+    public var mimeType: String
+    /// Names the player for screen readers.
+    public var label: String
 }
 
 public struct PhotoView: Sendable {
@@ -53,17 +66,32 @@ public struct EntryPresenter: Sendable {
 
     public func entry(_ post: Post, media: [String: MediaItem], renditions: [String: [Rendition]]) -> EntryView {
         let name = post.strings("name").first ?? ""
+        let content = contentHTML(post.properties["content"]?.first)
         return EntryView(
             url: site.urls.post(slug: post.slug),
             name: name,
             hasName: !name.isEmpty,
-            contentHTML: contentHTML(post.properties["content"]?.first),
+            contentHTML: content,
+            hasContent: !content.isEmpty,
             published: ISO8601DateFormatter().string(from: post.published),
             publishedText: Self.displayDate(post.published),
             categories: post.strings("category"),
             hasCategories: !post.strings("category").isEmpty,
-            photos: (post.properties["photo"] ?? []).compactMap { photo($0, media: media, renditions: renditions) }
+            photos: (post.properties["photo"] ?? []).compactMap { photo($0, media: media, renditions: renditions) },
+            audios: playables(post.properties["audio"], media: media, fallbackLabel: name.isEmpty ? "Audio" : name),
+            videos: playables(post.properties["video"], media: media, fallbackLabel: name.isEmpty ? "Video" : name),
+            summary: post.strings("summary").first ?? "",
+            hasSummary: !(post.strings("summary").first ?? "").isEmpty
         )
+    }
+
+    func playables(_ values: [JSONValue]?, media: [String: MediaItem], fallbackLabel: String) -> [PlayableView] {
+        (values ?? []).compactMap { value in
+            guard let url = value.urlValue else { return nil }
+            let item = site.urls.mediaId(fromURL: url).flatMap { media[$0] }
+            let alt = value.objectValue?["alt"]?.stringValue ?? item?.alt
+            return PlayableView(src: url, mimeType: item?.mimeType ?? "", label: alt ?? fallbackLabel)
+        }
     }
 
     func photo(_ value: JSONValue, media: [String: MediaItem], renditions: [String: [Rendition]]) -> PhotoView? {

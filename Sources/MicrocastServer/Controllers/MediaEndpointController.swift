@@ -3,87 +3,160 @@ import Hummingbird
 import Logging
 import MediaKit
 import MicrocastCore
-import NIOPosix
 
-/// The Micropub media endpoint: receive, check, store, answer 201, queue the work.
+/// The Micropub media endpoint: uploads (201 with the file's URL at once,
+/// processing queued), and the extensions clients use to list, describe and
+/// delete uploads.
 struct MediaEndpointController: Sendable {
-    let library: MediaLibrary
-    let media: any MediaRepository
+    let intake: MediaIntake
     let authenticator: Authenticator
     let urls: SiteURLs
-    let limits: MediaLimits
-    let threadPool: NIOThreadPool
+
+    var media: any MediaRepository { intake.media }
+    var limits: MediaLimits { intake.limits }
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
-        router.post("/micropub/media") { request, context in try await upload(request, context: context) }
+        router.post("/micropub/media") { request, context in try await post(request, context: context) }
+        router.get("/micropub/media") { request, _ in try await query(request) }
     }
 
-    func upload(_ request: Request, context: some RequestContext) async throws -> Response {
+    func post(_ request: Request, context: some RequestContext) async throws -> Response {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        if let boundary = MultipartUpload.boundary(contentType: request.headers[.contentType]) {
+            return try await upload(request, boundary: boundary, context: context)
+        }
+        let fields: [String: String]
+        if contentType.hasPrefix("application/json") {
+            let body = try await request.body.collect(upTo: MicropubController.maxBodyBytes)
+            guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(buffer: body)) else {
+                throw MicropubError.invalidRequest("the body is not a JSON object")
+            }
+            fields = object.compactMapValues { $0.stringValue ?? ($0 == .null ? "" : nil) }
+        } else if contentType.hasPrefix("application/x-www-form-urlencoded") {
+            let body = try await request.body.collect(upTo: MicropubController.maxBodyBytes)
+            fields = Dictionary(FormEncoding.decode(String(buffer: body)).map { ($0.name, $0.value) }) { first, _ in first }
+        } else {
+            throw MicropubError.unsupportedMediaType("upload the file as multipart/form-data in a part named \"file\"")
+        }
+        return try await action(fields, request: request)
+    }
+
+    func upload(_ request: Request, boundary: String, context: some RequestContext) async throws -> Response {
         // The header token is checked before the body is read, so a bad token
         // costs the client nothing and us no disk.
         let headerToken = Authenticator.bearer(request.headers[.authorization])
         if headerToken != nil {
             _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: ["media", "create"])
         }
-        guard let boundary = MultipartUpload.boundary(contentType: request.headers[.contentType]) else {
-            throw MicropubError.invalidRequest("send the file as multipart/form-data in a part named \"file\"")
-        }
         if let length = request.headers[.contentLength].flatMap(Int64.init), length > limits.maxUploadBytes + 64 * 1024 {
             throw MicropubError.tooLarge("the upload is larger than the \(limits.maxUploadBytes / 1_048_576) MB limit")
         }
-        let upload = try await MultipartUpload.receive(
-            body: request.body, boundary: boundary, fileField: "file",
-            destination: library.newUploadPath(), maxBytes: limits.maxUploadBytes)
+        let form = try await MultipartUpload.receive(
+            body: request.body, boundary: boundary, fileFields: ["file"], library: intake.library,
+            maxBytes: limits.maxUploadBytes)
         do {
-            if headerToken == nil {
-                _ = try await authenticator.authorize(request, bodyToken: upload.fields["access_token"], anyOf: ["media", "create"])
+            if headerToken == nil || form.field("access_token") != nil {
+                _ = try await authenticator.authorize(request, bodyToken: form.field("access_token"), anyOf: ["media", "create"])
             }
-            let item = try await adopt(upload)
-            context.logger.info("upload stored", metadata: ["media": "\(item.id)", "type": "\(item.mimeType)", "bytes": "\(item.byteCount)"])
+            guard let file = form.files.first else {
+                throw MicropubError.invalidRequest("the request has no file part named \"file\"")
+            }
+            guard form.files.count == 1 else { throw MicropubError.invalidRequest("send one file per upload") }
+            let item = try await intake.adopt(file, alt: form.field("alt"))
+            context.logger.info(
+                "upload stored", metadata: ["media": "\(item.id)", "type": "\(item.mimeType)", "bytes": "\(item.byteCount)"])
             return Response(status: .created, headers: [.location: urls.original(fileName: item.fileName)])
         } catch {
-            try? FileManager.default.removeItem(at: upload.temporaryFile)
+            form.discard()
             throw error
         }
     }
 
-    /// Inspects the received file off the event loop, then moves it into the
-    /// library and records it (with its processing job) in one step.
-    func adopt(_ upload: ReceivedUpload) async throws -> MediaItem {
-        guard upload.byteCount > 0 else { throw MicropubError.invalidRequest("the file is empty") }
-        let limits = self.limits
-        let path = upload.temporaryFile.path
-        let result: Result<MediaProbe, MediaError> = try await threadPool.runIfActive {
-            Result { () throws(MediaError) in try Inspector.inspect(path: path, limits: limits) }
+    /// `action=update&url=…&alt=…` and `action=delete&url=…`.
+    func action(_ fields: [String: String], request: Request) async throws -> Response {
+        guard let action = fields["action"] else {
+            throw MicropubError.invalidRequest("upload the file as multipart/form-data, or send action=update or action=delete")
         }
-        let probe: MediaProbe
-        switch result {
-        case .success(let value): probe = value
-        case .failure(let error): throw MicropubError(error)
+        guard let url = fields["url"], let id = urls.mediaId(fromURL: url), let item = try await media.media(id: id) else {
+            throw MicropubError.invalidRequest("\(fields["url"] ?? "the url") is not an upload on this site")
         }
-        guard let format = MediaFormat.withMIMEType(probe.mimeType) ?? FormatSniffer.sniffFile(path) else {
-            throw MicropubError.unsupportedMediaType("not an audio, video or photo format Microcast accepts")
+        switch action {
+        case "update":
+            _ = try await authenticator.authorize(request, bodyToken: fields["access_token"], anyOf: ["media", "create", "update"])
+            let alt = fields["alt"].flatMap { $0.isEmpty ? nil : $0 }
+            try await media.setAlt(mediaId: item.id, alt: alt)
+            return Response(status: .noContent)
+        case "delete":
+            _ = try await authenticator.authorize(request, bodyToken: fields["access_token"], anyOf: ["media", "delete"])
+            let users = try await media.posts(usingMedia: item.id)
+            guard users.isEmpty else {
+                throw MicropubError.invalidRequest(
+                    "the upload is used by \(users.map(urls.post(slug:)).joined(separator: ", ")); remove it from the post first")
+            }
+            let renditions = try await media.remove(mediaId: item.id)
+            try? FileManager.default.removeItem(at: intake.library.original(item.fileName))
+            for name in renditions { try? FileManager.default.removeItem(at: intake.library.rendition(name)) }
+            return Response(status: .noContent)
+        default:
+            throw MicropubError.invalidRequest("unknown action \"\(action)\"")
         }
-        let item = MediaItem(
-            id: MediaIdentifier.make(), kind: probe.kind.rawValue, mimeType: probe.mimeType,
-            fileExtension: format.fileExtension, byteCount: upload.byteCount, sha256: upload.sha256,
-            originalName: upload.clientFileName, probe: probe.jsonString(), alt: upload.fields["alt"],
-            width: probe.width, height: probe.height, duration: probe.duration,
-            state: probe.kind == .photo ? .processing : .ready)
-        try library.adoptOriginal(from: upload.temporaryFile, as: item.fileName)
-        let job = probe.kind == .photo ? JobRequest(kind: PhotoJob.kind, mediaId: item.id) : nil
-        do {
-            try await media.add(item, processing: job)
-        } catch {
-            try? FileManager.default.removeItem(at: library.original(item.fileName))
-            throw error
-        }
-        return item
     }
-}
 
-extension FormatSniffer {
-    static func sniffFile(_ path: String) -> MediaFormat? {
-        (try? Prober.sniff(path: path)) ?? nil
+    /// `q=config`, `q=source` (uploads newest first, with `limit` and `offset`) and `q=last`.
+    func query(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        _ = try await authenticator.authorize(
+            request, bodyToken: parameters["access_token"].map(String.init), anyOf: Array(ScopeSet.known))
+        switch parameters["q"].map(String.init) {
+        case "config":
+            return JSONResponse.ok(.object(["q": .array([.string("source"), .string("last")])]))
+        case "source":
+            if let url = parameters["url"].map(String.init) {
+                guard let id = urls.mediaId(fromURL: url), let item = try await media.media(id: id) else {
+                    throw MicropubError.invalidRequest("\(url) is not an upload on this site")
+                }
+                return JSONResponse.ok(try await describe([item])[0])
+            }
+            let limit = min(100, max(1, parameters["limit"].flatMap { Int($0) } ?? 20))
+            let offset = max(0, parameters["offset"].flatMap { Int($0) } ?? 0)
+            let items = try await media.recentMedia(limit: limit, offset: offset)
+            return JSONResponse.ok(.object(["items": .array(try await describe(items))]))
+        case "last":
+            guard let item = try await media.recentMedia(limit: 1, offset: 0).first else {
+                return JSONResponse.ok(.object([:]))
+            }
+            return JSONResponse.ok(try await describe([item])[0])
+        default:
+            throw MicropubError.invalidRequest("the media endpoint answers q=config, q=source and q=last")
+        }
+    }
+
+    func describe(_ items: [MediaItem]) async throws -> [JSONValue] {
+        let renditions = try await media.renditions(forMedia: items.map(\.id))
+        let formatter = ISO8601DateFormatter()
+        return items.map { item in
+            var object: [String: JSONValue] = [
+                "url": .string(urls.original(fileName: item.fileName)),
+                "published": .string(formatter.string(from: item.createdAt)),
+                "mime_type": .string(item.mimeType),
+                "state": .string(item.state.rawValue),
+            ]
+            if let alt = item.alt { object["alt"] = .string(alt) }
+            if let width = item.width, let height = item.height {
+                object["width"] = .integer(Int64(width))
+                object["height"] = .integer(Int64(height))
+            }
+            if let duration = item.duration { object["duration"] = .number(duration) }
+            let sizes = (renditions[item.id] ?? []).map { rendition -> JSONValue in
+                .object([
+                    "url": .string(urls.rendition(fileName: rendition.fileName)),
+                    "width": .integer(Int64(rendition.width)),
+                    "height": .integer(Int64(rendition.height)),
+                    "mime_type": .string(rendition.mimeType),
+                ])
+            }
+            if !sizes.isEmpty { object["sizes"] = .array(sizes) }
+            return .object(object)
+        }
     }
 }

@@ -2,65 +2,175 @@ import Foundation
 import Hummingbird
 import MicrocastCore
 
-/// The Micropub endpoint: create posts (form-encoded or JSON) and answer queries.
+/// The Micropub endpoint: create (form-encoded, JSON or multipart), update,
+/// delete and undelete posts, and answer queries.
 struct MicropubController: Sendable {
     let posts: any PostRepository
+    let intake: MediaIntake
     let authenticator: Authenticator
-    let urls: SiteURLs
+    let site: SiteInfo
+    let maxUploadBytes: Int64
     static let maxBodyBytes = 1 << 20
+    /// Every property a file may be attached to when sent to this endpoint.
+    static let fileProperties: Set<String> = ["photo", "audio", "video"]
+
+    var urls: SiteURLs { site.urls }
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
         router.get("/micropub") { request, _ in try await query(request) }
         router.post("/micropub") { request, _ in try await post(request) }
     }
 
+    // MARK: Queries
+
     func query(_ request: Request) async throws -> Response {
-        _ = try await authenticator.authorize(request, bodyToken: request.uri.queryParameters["access_token"].map(String.init), anyOf: Array(ScopeSet.known))
-        switch request.uri.queryParameters["q"].map(String.init) {
+        let parameters = request.uri.queryParameters
+        _ = try await authenticator.authorize(
+            request, bodyToken: parameters["access_token"].map(String.init), anyOf: Array(ScopeSet.known))
+        switch parameters["q"].map(String.init) {
         case "config":
-            return json(.object([
-                "media-endpoint": .string(urls.mediaEndpoint),
-                "syndicate-to": .array([]),
-                "post-types": .array(
-                    [("note", "Note"), ("article", "Article"), ("photo", "Photo")].map {
-                        .object(["type": .string($0.0), "name": .string($0.1)])
-                    }),
-            ]))
+            return JSONResponse.ok(config)
         case "syndicate-to":
-            return json(.object(["syndicate-to": .array([])]))
-        case let other:
-            throw MicropubError.invalidRequest("unsupported query \"\(other ?? "")\"; try q=config")
+            return JSONResponse.ok(.object(["syndicate-to": .array([])]))
+        case "category":
+            let filter = parameters["filter"].map { String($0).lowercased() } ?? ""
+            let categories = try await posts.categories().filter { filter.isEmpty || $0.lowercased().hasPrefix(filter) }
+            return JSONResponse.ok(.object(["categories": .array(categories.map(JSONValue.string))]))
+        case "source":
+            let names = Self.values(named: ["properties[]", "properties"], in: parameters)
+            if let url = parameters["url"].map(String.init) {
+                return JSONResponse.ok(try await post(at: url).source(only: names))
+            }
+            let limit = min(100, max(1, parameters["limit"].flatMap { Int($0) } ?? 20))
+            let offset = max(0, parameters["offset"].flatMap { Int($0) } ?? 0)
+            let list = try await posts.allPosts(limit: limit, offset: offset)
+            return JSONResponse.ok(.object(["items": .array(list.map { $0.source(only: names) })]))
+        case nil:
+            throw MicropubError.invalidRequest("a query needs q=config, q=source, q=syndicate-to or q=category")
+        case let other?:
+            throw MicropubError.invalidRequest("unsupported query q=\(other)")
         }
     }
+
+    /// Repeated query parameters, matched on the decoded name (clients send
+    /// `properties[]` both as is and as `properties%5B%5D`).
+    static func values(named names: Set<String>, in parameters: some Sequence<(key: Substring, value: Substring)>) -> [String] {
+        parameters.compactMap { pair in
+            let key = String(pair.key).removingPercentEncoding ?? String(pair.key)
+            guard names.contains(key) else { return nil }
+            return String(pair.value).removingPercentEncoding ?? String(pair.value)
+        }
+    }
+
+    var config: JSONValue {
+        .object([
+            "media-endpoint": .string(urls.mediaEndpoint),
+            "syndicate-to": .array([]),
+            "destination": .array([.object(["uid": .string(urls.home), "name": .string(site.title)])]),
+            "post-types": .array(
+                [("note", "Note"), ("article", "Article"), ("photo", "Photo"), ("audio", "Podcast episode"), ("video", "Video")]
+                    .map { .object(["type": .string($0.0), "name": .string($0.1)]) }),
+            "q": .array(["config", "source", "syndicate-to", "category"].map(JSONValue.string)),
+        ])
+    }
+
+    // MARK: Actions
 
     func post(_ request: Request) async throws -> Response {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        let body = try await request.body.collect(upTo: Self.maxBodyBytes)
-        let action: MicropubAction
         var bodyToken: String?
+        var received = ReceivedForm()
+        let action: MicropubAction
         if contentType.hasPrefix("application/json") {
-            action = try MicropubParser.parseJSON(Data(buffer: body))
+            action = try MicropubParser.parseJSON(Data(buffer: try await request.body.collect(upTo: Self.maxBodyBytes)))
         } else if contentType.hasPrefix("application/x-www-form-urlencoded") {
-            let pairs = FormEncoding.decode(String(buffer: body))
+            let pairs = FormEncoding.decode(String(buffer: try await request.body.collect(upTo: Self.maxBodyBytes)))
             bodyToken = pairs.first { $0.name == "access_token" }?.value
             action = try MicropubParser.parseForm(pairs)
+        } else if let boundary = MultipartUpload.boundary(contentType: request.headers[.contentType]) {
+            // Refuse a bad header token before taking any files to disk.
+            if Authenticator.bearer(request.headers[.authorization]) != nil {
+                _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: Array(ScopeSet.known))
+            }
+            received = try await MultipartUpload.receive(
+                body: request.body, boundary: boundary, fileFields: Self.fileProperties, library: intake.library,
+                maxBytes: maxUploadBytes)
+            bodyToken = received.field("access_token")
+            do {
+                action = try MicropubParser.parseForm(received.fields)
+            } catch {
+                received.discard()
+                throw error
+            }
         } else {
-            throw MicropubError.unsupportedMediaType("send application/x-www-form-urlencoded or application/json")
+            throw MicropubError.unsupportedMediaType(
+                "send application/x-www-form-urlencoded, application/json or multipart/form-data")
         }
 
-        switch action {
-        case .create(let create):
-            _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: ["create"])
-            let draft = PostBuilder.post(from: create)
-            let presenter = EntryPresenter(site: SiteInfo(title: "", authorName: "", urls: urls))
-            let saved = try await posts.create(draft, mediaIds: presenter.mediaIds(in: draft))
-            return Response(status: .created, headers: [.location: urls.post(slug: saved.slug)])
-        case .update, .delete, .undelete:
-            throw MicropubError.invalidRequest("updates and deletes are not supported yet")
+        do {
+            switch action {
+            case .create(let create):
+                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: ["create"])
+                return try await self.create(create, files: received.files)
+            case .update(let update):
+                received.discard()
+                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: ["update"])
+                return try await self.update(update)
+            case .delete(let url):
+                received.discard()
+                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: ["delete"])
+                try await posts.setDeleted(slug: try await post(at: url).slug, at: Date())
+                return Response(status: .noContent)
+            case .undelete(let url):
+                received.discard()
+                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: ["undelete", "delete"])
+                try await posts.setDeleted(slug: try await post(at: url, includingDeleted: true).slug, at: nil)
+                return Response(status: .noContent)
+            }
+        } catch {
+            received.discard()
+            throw error
         }
     }
 
-    func json(_ value: JSONValue) -> Response {
+    func create(_ request: MicropubCreate, files: [ReceivedFile]) async throws -> Response {
+        var create = request
+        if let destination = create.command("mp-destination"), destination != urls.home, destination != urls.base {
+            throw MicropubError.invalidRequest("unknown mp-destination \"\(destination)\"; q=config lists \(urls.home)")
+        }
+        // Files sent with the post are stored exactly like media-endpoint uploads, then referenced by URL.
+        for file in files {
+            let item = try await intake.adopt(file)
+            create.properties[file.field, default: []].append(.string(urls.original(fileName: item.fileName)))
+        }
+        let draft = PostBuilder.post(from: create)
+        let saved = try await posts.create(draft, mediaIds: EntryPresenter(site: site).mediaIds(in: draft))
+        return Response(status: .created, headers: [.location: urls.post(slug: saved.slug)])
+    }
+
+    func update(_ update: MicropubUpdate) async throws -> Response {
+        guard !update.isEmpty else { throw MicropubError.invalidRequest("the update has no replace, add or delete") }
+        let current = try await post(at: update.url)
+        let changed = update.apply(to: current)
+        try await posts.update(changed, mediaIds: EntryPresenter(site: site).mediaIds(in: changed))
+        return Response(status: .noContent)
+    }
+
+    /// The post a client names by URL; a URL that is not one of our posts is a bad request.
+    func post(at url: String, includingDeleted: Bool = false) async throws -> Post {
+        guard let slug = urls.slug(fromURL: url) else {
+            throw MicropubError.invalidRequest("\(url) is not a post on this site")
+        }
+        guard let post = try await posts.post(slug: slug), includingDeleted || post.deletedAt == nil else {
+            throw MicropubError.invalidRequest("there is no post at \(url)")
+        }
+        return post
+    }
+}
+
+/// JSON answers, keys sorted so they are stable to read and test.
+enum JSONResponse {
+    static func ok(_ value: JSONValue) -> Response {
         let data = (try? JSONEncoder.sorted.encode(value)) ?? Data()
         return Response(
             status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))

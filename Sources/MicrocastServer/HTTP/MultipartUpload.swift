@@ -6,20 +6,35 @@ import MultipartKit
 import NIOCore
 import NIOFileSystem
 
-/// A file part received to disk, and the small text fields sent beside it.
-struct ReceivedUpload {
+/// A file part received to disk.
+struct ReceivedFile {
+    /// The part's name without a trailing `[]`.
+    var field: String
     var temporaryFile: URL
     var byteCount: Int64
     var sha256: String
     var clientFileName: String?
-    var fields: [String: String]
 }
 
-/// Streams a `multipart/form-data` body: the file part named `fileField` goes
-/// straight to disk chunk by chunk (memory stays flat whatever the size), the
-/// other parts are kept as short text fields.
+/// A multipart body: its file parts on disk and its text parts, in order.
+struct ReceivedForm {
+    var files: [ReceivedFile] = []
+    var fields: [(name: String, value: String)] = []
+
+    func field(_ name: String) -> String? { fields.first { $0.name == name }?.value }
+
+    /// Removes every received file that was not adopted.
+    func discard() {
+        for file in files { try? FileManager.default.removeItem(at: file.temporaryFile) }
+    }
+}
+
+/// Streams a `multipart/form-data` body: file parts go straight to disk chunk
+/// by chunk (memory stays flat whatever their size), other parts are kept as
+/// short text fields.
 enum MultipartUpload {
-    static let maxFieldBytes = 64 * 1024
+    static let maxFieldBytes = 1 << 20
+    static let maxFiles = 20
 
     static func boundary(contentType: String?) -> String? {
         guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
@@ -32,20 +47,24 @@ enum MultipartUpload {
         return nil
     }
 
-    /// Receives the body into `destination`. On any error the partial file is removed.
+    /// Receives the body; parts named in `fileFields` (with or without `[]`)
+    /// that carry a file name are written under `library.uploads`. On any
+    /// error every partial file is removed. `maxBytes` bounds all files together.
     static func receive(
-        body: RequestBody, boundary: String, fileField: String, destination: URL, maxBytes: Int64
-    ) async throws -> ReceivedUpload {
+        body: RequestBody, boundary: String, fileFields: Set<String>, library: MediaLibrary, maxBytes: Int64
+    ) async throws -> ReceivedForm {
+        var receiver = Receiver(fileFields: fileFields, library: library, maxBytes: maxBytes)
         do {
-            return try await write(body: body, boundary: boundary, fileField: fileField, destination: destination, maxBytes: maxBytes)
+            try await receiver.consume(body: body, boundary: boundary)
+            return receiver.form
         } catch {
-            try? FileManager.default.removeItem(at: destination)
+            await receiver.abandon()
             throw error
         }
     }
 
     /// Parser callbacks are synchronous; they record events that the async
-    /// loop below then writes, one network chunk at a time.
+    /// loop then writes, one network chunk at a time.
     private final class Events {
         enum Event {
             case header(String, String)
@@ -55,26 +74,36 @@ enum MultipartUpload {
         var pending: [Event] = []
     }
 
-    private static func write(
-        body: RequestBody, boundary: String, fileField: String, destination: URL, maxBytes: Int64
-    ) async throws -> ReceivedUpload {
-        let parser = MultipartParser(boundary: boundary)
-        let events = Events()
-        parser.onHeader = { events.pending.append(.header($0, $1)) }
-        parser.onBody = { events.pending.append(.body($0)) }
-        parser.onPartComplete = { events.pending.append(.partEnd) }
-
-        var upload = ReceivedUpload(temporaryFile: destination, byteCount: 0, sha256: "", clientFileName: nil, fields: [:])
+    private struct OpenFile {
+        var file: ReceivedFile
+        var handle: WriteFileHandle
+        var writer: BufferedWriter<WriteFileHandle>
         var hasher = SHA256()
-        var foundFile = false
-        var headers: [String: String] = [:]
-        var fieldBytes = 0
-        var fieldValue = Data()
+    }
 
-        try await FileSystem.shared.withFileHandle(
-            forWritingAt: FilePath(destination.path), options: .newFile(replaceExisting: false)
-        ) { handle in
-            var writer = handle.bufferedWriter()
+    private struct Receiver {
+        let fileFields: Set<String>
+        let library: MediaLibrary
+        let maxBytes: Int64
+        var form = ReceivedForm()
+        var open: OpenFile?
+        var headers: [String: String] = [:]
+        var fieldValue = Data()
+        var fieldBytes = 0
+        var fileBytes: Int64 = 0
+
+        init(fileFields: Set<String>, library: MediaLibrary, maxBytes: Int64) {
+            self.fileFields = fileFields
+            self.library = library
+            self.maxBytes = maxBytes
+        }
+
+        mutating func consume(body: RequestBody, boundary: String) async throws {
+            let parser = MultipartParser(boundary: boundary)
+            let events = Events()
+            parser.onHeader = { events.pending.append(.header($0, $1)) }
+            parser.onBody = { events.pending.append(.body($0)) }
+            parser.onPartComplete = { events.pending.append(.partEnd) }
             for try await chunk in body {
                 do {
                     try parser.execute(chunk)
@@ -85,44 +114,82 @@ enum MultipartUpload {
                 events.pending.removeAll(keepingCapacity: true)
                 for event in batch {
                     switch event {
-                    case .header(let name, let value):
-                        headers[name.lowercased()] = value
-                    case .body(let buffer):
-                        let disposition = ContentDisposition(headers["content-disposition"])
-                        if disposition.name == fileField && disposition.fileName != nil && !foundFile {
-                            upload.byteCount += Int64(buffer.readableBytes)
-                            guard upload.byteCount <= maxBytes else {
-                                throw MicropubError.tooLarge("the file is larger than the \(maxBytes / 1_048_576) MB limit")
-                            }
-                            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                            try await writer.write(contentsOf: buffer)
-                        } else {
-                            fieldBytes += buffer.readableBytes
-                            guard fieldBytes <= maxFieldBytes else {
-                                throw MicropubError.invalidRequest("text fields are limited to \(maxFieldBytes / 1024) KB")
-                            }
-                            fieldValue.append(contentsOf: buffer.readableBytesView)
-                        }
-                    case .partEnd:
-                        let disposition = ContentDisposition(headers["content-disposition"])
-                        if disposition.name == fileField && disposition.fileName != nil && !foundFile {
-                            foundFile = true
-                            upload.clientFileName = disposition.fileName
-                        } else if let name = disposition.name, disposition.fileName == nil {
-                            upload.fields[name] = String(decoding: fieldValue, as: UTF8.self)
-                        }
-                        headers = [:]
-                        fieldValue = Data()
+                    case .header(let name, let value): headers[name.lowercased()] = value
+                    case .body(let buffer): try await bodyChunk(buffer)
+                    case .partEnd: try await partEnd()
                     }
                 }
             }
-            try await writer.flush()
+            if open != nil { throw MicropubError.invalidRequest("the multipart body ended inside a part") }
         }
-        guard foundFile else {
-            throw MicropubError.invalidRequest("the request has no file part named \"\(fileField)\"")
+
+        /// The current part's field name, without `[]`, and whether it is a file we take.
+        var currentPart: (name: String?, isFile: Bool, fileName: String?) {
+            let disposition = ContentDisposition(headers["content-disposition"])
+            let name = disposition.name.map { $0.hasSuffix("[]") ? String($0.dropLast(2)) : $0 }
+            let isFile = disposition.fileName != nil && name.map(fileFields.contains) == true
+            return (name, isFile, disposition.fileName)
         }
-        upload.sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return upload
+
+        mutating func bodyChunk(_ buffer: ByteBuffer) async throws {
+            let part = currentPart
+            guard part.isFile, let field = part.name else {
+                fieldBytes += buffer.readableBytes
+                guard fieldBytes <= MultipartUpload.maxFieldBytes else {
+                    throw MicropubError.invalidRequest("text fields are limited to \(MultipartUpload.maxFieldBytes / 1024) KB")
+                }
+                fieldValue.append(contentsOf: buffer.readableBytesView)
+                return
+            }
+            if open == nil {
+                guard form.files.count < MultipartUpload.maxFiles else {
+                    throw MicropubError.invalidRequest("at most \(MultipartUpload.maxFiles) files per request")
+                }
+                let path = library.newUploadPath()
+                let handle = try await FileSystem.shared.openFile(
+                    forWritingAt: FilePath(path.path), options: .newFile(replaceExisting: false))
+                open = OpenFile(
+                    file: ReceivedFile(field: field, temporaryFile: path, byteCount: 0, sha256: "", clientFileName: part.fileName),
+                    handle: handle, writer: handle.bufferedWriter())
+            }
+            fileBytes += Int64(buffer.readableBytes)
+            guard fileBytes <= maxBytes else {
+                throw MicropubError.tooLarge("the upload is larger than the \(maxBytes / 1_048_576) MB limit")
+            }
+            open!.file.byteCount += Int64(buffer.readableBytes)
+            buffer.withUnsafeReadableBytes { open!.hasher.update(bufferPointer: $0) }
+            try await open!.writer.write(contentsOf: buffer)
+        }
+
+        mutating func partEnd() async throws {
+            let part = currentPart
+            if part.isFile, let field = part.name {
+                // A file part with no bytes never opened a file: record it empty.
+                if open == nil {
+                    let path = library.newUploadPath()
+                    FileManager.default.createFile(atPath: path.path, contents: nil)
+                    form.files.append(ReceivedFile(field: field, temporaryFile: path, byteCount: 0, sha256: "", clientFileName: part.fileName))
+                } else if var finished = open {
+                    open = nil
+                    try await finished.writer.flush()
+                    try await finished.handle.close()
+                    finished.file.sha256 = finished.hasher.finalize().map { String(format: "%02x", $0) }.joined()
+                    form.files.append(finished.file)
+                }
+            } else if let name = part.name {
+                form.fields.append((name, String(decoding: fieldValue, as: UTF8.self)))
+            }
+            headers = [:]
+            fieldValue = Data()
+        }
+
+        func abandon() async {
+            if let open {
+                try? await open.handle.close()
+                try? FileManager.default.removeItem(at: open.file.temporaryFile)
+            }
+            form.discard()
+        }
     }
 }
 
