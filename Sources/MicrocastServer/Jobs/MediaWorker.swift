@@ -39,6 +39,8 @@ public struct MediaWorker: Service {
                         await run(job, worker: id)
                         continue
                     }
+                } catch is CancellationError {
+                    break  // shutting down
                 } catch {
                     logger.error("job queue unavailable", metadata: ["error": "\(error)"])
                 }
