@@ -24,7 +24,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     let threadPool = NIOThreadPool(numberOfThreads: configuration.workerThreads)
     threadPool.start()
 
-    let router = Router()
+    let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     let authenticator = Authenticator(tokens: store)
     let api = router.group().add(middleware: APIErrorMiddleware())
@@ -34,8 +34,13 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         maxUploadBytes: configuration.limits.maxUploadBytes
     ).addRoutes(to: api)
     MediaEndpointController(intake: intake, authenticator: authenticator, urls: urls).addRoutes(to: api)
+    let renderer = try await SiteRenderer.bundled()
+    IndieAuthController(
+        owner: store, tokens: store, authenticator: authenticator, renderer: renderer, site: site,
+        throttle: SignInThrottle(), threadPool: threadPool
+    ).addRoutes(to: api)
     MediaFileController(library: library, media: store).addRoutes(to: router)
-    SiteController(posts: store, media: store, renderer: try await SiteRenderer.bundled(), site: site).addRoutes(to: router)
+    SiteController(posts: store, media: store, renderer: renderer, site: site).addRoutes(to: router)
 
     let worker = MediaWorker(
         queue: store, media: store, library: library, presets: configuration.presets, threadPool: threadPool,

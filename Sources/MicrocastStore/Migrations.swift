@@ -74,6 +74,31 @@ enum Migrations {
             }
             try db.create(index: "jobsReady", on: "jobs", columns: ["state", "runAfter"])
         }
+        migrator.registerMigration("2 owner, sign-in sessions, authorization codes, refresh tokens") { db in
+            try db.create(table: "owner") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("passwordHash", .text).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "sessions") { t in
+                t.primaryKey("hash", .text)
+                t.column("csrf", .text).notNull()
+                t.column("expiresAt", .datetime).notNull()
+            }
+            try db.create(table: "authorizationCodes") { t in
+                t.primaryKey("hash", .text)
+                t.column("clientId", .text).notNull()
+                t.column("redirectURI", .text).notNull()
+                t.column("codeChallenge", .text).notNull()
+                t.column("scope", .text).notNull()
+                t.column("expiresAt", .datetime).notNull()
+                t.column("usedAt", .datetime)
+            }
+            try db.alter(table: "tokens") { t in
+                // "access" tokens authorize requests; "refresh" tokens only buy new ones.
+                t.add(column: "kind", .text).notNull().defaults(to: "access")
+            }
+        }
         return migrator
     }
 }

@@ -123,14 +123,47 @@ struct TokenRow: Codable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "tokens"
     var id: Int64?
     var hash: String
+    var kind: String
     var scope: String
     var clientId: String?
     var createdAt: Date
     var expiresAt: Date?
     var revokedAt: Date?
 
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    init(_ token: AccessToken) {
+        id = token.id
+        hash = token.hash
+        kind = token.kind.rawValue
+        scope = token.scope.description
+        clientId = token.clientId
+        createdAt = token.createdAt
+        expiresAt = token.expiresAt
+        revokedAt = token.revokedAt
+    }
+
     var token: AccessToken {
-        AccessToken(hash: hash, scope: ScopeSet(scope), clientId: clientId, createdAt: createdAt, expiresAt: expiresAt)
+        AccessToken(
+            id: id, hash: hash, kind: AccessToken.Kind(rawValue: kind) ?? .access, scope: ScopeSet(scope),
+            clientId: clientId, createdAt: createdAt, expiresAt: expiresAt, revokedAt: revokedAt)
+    }
+}
+
+struct AuthorizationCodeRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "authorizationCodes"
+    var hash: String
+    var clientId: String
+    var redirectURI: String
+    var codeChallenge: String
+    var scope: String
+    var expiresAt: Date
+    var usedAt: Date?
+
+    var code: AuthorizationCode {
+        AuthorizationCode(
+            hash: hash, clientId: clientId, redirectURI: redirectURI, codeChallenge: codeChallenge,
+            scope: ScopeSet(scope), expiresAt: expiresAt)
     }
 }
 

@@ -187,19 +187,84 @@ extension SQLiteStore: MediaRepository {
 extension SQLiteStore: TokenRepository {
     public func addToken(_ token: AccessToken) async throws {
         try await pool.write { db in
-            var row = TokenRow(
-                hash: token.hash, scope: token.scope.description, clientId: token.clientId,
-                createdAt: token.createdAt, expiresAt: token.expiresAt)
+            var row = TokenRow(token)
             try row.insert(db)
         }
     }
 
-    public func token(hash: String, now: Date) async throws -> AccessToken? {
+    public func token(hash: String, kind: AccessToken.Kind, now: Date) async throws -> AccessToken? {
         try await pool.read { db in
             try TokenRow
-                .filter(Column("hash") == hash && Column("revokedAt") == nil)
+                .filter(Column("hash") == hash && Column("kind") == kind.rawValue && Column("revokedAt") == nil)
                 .filter(Column("expiresAt") == nil || Column("expiresAt") > now)
                 .fetchOne(db)?.token
+        }
+    }
+
+    public func allTokens() async throws -> [AccessToken] {
+        try await pool.read { db in try TokenRow.order(Column("id").desc).fetchAll(db).map(\.token) }
+    }
+
+    public func revokeToken(id: Int64, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try TokenRow.filter(key: id).filter(Column("revokedAt") == nil)
+                .updateAll(db, Column("revokedAt").set(to: now)) > 0
+                || TokenRow.exists(db, key: id)
+        }
+    }
+
+    public func revokeToken(hash: String, now: Date) async throws {
+        try await pool.write { db in
+            _ = try TokenRow.filter(Column("hash") == hash && Column("revokedAt") == nil)
+                .updateAll(db, Column("revokedAt").set(to: now))
+        }
+    }
+}
+
+extension SQLiteStore: OwnerRepository {
+    public func passphraseHash() async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT passwordHash FROM owner WHERE id = 1") }
+    }
+
+    public func setPassphraseHash(_ hash: String, now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO owner (id, passwordHash, updatedAt) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET passwordHash = excluded.passwordHash, updatedAt = excluded.updatedAt",
+                arguments: [hash, now])
+            // A new passphrase signs every browser out.
+            try db.execute(sql: "DELETE FROM sessions")
+        }
+    }
+
+    public func addSession(hash: String, csrf: String, expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE expiresAt <= ?", arguments: [Date()])
+            try db.execute(
+                sql: "INSERT INTO sessions (hash, csrf, expiresAt) VALUES (?, ?, ?)", arguments: [hash, csrf, expiresAt])
+        }
+    }
+
+    public func session(hash: String, now: Date) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT csrf FROM sessions WHERE hash = ? AND expiresAt > ?", arguments: [hash, now])
+        }
+    }
+
+    public func addCode(_ code: AuthorizationCode) async throws {
+        try await pool.write { db in
+            try AuthorizationCodeRow(
+                hash: code.hash, clientId: code.clientId, redirectURI: code.redirectURI, codeChallenge: code.codeChallenge,
+                scope: code.scope.description, expiresAt: code.expiresAt
+            ).insert(db)
+        }
+    }
+
+    public func redeemCode(hash: String, now: Date) async throws -> AuthorizationCode? {
+        try await pool.write { db in
+            guard var row = try AuthorizationCodeRow.fetchOne(db, key: hash), row.usedAt == nil else { return nil }
+            row.usedAt = now
+            try row.update(db)
+            return row.expiresAt > now ? row.code : nil
         }
     }
 }

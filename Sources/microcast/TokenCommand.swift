@@ -6,7 +6,7 @@ import MicrocastStore
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Manage Micropub access tokens.", subcommands: [Create.self])
+        commandName: "token", abstract: "Manage Micropub access tokens.", subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -25,10 +25,43 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try SQLiteStore(path: MediaLibrary(root: data.url).database.path)
-            let token = TokenGenerator.makeToken()
-            try await store.addToken(AccessToken(hash: TokenGenerator.hash(token), scope: ScopeSet(scope)))
+            let token = Secrets.make()
+            try await data.store().addToken(AccessToken(hash: Secrets.hash(token), scope: ScopeSet(scope)))
             print(token)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List access tokens (never the tokens themselves).")
+
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let now = Date()
+            let formatter = ISO8601DateFormatter()
+            print("ID\tSTATUS\tCLIENT\tSCOPE\tCREATED\tEXPIRES")
+            for token in try await data.store().allTokens() where token.kind == .access {
+                let status = token.revokedAt != nil ? "revoked" : token.isLive(at: now) ? "active" : "expired"
+                print(
+                    [
+                        "\(token.id ?? 0)", status, token.clientId ?? "command line", token.scope.description,
+                        formatter.string(from: token.createdAt), token.expiresAt.map(formatter.string) ?? "never",
+                    ].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by the ID `token list` shows.")
+
+        @OptionGroup var data: DataOptions
+        @Argument(help: "The token's ID.") var id: Int64
+
+        func run() async throws {
+            guard try await data.store().revokeToken(id: id, now: Date()) else {
+                throw ValidationError("there is no token with ID \(id)")
+            }
+            print("revoked token \(id)")
         }
     }
 }

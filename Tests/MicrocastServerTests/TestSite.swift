@@ -25,6 +25,10 @@ struct TestSite {
         return try! Presets.load(from: repository.appendingPathComponent("Presets"))
     }()
 
+    /// Like a Micropub client's HTTP stack, minus redirects: tests look at each answer.
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+
     static func run(limits: MediaLimits = MediaLimits(), _ body: (TestSite) async throws -> Void) async throws {
         let data = try Fixtures.folder()
         let port = try freePort()
@@ -59,8 +63,8 @@ struct TestSite {
     }
 
     func token(_ scope: String) async throws -> String {
-        let token = TokenGenerator.makeToken()
-        try await store.addToken(AccessToken(hash: TokenGenerator.hash(token), scope: ScopeSet(scope)))
+        let token = Secrets.make()
+        try await store.addToken(AccessToken(hash: Secrets.hash(token), scope: ScopeSet(scope)))
         return token
     }
 
@@ -79,7 +83,7 @@ struct TestSite {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await Self.client.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: response.status, headers: response.headers, body: Data(buffer: bytes))
     }

@@ -38,8 +38,52 @@ public protocol MediaRepository: Sendable {
 
 public protocol TokenRepository: Sendable {
     func addToken(_ token: AccessToken) async throws
-    /// The live (not revoked, not expired) token with this hash.
-    func token(hash: String, now: Date) async throws -> AccessToken?
+    /// The live (not revoked, not expired) token of this kind with this hash.
+    func token(hash: String, kind: AccessToken.Kind, now: Date) async throws -> AccessToken?
+    /// Every token, newest first, revoked and expired ones included.
+    func allTokens() async throws -> [AccessToken]
+    /// Revokes a token by id; false if there is none.
+    func revokeToken(id: Int64, now: Date) async throws -> Bool
+    /// Revokes the token with this hash, whatever its kind.
+    func revokeToken(hash: String, now: Date) async throws
+}
+
+extension TokenRepository {
+    public func token(hash: String, now: Date) async throws -> AccessToken? {
+        try await token(hash: hash, kind: .access, now: now)
+    }
+}
+
+/// The site owner's passphrase, sign-in sessions and IndieAuth codes.
+public protocol OwnerRepository: Sendable {
+    func passphraseHash() async throws -> String?
+    func setPassphraseHash(_ hash: String, now: Date) async throws
+    func addSession(hash: String, csrf: String, expiresAt: Date) async throws
+    /// The CSRF token of a live session.
+    func session(hash: String, now: Date) async throws -> String?
+    func addCode(_ code: AuthorizationCode) async throws
+    /// Marks the code used and returns it, once: nil if unknown, used or expired.
+    func redeemCode(hash: String, now: Date) async throws -> AuthorizationCode?
+}
+
+/// An IndieAuth authorization code, bound to the client, the redirect URI and
+/// the PKCE challenge it was issued for.
+public struct AuthorizationCode: Sendable, Equatable {
+    public var hash: String
+    public var clientId: String
+    public var redirectURI: String
+    public var codeChallenge: String
+    public var scope: ScopeSet
+    public var expiresAt: Date
+
+    public init(hash: String, clientId: String, redirectURI: String, codeChallenge: String, scope: ScopeSet, expiresAt: Date) {
+        self.hash = hash
+        self.clientId = clientId
+        self.redirectURI = redirectURI
+        self.codeChallenge = codeChallenge
+        self.scope = scope
+        self.expiresAt = expiresAt
+    }
 }
 
 /// A durable queue: a job is claimed with a lease, survives a crash (its lease
@@ -88,18 +132,34 @@ public struct Job: Sendable, Equatable {
 }
 
 public struct AccessToken: Sendable, Equatable {
+    public enum Kind: String, Sendable { case access, refresh }
+
+    public var id: Int64?
     /// SHA-256 of the token, hex; the token itself is never stored.
     public var hash: String
+    public var kind: Kind
     public var scope: ScopeSet
+    /// The IndieAuth client it was issued to; nil for tokens made with the CLI.
     public var clientId: String?
     public var createdAt: Date
     public var expiresAt: Date?
+    public var revokedAt: Date?
 
-    public init(hash: String, scope: ScopeSet, clientId: String? = nil, createdAt: Date = Date(), expiresAt: Date? = nil) {
+    public init(
+        id: Int64? = nil, hash: String, kind: Kind = .access, scope: ScopeSet, clientId: String? = nil,
+        createdAt: Date = Date(), expiresAt: Date? = nil, revokedAt: Date? = nil
+    ) {
+        self.id = id
         self.hash = hash
+        self.kind = kind
         self.scope = scope
         self.clientId = clientId
         self.createdAt = createdAt
         self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+
+    public func isLive(at date: Date) -> Bool {
+        revokedAt == nil && (expiresAt.map { $0 > date } ?? true)
     }
 }

@@ -28,6 +28,18 @@ public struct SiteRenderer: Sendable {
         render("error", Page(site: site, title: "\(status) · \(site.title)", entries: [], status: status, message: message))
     }
 
+    public func signIn(site: SiteInfo, form: SignInView) -> String {
+        render("signin", Page(site: site, title: "Sign in · \(site.title)", entries: [], form: form))
+    }
+
+    public func consent(site: SiteInfo, form: ConsentView) -> String {
+        render("consent", Page(site: site, title: "Allow \(form.clientId)? · \(site.title)", entries: [], form: form))
+    }
+
+    public func tokens(site: SiteInfo, list: TokenListView) -> String {
+        render("tokens", Page(site: site, title: "Tokens · \(site.title)", entries: [], form: list))
+    }
+
     func render(_ template: String, _ page: Page) -> String {
         library.render(page, withTemplate: template) ?? ""
     }
@@ -42,15 +54,27 @@ public struct SiteRenderer: Sendable {
         var message: String = ""
         var homeURL: String
         var micropubURL: String
+        var metadataURL: String
+        var authorizationURL: String
+        var tokenURL: String
+        /// The sign-in, consent or token-list form, for those pages.
+        var form: (any Sendable)?
 
-        init(site: SiteInfo, title: String, entries: [EntryView], status: Int = 200, message: String = "") {
+        init(
+            site: SiteInfo, title: String, entries: [EntryView], status: Int = 200, message: String = "",
+            form: (any Sendable)? = nil
+        ) {
             self.site = site
             self.title = title
             self.entries = entries
             self.status = status
             self.message = message
+            self.form = form
             homeURL = site.urls.home
             micropubURL = site.urls.micropub
+            metadataURL = site.urls.indieAuthMetadata
+            authorizationURL = site.urls.authorization
+            tokenURL = site.urls.token
         }
     }
 }

@@ -15,6 +15,13 @@ public struct SiteURLs: Sendable, Equatable {
     public var micropub: String { base + "/micropub" }
     public var mediaEndpoint: String { base + "/micropub/media" }
 
+    public var indieAuthMetadata: String { base + "/.well-known/oauth-authorization-server" }
+    public var authorization: String { base + "/auth" }
+    public var token: String { base + "/token" }
+    public var introspection: String { base + "/token/introspect" }
+    public var revocation: String { base + "/token/revoke" }
+    public var ownerTokens: String { base + "/auth/tokens" }
+
     public func post(slug: String) -> String { base + "/posts/" + slug }
     /// An original upload, by its library file name.
     public func original(fileName: String) -> String { base + "/media/" + fileName }

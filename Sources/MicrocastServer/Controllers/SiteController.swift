@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import MicrocastCore
 
@@ -12,13 +13,26 @@ struct SiteController: Sendable {
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
         router.get("/") { _, _ in try await home() }
+        // Link-header discovery often starts with HEAD.
+        router.head("/") { _, _ in
+            var response = try await home()
+            response.body = .init()
+            return response
+        }
         router.get("/posts/{slug}") { _, context in try await permalink(context.parameters.require("slug")) }
         router.get("/health") { _, _ in "ok" }
     }
 
     func home() async throws -> Response {
         let page = try await posts.publishedPosts(limit: Self.pageSize, offset: 0)
-        return html(.ok, renderer.home(site: site, entries: try await entries(page)))
+        var response = html(.ok, renderer.home(site: site, entries: try await entries(page)))
+        // Clients that read only headers discover the endpoints here.
+        let urls = site.urls
+        response.headers[HTTPField.Name("Link")!] = [
+            "<\(urls.micropub)>; rel=\"micropub\"", "<\(urls.indieAuthMetadata)>; rel=\"indieauth-metadata\"",
+            "<\(urls.authorization)>; rel=\"authorization_endpoint\"", "<\(urls.token)>; rel=\"token_endpoint\"",
+        ].joined(separator: ", ")
+        return response
     }
 
     func permalink(_ slug: String) async throws -> Response {

@@ -1,0 +1,88 @@
+/// Values for the owner's pages: sign-in, consent and the token list.
+public struct HiddenField: Sendable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+public struct SignInView: Sendable {
+    public var action: String
+    public var csrf: String
+    public var hidden: [HiddenField]
+    public var error: String
+    public var hasError: Bool
+
+    public init(action: String, csrf: String, hidden: [HiddenField], error: String = "") {
+        self.action = action
+        self.csrf = csrf
+        self.hidden = hidden
+        self.error = error
+        hasError = !error.isEmpty
+    }
+}
+
+public struct ConsentView: Sendable {
+    public struct Scope: Sendable {
+        public var name: String
+        public var explanation: String
+    }
+
+    public var action: String
+    public var csrf: String
+    public var clientId: String
+    public var redirectHost: String
+    public var hidden: [HiddenField]
+    public var scopes: [Scope]
+    public var hasScopes: Bool
+
+    public init(action: String, csrf: String, clientId: String, redirectHost: String, hidden: [HiddenField], scopes: [String]) {
+        self.action = action
+        self.csrf = csrf
+        self.clientId = clientId
+        self.redirectHost = redirectHost
+        self.hidden = hidden
+        self.scopes = scopes.map { Scope(name: $0, explanation: Self.explanations[$0] ?? $0) }
+        hasScopes = !scopes.isEmpty
+    }
+
+    static let explanations = [
+        "create": "create posts", "update": "edit posts", "delete": "delete posts", "undelete": "restore deleted posts",
+        "media": "upload files", "draft": "create drafts", "profile": "see your profile",
+    ]
+}
+
+public struct TokenListView: Sendable {
+    public struct Row: Sendable {
+        public var id: Int64
+        public var client: String
+        public var scope: String
+        public var created: String
+        public var expires: String
+        public var status: String
+        public var isLive: Bool
+
+        public init(id: Int64, client: String, scope: String, created: String, expires: String, status: String, isLive: Bool) {
+            self.id = id
+            self.client = client
+            self.scope = scope
+            self.created = created
+            self.expires = expires
+            self.status = status
+            self.isLive = isLive
+        }
+    }
+
+    public var action: String
+    public var csrf: String
+    public var rows: [Row]
+
+    public init(action: String, csrf: String, rows: [Row]) {
+        self.action = action
+        self.csrf = csrf
+        self.rows = rows
+    }
+}

@@ -1,0 +1,371 @@
+import Foundation
+import Hummingbird
+import MicrocastCore
+import NIOCore
+import NIOPosix
+
+/// The built-in IndieAuth server: metadata, the authorization endpoint with
+/// sign-in and consent pages, the token endpoint (codes with PKCE, refresh),
+/// introspection, revocation, and the owner's token list.
+struct IndieAuthController: Sendable {
+    let owner: any OwnerRepository
+    let tokens: any TokenRepository
+    let authenticator: Authenticator
+    let renderer: SiteRenderer
+    let site: SiteInfo
+    let throttle: SignInThrottle
+    let threadPool: NIOThreadPool
+
+    static let accessLifetime: TimeInterval = 14 * 86_400
+    static let refreshLifetime: TimeInterval = 365 * 86_400
+    static let codeLifetime: TimeInterval = 600
+    static let sessionLifetime: TimeInterval = 7 * 86_400
+    static let sessionCookie = "mc_session"
+    static let csrfCookie = "mc_csrf"
+
+    var urls: SiteURLs { site.urls }
+    var secureCookies: Bool { urls.base.lowercased().hasPrefix("https://") }
+    /// The owner's profile URL, and the issuer of every code and token.
+    var me: String { urls.home }
+
+    func addRoutes<Context: RequestContext & RemoteAddressRequestContext>(to router: some RouterMethods<Context>) {
+        router.get("/.well-known/oauth-authorization-server") { _, _ in metadata() }
+        router.get("/auth") { request, _ in try await authorize(request) }
+        router.post("/auth") { request, _ in try await redeemForProfile(request) }
+        router.post("/auth/sign-in") { request, context in try await signIn(request, address: Self.address(context)) }
+        router.post("/auth/consent") { request, _ in try await consent(request) }
+        router.get("/auth/tokens") { request, _ in try await tokenList(request) }
+        router.post("/auth/tokens/revoke") { request, _ in try await revokeFromList(request) }
+        router.post("/token") { request, _ in try await token(request) }
+        router.get("/token") { request, _ in try await verify(request) }
+        router.post("/token/introspect") { request, _ in try await introspect(request) }
+        router.post("/token/revoke") { request, _ in try await revoke(request) }
+    }
+
+    static func address(_ context: some RemoteAddressRequestContext) -> String {
+        context.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    // MARK: Metadata
+
+    func metadata() -> Response {
+        JSONResponse.ok(
+            .object([
+                "issuer": .string(me),
+                "authorization_endpoint": .string(urls.authorization),
+                "token_endpoint": .string(urls.token),
+                "introspection_endpoint": .string(urls.introspection),
+                "revocation_endpoint": .string(urls.revocation),
+                "scopes_supported": .array(ScopeSet.known.sorted().map(JSONValue.string)),
+                "response_types_supported": .array([.string("code")]),
+                "grant_types_supported": .array([.string("authorization_code"), .string("refresh_token")]),
+                "code_challenge_methods_supported": .array([.string("S256")]),
+                "authorization_response_iss_parameter_supported": .bool(true),
+            ]))
+    }
+
+    // MARK: Authorization endpoint
+
+    func authorize(_ request: Request) async throws -> Response {
+        // Decoded as a form, so "+" in `scope=create+media` is a space.
+        let query = Dictionary(FormEncoding.decode(request.uri.query ?? "").map { ($0.name, $0.value) }) { first, _ in first }
+        let authorization: AuthorizationRequest
+        do {
+            authorization = try AuthorizationRequest.parse(query)
+        } catch {
+            return failure(error)
+        }
+        guard try await owner.passphraseHash() != nil else {
+            return page(.serviceUnavailable, renderer.error(
+                site: site, status: 503, message: "No owner passphrase is set. Run: microcast owner password --data DIR"))
+        }
+        if let csrf = try await session(request) {
+            return page(.ok, consentPage(authorization, csrf: csrf))
+        }
+        return signInPage(hidden: authorization.parameters.map { HiddenField(name: $0.name, value: $0.value) })
+    }
+
+    func signInPage(hidden: [HiddenField], error: String = "", status: HTTPResponse.Status = .ok) -> Response {
+        let csrf = Secrets.make()
+        var response = page(status, renderer.signIn(
+            site: site, form: SignInView(action: urls.base + "/auth/sign-in", csrf: csrf, hidden: hidden, error: error)))
+        response.headers[.setCookie] = Cookies.setCookie(Self.csrfCookie, csrf, maxAge: 3600, secure: secureCookies)
+        return response
+    }
+
+    func consentPage(_ authorization: AuthorizationRequest, csrf: String) -> String {
+        renderer.consent(
+            site: site,
+            form: ConsentView(
+                action: urls.base + "/auth/consent", csrf: csrf, clientId: authorization.clientId,
+                redirectHost: URLComponents(string: authorization.redirectURI)?.host ?? authorization.redirectURI,
+                hidden: authorization.parameters.map { HiddenField(name: $0.name, value: $0.value) },
+                scopes: authorization.scope.words.sorted()))
+    }
+
+    func signIn(_ request: Request, address: String) async throws -> Response {
+        let form = try await formFields(request)
+        let hidden = form.filter { !["csrf", "passphrase"].contains($0.name) }.map { HiddenField(name: $0.name, value: $0.value) }
+        guard let csrf = form.first(where: { $0.name == "csrf" })?.value,
+            let cookie = Cookies.value(Self.csrfCookie, in: request), Secrets.constantTimeEquals(csrf, cookie)
+        else {
+            return signInPage(hidden: hidden, error: "The form expired. Please try again.", status: .forbidden)
+        }
+        let wait = await throttle.wait(for: address)
+        if wait > 0 {
+            return signInPage(
+                hidden: hidden, error: "Too many failed tries. Wait \(Int(wait.rounded(.up))) seconds.", status: .tooManyRequests)
+        }
+        let passphrase = form.first { $0.name == "passphrase" }?.value ?? ""
+        let stored = try await owner.passphraseHash()
+        // scrypt is deliberately slow and memory-hard: keep it off the event loop.
+        let matches = try await threadPool.runIfActive {
+            stored.map { PassphraseHasher.verify(passphrase, against: $0) } ?? false
+        }
+        guard matches else {
+            await throttle.failed(address)
+            return signInPage(hidden: hidden, error: "That passphrase is not right.", status: .unauthorized)
+        }
+        await throttle.succeeded(address)
+        let session = Secrets.make()
+        try await owner.addSession(
+            hash: Secrets.hash(session), csrf: Secrets.make(), expiresAt: Date().addingTimeInterval(Self.sessionLifetime))
+        let next: String
+        if let target = form.first(where: { $0.name == "next" })?.value, target == urls.ownerTokens {
+            next = target
+        } else {
+            next = AuthorizationRequest.redirect(urls.authorization, adding: hidden.map { ($0.name, $0.value) })
+        }
+        var response = Response(status: .seeOther, headers: [.location: next])
+        response.headers[.setCookie] = Cookies.setCookie(
+            Self.sessionCookie, session, maxAge: Int(Self.sessionLifetime), secure: secureCookies)
+        return response
+    }
+
+    func consent(_ request: Request) async throws -> Response {
+        let form = try await formFields(request)
+        guard let csrf = try await session(request), let sent = form.first(where: { $0.name == "csrf" })?.value,
+            Secrets.constantTimeEquals(csrf, sent)
+        else {
+            return page(.forbidden, renderer.error(site: site, status: 403, message: "Your sign-in expired. Start again from the app."))
+        }
+        let fields = Dictionary(form.map { ($0.name, $0.value) }) { first, _ in first }
+        let authorization: AuthorizationRequest
+        do {
+            authorization = try AuthorizationRequest.parse(fields)
+        } catch {
+            return failure(error)
+        }
+        guard fields["decision"] == "approve" else {
+            return redirect(authorization.redirectURI, [
+                ("error", "access_denied"), ("error_description", "the owner denied the request"),
+                ("state", authorization.state), ("iss", me),
+            ])
+        }
+        let granted = Set(form.filter { $0.name == "grant[]" || $0.name == "grant" }.map(\.value))
+        let scope = ScopeSet(authorization.scope.words.intersection(granted).sorted().joined(separator: " "))
+        let code = Secrets.make()
+        try await owner.addCode(
+            AuthorizationCode(
+                hash: Secrets.hash(code), clientId: authorization.clientId, redirectURI: authorization.redirectURI,
+                codeChallenge: authorization.codeChallenge, scope: scope,
+                expiresAt: Date().addingTimeInterval(Self.codeLifetime)))
+        return redirect(authorization.redirectURI, [("code", code), ("state", authorization.state), ("iss", me)])
+    }
+
+    /// A code redeemed at the authorization endpoint proves who the user is, and nothing more.
+    func redeemForProfile(_ request: Request) async throws -> Response {
+        let fields = try await formDictionary(request)
+        _ = try await redeem(fields)
+        return JSONResponse.ok(.object(["me": .string(me)]))
+    }
+
+    // MARK: Token endpoint
+
+    func token(_ request: Request) async throws -> Response {
+        let fields = try await formDictionary(request)
+        switch fields["grant_type"] {
+        case "authorization_code":
+            let code = try await redeem(fields)
+            guard !code.scope.words.isEmpty else {
+                return JSONResponse.ok(.object(["me": .string(me)]))
+            }
+            return try await issue(scope: code.scope, clientId: code.clientId)
+        case "refresh_token":
+            guard let presented = fields["refresh_token"], let clientId = fields["client_id"] else {
+                throw OAuthError.invalidRequest("refresh_token and client_id are required")
+            }
+            guard let refresh = try await tokens.token(hash: Secrets.hash(presented), kind: .refresh, now: Date()),
+                refresh.clientId == clientId
+            else { throw OAuthError.invalidGrant("the refresh token is not valid for this client") }
+            // A narrower scope may be asked for; never a wider one.
+            let asked = fields["scope"].map(ScopeSet.init)?.words ?? refresh.scope.words
+            let scope = ScopeSet(refresh.scope.words.intersection(asked).sorted().joined(separator: " "))
+            try await tokens.revokeToken(hash: refresh.hash, now: Date())
+            return try await issue(scope: scope, clientId: clientId)
+        case nil:
+            throw OAuthError.invalidRequest("grant_type is required")
+        case let other?:
+            throw OAuthError(error: "unsupported_grant_type", description: "grant_type \(other) is not supported")
+        }
+    }
+
+    /// Checks a code against everything it was bound to, and spends it.
+    func redeem(_ fields: [String: String]) async throws -> AuthorizationCode {
+        guard let code = fields["code"], let clientId = fields["client_id"], let redirectURI = fields["redirect_uri"],
+            let verifier = fields["code_verifier"]
+        else { throw OAuthError.invalidRequest("code, client_id, redirect_uri and code_verifier are required") }
+        guard let issued = try await owner.redeemCode(hash: Secrets.hash(code), now: Date()) else {
+            throw OAuthError.invalidGrant("the code is unknown, already used or expired")
+        }
+        guard issued.clientId == clientId else { throw OAuthError.invalidGrant("the code was issued to another client") }
+        guard issued.redirectURI == redirectURI else { throw OAuthError.invalidGrant("redirect_uri does not match the request") }
+        guard PKCE.verify(verifier: verifier, challenge: issued.codeChallenge) else {
+            throw OAuthError.invalidGrant("code_verifier does not match the code_challenge")
+        }
+        return issued
+    }
+
+    func issue(scope: ScopeSet, clientId: String) async throws -> Response {
+        let now = Date()
+        let access = Secrets.make()
+        let refresh = Secrets.make()
+        try await tokens.addToken(
+            AccessToken(
+                hash: Secrets.hash(access), kind: .access, scope: scope, clientId: clientId, createdAt: now,
+                expiresAt: now.addingTimeInterval(Self.accessLifetime)))
+        try await tokens.addToken(
+            AccessToken(
+                hash: Secrets.hash(refresh), kind: .refresh, scope: scope, clientId: clientId, createdAt: now,
+                expiresAt: now.addingTimeInterval(Self.refreshLifetime)))
+        var response = JSONResponse.ok(
+            .object([
+                "access_token": .string(access), "token_type": .string("Bearer"), "scope": .string(scope.description),
+                "me": .string(me), "expires_in": .integer(Int64(Self.accessLifetime)), "refresh_token": .string(refresh),
+            ]))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// The older IndieAuth token verification: GET with the token as Bearer.
+    func verify(_ request: Request) async throws -> Response {
+        let token = try await authenticator.authorize(request, bodyToken: nil, anyOf: [])
+        return JSONResponse.ok(
+            .object(["me": .string(me), "client_id": .string(token.clientId ?? ""), "scope": .string(token.scope.description)]))
+    }
+
+    func introspect(_ request: Request) async throws -> Response {
+        _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: [])
+        let fields = try await formDictionary(request)
+        guard let presented = fields["token"] else { throw OAuthError.invalidRequest("token is required") }
+        let now = Date()
+        guard let token = try await tokens.token(hash: Secrets.hash(presented), kind: .access, now: now) else {
+            return JSONResponse.ok(.object(["active": .bool(false)]))
+        }
+        var answer: [String: JSONValue] = [
+            "active": .bool(true), "me": .string(me), "scope": .string(token.scope.description),
+            "iat": .integer(Int64(token.createdAt.timeIntervalSince1970)),
+        ]
+        if let client = token.clientId { answer["client_id"] = .string(client) }
+        if let expires = token.expiresAt { answer["exp"] = .integer(Int64(expires.timeIntervalSince1970)) }
+        return JSONResponse.ok(.object(answer))
+    }
+
+    /// RFC 7009: answers 200 whether or not the token was known.
+    func revoke(_ request: Request) async throws -> Response {
+        let fields = try await formDictionary(request)
+        guard let presented = fields["token"] else { throw OAuthError.invalidRequest("token is required") }
+        try await tokens.revokeToken(hash: Secrets.hash(presented), now: Date())
+        return Response(status: .ok)
+    }
+
+    // MARK: The owner's token list
+
+    func tokenList(_ request: Request) async throws -> Response {
+        guard let csrf = try await session(request) else {
+            return signInPage(hidden: [HiddenField(name: "next", value: urls.ownerTokens)])
+        }
+        let now = Date()
+        let formatter = ISO8601DateFormatter()
+        let rows = try await tokens.allTokens().filter { $0.kind == .access }.compactMap { token -> TokenListView.Row? in
+            guard let id = token.id else { return nil }
+            return TokenListView.Row(
+                id: id, client: token.clientId ?? "command line", scope: token.scope.description,
+                created: formatter.string(from: token.createdAt), expires: token.expiresAt.map(formatter.string) ?? "never",
+                status: token.revokedAt != nil ? "revoked" : token.isLive(at: now) ? "active" : "expired",
+                isLive: token.isLive(at: now))
+        }
+        var response = page(.ok, renderer.tokens(
+            site: site, list: TokenListView(action: urls.base + "/auth/tokens/revoke", csrf: csrf, rows: rows)))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    func revokeFromList(_ request: Request) async throws -> Response {
+        let fields = try await formDictionary(request)
+        guard let csrf = try await session(request), let sent = fields["csrf"], Secrets.constantTimeEquals(csrf, sent),
+            let id = fields["id"].flatMap(Int64.init)
+        else {
+            return page(.forbidden, renderer.error(site: site, status: 403, message: "Your sign-in expired. Sign in again."))
+        }
+        _ = try await tokens.revokeToken(id: id, now: Date())
+        return Response(status: .seeOther, headers: [.location: urls.ownerTokens])
+    }
+
+    // MARK: Helpers
+
+    /// The CSRF token of the signed-in owner's session, if there is one.
+    func session(_ request: Request) async throws -> String? {
+        guard let cookie = Cookies.value(Self.sessionCookie, in: request) else { return nil }
+        return try await owner.session(hash: Secrets.hash(cookie), now: Date())
+    }
+
+    func formFields(_ request: Request) async throws -> [(name: String, value: String)] {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+            throw OAuthError.invalidRequest("send the form as application/x-www-form-urlencoded")
+        }
+        return FormEncoding.decode(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
+    }
+
+    func formDictionary(_ request: Request) async throws -> [String: String] {
+        Dictionary(try await formFields(request).map { ($0.name, $0.value) }) { first, _ in first }
+    }
+
+    func failure(_ error: AuthorizationRequest.Failure) -> Response {
+        switch error {
+        case .untrusted(let why):
+            return page(.badRequest, renderer.error(site: site, status: 400, message: "This sign-in request cannot be used: \(why)."))
+        case .redirect(let target, let code, let description, let state):
+            var parameters = [("error", code), ("error_description", description), ("iss", me)]
+            if let state { parameters.append(("state", state)) }
+            return redirect(target, parameters)
+        }
+    }
+
+    func redirect(_ target: String, _ parameters: [(String, String)]) -> Response {
+        Response(status: .found, headers: [.location: AuthorizationRequest.redirect(target, adding: parameters)])
+    }
+
+    func page(_ status: HTTPResponse.Status, _ html: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// OAuth 2.0 token endpoint errors (RFC 6749 §5.2): JSON, status 400.
+struct OAuthError: Error, HTTPResponseError {
+    var error: String
+    var description: String
+    var status: HTTPResponse.Status { error == "invalid_client" ? .unauthorized : .badRequest }
+
+    static func invalidRequest(_ description: String) -> OAuthError { .init(error: "invalid_request", description: description) }
+    static func invalidGrant(_ description: String) -> OAuthError { .init(error: "invalid_grant", description: description) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try JSONEncoder.sorted.encode(["error": error, "error_description": description])
+        return Response(
+            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import MicrocastCore
+
+struct OwnerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "owner", abstract: "The site owner, who signs in to approve Micropub clients.",
+        subcommands: [Password.self])
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the owner's passphrase: read from standard input, or asked twice on a terminal.")
+
+        @OptionGroup var data: DataOptions
+
+        static let minimumLength = 10
+
+        func run() async throws {
+            let passphrase: String
+            if isatty(STDIN_FILENO) == 1 {
+                let first = try Self.ask("New owner passphrase: ")
+                guard try Self.ask("Again: ") == first else { throw ValidationError("the two passphrases differ") }
+                passphrase = first
+            } else {
+                guard let line = readLine(strippingNewline: true) else { throw ValidationError("no passphrase on standard input") }
+                passphrase = line
+            }
+            guard passphrase.count >= Self.minimumLength else {
+                throw ValidationError("use at least \(Self.minimumLength) characters")
+            }
+            try await data.store().setPassphraseHash(try PassphraseHasher.hash(passphrase), now: Date())
+            FileHandle.standardError.write(Data("owner passphrase set; every signed-in browser is signed out\n".utf8))
+        }
+
+        /// Reads a line from the terminal without echoing it.
+        static func ask(_ prompt: String) throws -> String {
+            FileHandle.standardError.write(Data(prompt.utf8))
+            var settings = termios()
+            tcgetattr(STDIN_FILENO, &settings)
+            let saved = settings
+            settings.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(STDIN_FILENO, TCSANOW, &settings)
+            defer {
+                var restore = saved
+                tcsetattr(STDIN_FILENO, TCSANOW, &restore)
+                FileHandle.standardError.write(Data("\n".utf8))
+            }
+            guard let line = readLine(strippingNewline: true) else { throw ValidationError("no passphrase given") }
+            return line
+        }
+    }
+}

@@ -1,0 +1,304 @@
+import Foundation
+import MicrocastCore
+import Testing
+import TestSupport
+
+/// A Micropub client signing in through the built-in IndieAuth server, step by
+/// step as Quill or Indigenous would, against the real server on loopback.
+@Suite("IndieAuth sign-in")
+struct IndieAuthTests {
+    static let passphrase = "correct horse battery staple"
+
+    struct Client {
+        let id = "http://127.0.0.1:9/"
+        let redirect = "http://127.0.0.1:9/callback"
+        let verifier = Secrets.make()
+        var challenge: String { PKCE.challenge(for: verifier) }
+        let state = Secrets.make()
+    }
+
+    static func form(_ fields: [(String, String)]) -> Data {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        return Data(fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&").utf8)
+    }
+
+    static func hiddenFields(_ html: String) -> [(String, String)] {
+        let pattern = try! NSRegularExpression(pattern: #"<input type="hidden" name="([^"]+)" value="([^"]*)">"#)
+        return pattern.matches(in: html, range: NSRange(html.startIndex..., in: html)).map { match in
+            let name = String(html[Range(match.range(at: 1), in: html)!])
+            let value = String(html[Range(match.range(at: 2), in: html)!])
+                .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+                .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+                .replacingOccurrences(of: "&amp;", with: "&")
+            return (name, value)
+        }
+    }
+
+    static func cookie(_ name: String, in reply: TestSite.Reply) -> String? {
+        reply.headers["Set-Cookie"].lazy.compactMap { header -> String? in
+            guard header.hasPrefix(name + "=") else { return nil }
+            return String(header.dropFirst(name.count + 1).prefix { $0 != ";" })
+        }.first
+    }
+
+    static func query(_ url: String) -> [String: String] {
+        Dictionary((URLComponents(string: url)?.queryItems ?? []).map { ($0.name, $0.value ?? "") }) { first, _ in first }
+    }
+
+    func post(_ site: TestSite, _ url: String, _ fields: [(String, String)], cookies: [String] = [], bearer: String? = nil) async throws -> TestSite.Reply {
+        var headers = [("Content-Type", "application/x-www-form-urlencoded")]
+        if !cookies.isEmpty { headers.append(("Cookie", cookies.joined(separator: "; "))) }
+        if let bearer { headers.append(("Authorization", "Bearer \(bearer)")) }
+        return try await site.request(url, method: .POST, headers: headers, body: Self.form(fields))
+    }
+
+    func authorizationURL(_ site: TestSite, _ client: Client, scope: String = "create media", extra: [(String, String)] = [], drop: String? = nil) -> String {
+        let parameters = [
+            ("response_type", "code"), ("client_id", client.id), ("redirect_uri", client.redirect), ("state", client.state),
+            ("code_challenge", client.challenge), ("code_challenge_method", "S256"), ("scope", scope), ("me", site.base + "/"),
+        ].filter { $0.0 != drop }.map { pair in extra.first { $0.0 == pair.0 } ?? pair }
+        return AuthorizationRequest.redirect(site.base + "/auth", adding: parameters)
+    }
+
+    /// Signs in and approves; returns the redirect back to the client.
+    func approve(_ site: TestSite, _ client: Client, scope: String = "create media", grant: [String]? = nil) async throws -> String {
+        let signInPage = try await site.get(authorizationURL(site, client, scope: scope))
+        #expect(signInPage.status == .ok)
+        let csrfCookie = try #require(Self.cookie("mc_csrf", in: signInPage))
+        let signedIn = try await post(
+            site, site.base + "/auth/sign-in", Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
+            cookies: ["mc_csrf=\(csrfCookie)"])
+        #expect(signedIn.status == .seeOther)
+        let session = try #require(Self.cookie("mc_session", in: signedIn))
+        let setCookie = signedIn.headers["Set-Cookie"].joined()
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
+
+        let consentPage = try await site.get(try #require(signedIn.headers.first(name: "Location")), headers: [("Cookie", "mc_session=\(session)")])
+        #expect(consentPage.status == .ok)
+        #expect(consentPage.text.contains("Allow \(client.id)?"))
+        let granted = (grant ?? scope.split(separator: " ").map(String.init)).map { ("grant[]", $0) }
+        let decided = try await post(
+            site, site.base + "/auth/consent", Self.hiddenFields(consentPage.text) + granted + [("decision", "approve")],
+            cookies: ["mc_session=\(session)"])
+        #expect(decided.status == .found)
+        return try #require(decided.headers.first(name: "Location"))
+    }
+
+    func exchange(_ site: TestSite, _ client: Client, code: String, verifier: String? = nil, redirect: String? = nil) async throws -> TestSite.Reply {
+        try await post(site, site.base + "/token", [
+            ("grant_type", "authorization_code"), ("code", code), ("client_id", client.id),
+            ("redirect_uri", redirect ?? client.redirect), ("code_verifier", verifier ?? client.verifier),
+        ])
+    }
+
+    func withOwner(_ body: (TestSite) async throws -> Void) async throws {
+        try await TestSite.run { site in
+            try await site.store.setPassphraseHash(try PassphraseHasher.hash(Self.passphrase), now: Date())
+            try await body(site)
+        }
+    }
+
+    @Test("discover, sign in, approve, exchange with PKCE, post a photo, refresh, introspect and revoke")
+    func fullFlow() async throws {
+        try await withOwner { site in
+            // Discovery from the home page, by header and by mf2 rels.
+            let home = try await site.get("/")
+            let link = try #require(home.headers.first(name: "Link"))
+            #expect(link.contains("rel=\"indieauth-metadata\"") && link.contains("rel=\"authorization_endpoint\""))
+            let rels = try Fixtures.microformats(html: home.text, url: site.base + "/")["rels"] as? [String: [String]] ?? [:]
+            let metadataURL = try #require(rels["indieauth-metadata"]?.first)
+            #expect(rels["token_endpoint"]?.first == site.base + "/token")
+            let metadata = try await site.get(metadataURL).json
+            #expect(metadata["issuer"] as? String == site.base + "/")
+            #expect(metadata["code_challenge_methods_supported"] as? [String] == ["S256"])
+            for key in ["authorization_endpoint", "token_endpoint", "introspection_endpoint", "revocation_endpoint", "scopes_supported"] {
+                #expect(metadata[key] != nil, "metadata lacks \(key)")
+            }
+
+            let client = Client()
+            let back = try await approve(site, client)
+            let answer = Self.query(back)
+            #expect(back.hasPrefix(client.redirect + "?"))
+            #expect(answer["state"] == client.state)
+            #expect(answer["iss"] == site.base + "/")
+            let code = try #require(answer["code"])
+
+            let issued = try await exchange(site, client, code: code)
+            #expect(issued.status == .ok)
+            #expect(issued.headers.first(name: "Cache-Control") == "no-store")
+            let access = try #require(issued.json["access_token"] as? String)
+            let refresh = try #require(issued.json["refresh_token"] as? String)
+            #expect(issued.json["token_type"] as? String == "Bearer")
+            #expect(issued.json["scope"] as? String == "create media")
+            #expect(issued.json["me"] as? String == site.base + "/")
+            #expect((issued.json["expires_in"] as? Int ?? 0) > 0)
+
+            // The token works for what a client does next.
+            let photo = try site.created(try await site.upload(try Fixtures.png(in: try Fixtures.folder()), token: access))
+            let entry = try site.created(try await site.postForm([("h", "entry"), ("content", "Signed in"), ("photo", photo)], token: access))
+            #expect(try await site.get(entry).status == .ok)
+            // Not more than was granted.
+            #expect(try await site.postJSON(#"{"action":"delete","url":""# + entry + #""}"#, token: access).status == .forbidden)
+
+            // Refresh rotates: a new pair, and the old refresh token is spent.
+            let refreshed = try await post(site, site.base + "/token", [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", client.id)])
+            #expect(refreshed.status == .ok)
+            let newAccess = try #require(refreshed.json["access_token"] as? String)
+            let reused = try await post(site, site.base + "/token", [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", client.id)])
+            #expect(reused.status == .badRequest)
+            #expect(reused.json["error"] as? String == "invalid_grant")
+
+            let introspected = try await post(site, site.base + "/token/introspect", [("token", newAccess)], bearer: newAccess)
+            #expect(introspected.json["active"] as? Bool == true)
+            #expect(introspected.json["client_id"] as? String == client.id)
+            #expect(introspected.json["scope"] as? String == "create media")
+            #expect(introspected.json["me"] as? String == site.base + "/")
+            #expect(introspected.json["exp"] as? Int != nil && introspected.json["iat"] as? Int != nil)
+            #expect(try await post(site, site.base + "/token/introspect", [("token", newAccess)]).status == .unauthorized)
+
+            #expect(try await post(site, site.base + "/token/revoke", [("token", newAccess)]).status == .ok)
+            let afterRevoke = try await site.postForm([("h", "entry"), ("content", "Too late")], token: newAccess)
+            #expect(afterRevoke.status == .unauthorized)
+            let inactive = try await post(site, site.base + "/token/introspect", [("token", newAccess)], bearer: access)
+            #expect(inactive.json["active"] as? Bool == false)
+        }
+    }
+
+    @Test("an unticked scope is not granted, and a profile-only request returns me without a token")
+    func narrowing() async throws {
+        try await withOwner { site in
+            let client = Client()
+            let code = try #require(Self.query(try await approve(site, client, scope: "create media", grant: ["media"]))["code"])
+            let issued = try await exchange(site, client, code: code)
+            #expect(issued.json["scope"] as? String == "media")
+
+            let profileClient = Client()
+            let profileCode = try #require(Self.query(try await approve(site, profileClient, scope: ""))["code"])
+            let profile = try await exchange(site, profileClient, code: profileCode)
+            #expect(profile.json["me"] as? String == site.base + "/")
+            #expect(profile.json["access_token"] == nil)
+        }
+    }
+
+    @Test("wrong verifier, reused or expired code, other redirect_uri: invalid_grant and no token")
+    func badExchanges() async throws {
+        try await withOwner { site in
+            let client = Client()
+            func code() async throws -> String { try #require(Self.query(try await approve(site, client))["code"]) }
+
+            let wrongVerifier = try await exchange(site, client, code: try await code(), verifier: Secrets.make())
+            #expect(wrongVerifier.status == .badRequest)
+            #expect(wrongVerifier.json["error"] as? String == "invalid_grant")
+
+            let once = try await code()
+            #expect(try await exchange(site, client, code: once).status == .ok)
+            let again = try await exchange(site, client, code: once)
+            #expect(again.status == .badRequest)
+            #expect(again.json["error"] as? String == "invalid_grant")
+
+            let otherRedirect = try await exchange(site, client, code: try await code(), redirect: client.id + "elsewhere")
+            #expect(otherRedirect.json["error"] as? String == "invalid_grant")
+
+            let stale = Secrets.make()
+            try await site.store.addCode(
+                AuthorizationCode(
+                    hash: Secrets.hash(stale), clientId: client.id, redirectURI: client.redirect, codeChallenge: client.challenge,
+                    scope: ScopeSet("create"), expiresAt: Date().addingTimeInterval(-1)))
+            let expired = try await exchange(site, client, code: stale)
+            #expect(expired.json["error"] as? String == "invalid_grant")
+
+            let missing = try await post(site, site.base + "/token", [("grant_type", "authorization_code"), ("code", "x")])
+            #expect(missing.json["error"] as? String == "invalid_request")
+            // Only the one good exchange issued tokens.
+            #expect(try await site.store.allTokens().filter { $0.clientId == client.id && $0.kind == .access }.count == 1)
+        }
+    }
+
+    @Test("wrong passphrase, missing state, plain PKCE, foreign redirect, denial and a forged consent are refused")
+    func badAuthorizations() async throws {
+        try await withOwner { site in
+            let client = Client()
+            let page = try await site.get(authorizationURL(site, client))
+            let csrf = try #require(Self.cookie("mc_csrf", in: page))
+            let wrong = try await post(
+                site, site.base + "/auth/sign-in", Self.hiddenFields(page.text) + [("passphrase", "not the passphrase")],
+                cookies: ["mc_csrf=\(csrf)"])
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.text.contains("That passphrase is not right."))
+            #expect(Self.cookie("mc_session", in: wrong) == nil)
+            let forged = try await post(site, site.base + "/auth/sign-in", Self.hiddenFields(page.text) + [("passphrase", Self.passphrase)])
+            #expect(forged.status == .forbidden, "no CSRF cookie")
+
+            let noState = try await site.get(authorizationURL(site, client, drop: "state"))
+            #expect(noState.status == .badRequest)
+            #expect(noState.headers.first(name: "Location") == nil)
+
+            let plain = try await site.get(authorizationURL(site, client, extra: [("code_challenge_method", "plain")]))
+            #expect(plain.status == .found)
+            let plainAnswer = Self.query(try #require(plain.headers.first(name: "Location")))
+            #expect(plainAnswer["error"] == "invalid_request")
+            #expect(plainAnswer["state"] == client.state)
+
+            let foreign = try await site.get(authorizationURL(site, client, extra: [("redirect_uri", "https://evil.example/cb")]))
+            #expect(foreign.status == .badRequest)
+            #expect(foreign.headers.first(name: "Location") == nil)
+
+            // Denial, with a real session.
+            let signInPage = try await site.get(authorizationURL(site, client))
+            let signedIn = try await post(
+                site, site.base + "/auth/sign-in", Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
+                cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: signInPage)))"])
+            let session = try #require(Self.cookie("mc_session", in: signedIn))
+            let consentPage = try await site.get(try #require(signedIn.headers.first(name: "Location")), headers: [("Cookie", "mc_session=\(session)")])
+            let denied = try await post(
+                site, site.base + "/auth/consent", Self.hiddenFields(consentPage.text) + [("decision", "deny")], cookies: ["mc_session=\(session)"])
+            let deniedAnswer = Self.query(try #require(denied.headers.first(name: "Location")))
+            #expect(deniedAnswer["error"] == "access_denied")
+            #expect(deniedAnswer["code"] == nil)
+
+            let noCSRF = try await post(
+                site, site.base + "/auth/consent",
+                Self.hiddenFields(consentPage.text).filter { $0.0 != "csrf" } + [("decision", "approve"), ("grant[]", "create")],
+                cookies: ["mc_session=\(session)"])
+            #expect(noCSRF.status == .forbidden)
+            #expect(try await site.store.allTokens().isEmpty)
+        }
+    }
+
+    @Test("repeated failed sign-ins from one address are slowed down")
+    func throttled() async throws {
+        try await withOwner { site in
+            let client = Client()
+            var statuses: [Int] = []
+            for _ in 0..<5 {
+                let page = try await site.get(authorizationURL(site, client))
+                let reply = try await post(
+                    site, site.base + "/auth/sign-in", Self.hiddenFields(page.text) + [("passphrase", "guess")],
+                    cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: page)))"])
+                statuses.append(Int(reply.status.code))
+            }
+            #expect(statuses.prefix(3) == [401, 401, 401])
+            #expect(statuses.last == 429)
+        }
+    }
+
+    @Test("the signed-in owner sees tokens on a page and can revoke one")
+    func tokenPage() async throws {
+        try await withOwner { site in
+            let cliToken = try await site.token("create")
+            let signInPage = try await site.get("/auth/tokens")
+            #expect(signInPage.text.contains("name=\"next\""))
+            let signedIn = try await post(
+                site, site.base + "/auth/sign-in", Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
+                cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: signInPage)))"])
+            #expect(signedIn.headers.first(name: "Location") == site.base + "/auth/tokens")
+            let session = try #require(Self.cookie("mc_session", in: signedIn))
+            let list = try await site.get("/auth/tokens", headers: [("Cookie", "mc_session=\(session)")])
+            #expect(list.text.contains("command line"))
+            let fields = Self.hiddenFields(list.text)
+            let revoked = try await post(site, site.base + "/auth/tokens/revoke", fields, cookies: ["mc_session=\(session)"])
+            #expect(revoked.status == .seeOther)
+            #expect(try await site.postForm([("h", "entry"), ("content", "x")], token: cliToken).status == .unauthorized)
+        }
+    }
+}
