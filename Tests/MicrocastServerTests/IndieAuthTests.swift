@@ -3,6 +3,8 @@ import MicrocastCore
 import Testing
 import TestSupport
 
+@testable import MicrocastServer
+
 /// A Micropub client signing in through the built-in IndieAuth server, step by
 /// step as Quill or Indigenous would, against the real server on loopback.
 @Suite("IndieAuth sign-in")
@@ -270,16 +272,32 @@ struct IndieAuthTests {
         try await withOwner { site in
             let client = Client()
             var statuses: [Int] = []
-            for _ in 0..<5 {
+            for _ in 0..<6 {
                 let page = try await site.get(authorizationURL(site, client))
                 let reply = try await post(
                     site, site.base + "/auth/sign-in", Self.hiddenFields(page.text) + [("passphrase", "guess")],
                     cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: page)))"])
                 statuses.append(Int(reply.status.code))
             }
-            #expect(statuses.prefix(3) == [401, 401, 401])
-            #expect(statuses.last == 429)
+            #expect(statuses == [401, 401, 401, 401, 401, 429])
         }
+    }
+
+    @Test("the throttle waits 30 s after five failures, doubles, and forgets on success")
+    func throttleRule() async {
+        let throttle = SignInThrottle()
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        for _ in 0..<5 {
+            #expect(await throttle.wait(for: "a", now: start) == 0)
+            await throttle.failed("a", now: start)
+        }
+        #expect(await throttle.wait(for: "a", now: start) == 30)
+        #expect(await throttle.wait(for: "a", now: start.addingTimeInterval(31)) == 0)
+        await throttle.failed("a", now: start.addingTimeInterval(31))
+        #expect(await throttle.wait(for: "a", now: start.addingTimeInterval(31)) == 60)
+        #expect(await throttle.wait(for: "b", now: start) == 0)
+        await throttle.succeeded("a")
+        #expect(await throttle.wait(for: "a", now: start.addingTimeInterval(31)) == 0)
     }
 
     @Test("the signed-in owner sees tokens on a page and can revoke one")

@@ -1,16 +1,17 @@
 import Foundation
 
-/// Slows repeated failed sign-ins from one address: after 3 failures each
-/// further try waits twice as long as the last (1 s, 2 s, 4 s … up to 5
-/// minutes); a success clears the address. Kept in memory: a restart forgives.
+/// Slows repeated failed sign-ins from one address: after 5 failures each
+/// further try must wait, twice as long each time (30 s, 1 min, 2 min … up to
+/// an hour); a success clears the address. Kept in memory: a restart forgives.
 actor SignInThrottle {
     private var failures: [String: (count: Int, last: Date)] = [:]
-    static let freeTries = 3
+    static let freeTries = 5
+    static let firstDelay: TimeInterval = 30
 
     /// How long this address must still wait before its next try.
     func wait(for address: String, now: Date = Date()) -> TimeInterval {
         guard let record = failures[address], record.count >= Self.freeTries else { return 0 }
-        let delay = min(300, pow(2, Double(record.count - Self.freeTries)))
+        let delay = min(3600, Self.firstDelay * pow(2, Double(record.count - Self.freeTries)))
         return max(0, record.last.addingTimeInterval(delay).timeIntervalSince(now))
     }
 
