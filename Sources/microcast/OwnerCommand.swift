@@ -13,10 +13,13 @@ struct OwnerCommand: AsyncParsableCommand {
             abstract: "Set the owner's passphrase: read from standard input, or asked twice on a terminal.")
 
         @OptionGroup var data: DataOptions
+        @Flag(help: "Do nothing if a passphrase is already set (for set-up scripts).")
+        var ifUnset = false
 
         static let minimumLength = 10
 
         func run() async throws {
+            if ifUnset, try await data.store().passphraseHash() != nil { return }
             let passphrase: String
             if isatty(STDIN_FILENO) == 1 {
                 let first = try Self.ask("New owner passphrase: ")

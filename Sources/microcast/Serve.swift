@@ -25,6 +25,10 @@ struct Serve: AsyncParsableCommand {
             dataDirectory: data.url, host: host, port: port, baseURL: baseURL,
             presets: try Presets.load(from: presetFolder), limits: limits, siteTitle: title)
         if let workers { configuration.workerThreads = max(1, workers) }
+        if try await data.store().passphraseHash() == nil {
+            FileHandle.standardError.write(Data(
+                "microcast: no owner passphrase is set, so clients cannot sign in; run: microcast owner password --data \(data.data)\n".utf8))
+        }
         let app = try await buildApplication(configuration)
         try await app.runService()
     }
