@@ -3,15 +3,19 @@ import Foundation
 /// Encoding presets, read from the `Presets/` folder at start-up (one JSON file each).
 public struct Presets: Sendable, Equatable {
     public var photo: PhotoPreset
+    public var audio: AudioPreset
 
-    public init(photo: PhotoPreset) {
+    public init(photo: PhotoPreset, audio: AudioPreset) {
         self.photo = photo
+        self.audio = audio
     }
 
     /// Loads every preset file from `directory`; a missing or malformed file is an error
     /// naming the file, so a bad edit stops start-up instead of producing odd output.
     public static func load(from directory: URL) throws -> Presets {
-        Presets(photo: try read(PhotoPreset.self, "photo.json", in: directory))
+        Presets(
+            photo: try read(PhotoPreset.self, "photo.json", in: directory),
+            audio: try read(AudioPreset.self, "audio.json", in: directory))
     }
 
     /// The `Presets/` folder: the one named, else the first found walking up from
@@ -89,6 +93,34 @@ public struct PhotoPreset: Codable, Sendable, Equatable {
         if let largest = sorted.last, displayWidth <= largest { chosen.append(displayWidth) }
         return chosen
     }
+}
+
+/// Podcast audio: the loudness target and the files each episode gets.
+public struct AudioPreset: Codable, Sendable, Equatable {
+    public struct Loudness: Codable, Sendable, Equatable {
+        /// Integrated loudness targets, LUFS (EBU R128).
+        public var stereoLufs: Double
+        public var monoLufs: Double
+        /// The highest true peak allowed, dBTP.
+        public var truePeakDbtp: Double
+    }
+
+    public struct Encoding: Codable, Sendable, Equatable {
+        public var name: String
+        /// FFmpeg's muxer name (`mp3`, `ipod` for M4A).
+        public var container: String
+        /// FFmpeg's encoder name (`libmp3lame`, `aac`).
+        public var codec: String
+        public var mimeType: String
+        public var fileExtension: String
+        /// Constant bit rates, by the output's channel count.
+        public var bitRateMono: Int
+        public var bitRateStereo: Int
+    }
+
+    public var loudness: Loudness
+    public var sampleRate: Int
+    public var encodings: [Encoding]
 }
 
 /// Limits checked from headers before any expensive work starts.

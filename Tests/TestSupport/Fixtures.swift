@@ -73,6 +73,48 @@ public enum Fixtures {
         return file
     }
 
+    /// A real speech recording (espeak-ng), converted by ffmpeg to the format the
+    /// extension names; `stereo` makes two channels with different levels.
+    public static func speech(
+        in folder: URL, name: String = "speech.wav", stereo: Bool = false, seconds: Int = 8, title: String? = nil
+    ) throws -> URL {
+        let raw = folder.appendingPathComponent("raw-\(UUID().uuidString).wav")
+        let sentence = "Welcome to the show. Today we talk about publishing audio on your own website, with feeds that every podcast app can read. "
+        let words = String(repeating: sentence, count: max(1, seconds / 7))
+        try run("espeak-ng", ["-s", "160", "-w", raw.path, words])
+        let file = folder.appendingPathComponent(name)
+        var arguments = ["-v", "error", "-y", "-i", raw.path]
+        if stereo { arguments += ["-af", "pan=stereo|c0=0.9*c0|c1=0.6*c0"] }
+        if let title { arguments += ["-metadata", "title=\(title)"] }
+        arguments += ["-ar", "44100", file.path]
+        try run("ffmpeg", arguments)
+        try? FileManager.default.removeItem(at: raw)
+        return file
+    }
+
+    /// Integrated loudness (LUFS) and true peak (dBTP) as the ffmpeg command line measures them.
+    public static func loudness(of file: URL) throws -> (integrated: Double, truePeak: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ffmpeg", "-hide_banner", "-nostats", "-i", file.path, "-af", "ebur128=peak=true", "-f", "null", "-"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // The summary ends the output: "I: -16.1 LUFS" ... "Peak: -2.0 dBFS".
+        let summary = text.components(separatedBy: "Summary:").last ?? ""
+        func value(after label: String) -> Double? {
+            guard let range = summary.range(of: label) else { return nil }
+            return Double(summary[range.upperBound...].trimmingCharacters(in: .whitespaces).prefix { "-0123456789.".contains($0) })
+        }
+        guard let integrated = value(after: "I:"), let peak = value(after: "Peak:") else {
+            throw CommandFailed(description: "no loudness summary for \(file.path)")
+        }
+        return (integrated, peak)
+    }
+
     /// A short H.264 MP4 whose display matrix says "rotate 90°", as phones write.
     public static func rotatedVideo(in folder: URL, name: String = "phone.mp4") throws -> URL {
         let plain = folder.appendingPathComponent("plain-\(name)")

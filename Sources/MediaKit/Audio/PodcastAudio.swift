@@ -1,0 +1,131 @@
+import CFFmpeg
+import Foundation
+
+/// Tags written into every encoded episode file (ID3v2 in MP3, iTunes atoms in M4A).
+public struct AudioTags: Sendable, Equatable {
+    public var title: String
+    public var artist: String
+    /// The show's name.
+    public var album: String
+    public var date: String
+    public var comment: String
+
+    public init(title: String = "", artist: String = "", album: String = "", date: String = "", comment: String = "") {
+        self.title = title
+        self.artist = artist
+        self.album = album
+        self.date = date
+        self.comment = comment
+    }
+}
+
+/// One encoded file, written under a temporary name; its size, duration and
+/// bit rate are read back from the file itself.
+public struct EncodedAudio: Sendable {
+    public var encoding: AudioPreset.Encoding
+    public var temporaryFile: URL
+    public var byteCount: Int64
+    public var duration: Double
+    public var bitRate: Int
+    public var channels: Int
+}
+
+public struct PodcastAudioResult: Sendable {
+    public var source: Loudness
+    /// The gain applied, dB.
+    public var gain: Double
+    public var files: [EncodedAudio]
+    public var chapters: [MediaProbe.Chapter]
+}
+
+/// Turns any audio FFmpeg reads into podcast files: measure loudness, then in
+/// one decoding pass apply gain and a peak limiter, resample with
+/// libswresample, and encode every encoding of the preset. Blocking; run it on
+/// a worker thread.
+public enum PodcastAudio {
+    /// The limiter's ceiling sits below the true-peak target: it limits sample
+    /// peaks, and inter-sample peaks and lossy encoding add up to about a decibel.
+    static let limiterMargin = 1.0
+    /// Quiet recordings are lifted at most this much, so noise is not made loud.
+    static let maxGain = 24.0
+
+    public static func make(
+        from path: String, into folder: URL, preset: AudioPreset, tags: AudioTags, limits: MediaLimits = MediaLimits()
+    ) throws(MediaError) -> PodcastAudioResult {
+        let probe = try Prober.probe(path: path)
+        guard probe.streams.contains(where: { $0.type == "audio" }) else {
+            throw .unreadable("the file has no audio")
+        }
+        if let duration = probe.duration, duration > limits.maxDurationSeconds {
+            throw .tooLarge("the recording is \(Int(duration / 60)) minutes long; the limit is \(Int(limits.maxDurationSeconds / 60)) minutes")
+        }
+        let measured = try LoudnessMeter.measure(AudioDecoder(input: FormatInput(path: path)))
+        guard measured.integrated > -70 else { throw .unreadable("the recording is silent") }
+
+        let decoder = try AudioDecoder(input: FormatInput(path: path))
+        let channels: Int32 = decoder.channels == 1 ? 1 : 2
+        let target = channels == 1 ? preset.loudness.monoLufs : preset.loudness.stereoLufs
+        let gain = min(maxGain, target - measured.integrated)
+        let ceiling = pow(10, (preset.loudness.truePeakDbtp - limiterMargin) / 20)
+
+        var outputs: [(AudioPreset.Encoding, URL, AudioFileWriter, AudioFilterGraph)] = []
+        for encoding in preset.encodings {
+            let temporary = folder.appendingPathComponent(".\(UUID().uuidString.lowercased()).\(encoding.fileExtension).tmp")
+            let writer = try AudioFileWriter(
+                temporaryPath: temporary.path,
+                settings: .init(
+                    container: encoding.container, codec: encoding.codec, sampleRate: Int32(preset.sampleRate),
+                    channels: channels, bitRate: channels == 1 ? encoding.bitRateMono : encoding.bitRateStereo,
+                    metadata: [
+                        "title": tags.title, "artist": tags.artist, "album": tags.album, "date": tags.date,
+                        "comment": tags.comment,
+                    ],
+                    chapters: probe.chapters,
+                    muxerOptions: encoding.container == "mp3" ? ["id3v2_version": "3"] : ["movflags": "+faststart"]))
+            let format = av_get_sample_fmt_name(writer.encoder.pointee.sample_fmt).map { String(cString: $0) } ?? "fltp"
+            let graph = try AudioFilterGraph(
+                sourceArguments: decoder.bufferArguments,
+                description: [
+                    "aresample=\(preset.sampleRate)",
+                    String(format: "volume=%.2fdB", gain),
+                    String(format: "alimiter=limit=%.4f:level=false:attack=5:release=50", ceiling),
+                    "aformat=sample_fmts=\(format):sample_rates=\(preset.sampleRate):channel_layouts=\(channels == 1 ? "mono" : "stereo")",
+                ].joined(separator: ","))
+            graph.setFrameSize(writer.frameSize)
+            outputs.append((encoding, temporary, writer, graph))
+        }
+        do {
+            try decoder.decodeAll { frame throws(MediaError) in
+                for (_, _, writer, graph) in outputs { try graph.push(frame) { frame throws(MediaError) in try writer.encode(frame) } }
+            }
+            for (_, _, writer, graph) in outputs {
+                try graph.push(nil) { frame throws(MediaError) in try writer.encode(frame) }
+                try writer.finish()
+            }
+        } catch {
+            for (_, temporary, _, _) in outputs { try? FileManager.default.removeItem(at: temporary) }
+            throw error
+        }
+
+        var files: [EncodedAudio] = []
+        for (encoding, temporary, _, _) in outputs {
+            let written = try Prober.probeAs(path: temporary.path, format: encoding)
+            let size = (try? FileManager.default.attributesOfItem(atPath: temporary.path)[.size] as? NSNumber)?.int64Value ?? 0
+            files.append(
+                EncodedAudio(
+                    encoding: encoding, temporaryFile: temporary, byteCount: size, duration: written.duration ?? 0,
+                    // The stream's own rate: the container's includes the tags and cover.
+                    bitRate: written.streams.first { $0.type == "audio" }?.bitRate ?? written.bitRate ?? 0,
+                    channels: Int(channels)))
+        }
+        return PodcastAudioResult(source: measured, gain: gain, files: files, chapters: probe.chapters)
+    }
+}
+
+extension Prober {
+    /// Reads back a file we just wrote.
+    static func probeAs(path: String, format: AudioPreset.Encoding) throws(MediaError) -> MediaProbe {
+        let sniffed = MediaFormat(name: format.name, mimeType: format.mimeType, fileExtension: format.fileExtension, kind: .audio)
+        return try AVProbe.probe(path: path, sniffed: sniffed)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import MediaKit
+
+@Suite("Podcast audio")
+struct PodcastAudioTests {
+    let folder: URL
+    let preset: AudioPreset
+
+    init() throws {
+        folder = try Fixtures.folder()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        preset = try Presets.load(from: repository.appendingPathComponent("Presets")).audio
+    }
+
+    @Test("mono speech becomes a 64 kb/s CBR MP3 and an M4A at -19 LUFS, within 1 LU, peaks under -1.5 dBTP", arguments: ["wav", "ogg", "mp3"])
+    func monoSpeech(_ format: String) throws {
+        let source = try Fixtures.speech(in: folder, name: "talk.\(format)", seconds: 14)
+        let result = try PodcastAudio.make(
+            from: source.path, into: folder, preset: preset, tags: AudioTags(title: "Episode 1", artist: "Host", album: "The Show"))
+        #expect(result.files.map(\.encoding.name) == ["mp3", "m4a"])
+        let mp3 = try #require(result.files.first)
+        #expect(mp3.channels == 1)
+        #expect(mp3.bitRate == 64000)
+        let sourceDuration = try #require(try Prober.probe(path: source.path).duration)
+        #expect(abs(mp3.duration - sourceDuration) < 0.5)
+        let measured = try Fixtures.loudness(of: mp3.temporaryFile)
+        #expect(abs(measured.integrated - preset.loudness.monoLufs) <= 1, "integrated \(measured.integrated) LUFS")
+        #expect(measured.truePeak <= preset.loudness.truePeakDbtp, "true peak \(measured.truePeak) dBTP")
+        let tags = try Prober.probe(path: mp3.temporaryFile.path).tags
+        #expect(tags["title"] == "Episode 1" && tags["album"] == "The Show" && tags["artist"] == "Host")
+        let m4a = try Prober.probe(path: result.files[1].temporaryFile.path)
+        #expect(m4a.mimeType == "audio/mp4" && m4a.streams.first?.codec == "aac")
+    }
+
+    @Test("stereo speech is normalised to -16 LUFS at 128 kb/s")
+    func stereoSpeech() throws {
+        let source = try Fixtures.speech(in: folder, name: "duo.wav", stereo: true, seconds: 14)
+        let result = try PodcastAudio.make(from: source.path, into: folder, preset: preset, tags: AudioTags())
+        let mp3 = try #require(result.files.first)
+        #expect(mp3.channels == 2 && mp3.bitRate == 128000)
+        let measured = try Fixtures.loudness(of: mp3.temporaryFile)
+        #expect(abs(measured.integrated - preset.loudness.stereoLufs) <= 1, "integrated \(measured.integrated) LUFS")
+        #expect(measured.truePeak <= preset.loudness.truePeakDbtp, "true peak \(measured.truePeak) dBTP")
+    }
+
+    @Test("chapters in the source become ID3 chapters in the MP3")
+    func chapters() throws {
+        let source = try Fixtures.speech(in: folder, name: "plain.wav", seconds: 14)
+        let metadata = folder.appendingPathComponent("chapters.txt")
+        try Data(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=5000\ntitle=Intro\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=5000\nEND=12000\ntitle=Main part\n".utf8).write(to: metadata)
+        let withChapters = folder.appendingPathComponent("chaptered.m4a")
+        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", source.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", withChapters.path])
+        let result = try PodcastAudio.make(from: withChapters.path, into: folder, preset: preset, tags: AudioTags(title: "Chaptered"))
+        #expect(result.chapters.map(\.title) == ["Intro", "Main part"])
+        let mp3 = try Prober.probe(path: try #require(result.files.first).temporaryFile.path)
+        #expect(mp3.chapters.map(\.title) == ["Intro", "Main part"])
+        #expect(abs((mp3.chapters.last?.start ?? 0) - 5) < 0.01)
+    }
+
+    @Test("silence and a file with no audio are refused with a reason")
+    func refusals() throws {
+        let silent = folder.appendingPathComponent("silent.wav")
+        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3", silent.path])
+        #expect(throws: MediaError.unreadable("the recording is silent")) {
+            try PodcastAudio.make(from: silent.path, into: folder, preset: preset, tags: AudioTags())
+        }
+        let picture = try Fixtures.png(in: folder)
+        #expect(throws: MediaError.self) { try PodcastAudio.make(from: picture.path, into: folder, preset: preset, tags: AudioTags()) }
+        var short = MediaLimits()
+        short.maxDurationSeconds = 5
+        let long = try Fixtures.speech(in: folder, name: "long.wav", seconds: 14)
+        #expect {
+            try PodcastAudio.make(from: long.path, into: folder, preset: preset, tags: AudioTags(), limits: short)
+        } throws: { error in
+            if case MediaError.tooLarge = error { return true }
+            return false
+        }
+        // Nothing half-written is left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }.isEmpty)
+    }
+}
