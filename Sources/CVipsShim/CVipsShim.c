@@ -36,6 +36,41 @@ int mc_vips_thumbnail(const char *path, int width, int height,
         NULL);
 }
 
+int mc_vips_square(const char *path, int size, VipsImage **out) {
+    return vips_thumbnail(path, out, size,
+        "height", size,
+        "size", VIPS_SIZE_BOTH,
+        "crop", VIPS_INTERESTING_CENTRE,
+        "export_profile", "srgb",
+        NULL);
+}
+
+int mc_vips_title_card(const char *text, int size, double red, double green, double blue, VipsImage **out) {
+    // Intermediate images belong to `scope` and go with it; *out keeps what it needs.
+    VipsObject *scope = VIPS_OBJECT(vips_image_new());
+    VipsImage **t = (VipsImage **) vips_object_local_array(scope, 7);
+    double zero[3] = { 0, 0, 0 };
+    double colour[3] = { red, green, blue };
+    double white[3] = { 255, 255, 255 };
+    int margin = size / 8;
+    char *markup = g_markup_escape_text(text, -1);
+    int failed =
+        // A mask of the text, fitted within the margins.
+        vips_text(&t[0], markup, "font", "sans bold", "width", size - 2 * margin, "height", size / 2,
+            "align", VIPS_ALIGN_CENTRE, NULL) ||
+        vips_embed(t[0], &t[1], (size - t[0]->Xsize) / 2, (size - t[0]->Ysize) / 2, size, size, NULL) ||
+        vips_black(&t[2], size, size, "bands", 3, NULL) ||
+        vips_linear(t[2], &t[3], zero, colour, 3, NULL) ||
+        vips_linear(t[2], &t[4], zero, white, 3, NULL) ||
+        // White where the mask is, the colour elsewhere, blended along antialiased edges.
+        vips_ifthenelse(t[1], t[4], t[3], &t[5], "blend", TRUE, NULL) ||
+        vips_cast(t[5], &t[6], VIPS_FORMAT_UCHAR, NULL) ||
+        vips_copy(t[6], out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+    g_free(markup);
+    g_object_unref(scope);
+    return failed ? -1 : 0;
+}
+
 int mc_vips_copy(VipsImage *in, VipsImage **out) {
     return vips_copy(in, out, NULL);
 }

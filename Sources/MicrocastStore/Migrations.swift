@@ -99,6 +99,16 @@ enum Migrations {
                 t.add(column: "kind", .text).notNull().defaults(to: "access")
             }
         }
+        migrator.registerMigration("3 audio renditions, show settings") { db in
+            try db.alter(table: "renditions") { t in
+                t.add(column: "duration", .double)
+                t.add(column: "bitRate", .integer)
+            }
+            try db.create(table: "settings") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+        }
         return migrator
     }
 }

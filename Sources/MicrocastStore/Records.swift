@@ -94,6 +94,8 @@ struct RenditionRow: Codable, FetchableRecord, MutablePersistableRecord {
     var height: Int
     var byteCount: Int64
     var fileName: String
+    var duration: Double?
+    var bitRate: Int?
 
     init(_ rendition: Rendition) {
         mediaId = rendition.mediaId
@@ -103,12 +105,14 @@ struct RenditionRow: Codable, FetchableRecord, MutablePersistableRecord {
         height = rendition.height
         byteCount = rendition.byteCount
         fileName = rendition.fileName
+        duration = rendition.duration
+        bitRate = rendition.bitRate
     }
 
     var rendition: Rendition {
         Rendition(
             mediaId: mediaId, format: format, mimeType: mimeType, width: width, height: height,
-            byteCount: byteCount, fileName: fileName)
+            byteCount: byteCount, fileName: fileName, duration: duration, bitRate: bitRate)
     }
 }
 

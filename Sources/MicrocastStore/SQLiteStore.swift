@@ -74,6 +74,21 @@ extension SQLiteStore: PostRepository {
         }
     }
 
+    public func contentStamp() async throws -> String {
+        try await pool.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT count(*) || ':' || ifnull(max(id), 0) || ':' || ifnull(max(updated), '') || ':'
+                              || ifnull(max(deletedAt), '') || ':' || sum(deletedAt IS NULL) || ':' || sum(status = 'published') FROM posts),
+                           (SELECT count(*) || ':' || sum(state = 'ready') || ':' || ifnull(max(createdAt), '') FROM media),
+                           (SELECT count(*) || ':' || ifnull(max(id), 0) FROM renditions),
+                           (SELECT group_concat(key || '=' || value) FROM settings)
+                    """)
+            return (0..<4).map { (row?[$0] as String?) ?? "" }.joined(separator: "|")
+        }
+    }
+
     public func categories() async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(
@@ -122,6 +137,12 @@ extension SQLiteStore: MediaRepository {
 
     public func media(id: String) async throws -> MediaItem? {
         try await pool.read { db in try MediaRow.fetchOne(db, key: id)?.item }
+    }
+
+    public func media(ids: [String]) async throws -> [String: MediaItem] {
+        try await pool.read { db in
+            Dictionary(uniqueKeysWithValues: try MediaRow.filter(keys: ids).fetchAll(db).map { ($0.id, $0.item) })
+        }
     }
 
     public func recentMedia(limit: Int, offset: Int) async throws -> [MediaItem] {
@@ -265,6 +286,31 @@ extension SQLiteStore: OwnerRepository {
             row.usedAt = now
             try row.update(db)
             return row.expiresAt > now ? row.code : nil
+        }
+    }
+}
+
+extension SQLiteStore: SettingsRepository {
+    public func settings() async throws -> [String: String] {
+        try await pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM settings").map {
+                ($0["key"] as String, $0["value"] as String)
+            })
+        }
+    }
+
+    /// Sets each value; a nil value removes the setting.
+    public func setSettings(_ values: [String: String?]) async throws {
+        try await pool.write { db in
+            for (key, value) in values {
+                if let value {
+                    try db.execute(
+                        sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        arguments: [key, value])
+                } else {
+                    try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [key])
+                }
+            }
         }
     }
 }

@@ -27,6 +27,14 @@ int mc_vips_open_jpeg_shrunk(const char *path, int shrink, VipsImage **out);
 int mc_vips_thumbnail(const char *path, int width, int height,
                       const char *export_profile, VipsImage **out);
 
+/// A `size` x `size` square cut from the middle of the image (upscaling
+/// allowed), orientation applied, in sRGB: podcast artwork.
+int mc_vips_square(const char *path, int size, VipsImage **out);
+
+/// A `size` x `size` card: `text` in white, centred and fitted, on a solid
+/// colour. The generated default artwork of a new show.
+int mc_vips_title_card(const char *text, int size, double red, double green, double blue, VipsImage **out);
+
 int mc_vips_copy(VipsImage *in, VipsImage **out);
 int mc_vips_avg(VipsImage *in, double *out);
 

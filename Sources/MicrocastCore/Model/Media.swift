@@ -63,8 +63,15 @@ public struct Rendition: Sendable, Equatable {
     public var height: Int
     public var byteCount: Int64
     public var fileName: String
+    /// Seconds, for audio and video, read from the encoded file.
+    public var duration: Double?
+    /// Bits per second of the encoded stream.
+    public var bitRate: Int?
 
-    public init(mediaId: String, format: String, mimeType: String, width: Int, height: Int, byteCount: Int64, fileName: String) {
+    public init(
+        mediaId: String, format: String, mimeType: String, width: Int = 0, height: Int = 0, byteCount: Int64,
+        fileName: String, duration: Double? = nil, bitRate: Int? = nil
+    ) {
         self.mediaId = mediaId
         self.format = format
         self.mimeType = mimeType
@@ -72,5 +79,7 @@ public struct Rendition: Sendable, Equatable {
         self.height = height
         self.byteCount = byteCount
         self.fileName = fileName
+        self.duration = duration
+        self.bitRate = bitRate
     }
 }

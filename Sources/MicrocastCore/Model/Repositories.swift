@@ -17,12 +17,16 @@ public protocol PostRepository: Sendable {
     func setDeleted(slug: String, at date: Date?) async throws
     /// Categories of published posts, most used first.
     func categories() async throws -> [String]
+    /// Changes whenever anything a page or feed shows changes (posts, media,
+    /// renditions, settings); cheap to read, so caches can check it per request.
+    func contentStamp() async throws -> String
 }
 
 public protocol MediaRepository: Sendable {
     /// Saves an upload and, in the same transaction, queues its processing.
     func add(_ item: MediaItem, processing: JobRequest?) async throws
     func media(id: String) async throws -> MediaItem?
+    func media(ids: [String]) async throws -> [String: MediaItem]
     /// Uploads, newest first.
     func recentMedia(limit: Int, offset: Int) async throws -> [MediaItem]
     func setAlt(mediaId: String, alt: String?) async throws
@@ -52,6 +56,12 @@ extension TokenRepository {
     public func token(hash: String, now: Date) async throws -> AccessToken? {
         try await token(hash: hash, kind: .access, now: now)
     }
+}
+
+/// Named settings (the podcast show's, for now), as plain strings.
+public protocol SettingsRepository: Sendable {
+    func settings() async throws -> [String: String]
+    func setSettings(_ values: [String: String?]) async throws
 }
 
 /// The site owner's passphrase, sign-in sessions and IndieAuth codes.

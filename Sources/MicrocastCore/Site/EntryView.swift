@@ -73,24 +73,31 @@ public struct EntryPresenter: Sendable {
             hasName: !name.isEmpty,
             contentHTML: content,
             hasContent: !content.isEmpty,
-            published: ISO8601DateFormatter().string(from: post.published),
-            publishedText: Self.displayDate(post.published),
+            published: DateText.iso8601(post.published),
+            publishedText: DateText.long(post.published),
             categories: post.strings("category"),
             hasCategories: !post.strings("category").isEmpty,
             photos: (post.properties["photo"] ?? []).compactMap { photo($0, media: media, renditions: renditions) },
-            audios: playables(post.properties["audio"], media: media, fallbackLabel: name.isEmpty ? "Audio" : name),
-            videos: playables(post.properties["video"], media: media, fallbackLabel: name.isEmpty ? "Video" : name),
+            audios: playables(post.properties["audio"], media: media, renditions: renditions, fallbackLabel: name.isEmpty ? "Audio" : name),
+            videos: playables(post.properties["video"], media: media, renditions: renditions, fallbackLabel: name.isEmpty ? "Video" : name),
             summary: post.strings("summary").first ?? "",
             hasSummary: !(post.strings("summary").first ?? "").isEmpty
         )
     }
 
-    func playables(_ values: [JSONValue]?, media: [String: MediaItem], fallbackLabel: String) -> [PlayableView] {
+    /// Players get the encoded file (the MP3) once it exists, the original until then.
+    func playables(_ values: [JSONValue]?, media: [String: MediaItem], renditions: [String: [Rendition]], fallbackLabel: String)
+        -> [PlayableView]
+    {
         (values ?? []).compactMap { value in
             guard let url = value.urlValue else { return nil }
-            let item = site.urls.mediaId(fromURL: url).flatMap { media[$0] }
+            let id = site.urls.mediaId(fromURL: url)
+            let item = id.flatMap { media[$0] }
             let alt = value.objectValue?["alt"]?.stringValue ?? item?.alt
-            return PlayableView(src: url, mimeType: item?.mimeType ?? "", label: alt ?? fallbackLabel)
+            let encoded = id.flatMap { renditions[$0] }?.first { $0.mimeType == "audio/mpeg" }
+            return PlayableView(
+                src: encoded.map { site.urls.rendition(fileName: $0.fileName) } ?? url,
+                mimeType: encoded?.mimeType ?? item?.mimeType ?? "", label: alt ?? fallbackLabel)
         }
     }
 
@@ -141,13 +148,6 @@ public struct EntryPresenter: Sendable {
             .joined(separator: "\n")
     }
 
-    static func displayDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMMM yyyy"
-        return formatter.string(from: date)
-    }
 }
 
 public enum HTML {

@@ -57,6 +57,10 @@ public struct SiteRenderer: Sendable {
         var metadataURL: String
         var authorizationURL: String
         var tokenURL: String
+        var podcastFeedURL: String
+        var podcastJSONFeedURL: String
+        var postsFeedURL: String
+        var postsJSONFeedURL: String
         /// The sign-in, consent or token-list form, for those pages.
         var form: (any Sendable)?
 
@@ -75,6 +79,10 @@ public struct SiteRenderer: Sendable {
             metadataURL = site.urls.indieAuthMetadata
             authorizationURL = site.urls.authorization
             tokenURL = site.urls.token
+            podcastFeedURL = site.urls.podcastFeed
+            podcastJSONFeedURL = site.urls.podcastJSONFeed
+            postsFeedURL = site.urls.postsFeed
+            postsJSONFeedURL = site.urls.postsJSONFeed
         }
     }
 }

@@ -15,6 +15,10 @@ public struct SiteURLs: Sendable, Equatable {
     public var micropub: String { base + "/micropub" }
     public var mediaEndpoint: String { base + "/micropub/media" }
 
+    public var podcastFeed: String { base + "/podcast.xml" }
+    public var podcastJSONFeed: String { base + "/podcast.json" }
+    public var postsFeed: String { base + "/feed.xml" }
+    public var postsJSONFeed: String { base + "/feed.json" }
     public var indieAuthMetadata: String { base + "/.well-known/oauth-authorization-server" }
     public var authorization: String { base + "/auth" }
     public var token: String { base + "/token" }

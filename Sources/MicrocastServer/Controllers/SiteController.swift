@@ -49,8 +49,7 @@ struct SiteController: Sendable {
     func entries(_ list: [Post]) async throws -> [EntryView] {
         let presenter = EntryPresenter(site: site)
         let ids = Array(Set(list.flatMap(presenter.mediaIds)))
-        var items: [String: MediaItem] = [:]
-        for id in ids { items[id] = try await media.media(id: id) }
+        let items = try await media.media(ids: ids)
         let renditions = try await media.renditions(forMedia: ids)
         return list.map { presenter.entry($0, media: items, renditions: renditions) }
     }

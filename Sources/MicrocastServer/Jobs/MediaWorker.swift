@@ -14,6 +14,9 @@ import ServiceLifecycle
 public struct MediaWorker: Service {
     let queue: any JobQueue
     let media: any MediaRepository
+    let settings: any SettingsRepository
+    let site: SiteInfo
+    let limits: MediaLimits
     let library: MediaLibrary
     let presets: Presets
     let threadPool: NIOThreadPool
@@ -80,6 +83,11 @@ public struct MediaWorker: Service {
         case PhotoJob.kind:
             let step = PhotoJob(library: library, media: media, preset: presets.photo)
             let renditions = try await threadPool.runIfActive { try step.makeRenditions(for: item) }
+            try await media.finishProcessing(mediaId: item.id, renditions: renditions)
+        case AudioJob.kind:
+            let step = AudioJob(library: library, preset: presets.audio, limits: limits)
+            let tags = AudioJob.tags(for: item, show: ShowSettings(stored: try await settings.settings(), site: site))
+            let renditions = try await threadPool.runIfActive { try step.makeRenditions(for: item, tags: tags) }
             try await media.finishProcessing(mediaId: item.id, renditions: renditions)
         default:
             throw MediaError.engine("unknown job kind \(job.kind)")

@@ -32,9 +32,9 @@ struct MediaIntake: Sendable {
             fileExtension: format.fileExtension, byteCount: upload.byteCount, sha256: upload.sha256,
             originalName: upload.clientFileName, probe: probe.jsonString(), alt: alt,
             width: probe.width, height: probe.height, duration: probe.duration,
-            state: probe.kind == .photo ? .processing : .ready)
+            state: Self.jobKind(for: probe.kind) == nil ? .ready : .processing)
         try library.adoptOriginal(from: upload.temporaryFile, as: item.fileName)
-        let job = probe.kind == .photo ? JobRequest(kind: PhotoJob.kind, mediaId: item.id) : nil
+        let job = Self.jobKind(for: probe.kind).map { JobRequest(kind: $0, mediaId: item.id) }
         do {
             try await media.add(item, processing: job)
         } catch {
@@ -42,6 +42,17 @@ struct MediaIntake: Sendable {
             throw error
         }
         return item
+    }
+}
+
+extension MediaIntake {
+    /// The processing each kind of upload gets (video comes with the video pipeline).
+    static func jobKind(for kind: MediaFormat.Kind) -> String? {
+        switch kind {
+        case .photo: PhotoJob.kind
+        case .audio: AudioJob.kind
+        case .video: nil
+        }
     }
 }
 

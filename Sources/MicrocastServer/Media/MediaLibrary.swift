@@ -39,21 +39,32 @@ public struct MediaLibrary: Sendable {
         try FileManager.default.moveItem(at: temporary, to: original(fileName))
     }
 
-    /// Writes rendition bytes as `STEM.HASH.EXT`, where HASH is the start of
-    /// the content's SHA-256, and returns that name.
+    /// Writes rendition bytes as `STEM.HASH.EXT` (see `adoptRendition`) and returns that name.
     public func writeRendition(_ data: Data, stem: String, fileExtension: String) throws -> String {
-        let digest = SHA256.hash(data: data).prefix(6).map { String(format: "%02x", $0) }.joined()
-        let name = "\(stem).\(digest).\(fileExtension)"
-        let temporary = renditions.appendingPathComponent(".\(name).\(MediaIdentifier.make()).tmp")
-        try data.write(to: temporary)
+        let temporary = renditions.appendingPathComponent(".\(stem).\(MediaIdentifier.make()).tmp")
         do {
-            // rename(2) replaces atomically; an identical file is simply replaced by itself.
-            guard rename(temporary.path, rendition(name).path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: rendition(name).path])
-            }
+            try data.write(to: temporary)
+            return try adoptRendition(temporary, stem: stem, fileExtension: fileExtension)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
+        }
+    }
+
+    /// Moves a finished file written under a temporary name in the renditions
+    /// folder to `STEM.HASH.EXT`, HASH from its content, and returns that name.
+    public func adoptRendition(_ temporary: URL, stem: String, fileExtension: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: temporary.path) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: temporary.path])
+        }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        try handle.close()
+        let digest = hasher.finalize().prefix(6).map { String(format: "%02x", $0) }.joined()
+        let name = "\(stem).\(digest).\(fileExtension)"
+        guard rename(temporary.path, rendition(name).path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: rendition(name).path])
         }
         return name
     }

@@ -1,0 +1,86 @@
+import Foundation
+
+/// A media file as a feed carries it: exact URL, type, byte length and duration.
+public struct FeedEnclosure: Sendable, Equatable {
+    public var url: String
+    public var mimeType: String
+    public var byteCount: Int64
+    public var duration: Double?
+    public var bitRate: Int?
+}
+
+/// A post as every feed sees it; built once, rendered as RSS or JSON Feed.
+public struct FeedItem: Sendable {
+    public var url: String
+    public var title: String
+    public var hasOwnTitle: Bool
+    public var published: Date
+    public var updated: Date?
+    public var contentHTML: String
+    public var summary: String
+    public var tags: [String]
+    /// The episode's main file (the MP3 for audio), if the post has one that is ready.
+    public var enclosure: FeedEnclosure?
+    /// The same audio in other encodings (the M4A), for `podcast:alternateEnclosure`.
+    public var alternates: [FeedEnclosure]
+    public var image: String?
+    public var isEpisode: Bool
+    public var episode: Int?
+    public var season: Int?
+    public var episodeType: String
+}
+
+/// Builds feed items from posts and what the library knows of their media.
+public struct FeedItemBuilder: Sendable {
+    public let presenter: EntryPresenter
+
+    public init(site: SiteInfo) { presenter = EntryPresenter(site: site) }
+
+    public func item(_ post: Post, media: [String: MediaItem], renditions: [String: [Rendition]]) -> FeedItem {
+        let entry = presenter.entry(post, media: media, renditions: renditions)
+        let urls = presenter.site.urls
+        let plain = PostBuilder.stripTags(entry.contentHTML)
+            .replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
+            .trimmingCharacters(in: .whitespaces)
+        let title = entry.hasName ? entry.name : (plain.isEmpty ? entry.publishedText : String(plain.prefix(80)))
+        var enclosure: FeedEnclosure?
+        var alternates: [FeedEnclosure] = []
+        let audioURL = post.properties["audio"]?.first?.urlValue
+        let videoURL = post.properties["video"]?.first?.urlValue
+        if let url = audioURL ?? videoURL, let id = urls.mediaId(fromURL: url), let item = media[id] {
+            let made = (renditions[id] ?? []).filter { $0.duration != nil }
+            switch item.state {
+            case .ready where !made.isEmpty:
+                let files = made.map {
+                    FeedEnclosure(
+                        url: urls.rendition(fileName: $0.fileName), mimeType: $0.mimeType, byteCount: $0.byteCount,
+                        duration: $0.duration, bitRate: $0.bitRate)
+                }
+                // MP3 first: every podcast app plays it.
+                let ordered = files.filter { $0.mimeType == "audio/mpeg" } + files.filter { $0.mimeType != "audio/mpeg" }
+                enclosure = ordered.first
+                alternates = Array(ordered.dropFirst())
+            case .ready, .failed:
+                enclosure = FeedEnclosure(
+                    url: urls.original(fileName: item.fileName), mimeType: item.mimeType, byteCount: item.byteCount,
+                    duration: item.duration, bitRate: nil)
+            case .processing:
+                enclosure = nil
+            }
+        }
+        func number(_ name: String) -> Int? {
+            switch post.properties[name]?.first {
+            case .integer(let value)?: Int(value)
+            case .string(let text)?: Int(text)
+            default: nil
+            }
+        }
+        return FeedItem(
+            url: entry.url, title: title, hasOwnTitle: entry.hasName, published: post.published, updated: post.updated,
+            contentHTML: entry.contentHTML, summary: entry.hasSummary ? entry.summary : String(plain.prefix(500)),
+            tags: entry.categories, enclosure: enclosure, alternates: alternates,
+            image: entry.photos.first?.src, isEpisode: audioURL != nil && enclosure != nil,
+            episode: number("episode"), season: number("season"),
+            episodeType: post.strings("episode-type").first.flatMap { ["full", "trailer", "bonus"].contains($0) ? $0 : nil } ?? "full")
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// Renders feeds from feed items. Pure: values in, text out.
+public enum FeedRenderer {
+    /// `/podcast.xml`: RSS 2.0 with the iTunes and Podcasting 2.0 namespaces,
+    /// episodes only. `artworkURL` is the show's square JPEG.
+    public static func podcastRSS(show: ShowSettings, site: SiteInfo, artworkURL: String, items: [FeedItem]) -> String {
+        var xml = XMLWriter()
+        xml.start("rss", [
+            ("version", "2.0"), ("xmlns:itunes", "http://www.itunes.com/dtds/podcast-1.0.dtd"),
+            ("xmlns:podcast", "https://podcastindex.org/namespace/1.0"), ("xmlns:atom", "http://www.w3.org/2005/Atom"),
+            ("xmlns:content", "http://purl.org/rss/1.0/modules/content/"),
+        ])
+        xml.start("channel")
+        xml.element("atom:link", "", [("href", site.urls.podcastFeed), ("rel", "self"), ("type", "application/rss+xml")])
+        xml.element("title", show.title)
+        xml.element("link", show.website)
+        xml.element("description", show.description)
+        xml.element("language", show.language)
+        xml.element("generator", "Microcast")
+        xml.element("itunes:author", show.author)
+        xml.element("itunes:summary", show.description)
+        xml.element("itunes:image", "", [("href", artworkURL)])
+        xml.start("image")
+        xml.element("url", artworkURL)
+        xml.element("title", show.title)
+        xml.element("link", show.website)
+        xml.end()
+        if show.subcategory.isEmpty {
+            xml.element("itunes:category", "", [("text", show.category)])
+        } else {
+            xml.start("itunes:category", [("text", show.category)])
+            xml.element("itunes:category", "", [("text", show.subcategory)])
+            xml.end()
+        }
+        xml.element("itunes:explicit", show.explicit ? "true" : "false")
+        xml.element("itunes:type", show.type)
+        xml.start("itunes:owner")
+        xml.element("itunes:name", show.author)
+        xml.element("itunes:email", show.email)
+        xml.end()
+        xml.element("podcast:guid", show.guid)
+        xml.element("podcast:locked", show.locked ? "yes" : "no", show.email.isEmpty ? [] : [("owner", show.email)])
+        xml.element("podcast:medium", "podcast")
+        if !show.fundingURL.isEmpty { xml.element("podcast:funding", show.fundingText, [("url", show.fundingURL)]) }
+        if let latest = items.first { xml.element("lastBuildDate", DateText.rfc2822(latest.updated ?? latest.published)) }
+        for item in items where item.isEpisode {
+            guard let enclosure = item.enclosure else { continue }
+            xml.start("item")
+            xml.element("title", item.title)
+            xml.element("link", item.url)
+            xml.element("guid", item.url, [("isPermaLink", "true")])
+            xml.element("pubDate", DateText.rfc2822(item.published))
+            xml.element("description", item.summary)
+            xml.cdata("content:encoded", item.contentHTML)
+            xml.element("enclosure", "", [("url", enclosure.url), ("length", String(enclosure.byteCount)), ("type", enclosure.mimeType)])
+            if let duration = enclosure.duration { xml.element("itunes:duration", String(Int(duration.rounded()))) }
+            xml.element("itunes:episodeType", item.episodeType)
+            if let episode = item.episode { xml.element("itunes:episode", String(episode)) }
+            if let season = item.season { xml.element("itunes:season", String(season)) }
+            xml.element("itunes:explicit", show.explicit ? "true" : "false")
+            if let image = item.image { xml.element("itunes:image", "", [("href", image)]) }
+            for alternate in [enclosure] + item.alternates {
+                var attributes = [("type", alternate.mimeType), ("length", String(alternate.byteCount))]
+                if let rate = alternate.bitRate { attributes.append(("bitrate", String(rate))) }
+                if alternate == enclosure { attributes.append(("default", "true")) }
+                xml.start("podcast:alternateEnclosure", attributes)
+                xml.element("podcast:source", "", [("uri", alternate.url)])
+                xml.end()
+            }
+            xml.end()
+        }
+        return xml.document
+    }
+
+    /// `/feed.xml`: every post, RSS 2.0, with an enclosure where a post has one.
+    public static func postsRSS(site: SiteInfo, items: [FeedItem]) -> String {
+        var xml = XMLWriter()
+        xml.start("rss", [("version", "2.0"), ("xmlns:atom", "http://www.w3.org/2005/Atom"), ("xmlns:content", "http://purl.org/rss/1.0/modules/content/")])
+        xml.start("channel")
+        xml.element("atom:link", "", [("href", site.urls.postsFeed), ("rel", "self"), ("type", "application/rss+xml")])
+        xml.element("title", site.title)
+        xml.element("link", site.urls.home)
+        xml.element("description", "Posts from \(site.title)")
+        for item in items {
+            xml.start("item")
+            if item.hasOwnTitle { xml.element("title", item.title) }
+            xml.element("link", item.url)
+            xml.element("guid", item.url, [("isPermaLink", "true")])
+            xml.element("pubDate", DateText.rfc2822(item.published))
+            xml.element("description", item.contentHTML)
+            for tag in item.tags { xml.element("category", tag) }
+            if let enclosure = item.enclosure {
+                xml.element("enclosure", "", [("url", enclosure.url), ("length", String(enclosure.byteCount)), ("type", enclosure.mimeType)])
+            }
+            xml.end()
+        }
+        return xml.document
+    }
+
+    /// JSON Feed 1.1 (`application/feed+json`); `podcast` keeps episodes only.
+    public static func jsonFeed(site: SiteInfo, show: ShowSettings?, feedURL: String, artworkURL: String?, items: [FeedItem]) -> Data {
+        var feed: [String: JSONValue] = [
+            "version": .string("https://jsonfeed.org/version/1.1"),
+            "title": .string(show?.title ?? site.title),
+            "home_page_url": .string(site.urls.home),
+            "feed_url": .string(feedURL),
+            "language": .string(show?.language ?? "en"),
+            "authors": .array([.object(["name": .string(show?.author ?? site.authorName)])]),
+        ]
+        if let show { feed["description"] = .string(show.description) }
+        if let artworkURL { feed["icon"] = .string(artworkURL) }
+        feed["items"] = .array(
+            items.filter { show == nil || $0.isEpisode }.map { item in
+                var object: [String: JSONValue] = [
+                    "id": .string(item.url), "url": .string(item.url), "content_html": .string(item.contentHTML),
+                    "date_published": .string(DateText.iso8601(item.published)),
+                ]
+                if item.hasOwnTitle || show != nil { object["title"] = .string(item.title) }
+                if !item.summary.isEmpty { object["summary"] = .string(item.summary) }
+                if let updated = item.updated { object["date_modified"] = .string(DateText.iso8601(updated)) }
+                if !item.tags.isEmpty { object["tags"] = .array(item.tags.map(JSONValue.string)) }
+                if let image = item.image { object["image"] = .string(image) }
+                let files = (item.enclosure.map { [$0] } ?? []) + item.alternates
+                if !files.isEmpty {
+                    object["attachments"] = .array(
+                        files.map { file in
+                            var attachment: [String: JSONValue] = [
+                                "url": .string(file.url), "mime_type": .string(file.mimeType),
+                                "size_in_bytes": .integer(file.byteCount),
+                            ]
+                            if let duration = file.duration { attachment["duration_in_seconds"] = .integer(Int64(duration.rounded())) }
+                            return .object(attachment)
+                        })
+                }
+                return .object(object)
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(JSONValue.object(feed))) ?? Data()
+    }
+}

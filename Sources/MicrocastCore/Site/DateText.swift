@@ -1,0 +1,44 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The few fixed date formats pages and feeds print, always in UTC. Written
+/// out by hand because a DateFormatter per call costs more than rendering an
+/// item, and a shared one is not Sendable.
+public enum DateText {
+    static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    static let shortMonths = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    static let months = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+    ]
+
+    static func parts(_ date: Date) -> tm {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return parts
+    }
+
+    static func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// `2024-03-05T10:00:00Z`
+    public static func iso8601(_ date: Date) -> String {
+        let t = parts(date)
+        return "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec))Z"
+    }
+
+    /// `Tue, 05 Mar 2024 10:00:00 +0000`, as RSS 2.0 asks.
+    public static func rfc2822(_ date: Date) -> String {
+        let t = parts(date)
+        return "\(weekdays[Int(t.tm_wday)]), \(two(t.tm_mday)) \(shortMonths[Int(t.tm_mon)]) \(t.tm_year + 1900) "
+            + "\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)) +0000"
+    }
+
+    /// `5 March 2024`
+    public static func long(_ date: Date) -> String {
+        let t = parts(date)
+        return "\(t.tm_mday) \(months[Int(t.tm_mon)]) \(t.tm_year + 1900)"
+    }
+}
