@@ -20,6 +20,11 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     let urls = SiteURLs(base: configuration.baseURL)
     let site = SiteInfo(title: configuration.siteTitle, authorName: configuration.authorName, urls: urls)
     try Vips.start()
+    // podcast:guid must never change, even if the site later moves to another URL.
+    let guidKey = "show.\(ShowSettings.Key.guid.rawValue)"
+    if try await store.settings()[guidKey] == nil {
+        try await store.setSettings([guidKey: ShowSettings.podcastGUID(feedURL: urls.podcastFeed)])
+    }
 
     let threadPool = NIOThreadPool(numberOfThreads: configuration.workerThreads)
     threadPool.start()

@@ -158,6 +158,29 @@ public enum Fixtures {
         }.sorted()
     }
 
+    /// Reads a podcast feed as gPodder's `podcastparser` and as `feedparser` do,
+    /// returning what each found: `{"podcastparser": {...}, "feedparser": {...}}`.
+    public static func podcastClients(feed: Data, url: String) throws -> [String: Any] {
+        let script = """
+            import io, json, sys, podcastparser, feedparser
+            data = sys.stdin.buffer.read()
+            pp = podcastparser.parse(sys.argv[1], io.BytesIO(data))
+            fp = feedparser.parse(data)
+            print(json.dumps({
+              "podcastparser": {"title": pp.get("title"), "cover_url": pp.get("cover_url"), "episodes": [
+                {"title": e["title"], "guid": e["guid"], "total_time": e["total_time"],
+                 "enclosures": [{"url": x["url"], "file_size": x["file_size"], "mime_type": x["mime_type"]} for x in e["enclosures"]]}
+                for e in pp["episodes"]]},
+              "feedparser": {"bozo": bool(fp.bozo), "bozo_exception": str(fp.get("bozo_exception", "")),
+                "title": fp.feed.get("title"), "image": fp.feed.get("image", {}).get("href"), "entries": [
+                {"title": e.get("title"), "duration": e.get("itunes_duration"),
+                 "enclosures": [{"href": x.get("href"), "length": x.get("length"), "type": x.get("type")} for x in e.get("enclosures", [])]}
+                for e in fp.entries]}}))
+            """
+        let output = try run("python3", ["-c", script, url], stdin: feed)
+        return try JSONSerialization.jsonObject(with: output) as? [String: Any] ?? [:]
+    }
+
     /// Parses microformats2 from HTML with mf2py, as IndieWeb readers do.
     public static func microformats(html: String, url: String) throws -> [String: Any] {
         let script = "import json, sys, mf2py; print(json.dumps(mf2py.parse(doc=sys.stdin.read(), url=sys.argv[1])))"

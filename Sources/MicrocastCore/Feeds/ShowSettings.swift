@@ -31,7 +31,7 @@ public struct ShowSettings: Sendable, Equatable {
     public init(stored: [String: String], site: SiteInfo) {
         func value(_ key: Key) -> String? { stored["show.\(key.rawValue)"].flatMap { $0.isEmpty ? nil : $0 } }
         title = value(.title) ?? site.title
-        description = value(.description) ?? "\(site.title): episodes published with Microcast."
+        description = value(.description) ?? "\(title): episodes published with Microcast."
         author = value(.author) ?? site.authorName
         email = value(.email) ?? ""
         language = value(.language) ?? "en"

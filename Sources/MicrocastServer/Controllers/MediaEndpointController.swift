@@ -142,6 +142,7 @@ struct MediaEndpointController: Sendable {
                 "state": .string(item.state.rawValue),
             ]
             if let alt = item.alt { object["alt"] = .string(alt) }
+            if let failure = item.failure { object["error"] = .string(failure) }
             if let width = item.width, let height = item.height {
                 object["width"] = .integer(Int64(width))
                 object["height"] = .integer(Int64(height))

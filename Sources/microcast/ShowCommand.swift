@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import MediaKit
+import MicrocastCore
+import MicrocastServer
+
+struct ShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "The podcast show: title, description, artwork and the rest of the feed's channel.",
+        subcommands: [Print.self, Set.self], defaultSubcommand: Print.self)
+
+    struct Print: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "print", abstract: "Print the show's settings, defaults included.")
+
+        @OptionGroup var data: DataOptions
+        @Option(name: .customLong("base-url"), help: "The site's public URL, as given to serve.") var baseURL = "http://127.0.0.1:8080"
+
+        func run() async throws {
+            let site = SiteInfo(title: "Microcast", authorName: "Site owner", urls: SiteURLs(base: baseURL))
+            let show = ShowSettings(stored: try await data.store().settings(), site: site)
+            let rows: [(String, String)] = [
+                ("title", show.title), ("description", show.description), ("author", show.author), ("email", show.email),
+                ("language", show.language), ("category", show.category), ("subcategory", show.subcategory),
+                ("explicit", String(show.explicit)), ("type", show.type), ("artwork", show.artwork ?? "(generated title card)"),
+                ("website", show.website), ("funding-url", show.fundingURL), ("funding-text", show.fundingText),
+                ("guid", show.guid), ("locked", show.locked ? "yes" : "no"),
+            ]
+            for (name, value) in rows { print("\(name): \(value)") }
+        }
+    }
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change show settings; an empty value returns a setting to its default.")
+
+        @OptionGroup var data: DataOptions
+        @Option var title: String?
+        @Option var description: String?
+        @Option(help: "The host's name, shown as the podcast's author and owner.") var author: String?
+        @Option(help: "The owner's e-mail, for podcast directories (itunes:owner).") var email: String?
+        @Option(help: "An ISO 639 language code, for example en or de.") var language: String?
+        @Option(help: "An Apple Podcasts category, for example Technology.") var category: String?
+        @Option(help: "An Apple Podcasts subcategory of that category.") var subcategory: String?
+        @Option(help: "true or false.") var explicit: String?
+        @Option(help: "episodic or serial.") var type: String?
+        @Option(help: "An image file: made into a square sRGB JPEG of 1400 to 3000 pixels.") var artwork: String?
+        @Option(help: "The show's website (default: the site's home page).") var website: String?
+        @Option(name: .customLong("funding-url"), help: "A page where listeners can support the show.") var fundingURL: String?
+        @Option(name: .customLong("funding-text")) var fundingText: String?
+        @Option(help: "yes or no: whether other platforms may import the feed.") var locked: String?
+
+        func validate() throws {
+            if let explicit, !["true", "false", ""].contains(explicit) { throw ValidationError("--explicit is true or false") }
+            if let type, !["episodic", "serial", ""].contains(type) { throw ValidationError("--type is episodic or serial") }
+            if let locked, !["yes", "no", ""].contains(locked) { throw ValidationError("--locked is yes or no") }
+        }
+
+        func run() async throws {
+            var values: [String: String?] = [:]
+            let given: [(ShowSettings.Key, String?)] = [
+                (.title, title), (.description, description), (.author, author), (.email, email), (.language, language),
+                (.category, category), (.subcategory, subcategory), (.explicit, explicit), (.type, type), (.website, website),
+                (.fundingURL, fundingURL), (.fundingText, fundingText), (.locked, locked),
+            ]
+            for case let (key, value?) in given { values["show.\(key.rawValue)"] = value.isEmpty ? String?.none : value }
+            if let artwork {
+                let library = try MediaLibrary(root: data.url)
+                let jpeg: Data
+                do {
+                    jpeg = try ShowArtwork.make(from: artwork)
+                } catch {
+                    throw ValidationError("\(artwork): \(error.description)")
+                }
+                values["show.\(ShowSettings.Key.artwork.rawValue)"] = try library.writeRendition(
+                    jpeg, stem: "show-artwork", fileExtension: "jpg")
+            }
+            guard !values.isEmpty else { throw ValidationError("name at least one setting to change") }
+            try await data.store().setSettings(values)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import MediaKit
+import Testing
+import TestSupport
+
+@Suite("Podcast episodes and feeds")
+struct PodcastFeedTests {
+    static let everything = "create update delete undelete media"
+
+    /// Uploads speech in several formats and posts each as an episode; returns the post URLs.
+    func publishEpisodes(_ site: TestSite, token: String) async throws -> [String] {
+        let folder = try Fixtures.folder()
+        let sources = [
+            try Fixtures.speech(in: folder, name: "mono.wav", seconds: 8),
+            try Fixtures.speech(in: folder, name: "stereo.wav", stereo: true, seconds: 8),
+            try Fixtures.speech(in: folder, name: "talk.ogg", seconds: 8),
+            try Fixtures.speech(in: folder, name: "talk.mp3", seconds: 8, title: "From the file"),
+        ]
+        var posts: [String] = []
+        for (index, source) in sources.enumerated() {
+            let audio = try site.created(try await site.upload(source, token: token))
+            posts.append(
+                try site.created(
+                    try await site.postForm(
+                        [("h", "entry"), ("name", "Episode \(index + 1) & friends"), ("content", "Show notes for <episode> \(index + 1)"),
+                         ("audio", audio), ("episode", "\(index + 1)"), ("published", "2024-05-0\(index + 1)T10:00:00Z")],
+                        token: token)))
+        }
+        #expect(try await site.waitForJobs(timeout: .seconds(120)) == [.done, .done, .done, .done])
+        return posts
+    }
+
+    @Test("podcastparser and feedparser read every episode with its title, exact length, type and duration")
+    func podcastClientsReadTheFeed() async throws {
+        try await TestSite.run { site in
+            let token = try await site.token(Self.everything)
+            let posts = try await publishEpisodes(site, token: token)
+
+            let feed = try await site.get("/podcast.xml")
+            #expect(feed.status == .ok)
+            #expect(feed.headers.first(name: "Content-Type") == "application/rss+xml; charset=utf-8")
+            let read = try Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")
+            let parsed = try #require(read["podcastparser"] as? [String: Any])
+            let episodes = try #require(parsed["episodes"] as? [[String: Any]])
+            #expect(episodes.count == 4)
+            #expect((parsed["cover_url"] as? String)?.hasPrefix(site.base + "/media/r/show-card.") == true)
+            let other = try #require(read["feedparser"] as? [String: Any])
+            #expect(other["bozo"] as? Bool == false, "\(other["bozo_exception"] ?? "")")
+            #expect((other["entries"] as? [Any])?.count == 4)
+
+            for (index, post) in posts.enumerated() {
+                let episode = try #require(episodes.first { $0["guid"] as? String == post })
+                #expect(episode["title"] as? String == "Episode \(index + 1) & friends")
+                let enclosure = try #require((episode["enclosures"] as? [[String: Any]])?.first)
+                #expect(enclosure["mime_type"] as? String == "audio/mpeg")
+                let url = try #require(enclosure["url"] as? String)
+                let head = try await site.request(url, method: .HEAD)
+                #expect(head.headers.first(name: "Content-Length") == "\(enclosure["file_size"] as? Int ?? -1)")
+                // The duration the feed gives agrees with the file the app downloads.
+                let served = try await site.get(url)
+                let file = try Fixtures.folder().appendingPathComponent("episode.mp3")
+                try served.body.write(to: file)
+                let duration = try #require(try Prober.probe(path: file.path).duration)
+                #expect(abs(Double(episode["total_time"] as? Int ?? 0) - duration) <= 0.5)
+                let loudness = try Fixtures.loudness(of: file)
+                let target = index == 1 ? -16.0 : -19.0
+                #expect(abs(loudness.integrated - target) <= 1, "episode \(index + 1): \(loudness.integrated) LUFS")
+                #expect(loudness.truePeak <= -1.5)
+            }
+
+            // JSON Feed: the same episodes, with sizes and durations on the attachments.
+            let json = try await site.get("/podcast.json")
+            #expect(json.headers.first(name: "Content-Type") == "application/feed+json")
+            let items = try #require(json.json["items"] as? [[String: Any]])
+            #expect(json.json["version"] as? String == "https://jsonfeed.org/version/1.1")
+            #expect(items.count == 4)
+            let attachment = try #require((items.first?["attachments"] as? [[String: Any]])?.first)
+            #expect(attachment["mime_type"] as? String == "audio/mpeg")
+            #expect((attachment["size_in_bytes"] as? Int ?? 0) > 0)
+            #expect((attachment["duration_in_seconds"] as? Int ?? 0) >= 5)
+
+            // The home page points readers at every feed.
+            let rels = try Fixtures.microformats(html: try await site.get("/").text, url: site.base + "/")["rel-urls"] as? [String: [String: Any]] ?? [:]
+            for feed in ["/podcast.xml", "/podcast.json", "/feed.xml", "/feed.json"] {
+                #expect((rels[site.base + feed]?["rels"] as? [String])?.contains("alternate") == true, "\(feed) not linked")
+            }
+        }
+    }
+
+    @Test("gPodder subscribes on loopback, updates and downloads an episode byte for byte")
+    func gpodderDownloads() async throws {
+        try await TestSite.run { site in
+            let token = try await site.token(Self.everything)
+            let folder = try Fixtures.folder()
+            let audio = try site.created(try await site.upload(try Fixtures.speech(in: folder, name: "show.wav", seconds: 6), token: token))
+            _ = try site.created(try await site.postForm([("h", "entry"), ("name", "Pilot"), ("audio", audio)], token: token))
+            _ = try await site.waitForJobs()
+
+            let home = folder.appendingPathComponent("gpodder-home")
+            let downloads = folder.appendingPathComponent("downloads")
+            try FileManager.default.createDirectory(at: downloads, withIntermediateDirectories: true)
+            let environment = "GPODDER_HOME='\(home.path)' GPODDER_DOWNLOAD_DIR='\(downloads.path)'"
+            for command in ["subscribe \(site.base)/podcast.xml", "update", "download"] {
+                try Fixtures.run("sh", ["-c", "\(environment) gpo \(command) </dev/null"])
+            }
+            let saved = try #require(FileManager.default.enumerator(at: downloads, includingPropertiesForKeys: nil)?
+                .compactMap { $0 as? URL }.first { $0.pathExtension == "mp3" })
+            let feed = try await site.get("/podcast.xml").text
+            let enclosure = try #require(feed.range(of: #"<enclosure url="([^"]+)""#, options: .regularExpression).map { String(feed[$0]) })
+            let url = String(enclosure.dropFirst(#"<enclosure url=""#.count).dropLast())
+            #expect(try Data(contentsOf: saved) == (try await site.get(url).body))
+        }
+    }
+
+    @Test("feeds answer 304 to a conditional GET, HEAD without a body, and change when a post does")
+    func feedCaching() async throws {
+        try await TestSite.run { site in
+            let token = try await site.token(Self.everything)
+            _ = try site.created(try await site.postForm([("h", "entry"), ("content", "First")], token: token))
+            for path in ["/podcast.xml", "/podcast.json", "/feed.xml", "/feed.json"] {
+                let first = try await site.get(path)
+                #expect(first.status == .ok)
+                let etag = try #require(first.headers.first(name: "ETag"))
+                let again = try await site.get(path, headers: [("If-None-Match", etag)])
+                #expect(again.status == .notModified)
+                #expect(again.body.isEmpty)
+                let since = try await site.get(path, headers: [("If-Modified-Since", try #require(first.headers.first(name: "Last-Modified")))])
+                #expect(since.status == .notModified)
+                let head = try await site.request(path, method: .HEAD)
+                #expect(head.body.isEmpty && head.headers.first(name: "Content-Length") == "\(first.body.count)")
+            }
+            let before = try #require(try await site.get("/feed.xml").headers.first(name: "ETag"))
+            _ = try site.created(try await site.postForm([("h", "entry"), ("content", "Second")], token: token))
+            let after = try await site.get("/feed.xml")
+            #expect(after.headers.first(name: "ETag") != before)
+            #expect(after.text.contains("Second"))
+        }
+    }
+
+    @Test("a zero-length audio stream fails its job with a reason the media endpoint shows; the server stays up")
+    func emptyAudio() async throws {
+        try await TestSite.run { site in
+            let token = try await site.token(Self.everything)
+            let folder = try Fixtures.folder()
+            let empty = folder.appendingPathComponent("empty.wav")
+            try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "0", empty.path])
+            // The header is valid, so the upload is taken; processing finds nothing to encode.
+            let url = try site.created(try await site.upload(empty, token: token))
+            #expect(try await site.waitForJobs() == [.failed])
+            let described = try await site.get("/micropub/media?q=source&url=\(url)", headers: [("Authorization", "Bearer \(token)")])
+            #expect(described.json["state"] as? String == "failed")
+            #expect(described.json["error"] as? String == "the audio stream is empty")
+            #expect(try await site.get("/health").status == .ok)
+            #expect(site.files(in: "renditions").filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".mp3") }.isEmpty)
+        }
+    }
+}
