@@ -89,7 +89,7 @@ let package = Package(
         // Fixture media made by the suite itself with ffmpeg and exiftool.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Speed and memory against the command-line baseline; see README "Benchmarks".
-        .executableTarget(name: "photo-bench", dependencies: ["MediaKit"], path: "Benchmarks/PhotoBench"),
+        .executableTarget(name: "bench", dependencies: ["MediaKit", "MicrocastCore", "MicrocastStore"], path: "Benchmarks/Bench"),
 
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "TestSupport"]),
         .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore"]),

@@ -94,3 +94,22 @@ struct StripWebPChunksTests {
         #expect(Int(stripped[4]) | Int(stripped[5]) << 8 == 4 + expectedBody.count)
     }
 }
+
+@Suite("Show artwork")
+struct ShowArtworkTests {
+    @Test("the owner's image becomes a square JPEG of at least 1400 px, metadata stripped; a title card is made otherwise")
+    func artwork() throws {
+        let folder = try Fixtures.folder()
+        let source = try Fixtures.sidewaysJPEGWithGPS(in: folder)
+        let square = folder.appendingPathComponent("square.jpg")
+        try ShowArtwork.make(from: source.path).write(to: square)
+        let probe = try Prober.probe(path: square.path)
+        #expect(probe.format == "jpeg" && probe.width == 1400 && probe.height == 1400)
+        #expect(try Fixtures.leakedMetadata(of: square) == [])
+
+        let card = folder.appendingPathComponent("card.jpg")
+        try ShowArtwork.titleCard("Tea & Talk").write(to: card)
+        let cardProbe = try Prober.probe(path: card.path)
+        #expect(cardProbe.width == 1400 && cardProbe.height == 1400 && cardProbe.colorSpace == "srgb")
+    }
+}

@@ -40,8 +40,6 @@ public struct FeedItemBuilder: Sendable {
         let entry = presenter.entry(post, media: media, renditions: renditions)
         let urls = presenter.site.urls
         let plain = PostBuilder.stripTags(entry.contentHTML)
-            .replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
-            .trimmingCharacters(in: .whitespaces)
         let title = entry.hasName ? entry.name : (plain.isEmpty ? entry.publishedText : String(plain.prefix(80)))
         var enclosure: FeedEnclosure?
         var alternates: [FeedEnclosure] = []

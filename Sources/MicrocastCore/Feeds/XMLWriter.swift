@@ -1,66 +1,82 @@
 /// Builds XML text with every attribute value and text node escaped, so no
 /// caller ever glues unescaped strings into a feed.
 public struct XMLWriter {
-    private(set) var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    /// UTF-8 bytes: appending to an array is cheaper than growing a String piece by piece.
+    private var bytes: [UInt8] = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".utf8)
     private var open: [String] = []
 
-    public init() {}
+    public init() {
+        bytes.reserveCapacity(1 << 16)
+    }
+
+    private mutating func write(_ piece: String) {
+        bytes.append(contentsOf: piece.utf8)
+    }
 
     public mutating func start(_ name: String, _ attributes: [(String, String)] = []) {
-        text += indent + "<" + name + Self.attributes(attributes) + ">\n"
+        openTag(name, attributes)
+        write(">\n")
         open.append(name)
     }
 
     public mutating func end() {
         guard let name = open.popLast() else { return }
-        text += indent + "</" + name + ">\n"
+        write(indent)
+        write("</")
+        write(name)
+        write(">\n")
     }
 
     /// `<name attrs>text</name>`; skipped when the text is empty and there are no attributes.
     public mutating func element(_ name: String, _ value: String = "", _ attributes: [(String, String)] = []) {
         if value.isEmpty && attributes.isEmpty { return }
+        openTag(name, attributes)
         if value.isEmpty {
-            text += indent + "<" + name + Self.attributes(attributes) + "/>\n"
-        } else {
-            text += indent + "<" + name + Self.attributes(attributes) + ">" + Self.escape(value) + "</" + name + ">\n"
+            write("/>\n")
+            return
+        }
+        write(">")
+        write(Self.escape(value))
+        write("</")
+        write(name)
+        write(">\n")
+    }
+
+    /// Appends `<name attr="value"...` without its closing bracket, straight into the text.
+    private mutating func openTag(_ name: String, _ attributes: [(String, String)]) {
+        write(indent)
+        write("<")
+        write(name)
+        for (attribute, value) in attributes {
+            write(" ")
+            write(attribute)
+            write("=\"")
+            write(Self.escape(value))
+            write("\"")
         }
     }
 
     /// Text that may hold markup, as CDATA (split where the text itself contains `]]>`).
     public mutating func cdata(_ name: String, _ value: String) {
         guard !value.isEmpty else { return }
-        let safe = value.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>")
-        text += indent + "<" + name + "><![CDATA[" + safe + "]]></" + name + ">\n"
+        let safe = value.contains("]]>") ? value.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") : value
+        write(indent)
+        write("<" + name + "><![CDATA[")
+        write(safe)
+        write("]]></" + name + ">\n")
     }
 
     public var document: String {
         var copy = self
         while !copy.open.isEmpty { copy.end() }
-        return copy.text
+        return String(decoding: copy.bytes, as: UTF8.self)
     }
 
-    private var indent: String { String(repeating: "  ", count: open.count) }
+    private static let indents = (0..<16).map { String(repeating: "  ", count: $0) }
+    private var indent: String { open.count < Self.indents.count ? Self.indents[open.count] : String(repeating: "  ", count: open.count) }
 
-    static func attributes(_ list: [(String, String)]) -> String {
-        list.map { " \($0.0)=\"\(escape($0.1))\"" }.joined()
-    }
 
     public static func escape(_ value: String) -> String {
-        var result = ""
-        result.reserveCapacity(value.utf8.count)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            // Characters XML 1.0 forbids are dropped rather than breaking the feed.
-            case "\u{9}", "\u{A}", "\u{D}": result.unicodeScalars.append(scalar)
-            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF: continue
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
+        Escaping.escape(value, apostrophe: "&apos;", dropControl: true)
     }
 }

@@ -53,8 +53,31 @@ public enum PostBuilder {
         return String(words.joined(separator: "-").prefix(80))
     }
 
+    /// The text of some HTML: tags become spaces, runs of white space one space.
+    /// One pass over the UTF-8 bytes (tags and the white space folded are
+    /// ASCII); a regular expression per feed item cost more than the feed.
     static func stripTags(_ html: String) -> String {
-        html.replacingOccurrences(of: "<[^>]+>", with: " ", options: .regularExpression)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(html.utf8.count)
+        var inTag = false
+        var lastWasSpace = true
+        for byte in html.utf8 {
+            if inTag {
+                if byte == UInt8(ascii: ">") { inTag = false }
+                continue
+            }
+            let isSpace = byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
+            if byte == UInt8(ascii: "<") { inTag = true }
+            if byte == UInt8(ascii: "<") || isSpace {
+                if !lastWasSpace { bytes.append(0x20) }
+                lastWasSpace = true
+            } else {
+                bytes.append(byte)
+                lastWasSpace = false
+            }
+        }
+        if bytes.last == 0x20 { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// RFC 3339 / ISO 8601 dates as Micropub clients send them, with or without

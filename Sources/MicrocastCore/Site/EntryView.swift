@@ -143,6 +143,7 @@ public struct EntryPresenter: Sendable {
     static func paragraphs(_ text: String) -> String {
         let escaped = HTML.escape(text)
         guard !escaped.isEmpty else { return "" }
+        if !escaped.utf8.contains(0x0A) { return "<p>" + escaped + "</p>" }
         return escaped.components(separatedBy: "\n\n")
             .map { "<p>" + $0.replacingOccurrences(of: "\n", with: "<br>") + "</p>" }
             .joined(separator: "\n")
@@ -151,19 +152,39 @@ public struct EntryPresenter: Sendable {
 }
 
 public enum HTML {
+    /// Escapes text for HTML content and attribute values. Works on UTF-8
+    /// bytes (every character it replaces is ASCII) and returns the text
+    /// untouched when nothing needs escaping, the usual case.
     public static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
+        Escaping.escape(text, apostrophe: "&#39;")
+    }
+}
+
+/// Byte-level escaping shared by HTML and XML output.
+enum Escaping {
+    static func escape(_ text: String, apostrophe: String, dropControl: Bool = false) -> String {
+        let utf8 = text.utf8
+        let needsWork = utf8.contains { byte in
+            byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+                || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+                || (dropControl && byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D)
+        }
+        guard needsWork else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count + 16)
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
+            case UInt8(ascii: "'"): bytes.append(contentsOf: apostrophe.utf8)
+            case 0x09, 0x0A, 0x0D: bytes.append(byte)
+            // Control characters XML 1.0 forbids are dropped rather than breaking the feed.
+            case _ where dropControl && byte < 0x20: continue
+            default: bytes.append(byte)
             }
         }
-        return result
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

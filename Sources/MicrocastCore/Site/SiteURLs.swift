@@ -61,6 +61,8 @@ public enum MediaIdentifier {
     }
 
     public static func isValid(_ id: String) -> Bool {
-        id.count == 20 && id.allSatisfy { alphabet.contains($0) }
+        // Byte checks: this runs for every media URL on every page and feed item.
+        id.utf8.count == 20
+            && id.utf8.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "2") && $0 <= UInt8(ascii: "7")) }
     }
 }

@@ -1,0 +1,17 @@
+// Benchmarks against the tools users would otherwise run, in the same run:
+//
+//     swift run -c release bench photo [PHOTOS] [ROUNDS]
+//     swift run -c release bench audio [MINUTES]
+//     swift run -c release bench feed [EPISODES]
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+func number(_ index: Int, _ fallback: Int) -> Int { arguments.count > index ? Int(arguments[index]) ?? fallback : fallback }
+
+switch arguments.first {
+case "photo": try photoBenchmark(photoCount: number(1, 4), rounds: number(2, 3))
+case "audio": try audioBenchmark(minutes: number(1, 30))
+case "feed": try await feedBenchmark(episodes: number(1, 10_000))
+default:
+    print("usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES]")
+}
