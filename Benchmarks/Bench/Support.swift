@@ -26,7 +26,19 @@ func shellErrors(_ arguments: [String]) -> String {
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice
     do { try process.run() } catch { fatalError("cannot run \(arguments[0]): \(error)") }
-    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    var data = Data()
+    // Retries reads a signal interrupted; Foundation's readDataToEndOfFile traps on EINTR.
+    while true {
+        do {
+            guard let chunk = try errors.fileHandleForReading.read(upToCount: 1 << 16), !chunk.isEmpty else { break }
+            data.append(chunk)
+        } catch {
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            if (error as NSError).code == Int(EINTR) || underlying?.code == Int(EINTR) { continue }
+            break
+        }
+    }
+    let text = String(decoding: data, as: UTF8.self)
     process.waitUntilExit()
     guard process.terminationStatus == 0 else { fatalError("\(arguments.joined(separator: " ")) failed: \(text.suffix(500))") }
     return text

@@ -46,12 +46,13 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     ).addRoutes(to: api)
     MediaFileController(library: library, media: store).addRoutes(to: router)
     SiteController(posts: store, media: store, renderer: renderer, site: site).addRoutes(to: router)
+    let artwork = ShowArtworkStore(library: library, threadPool: threadPool)
     FeedController(
-        posts: store, media: store, settings: store, library: library, site: site, cache: FeedCache(), threadPool: threadPool
+        posts: store, media: store, settings: store, library: library, site: site, cache: FeedCache(), artwork: artwork
     ).addRoutes(to: router)
 
     let worker = MediaWorker(
-        queue: store, media: store, settings: store, site: site, limits: configuration.limits, library: library, presets: configuration.presets, threadPool: threadPool,
+        queue: store, media: store, settings: store, site: site, limits: configuration.limits, artwork: artwork, library: library, presets: configuration.presets, threadPool: threadPool,
         loops: configuration.workerThreads, pollInterval: configuration.jobPollInterval, logger: logger)
 
     return Application(

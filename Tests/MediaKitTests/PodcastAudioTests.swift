@@ -21,6 +21,10 @@ struct PodcastAudioTests {
         let result = try PodcastAudio.make(
             from: source.path, into: folder, preset: preset, tags: AudioTags(title: "Episode 1", artist: "Host", album: "The Show"))
         #expect(result.files.map(\.encoding.name) == ["mp3", "m4a"])
+        // The waveform spans the recording: about 1800 min/max pairs, loud where the speech is.
+        #expect(abs(result.waveform.length - 1800) <= 5)
+        #expect(result.waveform.data.count == result.waveform.length * 2)
+        #expect((result.waveform.data.max() ?? 0) > 40)
         let mp3 = try #require(result.files.first)
         #expect(mp3.channels == 1)
         #expect(mp3.bitRate == 64000)
@@ -46,21 +50,29 @@ struct PodcastAudioTests {
         #expect(measured.truePeak <= preset.loudness.truePeakDbtp, "true peak \(measured.truePeak) dBTP")
     }
 
-    @Test("chapters in the source become ID3 chapters in the MP3")
+    @Test("chapters in the source become ID3 chapters in the MP3, and the cover is embedded")
     func chapters() throws {
         let source = try Fixtures.speech(in: folder, name: "plain.wav", seconds: 14)
         let metadata = folder.appendingPathComponent("chapters.txt")
         try Data(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=5000\ntitle=Intro\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=5000\nEND=12000\ntitle=Main part\n".utf8).write(to: metadata)
         let withChapters = folder.appendingPathComponent("chaptered.m4a")
         try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", source.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", withChapters.path])
-        let result = try PodcastAudio.make(from: withChapters.path, into: folder, preset: preset, tags: AudioTags(title: "Chaptered"))
+        let cover = try ShowArtwork.titleCard("Cover")
+        let result = try PodcastAudio.make(
+            from: withChapters.path, into: folder, preset: preset, tags: AudioTags(title: "Chaptered"), cover: cover)
         #expect(result.chapters.map(\.title) == ["Intro", "Main part"])
         let mp3 = try Prober.probe(path: try #require(result.files.first).temporaryFile.path)
         #expect(mp3.chapters.map(\.title) == ["Intro", "Main part"])
         #expect(abs((mp3.chapters.last?.start ?? 0) - 5) < 0.01)
+        // The show's artwork is the cover of both files; the audio is unchanged by it.
+        #expect(mp3.hasCoverArt)
+        #expect(mp3.streams.first { $0.type == "audio" }?.bitRate == 64000)
+        let m4a = try Prober.probe(path: result.files[1].temporaryFile.path)
+        #expect(m4a.hasCoverArt)
+        #expect(m4a.kind == .audio)
     }
 
-    @Test("silence and a file with no audio are refused with a reason")
+    @Test("silence, a file with no audio, a recording over the limit and a truncated MP3 are refused with a reason")
     func refusals() throws {
         let silent = folder.appendingPathComponent("silent.wav")
         try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3", silent.path])
@@ -77,6 +89,15 @@ struct PodcastAudioTests {
         } throws: { error in
             if case MediaError.tooLarge = error { return true }
             return false
+        }
+        let whole = try Data(contentsOf: Fixtures.speech(in: folder, name: "whole.mp3", seconds: 14))
+        let cut = folder.appendingPathComponent("cut.mp3")
+        try whole.prefix(whole.count / 2).write(to: cut)
+        #expect {
+            try PodcastAudio.make(from: cut.path, into: folder, preset: preset, tags: AudioTags())
+        } throws: { error in
+            guard case MediaError.unreadable(let why) = error else { return false }
+            return why.hasPrefix("the file ends early")
         }
         // Nothing half-written is left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }.isEmpty)

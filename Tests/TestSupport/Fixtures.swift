@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Real media for tests, made on the spot with the command-line tools
 /// (ffmpeg, exiftool, python3) that `scripts/setup` installs. Nothing binary is committed.
@@ -6,6 +7,23 @@ public enum Fixtures {
     public struct CommandFailed: Error, CustomStringConvertible {
         public let description: String
         public init(description: String) { self.description = description }
+    }
+
+    /// Reads a pipe to its end, retrying reads a signal interrupted (Foundation's
+    /// own `readDataToEndOfFile` traps on EINTR, which parallel tests that start
+    /// many processes do meet).
+    public static func readAll(_ handle: FileHandle) -> Data {
+        var data = Data()
+        while true {
+            do {
+                guard let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty else { return data }
+                data.append(chunk)
+            } catch let error as NSError where (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(EINTR) || error.code == Int(EINTR) {
+                continue
+            } catch {
+                return data
+            }
+        }
     }
 
     /// A new empty folder, removed by the caller when it wants.
@@ -21,19 +39,24 @@ public enum Fixtures {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments
+        // Standard error goes to a file, so only one pipe is read and neither can fill up.
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("microcast-stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        let errors = try FileHandle(forWritingTo: errorFile)
+        defer { try? errors.close() }
         let output = Pipe()
-        let errors = Pipe()
         let input = Pipe()
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
+        try? input.fileHandleForWriting.close()
+        let data = readAll(output.fileHandleForReading)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
+            let errorText = String(decoding: (try? Data(contentsOf: errorFile)) ?? Data(), as: UTF8.self)
             throw CommandFailed(description: "\(tool) \(arguments.joined(separator: " ")) failed: \(errorText)")
         }
         return data
@@ -101,7 +124,7 @@ public enum Fixtures {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: readAll(errors.fileHandleForReading), as: UTF8.self)
         process.waitUntilExit()
         // The summary ends the output: "I: -16.1 LUFS" ... "Peak: -2.0 dBFS".
         let summary = text.components(separatedBy: "Summary:").last ?? ""
@@ -168,7 +191,7 @@ public enum Fixtures {
             fp = feedparser.parse(data)
             print(json.dumps({
               "podcastparser": {"title": pp.get("title"), "cover_url": pp.get("cover_url"), "episodes": [
-                {"title": e["title"], "guid": e["guid"], "total_time": e["total_time"],
+                {"title": e["title"], "guid": e["guid"], "total_time": e["total_time"], "chapters_json_url": e.get("chapters_json_url"),
                  "enclosures": [{"url": x["url"], "file_size": x["file_size"], "mime_type": x["mime_type"]} for x in e["enclosures"]]}
                 for e in pp["episodes"]]},
               "feedparser": {"bozo": bool(fp.bozo), "bozo_exception": str(fp.get("bozo_exception", "")),

@@ -36,6 +36,8 @@ public struct PodcastAudioResult: Sendable {
     public var gain: Double
     public var files: [EncodedAudio]
     public var chapters: [MediaProbe.Chapter]
+    /// Peaks of the normalised audio, for players.
+    public var waveform: Waveform
 }
 
 /// Turns any audio FFmpeg reads into podcast files: measure loudness, then in
@@ -49,8 +51,10 @@ public enum PodcastAudio {
     /// Quiet recordings are lifted at most this much, so noise is not made loud.
     static let maxGain = 24.0
 
+    /// `cover` is a JPEG (the show's artwork) embedded in every file.
     public static func make(
-        from path: String, into folder: URL, preset: AudioPreset, tags: AudioTags, limits: MediaLimits = MediaLimits()
+        from path: String, into folder: URL, preset: AudioPreset, tags: AudioTags, cover: Data? = nil,
+        limits: MediaLimits = MediaLimits()
     ) throws(MediaError) -> PodcastAudioResult {
         let probe = try Prober.probe(path: path)
         guard probe.streams.contains(where: { $0.type == "audio" }) else {
@@ -81,7 +85,8 @@ public enum PodcastAudio {
                         "comment": tags.comment,
                     ],
                     chapters: probe.chapters,
-                    muxerOptions: encoding.container == "mp3" ? ["id3v2_version": "3"] : ["movflags": "+faststart"]))
+                    muxerOptions: encoding.container == "mp3" ? ["id3v2_version": "3"] : ["movflags": "+faststart"],
+                    coverJPEG: cover))
             let format = av_get_sample_fmt_name(writer.encoder.pointee.sample_fmt).map { String(cString: $0) } ?? "fltp"
             let graph = try AudioFilterGraph(
                 sourceArguments: decoder.bufferArguments,
@@ -94,14 +99,21 @@ public enum PodcastAudio {
             graph.setFrameSize(writer.frameSize)
             outputs.append((encoding, temporary, writer, graph))
         }
+        // The waveform is drawn from the same decoded frames, after the same gain.
+        let waveformGraph = try AudioFilterGraph(
+            sourceArguments: decoder.bufferArguments,
+            description: String(format: "volume=%.2fdB,", gain) + WaveformBuilder.filter)
+        var waveform = WaveformBuilder(duration: probe.duration ?? 60)
         do {
             try decoder.decodeAll { frame throws(MediaError) in
                 for (_, _, writer, graph) in outputs { try graph.push(frame) { frame throws(MediaError) in try writer.encode(frame) } }
+                try waveformGraph.push(frame) { waveform.add($0) }
             }
             for (_, _, writer, graph) in outputs {
                 try graph.push(nil) { frame throws(MediaError) in try writer.encode(frame) }
                 try writer.finish()
             }
+            try waveformGraph.push(nil) { waveform.add($0) }
         } catch {
             for (_, temporary, _, _) in outputs { try? FileManager.default.removeItem(at: temporary) }
             throw error
@@ -109,7 +121,14 @@ public enum PodcastAudio {
 
         var files: [EncodedAudio] = []
         for (encoding, temporary, _, _) in outputs {
-            let written = try Prober.probeAs(path: temporary.path, format: encoding)
+            let written: MediaProbe
+            do {
+                written = try Prober.probeAs(path: temporary.path, format: encoding)
+                try checkComplete(promised: probe.duration, decoded: written.duration)
+            } catch {
+                for (_, temporary, _, _) in outputs { try? FileManager.default.removeItem(at: temporary) }
+                throw error
+            }
             let size = (try? FileManager.default.attributesOfItem(atPath: temporary.path)[.size] as? NSNumber)?.int64Value ?? 0
             files.append(
                 EncodedAudio(
@@ -118,7 +137,19 @@ public enum PodcastAudio {
                     bitRate: written.streams.first { $0.type == "audio" }?.bitRate ?? written.bitRate ?? 0,
                     channels: Int(channels)))
         }
-        return PodcastAudioResult(source: measured, gain: gain, files: files, chapters: probe.chapters)
+        return PodcastAudioResult(source: measured, gain: gain, files: files, chapters: probe.chapters, waveform: waveform.finish())
+    }
+}
+
+extension PodcastAudio {
+    /// A file whose header promises more than decodes (cut off mid-upload,
+    /// damaged) is refused rather than published short.
+    static func checkComplete(promised: Double?, decoded: Double?) throws(MediaError) {
+        guard let promised, let decoded, promised > 0 else { return }
+        if decoded < promised - max(1, promised * 0.02) {
+            throw .unreadable(
+                "the file ends early: it holds \(Int(decoded.rounded())) s of the \(Int(promised.rounded())) s its header promises")
+        }
     }
 }
 

@@ -21,6 +21,8 @@ final class AudioFileWriter {
         var metadata: [String: String]
         var chapters: [MediaProbe.Chapter]
         var muxerOptions: [String: String]
+        /// A JPEG written as the file's cover (ID3 APIC in MP3, `covr` in M4A).
+        var coverJPEG: Data? = nil
     }
 
     init(temporaryPath: String, settings: Settings) throws(MediaError) {
@@ -59,6 +61,7 @@ final class AudioFileWriter {
             av_dict_set(&output.pointee.metadata, key, value, 0)
         }
         try addChapters(settings.chapters)
+        let cover = try settings.coverJPEG.map { jpeg throws(MediaError) in try addCoverStream(jpeg) }
 
         let opening = avio_open(&output.pointee.pb, temporaryPath, AVIO_FLAG_WRITE)
         guard opening >= 0 else { throw .engine("cannot write \(temporaryPath) (\(FFmpeg.describe(opening)))") }
@@ -68,6 +71,8 @@ final class AudioFileWriter {
         let header = avformat_write_header(output, &options)
         guard header >= 0 else { throw .engine("cannot start the \(settings.container) file (\(FFmpeg.describe(header)))") }
         headerWritten = true
+        // The MP3 muxer holds audio back until every picture has been written.
+        if let cover, let jpeg = settings.coverJPEG { try writeCover(jpeg, stream: cover) }
     }
 
     deinit {
@@ -101,6 +106,53 @@ final class AudioFileWriter {
             }
             output.pointee.nb_chapters = count
         }
+    }
+
+    /// A still-picture stream marked as the attached cover.
+    private func addCoverStream(_ jpeg: Data) throws(MediaError) -> UnsafeMutablePointer<AVStream> {
+        guard let cover = avformat_new_stream(output, nil) else { throw .engine("out of memory") }
+        cover.pointee.disposition = AV_DISPOSITION_ATTACHED_PIC
+        cover.pointee.codecpar.pointee.codec_type = AVMEDIA_TYPE_VIDEO
+        cover.pointee.codecpar.pointee.codec_id = AV_CODEC_ID_MJPEG
+        av_dict_set(&cover.pointee.metadata, "title", "Cover", 0)
+        av_dict_set(&cover.pointee.metadata, "comment", "Cover (front)", 0)
+        cover.pointee.time_base = AVRational(num: 1, den: 90_000)
+        guard let size = Self.jpegSize(jpeg) else { throw .engine("the cover is not a JPEG") }
+        cover.pointee.codecpar.pointee.width = Int32(size.width)
+        cover.pointee.codecpar.pointee.height = Int32(size.height)
+        return cover
+    }
+
+    /// Width and height from a JPEG's start-of-frame marker; muxers want them.
+    static func jpegSize(_ jpeg: Data) -> (width: Int, height: Int)? {
+        let bytes = [UInt8](jpeg)
+        var offset = 2
+        while offset + 9 < bytes.count, bytes[offset] == 0xFF {
+            let marker = bytes[offset + 1]
+            let length = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            // SOF0 to SOF15, except DHT (C4), JPG (C8) and DAC (CC).
+            if (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker) {
+                return (Int(bytes[offset + 7]) << 8 | Int(bytes[offset + 8]), Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]))
+            }
+            offset += 2 + length
+        }
+        return nil
+    }
+
+    private func writeCover(_ jpeg: Data, stream cover: UnsafeMutablePointer<AVStream>) throws(MediaError) {
+        guard let packet = av_packet_alloc() else { throw .engine("out of memory") }
+        var packetRef: UnsafeMutablePointer<AVPacket>? = packet
+        defer { av_packet_free(&packetRef) }
+        guard av_new_packet(packet, Int32(jpeg.count)) >= 0 else { throw .engine("out of memory") }
+        jpeg.withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress { packet.pointee.data.update(from: base.assumingMemoryBound(to: UInt8.self), count: jpeg.count) }
+        }
+        packet.pointee.stream_index = cover.pointee.index
+        packet.pointee.flags |= AV_PKT_FLAG_KEY
+        packet.pointee.pts = 0
+        packet.pointee.dts = 0
+        let written = av_interleaved_write_frame(output, packet)
+        guard written >= 0 else { throw .engine("cannot write the cover (\(FFmpeg.describe(written)))") }
     }
 
     /// Encodes a frame (nil flushes) and writes the packets that come out.

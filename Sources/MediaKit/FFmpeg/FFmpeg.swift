@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 
 /// Process-wide FFmpeg policy, and turning its error codes into text.
 enum FFmpeg {
@@ -7,8 +8,9 @@ enum FFmpeg {
     static let allowedDemuxers = "mov,mp4,m4a,3gp,mp3,aac,wav,flac,ogg,matroska,webm,aiff"
 
     private static let configured: Void = {
-        // FFmpeg writes warnings straight to stderr; our errors come from return codes.
-        av_log_set_level(AV_LOG_QUIET)
+        // FFmpeg writes warnings straight to stderr; our errors come from return
+        // codes. MICROCAST_FFMPEG_LOG=1 shows FFmpeg's own messages, for diagnosis.
+        av_log_set_level(ProcessInfo.processInfo.environment["MICROCAST_FFMPEG_LOG"] == nil ? AV_LOG_QUIET : AV_LOG_VERBOSE)
     }()
 
     static func configure() { _ = configured }

@@ -23,6 +23,10 @@ public struct FeedItem: Sendable {
     public var enclosure: FeedEnclosure?
     /// The same audio in other encodings (the M4A), for `podcast:alternateEnclosure`.
     public var alternates: [FeedEnclosure]
+    /// The Podcasting 2.0 chapters file, when the recording has chapters.
+    public var chaptersURL: String?
+    /// The waveform summary (audiowaveform JSON), for players.
+    public var waveformURL: String?
     public var image: String?
     public var isEpisode: Bool
     public var episode: Int?
@@ -43,10 +47,15 @@ public struct FeedItemBuilder: Sendable {
         let title = entry.hasName ? entry.name : (plain.isEmpty ? entry.publishedText : String(plain.prefix(80)))
         var enclosure: FeedEnclosure?
         var alternates: [FeedEnclosure] = []
+        var chaptersURL: String?
+        var waveformURL: String?
         let audioURL = post.properties["audio"]?.first?.urlValue
         let videoURL = post.properties["video"]?.first?.urlValue
         if let url = audioURL ?? videoURL, let id = urls.mediaId(fromURL: url), let item = media[id] {
-            let made = (renditions[id] ?? []).filter { $0.duration != nil }
+            let all = renditions[id] ?? []
+            let made = all.filter { $0.duration != nil }
+            chaptersURL = all.first { $0.format == "chapters" }.map { urls.rendition(fileName: $0.fileName) }
+            waveformURL = all.first { $0.format == "waveform" }.map { urls.rendition(fileName: $0.fileName) }
             switch item.state {
             case .ready where !made.isEmpty:
                 let files = made.map {
@@ -76,7 +85,8 @@ public struct FeedItemBuilder: Sendable {
         return FeedItem(
             url: entry.url, title: title, hasOwnTitle: entry.hasName, published: post.published, updated: post.updated,
             contentHTML: entry.contentHTML, summary: entry.hasSummary ? entry.summary : String(plain.prefix(500)),
-            tags: entry.categories, enclosure: enclosure, alternates: alternates,
+            tags: entry.categories, enclosure: enclosure, alternates: alternates, chaptersURL: chaptersURL,
+            waveformURL: waveformURL,
             image: entry.photos.first?.src, isEpisode: audioURL != nil && enclosure != nil,
             episode: number("episode"), season: number("season"),
             episodeType: post.strings("episode-type").first.flatMap { ["full", "trailer", "bonus"].contains($0) ? $0 : nil } ?? "full")

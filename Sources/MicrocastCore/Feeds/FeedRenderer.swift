@@ -60,6 +60,9 @@ public enum FeedRenderer {
             if let season = item.season { xml.element("itunes:season", String(season)) }
             xml.element("itunes:explicit", show.explicit ? "true" : "false")
             if let image = item.image { xml.element("itunes:image", "", [("href", image)]) }
+            if let chapters = item.chaptersURL {
+                xml.element("podcast:chapters", "", [("url", chapters), ("type", PodcastChapters.mimeType)])
+            }
             for alternate in [enclosure] + item.alternates {
                 var attributes = [("type", alternate.mimeType), ("length", String(alternate.byteCount))]
                 if let rate = alternate.bitRate { attributes.append(("bitrate", String(rate))) }

@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import MediaKit
 import MicrocastCore
-import NIOPosix
 
 /// The feeds: `/podcast.xml` (episodes, RSS with iTunes and Podcasting 2.0),
 /// `/podcast.json` (episodes, JSON Feed 1.1), `/feed.xml` and `/feed.json`
@@ -16,7 +15,7 @@ struct FeedController: Sendable {
     let library: MediaLibrary
     let site: SiteInfo
     let cache: FeedCache
-    let threadPool: NIOThreadPool
+    let artwork: ShowArtworkStore
 
     enum Feed: String, CaseIterable {
         case podcastRSS = "/podcast.xml", podcastJSON = "/podcast.json", postsRSS = "/feed.xml", postsJSON = "/feed.json"
@@ -81,22 +80,8 @@ struct FeedController: Sendable {
         }
     }
 
-    /// The owner's artwork, or a title card made once per title.
     func artworkURL(_ show: ShowSettings) async throws -> String {
-        if let name = show.artwork { return site.urls.rendition(fileName: name) }
-        let digest = SHA256.hash(data: Data(show.title.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
-        let name = "show-card.\(digest).jpg"
-        if !FileManager.default.fileExists(atPath: library.rendition(name).path) {
-            let title = show.title
-            let data = try await threadPool.runIfActive { try ShowArtwork.titleCard(title) }
-            let temporary = library.renditions.appendingPathComponent(".\(name).\(MediaIdentifier.make()).tmp")
-            try data.write(to: temporary)
-            guard rename(temporary.path, library.rendition(name).path) == 0 else {
-                try? FileManager.default.removeItem(at: temporary)
-                throw CocoaError(.fileWriteUnknown)
-            }
-        }
-        return site.urls.rendition(fileName: name)
+        site.urls.rendition(fileName: try await artwork.fileName(for: show))
     }
 }
 

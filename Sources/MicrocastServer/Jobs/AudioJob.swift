@@ -12,9 +12,14 @@ struct AudioJob: Sendable {
     let limits: MediaLimits
 
     /// Blocking: decodes, filters and encodes with FFmpeg, then names each file by its content.
-    func makeRenditions(for item: MediaItem, tags: AudioTags) throws -> [Rendition] {
+    /// The chapters file and the waveform are renditions too: JSON, named by content.
+    static let chaptersFormat = "chapters"
+    static let waveformFormat = "waveform"
+
+    func makeRenditions(for item: MediaItem, tags: AudioTags, cover: Data?) throws -> [Rendition] {
         let result = try PodcastAudio.make(
-            from: library.original(item.fileName).path, into: library.renditions, preset: preset, tags: tags, limits: limits)
+            from: library.original(item.fileName).path, into: library.renditions, preset: preset, tags: tags, cover: cover,
+            limits: limits)
         var renditions: [Rendition] = []
         do {
             for file in result.files {
@@ -24,6 +29,21 @@ struct AudioJob: Sendable {
                     Rendition(
                         mediaId: item.id, format: file.encoding.name, mimeType: file.encoding.mimeType,
                         byteCount: file.byteCount, fileName: name, duration: file.duration, bitRate: file.bitRate))
+            }
+            let waveform = try JSONEncoder().encode(result.waveform)
+            renditions.append(
+                Rendition(
+                    mediaId: item.id, format: Self.waveformFormat, mimeType: "application/json", byteCount: Int64(waveform.count),
+                    fileName: try library.writeRendition(waveform, stem: "\(item.id)-waveform", fileExtension: "json")))
+            if !result.chapters.isEmpty {
+                let chapters = PodcastChapters(
+                    chapters: result.chapters.map { .init(startTime: $0.start, endTime: $0.end, title: $0.title ?? "") }
+                ).json()
+                renditions.append(
+                    Rendition(
+                        mediaId: item.id, format: Self.chaptersFormat, mimeType: PodcastChapters.mimeType,
+                        byteCount: Int64(chapters.count),
+                        fileName: try library.writeRendition(chapters, stem: "\(item.id)-chapters", fileExtension: "json")))
             }
         } catch {
             for file in result.files { try? FileManager.default.removeItem(at: file.temporaryFile) }

@@ -17,6 +17,7 @@ public struct MediaWorker: Service {
     let settings: any SettingsRepository
     let site: SiteInfo
     let limits: MediaLimits
+    let artwork: ShowArtworkStore
     let library: MediaLibrary
     let presets: Presets
     let threadPool: NIOThreadPool
@@ -86,8 +87,10 @@ public struct MediaWorker: Service {
             try await media.finishProcessing(mediaId: item.id, renditions: renditions)
         case AudioJob.kind:
             let step = AudioJob(library: library, preset: presets.audio, limits: limits)
-            let tags = AudioJob.tags(for: item, show: ShowSettings(stored: try await settings.settings(), site: site))
-            let renditions = try await threadPool.runIfActive { try step.makeRenditions(for: item, tags: tags) }
+            let show = ShowSettings(stored: try await settings.settings(), site: site)
+            let tags = AudioJob.tags(for: item, show: show)
+            let cover = try Data(contentsOf: library.rendition(try await artwork.fileName(for: show)))
+            let renditions = try await threadPool.runIfActive { try step.makeRenditions(for: item, tags: tags, cover: cover) }
             try await media.finishProcessing(mediaId: item.id, renditions: renditions)
         default:
             throw MediaError.engine("unknown job kind \(job.kind)")

@@ -1,0 +1,29 @@
+import Crypto
+import Foundation
+import MediaKit
+import MicrocastCore
+import NIOPosix
+
+/// The show's artwork file in the library: the owner's, or a title card made
+/// once per title (named by the title's hash, so a new title gets a new file).
+struct ShowArtworkStore: Sendable {
+    let library: MediaLibrary
+    let threadPool: NIOThreadPool
+
+    func fileName(for show: ShowSettings) async throws -> String {
+        if let name = show.artwork { return name }
+        let digest = SHA256.hash(data: Data(show.title.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        let name = "show-card.\(digest).jpg"
+        if !FileManager.default.fileExists(atPath: library.rendition(name).path) {
+            let title = show.title
+            let data = try await threadPool.runIfActive { try ShowArtwork.titleCard(title) }
+            let temporary = library.renditions.appendingPathComponent(".\(name).\(MediaIdentifier.make()).tmp")
+            try data.write(to: temporary)
+            guard rename(temporary.path, library.rendition(name).path) == 0 else {
+                try? FileManager.default.removeItem(at: temporary)
+                throw CocoaError(.fileWriteUnknown)
+            }
+        }
+        return name
+    }
+}
