@@ -17,6 +17,8 @@ public enum Inspector {
                         + "(\(pixels / 1_000_000) megapixels); the limit is \(limits.maxPixels / 1_000_000) megapixels")
             }
             try decodeAll(path: path, format: probe.format)
+        case .text:
+            break
         case .audio, .video:
             if let duration = probe.duration, duration > limits.maxDurationSeconds {
                 throw .tooLarge(

@@ -69,7 +69,12 @@ struct FormatSnifferTests {
         #expect(FormatSniffer.sniff(Array("\0\0\0\u{14}ftypqt  \0\0\0\0qt  ".utf8)) == .mov)
         #expect(FormatSniffer.sniff(Array("ID3\u{04}\0".utf8)) == .mp3)
         #expect(FormatSniffer.sniff(Array("fLaC".utf8)) == .flac)
+        #expect(FormatSniffer.sniff(Array("WEBVTT\n\n00:00.000 --> 00:01.000".utf8)) == .vtt)
+        #expect(FormatSniffer.sniff(Array("\u{FEFF}WEBVTT\n".utf8)) == .vtt)
+        #expect(FormatSniffer.sniff(Array("1\n00:00:01,000 --> 00:00:04,000\nHi".utf8)) == .srt)
+        #expect(FormatSniffer.sniff(Array(#"{ "version": "1.2.0", "chapters": []}"#.utf8)) == .chapters)
         #expect(FormatSniffer.sniff(Array("hello, world".utf8)) == nil)
+        #expect(FormatSniffer.sniff(Array(#"{"name": "not chapters"}"#.utf8)) == nil)
         #expect(FormatSniffer.sniff(Array("%PDF-1.7".utf8)) == nil)
         #expect(FormatSniffer.sniff(Array("<svg xmlns=".utf8)) == nil)
     }

@@ -128,6 +128,46 @@ struct PodcastFeedTests {
         }
     }
 
+    @Test("an uploaded WebVTT or SubRip transcript and a chapters file are linked from the episode's feed item")
+    func transcriptsAndChapterFiles() async throws {
+        try await TestSite.run { site in
+            let token = try await site.token(Self.everything)
+            let folder = try Fixtures.folder()
+            let vtt = folder.appendingPathComponent("episode.vtt")
+            try Data("WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nWelcome to the show.\n".utf8).write(to: vtt)
+            let srt = folder.appendingPathComponent("episode.srt")
+            try Data("1\n00:00:00,000 --> 00:00:04,000\nWelcome to the show.\n".utf8).write(to: srt)
+            let chapters = folder.appendingPathComponent("chapters.json")
+            try Data(#"{"version":"1.2.0","chapters":[{"startTime":0,"title":"Start"},{"startTime":3,"title":"Later"}]}"#.utf8).write(to: chapters)
+            let bad = folder.appendingPathComponent("bad.json")
+            try Data(#"{"version":"1.2.0","chapters":"none"}"#.utf8).write(to: bad)
+
+            let vttURL = try site.created(try await site.upload(vtt, token: token))
+            let srtURL = try site.created(try await site.upload(srt, token: token))
+            let chaptersURL = try site.created(try await site.upload(chapters, token: token))
+            #expect(try await site.upload(bad, token: token).status == .unprocessableEntity)
+            #expect(try await site.get(vttURL).headers.first(name: "Content-Type") == "text/vtt")
+            #expect(try await site.get(srtURL).headers.first(name: "Content-Type") == "application/x-subrip")
+
+            let audio = try site.created(try await site.upload(try Fixtures.speech(in: folder, name: "talk.wav", seconds: 6), token: token))
+            _ = try site.created(
+                try await site.postForm(
+                    [("h", "entry"), ("name", "Transcribed"), ("audio", audio), ("transcript[]", vttURL), ("transcript[]", srtURL),
+                     ("chapters", chaptersURL)], token: token))
+            _ = try await site.waitForJobs()
+            let feed = try await site.get("/podcast.xml").text
+            #expect(feed.contains("<podcast:transcript url=\"\(vttURL)\" type=\"text/vtt\"/>"))
+            #expect(feed.contains("<podcast:transcript url=\"\(srtURL)\" type=\"application/x-subrip\"/>"))
+            #expect(feed.contains("<podcast:chapters url=\"\(chaptersURL)\" type=\"application/json+chapters\"/>"))
+            // An upload a post uses cannot be deleted from under it.
+            let delete = try await site.request(
+                "/micropub/media", method: .POST,
+                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/x-www-form-urlencoded")],
+                body: Data("action=delete&url=\(vttURL)".utf8))
+            #expect(delete.status == .badRequest)
+        }
+    }
+
     @Test("gPodder subscribes on loopback, updates and downloads an episode byte for byte")
     func gpodderDownloads() async throws {
         try await TestSite.run { site in

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decides a file's format from its first bytes, never from its name or the
 /// Content-Type a client claimed.
 ///
@@ -34,11 +36,28 @@ public enum FormatSniffer {
         if at(4, "ftyp") { return isoBaseMedia(b) }
         // An ID3 tag may front MP3 (or, rarely, other audio); the probe confirms.
         if at(0, "ID3") { return .mp3 }
+        if let text = textFormat(b) { return text }
         if b.count >= 2 && b[0] == 0xFF && (b[1] & 0xE0) == 0xE0 {
             let layer = (b[1] >> 1) & 0x03
             if layer == 0 { return .aac }  // ADTS
             if layer == 1 { return .mp3 }  // MPEG audio layer III
         }
+        return nil
+    }
+
+    /// Transcripts (WebVTT, SubRip) and Podcasting 2.0 chapters, told by
+    /// their opening text; a byte-order mark is allowed.
+    private static func textFormat(_ b: [UInt8]) -> MediaFormat? {
+        let start = b.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let text = String(decoding: b[start...], as: UTF8.self)
+        if text.hasPrefix("WEBVTT") { return .vtt }
+        // SubRip: a cue number, then "00:00:01,000 --> ...".
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        if lines.count >= 2, Int(lines[0]) != nil, lines[1].range(of: #"^\d{2}:\d{2}:\d{2},\d{3} -->"#, options: .regularExpression) != nil {
+            return .srt
+        }
+        let compact = text.filter { !$0.isWhitespace }
+        if compact.hasPrefix("{\"version\"") || compact.hasPrefix("{\"chapters\"") { return .chapters }
         return nil
     }
 

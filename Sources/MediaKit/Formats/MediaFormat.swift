@@ -1,6 +1,7 @@
 /// What a file is, decided from its bytes.
 public struct MediaFormat: Hashable, Sendable, Codable {
-    public enum Kind: String, Sendable, Codable { case photo, audio, video }
+    /// `text` is an episode's companion file: a transcript or a chapters list.
+    public enum Kind: String, Sendable, Codable { case photo, audio, video, text }
 
     public let name: String
     public let mimeType: String
@@ -35,10 +36,17 @@ public struct MediaFormat: Hashable, Sendable, Codable {
     public static let webm = MediaFormat(name: "webm", mimeType: "video/webm", fileExtension: "webm", kind: .video)
     public static let mkv = MediaFormat(name: "mkv", mimeType: "video/x-matroska", fileExtension: "mkv", kind: .video)
 
+    public static let vtt = MediaFormat(name: "vtt", mimeType: "text/vtt", fileExtension: "vtt", kind: .text)
+    public static let srt = MediaFormat(name: "srt", mimeType: "application/x-subrip", fileExtension: "srt", kind: .text)
+    /// A Podcasting 2.0 chapters file.
+    public static let chapters = MediaFormat(
+        name: "chapters", mimeType: "application/json+chapters", fileExtension: "json", kind: .text)
+
     public static let all: [MediaFormat] = [
         .jpeg, .png, .gif, .webp, .tiff, .heic, .avif,
         .mp3, .aac, .m4a, .wav, .flac, .ogg, .aiff,
         .mp4, .mov, .webm, .mkv,
+        .vtt, .srt, .chapters,
     ]
 
     /// The format with this MIME type, for values read back from the store.

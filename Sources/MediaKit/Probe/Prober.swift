@@ -10,6 +10,7 @@ public enum Prober {
         switch format.kind {
         case .photo: return try ImageProbe.probe(path: path, format: format)
         case .audio, .video: return try AVProbe.probe(path: path, sniffed: format)
+        case .text: return try TextProbe.probe(path: path, format: format)
         }
     }
 

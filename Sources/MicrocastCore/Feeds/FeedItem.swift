@@ -27,6 +27,8 @@ public struct FeedItem: Sendable {
     public var chaptersURL: String?
     /// The waveform summary (audiowaveform JSON), for players.
     public var waveformURL: String?
+    /// Transcripts (`podcast:transcript`): URL and MIME type.
+    public var transcripts: [(url: String, mimeType: String)]
     public var image: String?
     public var isEpisode: Bool
     public var episode: Int?
@@ -75,6 +77,15 @@ public struct FeedItemBuilder: Sendable {
                 enclosure = nil
             }
         }
+        // A chapters file the owner uploaded and linked wins over the one made from the recording.
+        if let linked = post.properties["chapters"]?.first?.urlValue { chaptersURL = linked }
+        let transcripts: [(url: String, mimeType: String)] = (post.properties["transcript"] ?? []).compactMap { value in
+            guard let url = value.urlValue else { return nil }
+            if let id = urls.mediaId(fromURL: url), let item = media[id] { return (url, item.mimeType) }
+            if url.hasSuffix(".vtt") { return (url, "text/vtt") }
+            if url.hasSuffix(".srt") { return (url, "application/x-subrip") }
+            return nil
+        }
         func number(_ name: String) -> Int? {
             switch post.properties[name]?.first {
             case .integer(let value)?: Int(value)
@@ -86,7 +97,7 @@ public struct FeedItemBuilder: Sendable {
             url: entry.url, title: title, hasOwnTitle: entry.hasName, published: post.published, updated: post.updated,
             contentHTML: entry.contentHTML, summary: entry.hasSummary ? entry.summary : String(plain.prefix(500)),
             tags: entry.categories, enclosure: enclosure, alternates: alternates, chaptersURL: chaptersURL,
-            waveformURL: waveformURL,
+            waveformURL: waveformURL, transcripts: transcripts,
             image: entry.photos.first?.src, isEpisode: audioURL != nil && enclosure != nil,
             episode: number("episode"), season: number("season"),
             episodeType: post.strings("episode-type").first.flatMap { ["full", "trailer", "bonus"].contains($0) ? $0 : nil } ?? "full")

@@ -63,6 +63,9 @@ public enum FeedRenderer {
             if let chapters = item.chaptersURL {
                 xml.element("podcast:chapters", "", [("url", chapters), ("type", PodcastChapters.mimeType)])
             }
+            for transcript in item.transcripts {
+                xml.element("podcast:transcript", "", [("url", transcript.url), ("type", transcript.mimeType)])
+            }
             for alternate in [enclosure] + item.alternates {
                 var attributes = [("type", alternate.mimeType), ("length", String(alternate.byteCount))]
                 if let rate = alternate.bitRate { attributes.append(("bitrate", String(rate))) }

@@ -59,7 +59,7 @@ public struct EntryPresenter: Sendable {
 
     /// Library media ids a post's photo, audio and video properties point at, in order.
     public func mediaIds(in post: Post) -> [String] {
-        ["photo", "audio", "video"].flatMap { property in
+        ["photo", "audio", "video", "transcript", "chapters"].flatMap { property in
             (post.properties[property] ?? []).compactMap { $0.urlValue.flatMap(site.urls.mediaId(fromURL:)) }
         }
     }

@@ -51,7 +51,7 @@ extension MediaIntake {
         switch kind {
         case .photo: PhotoJob.kind
         case .audio: AudioJob.kind
-        case .video: nil
+        case .video, .text: nil
         }
     }
 }
