@@ -42,6 +42,10 @@ public struct FeedItemBuilder: Sendable {
 
     public init(site: SiteInfo) { presenter = EntryPresenter(site: site) }
 
+    public func items(_ posts: [Post], media: [String: MediaItem], renditions: [String: [Rendition]]) -> [FeedItem] {
+        posts.map { item($0, media: media, renditions: renditions) }
+    }
+
     public func item(_ post: Post, media: [String: MediaItem], renditions: [String: [Rendition]]) -> FeedItem {
         let entry = presenter.entry(post, media: media, renditions: renditions)
         let urls = presenter.site.urls

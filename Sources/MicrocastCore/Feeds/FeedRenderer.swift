@@ -44,39 +44,42 @@ public enum FeedRenderer {
         xml.element("podcast:medium", "podcast")
         if !show.fundingURL.isEmpty { xml.element("podcast:funding", show.fundingText, [("url", show.fundingURL)]) }
         if let latest = items.first { xml.element("lastBuildDate", DateText.rfc2822(latest.updated ?? latest.published)) }
-        for item in items where item.isEpisode {
-            guard let enclosure = item.enclosure else { continue }
-            xml.start("item")
-            xml.element("title", item.title)
-            xml.element("link", item.url)
-            xml.element("guid", item.url, [("isPermaLink", "true")])
-            xml.element("pubDate", DateText.rfc2822(item.published))
-            xml.element("description", item.summary)
-            xml.cdata("content:encoded", item.contentHTML)
-            xml.element("enclosure", "", [("url", enclosure.url), ("length", String(enclosure.byteCount)), ("type", enclosure.mimeType)])
-            if let duration = enclosure.duration { xml.element("itunes:duration", String(Int(duration.rounded()))) }
-            xml.element("itunes:episodeType", item.episodeType)
-            if let episode = item.episode { xml.element("itunes:episode", String(episode)) }
-            if let season = item.season { xml.element("itunes:season", String(season)) }
-            xml.element("itunes:explicit", show.explicit ? "true" : "false")
-            if let image = item.image { xml.element("itunes:image", "", [("href", image)]) }
-            if let chapters = item.chaptersURL {
-                xml.element("podcast:chapters", "", [("url", chapters), ("type", PodcastChapters.mimeType)])
-            }
-            for transcript in item.transcripts {
-                xml.element("podcast:transcript", "", [("url", transcript.url), ("type", transcript.mimeType)])
-            }
-            for alternate in [enclosure] + item.alternates {
-                var attributes = [("type", alternate.mimeType), ("length", String(alternate.byteCount))]
-                if let rate = alternate.bitRate { attributes.append(("bitrate", String(rate))) }
-                if alternate == enclosure { attributes.append(("default", "true")) }
-                xml.start("podcast:alternateEnclosure", attributes)
-                xml.element("podcast:source", "", [("uri", alternate.url)])
-                xml.end()
-            }
+        for item in items where item.isEpisode { episode(item, show: show, into: &xml) }
+        return xml.document
+    }
+
+    /// One `<item>` of the podcast feed.
+    static func episode(_ item: FeedItem, show: ShowSettings, into xml: inout XMLWriter) {
+        guard let enclosure = item.enclosure else { return }
+        xml.start("item")
+        xml.element("title", item.title)
+        xml.element("link", item.url)
+        xml.element("guid", item.url, [("isPermaLink", "true")])
+        xml.element("pubDate", DateText.rfc2822(item.published))
+        xml.element("description", item.summary)
+        xml.cdata("content:encoded", item.contentHTML)
+        xml.element("enclosure", "", [("url", enclosure.url), ("length", String(enclosure.byteCount)), ("type", enclosure.mimeType)])
+        if let duration = enclosure.duration { xml.element("itunes:duration", String(Int(duration.rounded()))) }
+        xml.element("itunes:episodeType", item.episodeType)
+        if let episode = item.episode { xml.element("itunes:episode", String(episode)) }
+        if let season = item.season { xml.element("itunes:season", String(season)) }
+        xml.element("itunes:explicit", show.explicit ? "true" : "false")
+        if let image = item.image { xml.element("itunes:image", "", [("href", image)]) }
+        if let chapters = item.chaptersURL {
+            xml.element("podcast:chapters", "", [("url", chapters), ("type", PodcastChapters.mimeType)])
+        }
+        for transcript in item.transcripts {
+            xml.element("podcast:transcript", "", [("url", transcript.url), ("type", transcript.mimeType)])
+        }
+        for alternate in [enclosure] + item.alternates {
+            var attributes = [("type", alternate.mimeType), ("length", String(alternate.byteCount))]
+            if let rate = alternate.bitRate { attributes.append(("bitrate", String(rate))) }
+            if alternate == enclosure { attributes.append(("default", "true")) }
+            xml.start("podcast:alternateEnclosure", attributes)
+            xml.element("podcast:source", "", [("uri", alternate.url)])
             xml.end()
         }
-        return xml.document
+        xml.end()
     }
 
     /// `/feed.xml`: every post, RSS 2.0, with an enclosure where a post has one.

@@ -10,7 +10,9 @@ public struct XMLWriter {
     }
 
     private mutating func write(_ piece: String) {
-        bytes.append(contentsOf: piece.utf8)
+        var piece = piece
+        // Native strings copy as one block; the UTF-8 view would go byte by byte.
+        piece.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     public mutating func start(_ name: String, _ attributes: [(String, String)] = []) {

@@ -65,7 +65,7 @@ struct FeedController: Sendable {
         let ids = Array(Set(list.flatMap(builder.presenter.mediaIds)))
         let items = try await media.media(ids: ids)
         let renditions = try await media.renditions(forMedia: ids)
-        let feedItems = list.map { builder.item($0, media: items, renditions: renditions) }
+        let feedItems = builder.items(list, media: items, renditions: renditions)
         switch feed {
         case .podcastRSS:
             let artwork = try await artworkURL(show)
