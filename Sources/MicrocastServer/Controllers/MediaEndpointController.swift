@@ -105,8 +105,7 @@ struct MediaEndpointController: Sendable {
     /// `q=config`, `q=source` (uploads newest first, with `limit` and `offset`) and `q=last`.
     func query(_ request: Request) async throws -> Response {
         let parameters = request.uri.queryParameters
-        _ = try await authenticator.authorize(
-            request, bodyToken: parameters["access_token"].map(String.init), anyOf: Array(ScopeSet.known))
+        _ = try await authenticator.authorizeQuery(request)
         switch parameters["q"].map(String.init) {
         case "config":
             return JSONResponse.ok(.object(["q": .array([.string("source"), .string("last")])]))
@@ -117,9 +116,8 @@ struct MediaEndpointController: Sendable {
                 }
                 return JSONResponse.ok(try await describe([item])[0])
             }
-            let limit = min(100, max(1, parameters["limit"].flatMap { Int($0) } ?? 20))
-            let offset = max(0, parameters["offset"].flatMap { Int($0) } ?? 0)
-            let items = try await media.recentMedia(limit: limit, offset: offset)
+            let page = Paging(parameters)
+            let items = try await media.recentMedia(limit: page.limit, offset: page.offset)
             return JSONResponse.ok(.object(["items": .array(try await describe(items))]))
         case "last":
             guard let item = try await media.recentMedia(limit: 1, offset: 0).first else {

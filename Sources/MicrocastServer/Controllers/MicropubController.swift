@@ -25,8 +25,7 @@ struct MicropubController: Sendable {
 
     func query(_ request: Request) async throws -> Response {
         let parameters = request.uri.queryParameters
-        _ = try await authenticator.authorize(
-            request, bodyToken: parameters["access_token"].map(String.init), anyOf: Array(ScopeSet.known))
+        _ = try await authenticator.authorizeQuery(request)
         switch parameters["q"].map(String.init) {
         case "config":
             return JSONResponse.ok(config)
@@ -41,9 +40,8 @@ struct MicropubController: Sendable {
             if let url = parameters["url"].map(String.init) {
                 return JSONResponse.ok(try await post(at: url).source(only: names))
             }
-            let limit = min(100, max(1, parameters["limit"].flatMap { Int($0) } ?? 20))
-            let offset = max(0, parameters["offset"].flatMap { Int($0) } ?? 0)
-            let list = try await posts.allPosts(limit: limit, offset: offset)
+            let page = Paging(parameters)
+            let list = try await posts.allPosts(limit: page.limit, offset: page.offset)
             return JSONResponse.ok(.object(["items": .array(list.map { $0.source(only: names) })]))
         case nil:
             throw MicropubError.invalidRequest("a query needs q=config, q=source, q=syndicate-to or q=category")

@@ -36,6 +36,12 @@ struct Authenticator: Sendable {
         return token
     }
 
+    /// A query (`GET ?q=...`) needs a valid token of any scope, from the
+    /// header or an `access_token` query parameter.
+    func authorizeQuery(_ request: Request) async throws(MicropubError) -> AccessToken {
+        try await authorize(request, bodyToken: request.uri.queryParameters["access_token"].map(String.init), anyOf: [])
+    }
+
     static func bearer(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
