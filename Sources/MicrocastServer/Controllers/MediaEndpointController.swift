@@ -116,7 +116,7 @@ struct MediaEndpointController: Sendable {
                 }
                 return JSONResponse.ok(try await describe([item])[0])
             }
-            let page = Paging(parameters)
+            let page = Paging(limit: parameters["limit"], offset: parameters["offset"])
             let items = try await media.recentMedia(limit: page.limit, offset: page.offset)
             return JSONResponse.ok(.object(["items": .array(try await describe(items))]))
         case "last":

@@ -40,7 +40,7 @@ struct MicropubController: Sendable {
             if let url = parameters["url"].map(String.init) {
                 return JSONResponse.ok(try await post(at: url).source(only: names))
             }
-            let page = Paging(parameters)
+            let page = Paging(limit: parameters["limit"], offset: parameters["offset"])
             let list = try await posts.allPosts(limit: page.limit, offset: page.offset)
             return JSONResponse.ok(.object(["items": .array(list.map { $0.source(only: names) })]))
         case nil:
