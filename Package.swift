@@ -62,7 +62,6 @@ let package = Package(
             dependencies: [
                 "MicrocastCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(

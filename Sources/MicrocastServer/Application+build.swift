@@ -48,7 +48,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     SiteController(posts: store, media: store, renderer: renderer, site: site).addRoutes(to: router)
     let artwork = ShowArtworkStore(library: library, threadPool: threadPool)
     FeedController(
-        posts: store, media: store, settings: store, library: library, site: site, cache: FeedCache(), artwork: artwork
+        posts: store, media: store, settings: store, site: site, cache: FeedCache(), artwork: artwork
     ).addRoutes(to: router)
 
     let worker = MediaWorker(

@@ -12,7 +12,6 @@ struct FeedController: Sendable {
     let posts: any PostRepository
     let media: any MediaRepository
     let settings: any SettingsRepository
-    let library: MediaLibrary
     let site: SiteInfo
     let cache: FeedCache
     let artwork: ShowArtworkStore
