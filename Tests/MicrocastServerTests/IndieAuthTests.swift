@@ -106,6 +106,11 @@ struct IndieAuthTests {
             // Discovery from the home page, by header and by mf2 rels.
             let home = try await site.get("/")
             let link = try #require(home.headers.first(name: "Link"))
+            // Header-only discovery starts with HEAD: same headers, no body.
+            let head = try await site.request("/", method: .HEAD)
+            #expect(head.headers.first(name: "Link") == link)
+            #expect(head.headers.first(name: "Content-Length") == "\(home.body.count)")
+            #expect(head.body.isEmpty)
             #expect(link.contains("rel=\"indieauth-metadata\"") && link.contains("rel=\"authorization_endpoint\""))
             let rels = try Fixtures.microformats(html: home.text, url: site.base + "/")["rels"] as? [String: [String]] ?? [:]
             let metadataURL = try #require(rels["indieauth-metadata"]?.first)

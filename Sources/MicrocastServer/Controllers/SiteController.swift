@@ -16,7 +16,9 @@ struct SiteController: Sendable {
         // Link-header discovery often starts with HEAD.
         router.head("/") { _, _ in
             var response = try await home()
+            let length = response.body.contentLength
             response.body = .init()
+            if let length { response.headers[.contentLength] = String(length) }
             return response
         }
         router.get("/posts/{slug}") { _, context in try await permalink(context.parameters.require("slug")) }
