@@ -218,7 +218,7 @@ struct MicropubRocksTests {
             #expect(try await site.get(restoredJSON).status == .gone)
             #expect(try await site.postJSON(#"{"action":"undelete","url":""# + restoredJSON + #""}"#, token: token).status == .noContent)
             #expect(try await site.get(restoredJSON).status == .ok)
-            try await site.expectPageAgreesWithSource(restoredJSON, token: token)
+            for url in [restoredForm, restoredJSON] { try await site.expectPageAgreesWithSource(url, token: token) }
         }
     }
 
@@ -249,6 +249,7 @@ struct MicropubRocksTests {
             #expect(some["type"] == nil)
             #expect(Set((some["properties"] as? [String: Any])?.keys.map { $0 } ?? []) == ["content", "category"])
 
+            try await site.expectPageAgreesWithSource(url, token: token)
             let categories = try await site.get("/micropub?q=category", headers: auth)
             #expect(categories.json["categories"] as? [String] == ["micropub", "test"])
             // Parameters appended to an endpoint URL that already has a query string.
@@ -287,8 +288,9 @@ struct MicropubRocksTests {
     func test800and801() async throws {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
-            _ = try site.created(try await site.postRawForm("h=entry&content=Testing+accepting+access+token+in+HTTP+Authorization+header", token: token))
-            _ = try site.created(try await site.postRawForm("h=entry&content=Testing+accepting+access+token+in+post+body&access_token=\(token)", token: nil))
+            let header = try site.created(try await site.postRawForm("h=entry&content=Testing+accepting+access+token+in+HTTP+Authorization+header", token: token))
+            let body = try site.created(try await site.postRawForm("h=entry&content=Testing+accepting+access+token+in+post+body&access_token=\(token)", token: nil))
+            for url in [header, body] { try await site.expectPageAgreesWithSource(url, token: token) }
         }
     }
 
@@ -300,6 +302,7 @@ struct MicropubRocksTests {
             let properties = try #require(try await site.source(url, token: token)["properties"] as? [String: Any])
             #expect(properties["content"] as? [String] == ["Testing accepting access token in post body"])
             #expect(properties["access_token"] == nil)
+            try await site.expectPageAgreesWithSource(url, token: token)
         }
     }
 
