@@ -32,7 +32,7 @@ extension SQLiteStore: JobQueue {
 
     public func renewLease(jobId: Int64, worker: String, until: Date) async throws {
         try await pool.write { db in
-            try JobRow
+            _ = try JobRow
                 .filter(key: jobId)
                 .filter(Column("leaseOwner") == worker && Column("state") == Job.State.running.rawValue)
                 .updateAll(db, Column("leaseUntil").set(to: until))
@@ -41,7 +41,7 @@ extension SQLiteStore: JobQueue {
 
     public func complete(jobId: Int64, now: Date) async throws {
         try await pool.write { db in
-            try JobRow.filter(key: jobId).updateAll(
+            _ = try JobRow.filter(key: jobId).updateAll(
                 db, Column("state").set(to: Job.State.done.rawValue), Column("leaseOwner").set(to: nil),
                 Column("leaseUntil").set(to: nil), Column("updatedAt").set(to: now))
         }

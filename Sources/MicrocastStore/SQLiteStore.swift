@@ -199,7 +199,7 @@ extension SQLiteStore: MediaRepository {
 
     public func failProcessing(mediaId: String, reason: String) async throws {
         try await pool.write { db in
-            try MediaRow.filter(key: mediaId).updateAll(
+            _ = try MediaRow.filter(key: mediaId).updateAll(
                 db, Column("state").set(to: MediaItem.State.failed.rawValue), Column("failure").set(to: reason))
         }
     }
