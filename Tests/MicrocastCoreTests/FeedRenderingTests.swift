@@ -18,7 +18,7 @@ struct FeedRenderingTests {
         xml.element("title", "Tea & <Talk> \"quoted\" it's\u{1}")
         xml.element("enclosure", "", [("url", "https://a/b?x=1&y=2")])
         xml.cdata("content:encoded", "<p>a ]]> b</p>")
-        let text = xml.document
+        let text = xml.finish()
         #expect(text.contains("<title>Tea &amp; &lt;Talk&gt; &quot;quoted&quot; it&apos;s</title>"))
         #expect(text.contains("<enclosure url=\"https://a/b?x=1&amp;y=2\"/>"))
         #expect(text.contains("<![CDATA[<p>a ]]]]><![CDATA[> b</p>]]>"))

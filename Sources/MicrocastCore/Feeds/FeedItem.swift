@@ -46,11 +46,15 @@ public struct FeedItemBuilder: Sendable {
         posts.map { item($0, media: media, renditions: renditions) }
     }
 
+    /// Computes only what feeds print (not the page's players, srcsets and
+    /// dates), since a large feed builds thousands of these at once.
     public func item(_ post: Post, media: [String: MediaItem], renditions: [String: [Rendition]]) -> FeedItem {
-        let entry = presenter.entry(post, media: media, renditions: renditions)
         let urls = presenter.site.urls
-        let plain = PostBuilder.stripTags(entry.contentHTML)
-        let title = entry.hasName ? entry.name : (plain.isEmpty ? entry.publishedText : String(plain.prefix(80)))
+        let name = post.properties["name"]?.first?.stringValue ?? ""
+        let contentHTML = presenter.contentHTML(post.properties["content"]?.first)
+        let summary = post.properties["summary"]?.first?.stringValue ?? ""
+        let plain = PostBuilder.stripTags(contentHTML)
+        let title = !name.isEmpty ? name : (plain.isEmpty ? DateText.long(post.published) : String(plain.prefix(80)))
         var enclosure: FeedEnclosure?
         var alternates: [FeedEnclosure] = []
         var chaptersURL: String?
@@ -97,12 +101,13 @@ public struct FeedItemBuilder: Sendable {
             default: nil
             }
         }
+        let image = post.properties["photo"]?.first.flatMap { presenter.photo($0, media: media, renditions: renditions)?.src }
         return FeedItem(
-            url: entry.url, title: title, hasOwnTitle: entry.hasName, published: post.published, updated: post.updated,
-            contentHTML: entry.contentHTML, summary: entry.hasSummary ? entry.summary : String(plain.prefix(500)),
-            tags: entry.categories, enclosure: enclosure, alternates: alternates, chaptersURL: chaptersURL,
+            url: urls.post(slug: post.slug), title: title, hasOwnTitle: !name.isEmpty, published: post.published,
+            updated: post.updated, contentHTML: contentHTML, summary: summary.isEmpty ? String(plain.prefix(500)) : summary,
+            tags: post.strings("category"), enclosure: enclosure, alternates: alternates, chaptersURL: chaptersURL,
             waveformURL: waveformURL, transcripts: transcripts,
-            image: entry.photos.first?.src, isEpisode: audioURL != nil && enclosure != nil,
+            image: image, isEpisode: audioURL != nil && enclosure != nil,
             episode: number("episode"), season: number("season"),
             episodeType: post.strings("episode-type").first.flatMap { ["full", "trailer", "bonus"].contains($0) ? $0 : nil } ?? "full")
     }

@@ -45,7 +45,7 @@ public enum FeedRenderer {
         if !show.fundingURL.isEmpty { xml.element("podcast:funding", show.fundingText, [("url", show.fundingURL)]) }
         if let latest = items.first { xml.element("lastBuildDate", DateText.rfc2822(latest.updated ?? latest.published)) }
         for item in items where item.isEpisode { episode(item, show: show, into: &xml) }
-        return xml.document
+        return xml.finish()
     }
 
     /// One `<item>` of the podcast feed.
@@ -104,7 +104,7 @@ public enum FeedRenderer {
             }
             xml.end()
         }
-        return xml.document
+        return xml.finish()
     }
 
     /// JSON Feed 1.1 (`application/feed+json`); `podcast` keeps episodes only.

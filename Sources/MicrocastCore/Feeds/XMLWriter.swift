@@ -61,22 +61,37 @@ public struct XMLWriter {
     /// Text that may hold markup, as CDATA (split where the text itself contains `]]>`).
     public mutating func cdata(_ name: String, _ value: String) {
         guard !value.isEmpty else { return }
-        let safe = value.contains("]]>") ? value.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") : value
+        let safe = Self.containsCDATAEnd(value) ? value.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") : value
         write(indent)
         write("<" + name + "><![CDATA[")
         write(safe)
         write("]]></" + name + ">\n")
     }
 
-    public var document: String {
-        var copy = self
-        while !copy.open.isEmpty { copy.end() }
-        return String(decoding: copy.bytes, as: UTF8.self)
+    /// Closes every open element and returns the document (without copying the buffer first).
+    public mutating func finish() -> String {
+        while !open.isEmpty { end() }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static let indents = (0..<16).map { String(repeating: "  ", count: $0) }
     private var indent: String { open.count < Self.indents.count ? Self.indents[open.count] : String(repeating: "  ", count: open.count) }
 
+
+    /// Whether `]]>` occurs, by bytes: cheaper than a string search for every item.
+    static func containsCDATAEnd(_ value: String) -> Bool {
+        var run = 0
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "]") {
+                run += 1
+            } else if byte == UInt8(ascii: ">") && run >= 2 {
+                return true
+            } else {
+                run = 0
+            }
+        }
+        return false
+    }
 
     public static func escape(_ value: String) -> String {
         Escaping.escape(value, apostrophe: "&apos;", dropControl: true)

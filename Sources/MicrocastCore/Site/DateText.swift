@@ -29,11 +29,33 @@ public enum DateText {
         return "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec))Z"
     }
 
-    /// `Tue, 05 Mar 2024 10:00:00 +0000`, as RSS 2.0 asks.
+    /// `Tue, 05 Mar 2024 10:00:00 +0000`, as RSS 2.0 asks. Written into a fixed
+    /// 31-byte buffer: feeds print one per item.
     public static func rfc2822(_ date: Date) -> String {
         let t = parts(date)
-        return "\(weekdays[Int(t.tm_wday)]), \(two(t.tm_mday)) \(shortMonths[Int(t.tm_mon)]) \(t.tm_year + 1900) "
-            + "\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)) +0000"
+        var bytes = [UInt8](repeating: 0x20, count: 31)
+        func put(_ text: String, at offset: Int) {
+            for (index, byte) in text.utf8.enumerated() { bytes[offset + index] = byte }
+        }
+        func digits(_ value: Int32, at offset: Int, count: Int) {
+            var value = value
+            for index in stride(from: offset + count - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(weekdays[Int(t.tm_wday)], at: 0)
+        bytes[3] = UInt8(ascii: ",")
+        digits(t.tm_mday, at: 5, count: 2)
+        put(shortMonths[Int(t.tm_mon)], at: 8)
+        digits(t.tm_year + 1900, at: 12, count: 4)
+        digits(t.tm_hour, at: 17, count: 2)
+        bytes[19] = UInt8(ascii: ":")
+        digits(t.tm_min, at: 20, count: 2)
+        bytes[22] = UInt8(ascii: ":")
+        digits(t.tm_sec, at: 23, count: 2)
+        put("+0000", at: 26)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `5 March 2024`

@@ -33,13 +33,17 @@ public struct SiteURLs: Sendable, Equatable {
 
     /// The media id in one of our original URLs (`…/media/ID.EXT`), or nil for any other URL.
     public func mediaId(fromURL url: String) -> String? {
-        let prefix = base + "/media/"
-        guard url.hasPrefix(prefix) else { return nil }
-        let name = url.dropFirst(prefix.count)
-        guard !name.contains("/"), let dot = name.firstIndex(of: ".") else { return nil }
-        let id = String(name[..<dot])
+        // By UTF-8 bytes: this runs for every media URL of every page and feed item.
+        let prefix = mediaPrefix.utf8
+        let bytes = url.utf8
+        guard bytes.starts(with: prefix) else { return nil }
+        let name = bytes.dropFirst(prefix.count)
+        guard !name.contains(UInt8(ascii: "/")), let dot = name.firstIndex(of: UInt8(ascii: ".")) else { return nil }
+        let id = String(decoding: name[..<dot], as: UTF8.self)
         return MediaIdentifier.isValid(id) ? id : nil
     }
+
+    private var mediaPrefix: String { base + "/media/" }
 
     /// The slug in one of our post URLs, or nil.
     public func slug(fromURL url: String) -> String? {
