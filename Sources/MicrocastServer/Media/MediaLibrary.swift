@@ -62,11 +62,30 @@ public struct MediaLibrary: Sendable {
         try handle.close()
         let digest = hasher.finalize().prefix(6).map { String(format: "%02x", $0) }.joined()
         let name = "\(stem).\(digest).\(fileExtension)"
+        try moveIntoRenditions(temporary, as: name)
+        return name
+    }
+
+    /// Writes bytes under a name the caller chose (one that changes whenever the
+    /// content should), through a temporary file and a rename.
+    public func writeRendition(_ data: Data, named name: String) throws {
+        let temporary = renditions.appendingPathComponent(".\(name).\(MediaIdentifier.make()).tmp")
+        do {
+            try data.write(to: temporary)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+        try moveIntoRenditions(temporary, as: name)
+    }
+
+    /// The one rename into the renditions folder: atomic, so readers see the
+    /// old file or the whole new one; the temporary is removed if it fails.
+    private func moveIntoRenditions(_ temporary: URL, as name: String) throws {
         guard rename(temporary.path, rendition(name).path) == 0 else {
             try? FileManager.default.removeItem(at: temporary)
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: rendition(name).path])
         }
-        return name
     }
 
     /// Removes uploads a crash left half-received.

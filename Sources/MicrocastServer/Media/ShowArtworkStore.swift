@@ -17,12 +17,7 @@ struct ShowArtworkStore: Sendable {
         if !FileManager.default.fileExists(atPath: library.rendition(name).path) {
             let title = show.title
             let data = try await threadPool.runIfActive { try ShowArtwork.titleCard(title) }
-            let temporary = library.renditions.appendingPathComponent(".\(name).\(MediaIdentifier.make()).tmp")
-            try data.write(to: temporary)
-            guard rename(temporary.path, library.rendition(name).path) == 0 else {
-                try? FileManager.default.removeItem(at: temporary)
-                throw CocoaError(.fileWriteUnknown)
-            }
+            try library.writeRendition(data, named: name)
         }
         return name
     }
