@@ -164,11 +164,13 @@ enum MultipartUpload {
         mutating func partEnd() async throws {
             let part = currentPart
             if part.isFile, let field = part.name {
-                // A file part with no bytes never opened a file: record it empty.
+                // A file part with no bytes never opened a file; it is recorded
+                // empty (and refused as such) without one.
                 if open == nil {
-                    let path = library.newUploadPath()
-                    FileManager.default.createFile(atPath: path.path, contents: nil)
-                    form.files.append(ReceivedFile(field: field, temporaryFile: path, byteCount: 0, sha256: "", clientFileName: part.fileName))
+                    form.files.append(
+                        ReceivedFile(
+                            field: field, temporaryFile: library.newUploadPath(), byteCount: 0, sha256: "",
+                            clientFileName: part.fileName))
                 } else if var finished = open {
                     open = nil
                     try await finished.writer.flush()
