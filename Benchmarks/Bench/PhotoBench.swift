@@ -30,7 +30,7 @@ func photoBenchmark(photoCount: Int, rounds: Int) throws {
     for _ in 0..<rounds {
         inProcess.append(try seconds {
             for photo in photos {
-                for rendition in try PhotoRenditions.make(from: photo.path, preset: preset) {
+                for rendition in try PhotoRenditions.make(from: photo.path, preset: preset).renditions {
                     try rendition.data.write(to: folder.appendingPathComponent("ours-\(rendition.width).\(rendition.format.fileExtension)"))
                 }
             }

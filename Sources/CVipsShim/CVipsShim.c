@@ -79,6 +79,28 @@ int mc_vips_avg(VipsImage *in, double *out) {
     return vips_avg(in, out, NULL);
 }
 
+int mc_vips_band_means(VipsImage *in, double *means, int max_bands) {
+    VipsImage *stats = NULL;
+    if (vips_stats(in, &stats, NULL))
+        return -1;
+    // Row 0 of the stats matrix covers all bands; row b + 1 covers band b; column 4 is the mean.
+    int bands = in->Bands < max_bands ? in->Bands : max_bands;
+    for (int band = 0; band < bands; band++)
+        means[band] = *VIPS_MATRIX(stats, 4, band + 1);
+    g_object_unref(stats);
+    return bands;
+}
+
+int mc_vips_avifsave_buffer(VipsImage *in, int quality, int effort,
+                            void **buffer, size_t *length) {
+    return vips_heifsave_buffer(in, buffer, length,
+        "Q", quality,
+        "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+        "effort", effort,
+        "strip", TRUE,
+        NULL);
+}
+
 int mc_vips_jpegsave_buffer(VipsImage *in, int quality, int interlace, int strip,
                             void **buffer, size_t *length) {
     return vips_jpegsave_buffer(in, buffer, length,

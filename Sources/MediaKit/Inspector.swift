@@ -24,6 +24,12 @@ public enum Inspector {
                 throw .tooLarge(
                     "the recording is \(Int(duration / 60)) minutes long; the limit is \(Int(limits.maxDurationSeconds / 60)) minutes")
             }
+            let pixels = (probe.width ?? 0) * (probe.height ?? 0)
+            if probe.kind == .video && pixels > limits.maxPixels {
+                throw .tooLarge(
+                    "the video is \(probe.width ?? 0)×\(probe.height ?? 0) pixels a frame; the limit is \(limits.maxPixels / 1_000_000) megapixels")
+            }
+            try AVProbe.requireComplete(path: path)
         }
         return probe
     }

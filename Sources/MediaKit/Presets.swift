@@ -4,10 +4,12 @@ import Foundation
 public struct Presets: Sendable, Equatable {
     public var photo: PhotoPreset
     public var audio: AudioPreset
+    public var video: VideoPreset
 
-    public init(photo: PhotoPreset, audio: AudioPreset) {
+    public init(photo: PhotoPreset, audio: AudioPreset, video: VideoPreset) {
         self.photo = photo
         self.audio = audio
+        self.video = video
     }
 
     /// Loads every preset file from `directory`; a missing or malformed file is an error
@@ -15,7 +17,8 @@ public struct Presets: Sendable, Equatable {
     public static func load(from directory: URL) throws -> Presets {
         Presets(
             photo: try read(PhotoPreset.self, "photo.json", in: directory),
-            audio: try read(AudioPreset.self, "audio.json", in: directory))
+            audio: try read(AudioPreset.self, "audio.json", in: directory),
+            video: try read(VideoPreset.self, "video.json", in: directory))
     }
 
     /// The `Presets/` folder: the one named, else the first found walking up from
@@ -62,15 +65,23 @@ public struct PresetError: Error, CustomStringConvertible {
 /// Photo renditions: the widths to make and the encodings of each.
 public struct PhotoPreset: Codable, Sendable, Equatable {
     public enum Format: String, Codable, Sendable {
-        case jpeg, webp
+        case jpeg, webp, avif
 
-        public var mimeType: String { self == .jpeg ? "image/jpeg" : "image/webp" }
-        public var fileExtension: String { self == .jpeg ? "jpg" : "webp" }
+        public var mimeType: String { "image/" + rawValue }
+        public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
     }
 
     public struct Encoding: Codable, Sendable, Equatable {
         public var format: Format
         public var quality: Int
+        /// AVIF only: the AV1 encoder's effort, 0 (fast) to 9 (small).
+        public var effort: Int?
+
+        public init(format: Format, quality: Int, effort: Int? = nil) {
+            self.format = format
+            self.quality = quality
+            self.effort = effort
+        }
     }
 
     public var widths: [Int]
@@ -121,6 +132,39 @@ public struct AudioPreset: Codable, Sendable, Equatable {
     public var loudness: Loudness
     public var sampleRate: Int
     public var encodings: [Encoding]
+}
+
+/// Web video: H.264 + AAC MP4 files, one per size that fits the source.
+public struct VideoPreset: Codable, Sendable, Equatable {
+    public struct Size: Codable, Sendable, Equatable {
+        public var name: String
+        /// The box the picture is scaled to fit, by its long and short side,
+        /// so a vertical phone video fits "1080p" as 1080 × 1920.
+        public var longSide: Int
+        public var shortSide: Int
+        /// x264's constant rate factor: lower is better and larger.
+        public var crf: Int
+        /// Faster sources are reduced to this many frames per second.
+        public var maxFrameRate: Int
+    }
+
+    public struct Poster: Codable, Sendable, Equatable {
+        /// The poster is looked for from this share of the duration on.
+        public var fromFraction: Double
+        /// The lowest mean brightness (0–255) and spread of a usable frame:
+        /// below them a frame is black, a fade or a blank card.
+        public var minBrightness: Double
+        public var minContrast: Double
+        /// The most the mean brightness may move from the frame before: more is a fade.
+        public var maxChange: Double
+    }
+
+    public var sizes: [Size]
+    /// x264's speed preset; the same one the benchmark gives the `ffmpeg` CLI.
+    public var encoderPreset: String
+    public var audioBitRate: Int
+    public var audioSampleRate: Int
+    public var poster: Poster
 }
 
 /// Limits checked from headers before any expensive work starts.

@@ -109,6 +109,12 @@ enum Migrations {
                 t.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("4 photo placeholders, animated images") { db in
+            try db.alter(table: "media") { t in
+                t.add(column: "placeholder", .text)
+                t.add(column: "animated", .boolean).notNull().defaults(to: false)
+            }
+        }
         return migrator
     }
 }

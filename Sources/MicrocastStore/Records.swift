@@ -56,6 +56,8 @@ struct MediaRow: Codable, FetchableRecord, PersistableRecord {
     var state: String
     var failure: String?
     var createdAt: Date
+    var placeholder: String?
+    var animated: Bool
 
     init(_ item: MediaItem) {
         id = item.id
@@ -73,6 +75,8 @@ struct MediaRow: Codable, FetchableRecord, PersistableRecord {
         state = item.state.rawValue
         failure = item.failure
         createdAt = item.createdAt
+        placeholder = item.placeholder
+        animated = item.isAnimated
     }
 
     var item: MediaItem {
@@ -80,7 +84,7 @@ struct MediaRow: Codable, FetchableRecord, PersistableRecord {
             id: id, kind: kind, mimeType: mimeType, fileExtension: fileExtension, byteCount: byteCount,
             sha256: sha256, originalName: originalName, probe: probe, alt: alt, width: width, height: height,
             duration: duration, state: MediaItem.State(rawValue: state) ?? .failed, failure: failure,
-            createdAt: createdAt)
+            createdAt: createdAt, placeholder: placeholder, isAnimated: animated)
     }
 }
 

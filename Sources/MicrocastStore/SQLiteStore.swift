@@ -185,7 +185,7 @@ extension SQLiteStore: MediaRepository {
         }
     }
 
-    public func finishProcessing(mediaId: String, renditions: [Rendition]) async throws {
+    public func finishProcessing(mediaId: String, renditions: [Rendition], placeholder: String?) async throws {
         try await pool.write { db in
             try RenditionRow.filter(Column("mediaId") == mediaId).deleteAll(db)
             for rendition in renditions {
@@ -193,7 +193,8 @@ extension SQLiteStore: MediaRepository {
                 try row.insert(db)
             }
             try MediaRow.filter(key: mediaId).updateAll(
-                db, Column("state").set(to: MediaItem.State.ready.rawValue), Column("failure").set(to: nil))
+                db, Column("state").set(to: MediaItem.State.ready.rawValue), Column("failure").set(to: nil),
+                Column("placeholder").set(to: placeholder))
         }
     }
 

@@ -16,7 +16,7 @@ struct PhotoRenditionTests {
     @Test("a sideways camera photo comes out upright, with no EXIF, GPS or camera data, in JPEG and WebP")
     func uprightAndStripped() throws {
         let source = try Fixtures.sidewaysJPEGWithGPS(in: folder)
-        let renditions = try PhotoRenditions.make(from: source.path, preset: preset)
+        let renditions = try PhotoRenditions.make(from: source.path, preset: preset).renditions
         // Displayed 480 wide: one 320 rendition and one at its own 480, in both formats.
         #expect(renditions.map(\.width) == [320, 320, 480, 480])
         for (index, rendition) in renditions.enumerated() {
@@ -46,7 +46,7 @@ struct PhotoRenditionTests {
         var keeping = preset
         keeping.keepCopyright = true
         keeping.encodings = [.init(format: .jpeg, quality: 80)]
-        let first = try #require(try PhotoRenditions.make(from: source.path, preset: keeping).first)
+        let first = try #require(try PhotoRenditions.make(from: source.path, preset: keeping).renditions.first)
         let file = folder.appendingPathComponent("kept.jpg")
         try first.data.write(to: file)
         let tags = try Fixtures.metadata(of: file)

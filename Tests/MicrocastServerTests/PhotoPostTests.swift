@@ -45,7 +45,7 @@ struct PhotoPostTests {
 
             // Every rendition in the srcsets: fetched over HTTP, upright, no EXIF or GPS.
             let urls = Self.srcsetURLs(in: page.text)
-            #expect(urls.count == 4, "320 and 480 wide, JPEG and WebP")
+            #expect(urls.count == 6, "320 and 480 wide, JPEG, AVIF and WebP")
             for url in urls {
                 let rendition = try await site.get(url)
                 #expect(rendition.status == .ok)

@@ -152,6 +152,102 @@ public enum Fixtures {
         return file
     }
 
+    /// A phone's portrait video: 1920×1080 HEVC stored sideways in a MOV with
+    /// a display matrix turning it upright (1080×1920), AAC sound, a location
+    /// tag, and a picture that fades in from black over its first second.
+    public static func phoneVideo(in folder: URL, name: String = "IMG_0001.mov", seconds: Double = 2) throws -> URL {
+        let plain = folder.appendingPathComponent("plain-\(name)")
+        let file = folder.appendingPathComponent(name)
+        try run("ffmpeg", [
+            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30,fade=in:st=0:d=1",
+            "-f", "lavfi", "-i", "sine=frequency=330", "-t", String(seconds),
+            "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1",
+            "-c:a", "aac", "-metadata", "location=+51.5007-000.1246/", plain.path,
+        ])
+        try run("ffmpeg", ["-v", "error", "-y", "-i", plain.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", file.path])
+        try? FileManager.default.removeItem(at: plain)
+        return file
+    }
+
+    /// A VP9 + Opus WebM, 480×270.
+    public static func webmVideo(in folder: URL, name: String = "clip.webm") throws -> URL {
+        let file = folder.appendingPathComponent(name)
+        try run("ffmpeg", [
+            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=480x270:rate=25", "-f", "lavfi",
+            "-i", "sine=frequency=440", "-t", "1", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+            "-c:a", "libopus", file.path,
+        ])
+        return file
+    }
+
+    /// An H.264 MP4 with no sound track, 640×360.
+    public static func silentVideo(in folder: URL, name: String = "silent.mp4") throws -> URL {
+        let file = folder.appendingPathComponent(name)
+        try run("ffmpeg", [
+            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "1",
+            "-c:v", "libx264", "-preset", "ultrafast", file.path,
+        ])
+        return file
+    }
+
+    /// An HEIC photo, as iPhones take them (made by libvips and libheif).
+    public static func heic(in folder: URL, name: String = "IMG_0002.heic") throws -> URL {
+        let jpeg = try png(in: folder, name: "heic-source-\(UUID().uuidString).png", size: "1600x1200")
+        let file = folder.appendingPathComponent(name)
+        try run("vips", ["copy", jpeg.path, "\(file.path)[Q=60]"])
+        try? FileManager.default.removeItem(at: jpeg)
+        return file
+    }
+
+    /// A 16-bit RGBA PNG with a transparent stripe.
+    public static func deepPNG(in folder: URL, name: String = "deep.png") throws -> URL {
+        let file = folder.appendingPathComponent(name)
+        try run("ffmpeg", [
+            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=800x600", "-vf",
+            "format=rgba64be,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(Y,100),0,65535)'", "-frames:v", "1", file.path,
+        ])
+        return file
+    }
+
+    /// A real decompression bomb: a valid 30000×30000 one-bit PNG whose pixels
+    /// (900 megapixels, 900 MB once decoded to bytes) compress to about 100 KB.
+    public static func pngBomb(in folder: URL) throws -> URL {
+        let file = folder.appendingPathComponent("bomb-real.png")
+        let script = """
+            import struct, sys, zlib
+            def chunk(kind, data):
+                return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+            header = struct.pack(">IIBBBBB", 30000, 30000, 1, 0, 0, 0, 0)
+            packer = zlib.compressobj(9)
+            row = b"\\0" * 3751
+            body = b"".join(packer.compress(row * 1000) for _ in range(30)) + packer.flush()
+            sys.stdout.buffer.write(b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+            """
+        try run("python3", ["-c", script]).write(to: file)
+        return file
+    }
+
+    /// The top-level boxes of an MP4 or MOV, in file order (`ftyp`, `moov`, `mdat`).
+    public static func topLevelBoxes(of file: URL) throws -> [String] {
+        let data = try Data(contentsOf: file)
+        var boxes: [String] = []
+        var offset = 0
+        while offset + 8 <= data.count {
+            var size = data[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+            if size == 1, offset + 16 <= data.count { size = data[offset + 8..<offset + 16].reduce(0) { $0 << 8 | Int($1) } }
+            boxes.append(String(decoding: data[offset + 4..<offset + 8], as: UTF8.self))
+            guard size >= 8 else { break }
+            offset += size
+        }
+        return boxes
+    }
+
+    /// `ffprobe`'s JSON description of a file's format and streams.
+    public static func ffprobe(_ file: URL) throws -> [String: Any] {
+        let data = try run("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file.path])
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+
     /// A valid PNG header claiming 30000×30000 pixels (900 megapixels), under a kilobyte.
     public static func decompressionBomb(in folder: URL) throws -> URL {
         let file = folder.appendingPathComponent("bomb.png")

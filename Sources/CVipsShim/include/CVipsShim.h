@@ -38,6 +38,14 @@ int mc_vips_title_card(const char *text, int size, double red, double green, dou
 int mc_vips_copy(VipsImage *in, VipsImage **out);
 int mc_vips_avg(VipsImage *in, double *out);
 
+/// The mean of each of the first `max_bands` bands into `means`; returns the
+/// number of bands written, or -1.
+int mc_vips_band_means(VipsImage *in, double *means, int max_bands);
+
+/// AVIF through libheif's AV1 encoder; `effort` 0 (fast) to 9 (small).
+int mc_vips_avifsave_buffer(VipsImage *in, int quality, int effort,
+                            void **buffer, size_t *length);
+
 /// With `strip` 0 the saver writes the EXIF fields still on the image (and
 /// nothing else), which is how a kept copyright notice survives.
 int mc_vips_jpegsave_buffer(VipsImage *in, int quality, int interlace, int strip,

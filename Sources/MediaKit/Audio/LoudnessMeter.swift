@@ -14,7 +14,7 @@ public struct Loudness: Sendable, Equatable, Codable {
 /// 40× for the first pass of `loudnorm`: see the README's audio section.
 enum LoudnessMeter {
     static func measure(_ decoder: AudioDecoder) throws(MediaError) -> Loudness {
-        let graph = try AudioFilterGraph(
+        let graph = try FilterGraph(
             sourceArguments: decoder.bufferArguments, description: "ebur128=peak=true:metadata=1")
         var integrated: Double?
         var truePeak: Double?

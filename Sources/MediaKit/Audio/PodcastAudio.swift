@@ -72,7 +72,7 @@ public enum PodcastAudio {
         let gain = min(maxGain, target - measured.integrated)
         let ceiling = pow(10, (preset.loudness.truePeakDbtp - limiterMargin) / 20)
 
-        var outputs: [(AudioPreset.Encoding, URL, AudioFileWriter, AudioFilterGraph)] = []
+        var outputs: [(AudioPreset.Encoding, URL, AudioFileWriter, FilterGraph)] = []
         for encoding in preset.encodings {
             let temporary = folder.appendingPathComponent(".\(UUID().uuidString.lowercased()).\(encoding.fileExtension).tmp")
             let writer = try AudioFileWriter(
@@ -88,7 +88,7 @@ public enum PodcastAudio {
                     muxerOptions: encoding.container == "mp3" ? ["id3v2_version": "3"] : ["movflags": "+faststart"],
                     coverJPEG: cover))
             let format = av_get_sample_fmt_name(writer.encoder.pointee.sample_fmt).map { String(cString: $0) } ?? "fltp"
-            let graph = try AudioFilterGraph(
+            let graph = try FilterGraph(
                 sourceArguments: decoder.bufferArguments,
                 description: [
                     "aresample=\(preset.sampleRate)",
@@ -100,7 +100,7 @@ public enum PodcastAudio {
             outputs.append((encoding, temporary, writer, graph))
         }
         // The waveform is drawn from the same decoded frames, after the same gain.
-        let waveformGraph = try AudioFilterGraph(
+        let waveformGraph = try FilterGraph(
             sourceArguments: decoder.bufferArguments,
             description: String(format: "volume=%.2fdB,", gain) + WaveformBuilder.filter)
         var waveform = WaveformBuilder(duration: probe.duration ?? 60)

@@ -14,6 +14,11 @@ enum Encode {
         case .webp:
             let encoded = try image.encode("cannot encode WebP") { mc_vips_webpsave_buffer(image.pointer, quality, $0, $1) }
             return try StripWebPChunks.run(encoded, keepingEXIF: keepingCopyright)
+        case .avif:
+            // Metadata fields are gone from the image already; AVIF keeps no copyright notice.
+            return try image.encode("cannot encode AVIF") {
+                mc_vips_avifsave_buffer(image.pointer, quality, Int32(encoding.effort ?? 2), $0, $1)
+            }
         }
     }
 }

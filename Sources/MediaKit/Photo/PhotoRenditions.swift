@@ -9,6 +9,13 @@ public struct EncodedRendition: Sendable {
     public var data: Data
 }
 
+/// Every rendition of one photo, and its placeholder colour.
+public struct PhotoSet: Sendable {
+    public var renditions: [EncodedRendition]
+    /// The average colour, `#rrggbb`, taken from the smallest rendition.
+    public var placeholder: String?
+}
+
 /// Makes every rendition a photo preset asks for.
 ///
 /// The pipeline per width is: scale on load → strip metadata → encode, each a
@@ -17,7 +24,7 @@ public struct EncodedRendition: Sendable {
 /// file. Blocking; run it on a worker thread.
 public enum PhotoRenditions {
     public static func make(from path: String, preset: PhotoPreset, isCancelled: () -> Bool = { false })
-        throws(MediaError) -> [EncodedRendition]
+        throws(MediaError) -> PhotoSet
     {
         try Vips.start()
         let header = try VipsImageRef.open(path: path)
@@ -25,6 +32,7 @@ public enum PhotoRenditions {
         let displayWidth = swapsSides ? header.height : header.width
 
         var renditions: [EncodedRendition] = []
+        var placeholder: String?
         for width in preset.widths(forDisplayWidth: displayWidth) {
             if isCancelled() { throw .engine("cancelled") }
             let scaled = try ScaleOnLoad.run(path: path, width: width)
@@ -33,6 +41,7 @@ public enum PhotoRenditions {
                 throw .unreadable("cannot decode the image: \(Vips.takeError())")
             }
             let decoded = VipsImageRef(taking: pixels)
+            if placeholder == nil { placeholder = Placeholder.colour(of: decoded) }
             for encoding in preset.encodings {
                 renditions.append(
                     EncodedRendition(
@@ -40,6 +49,6 @@ public enum PhotoRenditions {
                         data: try Encode.run(decoded, as: encoding, keepingCopyright: preset.keepCopyright)))
             }
         }
-        return renditions
+        return PhotoSet(renditions: renditions, placeholder: placeholder)
     }
 }

@@ -65,6 +65,26 @@ enum AVProbe {
         )
     }
 
+    /// Refuses a file whose sample index points past its end: an MP4 or MOV
+    /// cut short in transfer keeps its `moov` (written first by phones) but
+    /// loses the media it describes. Other containers have no full index and
+    /// are judged when decoded.
+    static func requireComplete(path: String) throws(MediaError) {
+        let input = try FormatInput(path: path)
+        let size = avio_size(input.context.pointee.pb)
+        guard size > 0 else { return }
+        var end: Int64 = 0
+        for stream in input.streams {
+            let count = avformat_index_get_entries_count(stream)
+            guard count > 0, let last = avformat_index_get_entry(stream, count - 1) else { continue }
+            end = max(end, last.pointee.pos + Int64(last.pointee.size))
+        }
+        if end > size {
+            let percent = Int((Double(size) / Double(end) * 100).rounded(.down))
+            throw .unreadable("the file is truncated: it holds \(percent) % of the media its index describes")
+        }
+    }
+
     /// The file's real format once its streams are known: an MP4 with only
     /// sound is an M4A, a WebM or Ogg with only sound is audio.
     static func refinedFormat(sniffed: MediaFormat, kind: MediaFormat.Kind) -> MediaFormat {
@@ -77,7 +97,7 @@ enum AVProbe {
         }
     }
 
-    private static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Double? {
+    static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Double? {
         var size: Int = 0
         guard let matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size),
             size >= 9 * MemoryLayout<Int32>.size

@@ -65,6 +65,15 @@ final class VipsImageRef {
         try make("cannot read image") { mc_vips_open(path, failOnTruncated ? 1 : 0, $0) }
     }
 
+    /// An sRGB image made from packed 8-bit RGB pixels; libvips keeps its own copy.
+    static func fromRGB(_ pixels: Data, width: Int, height: Int) throws(MediaError) -> VipsImageRef {
+        let image = pixels.withUnsafeBytes { buffer in
+            vips_image_new_from_memory_copy(buffer.baseAddress, buffer.count, Int32(width), Int32(height), 3, VIPS_FORMAT_UCHAR)
+        }
+        guard let image else { throw .engine("cannot make an image from pixels: \(Vips.takeError())") }
+        return VipsImageRef(taking: image)
+    }
+
     /// Names of every metadata field on the image.
     var fieldNames: [String] {
         guard let fields = vips_image_get_fields(pointer) else { return [] }

@@ -59,11 +59,14 @@ public struct FeedItemBuilder: Sendable {
         var alternates: [FeedEnclosure] = []
         var chaptersURL: String?
         var waveformURL: String?
+        var posterURL: String?
         let audioURL = post.properties["audio"]?.first?.urlValue
         let videoURL = post.properties["video"]?.first?.urlValue
         if let url = audioURL ?? videoURL, let id = urls.mediaId(fromURL: url), let item = media[id] {
             let all = renditions[id] ?? []
-            let made = all.filter { $0.duration != nil }
+            // Largest video first: the enclosure of /feed.xml is the best copy.
+            let made = all.filter { $0.duration != nil }.sorted { $0.width > $1.width }
+            posterURL = all.filter { $0.format == "jpeg" }.max { $0.width < $1.width }.map { urls.rendition(fileName: $0.fileName) }
             chaptersURL = all.first { $0.format == "chapters" }.map { urls.rendition(fileName: $0.fileName) }
             waveformURL = all.first { $0.format == "waveform" }.map { urls.rendition(fileName: $0.fileName) }
             switch item.state {
@@ -101,7 +104,7 @@ public struct FeedItemBuilder: Sendable {
             default: nil
             }
         }
-        let image = post.properties["photo"]?.first.flatMap { presenter.photo($0, media: media, renditions: renditions)?.src }
+        let image = post.properties["photo"]?.first.flatMap { presenter.photo($0, media: media, renditions: renditions)?.src } ?? posterURL
         return FeedItem(
             url: urls.post(slug: post.slug), title: title, hasOwnTitle: !name.isEmpty, published: post.published,
             updated: post.updated, contentHTML: contentHTML, summary: summary.isEmpty ? String(plain.prefix(500)) : summary,

@@ -27,11 +27,16 @@ public struct MediaItem: Sendable, Equatable {
     public var state: State
     public var failure: String?
     public var createdAt: Date
+    /// The average colour, `#rrggbb`, a page shows until the image loads.
+    public var placeholder: String?
+    /// An animated image (a GIF of several frames), served as it is.
+    public var isAnimated: Bool
 
     public init(
         id: String, kind: String, mimeType: String, fileExtension: String, byteCount: Int64, sha256: String,
         originalName: String? = nil, probe: String, alt: String? = nil, width: Int? = nil, height: Int? = nil,
-        duration: Double? = nil, state: State = .processing, failure: String? = nil, createdAt: Date = Date()
+        duration: Double? = nil, state: State = .processing, failure: String? = nil, createdAt: Date = Date(),
+        placeholder: String? = nil, isAnimated: Bool = false
     ) {
         self.id = id
         self.kind = kind
@@ -48,6 +53,8 @@ public struct MediaItem: Sendable, Equatable {
         self.state = state
         self.failure = failure
         self.createdAt = createdAt
+        self.placeholder = placeholder
+        self.isAnimated = isAnimated
     }
 
     /// The original's file name in the library.

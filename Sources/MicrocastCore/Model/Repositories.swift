@@ -35,8 +35,8 @@ public protocol MediaRepository: Sendable {
     /// Forgets an item and its renditions, returning the rendition file names to remove.
     func remove(mediaId: String) async throws -> [String]
     func renditions(forMedia ids: [String]) async throws -> [String: [Rendition]]
-    /// Replaces the item's renditions and marks it ready.
-    func finishProcessing(mediaId: String, renditions: [Rendition]) async throws
+    /// Replaces the item's renditions, records its placeholder colour, and marks it ready.
+    func finishProcessing(mediaId: String, renditions: [Rendition], placeholder: String?) async throws
     func failProcessing(mediaId: String, reason: String) async throws
 }
 

@@ -37,6 +37,20 @@ public struct PlayableView: Sendable {
     public var mimeType: String
     /// Names the player for screen readers.
     public var label: String
+    /// A video's poster frame (empty for audio, or until it is made).
+    public var poster: String
+    public var hasSize: Bool
+    public var width: Int
+    public var height: Int
+    public var placeholder: String
+}
+
+/// A `<source>` in a photo's `<picture>`: a modern format, or the still
+/// shown instead of an animation to people who asked for less motion.
+public struct ImageSourceView: Sendable {
+    public var type: String
+    public var media: String
+    public var srcset: String
 }
 
 public struct PhotoView: Sendable {
@@ -44,11 +58,13 @@ public struct PhotoView: Sendable {
     public var alt: String
     /// JPEG renditions, `url 640w, …`; empty until processing is done.
     public var srcset: String
-    public var webpSrcset: String
+    public var sources: [ImageSourceView]
     public var sizes: String
     public var hasSize: Bool
     public var width: Int
     public var height: Int
+    /// `#rrggbb`, painted behind the image until it loads; empty when unknown.
+    public var placeholder: String
 }
 
 /// Builds template views from posts and what the library knows of their media.
@@ -85,7 +101,8 @@ public struct EntryPresenter: Sendable {
         )
     }
 
-    /// Players get the encoded file (the MP3) once it exists, the original until then.
+    /// Players get the encoded file (the MP3, the largest MP4) once it exists,
+    /// the original until then.
     func playables(_ values: [JSONValue]?, media: [String: MediaItem], renditions: [String: [Rendition]], fallbackLabel: String)
         -> [PlayableView]
     {
@@ -94,10 +111,15 @@ public struct EntryPresenter: Sendable {
             let id = site.urls.mediaId(fromURL: url)
             let item = id.flatMap { media[$0] }
             let alt = value.objectValue?["alt"]?.stringValue ?? item?.alt
-            let encoded = id.flatMap { renditions[$0] }?.first { $0.mimeType == "audio/mpeg" }
+            let made = id.flatMap { renditions[$0] } ?? []
+            let encoded = made.first { $0.mimeType == "audio/mpeg" } ?? made.filter { $0.mimeType == "video/mp4" }.max { $0.width < $1.width }
+            let poster = made.filter { $0.format == "jpeg" }.max { $0.width < $1.width }
+            let width = encoded?.width ?? item?.width ?? 0, height = encoded?.height ?? item?.height ?? 0
             return PlayableView(
                 src: encoded.map { site.urls.rendition(fileName: $0.fileName) } ?? url,
-                mimeType: encoded?.mimeType ?? item?.mimeType ?? "", label: alt ?? fallbackLabel)
+                mimeType: encoded?.mimeType ?? item?.mimeType ?? "", label: alt ?? fallbackLabel,
+                poster: poster.map { site.urls.rendition(fileName: $0.fileName) } ?? "",
+                hasSize: width > 0 && height > 0, width: width, height: height, placeholder: item?.placeholder ?? "")
         }
     }
 
@@ -105,26 +127,42 @@ public struct EntryPresenter: Sendable {
         guard let url = value.urlValue else { return nil }
         let alt = value.objectValue?["alt"]?.stringValue ?? ""
         guard let id = site.urls.mediaId(fromURL: url), let item = media[id] else {
-            return PhotoView(src: url, alt: alt, srcset: "", webpSrcset: "", sizes: "", hasSize: false, width: 0, height: 0)
+            return PhotoView(
+                src: url, alt: alt, srcset: "", sources: [], sizes: "", hasSize: false, width: 0, height: 0, placeholder: "")
         }
         let made = renditions[id] ?? []
         let jpegs = made.filter { $0.format == "jpeg" }
-        let webps = made.filter { $0.format == "webp" }
         func srcset(_ list: [Rendition]) -> String {
             list.map { "\(site.urls.rendition(fileName: $0.fileName)) \($0.width)w" }.joined(separator: ", ")
+        }
+        let sizes = "(max-width: 44rem) 100vw, 44rem"
+        let shownAlt = alt.isEmpty ? (item.alt ?? "") : alt
+        if item.isAnimated {
+            // The GIF itself moves; its still rendition is for people who asked for less motion.
+            let still = jpegs.last.map { [ImageSourceView(type: "", media: "(prefers-reduced-motion: reduce)", srcset: site.urls.rendition(fileName: $0.fileName))] } ?? []
+            return PhotoView(
+                src: site.urls.original(fileName: item.fileName), alt: shownAlt, srcset: "", sources: still, sizes: "",
+                hasSize: item.width != nil && item.height != nil, width: item.width ?? 0, height: item.height ?? 0,
+                placeholder: item.placeholder ?? "")
+        }
+        // Smallest files first: a browser takes the first type it supports.
+        let sources = ["avif", "webp"].compactMap { format -> ImageSourceView? in
+            let list = made.filter { $0.format == format }
+            return list.isEmpty ? nil : ImageSourceView(type: "image/\(format)", media: "", srcset: srcset(list))
         }
         // The largest JPEG up to 1280 px is the fallback src; the original until renditions exist.
         let fallback = jpegs.last { $0.width <= 1280 } ?? jpegs.first
         let largest = jpegs.last
         return PhotoView(
             src: fallback.map { site.urls.rendition(fileName: $0.fileName) } ?? url,
-            alt: alt.isEmpty ? (item.alt ?? "") : alt,
+            alt: shownAlt,
             srcset: srcset(jpegs),
-            webpSrcset: srcset(webps),
-            sizes: "(max-width: 44rem) 100vw, 44rem",
+            sources: sources,
+            sizes: sizes,
             hasSize: largest != nil,
             width: largest?.width ?? 0,
-            height: largest?.height ?? 0
+            height: largest?.height ?? 0,
+            placeholder: item.placeholder ?? ""
         )
     }
 

@@ -7,18 +7,29 @@ struct PhotoJob: Sendable {
     static let kind = "photo.renditions"
 
     let library: MediaLibrary
-    let media: any MediaRepository
     let preset: PhotoPreset
 
     /// Blocking: decodes and encodes with libvips, then writes each file by rename.
-    func makeRenditions(for item: MediaItem) throws -> [Rendition] {
-        let encoded = try PhotoRenditions.make(from: library.original(item.fileName).path, preset: preset)
-        return try encoded.map { rendition in
-            let name = try library.writeRendition(
-                rendition.data, stem: "\(item.id)-\(rendition.width)", fileExtension: rendition.format.fileExtension)
+    func makeRenditions(for item: MediaItem) throws -> ProcessedMedia {
+        let made = try PhotoRenditions.make(from: library.original(item.fileName).path, preset: preset)
+        return ProcessedMedia(renditions: try library.writeStills(made.renditions, for: item), placeholder: made.placeholder)
+    }
+}
+
+/// What a job made of one media item.
+struct ProcessedMedia: Sendable {
+    var renditions: [Rendition]
+    var placeholder: String?
+}
+
+extension MediaLibrary {
+    /// Writes encoded stills (photo renditions, video posters) by rename, named by content.
+    func writeStills(_ stills: [EncodedRendition], for item: MediaItem) throws -> [Rendition] {
+        try stills.map { still in
+            let name = try writeRendition(still.data, stem: "\(item.id)-\(still.width)", fileExtension: still.format.fileExtension)
             return Rendition(
-                mediaId: item.id, format: rendition.format.rawValue, mimeType: rendition.format.mimeType,
-                width: rendition.width, height: rendition.height, byteCount: Int64(rendition.data.count), fileName: name)
+                mediaId: item.id, format: still.format.rawValue, mimeType: still.format.mimeType,
+                width: still.width, height: still.height, byteCount: Int64(still.data.count), fileName: name)
         }
     }
 }

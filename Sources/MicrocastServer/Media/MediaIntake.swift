@@ -32,7 +32,8 @@ struct MediaIntake: Sendable {
             fileExtension: format.fileExtension, byteCount: upload.byteCount, sha256: upload.sha256,
             originalName: upload.clientFileName, probe: probe.jsonString(), alt: alt,
             width: probe.width, height: probe.height, duration: probe.duration,
-            state: Self.jobKind(for: probe.kind) == nil ? .ready : .processing)
+            state: Self.jobKind(for: probe.kind) == nil ? .ready : .processing,
+            isAnimated: probe.kind == .photo && (probe.pages ?? 1) > 1)
         try library.adoptOriginal(from: upload.temporaryFile, as: item.fileName)
         let job = Self.jobKind(for: probe.kind).map { JobRequest(kind: $0, mediaId: item.id) }
         do {
@@ -46,12 +47,13 @@ struct MediaIntake: Sendable {
 }
 
 extension MediaIntake {
-    /// The processing each kind of upload gets (video comes with the video pipeline).
+    /// The processing each kind of upload gets.
     static func jobKind(for kind: MediaFormat.Kind) -> String? {
         switch kind {
         case .photo: PhotoJob.kind
         case .audio: AudioJob.kind
-        case .video, .text: nil
+        case .video: VideoJob.kind
+        case .text: nil
         }
     }
 }

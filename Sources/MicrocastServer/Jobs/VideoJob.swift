@@ -1,0 +1,34 @@
+import Foundation
+import MediaKit
+import MicrocastCore
+
+/// Makes a video's web files (H.264/AAC MP4 per size) and its poster, and
+/// records them as renditions. Runs on the worker pool.
+struct VideoJob: Sendable {
+    static let kind = "video.web"
+
+    let library: MediaLibrary
+    let preset: VideoPreset
+    let posterEncodings: [PhotoPreset.Encoding]
+
+    /// Blocking: decodes once and encodes every size with FFmpeg, then names each file by its content.
+    func makeRenditions(for item: MediaItem) throws -> ProcessedMedia {
+        let result = try WebVideo.make(
+            from: library.original(item.fileName).path, into: library.renditions, preset: preset, posterEncodings: posterEncodings)
+        do {
+            var renditions: [Rendition] = []
+            for file in result.files {
+                let name = try library.adoptRendition(file.temporaryFile, stem: "\(item.id)-\(file.name)", fileExtension: "mp4")
+                renditions.append(
+                    Rendition(
+                        mediaId: item.id, format: file.name, mimeType: "video/mp4", width: file.width, height: file.height,
+                        byteCount: file.byteCount, fileName: name, duration: file.duration, bitRate: file.bitRate))
+            }
+            renditions += try library.writeStills(result.poster, for: item)
+            return ProcessedMedia(renditions: renditions, placeholder: result.placeholder)
+        } catch {
+            for file in result.files { try? FileManager.default.removeItem(at: file.temporaryFile) }
+            throw error
+        }
+    }
+}
