@@ -1,6 +1,8 @@
 // Photo renditions, in-process with libvips, side by side with what a user
-// would otherwise run: `vipsthumbnail` once per output file. Same source, same
-// widths, same formats, same qualities, in the same run.
+// would otherwise run, in the same run and on both cores: `vipsthumbnail`
+// once per output file (same widths, formats and qualities), and ImageMagick's
+// `convert -thumbnail` once per output file. Then the peak memory of one
+// 8000 × 6000 JPEG, baseline and progressive, each in a process of its own.
 import Foundation
 import Glibc
 import MediaKit
@@ -21,39 +23,107 @@ func photoBenchmark(photoCount: Int, rounds: Int) throws {
     }
 
     let preset = try Presets.load(from: repository.appendingPathComponent("Presets")).photo
-    let outputs = preset.widths.count * preset.encodings.count
-    print("photo renditions: \(photoCount) × 4000×3000 JPEG → \(outputs) files each (\(preset.widths) px; \(preset.encodings.map(\.format.rawValue)))")
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    print("photo renditions: \(photoCount) × 4000×3000 JPEG → \(preset.widths.count * preset.encodings.count) files each "
+        + "(\(preset.widths) px; \(preset.encodings.map(\.format.rawValue))), \(cores) at a time")
 
-    var inProcess: [Double] = []
-    var baseline: [Double] = []
-    var baselinePeak = 0
-    for _ in 0..<rounds {
-        inProcess.append(try seconds {
-            for photo in photos {
-                for rendition in try PhotoRenditions.make(from: photo.path, preset: preset).renditions {
-                    try rendition.data.write(to: folder.appendingPathComponent("ours-\(rendition.width).\(rendition.format.fileExtension)"))
-                }
+    let ours = median((0..<rounds).map { _ in seconds { ourRenditions(photos, preset: preset, into: folder, cores: cores) } })
+    var vipsPeak = 0
+    let vips = median((0..<rounds).map { _ in
+        seconds { vipsPeak = max(vipsPeak, runAll(vipsthumbnailCalls(photos, preset: preset, into: folder), cores: cores)) }
+    })
+    print(String(format: "in-process:    %.2f s (%.2f photos/s)", ours, Double(photoCount) / ours))
+    print(String(format: "vipsthumbnail: %.2f s (%.2f photos/s), largest call %d MB", vips, Double(photoCount) / vips, vipsPeak / 1024))
+    print(String(format: "→ time ratio in-process / vipsthumbnail: %.2f (goal ≤ 0.6)", ours / vips))
+
+    var magickPeak = 0
+    let magick = seconds { magickPeak = runAll(convertCalls(photos, preset: preset, into: folder), cores: cores) }
+    print(String(format: "ImageMagick:   %.2f s (%.2f photos/s), largest call %d MB", magick, Double(photoCount) / magick, magickPeak / 1024))
+    print(String(format: "→ ImageMagick takes %.1f× as long as in-process", magick / ours))
+
+    // Peak memory of one 48-megapixel photo, in a fresh process each.
+    let big = folder.appendingPathComponent("big.jpg")
+    shell(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=8000x6000", "-vf", "noise=alls=20", "-frames:v", "1", "-q:v", "3", big.path])
+    let progressive = folder.appendingPathComponent("big-progressive.jpg")
+    shell(["vips", "copy", big.path, "\(progressive.path)[interlace,Q=90]"])
+    for (label, file) in [("baseline", big), ("progressive", progressive)] {
+        let ourPeak = runMeasured([CommandLine.arguments[0], "photo-one", file.path])
+        let theirPeak = runMeasured(["vipsthumbnail", file.path, "--size", "\(preset.widths.max() ?? 2048)x", "-o", folder.appendingPathComponent("one.jpg").path])
+        print("8000×6000 \(label) JPEG, all renditions: peak \(ourPeak / 1024) MB in-process (goal < 200 MB); vipsthumbnail for the largest size alone \(theirPeak / 1024) MB")
+    }
+}
+
+/// The `photo-one` sub-command: one photo's renditions, for measuring a process's peak memory.
+func photoOne(_ path: String) throws {
+    let preset = try Presets.load(from: repository.appendingPathComponent("Presets")).photo
+    _ = try PhotoRenditions.make(from: path, preset: preset)
+}
+
+private func ourRenditions(_ photos: [URL], preset: PhotoPreset, into folder: URL, cores: Int) {
+    // Like the media worker: one photo per core, each decoded and encoded on its own thread.
+    let next = Counter()
+    DispatchQueue.concurrentPerform(iterations: cores) { _ in
+        while let index = next.take(below: photos.count) {
+            let made = try! PhotoRenditions.make(from: photos[index].path, preset: preset)
+            for rendition in made.renditions {
+                try! rendition.data.write(to: folder.appendingPathComponent("ours-\(index)-\(rendition.width).\(rendition.format.fileExtension)"))
             }
-        })
-        baseline.append(seconds {
-            for photo in photos {
-                for width in preset.widths {
-                    for encoding in preset.encodings {
-                        let suffix = encoding.format == .jpeg ? "jpg" : "webp"
-                        baselinePeak = max(baselinePeak, runMeasured([
-                            "vipsthumbnail", photo.path, "--size", "\(width)x", "--export-profile", "srgb",
-                            "-o", folder.appendingPathComponent("cli-\(width).\(suffix)[Q=\(encoding.quality),strip]").path,
-                        ]))
-                    }
-                }
+        }
+    }
+}
+
+private func vipsthumbnailCalls(_ photos: [URL], preset: PhotoPreset, into folder: URL) -> [[String]] {
+    photos.enumerated().flatMap { index, photo in
+        preset.widths.flatMap { width in
+            preset.encodings.map { encoding in
+                let options = encoding.format == .avif ? "Q=\(encoding.quality),effort=\(encoding.effort ?? 2),compression=av1,strip" : "Q=\(encoding.quality),strip"
+                return [
+                    "vipsthumbnail", photo.path, "--size", "\(width)x", "--export-profile", "srgb",
+                    "-o", folder.appendingPathComponent("vips-\(index)-\(width).\(encoding.format.fileExtension)[\(options)]").path,
+                ]
             }
-        })
+        }
+    }
+}
+
+private func convertCalls(_ photos: [URL], preset: PhotoPreset, into folder: URL) -> [[String]] {
+    photos.enumerated().flatMap { index, photo in
+        preset.widths.flatMap { width in
+            preset.encodings.map { encoding in
+                [
+                    "/usr/bin/convert", photo.path, "-auto-orient", "-thumbnail", "\(width)x", "-quality", "\(encoding.quality)",
+                    folder.appendingPathComponent("magick-\(index)-\(width).\(encoding.format.fileExtension)").path,
+                ]
+            }
+        }
+    }
+}
+
+/// Runs command lines `cores` at a time; returns the largest peak memory of any, in KB.
+private func runAll(_ calls: [[String]], cores: Int) -> Int {
+    let next = Counter()
+    let peak = Counter()
+    DispatchQueue.concurrentPerform(iterations: cores) { _ in
+        while let index = next.take(below: calls.count) { peak.raise(to: runMeasured(calls[index])) }
+    }
+    return peak.value
+}
+
+/// A lock-protected integer shared by benchmark threads.
+final class Counter: @unchecked Sendable {
+    private var current = 0
+    private let lock = NSLock()
+
+    var value: Int { lock.withLock { current } }
+
+    /// The next index below `limit`, or nil when all are taken.
+    func take(below limit: Int) -> Int? {
+        lock.withLock {
+            guard current < limit else { return nil }
+            defer { current += 1 }
+            return current
+        }
     }
 
-    let ours = median(inProcess)
-    let theirs = median(baseline)
-    print(String(format: "in-process:    %.3f s for %d photos (%.2f photos/s)", ours, photoCount, Double(photoCount) / ours))
-    print(String(format: "vipsthumbnail: %.3f s for %d photos (%.2f photos/s)", theirs, photoCount, Double(photoCount) / theirs))
-    print(String(format: "speed ratio (vipsthumbnail time / in-process time): %.2f×", theirs / ours))
-    print("peak memory: in-process \(selfPeakKilobytes() / 1024) MB (whole process); largest vipsthumbnail run \(baselinePeak / 1024) MB")
+    func raise(to candidate: Int) { lock.withLock { current = max(current, candidate) } }
 }

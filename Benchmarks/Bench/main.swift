@@ -3,6 +3,7 @@
 //     swift run -c release bench photo [PHOTOS] [ROUNDS]
 //     swift run -c release bench audio [MINUTES]
 //     swift run -c release bench feed [EPISODES]
+//     swift run -c release bench video [SECONDS]
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -12,6 +13,8 @@ switch arguments.first {
 case "photo": try photoBenchmark(photoCount: number(1, 4), rounds: number(2, 3))
 case "audio": try audioBenchmark(minutes: number(1, 30))
 case "feed": try await feedBenchmark(episodes: number(1, 10_000))
+case "video": try videoBenchmark(seconds: number(1, 60))
+case "photo-one": try photoOne(arguments[1])
 default:
-    print("usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES]")
+    print("usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS]")
 }

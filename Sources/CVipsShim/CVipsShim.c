@@ -79,6 +79,10 @@ int mc_vips_avg(VipsImage *in, double *out) {
     return vips_avg(in, out, NULL);
 }
 
+int mc_vips_resize(VipsImage *in, double scale, VipsImage **out) {
+    return vips_resize(in, out, scale, NULL);
+}
+
 int mc_vips_band_means(VipsImage *in, double *means, int max_bands) {
     VipsImage *stats = NULL;
     if (vips_stats(in, &stats, NULL))

@@ -38,6 +38,9 @@ int mc_vips_title_card(const char *text, int size, double red, double green, dou
 int mc_vips_copy(VipsImage *in, VipsImage **out);
 int mc_vips_avg(VipsImage *in, double *out);
 
+/// Scales by `scale` (below 1 to shrink) with libvips's default Lanczos kernel.
+int mc_vips_resize(VipsImage *in, double scale, VipsImage **out);
+
 /// The mean of each of the first `max_bands` bands into `means`; returns the
 /// number of bands written, or -1.
 int mc_vips_band_means(VipsImage *in, double *means, int max_bands);

@@ -1,4 +1,5 @@
 import CVips
+import CVipsShim
 import Foundation
 
 /// One encoded rendition, still in memory; the caller decides where it lives.
@@ -18,10 +19,11 @@ public struct PhotoSet: Sendable {
 
 /// Makes every rendition a photo preset asks for.
 ///
-/// The pipeline per width is: scale on load → strip metadata → encode, each a
-/// step of its own. The decoded pixels of one width are kept in memory while
-/// each encoding is written, so a photo is decoded once per width, not once per
-/// file. Blocking; run it on a worker thread.
+/// The photo is decoded once, shrunk on load to the largest width (JPEG and
+/// WebP decode at a fraction of full size), turned upright, converted to sRGB
+/// and stripped; every smaller width is resized from those pixels in memory.
+/// Each width is held decoded while its encodings are written. Blocking; run
+/// it on a worker thread.
 public enum PhotoRenditions {
     public static func make(from path: String, preset: PhotoPreset, isCancelled: () -> Bool = { false })
         throws(MediaError) -> PhotoSet
@@ -30,25 +32,39 @@ public enum PhotoRenditions {
         let header = try VipsImageRef.open(path: path)
         let swapsSides = (header.int("orientation") ?? 1) >= 5
         let displayWidth = swapsSides ? header.height : header.width
+        let widths = preset.widths(forDisplayWidth: displayWidth)
+        guard let largest = widths.last else { return PhotoSet(renditions: [], placeholder: nil) }
+
+        let scaled = try ScaleOnLoad.run(path: path, width: largest)
+        let master = try decoded(try StripMetadata.run(scaled, keepCopyright: preset.keepCopyright))
 
         var renditions: [EncodedRendition] = []
         var placeholder: String?
-        for width in preset.widths(forDisplayWidth: displayWidth) {
+        for width in widths {
             if isCancelled() { throw .engine("cancelled") }
-            let scaled = try ScaleOnLoad.run(path: path, width: width)
-            let stripped = try StripMetadata.run(scaled, keepCopyright: preset.keepCopyright)
-            guard let pixels = vips_image_copy_memory(stripped.pointer) else {
-                throw .unreadable("cannot decode the image: \(Vips.takeError())")
-            }
-            let decoded = VipsImageRef(taking: pixels)
-            if placeholder == nil { placeholder = Placeholder.colour(of: decoded) }
+            let pixels =
+                width >= master.width
+                ? master
+                : try decoded(try VipsImageRef.make("cannot resize the image") {
+                    mc_vips_resize(master.pointer, Double(width) / Double(master.width), $0)
+                })
+            if placeholder == nil { placeholder = Placeholder.colour(of: pixels) }
             for encoding in preset.encodings {
                 renditions.append(
                     EncodedRendition(
-                        width: decoded.width, height: decoded.height, format: encoding.format,
-                        data: try Encode.run(decoded, as: encoding, keepingCopyright: preset.keepCopyright)))
+                        width: pixels.width, height: pixels.height, format: encoding.format,
+                        data: try Encode.run(pixels, as: encoding, keepingCopyright: preset.keepCopyright)))
             }
         }
         return PhotoSet(renditions: renditions, placeholder: placeholder)
+    }
+
+    /// Runs the pipeline behind `image` into memory, so each encoder reads
+    /// finished pixels instead of decoding again.
+    private static func decoded(_ image: VipsImageRef) throws(MediaError) -> VipsImageRef {
+        guard let pixels = vips_image_copy_memory(image.pointer) else {
+            throw .unreadable("cannot decode the image: \(Vips.takeError())")
+        }
+        return VipsImageRef(taking: pixels)
     }
 }
