@@ -26,11 +26,19 @@ func shellErrors(_ arguments: [String]) -> String {
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice
     do { try process.run() } catch { fatalError("cannot run \(arguments[0]): \(error)") }
+    let text = String(decoding: readAll(errors.fileHandleForReading), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { fatalError("\(arguments.joined(separator: " ")) failed: \(text.suffix(500))") }
+    return text
+}
+
+/// Reads a pipe to its end, retrying reads a signal interrupted
+/// (Foundation's readDataToEndOfFile traps on EINTR).
+func readAll(_ handle: FileHandle) -> Data {
     var data = Data()
-    // Retries reads a signal interrupted; Foundation's readDataToEndOfFile traps on EINTR.
     while true {
         do {
-            guard let chunk = try errors.fileHandleForReading.read(upToCount: 1 << 16), !chunk.isEmpty else { break }
+            guard let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty else { break }
             data.append(chunk)
         } catch {
             let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
@@ -38,10 +46,7 @@ func shellErrors(_ arguments: [String]) -> String {
             break
         }
     }
-    let text = String(decoding: data, as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { fatalError("\(arguments.joined(separator: " ")) failed: \(text.suffix(500))") }
-    return text
+    return data
 }
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -51,18 +56,30 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
-/// Runs a baseline tool and returns its own peak resident memory in kilobytes
-/// (wait4 reports each child's, so fixture making does not count).
+/// Runs a tool and returns its own peak resident memory in kilobytes.
+///
+/// The tool is started by a small Python process, not by us: Linux charges
+/// a child spawned with vfork (as posix_spawn does) with its parent's peak at
+/// exec, which would report this benchmark's own memory for every tool.
 func runMeasured(_ arguments: [String]) -> Int {
-    var pid: pid_t = 0
-    let argv = arguments.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    guard posix_spawnp(&pid, arguments[0], nil, nil, argv, environ) == 0 else { fatalError("cannot run \(arguments[0])") }
-    var status: Int32 = 0
-    var usage = rusage()
-    wait4(pid, &status, 0, &usage)
-    guard status == 0 else { fatalError("\(arguments.joined(separator: " ")) failed") }
-    return usage.ru_maxrss
+    let script = """
+        import resource, subprocess, sys
+        subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { fatalError("cannot run \(arguments[0]): \(error)") }
+    let text = String(decoding: readAll(output.fileHandleForReading), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let kilobytes = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        fatalError("\(arguments.joined(separator: " ")) failed")
+    }
+    return kilobytes
 }
 
 func selfPeakKilobytes() -> Int {

@@ -14,7 +14,8 @@ case "photo": try photoBenchmark(photoCount: number(1, 4), rounds: number(2, 3))
 case "audio": try audioBenchmark(minutes: number(1, 30))
 case "feed": try await feedBenchmark(episodes: number(1, 10_000))
 case "video": try videoBenchmark(seconds: number(1, 60))
-case "photo-one": try photoOne(arguments[1])
+case "idle": break
+case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
     print("usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS]")
 }

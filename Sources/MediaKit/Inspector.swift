@@ -38,6 +38,12 @@ public enum Inspector {
     /// makes cheap), so a truncated or damaged file is refused now rather than
     /// failing later.
     static func decodeAll(path: String, format: String) throws(MediaError) {
+        try DecodeBudget.shared.withReservation(DecodeBudget.estimate(path: path)) { () throws(MediaError) in
+            try decodeEvery(path: path, format: format)
+        }
+    }
+
+    private static func decodeEvery(path: String, format: String) throws(MediaError) {
         let image: VipsImageRef
         do {
             image =

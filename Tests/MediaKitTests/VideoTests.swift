@@ -130,5 +130,10 @@ struct VideoTests {
         let svg = folder.appendingPathComponent("drawing.svg")
         try Data(#"<svg xmlns="http://www.w3.org/2000/svg"><image href="http://169.254.169.254/x.png"/></svg>"#.utf8).write(to: svg)
         guard case .unsupported? = reason(svg) else { Issue.record("SVG accepted"); return }
+
+        // A playlist naming a local file and a URL is not media, and FFmpeg is never asked to follow it.
+        let playlist = folder.appendingPathComponent("episode.m3u8")
+        try Data("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXTINF:10,\nhttp://169.254.169.254/latest\n#EXT-X-ENDLIST\n".utf8).write(to: playlist)
+        guard case .unsupported? = reason(playlist) else { Issue.record("playlist accepted"); return }
     }
 }

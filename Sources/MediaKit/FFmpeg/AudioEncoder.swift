@@ -117,26 +117,10 @@ final class AudioFileWriter {
         av_dict_set(&cover.pointee.metadata, "title", "Cover", 0)
         av_dict_set(&cover.pointee.metadata, "comment", "Cover (front)", 0)
         cover.pointee.time_base = AVRational(num: 1, den: 90_000)
-        guard let size = Self.jpegSize(jpeg) else { throw .engine("the cover is not a JPEG") }
+        guard let size = JPEGHeader([UInt8](jpeg)) else { throw .engine("the cover is not a JPEG") }
         cover.pointee.codecpar.pointee.width = Int32(size.width)
         cover.pointee.codecpar.pointee.height = Int32(size.height)
         return cover
-    }
-
-    /// Width and height from a JPEG's start-of-frame marker; muxers want them.
-    static func jpegSize(_ jpeg: Data) -> (width: Int, height: Int)? {
-        let bytes = [UInt8](jpeg)
-        var offset = 2
-        while offset + 9 < bytes.count, bytes[offset] == 0xFF {
-            let marker = bytes[offset + 1]
-            let length = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
-            // SOF0 to SOF15, except DHT (C4), JPG (C8) and DAC (CC).
-            if (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker) {
-                return (Int(bytes[offset + 7]) << 8 | Int(bytes[offset + 8]), Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]))
-            }
-            offset += 2 + length
-        }
-        return nil
     }
 
     private func writeCover(_ jpeg: Data, stream cover: UnsafeMutablePointer<AVStream>) throws(MediaError) {

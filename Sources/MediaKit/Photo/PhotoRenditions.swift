@@ -28,6 +28,12 @@ public enum PhotoRenditions {
     public static func make(from path: String, preset: PhotoPreset, isCancelled: () -> Bool = { false })
         throws(MediaError) -> PhotoSet
     {
+        try DecodeBudget.shared.withReservation(DecodeBudget.estimate(path: path)) { () throws(MediaError) in
+            try make(path: path, preset: preset, isCancelled: isCancelled)
+        }
+    }
+
+    private static func make(path: String, preset: PhotoPreset, isCancelled: () -> Bool) throws(MediaError) -> PhotoSet {
         try Vips.start()
         let header = try VipsImageRef.open(path: path)
         let swapsSides = (header.int("orientation") ?? 1) >= 5

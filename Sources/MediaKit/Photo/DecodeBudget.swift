@@ -1,0 +1,48 @@
+import Foundation
+
+/// A process-wide allowance of decoder memory that cannot be streamed.
+///
+/// Most photos decode a few rows at a time, but a progressive JPEG makes
+/// libjpeg hold every coefficient of the whole image (about 144 MB for a
+/// 48-megapixel 4:2:0 photo). Decodes reserve their estimate here first, so
+/// several at once wait for each other instead of adding up; one larger than
+/// the whole allowance runs alone.
+public final class DecodeBudget: @unchecked Sendable {
+    public static let shared = DecodeBudget(bytes: 320 << 20)
+
+    private let condition = NSCondition()
+    private let capacity: Int
+    private var available: Int
+
+    init(bytes: Int) {
+        capacity = bytes
+        available = bytes
+    }
+
+    /// Runs `body` once `bytes` (capped at the whole allowance) are free.
+    /// Blocks the calling thread: call it from a worker thread only.
+    func withReservation<T>(_ bytes: Int, _ body: () throws(MediaError) -> T) throws(MediaError) -> T {
+        let reserved = min(max(0, bytes), capacity)
+        guard reserved > 0 else { return try body() }
+        condition.lock()
+        while available < reserved { condition.wait() }
+        available -= reserved
+        condition.unlock()
+        defer {
+            condition.lock()
+            available += reserved
+            condition.broadcast()
+            condition.unlock()
+        }
+        return try body()
+    }
+
+    /// The unstreamable memory decoding the file at `path` needs.
+    static func estimate(path: String) -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
+        defer { try? handle.close() }
+        // The frame header sits after EXIF and any embedded thumbnail: well within 256 KB.
+        guard let head = try? handle.read(upToCount: 256 << 10), let header = JPEGHeader([UInt8](head)) else { return 0 }
+        return header.coefficientBytes
+    }
+}
