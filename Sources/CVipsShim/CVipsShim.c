@@ -79,6 +79,17 @@ int mc_vips_avg(VipsImage *in, double *out) {
     return vips_avg(in, out, NULL);
 }
 
+int mc_vips_flatten_white(VipsImage *in, VipsImage **out) {
+    if (!vips_image_hasalpha(in))
+        return vips_copy(in, out, NULL);
+    // White in the image's own range: 255 for 8-bit, 65535 for 16-bit.
+    double white = in->BandFmt == VIPS_FORMAT_USHORT ? 65535.0 : 255.0;
+    VipsArrayDouble *background = vips_array_double_newv(3, white, white, white);
+    int result = vips_flatten(in, out, "background", background, NULL);
+    vips_area_unref(VIPS_AREA(background));
+    return result;
+}
+
 int mc_vips_resize(VipsImage *in, double scale, VipsImage **out) {
     return vips_resize(in, out, scale, NULL);
 }

@@ -118,9 +118,26 @@ struct PhonePostTests {
             // The sideways JPEG's renditions are portrait; the others keep their shape.
             let jpegRenditions = urls.filter { $0.hasSuffix(".jpg") }
             #expect(!jpegRenditions.isEmpty)
+            // The PNG's transparent top rows are white in its JPEG (JPEG has no alpha).
+            let deepJPEG = try #require(srcsetURLs(ofPhoto: 1, in: page.text).first)
+            let deepFile = folder.appendingPathComponent("deep-top.jpg")
+            try await site.get(deepJPEG).body.write(to: deepFile)
+            let top = folder.appendingPathComponent("deep-top-strip.v")
+            try Fixtures.run("vips", ["crop", deepFile.path, top.path, "0", "0", "100", "10"])
+            let topBrightness = Double(String(decoding: try Fixtures.run("vips", ["avg", top.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            #expect(topBrightness > 250, "transparent rows came out at \(topBrightness)")
             let heicWidths = try await renditionWidths(site: site, page: page.text, index: 0)
             #expect(heicWidths == [320, 640, 1280, 1600], "1600 wide: the preset widths below it, then its own")
         }
+    }
+
+    /// URLs in the JPEG srcset of the `index`th photo on a page.
+    func srcsetURLs(ofPhoto index: Int, in page: String) -> [String] {
+        let imgs = page.components(separatedBy: "<img class=\"u-photo\"").dropFirst()
+        guard index < imgs.count, let srcset = imgs[imgs.startIndex + index].components(separatedBy: "srcset=\"").dropFirst().first else {
+            return []
+        }
+        return srcset.prefix { $0 != "\"" }.split(separator: ",").compactMap { $0.split(separator: " ").first.map(String.init) }
     }
 
     /// Widths in the JPEG srcset of the `index`th photo on a page.

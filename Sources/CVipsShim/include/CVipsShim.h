@@ -38,6 +38,10 @@ int mc_vips_title_card(const char *text, int size, double red, double green, dou
 int mc_vips_copy(VipsImage *in, VipsImage **out);
 int mc_vips_avg(VipsImage *in, double *out);
 
+/// Composites an image with an alpha channel onto white (a copy otherwise):
+/// JPEG has no transparency, and white is what a page shows behind it.
+int mc_vips_flatten_white(VipsImage *in, VipsImage **out);
+
 /// Scales by `scale` (below 1 to shrink) with libvips's default Lanczos kernel.
 int mc_vips_resize(VipsImage *in, double scale, VipsImage **out);
 

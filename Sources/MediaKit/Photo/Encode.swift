@@ -10,7 +10,8 @@ enum Encode {
         let strip: Int32 = keepingCopyright ? 0 : 1
         switch encoding.format {
         case .jpeg:
-            return try image.encode("cannot encode JPEG") { mc_vips_jpegsave_buffer(image.pointer, quality, 1, strip, $0, $1) }
+            let opaque = try VipsImageRef.make("cannot flatten the image") { mc_vips_flatten_white(image.pointer, $0) }
+            return try opaque.encode("cannot encode JPEG") { mc_vips_jpegsave_buffer(opaque.pointer, quality, 1, strip, $0, $1) }
         case .webp:
             let encoded = try image.encode("cannot encode WebP") { mc_vips_webpsave_buffer(image.pointer, quality, $0, $1) }
             return try StripWebPChunks.run(encoded, keepingEXIF: keepingCopyright)
