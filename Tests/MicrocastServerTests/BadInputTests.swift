@@ -65,6 +65,40 @@ struct BadInputTests {
         }
     }
 
+    @Test("a truncated MP4, a MOV without moov, a real PNG bomb and an SVG are refused over HTTP; the server stays up")
+    func badMedia() async throws {
+        try await TestSite.run { site in
+            let folder = try Fixtures.folder()
+            let token = try await site.token("media")
+
+            let whole = folder.appendingPathComponent("whole.mp4")
+            try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", try Fixtures.silentVideo(in: folder).path, "-c", "copy", "-movflags", "+faststart", whole.path])
+            let bytes = try Data(contentsOf: whole)
+            let cut = folder.appendingPathComponent("cut.mp4")
+            try bytes.prefix(bytes.count / 2).write(to: cut)
+            let truncated = try await site.upload(cut, token: token)
+            #expect(truncated.status == .unprocessableEntity)
+            #expect((truncated.json["error_description"] as? String)?.contains("truncated") == true)
+
+            let mov = try Data(contentsOf: try Fixtures.phoneVideo(in: folder, seconds: 1))
+            let headless = folder.appendingPathComponent("headless.mov")
+            try mov.prefix(mov.count * 8 / 10).write(to: headless)
+            #expect(try await site.upload(headless, token: token).status == .unprocessableEntity)
+
+            let bomb = try await site.upload(try Fixtures.pngBomb(in: folder), token: token)
+            #expect(bomb.status == .payloadTooLarge)
+            #expect((bomb.json["error_description"] as? String)?.contains("30000×30000") == true)
+
+            let svg = folder.appendingPathComponent("drawing.svg")
+            try Data(#"<svg xmlns="http://www.w3.org/2000/svg"><image href="http://169.254.169.254/x.png"/></svg>"#.utf8).write(to: svg)
+            #expect(try await site.upload(svg, token: token).status == .unsupportedMediaType)
+
+            #expect(try await site.get("/health").status == .ok)
+            #expect(site.files(in: "originals") == [])
+            #expect(site.files(in: "uploads") == [])
+        }
+    }
+
     @Test("Micropub create needs the create scope and a well-formed body")
     func micropubErrors() async throws {
         try await TestSite.run { site in
