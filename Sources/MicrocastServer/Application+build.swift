@@ -25,6 +25,8 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     if try await store.settings()[guidKey] == nil {
         try await store.setSettings([guidKey: ShowSettings.podcastGUID(feedURL: urls.podcastFeed)])
     }
+    // `ingest` and `watch` write posts with the same absolute URLs as the server.
+    try await store.setSettings([IngestEnvironment.baseURLKey: urls.base])
 
     let threadPool = NIOThreadPool(numberOfThreads: configuration.workerThreads)
     threadPool.start()

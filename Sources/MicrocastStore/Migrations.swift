@@ -115,6 +115,15 @@ enum Migrations {
                 t.add(column: "animated", .boolean).notNull().defaults(to: false)
             }
         }
+        migrator.registerMigration("5 ingested files") { db in
+            try db.create(table: "ingests") { t in
+                t.primaryKey("hash", .text)
+                t.column("source", .text).notNull()
+                t.column("postSlug", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(index: "media_sha256", on: "media", columns: ["sha256"])
+        }
         return migrator
     }
 }

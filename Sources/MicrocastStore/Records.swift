@@ -206,3 +206,13 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+struct IngestRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "ingests"
+    var hash: String
+    var source: String
+    var postSlug: String
+    var createdAt: Date
+
+    var record: IngestRecord { IngestRecord(hash: hash, source: source, postSlug: postSlug, createdAt: createdAt) }
+}

@@ -67,4 +67,22 @@ extension SQLiteStore: JobQueue {
     public func job(id: Int64) async throws -> Job? {
         try await pool.read { db in try JobRow.fetchOne(db, key: id)?.job }
     }
+
+    public func leaseOwners() async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT leaseOwner FROM jobs WHERE state = ? AND leaseOwner IS NOT NULL",
+                arguments: [Job.State.running.rawValue])
+        }
+    }
+
+    public func releaseLeases(ownedBy worker: String, now: Date) async throws {
+        try await pool.write { db in
+            _ = try JobRow
+                .filter(Column("leaseOwner") == worker && Column("state") == Job.State.running.rawValue)
+                .updateAll(
+                    db, Column("state").set(to: Job.State.queued.rawValue), Column("leaseOwner").set(to: nil),
+                    Column("leaseUntil").set(to: nil), Column("runAfter").set(to: now), Column("updatedAt").set(to: now))
+        }
+    }
 }

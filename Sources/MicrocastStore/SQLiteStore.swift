@@ -19,14 +19,16 @@ public final class SQLiteStore: Sendable {
 
 extension SQLiteStore: PostRepository {
     public func create(_ post: Post, mediaIds: [String]) async throws -> Post {
-        try await pool.write { db in
-            var row = try PostRow(post, createdAt: Date())
-            row.slug = try Self.uniqueSlug(post.slug, db)
-            try row.insert(db)
-            guard let postId = row.id else { throw DatabaseError(message: "post insert returned no id") }
-            try Self.link(postId: postId, mediaIds: mediaIds, db)
-            return try row.post()
-        }
+        try await pool.write { db in try Self.insert(post, mediaIds: mediaIds, db) }
+    }
+
+    static func insert(_ post: Post, mediaIds: [String], _ db: Database) throws -> Post {
+        var row = try PostRow(post, createdAt: Date())
+        row.slug = try uniqueSlug(post.slug, db)
+        try row.insert(db)
+        guard let postId = row.id else { throw DatabaseError(message: "post insert returned no id") }
+        try link(postId: postId, mediaIds: mediaIds, db)
+        return try row.post()
     }
 
     public func post(slug: String) async throws -> Post? {
@@ -142,6 +144,15 @@ extension SQLiteStore: MediaRepository {
     public func media(ids: [String]) async throws -> [String: MediaItem] {
         try await pool.read { db in
             Dictionary(uniqueKeysWithValues: try MediaRow.filter(keys: ids).fetchAll(db).map { ($0.id, $0.item) })
+        }
+    }
+
+    public func media(sha256: String) async throws -> MediaItem? {
+        try await pool.read { db in
+            try MediaRow
+                .filter(Column("sha256") == sha256 && Column("state") != MediaItem.State.failed.rawValue)
+                .order(Column("createdAt").desc)
+                .fetchOne(db)?.item
         }
     }
 
@@ -312,6 +323,24 @@ extension SQLiteStore: SettingsRepository {
                     try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [key])
                 }
             }
+        }
+    }
+}
+
+extension SQLiteStore: IngestRepository {
+    public func ingest(hash: String) async throws -> IngestRecord? {
+        try await pool.read { db in try IngestRow.fetchOne(db, key: hash)?.record }
+    }
+
+    public func createPost(_ post: Post, mediaIds: [String], ingestHash: String, source: String) async throws
+        -> (record: IngestRecord, created: Bool)
+    {
+        try await pool.write { db in
+            if let earlier = try IngestRow.fetchOne(db, key: ingestHash) { return (earlier.record, false) }
+            let saved = try Self.insert(post, mediaIds: mediaIds, db)
+            let row = IngestRow(hash: ingestHash, source: source, postSlug: saved.slug, createdAt: Date())
+            try row.insert(db)
+            return (row.record, true)
         }
     }
 }

@@ -10,6 +10,16 @@ struct ProbeTests {
 
     init() throws { folder = try Fixtures.folder() }
 
+    @Test("a photo's EXIF date becomes its creation_time, with the offset when EXIF has one")
+    func photoDate() throws {
+        let folder = try Fixtures.folder()
+        let photo = try Fixtures.png(in: folder, name: "dated.png")
+        let jpeg = folder.appendingPathComponent("dated.jpg")
+        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", photo.path, jpeg.path])
+        try Fixtures.run("exiftool", ["-q", "-overwrite_original", "-DateTimeOriginal=2025:06:01 07:30:00", "-OffsetTimeOriginal=+02:00", jpeg.path])
+        #expect(try Prober.probe(path: jpeg.path).tags["creation_time"] == "2025-06-01T07:30:00+02:00")
+    }
+
     @Test("an MP3's duration agrees with ffprobe to the millisecond, with its tags")
     func mp3() throws {
         let file = try Fixtures.tone(in: folder, seconds: 2.5, title: "Episode one")

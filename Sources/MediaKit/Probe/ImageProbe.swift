@@ -6,7 +6,7 @@ enum ImageProbe {
         try Vips.start()
         let image = try VipsImageRef.open(path: path)
         let fields = image.fieldNames
-        return MediaProbe(
+        var probe = MediaProbe(
             kind: .photo,
             format: format.name,
             mimeType: format.mimeType,
@@ -18,6 +18,21 @@ enum ImageProbe {
             colorSpace: image.interpretation,
             pages: image.int("n-pages").flatMap { $0 > 1 ? $0 : nil }
         )
+        if let taken = takenAt(image) { probe.tags["creation_time"] = taken }
+        return probe
+    }
+
+    /// When the photo was taken, from EXIF, as ISO 8601 (`creation_time`, the
+    /// name FFmpeg gives the same fact in videos). EXIF keeps local time with
+    /// an optional offset; without one the time is taken as UTC.
+    static func takenAt(_ image: VipsImageRef) -> String? {
+        // libvips shows EXIF text as "2024:05:01 10:00:00 (2024:05:01 10:00:00, ASCII, 20 components, 20 bytes)".
+        guard let raw = image.string("exif-ifd2-DateTimeOriginal") ?? image.string("exif-ifd0-DateTime") else { return nil }
+        let value = Array(raw.prefix(19))
+        guard value.count == 19, value[4] == ":", value[7] == ":", value[10] == " ", !raw.hasPrefix("0000") else { return nil }
+        let date = String(value[0..<4]) + "-" + String(value[5..<7]) + "-" + String(value[8..<10])
+        let offset = image.string("exif-ifd2-OffsetTimeOriginal").map { String($0.prefix(6)) }.flatMap { $0.count == 6 ? $0 : nil } ?? "Z"
+        return date + "T" + String(value[11..<19]) + offset
     }
 
     /// libvips names EXIF GPS tags `exif-ifd3-*`; XMP may carry them too.

@@ -27,6 +27,8 @@ public protocol MediaRepository: Sendable {
     func add(_ item: MediaItem, processing: JobRequest?) async throws
     func media(id: String) async throws -> MediaItem?
     func media(ids: [String]) async throws -> [String: MediaItem]
+    /// The newest item with these bytes that did not fail, so a file seen again is not stored twice.
+    func media(sha256: String) async throws -> MediaItem?
     /// Uploads, newest first.
     func recentMedia(limit: Int, offset: Int) async throws -> [MediaItem]
     func setAlt(mediaId: String, alt: String?) async throws
@@ -105,6 +107,10 @@ public protocol JobQueue: Sendable {
     /// Retries at `retryAt` while attempts remain; otherwise the job ends failed.
     func fail(jobId: Int64, reason: String, retryAt: Date?, now: Date) async throws
     func job(id: Int64) async throws -> Job?
+    /// Workers holding running jobs now.
+    func leaseOwners() async throws -> [String]
+    /// Hands a dead worker's running jobs back to the queue at once, instead of after its lease.
+    func releaseLeases(ownedBy worker: String, now: Date) async throws
 }
 
 public struct JobRequest: Sendable, Equatable {

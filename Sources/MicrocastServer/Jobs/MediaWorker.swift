@@ -24,10 +24,15 @@ public struct MediaWorker: Service {
     let loops: Int
     let pollInterval: Duration
     let logger: Logger
-    let name = "worker-\(ProcessInfo.processInfo.processIdentifier)"
+    let name = MediaWorker.localName(pid: ProcessInfo.processInfo.processIdentifier)
     let lease: TimeInterval = 120
 
+    /// Workers are named by host and process, so a restarted process can tell
+    /// which running jobs belonged to a process that is gone.
+    static func localName(pid: Int32) -> String { "worker-\(ProcessInfo.processInfo.hostName)-\(pid)" }
+
     public func run() async throws {
+        await releaseLeasesOfDeadProcesses()
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<loops {
                 group.addTask { await loop(id: "\(name)-\(index)") }
@@ -98,6 +103,19 @@ public struct MediaWorker: Service {
             try await media.finishProcessing(mediaId: item.id, renditions: renditions, placeholder: nil)
         default:
             throw MediaError.engine("unknown job kind \(job.kind)")
+        }
+    }
+
+    /// Jobs a killed process on this machine was running go back to the
+    /// queue now rather than when their lease runs out.
+    func releaseLeasesOfDeadProcesses() async {
+        let prefix = "worker-\(ProcessInfo.processInfo.hostName)-"
+        for owner in (try? await queue.leaseOwners()) ?? [] where owner.hasPrefix(prefix) {
+            guard let pid = owner.dropFirst(prefix.count).split(separator: "-").first.flatMap({ Int32($0) }),
+                pid != ProcessInfo.processInfo.processIdentifier, kill(pid, 0) == -1, errno == ESRCH
+            else { continue }
+            try? await queue.releaseLeases(ownedBy: owner, now: Date())
+            logger.info("released jobs of a stopped worker", metadata: ["worker": "\(owner)"])
         }
     }
 

@@ -1,0 +1,59 @@
+import Foundation
+import MicrocastCore
+
+/// One post's worth of dropped files: a media file, or a sub-folder of
+/// photos, with the sidecar that describes it.
+public struct DropItem: Sendable, Hashable {
+    /// The file or folder name, as the person sees it.
+    public var name: String
+    public var url: URL
+    /// The media files, in name order.
+    public var files: [URL]
+    public var sidecar: URL?
+    public var isFolder: Bool
+
+    /// What is in `folder` to take, in name order; `done/`, `failed/`,
+    /// sidecars and temporary names are passed over.
+    public static func scan(_ folder: URL) -> [DropItem] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        let present = Set(names)
+        return names.compactMap { name in
+            guard name != DropFolder.doneFolder, name != DropFolder.failedFolder, !DropFolder.isTemporary(name),
+                !DropFolder.isSidecar(name)
+            else { return nil }
+            return item(folder.appendingPathComponent(name), sidecarExists: present.contains)
+        }
+    }
+
+    /// The item for a file or folder named on the command line, or nil if it
+    /// is not there (or is a temporary or sidecar file).
+    public static func named(_ url: URL) -> DropItem? {
+        let name = url.lastPathComponent
+        guard !DropFolder.isTemporary(name), !DropFolder.isSidecar(name) else { return nil }
+        let folder = url.deletingLastPathComponent()
+        return item(url) { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+    }
+
+    private static func item(_ url: URL, sidecarExists: (String) -> Bool) -> DropItem? {
+        let manager = FileManager.default
+        let name = url.lastPathComponent
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return nil }
+        // A folder's sidecar is its whole name plus .json: "Skye 2026" → "Skye 2026.json".
+        let sidecarName = isDirectory.boolValue ? name + ".json" : DropFolder.sidecarName(for: name)
+        let sidecar = sidecarExists(sidecarName) ? url.deletingLastPathComponent().appendingPathComponent(sidecarName) : nil
+        if isDirectory.boolValue {
+            let inside = ((try? manager.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
+                .filter { !DropFolder.isTemporary($0) && !DropFolder.isSidecar($0) }
+                .map { url.appendingPathComponent($0) }
+                .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+            guard !inside.isEmpty else { return nil }
+            return DropItem(name: name, url: url, files: inside, sidecar: sidecar, isFolder: true)
+        }
+        guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { return nil }
+        return DropItem(name: name, url: url, files: [url], sidecar: sidecar, isFolder: false)
+    }
+
+    /// Every file the item consists of, sidecar included: what moves to `done/` or `failed/`.
+    var everything: [URL] { [url] + (sidecar.map { [$0] } ?? []) }
+}

@@ -1,0 +1,145 @@
+import Crypto
+import Foundation
+import MediaKit
+import MicrocastCore
+import NIOPosix
+
+/// What became of one dropped item.
+public enum IngestOutcome: Sendable, Equatable {
+    case posted(url: String)
+    /// The same bytes were posted before; nothing new was made.
+    case duplicate(url: String)
+    case failed(reason: String)
+}
+
+/// Takes one dropped item through the same path as a Micropub upload and
+/// post: store the files, wait for their processing, then publish.
+///
+/// Every step can be repeated after a crash: files already stored are found
+/// again by their hash, and the post is saved in the same transaction as the
+/// record of its hash, so the same bytes never make two posts.
+public struct Ingester: Sendable {
+    let library: MediaLibrary
+    let intake: MediaIntake
+    let media: any MediaRepository
+    let ingests: any IngestRepository
+    let site: SiteInfo
+    let threadPool: NIOThreadPool
+    var pollInterval: Duration = .milliseconds(100)
+
+    public func ingest(_ item: DropItem, defaultPublished: Date) async -> IngestOutcome {
+        do {
+            return try await run(item, defaultPublished: defaultPublished)
+        } catch let error as IngestFailure {
+            return .failed(reason: error.reason)
+        } catch let error as MicropubError {
+            return .failed(reason: error.description)
+        } catch {
+            return .failed(reason: "\(error)")
+        }
+    }
+
+    private func run(_ item: DropItem, defaultPublished: Date) async throws -> IngestOutcome {
+        var sidecar = Sidecar()
+        if let file = item.sidecar {
+            do {
+                sidecar = try Sidecar(json: try Data(contentsOf: file))
+            } catch {
+                throw IngestFailure(reason: "\(file.lastPathComponent) cannot be read: \(error)")
+            }
+        }
+
+        let hashes = try await threadPool.runIfActive { try item.files.map(Self.sha256) }
+        // One file is known by its own hash; a folder by the hashes of its files in order.
+        let itemHash = hashes.count == 1 ? hashes[0] : Self.sha256(Data(hashes.joined(separator: "\n").utf8))
+        if let earlier = try await ingests.ingest(hash: itemHash) {
+            return .duplicate(url: site.urls.post(slug: earlier.postSlug))
+        }
+
+        var stored: [MediaItem] = []
+        for (index, (file, hash)) in zip(item.files, hashes).enumerated() {
+            let alt = item.isFolder ? (index < sidecar.alt.count ? sidecar.alt[index] : nil) : sidecar.alt.first
+            do {
+                stored.append(try await store(file, hash: hash, alt: alt))
+            } catch let error as MicropubError {
+                let what = item.isFolder ? "\(file.lastPathComponent): " : ""
+                throw IngestFailure(reason: what + error.description)
+            }
+        }
+        let ready = try await processed(stored.map(\.id))
+
+        let create: MicropubCreate
+        do {
+            create = try IngestPost.create(
+                name: item.name, isFolder: item.isFolder,
+                media: ready.map { media in
+                    let probe = try? MediaProbe.decoder().decode(MediaProbe.self, from: Data(media.probe.utf8))
+                    return IngestedMedia(
+                        url: site.urls.original(fileName: media.fileName), kind: media.kind, title: probe?.tags["title"],
+                        takenAt: probe?.tags["creation_time"].flatMap(PostBuilder.parseDate))
+                },
+                sidecar: sidecar, defaultPublished: defaultPublished)
+        } catch {
+            throw IngestFailure(reason: error.description)
+        }
+        let post = PostBuilder.post(from: create)
+        let saved = try await ingests.createPost(
+            post, mediaIds: EntryPresenter(site: site).mediaIds(in: post), ingestHash: itemHash, source: item.name)
+        let url = site.urls.post(slug: saved.record.postSlug)
+        return saved.created ? .posted(url: url) : .duplicate(url: url)
+    }
+
+    /// The library's item for these bytes: the one stored before, or a new
+    /// copy inspected and queued exactly like an upload.
+    private func store(_ file: URL, hash: String, alt: String?) async throws -> MediaItem {
+        if let known = try await media.media(sha256: hash) {
+            if let alt, known.alt != alt { try await media.setAlt(mediaId: known.id, alt: alt) }
+            return known
+        }
+        let copy = library.newUploadPath()
+        let size = try await threadPool.runIfActive { () throws -> Int64 in
+            try FileManager.default.copyItem(at: file, to: copy)
+            return (try FileManager.default.attributesOfItem(atPath: copy.path)[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        do {
+            return try await intake.adopt(
+                ReceivedFile(field: "file", temporaryFile: copy, byteCount: size, sha256: hash, clientFileName: file.lastPathComponent),
+                alt: alt)
+        } catch {
+            try? FileManager.default.removeItem(at: copy)
+            throw error
+        }
+    }
+
+    /// Waits until every item's processing has ended; a failure is the item's.
+    private func processed(_ ids: [String]) async throws -> [MediaItem] {
+        while true {
+            let items = try await media.media(ids: ids)
+            let ordered = ids.compactMap { items[$0] }
+            guard ordered.count == ids.count else { throw IngestFailure(reason: "a stored file disappeared while it was processed") }
+            if let failed = ordered.first(where: { $0.state == .failed }) {
+                throw IngestFailure(reason: failed.failure ?? "processing failed")
+            }
+            if ordered.allSatisfy({ $0.state == .ready }) { return ordered }
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+
+    static func sha256(_ file: URL) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: file.path) else {
+            throw IngestFailure(reason: "\(file.lastPathComponent) cannot be opened")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+struct IngestFailure: Error {
+    var reason: String
+}

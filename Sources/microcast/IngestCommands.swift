@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import Logging
+import MediaKit
+import MicrocastServer
+
+/// Options shared by `ingest` and `watch`.
+struct IngestOptions: ParsableArguments {
+    @OptionGroup var data: DataOptions
+    @Option(name: .customLong("base-url"), help: "Public URL of the site (default: the one `serve` last ran with).") var baseURL: String?
+    @Option(help: "Folder of encoding presets (default: the Presets/ folder found from here).") var presets: String?
+    @Option(help: "Items worked on at once (default: one per core).") var jobs: Int?
+
+    var concurrency: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
+
+    func environment(logger: Logger) async throws -> IngestEnvironment {
+        try await IngestEnvironment.open(
+            dataDirectory: data.url, presets: try Presets.load(from: try Presets.locate(explicit: presets)), baseURL: baseURL,
+            workerThreads: concurrency, logger: logger)
+    }
+}
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Post files (or folders of photos) now; returns once they are published.",
+        discussion: "NAME.json beside a file gives its title, content, date, categories, alt text, episode, season and draft status. Files stay where they are; the same bytes are never posted twice. Exit status 0 only if every file was posted (or had been already).")
+
+    @OptionGroup var options: IngestOptions
+    @Argument(help: "Media files, or folders of photos.") var files: [String]
+
+    func run() async throws {
+        let progress = ProgressView()
+        let environment = try await options.environment(logger: progress.logger)
+        var items: [DropItem] = []
+        var missing: [String] = []
+        for path in files {
+            let url = URL(fileURLWithPath: path).standardizedFileURL
+            if let item = DropItem.named(url) { items.append(item) } else { missing.append(path) }
+        }
+        for path in missing { progress.say("microcast: \(path): no such media file or folder (or a temporary or sidecar name)") }
+        let named = items
+        let summary = try await environment.withWorker {
+            await FolderRun.ingest(named, environment: environment, concurrency: options.concurrency, report: progress.show)
+        }
+        progress.finish(summary)
+        if !summary.succeeded || !missing.isEmpty { throw ExitCode(1) }
+    }
+}
+
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Post what is dropped into a folder: complete files only, in name order, never twice.",
+        discussion: """
+            A file is taken once it is closed and unchanged for --settle seconds; names such as .part, .crdownload, .tmp, ~$… and hidden files wait until renamed. NAME.json beside a file describes its post; a sub-folder becomes one post of its photos in name order (sidecar: FOLDERNAME.json). Posted items move to FOLDER/done/ (or stay, with --keep-files); refused ones move to FOLDER/failed/ beside NAME.error.txt. Runs until stopped; --once takes what is there, waits for files still being written, and exits 0 only if all were posted.
+            """)
+
+    @OptionGroup var options: IngestOptions
+    @Argument(help: "The folder to watch.") var folder: String
+    @Flag(help: "Take what is in the folder now, then exit.") var once = false
+    @Flag(name: .customLong("keep-files"), help: "Leave posted files in place instead of moving them to done/.") var keepFiles = false
+    @Option(help: "Seconds a file must stay unchanged before it is taken.") var settle: Double = 2
+
+    func run() async throws {
+        let url = URL(fileURLWithPath: folder, isDirectory: true).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("\(folder) is not a folder")
+        }
+        let progress = ProgressView()
+        let environment = try await options.environment(logger: progress.logger)
+        var runOptions = FolderRun.Options()
+        runOptions.once = once
+        runOptions.keepFiles = keepFiles
+        runOptions.settle = max(0, settle)
+        runOptions.concurrency = options.concurrency
+        let run = FolderRun(folder: url, environment: environment, options: runOptions)
+        let summary = try await environment.withWorker {
+            try await Self.untilInterrupted { try await run.run(report: progress.show) }
+        }
+        progress.finish(summary)
+        if once && !summary.succeeded { throw ExitCode(1) }
+    }
+
+    /// Runs `body`, cancelling it on SIGINT or SIGTERM so the summary is still printed.
+    static func untilInterrupted<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await body() }
+        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        return try await task.value
+    }
+}
+
+/// Shows a run: a progress line on a terminal (files done of total, current
+/// file, rate, time left), otherwise one structured log line per file.
+final class ProgressView: @unchecked Sendable {
+    let logger: Logger
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private let lock = NSLock()
+    private let start = Date()
+    private var current = ""
+
+    init() {
+        var logger = Logger(label: "microcast.ingest")
+        logger.logLevel = .info
+        self.logger = logger
+    }
+
+    func show(_ event: IngestEvent) {
+        lock.withLock {
+            switch event {
+            case .started(let item, let done, let total):
+                current = item.name
+                if isTerminal { line(done: done, total: total) }
+            case .waiting(let item):
+                if isTerminal { write("\r\u{1B}[2K\(item.name): still being written, waiting\n") } else {
+                    logger.info("waiting", metadata: ["file": "\(item.name)", "reason": "still being written"])
+                }
+            case .finished(let item, let outcome, let seconds, let done, let total):
+                let ms = "\(Int(seconds * 1000))"
+                switch outcome {
+                case .posted(let url):
+                    if !isTerminal { logger.info("posted", metadata: ["file": "\(item.name)", "post": "\(url)", "ms": "\(ms)"]) }
+                case .duplicate(let url):
+                    if !isTerminal { logger.info("skipped", metadata: ["file": "\(item.name)", "post": "\(url)", "reason": "already posted"]) }
+                case .failed(let reason):
+                    if isTerminal { write("\r\u{1B}[2K\(item.name): failed: \(reason)\n") } else {
+                        logger.error("failed", metadata: ["file": "\(item.name)", "reason": "\(reason)", "ms": "\(ms)"])
+                    }
+                }
+                if isTerminal { line(done: done, total: total) }
+            }
+        }
+    }
+
+    func say(_ text: String) { lock.withLock { write(text + "\n") } }
+
+    func finish(_ summary: IngestSummary) {
+        lock.withLock {
+            if isTerminal { write("\r\u{1B}[2K") }
+            write("\(summary.text)\n")
+        }
+    }
+
+    /// `[3/10] talk.wav · 0.8 files/s · 0:09 left`
+    private func line(done: Int, total: Int) {
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        var text = "[\(done)/\(total)] \(current)"
+        if rate > 0 {
+            let left = Int(Double(max(0, total - done)) / rate)
+            text += String(format: " · %.1f files/s · %d:%02d left", rate, left / 60, left % 60)
+        }
+        write("\r\u{1B}[2K" + text)
+    }
+
+    private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+}
