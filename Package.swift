@@ -88,7 +88,8 @@ let package = Package(
         // Fixture media made by the suite itself with ffmpeg and exiftool.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Speed and memory against the command-line baseline; see README "Benchmarks".
-        .executableTarget(name: "bench", dependencies: ["MediaKit", "MicrocastCore", "MicrocastStore"], path: "Benchmarks/Bench"),
+        .executableTarget(
+            name: "bench", dependencies: ["MediaKit", "MicrocastCore", "MicrocastStore", "MicrocastServer"], path: "Benchmarks/Bench"),
 
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "TestSupport"]),
         .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore"]),

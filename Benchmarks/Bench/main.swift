@@ -4,6 +4,7 @@
 //     swift run -c release bench audio [MINUTES]
 //     swift run -c release bench feed [EPISODES]
 //     swift run -c release bench video [SECONDS]
+//     swift run -c release bench batch [PHOTOS] [EPISODES] [MINUTES]
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -14,8 +15,9 @@ case "photo": try photoBenchmark(photoCount: number(1, 4), rounds: number(2, 3))
 case "audio": try audioBenchmark(minutes: number(1, 30))
 case "feed": try await feedBenchmark(episodes: number(1, 10_000))
 case "video": try videoBenchmark(seconds: number(1, 60))
+case "batch": try await batchBenchmark(photoCount: number(1, 8), episodeCount: number(2, 4), episodeMinutes: number(3, 5))
 case "idle": break
 case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
-    print("usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS]")
+    print("usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES]")
 }

@@ -72,7 +72,7 @@ struct FileServingTests {
         try await TestSite.run { site in
             let photo = try Fixtures.png(in: try Fixtures.folder(), size: "1600x1200")
             let token = try await site.token("media")
-            let output = try Fixtures.run("sh", [
+            let output = try await Fixtures.runOffPool("sh", [
                 "-c",
                 "curl -sS -v -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' -H \"Authorization: Bearer $1\" -F \"file=@$2\" \"$3\" 2>&1",
                 "sh", token, photo.path, site.base + "/micropub/media",

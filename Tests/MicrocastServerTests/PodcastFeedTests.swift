@@ -182,7 +182,7 @@ struct PodcastFeedTests {
             try FileManager.default.createDirectory(at: downloads, withIntermediateDirectories: true)
             let environment = "GPODDER_HOME='\(home.path)' GPODDER_DOWNLOAD_DIR='\(downloads.path)'"
             for command in ["subscribe \(site.base)/podcast.xml", "update", "download"] {
-                try Fixtures.run("sh", ["-c", "\(environment) gpo \(command) </dev/null"])
+                try await Fixtures.runOffPool("sh", ["-c", "\(environment) gpo \(command) </dev/null"])
             }
             let saved = try #require(FileManager.default.enumerator(at: downloads, includingPropertiesForKeys: nil)?
                 .compactMap { $0 as? URL }.first { $0.pathExtension == "mp3" })

@@ -23,9 +23,11 @@ struct WatchFolderTests {
         return (process, errors)
     }
 
-    func run(_ arguments: [String]) throws -> (status: Int32, log: String) {
+    /// Runs the CLI to its end, waiting off Swift's cooperative pool (the
+    /// server under test, and the writer of a growing file, need that pool).
+    func run(_ arguments: [String]) async throws -> (status: Int32, log: String) {
         let (process, errors) = try start(arguments)
-        process.waitUntilExit()
+        try await Fixtures.offPool { process.waitUntilExit() }
         return (process.terminationStatus, try String(contentsOf: errors, encoding: .utf8))
     }
 
@@ -85,7 +87,7 @@ struct WatchFolderTests {
             }
 
             let arguments = ["watch", "--data", site.data.path, "--base-url", site.base, "--once", "--settle", "1", drop.path]
-            let first = try run(arguments)
+            let first = try await run(arguments)
             try await finishWriting.value
             #expect(first.status == 1, "failures make --once exit 1: \(first.log)")
             #expect(first.log.contains("posted 6, skipped 0 already posted, failed 2"), "\(first.log)")
@@ -130,7 +132,7 @@ struct WatchFolderTests {
                 try FileManager.default.copyItem(at: done.appendingPathComponent(name), to: drop.appendingPathComponent(name))
             }
             try age(["card.jpg", "monday.wav", "Skye"].map { drop.appendingPathComponent($0) })
-            let second = try run(arguments)
+            let second = try await run(arguments)
             #expect(second.status == 0, "\(second.log)")
             #expect(second.log.contains("posted 0, skipped 3 already posted, failed 0"), "\(second.log)")
             #expect(((try await site.get("/feed.json").json["items"]) as? [[String: Any]])?.count == items.count)
@@ -151,16 +153,21 @@ struct WatchFolderTests {
         let store = try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
 
         let (watcher, log) = try start(["watch", "--data", data.path, "--settle", "0", "--jobs", "1", drop.path])
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await store.allPosts(limit: 100, offset: 0).isEmpty && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
+        // Killed as soon as the first item has moved to done/, watched from a thread of its own.
+        let done = drop.appendingPathComponent("done")
+        let pid = watcher.processIdentifier
+        try await Fixtures.offPool {
+            let deadline = Date().addingTimeInterval(60)
+            while ((try? FileManager.default.contentsOfDirectory(atPath: done.path)) ?? []).isEmpty && Date() < deadline {
+                usleep(5_000)
+            }
+            kill(pid, SIGKILL)
+            watcher.waitUntilExit()
         }
-        kill(watcher.processIdentifier, SIGKILL)
-        watcher.waitUntilExit()
         let postedBeforeKill = try await store.allPosts(limit: 100, offset: 0).count
         #expect(postedBeforeKill >= 1 && postedBeforeKill < files.count, "killed mid-batch: \(postedBeforeKill) of \(files.count) posted")
 
-        let resumed = try run(["watch", "--data", data.path, "--once", "--settle", "0", drop.path])
+        let resumed = try await run(["watch", "--data", data.path, "--once", "--settle", "0", drop.path])
         let killedLog = try String(contentsOf: log, encoding: .utf8)
         #expect(resumed.status == 0, "\(resumed.log)\n\(killedLog)")
         let posts = try await store.allPosts(limit: 100, offset: 0)
@@ -178,7 +185,7 @@ struct WatchFolderTests {
         let folder = try Fixtures.folder()
         let photo = try Fixtures.png(in: folder, name: "sunset.png")
         let tone = try Fixtures.tone(in: folder, name: "jingle.mp3", seconds: 2, title: "The jingle")
-        let good = try run(["ingest", "--data", data.path, photo.path, tone.path])
+        let good = try await run(["ingest", "--data", data.path, photo.path, tone.path])
         #expect(good.status == 0, "\(good.log)")
         #expect(good.log.contains("posted 2"))
         let store = try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
@@ -192,7 +199,7 @@ struct WatchFolderTests {
 
         let fake = folder.appendingPathComponent("fake.jpg")
         try Data("nope".utf8).write(to: fake)
-        let bad = try run(["ingest", "--data", data.path, fake.path, photo.path])
+        let bad = try await run(["ingest", "--data", data.path, fake.path, photo.path])
         #expect(bad.status == 1)
         #expect(bad.log.contains("posted 0, skipped 1 already posted, failed 1"), "\(bad.log)")
     }

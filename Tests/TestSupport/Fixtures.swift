@@ -33,6 +33,21 @@ public enum Fixtures {
         return url
     }
 
+    /// `run`, waited for on a thread of its own. Tests whose tool talks to a
+    /// server in this process must use it: a blocked wait on Swift's small
+    /// cooperative pool can starve the very server the tool is waiting for.
+    @discardableResult
+    public static func runOffPool(_ tool: String, _ arguments: [String], stdin: Data? = nil) async throws -> Data {
+        try await offPool { try run(tool, arguments, stdin: stdin) }
+    }
+
+    /// Runs blocking work (waiting for a process) on a new thread.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
     /// Runs a tool and returns its standard output; throws with its standard error on failure.
     @discardableResult
     public static func run(_ tool: String, _ arguments: [String], stdin: Data? = nil) throws -> Data {
