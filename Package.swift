@@ -55,7 +55,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
-            resources: [.copy("Templates")]
+            resources: [.copy("Templates"), .copy("Assets")]
         ),
         .target(
             name: "MicrocastStore",

@@ -47,11 +47,10 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         throttle: SignInThrottle(), threadPool: threadPool
     ).addRoutes(to: api)
     MediaFileController(library: library, media: store).addRoutes(to: router)
-    SiteController(posts: store, media: store, renderer: renderer, site: site).addRoutes(to: router)
     let artwork = ShowArtworkStore(library: library, threadPool: threadPool)
-    FeedController(
-        posts: store, media: store, settings: store, site: site, cache: FeedCache(), artwork: artwork
-    ).addRoutes(to: router)
+    let publisher = SitePublisher(
+        posts: store, media: store, settings: store, site: site, renderer: renderer, artwork: artwork, library: library)
+    SiteController(publisher: publisher, cache: PageCache()).addRoutes(to: router)
 
     let worker = MediaWorker(
         queue: store, media: store, settings: store, site: site, limits: configuration.limits, artwork: artwork, library: library, presets: configuration.presets, threadPool: threadPool,

@@ -56,7 +56,7 @@ public enum PostBuilder {
     /// The text of some HTML: tags become spaces, runs of white space one space.
     /// One pass over the UTF-8 bytes (tags and the white space folded are
     /// ASCII); a regular expression per feed item cost more than the feed.
-    static func stripTags(_ html: String) -> String {
+    public static func stripTags(_ html: String) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(html.utf8.count)
         var inTag = false

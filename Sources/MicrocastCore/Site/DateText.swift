@@ -24,6 +24,13 @@ public enum DateText {
     static func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// `2024-03-05T10:00:00Z`
+    /// A position in a recording: `4:05`, or `1:02:05` past an hour.
+    public static func clock(_ seconds: Int) -> String {
+        let hours = seconds / 3600, minutes = seconds / 60 % 60, rest = seconds % 60
+        func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return hours > 0 ? "\(hours):\(pad(minutes)):\(pad(rest))" : "\(minutes):\(pad(rest))"
+    }
+
     public static func iso8601(_ date: Date) -> String {
         let t = parts(date)
         return "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec))Z"

@@ -29,6 +29,13 @@ public struct EntryView: Sendable {
     public var videos: [PlayableView]
     public var summary: String
     public var hasSummary: Bool
+    /// Tag links: name and tag page URL.
+    public var tags: [TagView]
+}
+
+public struct TagView: Sendable {
+    public var name: String
+    public var url: String
 }
 
 /// An `<audio>` or `<video>` source.
@@ -43,6 +50,11 @@ public struct PlayableView: Sendable {
     public var width: Int
     public var height: Int
     public var placeholder: String
+    /// Chapter links that seek the player (audio with chapters).
+    public var chapters: [ChapterView]
+    public var hasChapters: Bool
+    /// The episode's peaks as inline SVG; empty when there are none.
+    public var waveformSVG: String
 }
 
 /// A `<source>` in a photo's `<picture>`: a modern format, or the still
@@ -65,6 +77,8 @@ public struct PhotoView: Sendable {
     public var height: Int
     /// `#rrggbb`, painted behind the image until it loads; empty when unknown.
     public var placeholder: String
+    /// `eager` for the first photo a page shows, `lazy` below it.
+    public var loading: String
 }
 
 /// Builds template views from posts and what the library knows of their media.
@@ -80,7 +94,13 @@ public struct EntryPresenter: Sendable {
         }
     }
 
-    public func entry(_ post: Post, media: [String: MediaItem], renditions: [String: [Rendition]]) -> EntryView {
+    /// - Parameters:
+    ///   - waveforms: peaks by media id, for episodes' players.
+    ///   - isFirst: the first entry on its page: its first photo loads at once.
+    public func entry(
+        _ post: Post, media: [String: MediaItem], renditions: [String: [Rendition]], waveforms: [String: [Int]] = [:],
+        isFirst: Bool = true
+    ) -> EntryView {
         let name = post.strings("name").first ?? ""
         let content = contentHTML(post.properties["content"]?.first)
         return EntryView(
@@ -93,19 +113,29 @@ public struct EntryPresenter: Sendable {
             publishedText: DateText.long(post.published),
             categories: post.strings("category"),
             hasCategories: !post.strings("category").isEmpty,
-            photos: (post.properties["photo"] ?? []).compactMap { photo($0, media: media, renditions: renditions) },
-            audios: playables(post.properties["audio"], media: media, renditions: renditions, fallbackLabel: name.isEmpty ? "Audio" : name),
-            videos: playables(post.properties["video"], media: media, renditions: renditions, fallbackLabel: name.isEmpty ? "Video" : name),
+            photos: (post.properties["photo"] ?? []).enumerated().compactMap { index, value in
+                var view = photo(value, media: media, renditions: renditions)
+                view?.loading = isFirst && index == 0 ? "eager" : "lazy"
+                return view
+            },
+            audios: playables(
+                post.properties["audio"], media: media, renditions: renditions, waveforms: waveforms,
+                fallbackLabel: name.isEmpty ? "Audio" : name),
+            videos: playables(
+                post.properties["video"], media: media, renditions: renditions, waveforms: [:],
+                fallbackLabel: name.isEmpty ? "Video" : name),
             summary: post.strings("summary").first ?? "",
-            hasSummary: !(post.strings("summary").first ?? "").isEmpty
+            hasSummary: !(post.strings("summary").first ?? "").isEmpty,
+            tags: post.strings("category").map { TagView(name: $0, url: site.urls.tag($0)) }
         )
     }
 
     /// Players get the encoded file (the MP3, the largest MP4) once it exists,
     /// the original until then.
-    func playables(_ values: [JSONValue]?, media: [String: MediaItem], renditions: [String: [Rendition]], fallbackLabel: String)
-        -> [PlayableView]
-    {
+    func playables(
+        _ values: [JSONValue]?, media: [String: MediaItem], renditions: [String: [Rendition]], waveforms: [String: [Int]],
+        fallbackLabel: String
+    ) -> [PlayableView] {
         (values ?? []).compactMap { value in
             guard let url = value.urlValue else { return nil }
             let id = site.urls.mediaId(fromURL: url)
@@ -115,11 +145,35 @@ public struct EntryPresenter: Sendable {
             let encoded = made.first { $0.mimeType == "audio/mpeg" } ?? made.filter { $0.mimeType == "video/mp4" }.max { $0.width < $1.width }
             let poster = made.filter { $0.format == "jpeg" }.max { $0.width < $1.width }
             let width = encoded?.width ?? item?.width ?? 0, height = encoded?.height ?? item?.height ?? 0
+            let src = encoded.map { site.urls.rendition(fileName: $0.fileName) } ?? url
+            let chapters = item?.kind == "audio" ? Self.chapters(of: item, src: src) : []
             return PlayableView(
-                src: encoded.map { site.urls.rendition(fileName: $0.fileName) } ?? url,
-                mimeType: encoded?.mimeType ?? item?.mimeType ?? "", label: alt ?? fallbackLabel,
+                src: src, mimeType: encoded?.mimeType ?? item?.mimeType ?? "", label: alt ?? fallbackLabel,
                 poster: poster.map { site.urls.rendition(fileName: $0.fileName) } ?? "",
-                hasSize: width > 0 && height > 0, width: width, height: height, placeholder: item?.placeholder ?? "")
+                hasSize: width > 0 && height > 0, width: width, height: height, placeholder: item?.placeholder ?? "",
+                chapters: chapters, hasChapters: !chapters.isEmpty,
+                waveformSVG: id.flatMap { waveforms[$0] }.map { WaveformSVG.render($0) } ?? "")
+        }
+    }
+
+    /// The recording's own chapters (read when it was uploaded), as links
+    /// to the played file at each start time (`#t=`, a media fragment).
+    static func chapters(of item: MediaItem?, src: String) -> [ChapterView] {
+        struct Probe: Decodable {
+            struct Chapter: Decodable {
+                var start: Double
+                var title: String?
+            }
+            var chapters: [Chapter]?
+        }
+        guard let item, item.probe.contains("\"chapters\":[{"),
+            let probe = try? JSONDecoder().decode(Probe.self, from: Data(item.probe.utf8))
+        else { return [] }
+        return (probe.chapters ?? []).enumerated().map { index, chapter in
+            let seconds = Int(chapter.start.rounded(.down))
+            return ChapterView(
+                title: chapter.title ?? "Chapter \(index + 1)", time: DateText.clock(seconds), seconds: seconds,
+                href: src + "#t=\(seconds)")
         }
     }
 
@@ -128,7 +182,8 @@ public struct EntryPresenter: Sendable {
         let alt = value.objectValue?["alt"]?.stringValue ?? ""
         guard let id = site.urls.mediaId(fromURL: url), let item = media[id] else {
             return PhotoView(
-                src: url, alt: alt, srcset: "", sources: [], sizes: "", hasSize: false, width: 0, height: 0, placeholder: "")
+                src: url, alt: alt, srcset: "", sources: [], sizes: "", hasSize: false, width: 0, height: 0, placeholder: "",
+                loading: "lazy")
         }
         let made = renditions[id] ?? []
         let jpegs = made.filter { $0.format == "jpeg" }
@@ -143,7 +198,7 @@ public struct EntryPresenter: Sendable {
             return PhotoView(
                 src: site.urls.original(fileName: item.fileName), alt: shownAlt, srcset: "", sources: still, sizes: "",
                 hasSize: item.width != nil && item.height != nil, width: item.width ?? 0, height: item.height ?? 0,
-                placeholder: item.placeholder ?? "")
+                placeholder: item.placeholder ?? "", loading: "lazy")
         }
         // Smallest files first: a browser takes the first type it supports.
         let sources = ["avif", "webp"].compactMap { format -> ImageSourceView? in
@@ -162,7 +217,8 @@ public struct EntryPresenter: Sendable {
             hasSize: largest != nil,
             width: largest?.width ?? 0,
             height: largest?.height ?? 0,
-            placeholder: item.placeholder ?? ""
+            placeholder: item.placeholder ?? "",
+            loading: "lazy"
         )
     }
 

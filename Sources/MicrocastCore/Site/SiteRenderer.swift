@@ -1,43 +1,86 @@
+import Crypto
 import Foundation
 import Mustache
 
-/// Renders pages from the Mustache templates in `Templates/`. Pure: values in, HTML out.
+/// Renders pages from the Mustache templates in `Templates/`, and serves the
+/// stylesheet in `Assets/`. Pure: values in, HTML out.
 public struct SiteRenderer: Sendable {
     let library: MustacheLibrary
+    /// The stylesheet's bytes and the short hash of them that names its URL.
+    public let stylesheet: Data
+    public let stylesheetFingerprint: String
 
-    public init(library: MustacheLibrary) { self.library = library }
+    public init(library: MustacheLibrary, stylesheet: Data) {
+        self.library = library
+        self.stylesheet = stylesheet
+        stylesheetFingerprint = SHA256.hash(data: stylesheet).prefix(5).map { String(format: "%02x", $0) }.joined()
+    }
 
-    /// The templates that ship with Microcast.
+    /// The templates and stylesheet that ship with Microcast.
     public static func bundled() async throws -> SiteRenderer {
-        guard let directory = Bundle.module.resourceURL?.appendingPathComponent("Templates") else {
+        guard let resources = Bundle.module.resourceURL else {
             throw RenderError(message: "the Templates folder is missing from the build")
         }
-        return SiteRenderer(library: try await MustacheLibrary(directory: directory.path))
+        return SiteRenderer(
+            library: try await MustacheLibrary(directory: resources.appendingPathComponent("Templates").path),
+            stylesheet: try Data(contentsOf: resources.appendingPathComponent("Assets/site.css")))
     }
 
-    public func home(site: SiteInfo, entries: [EntryView]) -> String {
-        render("home", Page(site: site, title: site.title, entries: entries))
+    /// A timeline: the home page, or a tag's page.
+    public func timeline(site: SiteInfo, heading: String, title: String, canonical: String, entries: [EntryView], paging: PagingView)
+        -> String
+    {
+        var page = Page(site: site, renderer: self, title: title, entries: entries, canonical: canonical)
+        page.heading = heading
+        page.paging = paging
+        return render("home", page)
     }
 
-    public func post(site: SiteInfo, entry: EntryView) -> String {
+    public func post(site: SiteInfo, entry: EntryView, openGraph: OpenGraphView) -> String {
         let title = entry.hasName ? entry.name : site.title
-        return render("post", Page(site: site, title: title, entries: [entry]))
+        var page = Page(site: site, renderer: self, title: title, entries: [entry], canonical: entry.url)
+        page.openGraph = openGraph
+        return render("post", page)
+    }
+
+    public func podcast(site: SiteInfo, show: ShowPageView, episodes: [EntryView]) -> String {
+        var page = Page(site: site, renderer: self, title: "\(show.title) · podcast", entries: episodes, canonical: site.urls.podcastPage)
+        page.show = show
+        page.openGraph = OpenGraphView(
+            type: "website", title: show.title, description: show.description, url: site.urls.podcastPage, image: show.artworkURL,
+            imageAlt: "\(show.title) artwork", audio: "", audioType: "", video: "", videoType: "", twitterCard: "summary")
+        return render("podcast", page)
+    }
+
+    public func photos(site: SiteInfo, grid: [GridItemView]) -> String {
+        var page = Page(site: site, renderer: self, title: "Photos · \(site.title)", entries: [], canonical: site.urls.photosPage)
+        page.grid = grid
+        return render("photos", page)
     }
 
     public func error(site: SiteInfo, status: Int, message: String) -> String {
-        render("error", Page(site: site, title: "\(status) · \(site.title)", entries: [], status: status, message: message))
+        var page = Page(site: site, renderer: self, title: "\(status) · \(site.title)", entries: [], canonical: "")
+        page.status = status
+        page.message = message
+        return render("error", page)
     }
 
     public func signIn(site: SiteInfo, form: SignInView) -> String {
-        render("signin", Page(site: site, title: "Sign in · \(site.title)", entries: [], form: form))
+        var page = Page(site: site, renderer: self, title: "Sign in · \(site.title)", entries: [], canonical: "")
+        page.form = form
+        return render("signin", page)
     }
 
     public func consent(site: SiteInfo, form: ConsentView) -> String {
-        render("consent", Page(site: site, title: "Allow \(form.clientId)? · \(site.title)", entries: [], form: form))
+        var page = Page(site: site, renderer: self, title: "Allow \(form.clientId)? · \(site.title)", entries: [], canonical: "")
+        page.form = form
+        return render("consent", page)
     }
 
     public func tokens(site: SiteInfo, list: TokenListView) -> String {
-        render("tokens", Page(site: site, title: "Tokens · \(site.title)", entries: [], form: list))
+        var page = Page(site: site, renderer: self, title: "Tokens · \(site.title)", entries: [], canonical: "")
+        page.form = list
+        return render("tokens", page)
     }
 
     func render(_ template: String, _ page: Page) -> String {
@@ -50,9 +93,18 @@ public struct SiteRenderer: Sendable {
         var site: SiteInfo
         var title: String
         var entries: [EntryView]
+        var canonical: String
         var status: Int = 200
         var message: String = ""
+        var heading: String = ""
+        var paging: PagingView?
+        var openGraph: OpenGraphView?
+        var show: ShowPageView?
+        var grid: [GridItemView] = []
         var homeURL: String
+        var podcastPageURL: String
+        var photosPageURL: String
+        var stylesheetURL: String
         var micropubURL: String
         var metadataURL: String
         var authorizationURL: String
@@ -64,17 +116,15 @@ public struct SiteRenderer: Sendable {
         /// The sign-in, consent or token-list form, for those pages.
         var form: (any Sendable)?
 
-        init(
-            site: SiteInfo, title: String, entries: [EntryView], status: Int = 200, message: String = "",
-            form: (any Sendable)? = nil
-        ) {
+        init(site: SiteInfo, renderer: SiteRenderer, title: String, entries: [EntryView], canonical: String) {
             self.site = site
             self.title = title
             self.entries = entries
-            self.status = status
-            self.message = message
-            self.form = form
+            self.canonical = canonical
             homeURL = site.urls.home
+            podcastPageURL = site.urls.podcastPage
+            photosPageURL = site.urls.photosPage
+            stylesheetURL = site.urls.stylesheet(fingerprint: renderer.stylesheetFingerprint)
             micropubURL = site.urls.micropub
             metadataURL = site.urls.indieAuthMetadata
             authorizationURL = site.urls.authorization

@@ -27,6 +27,20 @@ public struct SiteURLs: Sendable, Equatable {
     public var ownerTokens: String { base + "/auth/tokens" }
 
     public func post(slug: String) -> String { base + "/posts/" + slug }
+    public var podcastPage: String { base + "/podcast" }
+    public var photosPage: String { base + "/photos" }
+    public var sitemap: String { base + "/sitemap.xml" }
+    /// The home timeline's page `number` (1 is the home page itself).
+    public func homePage(_ number: Int) -> String { number <= 1 ? home : base + "/page/\(number)" }
+    public func tag(_ name: String) -> String { base + "/tags/" + Self.pathSegment(name) }
+    public func tagPage(_ name: String, _ number: Int) -> String { number <= 1 ? tag(name) : tag(name) + "/page/\(number)" }
+    /// The stylesheet, named by its content so it can be cached for a year.
+    public func stylesheet(fingerprint: String) -> String { base + "/static/site.\(fingerprint).css" }
+
+    /// A tag as one path segment: letters and digits kept, everything else percent-encoded.
+    public static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
     /// An original upload, by its library file name.
     public func original(fileName: String) -> String { base + "/media/" + fileName }
     public func rendition(fileName: String) -> String { base + "/media/r/" + fileName }

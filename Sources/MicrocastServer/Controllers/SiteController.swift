@@ -1,64 +1,96 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
 import MicrocastCore
 
-/// Published pages: the home timeline and each post's permalink.
+/// The public site: pages, feeds, the sitemap and the stylesheet, as the
+/// `SitePublisher` renders them. Renderings are cached until the store's
+/// content stamp changes and served with a strong ETag, `Last-Modified`,
+/// 304s and HEAD; the fingerprinted stylesheet is cacheable for a year.
 struct SiteController: Sendable {
-    let posts: any PostRepository
-    let media: any MediaRepository
-    let renderer: SiteRenderer
-    let site: SiteInfo
-    static let pageSize = 20
+    let publisher: SitePublisher
+    let cache: PageCache
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
-        router.get("/") { _, _ in try await home() }
-        // Link-header discovery often starts with HEAD.
-        router.head("/") { _, _ in
-            var response = try await home()
-            let length = response.body.contentLength
-            response.body = .init()
-            if let length { response.headers[.contentLength] = String(length) }
-            return response
+        var paths = ["/", "/page/{n}", "/posts/{slug}", "/tags/{tag}", "/tags/{tag}/page/{n}", "/podcast", "/photos", "/sitemap.xml", "/static/{file}"]
+        paths += SitePublisher.Feed.allCases.map(\.rawValue)
+        for path in paths {
+            // Link-header discovery often starts with HEAD.
+            router.get(RouterPath(path)) { request, _ in try await serve(request) }
+            router.head(RouterPath(path)) { request, _ in try await serve(request) }
         }
-        router.get("/posts/{slug}") { _, context in try await permalink(context.parameters.require("slug")) }
         router.get("/health") { _, _ in "ok" }
     }
 
-    func home() async throws -> Response {
-        let page = try await posts.publishedPosts(limit: Self.pageSize, offset: 0)
-        var response = html(.ok, renderer.home(site: site, entries: try await entries(page)))
-        // Clients that read only headers discover the endpoints here.
-        let urls = site.urls
-        response.headers[HTTPField.Name("Link")!] = [
-            "<\(urls.micropub)>; rel=\"micropub\"", "<\(urls.indieAuthMetadata)>; rel=\"indieauth-metadata\"",
-            "<\(urls.authorization)>; rel=\"authorization_endpoint\"", "<\(urls.token)>; rel=\"token_endpoint\"",
-        ].joined(separator: ", ")
-        return response
-    }
-
-    func permalink(_ slug: String) async throws -> Response {
-        guard let post = try await posts.post(slug: slug), post.status == .published else {
-            return html(.notFound, renderer.error(site: site, status: 404, message: "There is no post here."))
+    func serve(_ request: Request) async throws -> Response {
+        let path = request.uri.path
+        let stamp = try await publisher.posts.contentStamp()
+        let entry: PageCache.Entry
+        if let cached = await cache.entry(path, stamp: stamp) {
+            entry = cached
+        } else {
+            let page = try await publisher.page(path) ?? publisher.notFound()
+            entry = PageCache.Entry(stamp: stamp, page: page, modified: Date())
+            if page.status == 200 { await cache.store(path, entry) }
         }
-        if post.deletedAt != nil {
-            return html(.gone, renderer.error(site: site, status: 410, message: "This post was deleted."))
+        let isStylesheet = path.hasPrefix("/static/")
+        var headers: HTTPFields = [
+            .contentType: entry.page.contentType, .eTag: entry.etag, .lastModified: HTTPDate.format(entry.modified),
+            // Named by content, the stylesheet never changes; pages and feeds are checked every few minutes.
+            .cacheControl: isStylesheet ? "public, max-age=31536000, immutable" : "public, max-age=300",
+        ]
+        if path == "/" {
+            // Clients that read only headers discover the endpoints here.
+            let urls = publisher.site.urls
+            headers[HTTPField.Name("Link")!] = [
+                "<\(urls.micropub)>; rel=\"micropub\"", "<\(urls.indieAuthMetadata)>; rel=\"indieauth-metadata\"",
+                "<\(urls.authorization)>; rel=\"authorization_endpoint\"", "<\(urls.token)>; rel=\"token_endpoint\"",
+            ].joined(separator: ", ")
         }
-        return html(.ok, renderer.post(site: site, entry: try await entries([post])[0]))
+        let status = HTTPResponse.Status(code: entry.page.status)
+        let validators = FileValidators(etag: entry.etag, lastModified: entry.modified)
+        if status == .ok,
+            validators.isNotModified(ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince])
+        {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentLength] = String(entry.page.body.count)
+        let body = request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: entry.page.body))
+        return Response(status: status, headers: headers, body: body)
+    }
+}
+
+/// Rendered pages and feeds, kept until the store's content stamp moves on.
+actor PageCache {
+    struct Entry: Sendable {
+        let stamp: String
+        let page: PublishedPage
+        let modified: Date
+        /// Strong: a hash of the bytes, computed once per rendering.
+        let etag: String
+
+        init(stamp: String, page: PublishedPage, modified: Date) {
+            self.stamp = stamp
+            self.page = page
+            self.modified = modified
+            etag = "\"" + SHA256.hash(data: page.body).prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+        }
     }
 
-    /// Views for posts, with one store read for all of their media.
-    func entries(_ list: [Post]) async throws -> [EntryView] {
-        let presenter = EntryPresenter(site: site)
-        let ids = Array(Set(list.flatMap(presenter.mediaIds)))
-        let items = try await media.media(ids: ids)
-        let renditions = try await media.renditions(forMedia: ids)
-        return list.map { presenter.entry($0, media: items, renditions: renditions) }
+    /// Enough for every page a busy site is asked for often; a crawler
+    /// walking every permalink empties it rather than growing it.
+    private let capacity = 512
+    private var entries: [String: Entry] = [:]
+
+    func entry(_ path: String, stamp: String) -> Entry? {
+        guard let entry = entries[path], entry.stamp == stamp else { return nil }
+        return entry
     }
 
-    func html(_ status: HTTPResponse.Status, _ page: String) -> Response {
-        Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: page)))
+    func store(_ path: String, _ entry: Entry) {
+        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+        entries[path] = entry
     }
 }
