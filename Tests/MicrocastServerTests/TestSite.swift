@@ -31,7 +31,7 @@ struct TestSite {
 
     static func run(limits: MediaLimits = MediaLimits(), _ body: (TestSite) async throws -> Void) async throws {
         let data = try Fixtures.folder()
-        let port = try freePort()
+        let (port, reservation) = try reservePort()
         let configuration = ServerConfiguration(
             dataDirectory: data, host: "127.0.0.1", port: port, presets: presets, limits: limits,
             workerThreads: 2, logLevel: .warning, jobPollInterval: .milliseconds(50))
@@ -42,7 +42,13 @@ struct TestSite {
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            try await site.waitUntilUp()
+            do {
+                try await site.waitUntilUp()
+                close(reservation)
+            } catch {
+                close(reservation)
+                throw error
+            }
             do {
                 try await body(site)
             } catch {
@@ -144,10 +150,14 @@ struct TestSite {
     }
 }
 
-/// A port nothing listens on now: bind port 0, read what the kernel chose, close.
-func freePort() throws -> Int {
+/// A loopback port held for the caller: bound (not listening) with
+/// SO_REUSEADDR, so the kernel hands it to nobody else (another test, or
+/// another test process) while the server, which binds with SO_REUSEADDR
+/// too, takes it. Close the descriptor once the server listens.
+func reservePort() throws -> (port: Int, descriptor: Int32) {
     let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socketFD) }
+    var yes: Int32 = 1
+    setsockopt(socketFD, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -158,6 +168,9 @@ func freePort() throws -> Int {
             bind(socketFD, pointer, length) == 0 && getsockname(socketFD, pointer, &length) == 0
         }
     }
-    guard bound else { throw Fixtures.CommandFailed(description: "no free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard bound else {
+        close(socketFD)
+        throw Fixtures.CommandFailed(description: "no free port")
+    }
+    return (Int(UInt16(bigEndian: address.sin_port)), socketFD)
 }

@@ -4,11 +4,19 @@ import Foundation
 public struct SiteURLs: Sendable, Equatable {
     /// No trailing slash: `https://example.com` or `https://example.com/blog`.
     public let base: String
+    /// Earlier bases whose media URLs are still ours: posts keep the absolute
+    /// URLs they were written with, and an export for another host must
+    /// still recognise them.
+    public let aliases: [String]
 
-    public init(base: String) {
-        var trimmed = base
-        while trimmed.hasSuffix("/") { trimmed.removeLast() }
-        self.base = trimmed
+    public init(base: String, aliases: [String] = []) {
+        func trimmed(_ url: String) -> String {
+            var url = url
+            while url.hasSuffix("/") { url.removeLast() }
+            return url
+        }
+        self.base = trimmed(base)
+        self.aliases = aliases.map(trimmed).filter { $0 != trimmed(base) }
     }
 
     public var home: String { base + "/" }
@@ -48,10 +56,13 @@ public struct SiteURLs: Sendable, Equatable {
     /// The media id in one of our original URLs (`…/media/ID.EXT`), or nil for any other URL.
     public func mediaId(fromURL url: String) -> String? {
         // By UTF-8 bytes: this runs for every media URL of every page and feed item.
-        let prefix = mediaPrefix.utf8
         let bytes = url.utf8
-        guard bytes.starts(with: prefix) else { return nil }
-        let name = bytes.dropFirst(prefix.count)
+        var prefixLength = mediaPrefix.utf8.count
+        if !bytes.starts(with: mediaPrefix.utf8) {
+            guard let alias = aliases.first(where: { bytes.starts(with: ($0 + "/media/").utf8) }) else { return nil }
+            prefixLength = alias.utf8.count + 7
+        }
+        let name = bytes.dropFirst(prefixLength)
         guard !name.contains(UInt8(ascii: "/")), let dot = name.firstIndex(of: UInt8(ascii: ".")) else { return nil }
         let id = String(decoding: name[..<dot], as: UTF8.self)
         return MediaIdentifier.isValid(id) ? id : nil

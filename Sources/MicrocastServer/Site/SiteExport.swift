@@ -1,0 +1,103 @@
+import Foundation
+import MediaKit
+import MicrocastCore
+import MicrocastStore
+import NIOPosix
+
+/// Writes the whole published site as plain files any static web server or
+/// CDN can serve: every page as `PATH/index.html`, the feeds, the sitemap,
+/// the stylesheet, a `404.html`, and the media the published posts use under
+/// `media/` and `media/r/`. Drafts, deleted posts and their media stay out.
+///
+/// The site is written to a temporary folder beside `output` and renamed
+/// into place at the end, so a half-written export is never served.
+public enum SiteExport {
+    public struct Summary: Sendable {
+        public var pages: Int
+        public var mediaFiles: Int
+    }
+
+    public static func write(dataDirectory: URL, to output: URL, baseURL: String?, siteTitle: String = "Microcast")
+        async throws -> Summary
+    {
+        let library = try MediaLibrary(root: dataDirectory)
+        let store = try SQLiteStore(path: library.database.path)
+        let recorded = try await store.settings()[IngestEnvironment.baseURLKey]
+        let served = recorded ?? "http://127.0.0.1:8080"
+        let site = SiteInfo(
+            title: siteTitle, authorName: "Site owner", urls: SiteURLs(base: baseURL ?? served, aliases: [served]))
+        try Vips.start()
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
+        defer { threadPool.shutdownGracefully { _ in } }
+        let publisher = SitePublisher(
+            posts: store, media: store, settings: store, site: site, renderer: try await SiteRenderer.bundled(),
+            artwork: ShowArtworkStore(library: library, threadPool: threadPool), library: library)
+
+        let manager = FileManager.default
+        let parent = output.deletingLastPathComponent()
+        try manager.createDirectory(at: parent, withIntermediateDirectories: true)
+        let staging = parent.appendingPathComponent(".\(output.lastPathComponent).partial-\(UUID().uuidString)")
+        try manager.createDirectory(at: staging, withIntermediateDirectories: true)
+        do {
+            var pages = 0
+            for path in try await publisher.allPaths() {
+                guard let page = try await publisher.page(path), page.status == 200 else { continue }
+                try write(page.body, to: staging.appendingPathComponent(fileName(for: path)))
+                pages += 1
+            }
+            try write(publisher.notFound().body, to: staging.appendingPathComponent("404.html"))
+
+            var mediaFiles = 0
+            let published = try await store.publishedPosts(limit: Int.max, offset: 0)
+            let ids = Array(Set(published.flatMap(EntryPresenter(site: site).mediaIds)))
+            let items = try await store.media(ids: ids)
+            let renditions = try await store.renditions(forMedia: ids)
+            let mediaFolder = staging.appendingPathComponent("media/r", isDirectory: true)
+            try manager.createDirectory(at: mediaFolder, withIntermediateDirectories: true)
+            for item in items.values {
+                try copy(library.original(item.fileName), to: staging.appendingPathComponent("media/\(item.fileName)"))
+                mediaFiles += 1
+            }
+            var renditionNames = renditions.values.flatMap { $0.map(\.fileName) }
+            let show = ShowSettings(stored: try await store.settings(), site: site)
+            renditionNames.append(try await publisher.artwork.fileName(for: show))
+            for name in Set(renditionNames) {
+                try copy(library.rendition(name), to: mediaFolder.appendingPathComponent(name))
+                mediaFiles += 1
+            }
+
+            if manager.fileExists(atPath: output.path) {
+                let old = parent.appendingPathComponent(".\(output.lastPathComponent).old-\(UUID().uuidString)")
+                try manager.moveItem(at: output, to: old)
+                try manager.moveItem(at: staging, to: output)
+                try? manager.removeItem(at: old)
+            } else {
+                try manager.moveItem(at: staging, to: output)
+            }
+            return Summary(pages: pages, mediaFiles: mediaFiles)
+        } catch {
+            try? manager.removeItem(at: staging)
+            throw error
+        }
+    }
+
+    /// `/` → `index.html`, `/posts/x` → `posts/x/index.html`, `/feed.xml` stays `feed.xml`.
+    static func fileName(for path: String) -> String {
+        let trimmed = path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }.joined(separator: "/")
+        if trimmed.isEmpty { return "index.html" }
+        let last = trimmed.split(separator: "/").last ?? ""
+        return last.contains(".") ? trimmed : trimmed + "/index.html"
+    }
+
+    private static func write(_ data: Data, to file: URL) throws {
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: file)
+    }
+
+    /// A hard link when the export is on the same disk (instant, no space), else a copy.
+    private static func copy(_ source: URL, to target: URL) throws {
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if link(source.path, target.path) != 0 { try FileManager.default.copyItem(at: source, to: target) }
+    }
+}
