@@ -1,0 +1,88 @@
+"""Opens pages in headless Chromium (Selenium + chromedriver) and reports what
+a reader would notice, as JSON on stdout: console errors, images that did not
+load, each player's duration, horizontal overflow at 360 px, images without
+alt text, unlabelled players and text contrast. Screenshots go to a folder.
+
+    python3 check_pages.py OUTPUT_FOLDER NAME=URL [NAME=URL ...]
+"""
+import json
+import os
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+CHECKS = r"""
+const done = arguments[arguments.length - 1];
+function luminance(rgb) {
+  const [r, g, b] = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+function colour(text) { return text.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number); }
+function contrast(element) {
+  const style = getComputedStyle(element);
+  let node = element, background = "rgba(0, 0, 0, 0)";
+  while (node && (background === "rgba(0, 0, 0, 0)" || background === "transparent")) {
+    background = getComputedStyle(node).backgroundColor; node = node.parentElement;
+  }
+  if (background === "rgba(0, 0, 0, 0)") background = "rgb(255, 255, 255)";
+  const a = luminance(colour(style.color)), b = luminance(colour(background));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+(async () => {
+  // Bring every lazy image into view, then wait for them all.
+  for (const img of document.images) { img.scrollIntoView(); await new Promise(r => setTimeout(r, 30)); }
+  await Promise.all([...document.images].map(img => img.complete ? null : new Promise(r => { img.onload = img.onerror = r; })));
+  const players = [...document.querySelectorAll("audio, video")];
+  await Promise.all(players.map(p => p.readyState >= 1 ? null : new Promise(r => {
+    p.addEventListener("loadedmetadata", r); p.addEventListener("error", r); p.load(); setTimeout(r, 8000);
+  })));
+  const texts = [...document.querySelectorAll("p, li, a, h1, h2, time, figcaption")].filter(e => e.textContent.trim());
+  done({
+    brokenImages: [...document.images].filter(img => !(img.naturalWidth > 0)).map(img => img.currentSrc || img.src),
+    imagesWithoutAlt: [...document.images].filter(img => !img.hasAttribute("alt")).map(img => img.src),
+    players: players.map(p => ({ tag: p.tagName.toLowerCase(), duration: p.duration, label: p.getAttribute("aria-label") || "" })),
+    lowestContrast: Math.min(...texts.map(contrast)),
+    imageCount: document.images.length,
+  });
+})();
+"""
+
+
+def browser(width):
+    options = webdriver.ChromeOptions()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--autoplay-policy=no-user-gesture-required", f"--window-size={width},900"]:
+        options.add_argument(argument)
+    options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_script_timeout(60)
+    return driver
+
+
+def main():
+    folder = sys.argv[1]
+    os.makedirs(folder, exist_ok=True)
+    pages = [argument.split("=", 1) for argument in sys.argv[2:]]
+    report = {}
+    wide = browser(1280)
+    for name, url in pages:
+        wide.get(url)
+        result = wide.execute_async_script(CHECKS)
+        result["consoleErrors"] = [entry["message"] for entry in wide.get_log("browser") if entry["level"] == "SEVERE"]
+        wide.save_screenshot(os.path.join(folder, f"{name}.png"))
+        report[name] = result
+    wide.quit()
+    narrow = browser(360)
+    for name, url in pages:
+        narrow.get(url)
+        time.sleep(0.2)
+        report[name]["overflowAt360"] = narrow.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    narrow.quit()
+    print(json.dumps(report))
+
+
+main()
