@@ -17,7 +17,9 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     let library = try MediaLibrary(root: configuration.dataDirectory)
     library.clearAbandonedUploads()
     let store = try SQLiteStore(path: library.database.path)
-    let urls = SiteURLs(base: configuration.baseURL)
+    // `ingest`, `watch` and `export` write the same absolute URLs as the server;
+    // media URLs written under an earlier base stay ours.
+    let urls = try await BaseURLs.record(configuration.baseURL, in: store)
     let site = SiteInfo(title: configuration.siteTitle, authorName: configuration.authorName, urls: urls)
     try Vips.start()
     // podcast:guid must never change, even if the site later moves to another URL.
@@ -25,8 +27,6 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     if try await store.settings()[guidKey] == nil {
         try await store.setSettings([guidKey: ShowSettings.podcastGUID(feedURL: urls.podcastFeed)])
     }
-    // `ingest` and `watch` write posts with the same absolute URLs as the server.
-    try await store.setSettings([IngestEnvironment.baseURLKey: urls.base])
 
     let threadPool = NIOThreadPool(numberOfThreads: configuration.workerThreads)
     threadPool.start()

@@ -74,3 +74,19 @@ struct IngestRulesTests {
         }
     }
 }
+
+@Suite("Site URLs")
+struct SiteURLTests {
+    @Test("media URLs written under an earlier base are still recognised; others are not")
+    func aliases() {
+        let id = "abcdefghijklmnopqrst"
+        let urls = SiteURLs(base: "https://new.example/", aliases: ["http://127.0.0.1:8080", "https://new.example"])
+        #expect(urls.aliases == ["http://127.0.0.1:8080"])
+        #expect(urls.mediaId(fromURL: "https://new.example/media/\(id).jpg") == id)
+        #expect(urls.mediaId(fromURL: "http://127.0.0.1:8080/media/\(id).jpg") == id)
+        #expect(urls.mediaId(fromURL: "https://elsewhere.example/media/\(id).jpg") == nil)
+        #expect(urls.mediaId(fromURL: "http://127.0.0.1:8080/media/r/\(id).jpg") == nil)
+        #expect(urls.tag("tea & cake") == "https://new.example/tags/tea%20%26%20cake")
+        #expect(urls.homePage(1) == "https://new.example/" && urls.homePage(3) == "https://new.example/page/3")
+    }
+}

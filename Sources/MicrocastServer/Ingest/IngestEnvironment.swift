@@ -10,9 +10,6 @@ import NIOPosix
 /// server running on the same data folder at the same time is fine: jobs are
 /// claimed with leases and posts are saved in transactions.
 public struct IngestEnvironment: Sendable {
-    /// The settings key where `serve` records the site's public URL.
-    static let baseURLKey = "site.base-url"
-
     public let ingester: Ingester
     let worker: MediaWorker
     let threadPool: NIOThreadPool
@@ -26,9 +23,7 @@ public struct IngestEnvironment: Sendable {
         try Vips.start()
         // Posts written here must carry the URLs the server serves: the one it
         // recorded, unless told otherwise; the server's own default before it ever ran.
-        let recorded = try await store.settings()[baseURLKey]
-        let base = baseURL ?? recorded ?? "http://127.0.0.1:8080"
-        let site = SiteInfo(title: "Microcast", authorName: "Site owner", urls: SiteURLs(base: base))
+        let site = SiteInfo(title: "Microcast", authorName: "Site owner", urls: try await BaseURLs.urls(baseURL, from: store))
         let threadPool = NIOThreadPool(numberOfThreads: workerThreads)
         threadPool.start()
         let intake = MediaIntake(library: library, media: store, limits: limits, threadPool: threadPool)

@@ -22,10 +22,7 @@ public enum SiteExport {
     {
         let library = try MediaLibrary(root: dataDirectory)
         let store = try SQLiteStore(path: library.database.path)
-        let recorded = try await store.settings()[IngestEnvironment.baseURLKey]
-        let served = recorded ?? "http://127.0.0.1:8080"
-        let site = SiteInfo(
-            title: siteTitle, authorName: "Site owner", urls: SiteURLs(base: baseURL ?? served, aliases: [served]))
+        let site = SiteInfo(title: siteTitle, authorName: "Site owner", urls: try await BaseURLs.urls(baseURL, from: store))
         try Vips.start()
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
