@@ -92,11 +92,7 @@ struct PodcastFeedTests {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
             let folder = try Fixtures.folder()
-            let speech = try Fixtures.speech(in: folder, name: "plain.wav", seconds: 14)
-            let metadata = folder.appendingPathComponent("chapters.txt")
-            try Data(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=6000\ntitle=Hello\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=6000\nEND=12000\ntitle=Goodbye\n".utf8).write(to: metadata)
-            let source = folder.appendingPathComponent("chaptered.m4a")
-            try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", speech.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", source.path])
+            let source = try Fixtures.chapteredSpeech(in: folder)
             let audio = try site.created(try await site.upload(source, token: token))
             _ = try site.created(try await site.postForm([("h", "entry"), ("name", "With chapters"), ("audio", audio)], token: token))
             #expect(try await site.waitForJobs() == [.done])

@@ -28,11 +28,7 @@ struct PublishedSiteTests {
         let photo = try site.created(try await site.postForm(
             [("h", "entry"), ("name", "Test card"), ("content", "Colours at dawn"), ("photo", photoURL),
              ("mp-photo-alt", "A colourful test card"), ("category[]", "travel"), ("category[]", "tea")], token: token))
-        let speech = try Fixtures.speech(in: folder, name: "plain.wav", seconds: 14)
-        let metadata = folder.appendingPathComponent("chapters.txt")
-        try Data(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=6000\ntitle=Hello\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=6000\nEND=12000\ntitle=Goodbye\n".utf8).write(to: metadata)
-        let chaptered = folder.appendingPathComponent("chaptered.m4a")
-        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", speech.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", chaptered.path])
+        let chaptered = try Fixtures.chapteredSpeech(in: folder)
         let audioURL = try site.created(try await site.upload(chaptered, token: token))
         let episode = try site.created(try await site.postForm(
             [("h", "entry"), ("name", "Episode one"), ("content", "We say hello."), ("audio", audioURL)], token: token))

@@ -167,6 +167,16 @@ public enum Fixtures {
         return file
     }
 
+    /// Speech in an M4A with two chapters, "Hello" (0–6 s) and "Goodbye" (6–12 s).
+    public static func chapteredSpeech(in folder: URL, name: String = "chaptered.m4a") throws -> URL {
+        let speech = try Fixtures.speech(in: folder, name: "plain-\(UUID().uuidString).wav", seconds: 14)
+        let metadata = folder.appendingPathComponent("chapters-\(UUID().uuidString).txt")
+        try Data(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=6000\ntitle=Hello\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=6000\nEND=12000\ntitle=Goodbye\n".utf8).write(to: metadata)
+        let file = folder.appendingPathComponent(name)
+        try run("ffmpeg", ["-v", "error", "-y", "-i", speech.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", file.path])
+        return file
+    }
+
     /// A phone's portrait video: 1920×1080 HEVC stored sideways in a MOV with
     /// a display matrix turning it upright (1080×1920), AAC sound, a location
     /// tag, and a picture that fades in from black over its first second.
