@@ -177,6 +177,9 @@ struct PublishedSiteTests {
             }
             #expect(String(decoding: try await fetch(base + "/podcast.xml"), as: UTF8.self).contains("<enclosure url=\"\(base)/media/r/"))
             #expect(!String(decoding: try await fetch(base + "/sitemap.xml"), as: UTF8.self).contains(site.base))
+            // The camera photo's original (with GPS) is not published; its renditions are.
+            let originals = (try? FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("media").path)) ?? []
+            #expect(!originals.contains { $0.hasSuffix(".jpg") }, "\(originals)")
         }
     }
 

@@ -52,7 +52,9 @@ public enum SiteExport {
             let renditions = try await store.renditions(forMedia: ids)
             let mediaFolder = staging.appendingPathComponent("media/r", isDirectory: true)
             try manager.createDirectory(at: mediaFolder, withIntermediateDirectories: true)
-            for item in items.values {
+            // A processed still photo is only ever shown through its stripped
+            // renditions, so its original (which may hold GPS) stays home.
+            for item in items.values where item.kind != "photo" || item.isAnimated || (renditions[item.id] ?? []).isEmpty {
                 try copy(library.original(item.fileName), to: staging.appendingPathComponent("media/\(item.fileName)"))
                 mediaFiles += 1
             }
