@@ -31,13 +31,13 @@ func feedBenchmark(episodes: Int) async throws {
     let builder = FeedItemBuilder(site: site)
     var bytes = 0
     var times: [Double] = []
-    for _ in 0..<5 {
+    for _ in 0..<9 {
         times.append(seconds {
             let items = builder.items(posts, media: media, renditions: renditions)
             bytes = FeedRenderer.podcastRSS(show: show, site: site, artworkURL: "https://example.com/a.jpg", items: items).utf8.count
         })
     }
-    print(String(format: "feed: %d episodes → %.1f MB of RSS in %.0f ms (median of 5)", episodes, Double(bytes) / 1e6, median(times) * 1000))
+    print(String(format: "feed: %d episodes → %.1f MB of RSS in %.0f ms (median of 9)", episodes, Double(bytes) / 1e6, median(times) * 1000))
     var items: [FeedItem] = []
     let building = seconds { items = builder.items(posts, media: media, renditions: renditions) }
     let writing = seconds { _ = FeedRenderer.podcastRSS(show: show, site: site, artworkURL: "https://example.com/a.jpg", items: items) }

@@ -42,6 +42,13 @@ public struct FeedItemBuilder: Sendable {
 
     public init(site: SiteInfo) { presenter = EntryPresenter(site: site) }
 
+    /// The first `count` characters; short texts (by their UTF-8 length, which
+    /// is never less than their character count) are returned without
+    /// walking their characters, the costly part of `prefix`.
+    static func prefix(_ text: String, _ count: Int) -> String {
+        text.utf8.count <= count ? text : String(text.prefix(count))
+    }
+
     public func items(_ posts: [Post], media: [String: MediaItem], renditions: [String: [Rendition]]) -> [FeedItem] {
         posts.map { item($0, media: media, renditions: renditions) }
     }
@@ -54,7 +61,7 @@ public struct FeedItemBuilder: Sendable {
         let contentHTML = presenter.contentHTML(post.properties["content"]?.first)
         let summary = post.properties["summary"]?.first?.stringValue ?? ""
         let plain = PostBuilder.stripTags(contentHTML)
-        let title = !name.isEmpty ? name : (plain.isEmpty ? DateText.long(post.published) : String(plain.prefix(80)))
+        let title = !name.isEmpty ? name : (plain.isEmpty ? DateText.long(post.published) : Self.prefix(plain, 80))
         var enclosure: FeedEnclosure?
         var alternates: [FeedEnclosure] = []
         var chaptersURL: String?
@@ -65,8 +72,11 @@ public struct FeedItemBuilder: Sendable {
         if let url = audioURL ?? videoURL, let id = urls.mediaId(fromURL: url), let item = media[id] {
             let all = renditions[id] ?? []
             // Largest video first: the enclosure of /feed.xml is the best copy.
-            let made = all.filter { $0.duration != nil }.sorted { $0.width > $1.width }
-            posterURL = all.filter { $0.format == "jpeg" }.max { $0.width < $1.width }.map { urls.rendition(fileName: $0.fileName) }
+            var made = all.filter { $0.duration != nil }
+            if made.count > 1 { made.sort { $0.width > $1.width } }
+            if item.kind == "video" {
+                posterURL = all.filter { $0.format == "jpeg" }.max { $0.width < $1.width }.map { urls.rendition(fileName: $0.fileName) }
+            }
             chaptersURL = all.first { $0.format == "chapters" }.map { urls.rendition(fileName: $0.fileName) }
             waveformURL = all.first { $0.format == "waveform" }.map { urls.rendition(fileName: $0.fileName) }
             switch item.state {
@@ -107,7 +117,7 @@ public struct FeedItemBuilder: Sendable {
         let image = post.properties["photo"]?.first.flatMap { presenter.photo($0, media: media, renditions: renditions)?.src } ?? posterURL
         return FeedItem(
             url: urls.post(slug: post.slug), title: title, hasOwnTitle: !name.isEmpty, published: post.published,
-            updated: post.updated, contentHTML: contentHTML, summary: summary.isEmpty ? String(plain.prefix(500)) : summary,
+            updated: post.updated, contentHTML: contentHTML, summary: summary.isEmpty ? Self.prefix(plain, 500) : summary,
             tags: post.strings("category"), enclosure: enclosure, alternates: alternates, chaptersURL: chaptersURL,
             waveformURL: waveformURL, transcripts: transcripts,
             image: image, isEpisode: audioURL != nil && enclosure != nil,

@@ -38,7 +38,7 @@ public struct XMLWriter {
             return
         }
         write(">")
-        write(Self.escape(value))
+        writeEscaped(value)
         write("</")
         write(name)
         write(">\n")
@@ -53,7 +53,7 @@ public struct XMLWriter {
             write(" ")
             write(attribute)
             write("=\"")
-            write(Self.escape(value))
+            writeEscaped(value)
             write("\"")
         }
     }
@@ -63,9 +63,13 @@ public struct XMLWriter {
         guard !value.isEmpty else { return }
         let safe = Self.containsCDATAEnd(value) ? value.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") : value
         write(indent)
-        write("<" + name + "><![CDATA[")
+        write("<")
+        write(name)
+        write("><![CDATA[")
         write(safe)
-        write("]]></" + name + ">\n")
+        write("]]></")
+        write(name)
+        write(">\n")
     }
 
     /// Closes every open element and returns the document (without copying the buffer first).
@@ -80,17 +84,27 @@ public struct XMLWriter {
 
     /// Whether `]]>` occurs, by bytes: cheaper than a string search for every item.
     static func containsCDATAEnd(_ value: String) -> Bool {
-        var run = 0
-        for byte in value.utf8 {
-            if byte == UInt8(ascii: "]") {
-                run += 1
-            } else if byte == UInt8(ascii: ">") && run >= 2 {
-                return true
-            } else {
-                run = 0
+        var value = value
+        return value.withUTF8 { buffer in
+            var run = 0
+            for byte in buffer {
+                if byte == UInt8(ascii: "]") {
+                    run += 1
+                } else if byte == UInt8(ascii: ">") && run >= 2 {
+                    return true
+                } else {
+                    run = 0
+                }
             }
+            return false
         }
-        return false
+    }
+
+    private static let apostrophe = Array("&apos;".utf8)
+
+    /// Escapes straight into the document's bytes.
+    private mutating func writeEscaped(_ value: String) {
+        Escaping.append(value, to: &bytes, apostrophe: Self.apostrophe, dropControl: true)
     }
 
     public static func escape(_ value: String) -> String {
