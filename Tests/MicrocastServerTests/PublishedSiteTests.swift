@@ -136,8 +136,9 @@ struct PublishedSiteTests {
     func export() async throws {
         try await TestSite.run { site in
             let posts = try await Self.publishEveryKind(site)
+            // Held (SO_REUSEADDR, not listening) until Python's server, which also reuses addresses, has it.
             let (port, reservation) = try reservePort()
-            close(reservation)
+            defer { close(reservation) }
             let base = "http://127.0.0.1:\(port)"
             let output = try Fixtures.folder().appendingPathComponent("site")
             let exported = try await Fixtures.offPool {
