@@ -92,6 +92,7 @@ struct VideoTests {
 
         let odd = VideoPlan(codedWidth: 1001, codedHeight: 563, rotation: nil, frameRate: 24, sizes: sizes)
         #expect(odd.outputs.map { [$0.width, $0.height] } == [[1002, 564]])
+        #expect(odd.outputs.map(\.name) == ["564p"], "named by its size, not by the preset that made it")
         #expect(odd.outputs[0].frameRate == nil)
 
         let anamorphic = VideoPlan(codedWidth: 720, codedHeight: 576, pixelAspect: 16.0 / 11.0, rotation: nil, frameRate: 25, sizes: sizes)

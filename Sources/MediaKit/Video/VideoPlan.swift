@@ -44,8 +44,11 @@ public struct VideoPlan: Equatable, Sendable {
             let filters = sideways
                 ? "\(fps)\(scale),\(rotate)setsar=1,format=yuv420p"
                 : "\(fps)\(rotate)\(scale),setsar=1,format=yuv420p"
+            // Named by what it is ("720p" for a 720p source under the 1080p preset), not by the preset.
             outputs.append(
-                Output(name: size.name, width: outWidth, height: outHeight, crf: size.crf, frameRate: capped, filters: filters))
+                Output(
+                    name: "\(min(outWidth, outHeight))p", width: outWidth, height: outHeight, crf: size.crf, frameRate: capped,
+                    filters: filters))
         }
         self.outputs = outputs
     }
