@@ -54,6 +54,63 @@ struct PhotoRenditionTests {
         #expect(tags.keys.contains { $0.hasSuffix(":Copyright") })
         #expect(!tags.keys.contains { $0.hasPrefix("GPS:") || $0.hasSuffix(":Make") || $0.hasSuffix(":SerialNumber") })
     }
+
+    @Test("a progressive JPEG's unstreamable decoder memory is known from its header, and decodes take turns within the budget")
+    func progressiveBudget() throws {
+        let folder = try Fixtures.folder()
+        let source = try Fixtures.png(in: folder, name: "budget.png", size: "800x600")
+        let progressive = folder.appendingPathComponent("progressive.jpg")
+        try Fixtures.run("vips", ["copy", source.path, "\(progressive.path)[interlace,Q=80,subsample-mode=on]"])
+        let baseline = folder.appendingPathComponent("baseline.jpg")
+        try Fixtures.run("vips", ["copy", source.path, "\(baseline.path)[Q=80]"])
+        // 4:2:0: luma 100 × 75 blocks, each chroma 50 × 38, 128 bytes a block.
+        #expect(DecodeBudget.estimate(path: progressive.path) == (100 * 75 + 2 * 50 * 38) * 128)
+        #expect(DecodeBudget.estimate(path: baseline.path) == 0)
+
+        let budget = DecodeBudget(bytes: 100)
+        let occupancy = Mutex((inside: 0, most: 0))
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            try? budget.withReservation(60) { () throws(MediaError) in
+                occupancy.withLock { $0.inside += 1; $0.most = max($0.most, $0.inside) }
+                usleep(20_000)
+                occupancy.withLock { $0.inside -= 1 }
+            }
+        }
+        #expect(occupancy.withLock { $0.most } == 1, "two 60-byte decodes never share a 100-byte budget")
+    }
+
+    @Test("AVIF, TIFF and WebP inputs become renditions of the right size")
+    func otherInputs() throws {
+        let folder = try Fixtures.folder()
+        let source = try Fixtures.png(in: folder, name: "source.png", size: "900x600")
+        let preset = PhotoPreset(widths: [320, 640, 1280], encodings: [.init(format: .jpeg, quality: 80)])
+        for format in ["avif", "tif", "webp"] {
+            let file = folder.appendingPathComponent("input.\(format)")
+            try Fixtures.run("vips", ["copy", source.path, file.path])
+            let made = try PhotoRenditions.make(from: file.path, preset: preset).renditions
+            #expect(Set(made.map(\.width)) == [320, 640, 900], "\(format)")
+            #expect(made.allSatisfy { abs($0.height * 3 - $0.width * 2) <= 3 }, "\(format) keeps its shape")
+        }
+    }
+
+    @Test("a Display P3 photo is converted to sRGB, not just stripped of its profile")
+    func colourManaged() throws {
+        let folder = try Fixtures.folder()
+        let preset = PhotoPreset(widths: [320], encodings: [.init(format: .jpeg, quality: 90)])
+        let source = try Fixtures.png(in: folder, name: "srgb.png", size: "320x240")
+        let p3 = folder.appendingPathComponent("p3.jpg")
+        try Fixtures.run("vips", ["icc_transform", source.path, "\(p3.path)[Q=95]", "p3", "--input-profile", "srgb"])
+        func average(_ file: URL) throws -> Double {
+            Double(String(decoding: try Fixtures.run("vips", ["avg", file.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
+        }
+        let rendition = try #require(try PhotoRenditions.make(from: p3.path, preset: preset).renditions.first { $0.format == .jpeg && $0.width == 320 })
+        let out = folder.appendingPathComponent("p3-out.jpg")
+        try rendition.data.write(to: out)
+        #expect(try Prober.probe(path: out.path).colorProfile == nil)
+        // Back in sRGB the pixels match the sRGB original; left as P3 values they would not.
+        #expect(abs(try average(out) - (try average(source))) < 3)
+        #expect(abs(try average(p3) - (try average(source))) > 10)
+    }
 }
 
 @Suite("Format sniffing")
@@ -117,48 +174,5 @@ struct ShowArtworkTests {
         try ShowArtwork.titleCard("Tea & Talk").write(to: card)
         let cardProbe = try Prober.probe(path: card.path)
         #expect(cardProbe.width == 1400 && cardProbe.height == 1400 && cardProbe.colorSpace == "srgb")
-    }
-
-    @Test("a progressive JPEG's unstreamable decoder memory is known from its header, and decodes take turns within the budget")
-    func progressiveBudget() throws {
-        let folder = try Fixtures.folder()
-        let source = try Fixtures.png(in: folder, name: "budget.png", size: "800x600")
-        let progressive = folder.appendingPathComponent("progressive.jpg")
-        try Fixtures.run("vips", ["copy", source.path, "\(progressive.path)[interlace,Q=80,subsample-mode=on]"])
-        let baseline = folder.appendingPathComponent("baseline.jpg")
-        try Fixtures.run("vips", ["copy", source.path, "\(baseline.path)[Q=80]"])
-        // 4:2:0: luma 100 × 75 blocks, each chroma 50 × 38, 128 bytes a block.
-        #expect(DecodeBudget.estimate(path: progressive.path) == (100 * 75 + 2 * 50 * 38) * 128)
-        #expect(DecodeBudget.estimate(path: baseline.path) == 0)
-
-        let budget = DecodeBudget(bytes: 100)
-        let occupancy = Mutex((inside: 0, most: 0))
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            try? budget.withReservation(60) { () throws(MediaError) in
-                occupancy.withLock { $0.inside += 1; $0.most = max($0.most, $0.inside) }
-                usleep(20_000)
-                occupancy.withLock { $0.inside -= 1 }
-            }
-        }
-        #expect(occupancy.withLock { $0.most } == 1, "two 60-byte decodes never share a 100-byte budget")
-    }
-
-    @Test("a Display P3 photo is converted to sRGB, not just stripped of its profile")
-    func colourManaged() throws {
-        let folder = try Fixtures.folder()
-        let preset = PhotoPreset(widths: [320], encodings: [.init(format: .jpeg, quality: 90)])
-        let source = try Fixtures.png(in: folder, name: "srgb.png", size: "320x240")
-        let p3 = folder.appendingPathComponent("p3.jpg")
-        try Fixtures.run("vips", ["icc_transform", source.path, "\(p3.path)[Q=95]", "p3", "--input-profile", "srgb"])
-        func average(_ file: URL) throws -> Double {
-            Double(String(decoding: try Fixtures.run("vips", ["avg", file.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
-        }
-        let rendition = try #require(try PhotoRenditions.make(from: p3.path, preset: preset).renditions.first { $0.format == .jpeg && $0.width == 320 })
-        let out = folder.appendingPathComponent("p3-out.jpg")
-        try rendition.data.write(to: out)
-        #expect(try Prober.probe(path: out.path).colorProfile == nil)
-        // Back in sRGB the pixels match the sRGB original; left as P3 values they would not.
-        #expect(abs(try average(out) - (try average(source))) < 3)
-        #expect(abs(try average(p3) - (try average(source))) > 10)
     }
 }
