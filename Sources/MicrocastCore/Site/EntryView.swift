@@ -31,6 +31,8 @@ public struct EntryView: Sendable {
     public var hasSummary: Bool
     /// Tag links: name and tag page URL.
     public var tags: [TagView]
+    /// Shown on its own page: the name is the page's heading.
+    public var isPermalink = false
 }
 
 public struct TagView: Sendable {

@@ -113,7 +113,8 @@ struct SitePublisher: Sendable {
         if post.deletedAt != nil {
             return .html(renderer.error(site: site, status: 410, message: "This post was deleted."), status: 410)
         }
-        let entry = try await entries([post])[0]
+        var entry = try await entries([post])[0]
+        entry.isPermalink = true
         return .html(renderer.post(site: site, entry: entry, openGraph: try await openGraph(entry, post: post)))
     }
 
