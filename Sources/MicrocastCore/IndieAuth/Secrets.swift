@@ -11,7 +11,7 @@ public enum Secrets {
     }
 
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(secret.utf8)).hexString
     }
 
     public static func base64URL(_ data: Data) -> String {

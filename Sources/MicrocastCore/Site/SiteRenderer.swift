@@ -13,7 +13,7 @@ public struct SiteRenderer: Sendable {
     public init(library: MustacheLibrary, stylesheet: Data) {
         self.library = library
         self.stylesheet = stylesheet
-        stylesheetFingerprint = SHA256.hash(data: stylesheet).prefix(5).map { String(format: "%02x", $0) }.joined()
+        stylesheetFingerprint = SHA256.hash(data: stylesheet).prefix(5).hexString
     }
 
     /// The templates and stylesheet that ship with Microcast.

@@ -75,7 +75,7 @@ actor PageCache {
             self.stamp = stamp
             self.page = page
             self.modified = modified
-            etag = "\"" + SHA256.hash(data: page.body).prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+            etag = "\"" + SHA256.hash(data: page.body).prefix(12).hexString + "\""
         }
     }
 

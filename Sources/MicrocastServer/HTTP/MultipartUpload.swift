@@ -175,7 +175,7 @@ enum MultipartUpload {
                     open = nil
                     try await finished.writer.flush()
                     try await finished.handle.close()
-                    finished.file.sha256 = finished.hasher.finalize().map { String(format: "%02x", $0) }.joined()
+                    finished.file.sha256 = finished.hasher.finalize().hexString
                     form.files.append(finished.file)
                 }
             } else if let name = part.name {

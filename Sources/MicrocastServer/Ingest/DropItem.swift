@@ -54,6 +54,6 @@ public struct DropItem: Sendable, Hashable {
         return DropItem(name: name, url: url, files: [url], sidecar: sidecar, isFolder: false)
     }
 
-    /// Every file the item consists of, sidecar included: what moves to `done/` or `failed/`.
-    var everything: [URL] { [url] + (sidecar.map { [$0] } ?? []) }
+    /// The media files and the sidecar: what must be complete before the item is taken.
+    var allFiles: [URL] { files + (sidecar.map { [$0] } ?? []) }
 }

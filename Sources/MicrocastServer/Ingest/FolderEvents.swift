@@ -17,8 +17,6 @@ final class FolderEvents: @unchecked Sendable {
 
     deinit { if descriptor >= 0 { close(descriptor) } }
 
-    var usesInotify: Bool { descriptor >= 0 }
-
     /// Adds a folder (a new sub-folder of photos, say) to the watch.
     func watch(_ folder: URL) {
         guard descriptor >= 0 else { return }

@@ -20,6 +20,14 @@ public struct IngestSummary: Sendable, Equatable {
 
     public var succeeded: Bool { failed.isEmpty && incomplete.isEmpty }
 
+    mutating func count(_ item: DropItem, _ outcome: IngestOutcome) {
+        switch outcome {
+        case .posted: posted += 1
+        case .duplicate: duplicates += 1
+        case .failed(let reason): failed[item.name] = reason
+        }
+    }
+
     public var text: String {
         var parts = ["posted \(posted)", "skipped \(duplicates) already posted", "failed \(failed.count)"]
         if !incomplete.isEmpty { parts.append("still being written \(incomplete.count)") }
@@ -88,12 +96,12 @@ public struct FolderRun: Sendable {
             while !Task.isCancelled {
                 let items = DropItem.scan(folder)
                 let writing = FileReadiness.openForWriting(under: folder)
-                let waiting = items.filter { !inFlight.contains($0.name) && handled[$0.name] != signature($0) }.count
-                total = options.once ? initial.count : done + inFlight.count + waiting
-                for item in items where !inFlight.contains(item.name) && handled[item.name] != signature(item) {
+                let pending = items.filter { !inFlight.contains($0.name) && handled[$0.name] != signature($0) }
+                total = options.once ? initial.count : done + inFlight.count + pending.count
+                for item in pending {
                     if options.once && !initial.contains(item.name) { continue }
                     if item.isFolder { events.watch(item.url) }
-                    guard readiness.isComplete(item.files + (item.sidecar.map { [$0] } ?? []), openForWriting: writing) else {
+                    guard readiness.isComplete(item.allFiles, openForWriting: writing) else {
                         if announcedWaiting.insert(item.name).inserted { report(.waiting(item)) }
                         continue
                     }
@@ -108,8 +116,7 @@ public struct FolderRun: Sendable {
                         let began = ContinuousClock.now
                         let outcome = await ingester.ingest(item, defaultPublished: published)
                         Self.settle(item, outcome, in: folder, keepFiles: options.keepFiles)
-                        let elapsed = ContinuousClock.now - began
-                        return .finished(item, outcome, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                        return .finished(item, outcome, (ContinuousClock.now - began).milliseconds / 1000)
                     }
                 }
 
@@ -130,11 +137,7 @@ public struct FolderRun: Sendable {
                     inFlight.remove(item.name)
                     handled[item.name] = signature(item)
                     done += 1
-                    switch outcome {
-                    case .posted: summary.posted += 1
-                    case .duplicate: summary.duplicates += 1
-                    case .failed(let reason): summary.failed[item.name] = reason
-                    }
+                    summary.count(item, outcome)
                     report(.finished(item, outcome, seconds: seconds, done: done, total: max(total, done)))
                 }
             }
@@ -151,7 +154,7 @@ public struct FolderRun: Sendable {
 
     /// The item's files by name, size and time: a changed file is a new drop.
     private func signature(_ item: DropItem) -> String {
-        (item.files + (item.sidecar.map { [$0] } ?? [])).map { file in
+        item.allFiles.map { file in
             let attributes = try? FileManager.default.attributesOfItem(atPath: file.path)
             let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
             let time = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
@@ -219,18 +222,13 @@ extension FolderRun {
                 group.addTask {
                     let began = ContinuousClock.now
                     let outcome = await ingester.ingest(item, defaultPublished: published)
-                    let elapsed = ContinuousClock.now - began
-                    return (item, outcome, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                    return (item, outcome, (ContinuousClock.now - began).milliseconds / 1000)
                 }
             }
             for _ in 0..<max(1, concurrency) { startNext() }
             while let (item, outcome, seconds) = await group.next() {
                 done += 1
-                switch outcome {
-                case .posted: summary.posted += 1
-                case .duplicate: summary.duplicates += 1
-                case .failed(let reason): summary.failed[item.name] = reason
-                }
+                summary.count(item, outcome)
                 report(.finished(item, outcome, seconds: seconds, done: done, total: items.count))
                 startNext()
             }

@@ -126,18 +126,14 @@ public struct Ingester: Sendable {
     }
 
     static func sha256(_ file: URL) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: file.path) else {
-            throw IngestFailure(reason: "\(file.lastPathComponent) cannot be opened")
+        do {
+            return try FileDigest.sha256(file).hexString
+        } catch {
+            throw IngestFailure(reason: "\(file.lastPathComponent) cannot be read")
         }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-    }
+    static func sha256(_ data: Data) -> String { SHA256.hash(data: data).hexString }
 }
 
 struct IngestFailure: Error {

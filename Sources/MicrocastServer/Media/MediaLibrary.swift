@@ -54,13 +54,7 @@ public struct MediaLibrary: Sendable {
     /// Moves a finished file written under a temporary name in the renditions
     /// folder to `STEM.HASH.EXT`, HASH from its content, and returns that name.
     public func adoptRendition(_ temporary: URL, stem: String, fileExtension: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: temporary.path) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        try handle.close()
-        let digest = hasher.finalize().prefix(6).map { String(format: "%02x", $0) }.joined()
+        let digest = try FileDigest.sha256(temporary).prefix(6).hexString
         let name = "\(stem).\(digest).\(fileExtension)"
         try moveIntoRenditions(temporary, as: name)
         return name

@@ -12,7 +12,7 @@ struct ShowArtworkStore: Sendable {
 
     func fileName(for show: ShowSettings) async throws -> String {
         if let name = show.artwork { return name }
-        let digest = SHA256.hash(data: Data(show.title.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data(show.title.utf8)).prefix(6).hexString
         let name = "show-card.\(digest).jpg"
         if !FileManager.default.fileExists(atPath: library.rendition(name).path) {
             let title = show.title

@@ -11,9 +11,7 @@ enum BaseURLs {
 
     /// Records `base` as the current one and returns URLs that know the earlier ones.
     static func record(_ base: String, in settings: any SettingsRepository) async throws -> SiteURLs {
-        let stored = try await settings.settings()
-        var history = stored[historyKey].map { $0.split(separator: "\n").map(String.init) } ?? []
-        if let current = stored[currentKey], !history.contains(current) { history.append(current) }
+        var history = Self.history(try await settings.settings())
         let urls = SiteURLs(base: base, aliases: history)
         if !history.contains(urls.base) { history.append(urls.base) }
         try await settings.setSettings([currentKey: urls.base, historyKey: history.joined(separator: "\n")])
@@ -23,8 +21,13 @@ enum BaseURLs {
     /// URLs for `base` (or the recorded one, or the server's default) that know every recorded base.
     static func urls(_ base: String?, from settings: any SettingsRepository) async throws -> SiteURLs {
         let stored = try await settings.settings()
+        return SiteURLs(base: base ?? stored[currentKey] ?? "http://127.0.0.1:8080", aliases: history(stored))
+    }
+
+    /// Every base recorded so far, the current one included (older stores kept only that).
+    private static func history(_ stored: [String: String]) -> [String] {
         var history = stored[historyKey].map { $0.split(separator: "\n").map(String.init) } ?? []
         if let current = stored[currentKey], !history.contains(current) { history.append(current) }
-        return SiteURLs(base: base ?? stored[currentKey] ?? "http://127.0.0.1:8080", aliases: history)
+        return history
     }
 }
