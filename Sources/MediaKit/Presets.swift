@@ -127,6 +127,18 @@ public struct AudioPreset: Codable, Sendable, Equatable {
         /// Constant bit rates, by the output's channel count.
         public var bitRateMono: Int
         public var bitRateStereo: Int
+        /// Private options of the encoder, in FFmpeg's own `key=value:key=value` form (`aac_coder=fast`).
+        public var codecOptions: String?
+
+        /// `codecOptions` as a dictionary.
+        var encoderOptions: [String: String] {
+            var options: [String: String] = [:]
+            for pair in (codecOptions ?? "").split(separator: ":") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { options[String(parts[0])] = String(parts[1]) }
+            }
+            return options
+        }
     }
 
     public var loudness: Loudness

@@ -102,4 +102,63 @@ struct PodcastAudioTests {
         // Nothing half-written is left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }.isEmpty)
     }
+
+    @Test("an M4A whose chapter track outlasts its sound is an episode: chapters end with the sound, one after it is dropped")
+    func chapterTrackLongerThanSound() throws {
+        let source = try Fixtures.speech(in: folder, name: "short.wav", seconds: 6)
+        let sound = try #require(try Prober.probe(path: source.path).duration)
+        let metadata = folder.appendingPathComponent("long-chapters.txt")
+        let end = Int(sound * 1000)
+        try Data(
+            (";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=3000\ntitle=Intro\n"
+                + "[CHAPTER]\nTIMEBASE=1/1000\nSTART=3000\nEND=\(end + 6000)\ntitle=Main\n"
+                + "[CHAPTER]\nTIMEBASE=1/1000\nSTART=\(end + 7000)\nEND=\(end + 9000)\ntitle=After the end\n").utf8
+        ).write(to: metadata)
+        let m4a = folder.appendingPathComponent("chapter-editor.m4a")
+        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", source.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", m4a.path])
+        // What the chapter editor made: the container lasts as long as the chapter track.
+        let probe = try Prober.probe(path: m4a.path)
+        #expect((probe.duration ?? 0) > sound + 5)
+        #expect(abs((probe.audioDuration ?? 0) - sound) < 0.1)
+
+        let result = try PodcastAudio.make(from: m4a.path, into: folder, preset: preset, tags: AudioTags(title: "Chaptered"))
+        #expect(result.chapters.map(\.title) == ["Intro", "Main"])
+        #expect(abs((result.chapters.last?.end ?? 0) - sound) < 0.1)
+        let mp3 = try Prober.probe(path: try #require(result.files.first).temporaryFile.path)
+        #expect(mp3.chapters.map(\.title) == ["Intro", "Main"])
+        #expect((mp3.chapters.last?.end ?? .infinity) <= sound + 0.1)
+        #expect(abs((mp3.duration ?? 0) - sound) < 0.5)
+    }
+
+    @Test("a video whose sound stops before its picture gives an episode as long as its sound")
+    func videoWithShortSound() throws {
+        let video = folder.appendingPathComponent("short-sound.mp4")
+        try Fixtures.run("ffmpeg", [
+            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=8",
+            "-f", "lavfi", "-i", "sine=frequency=330:duration=4", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", video.path,
+        ])
+        let probe = try Prober.probe(path: video.path)
+        #expect(abs((probe.audioDuration ?? 0) - 4) < 0.2)
+        #expect(abs((probe.duration ?? 0) - 8) < 0.2)
+        let result = try PodcastAudio.make(from: video.path, into: folder, preset: preset, tags: AudioTags())
+        #expect(abs((result.files.first?.duration ?? 0) - 4) < 0.3)
+    }
+
+    @Test("an MP3 whose Xing header promises more frames than it holds is refused as ending early")
+    func xingHeaderLongerThanFrames() throws {
+        let whole = try Fixtures.speech(in: folder, name: "xing.mp3", seconds: 10)
+        let probe = try Prober.probe(path: whole.path)
+        let data = try Data(contentsOf: whole)
+        let cut = folder.appendingPathComponent("xing-cut.mp3")
+        try data.prefix(data.count * 2 / 3).write(to: cut)
+        // The header still promises the whole recording.
+        let promised = try #require(try Prober.probe(path: cut.path).audioDuration)
+        #expect(abs(promised - (probe.audioDuration ?? 0)) < 0.1)
+        #expect {
+            try PodcastAudio.make(from: cut.path, into: folder, preset: preset, tags: AudioTags())
+        } throws: { error in
+            guard case MediaError.unreadable(let why) = error else { return false }
+            return why.hasPrefix("the file ends early")
+        }
+    }
 }

@@ -60,7 +60,9 @@ public enum PodcastAudio {
         guard probe.streams.contains(where: { $0.type == "audio" }) else {
             throw .unreadable("the file has no audio")
         }
-        if let duration = probe.duration, duration > limits.maxDurationSeconds {
+        // The sound's own length: a chapter or data track may run past it.
+        let promised = probe.audioDuration
+        if let duration = promised, duration > limits.maxDurationSeconds {
             throw .tooLarge("the recording is \(Int(duration / 60)) minutes long; the limit is \(Int(limits.maxDurationSeconds / 60)) minutes")
         }
         let measured = try LoudnessMeter.measure(AudioDecoder(input: FormatInput(path: path)))
@@ -72,61 +74,83 @@ public enum PodcastAudio {
         let gain = min(maxGain, target - measured.integrated)
         let ceiling = pow(10, (preset.loudness.truePeakDbtp - limiterMargin) / 20)
 
-        var outputs: [(AudioPreset.Encoding, URL, AudioFileWriter, FilterGraph)] = []
-        for encoding in preset.encodings {
-            let temporary = folder.appendingPathComponent(".\(UUID().uuidString.lowercased()).\(encoding.fileExtension).tmp")
-            let writer = try AudioFileWriter(
-                temporaryPath: temporary.path,
-                settings: .init(
-                    container: encoding.container, codec: encoding.codec, sampleRate: Int32(preset.sampleRate),
-                    channels: channels, bitRate: channels == 1 ? encoding.bitRateMono : encoding.bitRateStereo,
-                    metadata: [
-                        "title": tags.title, "artist": tags.artist, "album": tags.album, "date": tags.date,
-                        "comment": tags.comment,
-                    ],
-                    chapters: probe.chapters,
-                    muxerOptions: encoding.container == "mp3" ? ["id3v2_version": "3"] : ["movflags": "+faststart"],
-                    coverJPEG: cover))
-            let format = av_get_sample_fmt_name(writer.encoder.pointee.sample_fmt).map { String(cString: $0) } ?? "fltp"
-            let graph = try FilterGraph(
-                sourceArguments: decoder.bufferArguments,
-                description: [
-                    "aresample=\(preset.sampleRate)",
-                    String(format: "volume=%.2fdB", gain),
-                    String(format: "alimiter=limit=%.4f:level=false:attack=5:release=50", ceiling),
-                    "aformat=sample_fmts=\(format):sample_rates=\(preset.sampleRate):channel_layouts=\(channels == 1 ? "mono" : "stereo")",
-                ].joined(separator: ","))
-            graph.setFrameSize(writer.frameSize)
-            outputs.append((encoding, temporary, writer, graph))
-        }
-        // The waveform is drawn from the same decoded frames, after the same gain.
-        let waveformGraph = try FilterGraph(
-            sourceArguments: decoder.bufferArguments,
-            description: String(format: "volume=%.2fdB,", gain) + WaveformBuilder.filter)
-        var waveform = WaveformBuilder(duration: probe.duration ?? 60)
+        let chapters = Self.clamped(probe.chapters, to: promised)
+
+        var outputs: [Output] = []
+        func removeTemporaries() { for output in outputs { try? FileManager.default.removeItem(at: output.temporary) } }
         do {
-            try decoder.decodeAll { frame throws(MediaError) in
-                for (_, _, writer, graph) in outputs { try graph.push(frame) { frame throws(MediaError) in try writer.encode(frame) } }
-                try waveformGraph.push(frame) { waveform.add($0) }
+            for encoding in preset.encodings {
+                let temporary = folder.appendingPathComponent(".\(UUID().uuidString.lowercased()).\(encoding.fileExtension).tmp")
+                let writer = try AudioFileWriter(
+                    temporaryPath: temporary.path,
+                    settings: .init(
+                        container: encoding.container, codec: encoding.codec, sampleRate: Int32(preset.sampleRate),
+                        channels: channels, bitRate: channels == 1 ? encoding.bitRateMono : encoding.bitRateStereo,
+                        metadata: [
+                            "title": tags.title, "artist": tags.artist, "album": tags.album, "date": tags.date,
+                            "comment": tags.comment,
+                        ],
+                        chapters: chapters,
+                        muxerOptions: encoding.container == "mp3" ? ["id3v2_version": "3"] : ["movflags": "+faststart"],
+                        codecOptions: encoding.encoderOptions,
+                        coverJPEG: cover))
+                outputs.append(Output(encoding: encoding, temporary: temporary, writer: writer, graph: nil))
+                let format = av_get_sample_fmt_name(writer.encoder.pointee.sample_fmt).map { String(cString: $0) } ?? "fltp"
+                let graph = try FilterGraph(
+                    sourceArguments: decoder.bufferArguments,
+                    description: [
+                        "aresample=\(preset.sampleRate)",
+                        String(format: "volume=%.2fdB", gain),
+                        String(format: "alimiter=limit=%.4f:level=false:attack=5:release=50", ceiling),
+                        "aformat=sample_fmts=\(format):sample_rates=\(preset.sampleRate):channel_layouts=\(channels == 1 ? "mono" : "stereo")",
+                    ].joined(separator: ","))
+                graph.setFrameSize(writer.frameSize)
+                outputs[outputs.count - 1].graph = graph
             }
-            for (_, _, writer, graph) in outputs {
-                try graph.push(nil) { frame throws(MediaError) in try writer.encode(frame) }
-                try writer.finish()
+        } catch {
+            removeTemporaries()
+            throw error
+        }
+
+        // Decode once; each output filters and encodes on a thread of its own
+        // (the AAC encoder alone is slower than decoding), and the waveform is
+        // drawn here from the same frames, after the same gain.
+        var waveform = WaveformBuilder(duration: promised ?? 60)
+        let encoders = outputs.map { output in
+            EncoderThread(name: "encode-\(output.encoding.name)") { frame throws(MediaError) in
+                try output.graph?.push(frame) { filtered throws(MediaError) in try output.writer.encode(filtered) }
+                if frame == nil { try output.writer.finish() }
+            }
+        }
+        var failure: MediaError?
+        do {
+            let waveformGraph = try FilterGraph(
+                sourceArguments: decoder.bufferArguments,
+                description: String(format: "volume=%.2fdB,", gain) + WaveformBuilder.filter)
+            try decoder.decodeAll { frame throws(MediaError) in
+                for encoder in encoders { try encoder.send(frame) }
+                try waveformGraph.push(frame) { waveform.add($0) }
             }
             try waveformGraph.push(nil) { waveform.add($0) }
         } catch {
-            for (_, temporary, _, _) in outputs { try? FileManager.default.removeItem(at: temporary) }
+            failure = error
+        }
+        // Every thread is closed, even after a failure, so none is left waiting.
+        let encoderFailures = encoders.compactMap { $0.close() }
+        if let error = failure ?? encoderFailures.first {
+            removeTemporaries()
             throw error
         }
 
         var files: [EncodedAudio] = []
-        for (encoding, temporary, _, _) in outputs {
+        for output in outputs {
+            let (encoding, temporary) = (output.encoding, output.temporary)
             let written: MediaProbe
             do {
                 written = try Prober.probeAs(path: temporary.path, format: encoding)
-                try checkComplete(promised: probe.duration, decoded: written.duration)
+                try checkComplete(promised: promised, decoded: written.duration)
             } catch {
-                for (_, temporary, _, _) in outputs { try? FileManager.default.removeItem(at: temporary) }
+                removeTemporaries()
                 throw error
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: temporary.path)[.size] as? NSNumber)?.int64Value ?? 0
@@ -137,11 +161,30 @@ public enum PodcastAudio {
                     bitRate: written.streams.first { $0.type == "audio" }?.bitRate ?? written.bitRate ?? 0,
                     channels: Int(channels)))
         }
-        return PodcastAudioResult(source: measured, gain: gain, files: files, chapters: probe.chapters, waveform: waveform.finish())
+        return PodcastAudioResult(source: measured, gain: gain, files: files, chapters: chapters, waveform: waveform.finish())
     }
 }
 
 extension PodcastAudio {
+    /// One encoded file being made: its writer and the filter graph in front of it.
+    struct Output {
+        var encoding: AudioPreset.Encoding
+        var temporary: URL
+        var writer: AudioFileWriter
+        var graph: FilterGraph?
+    }
+
+    /// Chapters end where the sound ends; one that starts after it is dropped.
+    static func clamped(_ chapters: [MediaProbe.Chapter], to duration: Double?) -> [MediaProbe.Chapter] {
+        guard let duration else { return chapters }
+        return chapters.compactMap { chapter in
+            guard chapter.start < duration else { return nil }
+            var chapter = chapter
+            chapter.end = min(chapter.end, duration)
+            return chapter
+        }
+    }
+
     /// A file whose header promises more than decodes (cut off mid-upload,
     /// damaged) is refused rather than published short.
     static func checkComplete(promised: Double?, decoded: Double?) throws(MediaError) {

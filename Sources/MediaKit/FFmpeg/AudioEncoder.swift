@@ -19,13 +19,14 @@ final class AudioFileWriter {
         var metadata: [String: String]
         var chapters: [MediaProbe.Chapter]
         var muxerOptions: [String: String]
+        var codecOptions: [String: String] = [:]
         /// A JPEG written as the file's cover (ID3 APIC in MP3, `covr` in M4A).
         var coverJPEG: Data? = nil
     }
 
     init(temporaryPath: String, settings: Settings) throws(MediaError) {
         file = try OutputFile(temporaryPath: temporaryPath, container: settings.container)
-        audio = try file.addEncoder(settings.codec) { context in
+        audio = try file.addEncoder(settings.codec, options: settings.codecOptions) { context in
             context.pointee.sample_rate = settings.sampleRate
             av_channel_layout_default(&context.pointee.ch_layout, settings.channels)
             context.pointee.sample_fmt = context.pointee.codec?.pointee.sample_fmts?.pointee ?? AV_SAMPLE_FMT_FLTP

@@ -15,7 +15,9 @@ enum AVProbe {
                 type: typeName(parameters.codec_type),
                 codec: String(cString: avcodec_get_name(parameters.codec_id)),
                 bitRate: parameters.bit_rate > 0 ? Int(parameters.bit_rate) : nil,
-                isCoverArt: isCoverArt
+                isCoverArt: isCoverArt,
+                duration: stream.pointee.duration == mc_av_nopts_value() || stream.pointee.duration <= 0
+                    ? nil : Double(stream.pointee.duration) * av_q2d(stream.pointee.time_base)
             )
             switch parameters.codec_type {
             case AVMEDIA_TYPE_AUDIO:

@@ -16,6 +16,9 @@ public struct MediaProbe: Codable, Sendable, Equatable {
         public var rotation: Double?
         public var frameRate: Double?
         public var isCoverArt: Bool
+        /// Seconds, as the stream itself promises; a container's duration can be
+        /// longer, stretched by a chapter, data or subtitle track.
+        public var duration: Double?
     }
 
     public struct Chapter: Codable, Sendable, Equatable {
@@ -36,6 +39,19 @@ public struct MediaProbe: Codable, Sendable, Equatable {
     public var tags: [String: String] = [:]
     public var chapters: [Chapter] = []
     public var hasCoverArt: Bool = false
+
+    /// The first sound stream (not cover art): the one podcast files are made from.
+    public var audioStream: Stream? { streams.first { $0.type == "audio" } }
+
+    /// Width and height as the picture is shown: EXIF orientations 5 to 8 turn it a quarter.
+    public var uprightSize: (width: Int, height: Int)? {
+        guard let width, let height else { return nil }
+        return (5...8).contains(orientation ?? 1) ? (height, width) : (width, height)
+    }
+
+    /// How long the sound runs, by what the audio stream promises, or the
+    /// container when the stream says nothing.
+    public var audioDuration: Double? { audioStream?.duration ?? duration }
     /// EXIF orientation (1–8) of a photo; 1 or nil means upright as stored.
     public var orientation: Int?
     public var hasGPS: Bool?
