@@ -133,3 +133,23 @@ int mc_vips_webpsave_buffer(VipsImage *in, int quality,
         "strip", TRUE,
         NULL);
 }
+
+int mc_vips_heifsave_buffer(VipsImage *in, int quality, int av1,
+                            void **buffer, size_t *length) {
+    return vips_heifsave_buffer(in, buffer, length,
+        "Q", quality,
+        "compression", av1 ? VIPS_FOREIGN_HEIF_COMPRESSION_AV1 : VIPS_FOREIGN_HEIF_COMPRESSION_HEVC,
+        "strip", TRUE,
+        NULL);
+}
+
+int mc_vips_tiffsave_buffer(VipsImage *in, void **buffer, size_t *length) {
+    return vips_tiffsave_buffer(in, buffer, length,
+        "compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE,
+        "strip", TRUE,
+        NULL);
+}
+
+int mc_vips_autorot(VipsImage *in, VipsImage **out) {
+    return vips_autorot(in, out, NULL);
+}

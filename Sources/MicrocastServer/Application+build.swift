@@ -28,14 +28,20 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         try await store.setSettings([guidKey: ShowSettings.podcastGUID(feedURL: urls.podcastFeed)])
     }
 
-    let threadPool = NIOThreadPool(numberOfThreads: configuration.workerThreads)
-    threadPool.start()
+    // Two pools, so request-path work (upload inspection, sign-in hashing,
+    // artwork) never waits behind a media job that holds a thread for minutes.
+    // With no media workers (a server that only answers requests) the pool is idle.
+    let mediaPool = NIOThreadPool(numberOfThreads: max(1, configuration.workerThreads))
+    mediaPool.start()
+    let requestPool = NIOThreadPool(numberOfThreads: configuration.requestThreads)
+    requestPool.start()
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     let authenticator = Authenticator(tokens: store)
     let api = router.group().add(middleware: APIErrorMiddleware())
-    let intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: threadPool)
+    var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool)
+    intake.keepLocation = configuration.keepLocation
     MicropubController(
         posts: store, intake: intake, authenticator: authenticator, site: site,
         maxUploadBytes: configuration.limits.maxUploadBytes
@@ -44,34 +50,34 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     let renderer = try await SiteRenderer.bundled()
     IndieAuthController(
         owner: store, tokens: store, authenticator: authenticator, renderer: renderer, site: site,
-        throttle: SignInThrottle(), threadPool: threadPool
+        throttle: SignInThrottle(), threadPool: requestPool
     ).addRoutes(to: api)
-    MediaFileController(library: library, media: store).addRoutes(to: router)
-    let artwork = ShowArtworkStore(library: library, threadPool: threadPool)
+    MediaFileController(intake: intake, media: store).addRoutes(to: router)
+    let artwork = ShowArtworkStore(library: library, threadPool: requestPool)
     let publisher = SitePublisher(
         posts: store, media: store, settings: store, site: site, renderer: renderer, artwork: artwork, library: library)
     SiteController(publisher: publisher, cache: PageCache()).addRoutes(to: router)
 
     let worker = MediaWorker(
-        queue: store, media: store, settings: store, site: site, limits: configuration.limits, artwork: artwork, library: library, presets: configuration.presets, threadPool: threadPool,
+        queue: store, media: store, settings: store, site: site, limits: configuration.limits, artwork: artwork, library: library, presets: configuration.presets, threadPool: mediaPool,
         loops: configuration.workerThreads, pollInterval: configuration.jobPollInterval, logger: logger)
 
     return Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
-        services: [worker, ThreadPoolService(pool: threadPool)],
+        services: [worker, ThreadPoolService(pools: [mediaPool, requestPool])],
         logger: logger
     )
 }
 
-/// Shuts the media thread pool down with the application.
+/// Shuts the thread pools down with the application.
 struct ThreadPoolService: Service {
-    let pool: NIOThreadPool
+    let pools: [NIOThreadPool]
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await pool.shutdownGracefully()
+        for pool in pools { try await pool.shutdownGracefully() }
     }
 }
 

@@ -14,6 +14,10 @@ public struct ServerConfiguration: Sendable {
     public var limits: MediaLimits
     /// Threads for FFmpeg and libvips work; never Swift's cooperative pool.
     public var workerThreads: Int
+    /// Threads for request-path work (upload inspection, sign-in hashing), apart from the media jobs'.
+    public var requestThreads: Int = 2
+    /// Serve uploaded photos with their location (the owner's choice); off by default.
+    public var keepLocation = false
     public var siteTitle: String
     public var authorName: String
     public var logLevel: Logger.Level

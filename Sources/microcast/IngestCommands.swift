@@ -11,13 +11,14 @@ struct IngestOptions: ParsableArguments {
     @Option(name: .customLong("base-url"), help: "Public URL of the site (default: the one `serve` last ran with).") var baseURL: String?
     @Option(help: "Folder of encoding presets (default: the Presets/ folder found from here).") var presets: String?
     @Option(help: "Items worked on at once (default: one per core).") var jobs: Int?
+    @Flag(help: "Serve uploaded photos with the location they were taken at (removed by default).") var keepLocation = false
 
     var concurrency: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
 
     func environment(logger: Logger) async throws -> IngestEnvironment {
         try await IngestEnvironment.open(
             dataDirectory: data.url, presets: try Presets.load(from: try Presets.locate(explicit: presets)), baseURL: baseURL,
-            workerThreads: concurrency, logger: logger)
+            workerThreads: concurrency, keepLocation: keepLocation, logger: logger)
     }
 }
 

@@ -16,6 +16,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Site title.") var title = "Microcast"
     @Option(help: "Largest upload accepted, in megabytes.") var maxUploadMB = 1024
     @Option(help: "Threads for media work (default: one per core).") var workers: Int?
+    @Flag(help: "Serve uploaded photos with the location they were taken at (removed by default).") var keepLocation = false
 
     func run() async throws {
         let presetFolder = try Presets.locate(explicit: presets)
@@ -25,6 +26,7 @@ struct Serve: AsyncParsableCommand {
             dataDirectory: data.url, host: host, port: port, baseURL: baseURL,
             presets: try Presets.load(from: presetFolder), limits: limits, siteTitle: title)
         if let workers { configuration.workerThreads = max(1, workers) }
+        configuration.keepLocation = keepLocation
         if try await data.store().passphraseHash() == nil {
             FileHandle.standardError.write(Data(
                 "microcast: no owner passphrase is set, so clients cannot sign in; run: microcast owner password --data \(data.data)\n".utf8))

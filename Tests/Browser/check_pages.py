@@ -43,8 +43,10 @@ function contrast(element) {
     brokenImages: [...document.images].filter(img => !(img.naturalWidth > 0)).map(img => img.currentSrc || img.src),
     imagesWithoutAlt: [...document.images].filter(img => !img.hasAttribute("alt")).map(img => img.src),
     players: players.map(p => ({ tag: p.tagName.toLowerCase(), duration: p.duration, label: p.getAttribute("aria-label") || "" })),
-    lowestContrast: Math.min(...texts.map(contrast)),
+    lowestContrast: texts.length ? Math.min(...texts.map(contrast)) : null,
     imageCount: document.images.length,
+    // As displayed: Chromium applies EXIF orientation to natural sizes.
+    imageSizes: [...document.images].map(img => [img.naturalWidth, img.naturalHeight]),
   });
 })();
 """

@@ -231,4 +231,31 @@ struct PodcastFeedTests {
             #expect(site.files(in: "renditions").filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".mp3") }.isEmpty)
         }
     }
+    @Test("a failed episode stays out of the podcast feeds, its page says the audio is not available, q=source says why")
+    func failedEpisode() async throws {
+        try await TestSite.run { site in
+            let token = try await site.token(Self.everything)
+            let silence = try Fixtures.folder().appendingPathComponent("silence.m4a")
+            try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "5", "-c:a", "aac", silence.path])
+            let audio = try site.created(try await site.upload(silence, token: token))
+            let permalink = try site.created(
+                try await site.postForm([("h", "entry"), ("name", "The quiet one"), ("audio", audio)], token: token))
+            #expect(try await site.waitForJobs() == [.failed])
+
+            let described = try await site.get("/micropub/media?q=source&url=\(audio)", headers: [("Authorization", "Bearer \(token)")])
+            #expect(described.json["state"] as? String == "failed")
+            #expect(described.json["error"] as? String == "the recording is silent")
+            let clients = try Fixtures.podcastClients(feed: try await site.get("/podcast.xml").body, url: site.base + "/podcast.xml")
+            #expect(((clients["podcastparser"] as? [String: Any])?["episodes"] as? [Any])?.count == 0)
+            #expect(((clients["feedparser"] as? [String: Any])?["entries"] as? [Any])?.isEmpty == true)
+            #expect((try await site.get("/podcast.json").json["items"] as? [Any])?.isEmpty == true)
+            // The post is still a post; no feed offers its unprocessed original.
+            let posts = try #require(try await site.get("/feed.json").json["items"] as? [[String: Any]])
+            #expect(posts.count == 1 && posts.first?["attachments"] == nil)
+            #expect(!(try await site.get("/feed.xml").text.contains("<enclosure")))
+            let page = try await site.get(permalink).text
+            #expect(page.contains("The audio is not available yet."))
+            #expect(!page.contains("<audio") && !page.contains(audio))
+        }
+    }
 }

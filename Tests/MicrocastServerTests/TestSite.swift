@@ -29,12 +29,17 @@ struct TestSite {
     static let client = HTTPClient(
         eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
-    static func run(limits: MediaLimits = MediaLimits(), _ body: (TestSite) async throws -> Void) async throws {
-        let data = try Fixtures.folder()
+    /// `workerThreads: 0` runs no media jobs, to look at the site while its uploads wait;
+    /// `data` reopens the data folder of an earlier run.
+    static func run(
+        limits: MediaLimits = MediaLimits(), workerThreads: Int = 2, data existing: URL? = nil,
+        _ body: (TestSite) async throws -> Void
+    ) async throws {
+        let data = try existing ?? Fixtures.folder()
         let (port, reservation) = try reservePort()
         let configuration = ServerConfiguration(
             dataDirectory: data, host: "127.0.0.1", port: port, presets: presets, limits: limits,
-            workerThreads: 2, logLevel: .warning, jobPollInterval: .milliseconds(50))
+            workerThreads: workerThreads, logLevel: .warning, jobPollInterval: .milliseconds(50))
         let app = try await buildApplication(configuration)
         let site = TestSite(
             base: configuration.baseURL, data: data,

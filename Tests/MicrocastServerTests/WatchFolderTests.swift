@@ -203,4 +203,23 @@ struct WatchFolderTests {
         #expect(bad.status == 1)
         #expect(bad.log.contains("posted 0, skipped 1 already posted, failed 1"), "\(bad.log)")
     }
+    @Test("watch on a data folder serve has never run on, then serve on another port: the feed's picture is a rendition at the new base")
+    func watchBeforeServe() async throws {
+        let data = try Fixtures.folder()
+        let drop = try Fixtures.folder().appendingPathComponent("Drop")
+        try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
+        try age([try Fixtures.sidewaysJPEGWithGPS(in: drop, name: "card.jpg")])
+        let watched = try await run(["watch", "--data", data.path, "--once", "--settle", "0", drop.path])
+        #expect(watched.status == 0, "\(watched.log)")
+
+        try await TestSite.run(data: data) { site in
+            let feed = try await site.get("/feed.json").json
+            let item = try #require((feed["items"] as? [[String: Any]])?.first)
+            let image = try #require(item["image"] as? String)
+            #expect(image.hasPrefix(site.base + "/media/r/") && image.hasSuffix(".jpg"), "\(image)")
+            #expect(try await site.get(image).status == .ok)
+            let page = try await site.get(try #require(item["url"] as? String))
+            #expect(page.status == .ok && !page.text.contains("photo-pending"))
+        }
+    }
 }

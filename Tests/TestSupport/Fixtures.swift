@@ -325,6 +325,49 @@ public enum Fixtures {
         return try JSONSerialization.jsonObject(with: output) as? [String: Any] ?? [:]
     }
 
+    /// Tags that place a photo on a map, wherever exiftool finds them (the GPS IFD, XMP, composites).
+    public static func locationTags(of file: URL) throws -> [String] {
+        try metadata(of: file).keys.filter { $0.contains("GPS") }.sorted()
+    }
+
+    /// Elements whose `srcset`, `style`, `src` or `href` is present but empty, in
+    /// HTML parsed as browsers parse it (html5lib), as `tag attribute`.
+    public static func emptyAttributes(html: String) throws -> [String] {
+        let script = """
+            import json, sys, html5lib
+            tree = html5lib.parse(sys.stdin.read(), namespaceHTMLElements=False)
+            print(json.dumps([f"{e.tag} {name}" for e in tree.iter() for name in ("srcset", "style", "src", "href")
+                              if name in e.attrib and not e.attrib[name].strip()]))
+            """
+        let data = try run("python3", ["-c", script], stdin: Data(html.utf8))
+        return try JSONSerialization.jsonObject(with: data) as? [String] ?? []
+    }
+
+    /// The pictures a feed reader finds in each entry: for RSS, read with
+    /// feedparser (the `<img>`s of `content:encoded` and the Media RSS
+    /// `media:content`); for JSON Feed (which the released feedparser does not
+    /// read) the `<img>`s of `content_html` and `image`. The HTML is parsed with html5lib.
+    /// `[{"title", "images": [{"src", "alt", "width", "height"}], "media": [{"url", "medium", "type", "width", "height"}], "image"}]`
+    public static func feedPictures(feed: Data, json: Bool) throws -> [[String: Any]] {
+        let script = """
+            import json, sys, html5lib, feedparser
+            def images(html):
+                tree = html5lib.parse(html or "", namespaceHTMLElements=False)
+                return [{k: img.get(k) for k in ("src", "alt", "width", "height")} for img in tree.iter("img")]
+            data = sys.stdin.buffer.read()
+            if sys.argv[1] == "json":
+                entries = [{"title": i.get("title"), "images": images(i.get("content_html")), "media": [], "image": i.get("image")}
+                           for i in json.loads(data)["items"]]
+            else:
+                parsed = feedparser.parse(data)
+                entries = [{"title": e.get("title"), "images": images((e.get("content") or [{}])[0].get("value") or e.get("summary")),
+                            "media": e.get("media_content", []), "image": None} for e in parsed.entries]
+            print(json.dumps(entries))
+            """
+        let output = try run("python3", ["-c", script, json ? "json" : "rss"], stdin: feed)
+        return try JSONSerialization.jsonObject(with: output) as? [[String: Any]] ?? []
+    }
+
     /// Parses microformats2 from HTML with mf2py, as IndieWeb readers do.
     public static func microformats(html: String, url: String) throws -> [String: Any] {
         let script = "import json, sys, mf2py; print(json.dumps(mf2py.parse(doc=sys.stdin.read(), url=sys.argv[1])))"

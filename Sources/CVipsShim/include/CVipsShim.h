@@ -60,4 +60,13 @@ int mc_vips_jpegsave_buffer(VipsImage *in, int quality, int interlace, int strip
 int mc_vips_webpsave_buffer(VipsImage *in, int quality,
                             void **buffer, size_t *length);
 
+/// HEIC (HEVC, `av1` 0) or AVIF (`av1` 1) with no metadata, at libheif's default speed.
+int mc_vips_heifsave_buffer(VipsImage *in, int quality, int av1,
+                            void **buffer, size_t *length);
+/// Deflate-compressed (lossless) TIFF with no metadata.
+int mc_vips_tiffsave_buffer(VipsImage *in, void **buffer, size_t *length);
+
+/// Turns the pixels upright by the EXIF orientation and removes the tag.
+int mc_vips_autorot(VipsImage *in, VipsImage **out);
+
 #endif

@@ -8,14 +8,17 @@ import Foundation
 /// the RIFF layout: `RIFF size WEBP`, then `fourcc size payload [pad]` chunks.
 enum StripWebPChunks {
     /// `keepingEXIF` leaves the EXIF chunk, which then holds only what was
-    /// left on the image (a copyright notice).
-    static func run(_ data: Data, keepingEXIF: Bool = false) throws(MediaError) -> Data {
-        let dropped: Set<String> = keepingEXIF ? ["XMP ", "ICCP"] : ["EXIF", "XMP ", "ICCP"]
+    /// left on the image (a copyright notice); `keepingICC` the colour profile
+    /// (an upload's public copy, whose pixels are not converted).
+    static func run(_ data: Data, keepingEXIF: Bool = false, keepingICC: Bool = false) throws(MediaError) -> Data {
+        var dropped: Set<String> = ["XMP "]
+        if !keepingEXIF { dropped.insert("EXIF") }
+        if !keepingICC { dropped.insert("ICCP") }
         // VP8X flag bits announcing those chunks: ICC 0x20, EXIF 0x08, XMP 0x04.
-        let droppedFlags: UInt8 = 0x20 | 0x04 | (keepingEXIF ? 0 : 0x08)
+        let droppedFlags: UInt8 = 0x04 | (keepingICC ? 0 : 0x20) | (keepingEXIF ? 0 : 0x08)
         let bytes = [UInt8](data)
         guard bytes.count >= 12, fourCC(bytes, 0) == "RIFF", fourCC(bytes, 8) == "WEBP" else {
-            throw .engine("the WebP encoder wrote an unexpected file")
+            throw .unreadable("not a WebP file")
         }
         var output: [UInt8] = Array(bytes[0..<12])
         var offset = 12
@@ -24,7 +27,7 @@ enum StripWebPChunks {
             let size = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16
                 | Int(bytes[offset + 7]) << 24
             let end = offset + 8 + size + (size & 1)
-            guard end <= bytes.count else { throw .engine("the WebP encoder wrote a truncated chunk") }
+            guard end <= bytes.count else { throw .unreadable("the WebP file ends inside a chunk") }
             if !dropped.contains(name) {
                 var chunk = Array(bytes[offset..<end])
                 if name == "VP8X" && chunk.count > 8 { chunk[8] &= ~droppedFlags }

@@ -9,6 +9,18 @@ public struct FeedEnclosure: Sendable, Equatable {
     public var bitRate: Int?
 }
 
+/// A picture as feed readers show it: a processed JPEG (never a still
+/// photo's original, which may carry a location), with its alt text.
+public struct FeedPicture: Sendable, Equatable {
+    public var url: String
+    public var mimeType: String
+    public var width: Int
+    public var height: Int
+    public var alt: String
+    /// Where the picture links (a video's MP4); nil for a photo.
+    public var link: String?
+}
+
 /// A post as every feed sees it; built once, rendered as RSS or JSON Feed.
 public struct FeedItem: Sendable {
     public var url: String
@@ -30,6 +42,8 @@ public struct FeedItem: Sendable {
     /// Transcripts (`podcast:transcript`): URL and MIME type.
     public var transcripts: [(url: String, mimeType: String)]
     public var image: String?
+    /// The post's photos in order, or a video's poster linking to the video.
+    public var pictures: [FeedPicture]
     public var isEpisode: Bool
     public var episode: Int?
     public var season: Int?
@@ -67,6 +81,7 @@ public struct FeedItemBuilder: Sendable {
         var chaptersURL: String?
         var waveformURL: String?
         var posterURL: String?
+        var posterSize: (width: Int, height: Int)?
         let audioURL = post.properties["audio"]?.first?.urlValue
         let videoURL = post.properties["video"]?.first?.urlValue
         if let url = audioURL ?? videoURL, let id = urls.mediaId(fromURL: url), let item = media[id] {
@@ -74,8 +89,9 @@ public struct FeedItemBuilder: Sendable {
             // Largest video first: the enclosure of /feed.xml is the best copy.
             var made = all.filter { $0.duration != nil }
             if made.count > 1 { made.sort { $0.width > $1.width } }
-            if item.kind == "video" {
-                posterURL = all.filter { $0.format == "jpeg" }.max { $0.width < $1.width }.map { urls.rendition(fileName: $0.fileName) }
+            if item.kind == "video", let poster = all.filter({ $0.format == "jpeg" }).max(by: { $0.width < $1.width }) {
+                posterURL = urls.rendition(fileName: poster.fileName)
+                posterSize = (poster.width, poster.height)
             }
             chaptersURL = all.first { $0.format == "chapters" }.map { urls.rendition(fileName: $0.fileName) }
             waveformURL = all.first { $0.format == "waveform" }.map { urls.rendition(fileName: $0.fileName) }
@@ -90,11 +106,12 @@ public struct FeedItemBuilder: Sendable {
                 let ordered = files.filter { $0.mimeType == "audio/mpeg" } + files.filter { $0.mimeType != "audio/mpeg" }
                 enclosure = ordered.first
                 alternates = Array(ordered.dropFirst())
-            case .ready, .failed:
+            case .ready:
                 enclosure = FeedEnclosure(
                     url: urls.original(fileName: item.fileName), mimeType: item.mimeType, byteCount: item.byteCount,
                     duration: item.duration, bitRate: nil)
-            case .processing:
+            case .processing, .failed:
+                // Never the unprocessed original: an enclosure URL must not change under a listener.
                 enclosure = nil
             }
         }
@@ -114,14 +131,63 @@ public struct FeedItemBuilder: Sendable {
             default: nil
             }
         }
-        let image = post.properties["photo"]?.first.flatMap { presenter.photo($0, media: media, renditions: renditions)?.src } ?? posterURL
+        var pictures = (post.properties["photo"] ?? []).compactMap { picture($0, media: media, renditions: renditions) }
+        if pictures.isEmpty, let posterURL, let posterSize, let video = enclosure {
+            pictures = [
+                FeedPicture(
+                    url: posterURL, mimeType: "image/jpeg", width: posterSize.width, height: posterSize.height,
+                    alt: name.isEmpty ? "Video" : name, link: video.url)
+            ]
+        }
+        let image = pictures.first?.url ?? posterURL
         return FeedItem(
             url: urls.post(slug: post.slug), title: title, hasOwnTitle: !name.isEmpty, published: post.published,
             updated: post.updated, contentHTML: contentHTML, summary: summary.isEmpty ? Self.prefix(plain, 500) : summary,
             tags: post.strings("category"), enclosure: enclosure, alternates: alternates, chaptersURL: chaptersURL,
             waveformURL: waveformURL, transcripts: transcripts,
-            image: image, isEpisode: audioURL != nil && enclosure != nil,
+            image: image, pictures: pictures, isEpisode: audioURL != nil && enclosure != nil,
             episode: number("episode"), season: number("season"),
             episodeType: post.strings("episode-type").first.flatMap { ["full", "trailer", "bonus"].contains($0) ? $0 : nil } ?? "full")
+    }
+
+    /// The JPEG a reader shows for one photo value: the largest up to 1280 px,
+    /// as on the page. A photo of ours not yet processed has none (its original
+    /// may carry a location); an animated GIF is itself; another site's photo
+    /// is linked as the post gave it.
+    func picture(_ value: JSONValue, media: [String: MediaItem], renditions: [String: [Rendition]]) -> FeedPicture? {
+        guard let url = value.urlValue else { return nil }
+        let given = value.objectValue?["alt"]?.stringValue ?? ""
+        guard let id = presenter.site.urls.mediaId(fromURL: url) else {
+            return FeedPicture(url: url, mimeType: "", width: 0, height: 0, alt: given, link: nil)
+        }
+        guard let item = media[id] else { return nil }
+        let alt = given.isEmpty ? (item.alt ?? "") : given
+        if item.isAnimated {
+            return FeedPicture(
+                url: presenter.site.urls.original(fileName: item.fileName), mimeType: item.mimeType, width: item.width ?? 0,
+                height: item.height ?? 0, alt: alt, link: nil)
+        }
+        let jpegs = (renditions[id] ?? []).filter { $0.format == "jpeg" }
+        guard let shown = jpegs.last(where: { $0.width <= 1280 }) ?? jpegs.first else { return nil }
+        return FeedPicture(
+            url: presenter.site.urls.rendition(fileName: shown.fileName), mimeType: shown.mimeType, width: shown.width,
+            height: shown.height, alt: alt, link: nil)
+    }
+}
+
+extension FeedItem {
+    /// What a feed reader shows: every picture in order, then the text. Readers
+    /// take `<img>` in the HTML; few read enclosures of images.
+    public var readerHTML: String {
+        guard !pictures.isEmpty else { return contentHTML }
+        var html = ""
+        for picture in pictures {
+            var image = "<img src=\"\(HTML.escape(picture.url))\" alt=\"\(HTML.escape(picture.alt))\""
+            if picture.width > 0 && picture.height > 0 { image += " width=\"\(picture.width)\" height=\"\(picture.height)\"" }
+            image += ">"
+            if let link = picture.link { image = "<a href=\"\(HTML.escape(link))\">\(image)</a>" }
+            html += "<p>\(image)</p>\n"
+        }
+        return html + contentHTML
     }
 }

@@ -85,7 +85,10 @@ public enum FeedRenderer {
     /// `/feed.xml`: every post, RSS 2.0, with an enclosure where a post has one.
     public static func postsRSS(site: SiteInfo, items: [FeedItem]) -> String {
         var xml = XMLWriter()
-        xml.start("rss", [("version", "2.0"), ("xmlns:atom", "http://www.w3.org/2005/Atom"), ("xmlns:content", "http://purl.org/rss/1.0/modules/content/")])
+        xml.start("rss", [
+            ("version", "2.0"), ("xmlns:atom", "http://www.w3.org/2005/Atom"), ("xmlns:content", "http://purl.org/rss/1.0/modules/content/"),
+            ("xmlns:media", "http://search.yahoo.com/mrss/"),
+        ])
         xml.start("channel")
         xml.element("atom:link", "", [("href", site.urls.postsFeed), ("rel", "self"), ("type", "application/rss+xml")])
         xml.element("title", site.title)
@@ -97,10 +100,23 @@ public enum FeedRenderer {
             xml.element("link", item.url)
             xml.element("guid", item.url, [("isPermaLink", "true")])
             xml.element("pubDate", DateText.rfc2822(item.published))
-            xml.element("description", item.contentHTML)
+            let html = item.readerHTML
+            xml.element("description", html)
+            xml.cdata("content:encoded", html)
             for tag in item.tags { xml.element("category", tag) }
             if let enclosure = item.enclosure {
                 xml.element("enclosure", "", [("url", enclosure.url), ("length", String(enclosure.byteCount)), ("type", enclosure.mimeType)])
+            }
+            // Media RSS, which Feedly and Inoreader read for pictures.
+            for picture in item.pictures where picture.link == nil {
+                var attributes = [("url", picture.url), ("medium", "image")]
+                if !picture.mimeType.isEmpty { attributes.append(("type", picture.mimeType)) }
+                if picture.width > 0 && picture.height > 0 {
+                    attributes += [("width", String(picture.width)), ("height", String(picture.height))]
+                }
+                xml.start("media:content", attributes)
+                if !picture.alt.isEmpty { xml.element("media:description", picture.alt, [("type", "plain")]) }
+                xml.end()
             }
             xml.end()
         }
@@ -122,7 +138,7 @@ public enum FeedRenderer {
         feed["items"] = .array(
             items.filter { show == nil || $0.isEpisode }.map { item in
                 var object: [String: JSONValue] = [
-                    "id": .string(item.url), "url": .string(item.url), "content_html": .string(item.contentHTML),
+                    "id": .string(item.url), "url": .string(item.url), "content_html": .string(show == nil ? item.readerHTML : item.contentHTML),
                     "date_published": .string(DateText.iso8601(item.published)),
                 ]
                 if item.hasOwnTitle || show != nil { object["title"] = .string(item.title) }

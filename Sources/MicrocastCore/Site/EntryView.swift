@@ -57,6 +57,8 @@ public struct PlayableView: Sendable {
     public var hasChapters: Bool
     /// The episode's peaks as inline SVG; empty when there are none.
     public var waveformSVG: String
+    /// False when processing failed: the page says so instead of playing the unprocessed original.
+    public var isAvailable: Bool
 }
 
 /// A `<source>` in a photo's `<picture>`: a modern format, or the still
@@ -81,6 +83,9 @@ public struct PhotoView: Sendable {
     public var placeholder: String
     /// `eager` for the first photo a page shows, `lazy` below it.
     public var loading: String
+    /// One of ours not yet processed: the page shows a box of its shape, never
+    /// the original (which may carry a location).
+    public var isPending = false
 }
 
 /// Builds template views from posts and what the library knows of their media.
@@ -154,7 +159,8 @@ public struct EntryPresenter: Sendable {
                 poster: poster.map { site.urls.rendition(fileName: $0.fileName) } ?? "",
                 hasSize: width > 0 && height > 0, width: width, height: height, placeholder: item?.placeholder ?? "",
                 chapters: chapters, hasChapters: !chapters.isEmpty,
-                waveformSVG: id.flatMap { waveforms[$0] }.map { WaveformSVG.render($0) } ?? "")
+                waveformSVG: id.flatMap { waveforms[$0] }.map { WaveformSVG.render($0) } ?? "",
+                isAvailable: encoded != nil || item?.state != .failed)
         }
     }
 
@@ -171,7 +177,9 @@ public struct EntryPresenter: Sendable {
         guard let item, item.probe.contains("\"chapters\":[{"),
             let probe = try? JSONDecoder().decode(Probe.self, from: Data(item.probe.utf8))
         else { return [] }
-        return (probe.chapters ?? []).enumerated().map { index, chapter in
+        // A chapter track may outlast the sound; the encoded files drop what starts after it.
+        let chapters = (probe.chapters ?? []).filter { chapter in item.duration.map { chapter.start < $0 } ?? true }
+        return chapters.enumerated().map { index, chapter in
             let seconds = Int(chapter.start.rounded(.down))
             return ChapterView(
                 title: chapter.title ?? "Chapter \(index + 1)", time: DateText.clock(seconds), seconds: seconds,
@@ -202,12 +210,18 @@ public struct EntryPresenter: Sendable {
                 hasSize: item.width != nil && item.height != nil, width: item.width ?? 0, height: item.height ?? 0,
                 placeholder: item.placeholder ?? "", loading: "lazy")
         }
+        if jpegs.isEmpty {
+            return PhotoView(
+                src: "", alt: shownAlt, srcset: "", sources: [], sizes: "", hasSize: item.width != nil && item.height != nil,
+                width: item.width ?? 0, height: item.height ?? 0, placeholder: item.placeholder ?? "", loading: "lazy",
+                isPending: true)
+        }
         // Smallest files first: a browser takes the first type it supports.
         let sources = ["avif", "webp"].compactMap { format -> ImageSourceView? in
             let list = made.filter { $0.format == format }
             return list.isEmpty ? nil : ImageSourceView(type: "image/\(format)", media: "", srcset: srcset(list))
         }
-        // The largest JPEG up to 1280 px is the fallback src; the original until renditions exist.
+        // The largest JPEG up to 1280 px is the fallback src.
         let fallback = jpegs.last { $0.width <= 1280 } ?? jpegs.first
         let largest = jpegs.last
         return PhotoView(

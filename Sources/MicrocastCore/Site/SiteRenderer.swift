@@ -141,3 +141,12 @@ public struct RenderError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }
+
+/// Empty text counts as no value in a template section, as in most Mustache
+/// implementations: `{{#srcset}} srcset="{{srcset}}"{{/srcset}}` leaves the
+/// attribute out rather than writing `srcset=""`. (swift-mustache treats
+/// every string as a value.)
+extension String: @retroactive MustacheCustomRenderable {
+    public var renderText: String { self }
+    public var isNull: Bool { isEmpty }
+}

@@ -94,7 +94,7 @@ struct MediaEndpointController: Sendable {
                     "the upload is used by \(users.map(urls.post(slug:)).joined(separator: ", ")); remove it from the post first")
             }
             let renditions = try await media.remove(mediaId: item.id)
-            try? FileManager.default.removeItem(at: intake.library.original(item.fileName))
+            intake.library.removeOriginal(item.fileName)
             for name in renditions { try? FileManager.default.removeItem(at: intake.library.rendition(name)) }
             return Response(status: .noContent)
         default:

@@ -2,10 +2,12 @@ import Foundation
 import Hummingbird
 import MicrocastCore
 
-/// Serves originals (`/media/ID.EXT`) and renditions (`/media/r/NAME`).
+/// Serves uploads (`/media/ID.EXT`, their public copy: a photo without its
+/// location) and renditions (`/media/r/NAME`).
 struct MediaFileController: Sendable {
-    let library: MediaLibrary
+    let intake: MediaIntake
     let media: any MediaRepository
+    var library: MediaLibrary { intake.library }
     let responder = FileResponder()
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
@@ -25,9 +27,16 @@ struct MediaFileController: Sendable {
         else { throw HTTPError(.notFound) }
         return try await responder.respond(
             .init(
-                path: library.original(item.fileName).path, contentType: item.mimeType, contentHash: item.sha256,
+                path: try await intake.publicFile(for: item).path, contentType: item.mimeType, contentHash: publicHash(item),
                 cacheControl: "public, max-age=86400"),
             request: request, context: context)
+    }
+
+    /// The public copy's bytes differ from the original's when the location was removed;
+    /// the ETag must change with them, so it is derived from both.
+    func publicHash(_ item: MediaItem) -> String {
+        guard item.kind == "photo", !intake.keepLocation else { return item.sha256 }
+        return "\(item.sha256.prefix(16))-p"
     }
 
     func rendition(_ name: String, request: Request, context: some RequestContext) async throws -> Response {

@@ -16,7 +16,7 @@ public struct IngestEnvironment: Sendable {
 
     public static func open(
         dataDirectory: URL, presets: Presets, limits: MediaLimits = MediaLimits(), baseURL: String? = nil,
-        workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), logger: Logger
+        workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), keepLocation: Bool = false, logger: Logger
     ) async throws -> IngestEnvironment {
         let library = try MediaLibrary(root: dataDirectory)
         let store = try SQLiteStore(path: library.database.path)
@@ -26,7 +26,8 @@ public struct IngestEnvironment: Sendable {
         let site = SiteInfo(title: "Microcast", authorName: "Site owner", urls: try await BaseURLs.urls(baseURL, from: store))
         let threadPool = NIOThreadPool(numberOfThreads: workerThreads)
         threadPool.start()
-        let intake = MediaIntake(library: library, media: store, limits: limits, threadPool: threadPool)
+        var intake = MediaIntake(library: library, media: store, limits: limits, threadPool: threadPool)
+        intake.keepLocation = keepLocation
         let worker = MediaWorker(
             queue: store, media: store, settings: store, site: site, limits: limits,
             artwork: ShowArtworkStore(library: library, threadPool: threadPool), library: library, presets: presets,

@@ -10,7 +10,10 @@ struct MediaIntake: Sendable {
     let library: MediaLibrary
     let media: any MediaRepository
     let limits: MediaLimits
+    /// The request-path pool: never the media workers', so an upload does not wait behind a transcode.
     let threadPool: NIOThreadPool
+    /// Publish photos' locations (the owner's choice); off by default.
+    var keepLocation = false
 
     func adopt(_ upload: ReceivedFile, alt: String? = nil) async throws -> MediaItem {
         guard upload.byteCount > 0 else { throw MicropubError.invalidRequest("the file is empty") }
@@ -27,22 +30,57 @@ struct MediaIntake: Sendable {
         guard let format = MediaFormat.withMIMEType(probe.mimeType) ?? FormatSniffer.sniffFile(path) else {
             throw MicropubError.unsupportedMediaType("not an audio, video or photo format Microcast accepts")
         }
+        let upright = probe.uprightSize
         let item = MediaItem(
             id: MediaIdentifier.make(), kind: probe.kind.rawValue, mimeType: probe.mimeType,
             fileExtension: format.fileExtension, byteCount: upload.byteCount, sha256: upload.sha256,
             originalName: upload.clientFileName, probe: probe.jsonString(), alt: alt,
-            width: probe.width, height: probe.height, duration: probe.duration,
+            width: upright?.width, height: upright?.height, duration: probe.kind == .audio ? probe.audioDuration : probe.duration,
             state: Self.jobKind(for: probe.kind) == nil ? .ready : .processing,
             isAnimated: probe.kind == .photo && (probe.pages ?? 1) > 1)
-        try library.adoptOriginal(from: upload.temporaryFile, as: item.fileName)
-        let job = Self.jobKind(for: probe.kind).map { JobRequest(kind: $0, mediaId: item.id) }
+        // The public copy exists before the 201, so the Location URL never serves a location.
+        let publicCopy = probe.kind == .photo && !keepLocation ? try await locationFreeCopy(of: upload.temporaryFile, format: format) : nil
         do {
+            try library.adoptOriginal(from: upload.temporaryFile, as: item.fileName)
+            try library.placePublicCopy(of: item.fileName, made: publicCopy)
+            let job = Self.jobKind(for: probe.kind).map { JobRequest(kind: $0, mediaId: item.id) }
             try await media.add(item, processing: job)
         } catch {
-            try? FileManager.default.removeItem(at: library.original(item.fileName))
+            if let publicCopy { try? FileManager.default.removeItem(at: publicCopy) }
+            library.removeOriginal(item.fileName)
             throw error
         }
         return item
+    }
+
+    /// Writes the photo at `file` without its location under a temporary name in the public folder.
+    func locationFreeCopy(of file: URL, format: MediaFormat) async throws -> URL {
+        let destination = library.newPublicCopyPath()
+        let result: Result<RemoveLocation.Method, MediaError> = try await threadPool.runIfActive {
+            Result { () throws(MediaError) in try RemoveLocation.copy(from: file.path, format: format, to: destination) }
+        }
+        if case .failure(let error) = result {
+            try? FileManager.default.removeItem(at: destination)
+            throw MicropubError(error)
+        }
+        return destination
+    }
+
+    /// The file an upload's public URL serves. Uploads stored before public
+    /// copies existed get theirs on first request.
+    func publicFile(for item: MediaItem) async throws -> URL {
+        let served = library.publicCopy(item.fileName)
+        if FileManager.default.fileExists(atPath: served.path) { return served }
+        let made: URL?
+        if item.kind == MediaFormat.Kind.photo.rawValue && !keepLocation,
+            let format = MediaFormat.withMIMEType(item.mimeType) ?? FormatSniffer.sniffFile(library.original(item.fileName).path)
+        {
+            made = try await locationFreeCopy(of: library.original(item.fileName), format: format)
+        } else {
+            made = nil
+        }
+        try library.placePublicCopy(of: item.fileName, made: made)
+        return served
     }
 }
 

@@ -5,7 +5,8 @@ import MicrocastCore
 /// The data folder on local disk:
 ///
 ///     DATA/microcast.sqlite     the store (plus -wal and -shm while open)
-///     DATA/originals/ID.EXT     uploads exactly as received
+///     DATA/originals/ID.EXT     uploads exactly as received; never served
+///     DATA/public/ID.EXT        what an upload's public URL serves: a photo without its location
 ///     DATA/renditions/NAME      derived files, named by their content
 ///     DATA/uploads/             uploads in progress (same file system, so a rename is atomic)
 ///
@@ -16,18 +17,47 @@ public struct MediaLibrary: Sendable {
 
     public init(root: URL) throws {
         self.root = root
-        for folder in [originals, renditions, uploads] {
+        for folder in [originals, publicCopies, renditions, uploads] {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
     }
 
     public var database: URL { root.appendingPathComponent("microcast.sqlite") }
     public var originals: URL { root.appendingPathComponent("originals", isDirectory: true) }
+    public var publicCopies: URL { root.appendingPathComponent("public", isDirectory: true) }
     public var renditions: URL { root.appendingPathComponent("renditions", isDirectory: true) }
     public var uploads: URL { root.appendingPathComponent("uploads", isDirectory: true) }
 
     public func original(_ fileName: String) -> URL { originals.appendingPathComponent(fileName) }
     public func rendition(_ fileName: String) -> URL { renditions.appendingPathComponent(fileName) }
+    /// The file `/media/ID.EXT` serves.
+    public func publicCopy(_ fileName: String) -> URL { publicCopies.appendingPathComponent(fileName) }
+
+    /// Places the public copy of an original: `made` (written under a
+    /// temporary name in the public folder) by rename, or, when nil, the
+    /// original itself by a hard link (a copy across file systems).
+    func placePublicCopy(of fileName: String, made: URL?) throws {
+        let destination = publicCopy(fileName)
+        if let made {
+            guard rename(made.path, destination.path) == 0 else {
+                try? FileManager.default.removeItem(at: made)
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination.path])
+            }
+        } else if link(original(fileName).path, destination.path) != 0 {
+            let temporary = publicCopies.appendingPathComponent(".\(fileName).\(MediaIdentifier.make()).tmp")
+            try FileManager.default.copyItem(at: original(fileName), to: temporary)
+            try placePublicCopy(of: fileName, made: temporary)
+        }
+    }
+
+    /// A fresh temporary path in the public folder, for a copy being made.
+    func newPublicCopyPath() -> URL { publicCopies.appendingPathComponent(".\(MediaIdentifier.make()).tmp") }
+
+    /// Removes an upload's original and its public copy.
+    public func removeOriginal(_ fileName: String) {
+        try? FileManager.default.removeItem(at: original(fileName))
+        try? FileManager.default.removeItem(at: publicCopy(fileName))
+    }
 
     /// A fresh temporary path for an upload being received.
     public func newUploadPath() -> URL {

@@ -19,10 +19,21 @@ enum BaseURLs {
     }
 
     /// URLs for `base` (or the recorded one, or the server's default) that know every recorded base.
+    /// The base is added to the history, since whoever asks writes posts under it: a server
+    /// that later runs under another base must still recognise their media as ours.
     static func urls(_ base: String?, from settings: any SettingsRepository) async throws -> SiteURLs {
         let stored = try await settings.settings()
-        return SiteURLs(base: base ?? stored[currentKey] ?? "http://127.0.0.1:8080", aliases: history(stored))
+        var history = Self.history(stored)
+        let urls = SiteURLs(base: base ?? stored[currentKey] ?? defaultBase, aliases: history)
+        if !history.contains(urls.base) {
+            history.append(urls.base)
+            try await settings.setSettings([historyKey: history.joined(separator: "\n")])
+        }
+        return urls
     }
+
+    /// What `serve` uses when given no host, port or base URL.
+    static let defaultBase = "http://127.0.0.1:8080"
 
     /// Every base recorded so far, the current one included (older stores kept only that).
     private static func history(_ stored: [String: String]) -> [String] {

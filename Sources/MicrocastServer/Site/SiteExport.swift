@@ -54,8 +54,9 @@ public enum SiteExport {
             try manager.createDirectory(at: mediaFolder, withIntermediateDirectories: true)
             // A processed still photo is only ever shown through its stripped
             // renditions, so its original (which may hold GPS) stays home.
+            let intake = MediaIntake(library: library, media: store, limits: MediaLimits(), threadPool: threadPool)
             for item in items.values where item.kind != "photo" || item.isAnimated || (renditions[item.id] ?? []).isEmpty {
-                try copy(library.original(item.fileName), to: staging.appendingPathComponent("media/\(item.fileName)"))
+                try copy(try await intake.publicFile(for: item), to: staging.appendingPathComponent("media/\(item.fileName)"))
                 mediaFiles += 1
             }
             var renditionNames = renditions.values.flatMap { $0.map(\.fileName) }

@@ -140,13 +140,14 @@ struct SitePublisher: Sendable {
                 guard let url = value.urlValue, let id = site.urls.mediaId(fromURL: url), let item = items[id] else { continue }
                 // The smallest JPEG that fills a grid cell on a dense screen.
                 let jpegs = (renditions[id] ?? []).filter { $0.format == "jpeg" }
-                let thumbnail = jpegs.first { $0.width >= 320 } ?? jpegs.last
+                // A photo not yet processed waits: its original may carry a location.
+                guard let thumbnail = jpegs.first(where: { $0.width >= 320 }) ?? jpegs.last else { continue }
                 grid.append(
                     GridItemView(
                         postURL: site.urls.post(slug: post.slug),
-                        src: thumbnail.map { site.urls.rendition(fileName: $0.fileName) } ?? url,
+                        src: site.urls.rendition(fileName: thumbnail.fileName),
                         alt: value.objectValue?["alt"]?.stringValue ?? item.alt ?? "",
-                        width: thumbnail?.width ?? item.width ?? 320, height: thumbnail?.height ?? item.height ?? 320,
+                        width: thumbnail.width, height: thumbnail.height,
                         placeholder: item.placeholder ?? "", loading: grid.count < 8 ? "eager" : "lazy"))
             }
         }
@@ -226,8 +227,11 @@ struct SitePublisher: Sendable {
         let text = PostBuilder.stripTags(entry.contentHTML)
         let title = entry.hasName ? entry.name : (text.isEmpty ? site.title : String(text.prefix(70)))
         let description = entry.hasSummary ? entry.summary : String(text.prefix(200))
-        var image = entry.photos.first?.src ?? entry.videos.first.flatMap { $0.poster.isEmpty ? nil : $0.poster } ?? ""
-        var imageAlt = entry.photos.first?.alt ?? title
+        let photo = entry.photos.first { !$0.isPending }
+        var image = photo?.src ?? entry.videos.first.flatMap { $0.poster.isEmpty ? nil : $0.poster } ?? ""
+        var imageAlt = photo?.alt ?? title
+        // A failed job's page offers no file: its original was never made ready to publish.
+        let audio = entry.audios.first { $0.isAvailable }, video = entry.videos.first { $0.isAvailable }
         if image.isEmpty && !entry.audios.isEmpty {
             let show = ShowSettings(stored: try await settings.settings(), site: site)
             image = site.urls.rendition(fileName: try await artwork.fileName(for: show))
@@ -235,8 +239,8 @@ struct SitePublisher: Sendable {
         }
         return OpenGraphView(
             type: "article", title: title, description: description, url: entry.url, image: image, imageAlt: imageAlt,
-            audio: entry.audios.first?.src ?? "", audioType: entry.audios.first?.mimeType ?? "",
-            video: entry.videos.first?.src ?? "", videoType: entry.videos.first?.mimeType ?? "",
+            audio: audio?.src ?? "", audioType: audio?.mimeType ?? "",
+            video: video?.src ?? "", videoType: video?.mimeType ?? "",
             twitterCard: entry.photos.isEmpty && entry.videos.isEmpty ? "summary" : "summary_large_image")
     }
 }
