@@ -39,6 +39,8 @@ let package = Package(
         ),
         // Fixed-signature wrappers for libvips's variadic calls, which Swift cannot make.
         .target(name: "CVipsShim", dependencies: ["CVips"]),
+        // glibc's allocator settings, for a process that decodes large media on many threads.
+        .target(name: "CMalloc"),
 
         .target(
             name: "MediaKit",
@@ -67,7 +69,7 @@ let package = Package(
         .target(
             name: "MicrocastServer",
             dependencies: [
-                "MediaKit", "MicrocastCore", "MicrocastStore",
+                "MediaKit", "MicrocastCore", "MicrocastStore", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),

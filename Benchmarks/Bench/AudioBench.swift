@@ -74,9 +74,9 @@ func audioBenchmark(minutes: Int) throws {
         return (value("I:"), value("Peak:"))
     }
     func describe(_ files: [URL]) -> String {
-        files.map { file in
+        zip(preset.encodings, files).map { encoding, file in
             let (integrated, truePeak) = loudness(file)
-            return String(format: "%@ %.1f LUFS %.1f dBTP", file.pathExtension, integrated, truePeak)
+            return String(format: "%@ %.1f LUFS %.1f dBTP", encoding.name, integrated, truePeak)
         }.joined(separator: ", ")
     }
     func row(_ name: String, _ time: Double, _ extra: String = "") {

@@ -5,6 +5,8 @@
 //     swift run -c release bench feed [EPISODES]
 //     swift run -c release bench video [SECONDS]
 //     swift run -c release bench batch [PHOTOS] [EPISODES] [MINUTES]
+//     swift build -c release && .build/release/bench uploads
+//     swift build -c release && .build/release/bench backlog [PHOTOS]
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -16,8 +18,10 @@ case "audio": try audioBenchmark(minutes: number(1, 30))
 case "feed": try await feedBenchmark(episodes: number(1, 10_000))
 case "video": try videoBenchmark(seconds: number(1, 60))
 case "batch": try await batchBenchmark(photoCount: number(1, 8), episodeCount: number(2, 4), episodeMinutes: number(3, 5))
+case "uploads": try uploadsBenchmark()
+case "backlog": try backlogBenchmark(photoCount: number(1, 200))
 case "idle": break
 case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
-    print("usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES]")
+    print("usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS]")
 }

@@ -11,6 +11,7 @@ import ServiceLifecycle
 /// library, the worker pool and the HTTP routes. `microcast serve` and every
 /// server test call this same function.
 public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
+    ProcessMemory.configure()
     var logger = Logger(label: "microcast")
     logger.logLevel = configuration.logLevel
 

@@ -18,6 +18,7 @@ public struct IngestEnvironment: Sendable {
         dataDirectory: URL, presets: Presets, limits: MediaLimits = MediaLimits(), baseURL: String? = nil,
         workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), keepLocation: Bool = false, logger: Logger
     ) async throws -> IngestEnvironment {
+        ProcessMemory.configure()
         let library = try MediaLibrary(root: dataDirectory)
         let store = try SQLiteStore(path: library.database.path)
         try Vips.start()

@@ -83,6 +83,8 @@ public struct MediaWorker: Service {
             metadata["outcome"] = job.attempts >= job.maxAttempts ? "failed" : "retry"
             metadata["reason"] = "\(error)"
         }
+        // What a job freed is returned, so a backlog does not ratchet memory up.
+        ProcessMemory.trim()
         metadata["ms"] = "\(Int((ContinuousClock.now - start).milliseconds))"
         logger.info("job", metadata: metadata)
     }
@@ -94,18 +96,21 @@ public struct MediaWorker: Service {
         switch job.kind {
         case PhotoJob.kind:
             let step = PhotoJob(library: library, preset: presets.photo)
-            let made = try await threadPool.runIfActive { try step.makeRenditions(for: item) }
+            let made = try await threadPool.runIfActive { BackgroundPriority.lowerCurrentThread(); return try step.makeRenditions(for: item) }
             try await media.finishProcessing(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
         case VideoJob.kind:
             let step = VideoJob(library: library, preset: presets.video, posterEncodings: presets.photo.encodings)
-            let made = try await threadPool.runIfActive { try step.makeRenditions(for: item) }
+            let made = try await threadPool.runIfActive { BackgroundPriority.lowerCurrentThread(); return try step.makeRenditions(for: item) }
             try await media.finishProcessing(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
         case AudioJob.kind:
             let step = AudioJob(library: library, preset: presets.audio, limits: limits)
             let show = ShowSettings(stored: try await settings.settings(), site: site)
             let tags = AudioJob.tags(for: item, show: show)
             let cover = try Data(contentsOf: library.rendition(try await artwork.fileName(for: show)))
-            let renditions = try await threadPool.runIfActive { try step.makeRenditions(for: item, tags: tags, cover: cover) }
+            let renditions = try await threadPool.runIfActive {
+                BackgroundPriority.lowerCurrentThread()
+                return try step.makeRenditions(for: item, tags: tags, cover: cover)
+            }
             try await media.finishProcessing(mediaId: item.id, renditions: renditions, placeholder: nil)
         default:
             throw MediaError.engine("unknown job kind \(job.kind)")
