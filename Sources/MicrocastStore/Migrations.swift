@@ -124,6 +124,12 @@ enum Migrations {
             }
             try db.create(index: "media_sha256", on: "media", columns: ["sha256"])
         }
+        migrator.registerMigration("6 token grants") { db in
+            // Tokens issued before grants existed each become a grant of their own.
+            try db.alter(table: "tokens") { t in t.add(column: "grantId", .text).notNull().defaults(to: "") }
+            try db.execute(sql: "UPDATE tokens SET grantId = 'token-' || id")
+            try db.create(index: "tokens_grant", on: "tokens", columns: ["grantId"])
+        }
         return migrator
     }
 }

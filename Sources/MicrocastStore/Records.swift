@@ -134,6 +134,7 @@ struct TokenRow: Codable, FetchableRecord, MutablePersistableRecord {
     var kind: String
     var scope: String
     var clientId: String?
+    var grantId: String
     var createdAt: Date
     var expiresAt: Date?
     var revokedAt: Date?
@@ -146,6 +147,7 @@ struct TokenRow: Codable, FetchableRecord, MutablePersistableRecord {
         kind = token.kind.rawValue
         scope = token.scope.description
         clientId = token.clientId
+        grantId = token.grant ?? UUID().uuidString.lowercased()
         createdAt = token.createdAt
         expiresAt = token.expiresAt
         revokedAt = token.revokedAt
@@ -154,7 +156,7 @@ struct TokenRow: Codable, FetchableRecord, MutablePersistableRecord {
     var token: AccessToken {
         AccessToken(
             id: id, hash: hash, kind: AccessToken.Kind(rawValue: kind) ?? .access, scope: ScopeSet(scope),
-            clientId: clientId, createdAt: createdAt, expiresAt: expiresAt, revokedAt: revokedAt)
+            clientId: clientId, grant: grantId, createdAt: createdAt, expiresAt: expiresAt, revokedAt: revokedAt)
     }
 }
 

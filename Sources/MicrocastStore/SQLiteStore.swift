@@ -240,17 +240,37 @@ extension SQLiteStore: TokenRepository {
 
     public func revokeToken(id: Int64, now: Date) async throws -> Bool {
         try await pool.write { db in
-            try TokenRow.filter(key: id).filter(Column("revokedAt") == nil)
-                .updateAll(db, Column("revokedAt").set(to: now)) > 0
-                || TokenRow.exists(db, key: id)
+            guard let token = try TokenRow.fetchOne(db, key: id) else { return false }
+            try Self.revokeGrant(token.grantId, db: db, now: now)
+            return true
         }
     }
 
     public func revokeToken(hash: String, now: Date) async throws {
         try await pool.write { db in
-            _ = try TokenRow.filter(Column("hash") == hash && Column("revokedAt") == nil)
-                .updateAll(db, Column("revokedAt").set(to: now))
+            guard let token = try TokenRow.filter(Column("hash") == hash).fetchOne(db) else { return }
+            try Self.revokeGrant(token.grantId, db: db, now: now)
         }
+    }
+
+    public func redeemRefreshToken(hash: String, now: Date) async throws -> RefreshRedemption {
+        try await pool.write { db in
+            guard var token = try TokenRow.filter(Column("hash") == hash && Column("kind") == AccessToken.Kind.refresh.rawValue).fetchOne(db),
+                token.expiresAt.map({ $0 > now }) ?? true
+            else { return .unknown }
+            guard token.revokedAt == nil else {
+                try Self.revokeGrant(token.grantId, db: db, now: now)
+                return .reused
+            }
+            token.revokedAt = now
+            try token.update(db)
+            return .valid(token.token)
+        }
+    }
+
+    static func revokeGrant(_ grant: String, db: Database, now: Date) throws {
+        _ = try TokenRow.filter(Column("grantId") == grant && Column("revokedAt") == nil)
+            .updateAll(db, Column("revokedAt").set(to: now))
     }
 }
 

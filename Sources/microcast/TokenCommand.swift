@@ -32,7 +32,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List access tokens (never the tokens themselves).")
+        static let configuration = CommandConfiguration(abstract: "List grants: each approval or CLI token with its refresh tokens (never the tokens themselves).")
 
         @OptionGroup var data: DataOptions
 
@@ -40,19 +40,19 @@ struct TokenCommand: AsyncParsableCommand {
             let now = Date()
             let formatter = ISO8601DateFormatter()
             print("ID\tSTATUS\tCLIENT\tSCOPE\tCREATED\tEXPIRES")
-            for token in try await data.store().allTokens() where token.kind == .access {
-                let status = token.revokedAt != nil ? "revoked" : token.isLive(at: now) ? "active" : "expired"
+            for grant in TokenGrant.group(try await data.store().allTokens(), now: now) {
                 print(
                     [
-                        "\(token.id ?? 0)", status, token.clientId ?? "command line", token.scope.description,
-                        formatter.string(from: token.createdAt), token.expiresAt.map(formatter.string) ?? "never",
+                        "\(grant.id)", grant.isRefreshOnly ? "active (refresh only)" : grant.status.rawValue,
+                        grant.clientId ?? "command line", grant.scope.description,
+                        formatter.string(from: grant.created), grant.expires.map(formatter.string) ?? "never",
                     ].joined(separator: "\t"))
             }
         }
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token by the ID `token list` shows.")
+        static let configuration = CommandConfiguration(abstract: "Revoke a grant (its access and refresh tokens) by the ID `token list` shows.")
 
         @OptionGroup var data: DataOptions
         @Argument(help: "The token's ID.") var id: Int64

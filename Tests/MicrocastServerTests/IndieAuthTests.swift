@@ -151,9 +151,7 @@ struct IndieAuthTests {
             let refreshed = try await post(site, site.base + "/token", [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", client.id)])
             #expect(refreshed.status == .ok)
             let newAccess = try #require(refreshed.json["access_token"] as? String)
-            let reused = try await post(site, site.base + "/token", [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", client.id)])
-            #expect(reused.status == .badRequest)
-            #expect(reused.json["error"] as? String == "invalid_grant")
+            #expect(refreshed.json["refresh_token"] as? String != refresh)
 
             let introspected = try await post(site, site.base + "/token/introspect", [("token", newAccess)], bearer: newAccess)
             #expect(introspected.json["active"] as? Bool == true)
@@ -166,7 +164,8 @@ struct IndieAuthTests {
             #expect(try await post(site, site.base + "/token/revoke", [("token", newAccess)]).status == .ok)
             let afterRevoke = try await site.postForm([("h", "entry"), ("content", "Too late")], token: newAccess)
             #expect(afterRevoke.status == .unauthorized)
-            let inactive = try await post(site, site.base + "/token/introspect", [("token", newAccess)], bearer: access)
+            // (The first access token went with its grant; any valid token may ask.)
+            let inactive = try await post(site, site.base + "/token/introspect", [("token", newAccess)], bearer: try await site.token("media"))
             #expect(inactive.json["active"] as? Bool == false)
         }
     }
@@ -240,11 +239,21 @@ struct IndieAuthTests {
             #expect(noState.status == .badRequest)
             #expect(noState.headers.first(name: "Location") == nil)
 
+            // Invalid before consent: a page that says why, never a redirect (issue 13, item 9).
             let plain = try await site.get(authorizationURL(site, client, extra: [("code_challenge_method", "plain")]))
-            #expect(plain.status == .found)
-            let plainAnswer = Self.query(try #require(plain.headers.first(name: "Location")))
-            #expect(plainAnswer["error"] == "invalid_request")
-            #expect(plainAnswer["state"] == client.state)
+            #expect(plain.status == .badRequest)
+            #expect(plain.headers.first(name: "Location") == nil)
+            #expect(plain.text.contains("code_challenge_method must be S256"))
+            let evil = try await site.get(
+                "/auth?client_id=https://evil.example/&redirect_uri=https://evil.example/x&response_type=token&state=s")
+            #expect(evil.status == .badRequest && evil.headers.first(name: "Location") == nil)
+            for clientId in [
+                "https://user:pass@app.example/", "https://app.example/a/../b", "https://app.example/./", "https://10.0.0.1/",
+                "https://[2001:db8::1]/",
+            ] {
+                let refused = try await site.get(authorizationURL(site, client, extra: [("client_id", clientId), ("redirect_uri", clientId)]))
+                #expect(refused.status == .badRequest && refused.headers.first(name: "Location") == nil, "\(clientId)")
+            }
 
             let foreign = try await site.get(authorizationURL(site, client, extra: [("redirect_uri", "https://evil.example/cb")]))
             #expect(foreign.status == .badRequest)
@@ -303,6 +312,72 @@ struct IndieAuthTests {
         #expect(await throttle.wait(for: "b", now: start) == 0)
         await throttle.succeeded("a")
         #expect(await throttle.wait(for: "a", now: start.addingTimeInterval(31)) == 0)
+    }
+
+    @Test("a stolen grant: revoking the app ends its refresh token, a reused refresh token ends the grant, lists show grants")
+    func grants() async throws {
+        try await withOwner { site in
+            func refresh(_ token: String, _ client: Client) async throws -> TestSite.Reply {
+                try await post(site, site.base + "/token", [("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", client.id)])
+            }
+            func signIn() async throws -> String {
+                let page = try await site.get("/auth/tokens")
+                let signedIn = try await post(
+                    site, site.base + "/auth/sign-in", Self.hiddenFields(page.text) + [("passphrase", Self.passphrase)],
+                    cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: page)))"])
+                return try #require(Self.cookie("mc_session", in: signedIn))
+            }
+
+            // The owner revokes an app in /auth/tokens: its refresh token buys nothing any more.
+            let app = Client()
+            let issued = try await exchange(site, app, code: try #require(Self.query(try await approve(site, app))["code"]))
+            let access = try #require(issued.json["access_token"] as? String)
+            let refreshToken = try #require(issued.json["refresh_token"] as? String)
+            let session = try await signIn()
+            let list = try await site.get("/auth/tokens", headers: [("Cookie", "mc_session=\(session)")])
+            #expect(list.text.components(separatedBy: app.id).count == 2, "one row for the grant, not one per token")
+            let revoked = try await post(site, site.base + "/auth/tokens/revoke", Self.hiddenFields(list.text), cookies: ["mc_session=\(session)"])
+            #expect(revoked.status == .seeOther)
+            #expect(try await site.postForm([("h", "entry"), ("content", "x")], token: access).status == .unauthorized)
+            let afterRevoke = try await refresh(refreshToken, app)
+            #expect(afterRevoke.status == .badRequest && afterRevoke.json["error"] as? String == "invalid_grant")
+            #expect(afterRevoke.json["access_token"] == nil)
+
+            // POST /token/revoke with the refresh token ends the access token too.
+            let second = Client()
+            let pair = try await exchange(site, second, code: try #require(Self.query(try await approve(site, second))["code"]))
+            let secondAccess = try #require(pair.json["access_token"] as? String)
+            #expect(try await post(site, site.base + "/token/revoke", [("token", try #require(pair.json["refresh_token"] as? String))]).status == .ok)
+            #expect(try await site.postForm([("h", "entry"), ("content", "x")], token: secondAccess).status == .unauthorized)
+
+            // A copied refresh token: the thief refreshes first; when the app then
+            // presents the same (now used) token, the whole grant ends, the thief's pair included.
+            let victim = Client()
+            let victimPair = try await exchange(site, victim, code: try #require(Self.query(try await approve(site, victim))["code"]))
+            let stolen = try #require(victimPair.json["refresh_token"] as? String)
+            let thief = try await refresh(stolen, victim)
+            let thiefAccess = try #require(thief.json["access_token"] as? String)
+            let thiefRefresh = try #require(thief.json["refresh_token"] as? String)
+            #expect(try await site.postForm([("h", "entry"), ("content", "stolen")], token: thiefAccess).status == .created)
+            let reuse = try await refresh(stolen, victim)
+            #expect(reuse.json["error"] as? String == "invalid_grant")
+            #expect(try await site.postForm([("h", "entry"), ("content", "stolen again")], token: thiefAccess).status == .unauthorized)
+            #expect(try await refresh(thiefRefresh, victim).json["error"] as? String == "invalid_grant")
+
+            // A grant whose access token ran out but whose refresh token lives is listed, and revocable.
+            let idle = Client()
+            let idlePair = try await exchange(site, idle, code: try #require(Self.query(try await approve(site, idle))["code"]))
+            let idleToken = try #require(idlePair.json["access_token"] as? String)
+            let idleAccess = try #require(try await site.store.token(hash: Secrets.hash(idleToken), now: Date()))
+            // Its hour passes (written as GRDB stores dates, by the sqlite3 module).
+            let script = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE tokens SET expiresAt = '2000-01-01 00:00:00.000' WHERE id = ?\", (int(sys.argv[2]),)); c.commit()"
+            _ = try await Fixtures.runOffPool(
+                "python3", ["-c", script, site.data.appendingPathComponent("microcast.sqlite").path, "\(try #require(idleAccess.id))"])
+            let listed = try await site.get("/auth/tokens", headers: [("Cookie", "mc_session=\(try await signIn())")])
+            #expect(listed.text.contains("active (refresh only)"))
+            let cli = try await Fixtures.offPool { try CLITests().run(["token", "list", "--data", site.data.path]) }
+            #expect(cli.output.contains("active (refresh only)\t\(idle.id)"), "\(cli.output)")
+        }
     }
 
     @Test("the signed-in owner sees tokens on a page and can revoke one")

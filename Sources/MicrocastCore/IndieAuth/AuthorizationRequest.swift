@@ -33,6 +33,7 @@ public struct AuthorizationRequest: Sendable, Equatable {
         guard let clientId = query["client_id"], let client = URLComponents(string: clientId), isWebURL(client) else {
             throw .untrusted("client_id must be the client's http or https URL")
         }
+        if let why = clientIdProblem(client) { throw .untrusted("client_id \(why)") }
         guard let redirectURI = query["redirect_uri"], let redirect = URLComponents(string: redirectURI), isWebURL(redirect)
         else {
             throw .untrusted("redirect_uri must be an http or https URL")
@@ -47,8 +48,11 @@ public struct AuthorizationRequest: Sendable, Equatable {
         guard let state = query["state"], !state.isEmpty else {
             throw .untrusted("the request has no state, so its answer could not be matched by the client")
         }
+        // Before the owner has consented nothing redirects, even to a redirect
+        // URI on the client's own host: anyone can name any host as a client,
+        // and a redirect from our origin would lend it our name (an open redirect).
         func fail(_ error: String, _ description: String) -> Failure {
-            .redirect(to: redirectURI, error: error, description: description, state: state)
+            .untrusted("\(description) (\(error))")
         }
         guard query["response_type"] == "code" else {
             throw fail("unsupported_response_type", "only response_type=code is supported")
@@ -63,6 +67,24 @@ public struct AuthorizationRequest: Sendable, Equatable {
         return AuthorizationRequest(
             clientId: clientId, redirectURI: redirectURI, state: state, codeChallenge: challenge,
             scope: ScopeSet(requested.words.intersection(ScopeSet.known).sorted().joined(separator: " ")))
+    }
+
+    /// IndieAuth's rules for a client identifier, or nil when it keeps them:
+    /// no user name or password, no `.` or `..` path segment, and a domain
+    /// name for host (an IP address only if it is the loopback's).
+    static func clientIdProblem(_ client: URLComponents) -> String? {
+        if client.user != nil || client.password != nil { return "must not contain a user name or password" }
+        if client.path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == "." || $0 == ".." }) {
+            return "must not contain . or .. path segments"
+        }
+        let host = (client.host ?? "").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let isIPv4 = host.split(separator: ".", omittingEmptySubsequences: false).count == 4
+            && host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { UInt8($0) != nil }
+        let isIPv6 = host.contains(":")
+        if (isIPv4 && host != "127.0.0.1") || (isIPv6 && host != "::1") {
+            return "must name its host, not an IP address (other than the loopback's)"
+        }
+        return nil
     }
 
     static func isWebURL(_ url: URLComponents) -> Bool {

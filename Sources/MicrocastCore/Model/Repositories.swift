@@ -48,10 +48,24 @@ public protocol TokenRepository: Sendable {
     func token(hash: String, kind: AccessToken.Kind, now: Date) async throws -> AccessToken?
     /// Every token, newest first, revoked and expired ones included.
     func allTokens() async throws -> [AccessToken]
-    /// Revokes a token by id; false if there is none.
+    /// Revokes the grant of the token with this id (its access and refresh
+    /// tokens together); false if there is no such token.
     func revokeToken(id: Int64, now: Date) async throws -> Bool
-    /// Revokes the token with this hash, whatever its kind.
+    /// Revokes the grant of the token with this hash, whatever its kind.
     func revokeToken(hash: String, now: Date) async throws
+    /// Spends a refresh token (each is used once). A refresh token presented
+    /// again after use means it was copied: its whole grant is revoked.
+    func redeemRefreshToken(hash: String, now: Date) async throws -> RefreshRedemption
+}
+
+/// What presenting a refresh token came to.
+public enum RefreshRedemption: Sendable, Equatable {
+    /// Live and now spent; issue the grant's next pair.
+    case valid(AccessToken)
+    /// Already used or revoked: the grant is now revoked.
+    case reused
+    /// Unknown or expired.
+    case unknown
 }
 
 extension TokenRepository {
@@ -157,15 +171,20 @@ public struct AccessToken: Sendable, Equatable {
     public var scope: ScopeSet
     /// The IndieAuth client it was issued to; nil for tokens made with the CLI.
     public var clientId: String?
+    /// The grant it belongs to: an approval's access and refresh tokens, and
+    /// every pair refreshed from them, share it, and are revoked together.
+    /// nil before the token is stored gives it a grant of its own.
+    public var grant: String?
     public var createdAt: Date
     public var expiresAt: Date?
     public var revokedAt: Date?
 
     public init(
-        id: Int64? = nil, hash: String, kind: Kind = .access, scope: ScopeSet, clientId: String? = nil,
+        id: Int64? = nil, hash: String, kind: Kind = .access, scope: ScopeSet, clientId: String? = nil, grant: String? = nil,
         createdAt: Date = Date(), expiresAt: Date? = nil, revokedAt: Date? = nil
     ) {
         self.id = id
+        self.grant = grant
         self.hash = hash
         self.kind = kind
         self.scope = scope

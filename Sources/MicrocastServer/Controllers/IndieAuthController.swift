@@ -190,19 +190,29 @@ struct IndieAuthController: Sendable {
             guard !code.scope.words.isEmpty else {
                 return JSONResponse.ok(.object(["me": .string(me)]))
             }
-            return try await issue(scope: code.scope, clientId: code.clientId)
+            return try await issue(scope: code.scope, clientId: code.clientId, grant: UUID().uuidString.lowercased())
         case "refresh_token":
             guard let presented = fields["refresh_token"], let clientId = fields["client_id"] else {
                 throw OAuthError.invalidRequest("refresh_token and client_id are required")
             }
-            guard let refresh = try await tokens.token(hash: Secrets.hash(presented), kind: .refresh, now: Date()),
-                refresh.clientId == clientId
-            else { throw OAuthError.invalidGrant("the refresh token is not valid for this client") }
+            // Rotation (OAuth 2.0 Security BCP 4.14): each refresh token buys
+            // one new pair; one presented twice was copied, and ends its grant.
+            let refresh: AccessToken
+            switch try await tokens.redeemRefreshToken(hash: Secrets.hash(presented), now: Date()) {
+            case .valid(let token) where token.clientId == clientId:
+                refresh = token
+            case .valid(let token):
+                try await tokens.revokeToken(hash: token.hash, now: Date())
+                throw OAuthError.invalidGrant("the refresh token is not valid for this client")
+            case .reused:
+                throw OAuthError.invalidGrant("the refresh token was already used; the grant is revoked")
+            case .unknown:
+                throw OAuthError.invalidGrant("the refresh token is not valid for this client")
+            }
             // A narrower scope may be asked for; never a wider one.
             let asked = fields["scope"].map(ScopeSet.init)?.words ?? refresh.scope.words
             let scope = ScopeSet(refresh.scope.words.intersection(asked).sorted().joined(separator: " "))
-            try await tokens.revokeToken(hash: refresh.hash, now: Date())
-            return try await issue(scope: scope, clientId: clientId)
+            return try await issue(scope: scope, clientId: clientId, grant: refresh.grant)
         case nil:
             throw OAuthError.invalidRequest("grant_type is required")
         case let other?:
@@ -226,17 +236,19 @@ struct IndieAuthController: Sendable {
         return issued
     }
 
-    func issue(scope: ScopeSet, clientId: String) async throws -> Response {
+    /// A new access and refresh token of `grant`.
+    func issue(scope: ScopeSet, clientId: String, grant: String?) async throws -> Response {
+        let grant = grant ?? UUID().uuidString.lowercased()
         let now = Date()
         let access = Secrets.make()
         let refresh = Secrets.make()
         try await tokens.addToken(
             AccessToken(
-                hash: Secrets.hash(access), kind: .access, scope: scope, clientId: clientId, createdAt: now,
+                hash: Secrets.hash(access), kind: .access, scope: scope, clientId: clientId, grant: grant, createdAt: now,
                 expiresAt: now.addingTimeInterval(Self.accessLifetime)))
         try await tokens.addToken(
             AccessToken(
-                hash: Secrets.hash(refresh), kind: .refresh, scope: scope, clientId: clientId, createdAt: now,
+                hash: Secrets.hash(refresh), kind: .refresh, scope: scope, clientId: clientId, grant: grant, createdAt: now,
                 expiresAt: now.addingTimeInterval(Self.refreshLifetime)))
         var response = JSONResponse.ok(
             .object([
@@ -287,13 +299,11 @@ struct IndieAuthController: Sendable {
         }
         let now = Date()
         let formatter = ISO8601DateFormatter()
-        let rows = try await tokens.allTokens().filter { $0.kind == .access }.compactMap { token -> TokenListView.Row? in
-            guard let id = token.id else { return nil }
-            return TokenListView.Row(
-                id: id, client: token.clientId ?? "command line", scope: token.scope.description,
-                created: formatter.string(from: token.createdAt), expires: token.expiresAt.map(formatter.string) ?? "never",
-                status: token.revokedAt != nil ? "revoked" : token.isLive(at: now) ? "active" : "expired",
-                isLive: token.isLive(at: now))
+        let rows = TokenGrant.group(try await tokens.allTokens(), now: now).map { grant in
+            TokenListView.Row(
+                id: grant.id, client: grant.clientId ?? "command line", scope: grant.scope.description,
+                created: formatter.string(from: grant.created), expires: grant.expires.map(formatter.string) ?? "never",
+                status: grant.isRefreshOnly ? "active (refresh only)" : grant.status.rawValue, isLive: grant.status == .active)
         }
         var response = page(.ok, renderer.tokens(
             site: site, list: TokenListView(action: urls.base + "/auth/tokens/revoke", csrf: csrf, rows: rows)))
