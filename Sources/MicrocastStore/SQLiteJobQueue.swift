@@ -5,20 +5,14 @@ import MicrocastCore
 extension SQLiteStore: JobQueue {
     public func claim(worker: String, lease: TimeInterval, now: Date) async throws -> Job? {
         try await pool.write { db in
-            // A job whose worker died mid-run has an expired lease. If it has
-            // used up its attempts it ends here instead of crashing the next worker too.
-            try JobRow
-                .filter(Column("state") == Job.State.running.rawValue && Column("leaseUntil") < now)
-                .filter(Column("attempts") >= Column("maxAttempts"))
-                .updateAll(
-                    db,
-                    Column("state").set(to: Job.State.failed.rawValue),
-                    Column("lastError").set(to: "gave up: the worker stopped during every attempt"),
-                    Column("updatedAt").set(to: now))
+            // A job whose worker died mid-run has an expired lease; one that
+            // has used up its attempts ends here instead of crashing the next worker too.
+            let abandoned = Column("state") == Job.State.running.rawValue && Column("leaseUntil") < now
+            try Self.giveUpStopped(JobRow.filter(abandoned), db: db, now: now)
 
             let ready = Column("state") == Job.State.queued.rawValue && Column("runAfter") <= now
-            let abandoned = Column("state") == Job.State.running.rawValue && Column("leaseUntil") < now
-            guard var row = try JobRow.filter(ready || abandoned).order(Column("runAfter"), Column("id")).fetchOne(db)
+            guard var row = try JobRow.filter(ready || abandoned).filter(Column("attempts") < Column("maxAttempts"))
+                .order(Column("runAfter"), Column("id")).fetchOne(db)
             else { return nil }
             row.state = Job.State.running.rawValue
             row.attempts += 1
@@ -27,6 +21,23 @@ extension SQLiteStore: JobQueue {
             row.updatedAt = now
             try row.update(db)
             return row.job
+        }
+    }
+
+    /// Fails, with their media, the jobs of `request` whose worker stopped
+    /// during every attempt they had: a file that crashes the process is
+    /// not tried again, however often the process restarts.
+    static func giveUpStopped(_ request: QueryInterfaceRequest<JobRow>, db: Database, now: Date) throws {
+        for var row in try request.filter(Column("attempts") >= Column("maxAttempts")).fetchAll(db) {
+            let reason = "the worker stopped while processing this file \(row.attempts) times"
+            row.state = Job.State.failed.rawValue
+            row.lastError = reason
+            row.leaseOwner = nil
+            row.leaseUntil = nil
+            row.updatedAt = now
+            try row.update(db)
+            _ = try MediaRow.filter(key: row.mediaId).updateAll(
+                db, Column("state").set(to: MediaItem.State.failed.rawValue), Column("failure").set(to: reason))
         }
     }
 
@@ -78,8 +89,9 @@ extension SQLiteStore: JobQueue {
 
     public func releaseLeases(ownedBy worker: String, now: Date) async throws {
         try await pool.write { db in
-            _ = try JobRow
-                .filter(Column("leaseOwner") == worker && Column("state") == Job.State.running.rawValue)
+            let owned = JobRow.filter(Column("leaseOwner") == worker && Column("state") == Job.State.running.rawValue)
+            try Self.giveUpStopped(owned, db: db, now: now)
+            _ = try owned
                 .updateAll(
                     db, Column("state").set(to: Job.State.queued.rawValue), Column("leaseOwner").set(to: nil),
                     Column("leaseUntil").set(to: nil), Column("runAfter").set(to: now), Column("updatedAt").set(to: now))

@@ -16,5 +16,8 @@ struct Export: AsyncParsableCommand {
         let target = URL(fileURLWithPath: output, isDirectory: true).standardizedFileURL
         let summary = try await SiteExport.write(dataDirectory: data.url, to: target, baseURL: baseURL, siteTitle: title)
         print("wrote \(summary.pages) pages and feeds and \(summary.mediaFiles) media files to \(target.path)")
+        for path in summary.refusedPaths {
+            FileHandle.standardError.write(Data("left out \(path): its name cannot be a file inside the export\n".utf8))
+        }
     }
 }

@@ -60,6 +60,8 @@ struct Watch: AsyncParsableCommand {
     @Argument(help: "The folder to watch.") var folder: String
     @Flag(help: "Take what is in the folder now, then exit.") var once = false
     @Flag(name: .customLong("keep-files"), help: "Leave posted files in place instead of moving them to done/.") var keepFiles = false
+    @Flag(name: .customLong("follow-symlinks"), help: "Take symbolic links in the folder (by default they are passed over: they can point anywhere).")
+    var followSymlinks = false
     @Option(help: "Seconds a file must stay unchanged before it is taken.") var settle: Double = 2
 
     func run() async throws {
@@ -73,6 +75,7 @@ struct Watch: AsyncParsableCommand {
         var runOptions = FolderRun.Options()
         runOptions.once = once
         runOptions.keepFiles = keepFiles
+        runOptions.followSymlinks = followSymlinks
         runOptions.settle = max(0, settle)
         runOptions.concurrency = options.concurrency
         let run = FolderRun(folder: url, environment: environment, options: runOptions)

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import TestSupport
 
@@ -9,6 +10,27 @@ struct ProbeTests {
     let folder: URL
 
     init() throws { folder = try Fixtures.folder() }
+
+    @Test("a 1 GiB file that starts like a WebVTT transcript is refused from its size, without being read")
+    func hugeTranscript() throws {
+        let file = try Fixtures.folder().appendingPathComponent("huge.vtt")
+        try Data("WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n".utf8).write(to: file)
+        // Sparse: a gigabyte on paper, nothing on disk.
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: 1 << 30)
+        try handle.close()
+        var before = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &before)
+        #expect {
+            try Prober.probe(path: file.path)
+        } throws: { error in
+            guard case MediaError.tooLarge(let why) = error else { return false }
+            return why.contains("5 MB")
+        }
+        var after = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &after)
+        #expect(after.ru_maxrss - before.ru_maxrss < 256 * 1024, "peak memory rose by \(after.ru_maxrss - before.ru_maxrss) KB")
+    }
 
     @Test("a photo's EXIF date becomes its creation_time, with the offset when EXIF has one")
     func photoDate() throws {

@@ -222,4 +222,34 @@ struct WatchFolderTests {
             #expect(page.status == .ok && !page.text.contains("photo-pending"))
         }
     }
+    @Test("symbolic links in the drop folder, to files and folders elsewhere, are not followed")
+    func symlinksNotFollowed() async throws {
+        let data = try Fixtures.folder()
+        let elsewhere = try Fixtures.folder()
+        let secretPhoto = try Fixtures.png(in: elsewhere, name: "private.png")
+        let secretFolder = elsewhere.appendingPathComponent("Private")
+        try FileManager.default.createDirectory(at: secretFolder, withIntermediateDirectories: true)
+        _ = try Fixtures.png(in: secretFolder, name: "inside.png")
+
+        let drop = try Fixtures.folder().appendingPathComponent("Drop")
+        let album = drop.appendingPathComponent("Album")
+        try FileManager.default.createDirectory(at: album, withIntermediateDirectories: true)
+        // Different pictures: the same bytes twice would be one post (ingest skips duplicates).
+        var ready = [try Fixtures.png(in: drop, name: "card.png"), try Fixtures.png(in: album, name: "one.png", size: "240x160")]
+        let manager = FileManager.default
+        try manager.createSymbolicLink(at: drop.appendingPathComponent("linked.png"), withDestinationURL: secretPhoto)
+        try manager.createSymbolicLink(at: drop.appendingPathComponent("Trip"), withDestinationURL: secretFolder)
+        try manager.createSymbolicLink(at: album.appendingPathComponent("two.png"), withDestinationURL: secretPhoto)
+        ready.append(album)
+        try age(ready)
+
+        let watched = try await run(["watch", "--data", data.path, "--once", "--settle", "0", drop.path])
+        #expect(watched.status == 0, "\(watched.log)")
+        let store = try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
+        let posts = try await store.publishedPosts(limit: 100, offset: 0)
+        #expect(posts.count == 2, "the card and the album, nothing through a link")
+        #expect(posts.map { $0.properties["photo"]?.count ?? 0 }.sorted() == [1, 1])
+        #expect(manager.fileExists(atPath: secretPhoto.path) && manager.fileExists(atPath: secretFolder.appendingPathComponent("inside.png").path))
+        #expect(names(in: drop).contains("linked.png") && names(in: drop).contains("Trip"))
+    }
 }

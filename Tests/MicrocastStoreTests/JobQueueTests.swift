@@ -64,6 +64,22 @@ struct JobQueueTests {
         #expect(try await store.job(id: job.id)?.state == .failed)
     }
 
+    @Test("a job released by a dead process at its attempts cap is failed with its media, never claimed again")
+    func releasedAtCap() async throws {
+        let item = try await addPhoto(maxAttempts: 2)
+        for attempt in 1...2 {
+            let job = try #require(try await store.claim(worker: "crashed-\(attempt)", lease: 600, now: now))
+            #expect(job.attempts == attempt)
+            // The process died; the next one to start releases its jobs at once.
+            try await store.releaseLeases(ownedBy: "crashed-\(attempt)", now: now)
+        }
+        #expect(try await store.claim(worker: "next", lease: 600, now: now) == nil)
+        let job = try #require(try await store.job(id: 1))
+        #expect(job.state == .failed && job.lastError == "the worker stopped while processing this file 2 times")
+        let media = try #require(try await store.media(id: item.id))
+        #expect(media.state == .failed && media.failure == "the worker stopped while processing this file 2 times")
+    }
+
     @Test("only a token's hash is stored, and it is found by that hash")
     func tokens() async throws {
         let token = Secrets.make()

@@ -6,6 +6,9 @@ enum TextProbe {
     static let maxBytes = 5 << 20
 
     static func probe(path: String, format: MediaFormat) throws(MediaError) -> MediaProbe {
+        // The size first: a 1 GB file that starts like a transcript is never read into memory.
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= maxBytes else { throw .tooLarge("a \(format.name) file is limited to 5 MB") }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -45,9 +45,12 @@ public struct SiteURLs: Sendable, Equatable {
     /// The stylesheet, named by its content so it can be cached for a year.
     public func stylesheet(fingerprint: String) -> String { base + "/static/site.\(fingerprint).css" }
 
-    /// A tag as one path segment: letters and digits kept, everything else percent-encoded.
+    /// A tag as one path segment: letters and digits kept, everything else
+    /// percent-encoded; `.` and `..`, which a client or file system would take
+    /// as "this folder" and "the folder above", are encoded whole.
     public static func pathSegment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+        if text == "." || text == ".." { return String(repeating: "%2E", count: text.count) }
+        return text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
     /// An original upload, by its library file name.
     public func original(fileName: String) -> String { base + "/media/" + fileName }

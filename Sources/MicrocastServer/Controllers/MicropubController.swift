@@ -25,7 +25,7 @@ struct MicropubController: Sendable {
 
     func query(_ request: Request) async throws -> Response {
         let parameters = request.uri.queryParameters
-        _ = try await authenticator.authorizeQuery(request)
+        let token = try await authenticator.authorizeQuery(request)
         switch parameters["q"].map(String.init) {
         case "config":
             return JSONResponse.ok(config)
@@ -36,6 +36,10 @@ struct MicropubController: Sendable {
             let categories = try await posts.categories().filter { filter.isEmpty || $0.lowercased().hasPrefix(filter) }
             return JSONResponse.ok(.object(["categories": .array(categories.map(JSONValue.string))]))
         case "source":
+            // Sources include drafts and deleted posts: only a client that may write posts reads them.
+            guard token.scope.containsAny(["create", "update"]) else {
+                throw MicropubError(.insufficientScope, "q=source needs the create or update scope; the token has \"\(token.scope)\"")
+            }
             let names = Self.values(named: ["properties[]", "properties"], in: parameters)
             if let url = parameters["url"].map(String.init) {
                 return JSONResponse.ok(try await post(at: url).source(only: names))

@@ -33,6 +33,10 @@ struct FileResponder: Sendable {
             .lastModified: HTTPDate.format(validators.lastModified),
             .acceptRanges: "bytes",
             .cacheControl: file.cacheControl,
+            // Uploads are strangers' bytes: never sniffed into another type,
+            // and an HTML or SVG opened directly runs in a sandbox with no origin.
+            .xContentTypeOptions: "nosniff",
+            .contentSecurityPolicy: "sandbox",
         ]
         if validators.isNotModified(
             ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince])

@@ -13,16 +13,22 @@ public struct DropItem: Sendable, Hashable {
     public var isFolder: Bool
 
     /// What is in `folder` to take, in name order; `done/`, `failed/`,
-    /// sidecars and temporary names are passed over.
-    public static func scan(_ folder: URL) -> [DropItem] {
+    /// sidecars and temporary names are passed over, and so are symbolic
+    /// links (files or folders) unless `followSymlinks`: a link can point
+    /// anywhere on the machine, and the drop folder is often synced from elsewhere.
+    public static func scan(_ folder: URL, followSymlinks: Bool = false) -> [DropItem] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
         let present = Set(names)
         return names.compactMap { name in
             guard name != DropFolder.doneFolder, name != DropFolder.failedFolder, !DropFolder.isTemporary(name),
                 !DropFolder.isSidecar(name)
             else { return nil }
-            return item(folder.appendingPathComponent(name), sidecarExists: present.contains)
+            return item(folder.appendingPathComponent(name), followSymlinks: followSymlinks, sidecarExists: present.contains)
         }
+    }
+
+    static func isSymbolicLink(_ url: URL) -> Bool {
+        (try? FileManager.default.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType) == .typeSymbolicLink
     }
 
     /// The item for a file or folder named on the command line, or nil if it
@@ -31,12 +37,14 @@ public struct DropItem: Sendable, Hashable {
         let name = url.lastPathComponent
         guard !DropFolder.isTemporary(name), !DropFolder.isSidecar(name) else { return nil }
         let folder = url.deletingLastPathComponent()
-        return item(url) { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+        // Named by the owner on the command line: a link is what they meant.
+        return item(url, followSymlinks: true) { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
     }
 
-    private static func item(_ url: URL, sidecarExists: (String) -> Bool) -> DropItem? {
+    private static func item(_ url: URL, followSymlinks: Bool, sidecarExists: (String) -> Bool) -> DropItem? {
         let manager = FileManager.default
         let name = url.lastPathComponent
+        if !followSymlinks && isSymbolicLink(url) { return nil }
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return nil }
         // A folder's sidecar is its whole name plus .json: "Skye 2026" → "Skye 2026.json".
@@ -46,6 +54,7 @@ public struct DropItem: Sendable, Hashable {
             let inside = ((try? manager.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
                 .filter { !DropFolder.isTemporary($0) && !DropFolder.isSidecar($0) }
                 .map { url.appendingPathComponent($0) }
+                .filter { followSymlinks || !isSymbolicLink($0) }
                 .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
             guard !inside.isEmpty else { return nil }
             return DropItem(name: name, url: url, files: inside, sidecar: sidecar, isFolder: true)

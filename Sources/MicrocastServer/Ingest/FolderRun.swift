@@ -42,6 +42,8 @@ public struct FolderRun: Sendable {
     public struct Options: Sendable {
         /// Leave taken files where they are; the store remembers them by hash.
         public var keepFiles = false
+        /// Take symbolic links (files and folders) in the drop folder; off by default.
+        public var followSymlinks = false
         /// Exit once everything present at the start has been taken.
         public var once = false
         /// A file must be unchanged this long (and closed) to be taken.
@@ -86,7 +88,7 @@ public struct FolderRun: Sendable {
         // item left in place (--keep-files) is not taken again until it changes.
         var handled: [String: String] = [:]
         var announcedWaiting: Set<String> = []
-        let initial = Set(DropItem.scan(folder).map(\.name))
+        let initial = Set(DropItem.scan(folder, followSymlinks: options.followSymlinks).map(\.name))
         var order = 0
         var done = 0
         var total = 0
@@ -94,7 +96,7 @@ public struct FolderRun: Sendable {
         await withTaskGroup(of: Step.self) { group in
             group.addTask { await Self.tick(events, on: eventThread) }
             while !Task.isCancelled {
-                let items = DropItem.scan(folder)
+                let items = DropItem.scan(folder, followSymlinks: options.followSymlinks)
                 let writing = FileReadiness.openForWriting(under: folder)
                 let pending = items.filter { !inFlight.contains($0.name) && handled[$0.name] != signature($0) }
                 total = options.once ? initial.count : done + inFlight.count + pending.count

@@ -15,6 +15,8 @@ public enum SiteExport {
     public struct Summary: Sendable {
         public var pages: Int
         public var mediaFiles: Int
+        /// Pages whose path cannot be a file name inside the export (a tag such as `..`); left out.
+        public var refusedPaths: [String] = []
     }
 
     public static func write(dataDirectory: URL, to output: URL, baseURL: String?, siteTitle: String = "Microcast")
@@ -38,9 +40,14 @@ public enum SiteExport {
         try manager.createDirectory(at: staging, withIntermediateDirectories: true)
         do {
             var pages = 0
+            var refused: [String] = []
             for path in try await publisher.allPaths() {
                 guard let page = try await publisher.page(path), page.status == 200 else { continue }
-                try write(page.body, to: staging.appendingPathComponent(fileName(for: path)))
+                guard let name = fileName(for: path), let file = inside(staging, name) else {
+                    refused.append(path)
+                    continue
+                }
+                try write(page.body, to: file)
                 pages += 1
             }
             try write(publisher.notFound().body, to: staging.appendingPathComponent("404.html"))
@@ -75,19 +82,36 @@ public enum SiteExport {
             } else {
                 try manager.moveItem(at: staging, to: output)
             }
-            return Summary(pages: pages, mediaFiles: mediaFiles)
+            return Summary(pages: pages, mediaFiles: mediaFiles, refusedPaths: refused)
         } catch {
             try? manager.removeItem(at: staging)
             throw error
         }
     }
 
-    /// `/` → `index.html`, `/posts/x` → `posts/x/index.html`, `/feed.xml` stays `feed.xml`.
-    static func fileName(for path: String) -> String {
-        let trimmed = path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }.joined(separator: "/")
-        if trimmed.isEmpty { return "index.html" }
-        let last = trimmed.split(separator: "/").last ?? ""
-        return last.contains(".") ? trimmed : trimmed + "/index.html"
+    /// `/` → `index.html`, `/posts/x` → `posts/x/index.html`, `/feed.xml` stays
+    /// `feed.xml`. Static hosts decode a URL's path before they look for its
+    /// file, so a file is named by the decoded segments; nil when a decoded
+    /// segment could not be one file name (a `/` or NUL inside, `.` or `..`,
+    /// longer than a file system allows), since such a page cannot be served
+    /// from files and its name could reach outside the export.
+    static func fileName(for path: String) -> String? {
+        var segments: [String] = []
+        for encoded in path.split(separator: "/", omittingEmptySubsequences: true) {
+            guard let segment = encoded.removingPercentEncoding, !segment.isEmpty, segment != ".", segment != "..",
+                !segment.contains("/"), !segment.contains("\0"), segment.utf8.count <= 255
+            else { return nil }
+            segments.append(segment)
+        }
+        guard let last = segments.last else { return "index.html" }
+        return (last.contains(".") ? segments : segments + ["index.html"]).joined(separator: "/")
+    }
+
+    /// `name` under `folder`, or nil if, once standardised, it would lie anywhere else.
+    static func inside(_ folder: URL, _ name: String) -> URL? {
+        let root = folder.standardizedFileURL.path
+        let file = folder.appendingPathComponent(name).standardizedFileURL
+        return file.path.hasPrefix(root + "/") ? file : nil
     }
 
     private static func write(_ data: Data, to file: URL) throws {

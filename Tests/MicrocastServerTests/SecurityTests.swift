@@ -1,0 +1,123 @@
+import Foundation
+import Glibc
+import MicrocastCore
+import MicrocastStore
+import Testing
+import TestSupport
+
+/// Attacks from issue 13, each performed against a real server or the real binary.
+@Suite("Security")
+struct SecurityTests {
+    @Test("categories that try to climb out: export writes nothing outside its output folder, and still writes the rest")
+    func exportStaysInside() async throws {
+        try await TestSite.run { site in
+            let token = try await site.token("create")
+            let hostile = [
+                "../../../../tmp/x.html", "..", ".", "%2e%2e", "..%2f..%2fescape.html", "/etc/evil.html", "nul\u{0}byte",
+                String(repeating: "long", count: 100), "．．", "..∕..∕look-alike.html", "a/../../../b.html", "tea",
+            ]
+            let fields = [("h", "entry"), ("content", "Hostile tags")] + hostile.map { ("category[]", $0) }
+            _ = try site.created(try await site.postForm(fields, token: token))
+
+            // OUT sits three folders down in a fresh folder, so anything climbing out lands in `root`.
+            let root = try Fixtures.folder()
+            let output = root.appendingPathComponent("a/b/site")
+            let exported = try await Fixtures.offPool {
+                try CLITests().run(["export", "--data", site.data.path, "--base-url", "https://example.org", output.path])
+            }
+            #expect(exported.status == 0, "\(exported.errors)")
+            #expect(exported.errors.contains("left out /tags/%2E%2E"))
+
+            let inside = output.standardizedFileURL.path + "/"
+            var outside: [String] = []
+            let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isDirectoryKey])
+            while let url = walk?.nextObject() as? URL {
+                let isFolder = (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
+                if !isFolder && !url.standardizedFileURL.path.hasPrefix(inside) { outside.append(url.path) }
+            }
+            #expect(outside == [], "written outside the export")
+            #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("tmp/x.html").path))
+            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("tags/tea/index.html").path))
+            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("index.html").path))
+        }
+    }
+    @Test("a file whose job kills the server every time fails after its attempts, across restarts, with the reason")
+    func crashLoop() async throws {
+        let data = try Fixtures.folder()
+        let long = try Fixtures.folder().appendingPathComponent("long.wav")
+        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=44100", "-t", "300", "-ac", "1", long.path])
+        let token = try CLITests().run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let store = try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
+
+        func start() async throws -> (Process, String) {
+            let (port, reservation) = try reservePort()
+            defer { close(reservation) }
+            let server = Process()
+            server.executableURL = CLITests.binary
+            server.arguments = ["serve", "--data", data.path, "--port", "\(port)", "--workers", "1"]
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            let base = "http://127.0.0.1:\(port)"
+            _ = try await Fixtures.runOffPool("curl", ["-sf", "--retry", "50", "--retry-connrefused", "--retry-delay", "0", "--retry-max-time", "30", base + "/health"])
+            return (server, base)
+        }
+        func waitForJob(_ done: @escaping (MicrocastCore.Job) -> Bool) async throws -> MicrocastCore.Job {
+            for _ in 0..<600 {
+                if let job = try await store.job(id: 1), done(job) { return job }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw Fixtures.CommandFailed(description: "the job did not reach the state waited for")
+        }
+
+        // Five times: the job starts, and the process dies under it (as a crashing decoder would kill it).
+        for attempt in 1...5 {
+            let (server, base) = try await start()
+            if attempt == 1 {
+                _ = try await Fixtures.runOffPool("curl", ["-sf", "-H", "Authorization: Bearer \(token)", "-F", "file=@\(long.path)", base + "/micropub/media"])
+            }
+            _ = try await waitForJob { $0.state == .running && $0.attempts == attempt }
+            kill(server.processIdentifier, SIGKILL)
+            try await Fixtures.offPool { server.waitUntilExit() }
+        }
+        // The sixth start gives up on it instead of crashing again.
+        let (server, base) = try await start()
+        defer { server.terminate() }
+        let failed = try await waitForJob { $0.state == .failed }
+        #expect(failed.attempts == 5)
+        #expect(failed.lastError == "the worker stopped while processing this file 5 times")
+        let listed = try await Fixtures.runOffPool("curl", ["-sf", "-H", "Authorization: Bearer \(token)", base + "/micropub/media?q=last"])
+        let described = try JSONSerialization.jsonObject(with: listed) as? [String: Any]
+        #expect(described?["state"] as? String == "failed")
+        #expect(described?["error"] as? String == "the worker stopped while processing this file 5 times")
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await store.job(id: 1)?.attempts == 5, "claimed again")
+    }
+
+    @Test("/media answers are never sniffed and run sandboxed; q=source needs a token that may write posts")
+    func mediaHeadersAndSourceScope() async throws {
+        try await TestSite.run { site in
+            let upload = try await site.upload(try Fixtures.png(in: try Fixtures.folder()), token: try await site.token("media"))
+            let location = try #require(upload.headers.first(name: "Location"))
+            _ = try await site.waitForJobs()
+            let rendition = try #require(site.files(in: "renditions").first { !$0.hasPrefix(".") })
+            for url in [location, site.base + "/media/r/" + rendition] {
+                let served = try await site.get(url)
+                #expect(served.status == .ok)
+                #expect(served.headers.first(name: "X-Content-Type-Options") == "nosniff", "\(url)")
+                #expect(served.headers.first(name: "Content-Security-Policy") == "sandbox", "\(url)")
+            }
+
+            let writer = try await site.token("create")
+            _ = try site.created(try await site.postForm([("h", "entry"), ("content", "A secret draft"), ("post-status", "draft")], token: writer))
+            let mediaOnly = try await site.get("/micropub?q=source", headers: [("Authorization", "Bearer \(try await site.token("media"))")])
+            #expect(mediaOnly.status == .forbidden)
+            #expect(mediaOnly.json["error"] as? String == "insufficient_scope")
+            #expect(!mediaOnly.text.contains("A secret draft"))
+            let allowed = try await site.get("/micropub?q=source", headers: [("Authorization", "Bearer \(writer)")])
+            #expect(allowed.status == .ok && allowed.text.contains("A secret draft"))
+            // q=config stays open to any valid token: clients read it first.
+            #expect(try await site.get("/micropub?q=config", headers: [("Authorization", "Bearer \(try await site.token("media"))")]).status == .ok)
+        }
+    }
+}
