@@ -120,4 +120,65 @@ struct SecurityTests {
             #expect(try await site.get("/micropub?q=config", headers: [("Authorization", "Bearer \(try await site.token("media"))")]).status == .ok)
         }
     }
+    @Test("an unauthenticated 200 MB upload is refused at its first file part, before it reaches the disk; a body token must come first")
+    func unauthenticatedUpload() async throws {
+        try await TestSite.run { site in
+            let folder = try Fixtures.folder()
+            let big = folder.appendingPathComponent("big.jpg")
+            FileManager.default.createFile(atPath: big.path, contents: Data([0xFF, 0xD8, 0xFF]))
+            let handle = try FileHandle(forWritingTo: big)
+            try handle.truncate(atOffset: 200 << 20)
+            try handle.close()
+
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-F", "file=@\(big.path)", site.base + "/micropub/media"]
+            let output = Pipe()
+            curl.standardOutput = output
+            try curl.run()
+            // The largest the server's upload folder got while the body was being sent.
+            var largest: Int64 = 0
+            let uploads = site.data.appendingPathComponent("uploads")
+            while curl.isRunning {
+                for name in site.files(in: "uploads") {
+                    let size = (try? FileManager.default.attributesOfItem(atPath: uploads.appendingPathComponent(name).path)[.size] as? NSNumber)?.int64Value ?? 0
+                    largest = max(largest, size)
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let status = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(status == "401")
+            #expect(largest == 0, "an unauthenticated body reached the disk: \(largest) bytes")
+
+            let token = try await site.token("media")
+            let photo = try Fixtures.png(in: folder)
+            func send(_ parts: [String]) async throws -> String {
+                String(decoding: try await Fixtures.runOffPool(
+                    "curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}"] + parts.flatMap { ["-F", $0] } + [site.base + "/micropub/media"]), as: UTF8.self)
+            }
+            #expect(try await send(["access_token=\(token)", "file=@\(photo.path)"]) == "201")
+            #expect(try await send(["file=@\(photo.path)", "access_token=\(token)"]) == "401", "the token must come before the file")
+        }
+    }
+
+    @Test("a 1 MB part header and a body of 300 parts are refused at once with 400; the site stays responsive")
+    func multipartLimits() async throws {
+        try await TestSite.run { site in
+            func post(_ body: String, boundary: String) async throws -> TestSite.Reply {
+                try await site.request(
+                    "/micropub/media", method: .POST, headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+                    body: Data(body.utf8))
+            }
+            let longHeader = "--b\r\nContent-Disposition: form-data; name=\"alt\"; x=\"" + String(repeating: "a", count: 1 << 20) + "\"\r\n\r\nhi\r\n--b--\r\n"
+            let headerReply = try await post(longHeader, boundary: "b")
+            #expect(headerReply.status == .badRequest)
+            #expect((headerReply.json["error_description"] as? String)?.contains("headers are limited to 16 KB") == true, "\(headerReply.text)")
+
+            let manyParts = (0..<300).map { "--b\r\nContent-Disposition: form-data; name=\"f\($0)\"\r\n\r\nx\r\n" }.joined() + "--b--\r\n"
+            let partsReply = try await post(manyParts, boundary: "b")
+            #expect(partsReply.status == .badRequest)
+            #expect((partsReply.json["error_description"] as? String)?.contains("at most 200 parts") == true, "\(partsReply.text)")
+            #expect(try await site.get("/").status == .ok)
+        }
+    }
 }

@@ -51,9 +51,12 @@ struct MediaEndpointController: Sendable {
         if let length = request.headers[.contentLength].flatMap(Int64.init), length > limits.maxUploadBytes + 64 * 1024 {
             throw MicropubError.tooLarge("the upload is larger than the \(limits.maxUploadBytes / 1_048_576) MB limit")
         }
+        let authenticator = self.authenticator
+        // Without a header token, the body's access_token must come before the file.
+        let gate: MultipartUpload.FileGate = { token in _ = try await authenticator.authorize(token: token, anyOf: ["media", "create"]) }
         let form = try await MultipartUpload.receive(
             body: request.body, boundary: boundary, fileFields: ["file"], library: intake.library,
-            maxBytes: limits.maxUploadBytes)
+            maxBytes: limits.maxUploadBytes, beforeFiles: headerToken != nil ? nil : gate)
         do {
             if headerToken == nil || form.field("access_token") != nil {
                 _ = try await authenticator.authorize(request, bodyToken: form.field("access_token"), anyOf: ["media", "create"])

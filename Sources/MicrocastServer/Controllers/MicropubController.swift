@@ -91,12 +91,18 @@ struct MicropubController: Sendable {
             action = try MicropubParser.parseForm(pairs)
         } else if let boundary = MultipartUpload.boundary(contentType: request.headers[.contentType]) {
             // Refuse a bad header token before taking any files to disk.
-            if Authenticator.bearer(request.headers[.authorization]) != nil {
+            let hasHeaderToken = Authenticator.bearer(request.headers[.authorization]) != nil
+            if hasHeaderToken {
                 _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: Array(ScopeSet.known))
+            }
+            let authenticator = self.authenticator
+            // Without a header token, the body's access_token must come before any file.
+            let gate: MultipartUpload.FileGate = { token in
+                _ = try await authenticator.authorize(token: token, anyOf: Array(ScopeSet.known))
             }
             received = try await MultipartUpload.receive(
                 body: request.body, boundary: boundary, fileFields: Self.fileProperties, library: intake.library,
-                maxBytes: maxUploadBytes)
+                maxBytes: maxUploadBytes, beforeFiles: hasHeaderToken ? nil : gate)
             bodyToken = received.field("access_token")
             do {
                 action = try MicropubParser.parseForm(received.fields)

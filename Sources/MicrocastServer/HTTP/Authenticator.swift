@@ -14,7 +14,12 @@ struct Authenticator: Sendable {
         if headerToken != nil && bodyToken != nil {
             throw .invalidRequest("send the access token in the Authorization header or the body, not both")
         }
-        guard let presented = headerToken ?? bodyToken, !presented.isEmpty else {
+        return try await authorize(token: headerToken ?? bodyToken, anyOf: scopes)
+    }
+
+    /// Checks a presented token (nil when none was sent) and its scopes.
+    func authorize(token presented: String?, anyOf scopes: [String]) async throws(MicropubError) -> AccessToken {
+        guard let presented, !presented.isEmpty else {
             throw MicropubError(.unauthorized, "no access token was sent")
         }
         let found: AccessToken?

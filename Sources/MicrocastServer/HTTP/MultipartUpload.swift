@@ -35,6 +35,14 @@ struct ReceivedForm {
 enum MultipartUpload {
     static let maxFieldBytes = 1 << 20
     static let maxFiles = 20
+    /// One part's headers: a browser or client sends a few hundred bytes.
+    static let maxHeaderBytes = 16 << 10
+    static let maxParts = 200
+
+    /// Checks the credentials a body carries, once, before its first file
+    /// part is written: called with the `access_token` field if one came
+    /// before the file (nil if none did), it throws to refuse the request.
+    typealias FileGate = @Sendable (_ accessToken: String?) async throws -> Void
 
     static func boundary(contentType: String?) -> String? {
         guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
@@ -50,10 +58,14 @@ enum MultipartUpload {
     /// Receives the body; parts named in `fileFields` (with or without `[]`)
     /// that carry a file name are written under `library.uploads`. On any
     /// error every partial file is removed. `maxBytes` bounds all files together.
+    /// `beforeFiles`, when given, runs before any file reaches the disk: a
+    /// request without credentials is refused at its first file part, not
+    /// after its whole body has been stored.
     static func receive(
-        body: RequestBody, boundary: String, fileFields: Set<String>, library: MediaLibrary, maxBytes: Int64
+        body: RequestBody, boundary: String, fileFields: Set<String>, library: MediaLibrary, maxBytes: Int64,
+        beforeFiles: FileGate? = nil
     ) async throws -> ReceivedForm {
-        var receiver = Receiver(fileFields: fileFields, library: library, maxBytes: maxBytes)
+        var receiver = Receiver(fileFields: fileFields, library: library, maxBytes: maxBytes, gate: beforeFiles)
         do {
             try await receiver.consume(body: body, boundary: boundary)
             return receiver.form
@@ -91,11 +103,25 @@ enum MultipartUpload {
         var fieldValue = Data()
         var fieldBytes = 0
         var fileBytes: Int64 = 0
+        var gate: FileGate?
+        /// Bytes parsed since the current part's headers began, while no body
+        /// has come: the parser's header handling is quadratic in their length.
+        var headerBytes = 0
+        var inHeaders = true
+        var parts = 0
 
-        init(fileFields: Set<String>, library: MediaLibrary, maxBytes: Int64) {
+        init(fileFields: Set<String>, library: MediaLibrary, maxBytes: Int64, gate: FileGate?) {
             self.fileFields = fileFields
             self.library = library
             self.maxBytes = maxBytes
+            self.gate = gate
+        }
+
+        /// Runs the gate once, before the first file part is stored.
+        mutating func passGate() async throws {
+            guard let gate else { return }
+            self.gate = nil
+            try await gate(form.field("access_token"))
         }
 
         mutating func consume(body: RequestBody, boundary: String) async throws {
@@ -105,6 +131,15 @@ enum MultipartUpload {
             parser.onBody = { events.pending.append(.body($0)) }
             parser.onPartComplete = { events.pending.append(.partEnd) }
             for try await chunk in body {
+                // Counted before parsing, with room for one network read
+                // (64 KB here) of body after the headers, so no header is
+                // ever parsed far past the limit.
+                if inHeaders {
+                    headerBytes += chunk.readableBytes
+                    guard headerBytes <= MultipartUpload.maxHeaderBytes + 256 << 10 else {
+                        throw MicropubError.invalidRequest("a part's headers are limited to \(MultipartUpload.maxHeaderBytes / 1024) KB")
+                    }
+                }
                 do {
                     try parser.execute(chunk)
                 } catch {
@@ -114,9 +149,22 @@ enum MultipartUpload {
                 events.pending.removeAll(keepingCapacity: true)
                 for event in batch {
                     switch event {
-                    case .header(let name, let value): headers[name.lowercased()] = value
-                    case .body(let buffer): try await bodyChunk(buffer)
-                    case .partEnd: try await partEnd()
+                    case .header(let name, let value):
+                        guard name.utf8.count + value.utf8.count <= MultipartUpload.maxHeaderBytes else {
+                            throw MicropubError.invalidRequest("a part's headers are limited to \(MultipartUpload.maxHeaderBytes / 1024) KB")
+                        }
+                        headers[name.lowercased()] = value
+                    case .body(let buffer):
+                        inHeaders = false
+                        try await bodyChunk(buffer)
+                    case .partEnd:
+                        parts += 1
+                        guard parts <= MultipartUpload.maxParts else {
+                            throw MicropubError.invalidRequest("at most \(MultipartUpload.maxParts) parts per request")
+                        }
+                        try await partEnd()
+                        inHeaders = true
+                        headerBytes = 0
                     }
                 }
             }
@@ -142,6 +190,7 @@ enum MultipartUpload {
                 return
             }
             if open == nil {
+                try await passGate()
                 guard form.files.count < MultipartUpload.maxFiles else {
                     throw MicropubError.invalidRequest("at most \(MultipartUpload.maxFiles) files per request")
                 }
@@ -167,6 +216,7 @@ enum MultipartUpload {
                 // A file part with no bytes never opened a file; it is recorded
                 // empty (and refused as such) without one.
                 if open == nil {
+                    try await passGate()
                     form.files.append(
                         ReceivedFile(
                             field: field, temporaryFile: library.newUploadPath(), byteCount: 0, sha256: "",
