@@ -51,7 +51,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     let renderer = try await SiteRenderer.bundled()
     IndieAuthController(
         owner: store, tokens: store, authenticator: authenticator, renderer: renderer, site: site,
-        throttle: SignInThrottle(), threadPool: requestPool
+        throttle: SignInThrottle(), threadPool: requestPool, trustedProxies: Set(configuration.trustedProxies)
     ).addRoutes(to: api)
     MediaFileController(intake: intake, media: store).addRoutes(to: router)
     let artwork = ShowArtworkStore(library: library, threadPool: requestPool)

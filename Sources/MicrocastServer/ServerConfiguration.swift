@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var requestThreads: Int = 2
     /// Serve uploaded photos with their location (the owner's choice); off by default.
     public var keepLocation = false
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (for the sign-in throttle).
+    public var trustedProxies: [String] = []
     public var siteTitle: String
     public var authorName: String
     public var logLevel: Logger.Level

@@ -17,6 +17,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest upload accepted, in megabytes.") var maxUploadMB = 1024
     @Option(help: "Threads for media work (default: one per core).") var workers: Int?
     @Flag(help: "Serve uploaded photos with the location they were taken at (removed by default).") var keepLocation = false
+    @Option(name: .customLong("trusted-proxy"), help: "Address of a reverse proxy whose X-Forwarded-For names the visitor (repeatable).")
+    var trustedProxies: [String] = []
 
     func run() async throws {
         let presetFolder = try Presets.locate(explicit: presets)
@@ -27,6 +29,7 @@ struct Serve: AsyncParsableCommand {
             presets: try Presets.load(from: presetFolder), limits: limits, siteTitle: title)
         if let workers { configuration.workerThreads = max(1, workers) }
         configuration.keepLocation = keepLocation
+        configuration.trustedProxies = trustedProxies
         if try await data.store().passphraseHash() == nil {
             FileHandle.standardError.write(Data(
                 "microcast: no owner passphrase is set, so clients cannot sign in; run: microcast owner password --data \(data.data)\n".utf8))

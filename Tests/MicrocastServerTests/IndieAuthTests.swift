@@ -297,21 +297,62 @@ struct IndieAuthTests {
         }
     }
 
-    @Test("the throttle waits 30 s after five failures, doubles, and forgets on success")
+    @Test("the throttle: five free tries, then 5 s, then the 10 s ceiling; a success forgives; a global limit")
     func throttleRule() async {
         let throttle = SignInThrottle()
         let start = Date(timeIntervalSince1970: 1_000_000)
-        for _ in 0..<5 {
-            #expect(await throttle.wait(for: "a", now: start) == 0)
-            await throttle.failed("a", now: start)
+        for _ in 0..<5 { #expect(await throttle.reserve("a", now: start) == .proceed) }
+        #expect(await throttle.reserve("a", now: start) == .wait(5))
+        #expect(await throttle.reserve("a", now: start.addingTimeInterval(5)) == .proceed)
+        #expect(await throttle.wait(for: "a", now: start.addingTimeInterval(5)) == 10)
+        // However many failures, never more than the ceiling: the owner is never locked out.
+        var now = start.addingTimeInterval(5)
+        for _ in 0..<20 {
+            now = now.addingTimeInterval(await throttle.wait(for: "a", now: now))
+            _ = await throttle.reserve("a", now: now)
         }
-        #expect(await throttle.wait(for: "a", now: start) == 30)
-        #expect(await throttle.wait(for: "a", now: start.addingTimeInterval(31)) == 0)
-        await throttle.failed("a", now: start.addingTimeInterval(31))
-        #expect(await throttle.wait(for: "a", now: start.addingTimeInterval(31)) == 60)
-        #expect(await throttle.wait(for: "b", now: start) == 0)
+        #expect(await throttle.wait(for: "a", now: now) <= SignInThrottle.ceiling)
         await throttle.succeeded("a")
-        #expect(await throttle.wait(for: "a", now: start.addingTimeInterval(31)) == 0)
+        #expect(await throttle.wait(for: "a", now: now) == 0)
+        // Many addresses failing together slow everyone by seconds, no more.
+        let global = SignInThrottle()
+        for index in 0..<30 { _ = await global.reserve("10.0.0.\(index)", now: start) }
+        #expect(await global.wait(for: "192.0.2.1", now: start) == SignInThrottle.globalDelay)
+        #expect(await global.wait(for: "192.0.2.1", now: start.addingTimeInterval(61)) == 0)
+    }
+
+    @Test("X-Forwarded-For counts only from a trusted proxy")
+    func forwardedFor() {
+        #expect(ClientAddress.resolve(remote: "203.0.113.9", forwardedFor: "198.51.100.1", trustedProxies: []) == "203.0.113.9")
+        #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: "198.51.100.1", trustedProxies: []) == "127.0.0.1")
+        #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: "198.51.100.1", trustedProxies: ["127.0.0.1"]) == "198.51.100.1")
+        // A client may prepend anything; the proxy appends what it saw.
+        #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: "6.6.6.6, 198.51.100.1", trustedProxies: ["127.0.0.1"]) == "198.51.100.1")
+        #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: "198.51.100.1, 10.0.0.2", trustedProxies: ["127.0.0.1", "10.0.0.2"]) == "198.51.100.1")
+    }
+
+    @Test("60 parallel wrong passphrases from one address: five are checked, the rest wait; the owner signs in seconds later")
+    func parallelGuesses() async throws {
+        try await withOwner { site in
+            let client = Client()
+            let page = try await site.get(authorizationURL(site, client))
+            let fields = Self.hiddenFields(page.text)
+            let csrf = try #require(Self.cookie("mc_csrf", in: page))
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<60 {
+                    group.addTask {
+                        Int(try await post(site, site.base + "/auth/sign-in", fields + [("passphrase", "guess")], cookies: ["mc_csrf=\(csrf)"]).status.code)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 401 }.count == 5, "\(statuses.sorted())")
+            #expect(statuses.filter { $0 == 429 }.count == 55)
+            // Not an hour: within the ceiling the owner's right passphrase works.
+            try await Task.sleep(for: .seconds(SignInThrottle.ceiling))
+            let owner = try await post(site, site.base + "/auth/sign-in", fields + [("passphrase", Self.passphrase)], cookies: ["mc_csrf=\(csrf)"])
+            #expect(owner.status == .seeOther)
+        }
     }
 
     @Test("a stolen grant: revoking the app ends its refresh token, a reused refresh token ends the grant, lists show grants")

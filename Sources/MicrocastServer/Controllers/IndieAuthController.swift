@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import MicrocastCore
 import NIOCore
@@ -15,6 +16,9 @@ struct IndieAuthController: Sendable {
     let site: SiteInfo
     let throttle: SignInThrottle
     let threadPool: NIOThreadPool
+    /// Proxies whose `X-Forwarded-For` names the visitor's address.
+    var trustedProxies: Set<String> = []
+    let checks = CheckLimiter(limit: 2)
 
     static let accessLifetime: TimeInterval = 14 * 86_400
     static let refreshLifetime: TimeInterval = 365 * 86_400
@@ -32,7 +36,12 @@ struct IndieAuthController: Sendable {
         router.get("/.well-known/oauth-authorization-server") { _, _ in metadata() }
         router.get("/auth") { request, _ in try await authorize(request) }
         router.post("/auth") { request, _ in try await redeemForProfile(request) }
-        router.post("/auth/sign-in") { request, context in try await signIn(request, address: Self.address(context)) }
+        router.post("/auth/sign-in") { request, context in
+            let remote = context.remoteAddress?.ipAddress ?? "unknown"
+            let address = ClientAddress.resolve(
+                remote: remote, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!], trustedProxies: trustedProxies)
+            return try await signIn(request, address: address)
+        }
         router.post("/auth/consent") { request, _ in try await consent(request) }
         router.get("/auth/tokens") { request, _ in try await tokenList(request) }
         router.post("/auth/tokens/revoke") { request, _ in try await revokeFromList(request) }
@@ -40,10 +49,6 @@ struct IndieAuthController: Sendable {
         router.get("/token") { request, _ in try await verify(request) }
         router.post("/token/introspect") { request, _ in try await introspect(request) }
         router.post("/token/revoke") { request, _ in try await revoke(request) }
-    }
-
-    static func address(_ context: some RemoteAddressRequestContext) -> String {
-        context.remoteAddress?.ipAddress ?? "unknown"
     }
 
     // MARK: Metadata
@@ -111,19 +116,19 @@ struct IndieAuthController: Sendable {
         else {
             return signInPage(hidden: hidden, error: "The form expired. Please try again.", status: .forbidden)
         }
-        let wait = await throttle.wait(for: address)
-        if wait > 0 {
+        // The try is reserved before the check, so parallel guesses are all counted.
+        if case .wait(let wait) = await throttle.reserve(address) {
             return signInPage(
                 hidden: hidden, error: "Too many failed tries. Wait \(Int(wait.rounded(.up))) seconds.", status: .tooManyRequests)
         }
         let passphrase = form.first { $0.name == "passphrase" }?.value ?? ""
         let stored = try await owner.passphraseHash()
-        // scrypt is deliberately slow and memory-hard: keep it off the event loop.
-        let matches = try await threadPool.runIfActive {
-            stored.map { PassphraseHasher.verify(passphrase, against: $0) } ?? false
+        // scrypt is deliberately slow and memory-hard: off the event loop, two at a time.
+        let threadPool = self.threadPool
+        let matches = try await checks.run {
+            try await threadPool.runIfActive { stored.map { PassphraseHasher.verify(passphrase, against: $0) } ?? false }
         }
         guard matches else {
-            await throttle.failed(address)
             return signInPage(hidden: hidden, error: "That passphrase is not right.", status: .unauthorized)
         }
         await throttle.succeeded(address)
