@@ -16,7 +16,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     logger.logLevel = configuration.logLevel
 
     let library = try MediaLibrary(root: configuration.dataDirectory)
-    library.clearAbandonedUploads()
+    library.sweepAbandonedTemporaries()
     let store = try SQLiteStore(path: library.database.path)
     // `ingest`, `watch` and `export` write the same absolute URLs as the server;
     // media URLs written under an earlier base stay ours.

@@ -181,4 +181,25 @@ struct SecurityTests {
             #expect(try await site.get("/").status == .ok)
         }
     }
+    @Test("at start, temporaries of killed jobs are swept, and files still being written (a watch beside the server) are kept")
+    func sweepTemporaries() async throws {
+        let data = try Fixtures.folder()
+        let manager = FileManager.default
+        for folder in ["uploads", "renditions", "public"] {
+            try manager.createDirectory(at: data.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        let old = Date().addingTimeInterval(-3600)
+        let stale = ["uploads/abc.part", "renditions/.0f3a.mp3.tmp", "renditions/.video-1234.mp4", "public/.x1.tmp"]
+        let kept = ["uploads/being-copied.part", "renditions/.still-encoding.m4a.tmp", "renditions/photo-320.ab12cd.jpg"]
+        for path in stale + kept {
+            manager.createFile(atPath: data.appendingPathComponent(path).path, contents: Data("x".utf8))
+        }
+        for path in stale + ["renditions/photo-320.ab12cd.jpg"] {
+            try manager.setAttributes([.modificationDate: old], ofItemAtPath: data.appendingPathComponent(path).path)
+        }
+        try await TestSite.run(data: data) { site in
+            for path in stale { #expect(!manager.fileExists(atPath: site.data.appendingPathComponent(path).path), "\(path) left") }
+            for path in kept { #expect(manager.fileExists(atPath: site.data.appendingPathComponent(path).path), "\(path) removed") }
+        }
+    }
 }

@@ -113,8 +113,26 @@ public struct MediaLibrary: Sendable {
     }
 
     /// Removes uploads a crash left half-received.
-    public func clearAbandonedUploads() {
-        let leftovers = (try? FileManager.default.contentsOfDirectory(at: uploads, includingPropertiesForKeys: nil)) ?? []
-        for file in leftovers { try? FileManager.default.removeItem(at: file) }
+    /// How long a temporary file may go unwritten before it counts as
+    /// abandoned: longer than a job's lease, and every writer (an upload, an
+    /// encoder, a `watch` copying a file in) touches its file far more often.
+    public static let abandonedAfter: TimeInterval = 300
+
+    /// Removes temporaries whose writer is gone: uploads being received, and
+    /// the hidden `.….tmp` / `.video-…` files of renditions and public copies,
+    /// once unwritten for `abandonedAfter`. Files still being written (by a
+    /// job or a `watch` running beside this process) are left alone.
+    public func sweepAbandonedTemporaries(now: Date = Date()) {
+        let manager = FileManager.default
+        for folder in [uploads, renditions, publicCopies] {
+            let names = (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
+            for name in names where folder == uploads || name.hasPrefix(".") {
+                let file = folder.appendingPathComponent(name)
+                guard let modified = (try? manager.attributesOfItem(atPath: file.path))?[.modificationDate] as? Date,
+                    now.timeIntervalSince(modified) > Self.abandonedAfter
+                else { continue }
+                try? manager.removeItem(at: file)
+            }
+        }
     }
 }
