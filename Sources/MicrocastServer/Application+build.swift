@@ -65,7 +65,10 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
 
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [ExpectContinueHandler()],
+                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.milliseconds * 1_000_000)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
         services: [worker, ThreadPoolService(pools: [mediaPool, requestPool])],
         logger: logger

@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var keepLocation = false
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (for the sign-in throttle).
     public var trustedProxies: [String] = []
+    /// A connection that sends nothing for this long (mid-request or between
+    /// requests) is closed; one being answered never is.
+    public var idleTimeout: Duration = .seconds(30)
     public var siteTitle: String
     public var authorName: String
     public var logLevel: Logger.Level

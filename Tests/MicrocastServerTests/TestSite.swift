@@ -33,13 +33,15 @@ struct TestSite {
     /// `data` reopens the data folder of an earlier run.
     static func run(
         limits: MediaLimits = MediaLimits(), workerThreads: Int = 2, data existing: URL? = nil,
+        configure: (inout ServerConfiguration) -> Void = { _ in },
         _ body: (TestSite) async throws -> Void
     ) async throws {
         let data = try existing ?? Fixtures.folder()
         let (port, reservation) = try reservePort()
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             dataDirectory: data, host: "127.0.0.1", port: port, presets: presets, limits: limits,
             workerThreads: workerThreads, logLevel: .warning, jobPollInterval: .milliseconds(50))
+        configure(&configuration)
         let app = try await buildApplication(configuration)
         let site = TestSite(
             base: configuration.baseURL, data: data,
