@@ -161,4 +161,19 @@ struct PodcastAudioTests {
             return why.hasPrefix("the file ends early")
         }
     }
+    @Test("a recording whose container declares no duration is held to the duration limit by what decodes")
+    func noDeclaredDuration() throws {
+        // Matroska written to a pipe carries no duration at all.
+        let flac = try Fixtures.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=20", "-c:a", "flac", "-f", "matroska", "-"])
+        let file = folder.appendingPathComponent("no-duration.mka")
+        try flac.write(to: file)
+        #expect(try Prober.probe(path: file.path).audioDuration == nil)
+        #expect {
+            try PodcastAudio.make(from: file.path, into: folder, preset: preset, tags: AudioTags(), limits: MediaLimits(maxDurationSeconds: 10))
+        } throws: { error in
+            guard case MediaError.tooLarge(let why) = error else { return false }
+            return why.contains("longer than")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }.isEmpty)
+    }
 }

@@ -65,10 +65,10 @@ public enum PodcastAudio {
         if let duration = promised, duration > limits.maxDurationSeconds {
             throw .tooLarge("the recording is \(Int(duration / 60)) minutes long; the limit is \(Int(limits.maxDurationSeconds / 60)) minutes")
         }
-        let measured = try LoudnessMeter.measure(AudioDecoder(input: FormatInput(path: path)))
+        let measured = try LoudnessMeter.measure(AudioDecoder(input: FormatInput(path: path), maxSeconds: limits.maxDurationSeconds))
         guard measured.integrated > -70 else { throw .unreadable("the recording is silent") }
 
-        let decoder = try AudioDecoder(input: FormatInput(path: path))
+        let decoder = try AudioDecoder(input: FormatInput(path: path), maxSeconds: limits.maxDurationSeconds)
         let channels: Int32 = decoder.channels == 1 ? 1 : 2
         let target = channels == 1 ? preset.loudness.monoLufs : preset.loudness.stereoLufs
         let gain = min(maxGain, target - measured.integrated)

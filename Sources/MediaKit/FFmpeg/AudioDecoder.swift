@@ -4,9 +4,14 @@ import CFFmpeg
 final class AudioDecoder {
     let input: FormatInput
     private let decoder: StreamDecoder
+    /// Decoding stops with `tooLarge` past this many seconds of sound: a
+    /// container may declare no duration (or a false one), so the limit is
+    /// kept on what actually decodes.
+    let maxSeconds: Double?
 
-    init(input: FormatInput) throws(MediaError) {
+    init(input: FormatInput, maxSeconds: Double? = nil) throws(MediaError) {
         self.input = input
+        self.maxSeconds = maxSeconds
         decoder = try StreamDecoder(input: input, type: AVMEDIA_TYPE_AUDIO)
         guard context.pointee.sample_rate > 0, context.pointee.ch_layout.nb_channels > 0 else {
             throw .unreadable("the audio stream has no sample rate or channels")
@@ -37,10 +42,20 @@ final class AudioDecoder {
     /// A truncated file still decodes what it has.
     func decodeAll(_ body: (UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Void) throws(MediaError) {
         let index = decoder.index
+        let maxSeconds = self.maxSeconds
+        let limit = maxSeconds.map { Int64($0 * Double(sampleRate)) } ?? .max
+        var samples: Int64 = 0
+        func counted(_ frame: UnsafeMutablePointer<AVFrame>) throws(MediaError) {
+            samples += Int64(frame.pointee.nb_samples)
+            if samples > limit, let maxSeconds {
+                throw .tooLarge("the recording is longer than the \(Int(maxSeconds / 60))-minute limit")
+            }
+            try body(frame)
+        }
         try input.readPackets { packet throws(MediaError) in
             guard packet.pointee.stream_index == index else { return }
-            try decoder.decode(packet, body)
+            try decoder.decode(packet, counted)
         }
-        try decoder.decode(nil, body)
+        try decoder.decode(nil, counted)
     }
 }
