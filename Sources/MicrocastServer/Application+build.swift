@@ -39,6 +39,8 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
+    let renderer = try await SiteRenderer.bundled()
+    router.add(middleware: SecurityHeadersMiddleware(scriptHashes: renderer.scriptHashes))
     let authenticator = Authenticator(tokens: store)
     let api = router.group().add(middleware: APIErrorMiddleware())
     var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool)
@@ -48,7 +50,6 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         maxUploadBytes: configuration.limits.maxUploadBytes
     ).addRoutes(to: api)
     MediaEndpointController(intake: intake, authenticator: authenticator, urls: urls).addRoutes(to: api)
-    let renderer = try await SiteRenderer.bundled()
     IndieAuthController(
         owner: store, tokens: store, authenticator: authenticator, renderer: renderer, site: site,
         throttle: SignInThrottle(), threadPool: requestPool, trustedProxies: Set(configuration.trustedProxies)

@@ -234,4 +234,33 @@ struct SecurityTests {
             #expect(closed == 100, "still open after the idle timeout: \(100 - (closed ?? 0))")
         }
     }
+    @Test("pages allow only their own script (a <script> in a post's HTML does not run in Chromium); sign-in pages cannot be framed")
+    func contentSecurityPolicy() async throws {
+        try await TestSite.run { site in
+            let home = try await site.get("/")
+            let policy = try #require(home.headers.first(name: "Content-Security-Policy"))
+            let script = try #require(home.text.components(separatedBy: "<script>").dropFirst().first?.components(separatedBy: "</script>").first)
+            let hash = try await Fixtures.runOffPool(
+                "python3", ["-c", "import base64, hashlib, sys; print(base64.b64encode(hashlib.sha256(sys.stdin.buffer.read()).digest()).decode())"],
+                stdin: Data(script.utf8))
+            #expect(policy.contains("script-src 'sha256-\(String(decoding: hash, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))'"))
+            #expect(policy.contains("frame-ancestors 'self'") && policy.contains("object-src 'none'"))
+            #expect(home.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            #expect(home.headers.first(name: "Referrer-Policy") == "strict-origin-when-cross-origin")
+
+            let signIn = try await site.get("/auth/tokens")
+            #expect(signIn.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
+            #expect(signIn.headers.first(name: "X-Frame-Options") == "DENY")
+
+            // A client's HTML with a script: stored as sent, but the browser refuses to run it.
+            let token = try await site.token("create")
+            let json = #"{"type":["h-entry"],"properties":{"content":[{"html":"<p>Hello</p><script>document.title='pwned'</script>"}]}}"#
+            let permalink = try site.created(try await site.postJSON(json, token: token))
+            let script2 = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/check_pages.py")
+            let report = try await Fixtures.runOffPool("python3", [script2.path, try Fixtures.folder().path, "post=\(permalink)"])
+            let result = (try JSONSerialization.jsonObject(with: report) as? [String: [String: Any]])?["post"]
+            let title = result?["title"] as? String ?? ""
+            #expect(!title.isEmpty && title != "pwned", "title: \(title)")
+        }
+    }
 }

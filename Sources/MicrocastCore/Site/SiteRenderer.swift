@@ -9,11 +9,23 @@ public struct SiteRenderer: Sendable {
     /// The stylesheet's bytes and the short hash of them that names its URL.
     public let stylesheet: Data
     public let stylesheetFingerprint: String
+    /// CSP sources (`'sha256-…'`) of the templates' inline scripts: pages allow these and no other script.
+    public let scriptHashes: [String]
 
-    public init(library: MustacheLibrary, stylesheet: Data) {
+    public init(library: MustacheLibrary, stylesheet: Data, scriptHashes: [String] = []) {
         self.library = library
         self.stylesheet = stylesheet
+        self.scriptHashes = scriptHashes
         stylesheetFingerprint = SHA256.hash(data: stylesheet).prefix(5).hexString
+    }
+
+    /// The CSP hash source of every `<script>…</script>` in `template`, as browsers hash it.
+    static func inlineScriptHashes(in template: String) -> [String] {
+        template.components(separatedBy: "<script>").dropFirst().compactMap { part in
+            guard let end = part.range(of: "</script>") else { return nil }
+            let script = Data(part[..<end.lowerBound].utf8)
+            return "'sha256-\(Data(SHA256.hash(data: script)).base64EncodedString())'"
+        }
     }
 
     /// The templates and stylesheet that ship with Microcast.
@@ -21,9 +33,14 @@ public struct SiteRenderer: Sendable {
         guard let resources = Bundle.module.resourceURL else {
             throw RenderError(message: "the Templates folder is missing from the build")
         }
+        let templates = resources.appendingPathComponent("Templates")
+        let names = try FileManager.default.contentsOfDirectory(atPath: templates.path).filter { $0.hasSuffix(".mustache") }
+        let hashes = try names.flatMap { name in
+            inlineScriptHashes(in: try String(contentsOf: templates.appendingPathComponent(name), encoding: .utf8))
+        }
         return SiteRenderer(
-            library: try await MustacheLibrary(directory: resources.appendingPathComponent("Templates").path),
-            stylesheet: try Data(contentsOf: resources.appendingPathComponent("Assets/site.css")))
+            library: try await MustacheLibrary(directory: templates.path),
+            stylesheet: try Data(contentsOf: resources.appendingPathComponent("Assets/site.css")), scriptHashes: hashes)
     }
 
     /// A timeline: the home page, or a tag's page.

@@ -1,0 +1,31 @@
+import HTTPTypes
+import Hummingbird
+
+/// Headers every answer carries. Pages get a Content-Security-Policy that
+/// allows only the templates' own inline script (by hash), so a `<script>` in
+/// a post's HTML does not run; the sign-in and consent pages may not be
+/// framed by anyone (clickjacking). An answer that set its own policy (the
+/// `/media` sandbox) keeps it.
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    let scriptHashes: [String]
+    static var referrerPolicy: HTTPField.Name { HTTPField.Name("Referrer-Policy")! }
+    static var frameOptions: HTTPField.Name { HTTPField.Name("X-Frame-Options")! }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
+        response.headers[Self.referrerPolicy] = "strict-origin-when-cross-origin"
+        let isPage = response.headers[.contentType]?.lowercased().hasPrefix("text/html") == true
+        if isPage && response.headers[.contentSecurityPolicy] == nil {
+            let isAuth = request.uri.path.hasPrefix("/auth")
+            response.headers[.contentSecurityPolicy] = [
+                "default-src 'self'", "img-src 'self' https: data:", "media-src 'self' https:",
+                "style-src 'self' 'unsafe-inline'", "script-src " + (scriptHashes.isEmpty ? "'none'" : scriptHashes.joined(separator: " ")),
+                "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+                "frame-ancestors " + (isAuth ? "'none'" : "'self'"),
+            ].joined(separator: "; ")
+            if isAuth { response.headers[Self.frameOptions] = "DENY" }
+        }
+        return response
+    }
+}
