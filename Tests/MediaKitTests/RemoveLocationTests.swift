@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import MediaKit
+
+/// The public copy of every photo format we accept: no location left, same
+/// picture, by the method the README promises for that format.
+@Suite("Location removal")
+struct RemoveLocationTests {
+    @Test(
+        "each format loses its GPS tags, keeps its size, and is rewritten losslessly where the README says so",
+        arguments: [
+            (MediaFormat.png, RemoveLocation.Method.lossless), (.webp, .lossless), (.tiff, .reencoded), (.heic, .reencoded),
+            (.avif, .reencoded),
+        ])
+    func format(_ format: MediaFormat, method: RemoveLocation.Method) throws {
+        let folder = try Fixtures.folder()
+        let png = try Fixtures.png(in: folder, name: "source.png", size: "320x240")
+        let photo = folder.appendingPathComponent("photo.\(format.fileExtension)")
+        if format == .png {
+            try FileManager.default.copyItem(at: png, to: photo)
+        } else {
+            try Fixtures.run("vips", ["copy", png.path, photo.path])
+        }
+        try Fixtures.run("exiftool", [
+            "-q", "-q", "-m", "-overwrite_original", "-GPSLatitude=51.5007", "-GPSLatitudeRef=N", "-GPSLongitude=0.1246",
+            "-GPSLongitudeRef=W", photo.path,
+        ])
+        #expect(!(try Fixtures.locationTags(of: photo)).isEmpty, "the fixture has a location to lose")
+
+        let copy = folder.appendingPathComponent("public.\(format.fileExtension)")
+        #expect(try RemoveLocation.copy(from: photo.path, format: format, to: copy) == method)
+        #expect(try Fixtures.locationTags(of: copy) == [])
+        let probe = try Prober.probe(path: copy.path)
+        #expect(probe.mimeType == format.mimeType)
+        #expect([probe.width, probe.height] == [320, 240])
+        if method == .lossless {
+            // The same decoded pixels: only metadata went.
+            let digest = { (file: URL) throws -> Data in try Fixtures.run("ffmpeg", ["-v", "error", "-i", file.path, "-f", "md5", "-"]) }
+            #expect(try digest(copy) == digest(photo))
+        }
+    }
+}
