@@ -64,11 +64,12 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         queue: store, media: store, settings: store, site: site, limits: configuration.limits, artwork: artwork, library: library, presets: configuration.presets, threadPool: mediaPool,
         loops: configuration.workerThreads, pollInterval: configuration.jobPollInterval, logger: logger)
 
+    let connections = ConnectionLimitHandler.Counter(limit: configuration.maxConnections)
     return Application(
         router: router,
         server: .http1(
             configuration: .init(
-                additionalChannelHandlers: [ExpectContinueHandler()],
+                additionalChannelHandlers: [ConnectionLimitHandler(counter: connections), ExpectContinueHandler()],
                 idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.milliseconds * 1_000_000)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
         services: [worker, ThreadPoolService(pools: [mediaPool, requestPool])],

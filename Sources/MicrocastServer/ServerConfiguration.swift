@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     /// A connection that sends nothing for this long (mid-request or between
     /// requests) is closed; one being answered never is.
     public var idleTimeout: Duration = .seconds(30)
+    /// Connections open at once; more are closed as they arrive.
+    public var maxConnections = 1000
     public var siteTitle: String
     public var authorName: String
     public var logLevel: Logger.Level

@@ -263,4 +263,30 @@ struct SecurityTests {
             #expect(!title.isEmpty && title != "pwned", "title: \(title)")
         }
     }
+    @Test("connections past the cap are closed as they arrive; the site answers again once they go")
+    func connectionCap() async throws {
+        try await TestSite.run(configure: { $0.maxConnections = 20 }) { site in
+            let port = URL(string: site.base)!.port!
+            let script = """
+                import socket, sys, time
+                held = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(30)]
+                time.sleep(1)
+                closed = 0
+                for s in held:
+                    s.settimeout(0.2)
+                    try:
+                        closed += s.recv(1) == b""
+                    except ConnectionResetError:
+                        closed += 1
+                    except socket.timeout:
+                        pass
+                print(closed)
+                """
+            let closed = Int(String(decoding: try await Fixtures.runOffPool("python3", ["-c", script, "\(port)"]), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            // 20 allowed, less the test client's own pooled connection.
+            #expect((10...11).contains(closed), "\(closed) of 30 closed")
+            #expect(try await site.get("/").status == .ok)
+        }
+    }
 }
