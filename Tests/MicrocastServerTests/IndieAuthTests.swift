@@ -346,8 +346,12 @@ struct IndieAuthTests {
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(statuses.filter { $0 == 401 }.count == 5, "\(statuses.sorted())")
-            #expect(statuses.filter { $0 == 429 }.count == 55)
+            // Five free tries are checked; a later one only once its wait (5 s, then 10 s) has
+            // passed, which on a loaded machine can happen before the flood ends. Before the
+            // fix all 60 were checked.
+            let checked = statuses.filter { $0 == 401 }.count
+            #expect((5...10).contains(checked), "\(statuses.sorted())")
+            #expect(statuses.filter { $0 == 429 }.count == 60 - checked)
             // Not an hour: within the ceiling the owner's right passphrase works.
             try await Task.sleep(for: .seconds(SignInThrottle.ceiling))
             let owner = try await post(site, site.base + "/auth/sign-in", fields + [("passphrase", Self.passphrase)], cookies: ["mc_csrf=\(csrf)"])
