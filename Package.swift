@@ -37,6 +37,9 @@ let package = Package(
             pkgConfig: "vips",
             providers: [.apt(["libvips-dev"])]
         ),
+        .systemLibrary(name: "CGumbo", pkgConfig: "gumbo", providers: [.apt(["libgumbo-dev"])]),
+        .systemLibrary(
+            name: "CCmark", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
         // Fixed-signature wrappers for libvips's variadic calls, which Swift cannot make.
         .target(name: "CVipsShim", dependencies: ["CVips"]),
         // glibc's allocator settings, for a process that decodes large media on many threads.
@@ -50,9 +53,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // HTML parsed as browsers do (Gumbo), sanitised; Markdown (cmark-gfm).
+        .target(name: "HTMLKit", dependencies: ["CGumbo", "CCmark"]),
         .target(
             name: "MicrocastCore",
             dependencies: [
+                "HTMLKit",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -95,6 +101,7 @@ let package = Package(
 
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "TestSupport"]),
         .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore"]),
+        .testTarget(name: "HTMLKitTests", dependencies: ["HTMLKit"]),
         .testTarget(name: "MicrocastStoreTests", dependencies: ["MicrocastStore"]),
         .testTarget(
             name: "MicrocastServerTests",

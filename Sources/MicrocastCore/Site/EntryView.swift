@@ -1,4 +1,5 @@
 import Foundation
+import HTMLKit
 
 /// Site-wide values every page shows.
 public struct SiteInfo: Sendable {
@@ -238,13 +239,14 @@ public struct EntryPresenter: Sendable {
         )
     }
 
-    /// HTML content is the owner's own markup and is kept; plain text is escaped
-    /// and its line breaks kept.
+    /// HTML content keeps its formatting but passes through the sanitiser
+    /// (any approved client can send it, and pages share an origin with the
+    /// sign-in pages); plain text is escaped and its line breaks kept.
     func contentHTML(_ value: JSONValue?) -> String {
         switch value {
         case .string(let text)?: return Self.paragraphs(text)
         case .object(let object)?:
-            if let html = object["html"]?.stringValue { return html }
+            if let html = object["html"]?.stringValue { return HTMLSanitizer.content.sanitize(html) }
             return Self.paragraphs(object["value"]?.stringValue ?? "")
         default: return ""
         }

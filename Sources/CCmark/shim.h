@@ -1,0 +1,4 @@
+// GitHub's CommonMark with its extensions (Debian libcmark-gfm-dev, libcmark-gfm-extensions-dev).
+#include <cmark-gfm.h>
+#include <cmark-gfm-extension_api.h>
+#include <cmark-gfm-core-extensions.h>
