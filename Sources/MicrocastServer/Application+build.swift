@@ -42,6 +42,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     let renderer = try await SiteRenderer.bundled()
     router.add(middleware: SecurityHeadersMiddleware(scriptHashes: renderer.scriptHashes))
     let authenticator = Authenticator(tokens: store)
+    router.add(middleware: UnauthenticatedBodyLimit(slots: .init(limit: configuration.maxUnauthenticatedBodies)))
     let api = router.group().add(middleware: APIErrorMiddleware())
     var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool)
     intake.keepLocation = configuration.keepLocation
@@ -52,7 +53,8 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     MediaEndpointController(intake: intake, authenticator: authenticator, urls: urls).addRoutes(to: api)
     IndieAuthController(
         owner: store, tokens: store, authenticator: authenticator, renderer: renderer, site: site,
-        throttle: SignInThrottle(), threadPool: requestPool, trustedProxies: Set(configuration.trustedProxies)
+        throttle: SignInThrottle(firstDelay: configuration.signInDelays.first, ceiling: configuration.signInDelays.ceiling), threadPool: requestPool, trustedProxies: Set(configuration.trustedProxies),
+        reauthenticateAfter: configuration.consentReauthentication
     ).addRoutes(to: api)
     MediaFileController(intake: intake, media: store).addRoutes(to: router)
     let artwork = ShowArtworkStore(library: library, threadPool: requestPool)

@@ -18,11 +18,19 @@ public struct ServerConfiguration: Sendable {
     public var requestThreads: Int = 2
     /// Serve uploaded photos with their location (the owner's choice); off by default.
     public var keepLocation = false
-    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (for the sign-in throttle).
+    /// Addresses of reverse proxies whose `Forwarded` or `X-Forwarded-For` is believed (for the sign-in throttle).
     public var trustedProxies: [String] = []
+    /// The sign-in throttle's first wait and its ceiling, in seconds (see `SignInThrottle`).
+    public var signInDelays: (first: TimeInterval, ceiling: TimeInterval) = (SignInThrottle.firstDelay, SignInThrottle.ceiling)
+    /// Seconds after giving the passphrase during which the owner may approve a
+    /// client without giving it again.
+    public var consentReauthentication: TimeInterval = 300
     /// A connection that sends nothing for this long (mid-request or between
     /// requests) is closed; one being answered never is.
     public var idleTimeout: Duration = .seconds(30)
+    /// Request bodies from senders without an `Authorization` header received at
+    /// once; more are answered 503 before their body is read.
+    public var maxUnauthenticatedBodies = 64
     /// Connections open at once; more are closed as they arrive.
     public var maxConnections = 1000
     public var siteTitle: String

@@ -130,6 +130,10 @@ enum Migrations {
             try db.execute(sql: "UPDATE tokens SET grantId = 'token-' || id")
             try db.create(index: "tokens_grant", on: "tokens", columns: ["grantId"])
         }
+        migrator.registerMigration("7 session sign-in times") { db in
+            // Sessions from before are treated as signed in long ago: consent asks for the passphrase.
+            try db.alter(table: "sessions") { t in t.add(column: "signedInAt", .datetime) }
+        }
         return migrator
     }
 }

@@ -289,17 +289,25 @@ extension SQLiteStore: OwnerRepository {
         }
     }
 
-    public func addSession(hash: String, csrf: String, expiresAt: Date) async throws {
+    public func addSession(hash: String, csrf: String, signedInAt: Date, expiresAt: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM sessions WHERE expiresAt <= ?", arguments: [Date()])
+            try db.execute(sql: "DELETE FROM sessions WHERE expiresAt <= ?", arguments: [signedInAt])
             try db.execute(
-                sql: "INSERT INTO sessions (hash, csrf, expiresAt) VALUES (?, ?, ?)", arguments: [hash, csrf, expiresAt])
+                sql: "INSERT INTO sessions (hash, csrf, signedInAt, expiresAt) VALUES (?, ?, ?, ?)",
+                arguments: [hash, csrf, signedInAt, expiresAt])
         }
     }
 
-    public func session(hash: String, now: Date) async throws -> String? {
+    public func session(hash: String, now: Date) async throws -> OwnerSession? {
         try await pool.read { db in
-            try String.fetchOne(db, sql: "SELECT csrf FROM sessions WHERE hash = ? AND expiresAt > ?", arguments: [hash, now])
+            try Row.fetchOne(db, sql: "SELECT csrf, signedInAt FROM sessions WHERE hash = ? AND expiresAt > ?", arguments: [hash, now])
+                .map { OwnerSession(csrf: $0["csrf"], signedInAt: $0["signedInAt"] ?? .distantPast) }
+        }
+    }
+
+    public func confirmSession(hash: String, at date: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE sessions SET signedInAt = ? WHERE hash = ?", arguments: [date, hash])
         }
     }
 

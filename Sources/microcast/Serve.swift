@@ -17,7 +17,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest upload accepted, in megabytes.") var maxUploadMB = 1024
     @Option(help: "Threads for media work (default: one per core).") var workers: Int?
     @Flag(help: "Serve uploaded photos with the location they were taken at (removed by default).") var keepLocation = false
-    @Option(name: .customLong("trusted-proxy"), help: "Address of a reverse proxy whose X-Forwarded-For names the visitor (repeatable).")
+    @Option(name: .customLong("trusted-proxy"), help: "Address of a reverse proxy whose Forwarded or X-Forwarded-For header names the visitor (repeatable).")
     var trustedProxies: [String] = []
 
     func run() async throws {

@@ -106,6 +106,20 @@ struct ProbeTests {
         }
     }
 
+    @Test("a stream coded with a decoder Microcast does not take (WMA in Matroska, FFV1 video) is refused at inspection")
+    func codecNotTaken() throws {
+        let wma = folder.appendingPathComponent("old.mka")
+        _ = try Fixtures.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "wmav2", "-y", wma.path])
+        #expect(throws: MediaError.unsupported("the audio is coded as wmav2, which Microcast does not take")) {
+            try Prober.probe(path: wma.path)
+        }
+        let ffv1 = folder.appendingPathComponent("archive.mkv")
+        _ = try Fixtures.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x64:duration=1", "-c:v", "ffv1", "-y", ffv1.path])
+        #expect(throws: MediaError.unsupported("the video is coded as ffv1, which Microcast does not take")) {
+            try Prober.probe(path: ffv1.path)
+        }
+    }
+
     @Test("an empty file is refused as unreadable")
     func empty() throws {
         let file = folder.appendingPathComponent("empty.mp3")

@@ -23,6 +23,27 @@ struct VideoTests {
         try Fixtures.ffprobe(file)["streams"] as? [[String: Any]] ?? []
     }
 
+    @Test("a video whose container declares no duration is held to the duration limit by what decodes")
+    func noDeclaredDuration() throws {
+        // Matroska written to a pipe carries no duration at all.
+        let clip = try Fixtures.run("ffmpeg", [
+            "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=20", "-c:v", "libx264", "-preset", "ultrafast",
+            "-f", "matroska", "-",
+        ])
+        let file = folder.appendingPathComponent("no-duration.mkv")
+        try clip.write(to: file)
+        #expect(try Prober.probe(path: file.path).duration == nil)
+        let photo = try Presets.load(from: Presets.locate()).photo
+        #expect {
+            try WebVideo.make(
+                from: file.path, into: folder, preset: preset, posterEncodings: photo.encodings, limits: MediaLimits(maxDurationSeconds: 10))
+        } throws: { error in
+            guard case MediaError.tooLarge(let why) = error else { return false }
+            return why.contains("longer than")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mp4") || $0.hasSuffix(".tmp") }.isEmpty)
+    }
+
     @Test("a portrait HEVC phone video becomes upright 1080p and 720p H.264/AAC MP4s, fast-start, without its location")
     func phoneVideo() throws {
         let result = try transcode(try Fixtures.phoneVideo(in: folder))

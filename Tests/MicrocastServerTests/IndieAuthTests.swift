@@ -283,7 +283,9 @@ struct IndieAuthTests {
 
     @Test("repeated failed sign-ins from one address are slowed down")
     func throttled() async throws {
-        try await withOwner { site in
+        // A first wait longer than a loaded machine takes between two tries.
+        try await TestSite.run(configure: { $0.signInDelays = (60, 120) }) { site in
+            try await site.store.setPassphraseHash(try PassphraseHasher.hash(Self.passphrase), now: Date())
             let client = Client()
             var statuses: [Int] = []
             for _ in 0..<6 {
@@ -329,6 +331,53 @@ struct IndieAuthTests {
         // A client may prepend anything; the proxy appends what it saw.
         #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: "6.6.6.6, 198.51.100.1", trustedProxies: ["127.0.0.1"]) == "198.51.100.1")
         #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: "198.51.100.1, 10.0.0.2", trustedProxies: ["127.0.0.1", "10.0.0.2"]) == "198.51.100.1")
+    }
+
+    @Test("the standard Forwarded header counts only from a trusted proxy, and wins over X-Forwarded-For")
+    func forwarded() {
+        let trusted: Set<String> = ["127.0.0.1"]
+        #expect(ClientAddress.resolve(remote: "203.0.113.9", forwardedFor: nil, forwarded: "for=198.51.100.1", trustedProxies: trusted) == "203.0.113.9")
+        #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: nil, forwarded: "for=198.51.100.1;proto=https", trustedProxies: trusted) == "198.51.100.1")
+        #expect(ClientAddress.resolve(
+            remote: "127.0.0.1", forwardedFor: "6.6.6.6", forwarded: #"for=6.6.6.6, for="[2001:db8:cafe::17]:4711""#, trustedProxies: trusted)
+            == "2001:db8:cafe::17")
+        #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: nil, forwarded: "for=198.51.100.1:8080;by=127.0.0.1", trustedProxies: trusted) == "198.51.100.1")
+    }
+
+    @Test("a session signed in a while ago must give the passphrase again to approve a client")
+    func consentAsksAgain() async throws {
+        try await TestSite.run(configure: { $0.consentReauthentication = 0 }) { site in
+            try await site.store.setPassphraseHash(try PassphraseHasher.hash(Self.passphrase), now: Date())
+            let client = Client()
+            let signInPage = try await site.get(authorizationURL(site, client))
+            let csrfCookie = try #require(Self.cookie("mc_csrf", in: signInPage))
+            let signedIn = try await post(
+                site, site.base + "/auth/sign-in", Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
+                cookies: ["mc_csrf=\(csrfCookie)"])
+            let session = try #require(Self.cookie("mc_session", in: signedIn))
+            try await Task.sleep(for: .milliseconds(20))
+            let consentPage = try await site.get(try #require(signedIn.headers.first(name: "Location")), headers: [("Cookie", "mc_session=\(session)")])
+            #expect(consentPage.text.contains(#"name="passphrase""#))
+            let fields = Self.hiddenFields(consentPage.text) + [("grant[]", "create"), ("decision", "approve")]
+
+            // A page's script or a stolen cookie has the session and its CSRF token, not the passphrase.
+            let without = try await post(site, site.base + "/auth/consent", fields, cookies: ["mc_session=\(session)"])
+            #expect(without.status == .unauthorized)
+            #expect(without.headers.first(name: "Location") == nil)
+            let wrong = try await post(site, site.base + "/auth/consent", fields + [("passphrase", "not it at all")], cookies: ["mc_session=\(session)"])
+            #expect(wrong.status == .unauthorized)
+            // Denying needs no passphrase.
+            let denied = try await post(
+                site, site.base + "/auth/consent", Self.hiddenFields(consentPage.text) + [("decision", "deny")], cookies: ["mc_session=\(session)"])
+            let deniedLocation = try #require(denied.headers.first(name: "Location"))
+            #expect(Self.query(deniedLocation)["error"] == "access_denied")
+
+            let approved = try await post(site, site.base + "/auth/consent", fields + [("passphrase", Self.passphrase)], cookies: ["mc_session=\(session)"])
+            #expect(approved.status == .found)
+            let location = try #require(approved.headers.first(name: "Location"))
+            let code = try #require(Self.query(location)["code"])
+            #expect(try await exchange(site, client, code: code).json["access_token"] != nil)
+        }
     }
 
     @Test("60 parallel wrong passphrases from one address: five are checked, the rest wait; the owner signs in seconds later")

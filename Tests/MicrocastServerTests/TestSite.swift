@@ -48,7 +48,8 @@ struct TestSite {
             store: try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path))
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            // The server's tasks run on threads of their own, never waiting behind a test's blocking work.
+            tasks.addTask(executorPreference: DedicatedExecutor.servers) { try await group.run() }
             do {
                 try await site.waitUntilUp()
                 close(reservation)

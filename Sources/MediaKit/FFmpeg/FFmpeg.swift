@@ -7,6 +7,16 @@ enum FFmpeg {
     /// no image sequences (`image2`), nothing that names other files or URLs.
     static let allowedDemuxers = "mov,mp4,m4a,3gp,mp3,aac,wav,flac,ogg,matroska,webm,aiff"
 
+    /// Decoders an upload's streams may be opened with: the codecs phones,
+    /// cameras and recorders write, and not the hundreds of rarely used ones
+    /// whose bugs nobody would reach otherwise. Cover art is JPEG or PNG.
+    static let allowedDecoders = [
+        "aac", "aac_fixed", "aac_latm", "alac", "flac", "mp3", "mp3float", "mp2", "mp2float", "vorbis", "libvorbis", "opus",
+        "libopus", "ac3", "eac3", "pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_s24be", "pcm_s32le", "pcm_s32be", "pcm_f32le",
+        "pcm_f32be", "pcm_f64le", "pcm_u8", "pcm_alaw", "pcm_mulaw", "h264", "hevc", "vp8", "vp9", "libvpx", "libvpx-vp9",
+        "av1", "libdav1d", "libaom-av1", "mpeg4", "mjpeg", "png", "prores",
+    ].joined(separator: ",")
+
     private static let configured: Void = {
         // FFmpeg writes warnings straight to stderr; our errors come from return
         // codes. MICROCAST_FFMPEG_LOG=1 shows FFmpeg's own messages, for diagnosis.
@@ -34,6 +44,7 @@ final class FormatInput {
         defer { av_dict_free(&options) }
         av_dict_set(&options, "protocol_whitelist", "file", 0)
         av_dict_set(&options, "format_whitelist", FFmpeg.allowedDemuxers, 0)
+        av_dict_set(&options, "codec_whitelist", FFmpeg.allowedDecoders, 0)
 
         var context: UnsafeMutablePointer<AVFormatContext>?
         let opened = avformat_open_input(&context, path, nil, &options)

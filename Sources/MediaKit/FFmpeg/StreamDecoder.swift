@@ -11,7 +11,9 @@ final class StreamDecoder {
     private let frame: UnsafeMutablePointer<AVFrame>
     private let label: String
 
-    init(input: FormatInput, type: AVMediaType) throws(MediaError) {
+    /// - Parameter maxPixels: a frame larger than this is refused by the decoder itself,
+    ///   whatever the container declared.
+    init(input: FormatInput, type: AVMediaType, maxPixels: Int = MediaLimits().maxPixels) throws(MediaError) {
         self.input = input
         label = type == AVMEDIA_TYPE_VIDEO ? "video" : "audio"
         var codec: UnsafePointer<AVCodec>?
@@ -22,6 +24,10 @@ final class StreamDecoder {
         // An MP3's cover picture is a "video" stream of one frame, not a video.
         guard stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0 else {
             throw .unreadable("the file has no \(label) stream we can decode")
+        }
+        let decoderName = String(cString: codec.pointee.name)
+        guard FFmpeg.allowedDecoders.split(separator: ",").contains(Substring(decoderName)) else {
+            throw .unsupported("the \(label) is coded as \(decoderName), which Microcast does not take")
         }
         guard let context = avcodec_alloc_context3(codec) else { throw .engine("out of memory") }
         guard let frame = av_frame_alloc() else {
@@ -38,7 +44,11 @@ final class StreamDecoder {
         context.pointee.pkt_timebase = stream.pointee.time_base
         // Frame threads let a 1080p decode keep up with the encoders.
         context.pointee.thread_count = 0
-        let opened = avcodec_open2(context, codec, nil)
+        var options: OpaquePointer?
+        defer { av_dict_free(&options) }
+        av_dict_set(&options, "codec_whitelist", FFmpeg.allowedDecoders, 0)
+        av_dict_set(&options, "max_pixels", String(maxPixels), 0)
+        let opened = avcodec_open2(context, codec, &options)
         guard opened >= 0 else { throw .unreadable("cannot open the \(label) decoder (\(FFmpeg.describe(opened)))") }
     }
 

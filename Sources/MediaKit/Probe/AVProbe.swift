@@ -44,6 +44,8 @@ enum AVProbe {
         }
         let kind: MediaFormat.Kind = hasPicture ? .video : .audio
         let picture = streams.first { $0.type == "video" && !$0.isCoverArt }
+        // The stream processing will decode must open with an allowed decoder, refused here rather than in the job.
+        _ = try StreamDecoder(input: input, type: hasPicture ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO)
 
         return MediaProbe(
             kind: kind,

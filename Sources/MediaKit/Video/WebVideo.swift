@@ -30,10 +30,10 @@ public struct WebVideoResult: Sendable {
 public enum WebVideo {
     public static func make(
         from path: String, into directory: URL, preset: VideoPreset, posterEncodings: [PhotoPreset.Encoding],
-        isCancelled: () -> Bool = { false }
+        limits: MediaLimits = MediaLimits(), isCancelled: () -> Bool = { false }
     ) throws(MediaError) -> WebVideoResult {
         let input = try FormatInput(path: path)
-        let video = try StreamDecoder(input: input, type: AVMEDIA_TYPE_VIDEO)
+        let video = try StreamDecoder(input: input, type: AVMEDIA_TYPE_VIDEO, maxPixels: limits.maxPixels)
         // A video without sound, or with sound we cannot decode, is still a video.
         let audio = try? StreamDecoder(input: input, type: AVMEDIA_TYPE_AUDIO)
 
@@ -60,10 +60,25 @@ public enum WebVideo {
                         output, directory: directory, preset: preset, source: video, audio: audio, frameRate: guessedRate))
             }
             let videoIndex = video.index, audioIndex = audio?.index
+            // A container may declare no duration, or a false one: the limit is kept on what decodes.
+            let timeBase = av_q2d(video.stream.pointee.time_base)
+            var firstTimestamp: Int64?
+            func checkLength(_ frame: UnsafeMutablePointer<AVFrame>) throws(MediaError) {
+                let pts = frame.pointee.pts
+                guard pts != mc_av_nopts_value() else { return }
+                let first = firstTimestamp ?? pts
+                firstTimestamp = first
+                if Double(pts - first) * timeBase > limits.maxDurationSeconds {
+                    throw .tooLarge("the video is longer than the \(Int(limits.maxDurationSeconds / 60))-minute limit")
+                }
+            }
             try input.readPackets { packet throws(MediaError) in
                 if isCancelled() { throw .engine("cancelled") }
                 if packet.pointee.stream_index == videoIndex {
-                    try video.decode(packet) { frame throws(MediaError) in try feed(frame, to: renditions, poster: poster) }
+                    try video.decode(packet) { frame throws(MediaError) in
+                        try checkLength(frame)
+                        try feed(frame, to: renditions, poster: poster)
+                    }
                 } else if packet.pointee.stream_index == audioIndex, let audio {
                     try audio.decode(packet) { frame throws(MediaError) in for rendition in renditions { try rendition.pushAudio(frame) } }
                 }

@@ -84,12 +84,26 @@ public protocol SettingsRepository: Sendable {
 public protocol OwnerRepository: Sendable {
     func passphraseHash() async throws -> String?
     func setPassphraseHash(_ hash: String, now: Date) async throws
-    func addSession(hash: String, csrf: String, expiresAt: Date) async throws
-    /// The CSRF token of a live session.
-    func session(hash: String, now: Date) async throws -> String?
+    /// Starts a session for an owner who has just given the passphrase.
+    func addSession(hash: String, csrf: String, signedInAt: Date, expiresAt: Date) async throws
+    /// A live session.
+    func session(hash: String, now: Date) async throws -> OwnerSession?
+    /// Records that the owner gave the passphrase again in this session.
+    func confirmSession(hash: String, at date: Date) async throws
     func addCode(_ code: AuthorizationCode) async throws
     /// Marks the code used and returns it, once: nil if unknown, used or expired.
     func redeemCode(hash: String, now: Date) async throws -> AuthorizationCode?
+}
+
+/// A signed-in browser: its CSRF token, and when the owner last gave the passphrase in it.
+public struct OwnerSession: Sendable, Equatable {
+    public var csrf: String
+    public var signedInAt: Date
+
+    public init(csrf: String, signedInAt: Date) {
+        self.csrf = csrf
+        self.signedInAt = signedInAt
+    }
 }
 
 /// An IndieAuth authorization code, bound to the client, the redirect URI and

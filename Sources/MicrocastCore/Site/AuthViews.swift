@@ -38,8 +38,16 @@ public struct ConsentView: Sendable {
     public var hidden: [HiddenField]
     public var scopes: [Scope]
     public var hasScopes: Bool
+    /// The session is not fresh: approving needs the passphrase again.
+    public var needsPassphrase: Bool
+    public var error: String
 
-    public init(action: String, csrf: String, clientId: String, redirectHost: String, hidden: [HiddenField], scopes: [String]) {
+    public init(
+        action: String, csrf: String, clientId: String, redirectHost: String, hidden: [HiddenField], scopes: [String],
+        needsPassphrase: Bool = false, error: String = ""
+    ) {
+        self.needsPassphrase = needsPassphrase
+        self.error = error
         self.action = action
         self.csrf = csrf
         self.clientId = clientId

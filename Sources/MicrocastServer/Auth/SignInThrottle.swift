@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 
 /// Slows repeated failed sign-ins without ever locking the owner out.
@@ -15,6 +16,14 @@ actor SignInThrottle {
     static let freeTries = 5
     static let firstDelay: TimeInterval = 5
     static let ceiling: TimeInterval = 10
+    /// The wait after the free tries, doubling per failure up to `ceiling`.
+    let firstDelay: TimeInterval
+    let ceiling: TimeInterval
+
+    init(firstDelay: TimeInterval = SignInThrottle.firstDelay, ceiling: TimeInterval = SignInThrottle.ceiling) {
+        self.firstDelay = firstDelay
+        self.ceiling = ceiling
+    }
     static let globalWindow: TimeInterval = 60
     static let globalFailures = 30
     static let globalDelay: TimeInterval = 2
@@ -40,7 +49,7 @@ actor SignInThrottle {
     func wait(for address: String, now: Date = Date()) -> TimeInterval {
         var wait: TimeInterval = 0
         if let record = failures[address], record.count >= Self.freeTries {
-            let delay = min(Self.ceiling, Self.firstDelay * pow(2, Double(record.count - Self.freeTries)))
+            let delay = min(ceiling, firstDelay * pow(2, Double(record.count - Self.freeTries)))
             wait = record.last.addingTimeInterval(delay).timeIntervalSince(now)
         }
         let window = recent.filter { $0 > now.addingTimeInterval(-Self.globalWindow) }
@@ -88,9 +97,41 @@ actor CheckLimiter {
 /// the connection comes from a proxy the operator named; then the address is
 /// the last one in the header that is not itself a trusted proxy.
 enum ClientAddress {
-    static func resolve(remote: String, forwardedFor: String?, trustedProxies: Set<String>) -> String {
-        guard trustedProxies.contains(remote), let forwardedFor else { return remote }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// The visitor's address: the connection's own, unless it comes from a
+    /// trusted proxy, whose `Forwarded` (RFC 7239) or else `X-Forwarded-For`
+    /// header then names the nearest hop that is not itself a trusted proxy.
+    /// Anyone can send those headers, so nobody else's are read.
+    static func resolve(remote: String, forwardedFor: String?, forwarded: String? = nil, trustedProxies: Set<String>) -> String {
+        guard trustedProxies.contains(remote) else { return remote }
+        let hops: [String]
+        if let forwarded {
+            hops = forwarded.split(separator: ",").compactMap { element in
+                element.split(separator: ";").lazy.compactMap { pair -> String? in
+                    let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard parts.count == 2, parts[0].lowercased() == "for" else { return nil }
+                    return node(parts[1])
+                }.first
+            }
+        } else if let forwardedFor {
+            hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } else {
+            return remote
+        }
         return hops.last { !trustedProxies.contains($0) } ?? remote
     }
+
+    /// A `Forwarded` node as an address: quotes, brackets and port removed (`"[2001:db8::1]:4711"` → `2001:db8::1`).
+    static func node(_ text: String) -> String {
+        var value = text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        if value.hasPrefix("["), let end = value.firstIndex(of: "]") {
+            return String(value[value.index(after: value.startIndex)..<end])
+        }
+        if value.filter({ $0 == ":" }).count == 1, let colon = value.firstIndex(of: ":") { value = String(value[..<colon]) }
+        return value
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let forwarded = HTTPField.Name("Forwarded")!
 }

@@ -16,9 +16,11 @@ struct IndieAuthController: Sendable {
     let site: SiteInfo
     let throttle: SignInThrottle
     let threadPool: NIOThreadPool
-    /// Proxies whose `X-Forwarded-For` names the visitor's address.
+    /// Proxies whose `Forwarded` or `X-Forwarded-For` names the visitor's address.
     var trustedProxies: Set<String> = []
     let checks = CheckLimiter(limit: 2)
+    /// How long after giving the passphrase the owner may approve a client without giving it again.
+    var reauthenticateAfter: TimeInterval = 300
 
     static let accessLifetime: TimeInterval = 14 * 86_400
     static let refreshLifetime: TimeInterval = 365 * 86_400
@@ -36,13 +38,8 @@ struct IndieAuthController: Sendable {
         router.get("/.well-known/oauth-authorization-server") { _, _ in metadata() }
         router.get("/auth") { request, _ in try await authorize(request) }
         router.post("/auth") { request, _ in try await redeemForProfile(request) }
-        router.post("/auth/sign-in") { request, context in
-            let remote = context.remoteAddress?.ipAddress ?? "unknown"
-            let address = ClientAddress.resolve(
-                remote: remote, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!], trustedProxies: trustedProxies)
-            return try await signIn(request, address: address)
-        }
-        router.post("/auth/consent") { request, _ in try await consent(request) }
+        router.post("/auth/sign-in") { request, context in try await signIn(request, address: address(request, context)) }
+        router.post("/auth/consent") { request, context in try await consent(request, address: address(request, context)) }
         router.get("/auth/tokens") { request, _ in try await tokenList(request) }
         router.post("/auth/tokens/revoke") { request, _ in try await revokeFromList(request) }
         router.post("/token") { request, _ in try await token(request) }
@@ -84,8 +81,8 @@ struct IndieAuthController: Sendable {
             return page(.serviceUnavailable, renderer.error(
                 site: site, status: 503, message: "No owner passphrase is set. Run: microcast owner password --data DIR"))
         }
-        if let csrf = try await session(request) {
-            return page(.ok, consentPage(authorization, csrf: csrf))
+        if let signedIn = try await session(request) {
+            return page(.ok, consentPage(authorization, session: signedIn.session))
         }
         return signInPage(hidden: authorization.parameters.map { HiddenField(name: $0.name, value: $0.value) })
     }
@@ -98,14 +95,48 @@ struct IndieAuthController: Sendable {
         return response
     }
 
-    func consentPage(_ authorization: AuthorizationRequest, csrf: String) -> String {
+    func consentPage(_ authorization: AuthorizationRequest, session: OwnerSession, error: String = "") -> String {
         renderer.consent(
             site: site,
             form: ConsentView(
-                action: urls.base + "/auth/consent", csrf: csrf, clientId: authorization.clientId,
+                action: urls.base + "/auth/consent", csrf: session.csrf, clientId: authorization.clientId,
                 redirectHost: URLComponents(string: authorization.redirectURI)?.host ?? authorization.redirectURI,
                 hidden: authorization.parameters.map { HiddenField(name: $0.name, value: $0.value) },
-                scopes: authorization.scope.words.sorted()))
+                scopes: authorization.scope.words.sorted(), needsPassphrase: needsPassphrase(session), error: error))
+    }
+
+    /// A session signed in a while ago (a browser left open, a stolen cookie)
+    /// may not approve a client without the passphrase.
+    func needsPassphrase(_ session: OwnerSession) -> Bool {
+        Date().timeIntervalSince(session.signedInAt) > reauthenticateAfter
+    }
+
+    /// What a passphrase check came to.
+    enum PassphraseCheck {
+        case matches
+        case wrong
+        case wait(TimeInterval)
+    }
+
+    /// Checks the passphrase under the throttle: the try is reserved before
+    /// the check, so parallel guesses are all counted; scrypt, deliberately
+    /// slow and memory-hard, runs off the event loop, two at a time.
+    func checkPassphrase(_ passphrase: String, address: String) async throws -> PassphraseCheck {
+        if case .wait(let wait) = await throttle.reserve(address) { return .wait(wait) }
+        let stored = try await owner.passphraseHash()
+        let threadPool = self.threadPool
+        let matches = try await checks.run {
+            try await threadPool.runIfActive { stored.map { PassphraseHasher.verify(passphrase, against: $0) } ?? false }
+        }
+        guard matches else { return .wrong }
+        await throttle.succeeded(address)
+        return .matches
+    }
+
+    func address<Context: RemoteAddressRequestContext>(_ request: Request, _ context: Context) -> String {
+        ClientAddress.resolve(
+            remote: context.remoteAddress?.ipAddress ?? "unknown", forwardedFor: request.headers[.xForwardedFor],
+            forwarded: request.headers[.forwarded], trustedProxies: trustedProxies)
     }
 
     func signIn(_ request: Request, address: String) async throws -> Response {
@@ -116,25 +147,19 @@ struct IndieAuthController: Sendable {
         else {
             return signInPage(hidden: hidden, error: "The form expired. Please try again.", status: .forbidden)
         }
-        // The try is reserved before the check, so parallel guesses are all counted.
-        if case .wait(let wait) = await throttle.reserve(address) {
+        switch try await checkPassphrase(form.first { $0.name == "passphrase" }?.value ?? "", address: address) {
+        case .wait(let wait):
             return signInPage(
                 hidden: hidden, error: "Too many failed tries. Wait \(Int(wait.rounded(.up))) seconds.", status: .tooManyRequests)
-        }
-        let passphrase = form.first { $0.name == "passphrase" }?.value ?? ""
-        let stored = try await owner.passphraseHash()
-        // scrypt is deliberately slow and memory-hard: off the event loop, two at a time.
-        let threadPool = self.threadPool
-        let matches = try await checks.run {
-            try await threadPool.runIfActive { stored.map { PassphraseHasher.verify(passphrase, against: $0) } ?? false }
-        }
-        guard matches else {
+        case .wrong:
             return signInPage(hidden: hidden, error: "That passphrase is not right.", status: .unauthorized)
+        case .matches:
+            break
         }
-        await throttle.succeeded(address)
         let session = Secrets.make()
+        let now = Date()
         try await owner.addSession(
-            hash: Secrets.hash(session), csrf: Secrets.make(), expiresAt: Date().addingTimeInterval(Self.sessionLifetime))
+            hash: Secrets.hash(session), csrf: Secrets.make(), signedInAt: now, expiresAt: now.addingTimeInterval(Self.sessionLifetime))
         let next: String
         if let target = form.first(where: { $0.name == "next" })?.value, target == urls.ownerTokens {
             next = target
@@ -147,10 +172,10 @@ struct IndieAuthController: Sendable {
         return response
     }
 
-    func consent(_ request: Request) async throws -> Response {
+    func consent(_ request: Request, address: String) async throws -> Response {
         let form = try await formFields(request)
-        guard let csrf = try await session(request), let sent = form.first(where: { $0.name == "csrf" })?.value,
-            Secrets.constantTimeEquals(csrf, sent)
+        guard let signedIn = try await session(request), let sent = form.first(where: { $0.name == "csrf" })?.value,
+            Secrets.constantTimeEquals(signedIn.session.csrf, sent)
         else {
             return page(.forbidden, renderer.error(site: site, status: 403, message: "Your sign-in expired. Start again from the app."))
         }
@@ -160,6 +185,18 @@ struct IndieAuthController: Sendable {
             authorization = try AuthorizationRequest.parse(fields)
         } catch {
             return failure(error)
+        }
+        if fields["decision"] == "approve" && needsPassphrase(signedIn.session) {
+            switch try await checkPassphrase(fields["passphrase"] ?? "", address: address) {
+            case .wait(let wait):
+                return page(.tooManyRequests, consentPage(
+                    authorization, session: signedIn.session, error: "Too many failed tries. Wait \(Int(wait.rounded(.up))) seconds."))
+            case .wrong:
+                return page(.unauthorized, consentPage(
+                    authorization, session: signedIn.session, error: "Give your passphrase again to allow this app."))
+            case .matches:
+                try await owner.confirmSession(hash: signedIn.hash, at: Date())
+            }
         }
         guard fields["decision"] == "approve" else {
             return redirect(authorization.redirectURI, [
@@ -299,7 +336,7 @@ struct IndieAuthController: Sendable {
     // MARK: The owner's token list
 
     func tokenList(_ request: Request) async throws -> Response {
-        guard let csrf = try await session(request) else {
+        guard let csrf = try await session(request)?.session.csrf else {
             return signInPage(hidden: [HiddenField(name: "next", value: urls.ownerTokens)])
         }
         let now = Date()
@@ -318,7 +355,7 @@ struct IndieAuthController: Sendable {
 
     func revokeFromList(_ request: Request) async throws -> Response {
         let fields = try await formDictionary(request)
-        guard let csrf = try await session(request), let sent = fields["csrf"], Secrets.constantTimeEquals(csrf, sent),
+        guard let csrf = try await session(request)?.session.csrf, let sent = fields["csrf"], Secrets.constantTimeEquals(csrf, sent),
             let id = fields["id"].flatMap(Int64.init)
         else {
             return page(.forbidden, renderer.error(site: site, status: 403, message: "Your sign-in expired. Sign in again."))
@@ -329,10 +366,11 @@ struct IndieAuthController: Sendable {
 
     // MARK: Helpers
 
-    /// The CSRF token of the signed-in owner's session, if there is one.
-    func session(_ request: Request) async throws -> String? {
+    /// The signed-in owner's session, if the request carries a live one.
+    func session(_ request: Request) async throws -> (hash: String, session: OwnerSession)? {
         guard let cookie = Cookies.value(Self.sessionCookie, in: request) else { return nil }
-        return try await owner.session(hash: Secrets.hash(cookie), now: Date())
+        let hash = Secrets.hash(cookie)
+        return try await owner.session(hash: hash, now: Date()).map { (hash, $0) }
     }
 
     func formFields(_ request: Request) async throws -> [(name: String, value: String)] {

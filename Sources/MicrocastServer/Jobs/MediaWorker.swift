@@ -99,7 +99,7 @@ public struct MediaWorker: Service {
             let made = try await threadPool.runIfActive { BackgroundPriority.lowerCurrentThread(); return try step.makeRenditions(for: item) }
             try await media.finishProcessing(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
         case VideoJob.kind:
-            let step = VideoJob(library: library, preset: presets.video, posterEncodings: presets.photo.encodings)
+            let step = VideoJob(library: library, preset: presets.video, posterEncodings: presets.photo.encodings, limits: limits)
             let made = try await threadPool.runIfActive { BackgroundPriority.lowerCurrentThread(); return try step.makeRenditions(for: item) }
             try await media.finishProcessing(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
         case AudioJob.kind:

@@ -10,11 +10,13 @@ struct VideoJob: Sendable {
     let library: MediaLibrary
     let preset: VideoPreset
     let posterEncodings: [PhotoPreset.Encoding]
+    let limits: MediaLimits
 
     /// Blocking: decodes once and encodes every size with FFmpeg, then names each file by its content.
     func makeRenditions(for item: MediaItem) throws -> ProcessedMedia {
         let result = try WebVideo.make(
-            from: library.original(item.fileName).path, into: library.renditions, preset: preset, posterEncodings: posterEncodings)
+            from: library.original(item.fileName).path, into: library.renditions, preset: preset, posterEncodings: posterEncodings,
+            limits: limits)
         do {
             var renditions: [Rendition] = []
             for file in result.files {
