@@ -45,20 +45,18 @@ let package = Package(
         // glibc's allocator settings, for a process that decodes large media on many threads.
         .target(name: "CMalloc"),
 
-        .target(
-            name: "MediaKit",
-            dependencies: [
-                "CFFmpeg", "CVips", "CVipsShim",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+        // Values the media code and the domain share: kinds, formats, probes, presets, limits.
+        .target(name: "MediaModel"),
+        // The FFmpeg and libvips binding: the only Swift code that calls them.
+        .target(name: "MediaEngine", dependencies: ["MediaModel", "CFFmpeg", "CVips", "CVipsShim"]),
+        // Media jobs as pipelines of named steps over the engine.
+        .target(name: "MediaKit", dependencies: ["MediaModel", "MediaEngine"]),
         // HTML parsed as browsers do (Gumbo), sanitised; Markdown (cmark-gfm).
         .target(name: "HTMLKit", dependencies: ["CGumbo", "CCmark"]),
         .target(
             name: "MicrocastCore",
             dependencies: [
-                "HTMLKit",
+                "HTMLKit", "MediaModel",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -68,14 +66,14 @@ let package = Package(
         .target(
             name: "MicrocastStore",
             dependencies: [
-                "MicrocastCore",
+                "MicrocastCore", "MediaModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .target(
             name: "MicrocastServer",
             dependencies: [
-                "MediaKit", "MicrocastCore", "MicrocastStore", "CMalloc",
+                "MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
@@ -88,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "microcast",
             dependencies: [
-                "MediaKit", "MicrocastCore", "MicrocastStore", "MicrocastServer",
+                "MediaKit", "MediaModel", "MicrocastCore", "MicrocastServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,16 +95,17 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Speed and memory against the command-line baseline; see README "Benchmarks".
         .executableTarget(
-            name: "bench", dependencies: ["MediaKit", "MicrocastCore", "MicrocastStore", "MicrocastServer"], path: "Benchmarks/Bench"),
+            name: "bench", dependencies: ["MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastServer"],
+            path: "Benchmarks/Bench"),
 
-        .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "TestSupport"]),
-        .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore"]),
+        .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "MediaEngine", "MediaModel", "TestSupport"]),
+        .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore", "MediaModel"]),
         .testTarget(name: "HTMLKitTests", dependencies: ["HTMLKit"]),
-        .testTarget(name: "MicrocastStoreTests", dependencies: ["MicrocastStore"]),
+        .testTarget(name: "MicrocastStoreTests", dependencies: ["MicrocastStore", "MicrocastCore", "MediaModel"]),
         .testTarget(
             name: "MicrocastServerTests",
             dependencies: [
-                "MicrocastServer", "MediaKit", "MicrocastStore", "TestSupport",
+                "MicrocastServer", "MediaKit", "MediaModel", "MicrocastCore", "MicrocastStore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -3,6 +3,7 @@
 // two-pass `loudnorm` making the same files at the same target, and a plain
 // MP3 encode.
 import Foundation
+import MediaModel
 import MediaKit
 
 func audioBenchmark(minutes: Int) throws {

@@ -4,6 +4,7 @@
 // `vipsthumbnail` for every rendition of each photo, `ffmpeg` for each
 // episode file (loudness-normalised MP3 and M4A).
 import Foundation
+import MediaModel
 import Logging
 import MediaKit
 import MicrocastServer
@@ -63,14 +64,16 @@ func batchBenchmark(photoCount: Int, episodeCount: Int, episodeMinutes: Int) asy
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
     func ours(_ drop: URL, data: String) async throws -> Double {
-        let environment = try await IngestEnvironment.open(
-            dataDirectory: folder.appendingPathComponent(data), presets: presets, workerThreads: cores, logger: logger)
+        let services = try await MicrocastServices.start(
+            ServiceConfiguration(
+                dataDirectory: folder.appendingPathComponent(data), presets: presets, workerThreads: cores, jobPollInterval: .milliseconds(100)),
+            logger: logger)
         var options = FolderRun.Options()
         options.once = true
         options.settle = 0
-        let run = FolderRun(folder: drop, environment: environment, options: options)
+        let run = FolderRun(folder: drop, services: services, options: options)
         let start = ContinuousClock.now
-        let summary = try await environment.withWorker { try await run.run { _ in } }
+        let summary = try await services.withWorker { try await run.run { _ in } }
         let elapsed = ContinuousClock.now - start
         guard summary.succeeded else { fatalError("batch failed: \(summary.failed)") }
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -1,5 +1,6 @@
 // Rendering a large podcast feed, and answering a conditional GET for it.
 import Foundation
+import MediaModel
 import MicrocastCore
 import MicrocastStore
 
@@ -8,16 +9,16 @@ func feedBenchmark(episodes: Int) async throws {
     let show = ShowSettings(stored: [:], site: site)
     var posts: [Post] = []
     var media: [String: MediaItem] = [:]
-    var renditions: [String: [Rendition]] = [:]
+    var renditions: [String: RenditionSet] = [:]
     for index in 0..<episodes {
         let id = MediaIdentifier.make()
         media[id] = MediaItem(
-            id: id, kind: "audio", mimeType: "audio/wav", fileExtension: "wav", byteCount: 50_000_000, sha256: "00",
-            probe: "{}", duration: 1800, state: .ready)
-        renditions[id] = [
-            Rendition(mediaId: id, format: "mp3", mimeType: "audio/mpeg", byteCount: 14_400_000, fileName: "\(id)-mp3.abcdef.mp3", duration: 1800, bitRate: 64000),
-            Rendition(mediaId: id, format: "m4a", mimeType: "audio/mp4", byteCount: 14_000_000, fileName: "\(id)-m4a.abcdef.m4a", duration: 1800, bitRate: 64000),
-        ]
+            id: id, kind: .audio, mimeType: "audio/wav", fileExtension: "wav", byteCount: 50_000_000, sha256: "00",
+            probe: MediaProbe(kind: .audio, format: "wav", mimeType: "audio/wav"), duration: 1800, state: .ready)
+        renditions[id] = RenditionSet([
+            Rendition(mediaId: id, role: .audio("mp3"), mimeType: "audio/mpeg", byteCount: 14_400_000, fileName: "\(id)-mp3.abcdef.mp3", duration: 1800, bitRate: 64000),
+            Rendition(mediaId: id, role: .audio("m4a"), mimeType: "audio/mp4", byteCount: 14_000_000, fileName: "\(id)-m4a.abcdef.m4a", duration: 1800, bitRate: 64000),
+        ])
         posts.append(
             Post(
                 slug: "episode-\(index)",

@@ -4,6 +4,7 @@
 // `convert -thumbnail` once per output file. Then the peak memory of one
 // 8000 × 6000 JPEG, baseline and progressive, each in a process of its own.
 import Foundation
+import MediaModel
 import Glibc
 import MediaKit
 
@@ -60,15 +61,16 @@ func photoBenchmark(photoCount: Int, rounds: Int) throws {
 /// The `photo-one` sub-command: one photo's renditions, for measuring a process's peak memory.
 func photoOne(_ path: String, presets: String?) throws {
     let preset = try Presets.load(from: presets.map { URL(fileURLWithPath: $0) } ?? repository.appendingPathComponent("Presets")).photo
-    _ = try PhotoRenditions.make(from: path, preset: preset)
+    _ = try PhotoRenditions.make(from: path, preset: preset, budget: DecodeBudget())
 }
 
 private func ourRenditions(_ photos: [URL], preset: PhotoPreset, into folder: URL, cores: Int) {
     // Like the media worker: one photo per core, each decoded and encoded on its own thread.
     let next = Counter()
+    let budget = DecodeBudget()
     DispatchQueue.concurrentPerform(iterations: cores) { _ in
         while let index = next.take(below: photos.count) {
-            let made = try! PhotoRenditions.make(from: photos[index].path, preset: preset)
+            let made = try! PhotoRenditions.make(from: photos[index].path, preset: preset, budget: budget)
             for rendition in made.renditions {
                 try! rendition.data.write(to: folder.appendingPathComponent("ours-\(index)-\(rendition.width).\(rendition.format.fileExtension)"))
             }

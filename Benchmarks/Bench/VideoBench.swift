@@ -3,6 +3,7 @@
 // and 720p H.264 at the preset's CRF and speed, AAC at the preset's rate,
 // `moov` first. Same machine, same run.
 import Foundation
+import MediaModel
 import MediaKit
 
 func videoBenchmark(seconds length: Int) throws {

@@ -1,70 +1,49 @@
 import Foundation
 import Hummingbird
 import Logging
-import MediaKit
 import MicrocastCore
-import MicrocastStore
 import NIOPosix
 import ServiceLifecycle
 
-/// Builds the whole service from a configuration: the store, the media
-/// library, the worker pool and the HTTP routes. `microcast serve` and every
-/// server test call this same function.
+/// Builds the whole server from a configuration: the services (through
+/// `MicrocastServices`, the one composition root) and the HTTP routes.
+/// `microcast serve` and every server test call this same function.
 public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
-    ProcessMemory.configure()
-    var logger = Logger(label: "microcast")
-    logger.logLevel = configuration.logLevel
+    let services = try await MicrocastServices.start(configuration.services)
+    return try await buildApplication(configuration, services: services)
+}
 
-    let library = try MediaLibrary(root: configuration.dataDirectory)
-    library.sweepAbandonedTemporaries()
-    let store = try SQLiteStore(path: library.database.path)
-    // `ingest`, `watch` and `export` write the same absolute URLs as the server;
-    // media URLs written under an earlier base stay ours.
-    let urls = try await BaseURLs.record(configuration.baseURL, in: store)
-    let site = SiteInfo(title: configuration.siteTitle, authorName: configuration.authorName, urls: urls)
-    try Vips.start()
-    // podcast:guid must never change, even if the site later moves to another URL.
-    let guidKey = "show.\(ShowSettings.Key.guid.rawValue)"
-    if try await store.settings()[guidKey] == nil {
-        try await store.setSettings([guidKey: ShowSettings.podcastGUID(feedURL: urls.podcastFeed)])
-    }
-
-    // Two pools, so request-path work (upload inspection, sign-in hashing,
-    // artwork) never waits behind a media job that holds a thread for minutes.
-    // With no media workers (a server that only answers requests) the pool is idle.
-    let mediaPool = NIOThreadPool(numberOfThreads: max(1, configuration.workerThreads))
-    mediaPool.start()
-    let requestPool = NIOThreadPool(numberOfThreads: configuration.requestThreads)
-    requestPool.start()
-
+/// The HTTP application over services already started.
+public func buildApplication(_ configuration: ServerConfiguration, services: MicrocastServices) async throws
+    -> some ApplicationProtocol
+{
+    let store = services.store, site = services.site, renderer = services.publisher.renderer
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
-    let renderer = try await SiteRenderer.bundled()
     router.add(middleware: SecurityHeadersMiddleware(scriptHashes: renderer.scriptHashes))
-    let authenticator = Authenticator(tokens: store)
     router.add(middleware: UnauthenticatedBodyLimit(slots: .init(limit: configuration.maxUnauthenticatedBodies)))
+    let authenticator = Authenticator(tokens: store)
     let api = router.group().add(middleware: APIErrorMiddleware())
-    var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool)
-    intake.keepLocation = configuration.keepLocation
     MicropubController(
-        posts: store, intake: intake, authenticator: authenticator, site: site,
-        maxUploadBytes: configuration.limits.maxUploadBytes
+        posts: store, intake: services.intake, authenticator: authenticator, site: site,
+        maxUploadBytes: services.configuration.limits.maxUploadBytes
     ).addRoutes(to: api)
-    MediaEndpointController(intake: intake, authenticator: authenticator, urls: urls).addRoutes(to: api)
-    IndieAuthController(
-        owner: store, tokens: store, authenticator: authenticator, renderer: renderer, site: site,
-        throttle: SignInThrottle(firstDelay: configuration.signInDelays.first, ceiling: configuration.signInDelays.ceiling), threadPool: requestPool, trustedProxies: Set(configuration.trustedProxies),
-        reauthenticateAfter: configuration.consentReauthentication
-    ).addRoutes(to: api)
-    MediaFileController(intake: intake, media: store).addRoutes(to: router)
-    let artwork = ShowArtworkStore(library: library, threadPool: requestPool)
-    let publisher = SitePublisher(
-        posts: store, media: store, settings: store, site: site, renderer: renderer, artwork: artwork, library: library)
-    SiteController(publisher: publisher, cache: PageCache()).addRoutes(to: router)
+    MediaEndpointController(intake: services.intake, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
 
-    let worker = MediaWorker(
-        queue: store, media: store, settings: store, site: site, limits: configuration.limits, artwork: artwork, library: library, presets: configuration.presets, threadPool: mediaPool,
-        loops: configuration.workerThreads, pollInterval: configuration.jobPollInterval, logger: logger)
+    let sessions = OwnerSessions(
+        owner: store, urls: site.urls,
+        throttle: SignInThrottle(firstDelay: configuration.signInDelays.first, ceiling: configuration.signInDelays.ceiling),
+        threadPool: services.requestPool, trustedProxies: Set(configuration.trustedProxies),
+        reauthenticateAfter: configuration.consentReauthentication)
+    let authorization = AuthorizationController(owner: store, sessions: sessions, renderer: renderer, site: site)
+    authorization.addRoutes(to: api)
+    TokenController(owner: store, tokens: store, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
+    OwnerTokensController(tokens: store, sessions: sessions, renderer: renderer, site: site) { hidden in
+        try await authorization.signInPage(hidden: hidden)
+    }.addRoutes(to: api)
+
+    MediaFileController(intake: services.intake, media: store).addRoutes(to: router)
+    SiteController(publisher: services.publisher, cache: PageCache()).addRoutes(to: router)
 
     let connections = ConnectionLimitHandler.Counter(limit: configuration.maxConnections)
     return Application(
@@ -74,18 +53,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
                 additionalChannelHandlers: [ConnectionLimitHandler(counter: connections), ExpectContinueHandler()],
                 idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.milliseconds * 1_000_000)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
-        services: [worker, ThreadPoolService(pools: [mediaPool, requestPool])],
-        logger: logger
+        services: [services.worker, services.poolsService],
+        logger: services.logger
     )
 }
-
-/// Shuts the thread pools down with the application.
-struct ThreadPoolService: Service {
-    let pools: [NIOThreadPool]
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        for pool in pools { try await pool.shutdownGracefully() }
-    }
-}
-

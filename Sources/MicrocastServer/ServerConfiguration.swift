@@ -1,23 +1,15 @@
 import Foundation
 import Logging
-import MediaKit
+import MediaModel
 import MicrocastCore
 
-/// Everything `buildApplication` needs; the CLI and the tests both fill one in.
+/// Everything `buildApplication` needs: the services' configuration and the
+/// HTTP server's own settings. The CLI and the tests both fill one in.
 public struct ServerConfiguration: Sendable {
-    public var dataDirectory: URL
+    /// What the services are built from (data folder, store, presets, limits, workers).
+    public var services: ServiceConfiguration
     public var host: String
     public var port: Int
-    /// The public URL of the site; absolute URLs (Location, feeds) start with it.
-    public var baseURL: String
-    public var presets: Presets
-    public var limits: MediaLimits
-    /// Threads for FFmpeg and libvips work; never Swift's cooperative pool.
-    public var workerThreads: Int
-    /// Threads for request-path work (upload inspection, sign-in hashing), apart from the media jobs'.
-    public var requestThreads: Int = 2
-    /// Serve uploaded photos with their location (the owner's choice); off by default.
-    public var keepLocation = false
     /// Addresses of reverse proxies whose `Forwarded` or `X-Forwarded-For` is believed (for the sign-in throttle).
     public var trustedProxies: [String] = []
     /// The sign-in throttle's first wait and its ceiling, in seconds (see `SignInThrottle`).
@@ -33,29 +25,43 @@ public struct ServerConfiguration: Sendable {
     public var maxUnauthenticatedBodies = 64
     /// Connections open at once; more are closed as they arrive.
     public var maxConnections = 1000
-    public var siteTitle: String
-    public var authorName: String
-    public var logLevel: Logger.Level
-    /// How often an idle worker looks for new jobs.
-    public var jobPollInterval: Duration
 
-    public init(
-        dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8080, baseURL: String? = nil,
-        presets: Presets, limits: MediaLimits = MediaLimits(),
-        workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
-        siteTitle: String = "Microcast", authorName: String = "Site owner", logLevel: Logger.Level = .info,
-        jobPollInterval: Duration = .milliseconds(250)
-    ) {
-        self.dataDirectory = dataDirectory
+    public init(services: ServiceConfiguration, host: String = "127.0.0.1", port: Int = 8080) {
+        var services = services
+        services.baseURL = services.baseURL ?? "http://\(host):\(port)"
+        self.services = services
         self.host = host
         self.port = port
-        self.baseURL = baseURL ?? "http://\(host):\(port)"
-        self.presets = presets
-        self.limits = limits
-        self.workerThreads = workerThreads
-        self.siteTitle = siteTitle
-        self.authorName = authorName
-        self.logLevel = logLevel
-        self.jobPollInterval = jobPollInterval
+    }
+
+    /// The common case: an embedded site in `dataDirectory`, served at `http://HOST:PORT` unless `baseURL` says otherwise.
+    public init(
+        dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8080, baseURL: String? = nil, presets: Presets,
+        limits: MediaLimits = MediaLimits(), workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+        siteTitle: String? = nil, logLevel: Logger.Level = .info, jobPollInterval: Duration = .milliseconds(250)
+    ) {
+        self.init(
+            services: ServiceConfiguration(
+                dataDirectory: dataDirectory, baseURL: baseURL ?? "http://\(host):\(port)", presets: presets, limits: limits,
+                workerThreads: workerThreads, siteTitle: siteTitle, jobPollInterval: jobPollInterval, logLevel: logLevel),
+            host: host, port: port)
+    }
+
+    /// The public URL of the site; absolute URLs (Location, feeds) start with it.
+    public var baseURL: String { services.baseURL ?? "http://\(host):\(port)" }
+    public var dataDirectory: URL { services.dataDirectory }
+
+    // The services' settings most tests change, reachable directly.
+    public var workerThreads: Int {
+        get { services.workerThreads }
+        set { services.workerThreads = newValue }
+    }
+    public var keepLocation: Bool {
+        get { services.keepLocation }
+        set { services.keepLocation = newValue }
+    }
+    public var limits: MediaLimits {
+        get { services.limits }
+        set { services.limits = newValue }
     }
 }

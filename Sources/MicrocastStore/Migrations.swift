@@ -1,4 +1,5 @@
 import GRDB
+import MicrocastCore
 
 /// The schema, as a numbered list of migrations. Never edit a shipped one: add the next.
 enum Migrations {
@@ -133,6 +134,38 @@ enum Migrations {
         migrator.registerMigration("7 session sign-in times") { db in
             // Sessions from before are treated as signed in long ago: consent asks for the passphrase.
             try db.alter(table: "sessions") { t in t.add(column: "signedInAt", .datetime) }
+        }
+        migrator.registerMigration("8 post kinds, token use, one content stamp") { db in
+            // The kind a post reads as, by its richest media (as `Post.kind` decides), so the
+            // podcast and photo pages query for it instead of filtering every post.
+            try db.alter(table: "posts") { t in t.add(column: "kind", .text).notNull().defaults(to: PostKind.note.rawValue) }
+            try db.execute(
+                sql: """
+                    UPDATE posts SET kind = CASE
+                      WHEN json_array_length(properties, '$.video') > 0 THEN 'video'
+                      WHEN json_array_length(properties, '$.audio') > 0 THEN 'audio'
+                      WHEN json_array_length(properties, '$.photo') > 0 THEN 'photo'
+                      WHEN json_array_length(properties, '$.name') > 0 THEN 'article'
+                      ELSE 'note' END
+                    """)
+            try db.create(index: "posts_kind", on: "posts", columns: ["kind", "status", "published"])
+            try db.alter(table: "tokens") { t in t.add(column: "lastUsedAt", .datetime) }
+            // One row every change a page or feed shows bumps, in the same
+            // transaction (triggers), so a cache checks one integer per request.
+            try db.create(table: "contentStamp") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("version", .integer).notNull()
+            }
+            try db.execute(sql: "INSERT INTO contentStamp (id, version) VALUES (1, 1)")
+            for table in ["posts", "media", "renditions", "postMedia", "settings"] {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    try db.execute(
+                        sql: """
+                            CREATE TRIGGER \(table)_\(event.lowercased())_stamp AFTER \(event) ON \(table)
+                            BEGIN UPDATE contentStamp SET version = version + 1 WHERE id = 1; END
+                            """)
+                }
+            }
         }
         return migrator
     }

@@ -2,23 +2,26 @@ import ArgumentParser
 import Foundation
 import Glibc
 import Logging
-import MediaKit
+import MediaModel
 import MicrocastServer
 
 /// Options shared by `ingest` and `watch`.
 struct IngestOptions: ParsableArguments {
     @OptionGroup var data: DataOptions
+    @OptionGroup var presets: PresetOptions
     @Option(name: .customLong("base-url"), help: "Public URL of the site (default: the one `serve` last ran with).") var baseURL: String?
-    @Option(help: "Folder of encoding presets (default: the Presets/ folder found from here).") var presets: String?
     @Option(help: "Items worked on at once (default: one per core).") var jobs: Int?
     @Flag(help: "Serve uploaded photos with the location they were taken at (removed by default).") var keepLocation = false
 
     var concurrency: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
 
-    func environment(logger: Logger) async throws -> IngestEnvironment {
-        try await IngestEnvironment.open(
-            dataDirectory: data.url, presets: try Presets.load(from: try Presets.locate(explicit: presets)), baseURL: baseURL,
-            workerThreads: concurrency, keepLocation: keepLocation, logger: logger)
+    /// The same services `serve` runs on, in this process, with a job worker per item worked on at once.
+    func services(logger: Logger) async throws -> MicrocastServices {
+        try await MicrocastServices.start(
+            ServiceConfiguration(
+                dataDirectory: data.url, database: try data.location(), baseURL: baseURL, presets: try presets.load(),
+                workerThreads: concurrency, keepLocation: keepLocation, jobPollInterval: .milliseconds(100)),
+            logger: logger)
     }
 }
 
@@ -32,7 +35,7 @@ struct Ingest: AsyncParsableCommand {
 
     func run() async throws {
         let progress = ProgressView()
-        let environment = try await options.environment(logger: progress.logger)
+        let services = try await options.services(logger: progress.logger)
         var items: [DropItem] = []
         var missing: [String] = []
         for path in files {
@@ -41,8 +44,8 @@ struct Ingest: AsyncParsableCommand {
         }
         for path in missing { progress.say("microcast: \(path): no such media file or folder (or a temporary or sidecar name)") }
         let named = items
-        let summary = try await environment.withWorker {
-            await FolderRun.ingest(named, environment: environment, concurrency: options.concurrency, report: progress.show)
+        let summary = try await services.withWorker {
+            await FolderRun.ingest(named, services: services, concurrency: options.concurrency, report: progress.show)
         }
         progress.finish(summary)
         if !summary.succeeded || !missing.isEmpty { throw ExitCode(1) }
@@ -71,15 +74,15 @@ struct Watch: AsyncParsableCommand {
             throw ValidationError("\(folder) is not a folder")
         }
         let progress = ProgressView()
-        let environment = try await options.environment(logger: progress.logger)
+        let services = try await options.services(logger: progress.logger)
         var runOptions = FolderRun.Options()
         runOptions.once = once
         runOptions.keepFiles = keepFiles
         runOptions.followSymlinks = followSymlinks
         runOptions.settle = max(0, settle)
         runOptions.concurrency = options.concurrency
-        let run = FolderRun(folder: url, environment: environment, options: runOptions)
-        let summary = try await environment.withWorker {
+        let run = FolderRun(folder: url, services: services, options: runOptions)
+        let summary = try await services.withWorker {
             try await Self.untilInterrupted { try await run.run(report: progress.show) }
         }
         progress.finish(summary)

@@ -5,6 +5,9 @@ struct Microcast: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "microcast",
         abstract: "Self-hosted microcasts, videos and photos: Micropub in, podcast feed and pages out.",
-        subcommands: [Serve.self, Ingest.self, Watch.self, Export.self, TokenCommand.self, OwnerCommand.self, ShowCommand.self, Probe.self]
+        subcommands: [
+            Serve.self, Ingest.self, Watch.self, Export.self, TokenCommand.self, OwnerCommand.self, SiteCommand.self, ShowCommand.self,
+            Probe.self,
+        ]
     )
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaKit
+import MediaModel
 
 struct Probe: ParsableCommand {
     static let configuration = CommandConfiguration(

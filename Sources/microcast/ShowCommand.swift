@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaKit
+import MediaModel
 import MicrocastCore
 import MicrocastServer
 
@@ -13,11 +14,12 @@ struct ShowCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "print", abstract: "Print the show's settings, defaults included.")
 
         @OptionGroup var data: DataOptions
-        @Option(name: .customLong("base-url"), help: "The site's public URL, as given to serve.") var baseURL = "http://127.0.0.1:8080"
+        @Option(name: .customLong("base-url"), help: "The site's public URL (default: the one serve last ran with).") var baseURL: String?
 
         func run() async throws {
-            let site = SiteInfo(title: "Microcast", authorName: "Site owner", urls: SiteURLs(base: baseURL))
-            let show = ShowSettings(stored: try await data.store().settings(), site: site)
+            let store = try data.store()
+            let site = try await SiteDirectory.recorded(in: store, baseURL: baseURL).info()
+            let show = ShowSettings(stored: try await store.settings(), site: site)
             let rows: [(String, String)] = [
                 ("title", show.title), ("description", show.description), ("author", show.author), ("email", show.email),
                 ("language", show.language), ("category", show.category), ("subcategory", show.subcategory),

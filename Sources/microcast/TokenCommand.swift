@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import MicrocastCore
 import MicrocastServer
-import MicrocastStore
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +17,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func validate() throws {
             let scopes = ScopeSet(scope)
-            guard !scopes.words.isEmpty else { throw ValidationError("--scope names no scope") }
+            guard !scopes.isEmpty else { throw ValidationError("--scope names no scope") }
             guard scopes.unknownWords.isEmpty else {
                 throw ValidationError("unknown scope: \(scopes.unknownWords.joined(separator: ", "))")
             }

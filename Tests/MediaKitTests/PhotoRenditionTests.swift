@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import Synchronization
 import Testing
 import TestSupport
@@ -17,7 +18,7 @@ struct PhotoRenditionTests {
     @Test("a sideways camera photo comes out upright, with no EXIF, GPS or camera data, in JPEG and WebP")
     func uprightAndStripped() throws {
         let source = try Fixtures.sidewaysJPEGWithGPS(in: folder)
-        let renditions = try PhotoRenditions.make(from: source.path, preset: preset).renditions
+        let renditions = try PhotoRenditions.make(from: source.path, preset: preset, budget: DecodeBudget()).renditions
         // Displayed 480 wide: one 320 rendition and one at its own 480, in both formats.
         #expect(renditions.map(\.width) == [320, 320, 480, 480])
         for (index, rendition) in renditions.enumerated() {
@@ -47,7 +48,7 @@ struct PhotoRenditionTests {
         var keeping = preset
         keeping.keepCopyright = true
         keeping.encodings = [.init(format: .jpeg, quality: 80)]
-        let first = try #require(try PhotoRenditions.make(from: source.path, preset: keeping).renditions.first)
+        let first = try #require(try PhotoRenditions.make(from: source.path, preset: keeping, budget: DecodeBudget()).renditions.first)
         let file = folder.appendingPathComponent("kept.jpg")
         try first.data.write(to: file)
         let tags = try Fixtures.metadata(of: file)
@@ -87,7 +88,7 @@ struct PhotoRenditionTests {
         for format in ["avif", "tif", "webp"] {
             let file = folder.appendingPathComponent("input.\(format)")
             try Fixtures.run("vips", ["copy", source.path, file.path])
-            let made = try PhotoRenditions.make(from: file.path, preset: preset).renditions
+            let made = try PhotoRenditions.make(from: file.path, preset: preset, budget: DecodeBudget()).renditions
             #expect(Set(made.map(\.width)) == [320, 640, 900], "\(format)")
             #expect(made.allSatisfy { abs($0.height * 3 - $0.width * 2) <= 3 }, "\(format) keeps its shape")
         }
@@ -103,7 +104,7 @@ struct PhotoRenditionTests {
         func average(_ file: URL) throws -> Double {
             Double(String(decoding: try Fixtures.run("vips", ["avg", file.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
         }
-        let rendition = try #require(try PhotoRenditions.make(from: p3.path, preset: preset).renditions.first { $0.format == .jpeg && $0.width == 320 })
+        let rendition = try #require(try PhotoRenditions.make(from: p3.path, preset: preset, budget: DecodeBudget()).renditions.first { $0.format == .jpeg && $0.width == 320 })
         let out = folder.appendingPathComponent("p3-out.jpg")
         try rendition.data.write(to: out)
         #expect(try Prober.probe(path: out.path).colorProfile == nil)

@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import Testing
 import TestSupport
 
@@ -66,7 +67,7 @@ struct PodcastAudioTests {
         #expect(abs((mp3.chapters.last?.start ?? 0) - 5) < 0.01)
         // The show's artwork is the cover of both files; the audio is unchanged by it.
         #expect(mp3.hasCoverArt)
-        #expect(mp3.streams.first { $0.type == "audio" }?.bitRate == 64000)
+        #expect(mp3.streams.first { $0.type == .audio }?.bitRate == 64000)
         let m4a = try Prober.probe(path: result.files[1].temporaryFile.path)
         #expect(m4a.hasCoverArt)
         #expect(m4a.kind == .audio)

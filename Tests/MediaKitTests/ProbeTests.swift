@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import Glibc
 import Testing
 import TestSupport
@@ -69,14 +70,14 @@ struct ProbeTests {
     func rotatedVideo() throws {
         let file = try Fixtures.rotatedVideo(in: folder)
         let probe = try Prober.probe(path: file.path)
-        let video = try #require(probe.streams.first { $0.type == "video" })
+        let video = try #require(probe.streams.first { $0.type == .video })
         #expect(probe.kind == .video)
         #expect(probe.mimeType == "video/mp4")
         #expect(video.codec == "h264")
         #expect(video.width == 320 && video.height == 240)
         #expect(video.frameRate == 25)
         #expect(abs(abs(try #require(video.rotation)) - 90) < 0.01)
-        #expect(probe.streams.contains { $0.type == "audio" })
+        #expect(probe.streams.contains { $0.type == .audio })
     }
 
     @Test("a camera JPEG reports its orientation, GPS and size from the header")
@@ -148,7 +149,7 @@ struct InspectorTests {
         let cut = folder.appendingPathComponent("cut.jpg")
         try whole.prefix(whole.count / 2).write(to: cut)
         #expect {
-            try Inspector.inspect(path: cut.path, limits: MediaLimits())
+            try Inspector.inspect(path: cut.path, limits: MediaLimits(), budget: DecodeBudget())
         } throws: { error in
             guard case MediaError.unreadable(let why) = error else { return false }
             return why.contains("damaged or truncated")
@@ -160,7 +161,7 @@ struct InspectorTests {
         let bomb = try Fixtures.decompressionBomb(in: folder)
         #expect(try Data(contentsOf: bomb).count < 2048)
         #expect {
-            try Inspector.inspect(path: bomb.path, limits: MediaLimits())
+            try Inspector.inspect(path: bomb.path, limits: MediaLimits(), budget: DecodeBudget())
         } throws: { error in
             guard case MediaError.tooLarge(let why) = error else { return false }
             return why.contains("30000×30000") && why.contains("100 megapixels")
@@ -171,14 +172,14 @@ struct InspectorTests {
     func formats(_ fileExtension: String) throws {
         let file = folder.appendingPathComponent("picture.\(fileExtension)")
         try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=96x64", "-frames:v", "1", "-pix_fmt", "rgb24", file.path])
-        let probe = try Inspector.inspect(path: file.path, limits: MediaLimits())
+        let probe = try Inspector.inspect(path: file.path, limits: MediaLimits(), budget: DecodeBudget())
         #expect(probe.kind == .photo)
         #expect(probe.width == 96 && probe.height == 64)
     }
 
     @Test("a good photo passes with its probe")
     func good() throws {
-        let probe = try Inspector.inspect(path: Fixtures.png(in: folder).path, limits: MediaLimits())
+        let probe = try Inspector.inspect(path: Fixtures.png(in: folder).path, limits: MediaLimits(), budget: DecodeBudget())
         #expect(probe.width == 320)
     }
 }

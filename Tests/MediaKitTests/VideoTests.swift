@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import Testing
 import TestSupport
 
@@ -11,11 +12,11 @@ struct VideoTests {
 
     init() throws {
         folder = try Fixtures.folder()
-        preset = try Presets.load(from: Presets.locate()).video
+        preset = try Presets.load(from: Fixtures.presetsFolder).video
     }
 
     func transcode(_ source: URL) throws -> WebVideoResult {
-        let photo = try Presets.load(from: Presets.locate()).photo
+        let photo = try Presets.load(from: Fixtures.presetsFolder).photo
         return try WebVideo.make(from: source.path, into: folder, preset: preset, posterEncodings: photo.encodings)
     }
 
@@ -33,7 +34,7 @@ struct VideoTests {
         let file = folder.appendingPathComponent("no-duration.mkv")
         try clip.write(to: file)
         #expect(try Prober.probe(path: file.path).duration == nil)
-        let photo = try Presets.load(from: Presets.locate()).photo
+        let photo = try Presets.load(from: Fixtures.presetsFolder).photo
         #expect {
             try WebVideo.make(
                 from: file.path, into: folder, preset: preset, posterEncodings: photo.encodings, limits: MediaLimits(maxDurationSeconds: 10))
@@ -69,7 +70,7 @@ struct VideoTests {
             let size = try FileManager.default.attributesOfItem(atPath: file.temporaryFile.path)[.size] as? Int
             #expect(Int64(size ?? -1) == file.byteCount)
         }
-        #expect(result.poster.map(\.format) == (try Presets.load(from: Presets.locate()).photo.encodings.map(\.format)))
+        #expect(result.poster.map(\.format) == (try Presets.load(from: Fixtures.presetsFolder).photo.encodings.map(\.format)))
         let poster = folder.appendingPathComponent("poster.jpg")
         try #require(result.poster.first).data.write(to: poster)
         #expect(try Prober.probe(path: poster.path).width == 1080)
@@ -125,7 +126,7 @@ struct VideoTests {
         let limits = MediaLimits()
         func reason(_ file: URL) -> MediaError? {
             do {
-                _ = try Inspector.inspect(path: file.path, limits: limits)
+                _ = try Inspector.inspect(path: file.path, limits: limits, budget: DecodeBudget())
                 return nil
             } catch { return error }
         }

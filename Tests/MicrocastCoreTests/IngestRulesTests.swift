@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import Testing
 
 @testable import MicrocastCore
@@ -39,12 +40,12 @@ struct IngestRulesTests {
     func posts() throws {
         let at = Date(timeIntervalSince1970: 1_800_000_000)
         let audio = try IngestPost.create(
-            name: "episode_12.wav", isFolder: false, media: [IngestedMedia(url: "u/a.wav", kind: "audio")], sidecar: Sidecar(),
+            name: "episode_12.wav", isFolder: false, media: [IngestedMedia(url: "u/a.wav", kind: .audio)], sidecar: Sidecar(),
             defaultPublished: at)
         #expect(audio.properties["name"] == [.string("episode 12")])
         #expect(audio.properties["audio"] == [.string("u/a.wav")])
         let tagged = try IngestPost.create(
-            name: "x.mp3", isFolder: false, media: [IngestedMedia(url: "u/x.mp3", kind: "audio", title: "From the tag")],
+            name: "x.mp3", isFolder: false, media: [IngestedMedia(url: "u/x.mp3", kind: .audio, title: "From the tag")],
             sidecar: Sidecar(), defaultPublished: at)
         #expect(tagged.properties["name"] == [.string("From the tag")])
 
@@ -52,7 +53,7 @@ struct IngestRulesTests {
         sidecar.alt = ["first", "second"]
         let album = try IngestPost.create(
             name: "Skye", isFolder: true,
-            media: [IngestedMedia(url: "u/1.jpg", kind: "photo"), IngestedMedia(url: "u/2.jpg", kind: "photo")], sidecar: sidecar,
+            media: [IngestedMedia(url: "u/1.jpg", kind: .photo), IngestedMedia(url: "u/2.jpg", kind: .photo)], sidecar: sidecar,
             defaultPublished: at)
         #expect(album.properties["photo"] == [
             .object(["value": .string("u/1.jpg"), "alt": .string("first")]), .object(["value": .string("u/2.jpg"), "alt": .string("second")]),
@@ -60,7 +61,7 @@ struct IngestRulesTests {
         #expect(album.properties["name"] == [.string("Skye")])
 
         let photo = try IngestPost.create(
-            name: "IMG_0001.jpg", isFolder: false, media: [IngestedMedia(url: "u/p.jpg", kind: "photo", takenAt: at)], sidecar: Sidecar(),
+            name: "IMG_0001.jpg", isFolder: false, media: [IngestedMedia(url: "u/p.jpg", kind: .photo, takenAt: at)], sidecar: Sidecar(),
             defaultPublished: Date())
         #expect(photo.properties["name"] == nil, "a photo needs no title")
         #expect(photo.command("mp-slug") == "img-0001")
@@ -69,7 +70,7 @@ struct IngestRulesTests {
         #expect(throws: IngestPostError.self) {
             try IngestPost.create(
                 name: "mixed", isFolder: true,
-                media: [IngestedMedia(url: "u/1.jpg", kind: "photo"), IngestedMedia(url: "u/t.wav", kind: "audio")],
+                media: [IngestedMedia(url: "u/1.jpg", kind: .photo), IngestedMedia(url: "u/t.wav", kind: .audio)],
                 sidecar: Sidecar(), defaultPublished: at)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import MicrocastCore
 import Testing
 import TestSupport

@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import MediaKit
 import Testing
 import TestSupport

@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import Glibc
 import MicrocastCore
 import MicrocastStore
@@ -262,10 +263,10 @@ struct SecurityTests {
             // Sanitised before it is shown: the script is gone from the page and the feeds, the text stays;
             // q=source still gives the client what it sent.
             let page = try await site.get(permalink).text
-            #expect(page.contains("<p>Hello</p>") && !page.contains("pwned"))
-            for feed in ["/feed.xml", "/feed.json"] { #expect(!(try await site.get(feed).text.contains("pwned"))) }
+            #expect(page.contains("<p>Hello</p>") && !page.contains("document.title="), "\(page)")
+            for feed in ["/feed.xml", "/feed.json"] { #expect(!(try await site.get(feed).text.contains("document.title="))) }
             let source = try await site.get("/micropub?q=source&url=\(permalink)", headers: [("Authorization", "Bearer \(token)")]).text
-            #expect(source.contains("pwned"))
+            #expect(source.contains("document.title="))
             let script2 = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/check_pages.py")
             let report = try await Fixtures.runOffPool("python3", [script2.path, try Fixtures.folder().path, "post=\(permalink)"])
             let result = (try JSONSerialization.jsonObject(with: report) as? [String: [String: Any]])?["post"]
@@ -275,7 +276,8 @@ struct SecurityTests {
     }
     @Test("connections past the cap are closed as they arrive; the site answers again once they go")
     func connectionCap() async throws {
-        try await TestSite.run(configure: { $0.maxConnections = 20 }) { site in
+        // Held connections must not meet the idle timeout while a loaded machine accepts them.
+        try await TestSite.run(configure: { $0.maxConnections = 20; $0.idleTimeout = .seconds(120) }) { site in
             let port = URL(string: site.base)!.port!
             let script = """
                 import select, socket, sys, time

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MediaModel
 import Glibc
 import Logging
 import MediaKit
@@ -34,6 +35,46 @@ struct TestSite {
     static func run(
         limits: MediaLimits = MediaLimits(), workerThreads: Int = 2, data existing: URL? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ body: (TestSite) async throws -> Void
+    ) async throws {
+        // Swift Testing starts every test at once; on two cores thirty servers
+        // transcoding together time each other out. A few run at a time.
+        guard !isInsideSite else {
+            return try await serve(limits: limits, workerThreads: workerThreads, data: existing, configure: configure, body)
+        }
+        await slots.acquire()
+        defer { Task { await slots.release() } }
+        try await $isInsideSite.withValue(true) {
+            try await serve(limits: limits, workerThreads: workerThreads, data: existing, configure: configure, body)
+        }
+    }
+
+    /// Servers running at once in this test process.
+    static let slots = Slots(limit: 3)
+    @TaskLocal static var isInsideSite = false
+
+    actor Slots {
+        let limit: Int
+        private var running = 0
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        init(limit: Int) { self.limit = limit }
+
+        func acquire() async {
+            if running < limit {
+                running += 1
+                return
+            }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func release() {
+            if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
+        }
+    }
+
+    private static func serve(
+        limits: MediaLimits, workerThreads: Int, data existing: URL?, configure: (inout ServerConfiguration) -> Void,
         _ body: (TestSite) async throws -> Void
     ) async throws {
         let data = try existing ?? Fixtures.folder()

@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import Glibc
 import MediaKit
 import MicrocastCore

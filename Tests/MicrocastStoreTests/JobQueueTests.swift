@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import Testing
 
 @testable import MicrocastCore
@@ -17,9 +18,9 @@ struct JobQueueTests {
 
     func addPhoto(maxAttempts: Int = 3) async throws -> MediaItem {
         let item = MediaItem(
-            id: MediaIdentifier.make(), kind: "photo", mimeType: "image/jpeg", fileExtension: "jpg", byteCount: 10,
-            sha256: "00", probe: "{}")
-        try await store.add(item, processing: JobRequest(kind: "photo.renditions", mediaId: item.id, maxAttempts: maxAttempts))
+            id: MediaIdentifier.make(), kind: .photo, mimeType: "image/jpeg", fileExtension: "jpg", byteCount: 10,
+            sha256: "00", probe: MediaProbe(kind: .photo, format: "jpeg", mimeType: "image/jpeg"))
+        try await store.add(item, processing: JobRequest(kind: .photoRenditions, mediaId: item.id, maxAttempts: maxAttempts))
         return item
     }
 
@@ -86,7 +87,7 @@ struct JobQueueTests {
         #expect(token.count >= 43)
         try await store.addToken(AccessToken(hash: Secrets.hash(token), scope: ScopeSet("create media")))
         let found = try #require(try await store.token(hash: Secrets.hash(token), now: now))
-        #expect(found.scope.contains("media") && !found.scope.contains("delete"))
+        #expect(found.scope.contains(.media) && !found.scope.contains(.delete))
         #expect(try await store.token(hash: Secrets.hash(token + "x"), now: now) == nil)
         #expect(Secrets.hash(token) != token)
     }

@@ -26,6 +26,10 @@ public enum Fixtures {
         }
     }
 
+    /// The repository's `Presets/` folder (tests run from anywhere).
+    public static let presetsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Presets", isDirectory: true)
+
     /// A new empty folder, removed by the caller when it wants.
     public static func folder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("microcast-test-\(UUID().uuidString)")

@@ -1,5 +1,6 @@
-import CFFmpeg
 import Foundation
+import MediaModel
+import MediaEngine
 
 /// A waveform summary for players, in the JSON format of BBC's audiowaveform
 /// (which peaks.js and similar players read): min/max pairs of 8-bit values,
@@ -37,16 +38,17 @@ struct WaveformBuilder {
         samplesPerPixel = max(1, Int(duration * Double(Self.sampleRate)) / pixels)
     }
 
-    mutating func add(_ frame: UnsafeMutablePointer<AVFrame>) {
-        guard let plane = frame.pointee.data.0 else { return }
-        let samples = UnsafeRawPointer(plane).assumingMemoryBound(to: Float.self)
-        for index in 0..<Int(frame.pointee.nb_samples) {
-            let value = samples[index]
-            low = min(low, value)
-            high = max(high, value)
-            count += 1
-            if count == samplesPerPixel { flush() }
+    mutating func add(_ frame: Frame) {
+        frame.withFloatSamples { samples in
+            for value in samples { add(value) }
         }
+    }
+
+    mutating func add(_ value: Float) {
+        low = min(low, value)
+        high = max(high, value)
+        count += 1
+        if count == samplesPerPixel { flush() }
     }
 
     private mutating func flush() {

@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 
 /// Decides a file's format from its first bytes, never from its name or the
 /// Content-Type a client claimed.

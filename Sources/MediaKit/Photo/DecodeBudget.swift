@@ -1,6 +1,8 @@
 import Foundation
+import MediaModel
 
-/// A process-wide allowance of decoder memory that cannot be streamed.
+/// An allowance of decoder memory that cannot be streamed, shared by every
+/// photo decode of a process (the composition root makes one).
 ///
 /// Most photos decode a few rows at a time, but a progressive JPEG makes
 /// libjpeg hold every coefficient of the whole image (about 144 MB for a
@@ -8,13 +10,16 @@ import Foundation
 /// several at once wait for each other instead of adding up; one larger than
 /// the whole allowance runs alone.
 public final class DecodeBudget: @unchecked Sendable {
-    public static let shared = DecodeBudget(bytes: 320 << 20)
+    // Sendable: `available` is read and written only under `condition`'s lock,
+    // which it also waits on (a Mutex cannot be waited on).
+    /// The allowance a server uses: a few progressive photos at once.
+    public static let defaultBytes = 320 << 20
 
     private let condition = NSCondition()
     private let capacity: Int
     private var available: Int
 
-    init(bytes: Int) {
+    public init(bytes: Int = DecodeBudget.defaultBytes) {
         capacity = bytes
         available = bytes
     }

@@ -1,19 +1,14 @@
-import CVips
-import CVipsShim
+import MediaModel
+import MediaEngine
 
 /// A photo's average colour as `#rrggbb`: what a page paints in the photo's
 /// box until the image arrives.
-public enum Placeholder {
+enum Placeholder {
     static func colour(of image: VipsImageRef) -> String? {
-        var means = [Double](repeating: 0, count: 3)
-        let bands = Int(mc_vips_band_means(image.pointer, &means, 3))
-        guard bands > 0 else {
-            _ = Vips.takeError()
-            return nil
-        }
+        guard let means = image.bandMeans(3) else { return nil }
         // 16-bit images count to 65535; a grey image (perhaps with alpha) has one colour band.
-        let scale = vips_image_get_format(image.pointer) == VIPS_FORMAT_USHORT ? 257.0 : 1
-        let rgb = (bands >= 3 ? means : [means[0], means[0], means[0]]).map { $0 / scale }
+        let scale = image.isSixteenBit ? 257.0 : 1
+        let rgb = (means.count >= 3 ? means : [means[0], means[0], means[0]]).map { $0 / scale }
         return hex(rgb)
     }
 

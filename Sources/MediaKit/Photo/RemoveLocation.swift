@@ -1,5 +1,6 @@
-import CVipsShim
 import Foundation
+import MediaEngine
+import MediaModel
 
 /// Makes the copy of an uploaded photo that its public URL serves: the same
 /// picture without the place it was taken. The untouched upload stays
@@ -56,16 +57,15 @@ public enum RemoveLocation {
 
     /// Upright, sRGB, every metadata field removed, same format.
     static func reencode(path: String, format: MediaFormat) throws(MediaError) -> Data {
-        try Vips.start()
         let header = try VipsImageRef.open(path: path)
         // The thumbnail operation at full size: orientation applied, colour converted, no scaling.
-        let side = Int32(max(header.width, header.height))
-        let upright = try VipsImageRef.make("cannot read image") { mc_vips_thumbnail(path, side, side, "srgb", $0) }
+        let side = max(header.width, header.height)
+        let upright = try VipsImageRef.thumbnail(path: path, width: side, height: side)
         let clean = try StripMetadata.run(upright, keepCopyright: false)
         switch format {
-        case .tiff: return try clean.encode("cannot encode TIFF") { mc_vips_tiffsave_buffer(clean.pointer, $0, $1) }
-        case .avif: return try clean.encode("cannot encode AVIF") { mc_vips_heifsave_buffer(clean.pointer, 80, 1, $0, $1) }
-        default: return try clean.encode("cannot encode HEIC") { mc_vips_heifsave_buffer(clean.pointer, 80, 0, $0, $1) }
+        case .tiff: return try clean.tiff()
+        case .avif: return try clean.heif(quality: 80, av1: true)
+        default: return try clean.heif(quality: 80, av1: false)
         }
     }
 }

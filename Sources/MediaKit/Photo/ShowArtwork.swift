@@ -1,5 +1,6 @@
-import CVipsShim
 import Foundation
+import MediaEngine
+import MediaModel
 
 /// Podcast artwork: a square sRGB JPEG between 1400 and 3000 pixels, as
 /// Apple Podcasts requires.
@@ -9,23 +10,18 @@ public enum ShowArtwork {
 
     /// The middle square of the owner's image, scaled into the allowed range.
     public static func make(from path: String) throws(MediaError) -> Data {
-        try Vips.start()
         let header = try VipsImageRef.open(path: path)
         let side = min(maximumSide, max(minimumSide, min(header.width, header.height)))
-        let square = try VipsImageRef.make("cannot read the artwork") { mc_vips_square(path, Int32(side), $0) }
-        return try encode(square)
+        return try encode(try VipsImageRef.square(path: path, size: side))
     }
 
     /// A generated card with the show's title, until the owner sets artwork.
     public static func titleCard(_ title: String, side: Int = minimumSide) throws(MediaError) -> Data {
-        try Vips.start()
         // A calm colour that stays the same for the same title.
         let hue = Double(title.unicodeScalars.reduce(0) { ($0 &* 31 &+ Int($1.value)) & 0xFFFF } % 360)
         let (red, green, blue) = rgb(hue: hue, saturation: 0.55, lightness: 0.35)
-        let card = try VipsImageRef.make("cannot draw the artwork") {
-            mc_vips_title_card(title.isEmpty ? "Podcast" : title, Int32(side), red, green, blue, $0)
-        }
-        return try encode(card)
+        return try encode(
+            try VipsImageRef.titleCard(title.isEmpty ? "Podcast" : title, size: side, red: red, green: green, blue: blue))
     }
 
     static func encode(_ image: VipsImageRef) throws(MediaError) -> Data {

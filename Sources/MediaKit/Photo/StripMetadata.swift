@@ -1,4 +1,5 @@
-import CVipsShim
+import MediaEngine
+import MediaModel
 
 /// Removes every metadata block from an image: EXIF (GPS first), XMP, IPTC,
 /// the ICC profile (pixels are sRGB by now) and the orientation tag (pixels
@@ -11,7 +12,7 @@ enum StripMetadata {
 
     static func run(_ image: VipsImageRef, keepCopyright: Bool) throws(MediaError) -> VipsImageRef {
         // Fields are removed from a copy: the input may be shared by a pipeline.
-        let copy = try VipsImageRef.make("cannot copy image") { mc_vips_copy(image.pointer, $0) }
+        let copy = try image.copy()
         let fields = copy.fieldNames
         let gps = fields.filter { $0.hasPrefix("exif-ifd3-") }
         let others = fields.filter { field in

@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 
 /// Removes the EXIF, XMP and ICC chunks from an encoded WebP file.
 ///

@@ -1,9 +1,10 @@
 import Foundation
+import MediaEngine
+import MediaModel
 
 /// Photo probing through libvips: reads the header only, never the pixels.
 enum ImageProbe {
     static func probe(path: String, format: MediaFormat) throws(MediaError) -> MediaProbe {
-        try Vips.start()
         let image = try VipsImageRef.open(path: path)
         let fields = image.fieldNames
         var probe = MediaProbe(

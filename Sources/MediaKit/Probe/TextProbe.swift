@@ -1,21 +1,20 @@
 import Foundation
+import MediaModel
 
 /// Checks an episode's companion text file: a WebVTT or SubRip transcript, or a
 /// Podcasting 2.0 chapters file. Small, UTF-8, and shaped as it claims.
 enum TextProbe {
-    static let maxBytes = 5 << 20
-
-    static func probe(path: String, format: MediaFormat) throws(MediaError) -> MediaProbe {
+    static func probe(path: String, format: MediaFormat, maxBytes: Int) throws(MediaError) -> MediaProbe {
         // The size first: a 1 GB file that starts like a transcript is never read into memory.
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-        guard size <= maxBytes else { throw .tooLarge("a \(format.name) file is limited to 5 MB") }
+        guard size <= maxBytes else { throw .tooLarge("a \(format.name) file is limited to \(maxBytes >> 20) MB") }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw .unreadable("cannot read the file")
         }
-        guard data.count <= maxBytes else { throw .tooLarge("a \(format.name) file is limited to 5 MB") }
+        guard data.count <= maxBytes else { throw .tooLarge("a \(format.name) file is limited to \(maxBytes >> 20) MB") }
         guard let text = String(data: data, encoding: .utf8) else { throw .unreadable("the \(format.name) file is not UTF-8 text") }
         var probe = MediaProbe(kind: .text, format: format.name, mimeType: format.mimeType)
         switch format {

@@ -1,10 +1,11 @@
-import CFFmpeg
+import MediaEngine
+import MediaModel
 
 /// Chooses a video's poster as frames go by: the first frame from a share of
 /// the duration on that is neither dark nor flat nor changing fast (a black
 /// lead-in, a blank title card, a fade); failing that, the liveliest frame seen.
 ///
-/// Holds at most two frame references; frees them when released.
+/// Holds at most two frames; releases them with itself.
 final class PosterPicker {
     struct Luma: Equatable {
         var mean: Double
@@ -13,8 +14,8 @@ final class PosterPicker {
 
     private let from: Double
     private let settings: VideoPreset.Poster
-    private(set) var chosen: UnsafeMutablePointer<AVFrame>?
-    private var fallback: UnsafeMutablePointer<AVFrame>?
+    private(set) var chosen: RetainedFrame?
+    private var fallback: RetainedFrame?
     private var fallbackScore = -1.0
     private var previous: Luma?
 
@@ -23,29 +24,24 @@ final class PosterPicker {
         self.settings = settings
     }
 
-    deinit {
-        av_frame_free(&chosen)
-        av_frame_free(&fallback)
-    }
-
     var isDone: Bool { chosen != nil }
 
     /// The chosen frame, or the best seen when none met the bar.
-    var poster: UnsafeMutablePointer<AVFrame>? { chosen ?? fallback }
+    var poster: RetainedFrame? { chosen ?? fallback }
 
-    /// Looks at a YUV frame shown at `time` seconds.
-    func consider(_ frame: UnsafeMutablePointer<AVFrame>, at time: Double) {
+    /// Looks at an upright, scaled YUV frame shown at `time` seconds.
+    func consider(_ frame: Frame, at time: Double) throws(MediaError) {
         guard chosen == nil else { return }
-        let luma = Self.luma(of: frame)
+        let statistics = frame.lumaStatistics()
+        let luma = Luma(mean: statistics.mean, deviation: statistics.deviation)
         defer { previous = luma }
         if time >= from && isUsable(luma, after: previous) {
-            chosen = av_frame_clone(frame)
+            chosen = try frame.retained()
             return
         }
         let score = luma.deviation + luma.mean / 4
         if score > fallbackScore {
-            av_frame_free(&fallback)
-            fallback = av_frame_clone(frame)
+            fallback = try frame.retained()
             fallbackScore = score
         }
     }
@@ -56,26 +52,5 @@ final class PosterPicker {
         guard let previous else { return false }
         return luma.mean >= settings.minBrightness && luma.deviation >= settings.minContrast
             && abs(luma.mean - previous.mean) <= settings.maxChange
-    }
-
-    /// Mean and standard deviation of the luma plane, sampled on an 8-pixel
-    /// grid: plenty to tell a picture from a black or blank frame.
-    static func luma(of frame: UnsafeMutablePointer<AVFrame>) -> Luma {
-        guard let plane = frame.pointee.data.0 else { return Luma(mean: 0, deviation: 0) }
-        let stride = Int(frame.pointee.linesize.0)
-        let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
-        var sum = 0.0, squares = 0.0, count = 0.0
-        for y in Swift.stride(from: 0, to: height, by: 8) {
-            let row = plane + y * stride
-            for x in Swift.stride(from: 0, to: width, by: 8) {
-                let value = Double(row[x])
-                sum += value
-                squares += value * value
-                count += 1
-            }
-        }
-        guard count > 0 else { return Luma(mean: 0, deviation: 0) }
-        let mean = sum / count
-        return Luma(mean: mean, deviation: (max(0, squares / count - mean * mean)).squareRoot())
     }
 }

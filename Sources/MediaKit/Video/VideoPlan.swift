@@ -1,3 +1,5 @@
+import MediaModel
+
 /// The files a video becomes, worked out from its header before any decoding:
 /// which preset sizes apply, their exact dimensions, the rotation to apply and
 /// whether the frame rate is capped. Pure arithmetic, tested on its own.

@@ -63,13 +63,13 @@ public struct FeedItemBuilder: Sendable {
         text.utf8.count <= count ? text : String(text.prefix(count))
     }
 
-    public func items(_ posts: [Post], media: [String: MediaItem], renditions: [String: [Rendition]]) -> [FeedItem] {
+    public func items(_ posts: [Post], media: [String: MediaItem], renditions: [String: RenditionSet]) -> [FeedItem] {
         posts.map { item($0, media: media, renditions: renditions) }
     }
 
     /// Computes only what feeds print (not the page's players, srcsets and
     /// dates), since a large feed builds thousands of these at once.
-    public func item(_ post: Post, media: [String: MediaItem], renditions: [String: [Rendition]]) -> FeedItem {
+    public func item(_ post: Post, media: [String: MediaItem], renditions: [String: RenditionSet]) -> FeedItem {
         let urls = presenter.site.urls
         let name = post.properties["name"]?.first?.stringValue ?? ""
         let contentHTML = presenter.contentHTML(post.properties["content"]?.first)
@@ -85,16 +85,16 @@ public struct FeedItemBuilder: Sendable {
         let audioURL = post.properties["audio"]?.first?.urlValue
         let videoURL = post.properties["video"]?.first?.urlValue
         if let url = audioURL ?? videoURL, let id = urls.mediaId(fromURL: url), let item = media[id] {
-            let all = renditions[id] ?? []
+            let set = renditions[id] ?? RenditionSet()
             // Largest video first: the enclosure of /feed.xml is the best copy.
-            var made = all.filter { $0.duration != nil }
+            var made = set.all.filter { $0.duration != nil }
             if made.count > 1 { made.sort { $0.width > $1.width } }
-            if item.kind == "video", let poster = all.filter({ $0.format == "jpeg" }).max(by: { $0.width < $1.width }) {
+            if item.kind == .video, let poster = set.poster {
                 posterURL = urls.rendition(fileName: poster.fileName)
                 posterSize = (poster.width, poster.height)
             }
-            chaptersURL = all.first { $0.format == "chapters" }.map { urls.rendition(fileName: $0.fileName) }
-            waveformURL = all.first { $0.format == "waveform" }.map { urls.rendition(fileName: $0.fileName) }
+            chaptersURL = set.chapters.map { urls.rendition(fileName: $0.fileName) }
+            waveformURL = set.waveform.map { urls.rendition(fileName: $0.fileName) }
             switch item.state {
             case .ready where !made.isEmpty:
                 let files = made.map {
@@ -154,7 +154,7 @@ public struct FeedItemBuilder: Sendable {
     /// as on the page. A photo of ours not yet processed has none (its original
     /// may carry a location); an animated GIF is itself; another site's photo
     /// is linked as the post gave it.
-    func picture(_ value: JSONValue, media: [String: MediaItem], renditions: [String: [Rendition]]) -> FeedPicture? {
+    func picture(_ value: JSONValue, media: [String: MediaItem], renditions: [String: RenditionSet]) -> FeedPicture? {
         guard let url = value.urlValue else { return nil }
         let given = value.objectValue?["alt"]?.stringValue ?? ""
         guard let id = presenter.site.urls.mediaId(fromURL: url) else {
@@ -167,8 +167,7 @@ public struct FeedItemBuilder: Sendable {
                 url: presenter.site.urls.original(fileName: item.fileName), mimeType: item.mimeType, width: item.width ?? 0,
                 height: item.height ?? 0, alt: alt, link: nil)
         }
-        let jpegs = (renditions[id] ?? []).filter { $0.format == "jpeg" }
-        guard let shown = jpegs.last(where: { $0.width <= 1280 }) ?? jpegs.first else { return nil }
+        guard let shown = renditions[id]?.jpeg(atMost: 1280) else { return nil }
         return FeedPicture(
             url: presenter.site.urls.rendition(fileName: shown.fileName), mimeType: shown.mimeType, width: shown.width,
             height: shown.height, alt: alt, link: nil)

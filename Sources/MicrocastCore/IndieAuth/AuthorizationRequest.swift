@@ -63,10 +63,10 @@ public struct AuthorizationRequest: Sendable, Equatable {
         guard query["code_challenge_method"] == "S256" else {
             throw fail("invalid_request", "code_challenge_method must be S256")
         }
-        let requested = ScopeSet(query["scope"] ?? "")
+        // Scopes we do not know are never granted, and need not be refused.
         return AuthorizationRequest(
             clientId: clientId, redirectURI: redirectURI, state: state, codeChallenge: challenge,
-            scope: ScopeSet(requested.words.intersection(ScopeSet.known).sorted().joined(separator: " ")))
+            scope: ScopeSet(ScopeSet(query["scope"] ?? "").scopes))
     }
 
     /// IndieAuth's rules for a client identifier, or nil when it keeps them:

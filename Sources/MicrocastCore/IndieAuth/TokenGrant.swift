@@ -15,6 +15,8 @@ public struct TokenGrant: Sendable, Equatable {
     public var status: Status
     /// Only a refresh token is live (the access token ran out): the client can still get a new one.
     public var isRefreshOnly: Bool
+    /// When any of its tokens was last used.
+    public var lastUsed: Date?
 
     /// `tokens` (any order) as grants, newest first.
     public static func group(_ tokens: [AccessToken], now: Date) -> [TokenGrant] {
@@ -28,7 +30,8 @@ public struct TokenGrant: Sendable, Equatable {
                 : live.contains { $0.expiresAt == nil } ? nil : live.compactMap(\.expiresAt).max()
             return TokenGrant(
                 id: id, clientId: newest.clientId, scope: newest.scope, created: members.map(\.createdAt).min() ?? newest.createdAt,
-                expires: expires, status: status, isRefreshOnly: !live.isEmpty && live.allSatisfy { $0.kind == .refresh })
+                expires: expires, status: status, isRefreshOnly: !live.isEmpty && live.allSatisfy { $0.kind == .refresh },
+                lastUsed: members.compactMap(\.lastUsedAt).max())
         }
         .sorted { $0.id > $1.id }
     }

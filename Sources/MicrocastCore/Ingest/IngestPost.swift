@@ -1,16 +1,16 @@
 import Foundation
+import MediaModel
 
 /// A stored media file as a dropped-file post needs it.
 public struct IngestedMedia: Sendable, Equatable {
     public var url: String
-    /// `photo`, `audio` or `video`.
-    public var kind: String
+    public var kind: MediaKind
     /// The file's own title tag (ID3, MP4), if it has one.
     public var title: String?
     /// When it was recorded or taken, from its own metadata (EXIF, MP4).
     public var takenAt: Date?
 
-    public init(url: String, kind: String, title: String? = nil, takenAt: Date? = nil) {
+    public init(url: String, kind: MediaKind, title: String? = nil, takenAt: Date? = nil) {
         self.url = url
         self.kind = kind
         self.title = title
@@ -25,28 +25,28 @@ public enum IngestPost {
         name: String, isFolder: Bool, media: [IngestedMedia], sidecar: Sidecar, defaultPublished: Date
     ) throws(IngestPostError) -> MicropubCreate {
         guard let first = media.first else { throw IngestPostError("there is nothing to post") }
-        if isFolder, let other = media.first(where: { $0.kind != "photo" }) {
+        if isFolder, let other = media.first(where: { $0.kind != .photo }) {
             throw IngestPostError(
-                "a folder becomes one post of photos, but it holds \(other.kind == "audio" ? "a recording" : "a video") "
+                "a folder becomes one post of photos, but it holds \(other.kind == .audio ? "a recording" : "a video") "
                     + "(\(URL(string: other.url)?.lastPathComponent ?? other.url)); put it beside the folder instead")
         }
-        guard ["photo", "audio", "video"].contains(first.kind) else {
+        guard [MediaKind.photo, .audio, .video].contains(first.kind) else {
             throw IngestPostError("this is not a photo, a recording or a video")
         }
 
         var properties: MF2Properties = [:]
-        if first.kind == "photo" {
+        if first.kind == .photo {
             properties["photo"] = media.enumerated().map { index, photo in
                 let alt = index < sidecar.alt.count ? sidecar.alt[index] : nil
                 return alt.map { .object(["value": .string(photo.url), "alt": .string($0)]) } ?? .string(photo.url)
             }
         } else {
-            properties[first.kind] = [.string(first.url)]
+            properties[first.kind.rawValue] = [.string(first.url)]
         }
         let stem = ((name as NSString).deletingPathExtension as String)
         let title =
             sidecar.title
-            ?? (first.kind == "photo" ? nil : first.title ?? readable(stem))
+            ?? (first.kind == .photo ? nil : first.title ?? readable(stem))
             ?? (isFolder ? name : nil)
         if let title { properties["name"] = [.string(title)] }
         if let content = sidecar.content { properties["content"] = [.string(content)] }

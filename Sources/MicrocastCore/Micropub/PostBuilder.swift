@@ -1,4 +1,5 @@
 import Foundation
+import HTMLKit
 
 /// Turns a Micropub create into a post: chooses its slug, date and status.
 public enum PostBuilder {
@@ -39,7 +40,8 @@ public enum PostBuilder {
     static func contentText(_ value: JSONValue?) -> String? {
         switch value {
         case .string(let text)?: text
-        case .object(let object)?: object["value"]?.stringValue ?? object["html"]?.stringValue.map(stripTags)
+        // The words a reader sees: a script's or style's text is not among them.
+        case .object(let object)?: object["value"]?.stringValue ?? object["html"]?.stringValue.map { stripTags(HTMLSanitizer.content.sanitize($0)) }
         default: nil
         }
     }

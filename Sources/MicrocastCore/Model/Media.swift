@@ -1,8 +1,9 @@
 import Foundation
+import MediaModel
 
 /// An uploaded file: the original as received plus what processing made of it.
 public struct MediaItem: Sendable, Equatable {
-    public enum State: String, Sendable, Codable {
+    public enum State: String, Sendable, Codable, CaseIterable {
         /// Stored and served; renditions are being made.
         case processing
         case ready
@@ -12,14 +13,14 @@ public struct MediaItem: Sendable, Equatable {
 
     /// Random and unguessable; also the original's file name stem.
     public var id: String
-    public var kind: String
+    public var kind: MediaKind
     public var mimeType: String
     public var fileExtension: String
     public var byteCount: Int64
     public var sha256: String
     public var originalName: String?
-    /// The probe, as snake_case JSON.
-    public var probe: String
+    /// What the file held when it was inspected.
+    public var probe: MediaProbe
     public var alt: String?
     public var width: Int?
     public var height: Int?
@@ -33,8 +34,8 @@ public struct MediaItem: Sendable, Equatable {
     public var isAnimated: Bool
 
     public init(
-        id: String, kind: String, mimeType: String, fileExtension: String, byteCount: Int64, sha256: String,
-        originalName: String? = nil, probe: String, alt: String? = nil, width: Int? = nil, height: Int? = nil,
+        id: String, kind: MediaKind, mimeType: String, fileExtension: String, byteCount: Int64, sha256: String,
+        originalName: String? = nil, probe: MediaProbe, alt: String? = nil, width: Int? = nil, height: Int? = nil,
         duration: Double? = nil, state: State = .processing, failure: String? = nil, createdAt: Date = Date(),
         placeholder: String? = nil, isAnimated: Bool = false
     ) {
@@ -61,10 +62,55 @@ public struct MediaItem: Sendable, Equatable {
     public var fileName: String { "\(id).\(fileExtension)" }
 }
 
+/// What a rendition is for.
+public enum RenditionRole: Sendable, Hashable, CustomStringConvertible {
+    /// A still: a photo at one width, or a video's poster.
+    case image(ImageFormat)
+    /// An episode's podcast file, by the preset encoding's name (`mp3`, `m4a`).
+    case audio(String)
+    /// A web video file, by its size (`1080p`).
+    case video(String)
+    /// An episode's peaks, as audiowaveform JSON.
+    case waveform
+    /// An episode's Podcasting 2.0 chapters file.
+    case chapters
+
+    /// Read back from the store's `format` and `mimeType`; nil for a value
+    /// this version does not know (the store treats that as an error).
+    public init?(stored: String, mimeType: String) {
+        switch stored {
+        case "waveform": self = .waveform
+        case "chapters": self = .chapters
+        default:
+            if mimeType.hasPrefix("image/"), let format = ImageFormat(rawValue: stored) {
+                self = .image(format)
+            } else if mimeType.hasPrefix("audio/") {
+                self = .audio(stored)
+            } else if mimeType.hasPrefix("video/") {
+                self = .video(stored)
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// As the store's `format` column holds it.
+    public var stored: String {
+        switch self {
+        case .image(let format): format.rawValue
+        case .audio(let name), .video(let name): name
+        case .waveform: "waveform"
+        case .chapters: "chapters"
+        }
+    }
+
+    public var description: String { stored }
+}
+
 /// A derived file made from a media item, named by its content.
 public struct Rendition: Sendable, Equatable {
     public var mediaId: String
-    public var format: String
+    public var role: RenditionRole
     public var mimeType: String
     public var width: Int
     public var height: Int
@@ -76,11 +122,11 @@ public struct Rendition: Sendable, Equatable {
     public var bitRate: Int?
 
     public init(
-        mediaId: String, format: String, mimeType: String, width: Int = 0, height: Int = 0, byteCount: Int64,
+        mediaId: String, role: RenditionRole, mimeType: String, width: Int = 0, height: Int = 0, byteCount: Int64,
         fileName: String, duration: Double? = nil, bitRate: Int? = nil
     ) {
         self.mediaId = mediaId
-        self.format = format
+        self.role = role
         self.mimeType = mimeType
         self.width = width
         self.height = height
@@ -89,4 +135,58 @@ public struct Rendition: Sendable, Equatable {
         self.duration = duration
         self.bitRate = bitRate
     }
+}
+
+/// One media item's renditions, asked for by what they are for: pages, feeds
+/// and the photo grid all ask here for "the JPEG widths", "the poster",
+/// "the podcast file".
+public struct RenditionSet: Sendable, Equatable {
+    /// Smallest first.
+    public let all: [Rendition]
+
+    public init(_ renditions: [Rendition] = []) {
+        all = renditions.sorted { ($0.width, $0.role.stored) < ($1.width, $1.role.stored) }
+    }
+
+    public var isEmpty: Bool { all.isEmpty }
+
+    /// Stills of one format, narrowest first.
+    public func images(_ format: ImageFormat) -> [Rendition] {
+        all.filter { $0.role == .image(format) }
+    }
+
+    /// The JPEG widths, narrowest first: what every reader and browser shows.
+    public var jpegs: [Rendition] { images(.jpeg) }
+
+    /// The narrowest JPEG at least `width` pixels wide, else the widest there is.
+    public func jpeg(atLeast width: Int) -> Rendition? {
+        let jpegs = self.jpegs
+        return jpegs.first { $0.width >= width } ?? jpegs.last
+    }
+
+    /// The widest JPEG no wider than `width`, else the narrowest.
+    public func jpeg(atMost width: Int) -> Rendition? {
+        let jpegs = self.jpegs
+        return jpegs.last { $0.width <= width } ?? jpegs.first
+    }
+
+    /// A video's poster (its widest JPEG).
+    public var poster: Rendition? { jpegs.last }
+
+    /// An episode's files, in the preset's order of preference (MP3 first).
+    public var audioFiles: [Rendition] {
+        all.filter { if case .audio = $0.role { true } else { false } }
+            .sorted { ($0.mimeType == "audio/mpeg" ? 0 : 1) < ($1.mimeType == "audio/mpeg" ? 0 : 1) }
+    }
+
+    /// The file podcast apps get: the MP3.
+    public var podcastFile: Rendition? { audioFiles.first }
+
+    /// The widest web video file.
+    public var largestVideo: Rendition? {
+        all.filter { if case .video = $0.role { true } else { false } }.max { $0.width < $1.width }
+    }
+
+    public var waveform: Rendition? { all.first { $0.role == .waveform } }
+    public var chapters: Rendition? { all.first { $0.role == .chapters } }
 }

@@ -1,19 +1,56 @@
-/// The permissions a token carries, as space-separated OAuth scope words.
+/// A permission a token carries: the Micropub scopes and IndieAuth's own.
+public enum Scope: String, Sendable, CaseIterable, Comparable, Codable {
+    case create, update, delete, undelete, media, draft
+    /// IndieAuth: the owner's profile (name, photo, URL) and e-mail address.
+    case profile, email
+
+    public static func < (lhs: Scope, rhs: Scope) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The scopes of a token, a grant or a request, written as space-separated words.
 public struct ScopeSet: Sendable, Equatable, CustomStringConvertible {
-    public static let known: Set<String> = ["create", "update", "delete", "undelete", "media", "draft", "profile"]
+    public private(set) var scopes: Set<Scope>
+    /// Words that name no scope we know (kept to say so; never granted).
+    public private(set) var unknownWords: [String]
 
-    public private(set) var words: Set<String>
-
+    /// Parses `create update media` (commas are taken as spaces too).
     public init(_ text: String) {
-        words = Set(text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init))
+        var scopes = Set<Scope>()
+        var unknown: [String] = []
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "," }) {
+            if let scope = Scope(rawValue: String(word)) { scopes.insert(scope) } else { unknown.append(String(word)) }
+        }
+        self.scopes = scopes
+        unknownWords = Array(Set(unknown)).sorted()
     }
 
-    public func contains(_ scope: String) -> Bool { words.contains(scope) }
+    public init(_ scopes: some Sequence<Scope>) {
+        self.scopes = Set(scopes)
+        unknownWords = []
+    }
+
+    public var isEmpty: Bool { scopes.isEmpty }
+    public var sorted: [Scope] { scopes.sorted() }
+
+    public func contains(_ scope: Scope) -> Bool { scopes.contains(scope) }
 
     /// True when any one of `scopes` is held.
-    public func containsAny(_ scopes: [String]) -> Bool { scopes.contains(where: words.contains) }
+    public func containsAny(_ scopes: [Scope]) -> Bool { scopes.contains(where: self.scopes.contains) }
 
-    public var unknownWords: [String] { words.subtracting(Self.known).sorted() }
+    /// The scopes held by both.
+    public func intersection(_ other: ScopeSet) -> ScopeSet { ScopeSet(scopes.intersection(other.scopes)) }
 
-    public var description: String { words.sorted().joined(separator: " ") }
+    public var description: String { sorted.map(\.rawValue).joined(separator: " ") }
+}
+
+extension ScopeSet: Codable {
+    /// As OAuth writes it: one string of space-separated words.
+    public init(from decoder: any Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 }

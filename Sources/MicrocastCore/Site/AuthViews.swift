@@ -26,7 +26,8 @@ public struct SignInView: Sendable {
 }
 
 public struct ConsentView: Sendable {
-    public struct Scope: Sendable {
+    /// A scope the owner may tick, and what it lets the app do.
+    public struct ScopeChoice: Sendable {
         public var name: String
         public var explanation: String
     }
@@ -36,14 +37,14 @@ public struct ConsentView: Sendable {
     public var clientId: String
     public var redirectHost: String
     public var hidden: [HiddenField]
-    public var scopes: [Scope]
+    public var scopes: [ScopeChoice]
     public var hasScopes: Bool
     /// The session is not fresh: approving needs the passphrase again.
     public var needsPassphrase: Bool
     public var error: String
 
     public init(
-        action: String, csrf: String, clientId: String, redirectHost: String, hidden: [HiddenField], scopes: [String],
+        action: String, csrf: String, clientId: String, redirectHost: String, hidden: [HiddenField], scopes: [Scope],
         needsPassphrase: Bool = false, error: String = ""
     ) {
         self.needsPassphrase = needsPassphrase
@@ -53,14 +54,22 @@ public struct ConsentView: Sendable {
         self.clientId = clientId
         self.redirectHost = redirectHost
         self.hidden = hidden
-        self.scopes = scopes.map { Scope(name: $0, explanation: Self.explanations[$0] ?? $0) }
+        self.scopes = scopes.map { ScopeChoice(name: $0.rawValue, explanation: Self.explanation($0)) }
         hasScopes = !scopes.isEmpty
     }
 
-    static let explanations = [
-        "create": "create posts", "update": "edit posts", "delete": "delete posts", "undelete": "restore deleted posts",
-        "media": "upload files", "draft": "create drafts", "profile": "see your profile",
-    ]
+    static func explanation(_ scope: Scope) -> String {
+        switch scope {
+        case .create: "create posts"
+        case .update: "edit posts"
+        case .delete: "delete posts"
+        case .undelete: "restore deleted posts"
+        case .media: "upload files"
+        case .draft: "create drafts"
+        case .profile: "see your profile"
+        case .email: "see your e-mail address"
+        }
+    }
 }
 
 public struct TokenListView: Sendable {

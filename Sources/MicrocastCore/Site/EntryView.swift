@@ -1,5 +1,6 @@
 import Foundation
 import HTMLKit
+import MediaModel
 
 /// Site-wide values every page shows.
 public struct SiteInfo: Sendable {
@@ -96,9 +97,12 @@ public struct EntryPresenter: Sendable {
     public init(site: SiteInfo) { self.site = site }
 
     /// Library media ids a post's photo, audio and video properties point at, in order.
-    public func mediaIds(in post: Post) -> [String] {
+    public func mediaIds(in post: Post) -> [String] { Self.mediaIds(in: post, urls: site.urls) }
+
+    /// Library media ids a post's photo, audio, video, transcript and chapters properties point at, in order.
+    public static func mediaIds(in post: Post, urls: SiteURLs) -> [String] {
         ["photo", "audio", "video", "transcript", "chapters"].flatMap { property in
-            (post.properties[property] ?? []).compactMap { $0.urlValue.flatMap(site.urls.mediaId(fromURL:)) }
+            (post.properties[property] ?? []).compactMap { $0.urlValue.flatMap(urls.mediaId(fromURL:)) }
         }
     }
 
@@ -106,7 +110,7 @@ public struct EntryPresenter: Sendable {
     ///   - waveforms: peaks by media id, for episodes' players.
     ///   - isFirst: the first entry on its page: its first photo loads at once.
     public func entry(
-        _ post: Post, media: [String: MediaItem], renditions: [String: [Rendition]], waveforms: [String: [Int]] = [:],
+        _ post: Post, media: [String: MediaItem], renditions: [String: RenditionSet], waveforms: [String: [Int]] = [:],
         isFirst: Bool = true
     ) -> EntryView {
         let name = post.strings("name").first ?? ""
@@ -141,7 +145,7 @@ public struct EntryPresenter: Sendable {
     /// Players get the encoded file (the MP3, the largest MP4) once it exists,
     /// the original until then.
     func playables(
-        _ values: [JSONValue]?, media: [String: MediaItem], renditions: [String: [Rendition]], waveforms: [String: [Int]],
+        _ values: [JSONValue]?, media: [String: MediaItem], renditions: [String: RenditionSet], waveforms: [String: [Int]],
         fallbackLabel: String
     ) -> [PlayableView] {
         (values ?? []).compactMap { value in
@@ -149,12 +153,12 @@ public struct EntryPresenter: Sendable {
             let id = site.urls.mediaId(fromURL: url)
             let item = id.flatMap { media[$0] }
             let alt = value.objectValue?["alt"]?.stringValue ?? item?.alt
-            let made = id.flatMap { renditions[$0] } ?? []
-            let encoded = made.first { $0.mimeType == "audio/mpeg" } ?? made.filter { $0.mimeType == "video/mp4" }.max { $0.width < $1.width }
-            let poster = made.filter { $0.format == "jpeg" }.max { $0.width < $1.width }
+            let made = id.flatMap { renditions[$0] } ?? RenditionSet()
+            let encoded = made.podcastFile ?? made.largestVideo
+            let poster = made.poster
             let width = encoded?.width ?? item?.width ?? 0, height = encoded?.height ?? item?.height ?? 0
             let src = encoded.map { site.urls.rendition(fileName: $0.fileName) } ?? url
-            let chapters = item?.kind == "audio" ? Self.chapters(of: item, src: src) : []
+            let chapters = item?.kind == .audio ? Self.chapters(of: item, src: src) : []
             return PlayableView(
                 src: src, mimeType: encoded?.mimeType ?? item?.mimeType ?? "", label: alt ?? fallbackLabel,
                 poster: poster.map { site.urls.rendition(fileName: $0.fileName) } ?? "",
@@ -168,18 +172,9 @@ public struct EntryPresenter: Sendable {
     /// The recording's own chapters (read when it was uploaded), as links
     /// to the played file at each start time (`#t=`, a media fragment).
     static func chapters(of item: MediaItem?, src: String) -> [ChapterView] {
-        struct Probe: Decodable {
-            struct Chapter: Decodable {
-                var start: Double
-                var title: String?
-            }
-            var chapters: [Chapter]?
-        }
-        guard let item, item.probe.contains("\"chapters\":[{"),
-            let probe = try? JSONDecoder().decode(Probe.self, from: Data(item.probe.utf8))
-        else { return [] }
+        guard let item else { return [] }
         // A chapter track may outlast the sound; the encoded files drop what starts after it.
-        let chapters = (probe.chapters ?? []).filter { chapter in item.duration.map { chapter.start < $0 } ?? true }
+        let chapters = item.probe.chapters.filter { chapter in item.duration.map { chapter.start < $0 } ?? true }
         return chapters.enumerated().map { index, chapter in
             let seconds = Int(chapter.start.rounded(.down))
             return ChapterView(
@@ -188,7 +183,7 @@ public struct EntryPresenter: Sendable {
         }
     }
 
-    func photo(_ value: JSONValue, media: [String: MediaItem], renditions: [String: [Rendition]]) -> PhotoView? {
+    func photo(_ value: JSONValue, media: [String: MediaItem], renditions: [String: RenditionSet]) -> PhotoView? {
         guard let url = value.urlValue else { return nil }
         let alt = value.objectValue?["alt"]?.stringValue ?? ""
         guard let id = site.urls.mediaId(fromURL: url), let item = media[id] else {
@@ -196,8 +191,8 @@ public struct EntryPresenter: Sendable {
                 src: url, alt: alt, srcset: "", sources: [], sizes: "", hasSize: false, width: 0, height: 0, placeholder: "",
                 loading: "lazy")
         }
-        let made = renditions[id] ?? []
-        let jpegs = made.filter { $0.format == "jpeg" }
+        let made = renditions[id] ?? RenditionSet()
+        let jpegs = made.jpegs
         func srcset(_ list: [Rendition]) -> String {
             list.map { "\(site.urls.rendition(fileName: $0.fileName)) \($0.width)w" }.joined(separator: ", ")
         }
@@ -218,12 +213,12 @@ public struct EntryPresenter: Sendable {
                 isPending: true)
         }
         // Smallest files first: a browser takes the first type it supports.
-        let sources = ["avif", "webp"].compactMap { format -> ImageSourceView? in
-            let list = made.filter { $0.format == format }
-            return list.isEmpty ? nil : ImageSourceView(type: "image/\(format)", media: "", srcset: srcset(list))
+        let sources = [ImageFormat.avif, .webp].compactMap { format -> ImageSourceView? in
+            let list = made.images(format)
+            return list.isEmpty ? nil : ImageSourceView(type: format.mimeType, media: "", srcset: srcset(list))
         }
         // The largest JPEG up to 1280 px is the fallback src.
-        let fallback = jpegs.last { $0.width <= 1280 } ?? jpegs.first
+        let fallback = made.jpeg(atMost: 1280)
         let largest = jpegs.last
         return PhotoView(
             src: fallback.map { site.urls.rendition(fileName: $0.fileName) } ?? url,

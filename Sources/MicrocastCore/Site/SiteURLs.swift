@@ -19,39 +19,37 @@ public struct SiteURLs: Sendable, Equatable {
         self.aliases = aliases.map(trimmed).filter { $0 != trimmed(base) }
     }
 
-    public var home: String { base + "/" }
+    public var home: String { url(.home(page: 1)) }
     public var micropub: String { base + "/micropub" }
     public var mediaEndpoint: String { base + "/micropub/media" }
 
-    public var podcastFeed: String { base + "/podcast.xml" }
-    public var podcastJSONFeed: String { base + "/podcast.json" }
-    public var postsFeed: String { base + "/feed.xml" }
-    public var postsJSONFeed: String { base + "/feed.json" }
+    public var podcastFeed: String { url(.feed(.podcastRSS)) }
+    public var podcastJSONFeed: String { url(.feed(.podcastJSON)) }
+    public var postsFeed: String { url(.feed(.postsRSS)) }
+    public var postsJSONFeed: String { url(.feed(.postsJSON)) }
     public var indieAuthMetadata: String { base + "/.well-known/oauth-authorization-server" }
     public var authorization: String { base + "/auth" }
     public var token: String { base + "/token" }
     public var introspection: String { base + "/token/introspect" }
     public var revocation: String { base + "/token/revoke" }
     public var ownerTokens: String { base + "/auth/tokens" }
+    /// The owner's studio.
+    public var studio: String { base + "/studio" }
 
-    public func post(slug: String) -> String { base + "/posts/" + slug }
-    public var podcastPage: String { base + "/podcast" }
-    public var photosPage: String { base + "/photos" }
-    public var sitemap: String { base + "/sitemap.xml" }
+    /// The absolute URL of one of the site's paths.
+    public func url(_ path: SitePath) -> String { base + path.path }
+
+    public func post(slug: String) -> String { url(.post(slug: slug)) }
+    public var podcastPage: String { url(.podcast) }
+    public var photosPage: String { url(.photos) }
+    public var sitemap: String { url(.sitemap) }
     /// The home timeline's page `number` (1 is the home page itself).
-    public func homePage(_ number: Int) -> String { number <= 1 ? home : base + "/page/\(number)" }
-    public func tag(_ name: String) -> String { base + "/tags/" + Self.pathSegment(name) }
-    public func tagPage(_ name: String, _ number: Int) -> String { number <= 1 ? tag(name) : tag(name) + "/page/\(number)" }
+    public func homePage(_ number: Int) -> String { url(.home(page: number)) }
+    public func tag(_ name: String) -> String { url(.tag(name, page: 1)) }
+    public func tagPage(_ name: String, _ number: Int) -> String { url(.tag(name, page: number)) }
     /// The stylesheet, named by its content so it can be cached for a year.
-    public func stylesheet(fingerprint: String) -> String { base + "/static/site.\(fingerprint).css" }
+    public func stylesheet(fingerprint: String) -> String { url(.stylesheet(fingerprint: fingerprint)) }
 
-    /// A tag as one path segment: letters and digits kept, everything else
-    /// percent-encoded; `.` and `..`, which a client or file system would take
-    /// as "this folder" and "the folder above", are encoded whole.
-    public static func pathSegment(_ text: String) -> String {
-        if text == "." || text == ".." { return String(repeating: "%2E", count: text.count) }
-        return text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
-    }
     /// An original upload, by its library file name.
     public func original(fileName: String) -> String { base + "/media/" + fileName }
     public func rendition(fileName: String) -> String { base + "/media/r/" + fileName }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MediaKit
+import MediaModel
 import MicrocastCore
 
 /// The Micropub media endpoint: uploads (201 with the file's URL at once,
@@ -46,20 +47,20 @@ struct MediaEndpointController: Sendable {
         // costs the client nothing and us no disk.
         let headerToken = Authenticator.bearer(request.headers[.authorization])
         if headerToken != nil {
-            _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: ["media", "create"])
+            _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: [.media, .create])
         }
         if let length = request.headers[.contentLength].flatMap(Int64.init), length > limits.maxUploadBytes + 64 * 1024 {
             throw MicropubError.tooLarge("the upload is larger than the \(limits.maxUploadBytes / 1_048_576) MB limit")
         }
         let authenticator = self.authenticator
         // Without a header token, the body's access_token must come before the file.
-        let gate: MultipartUpload.FileGate = { token in _ = try await authenticator.authorize(token: token, anyOf: ["media", "create"]) }
+        let gate: MultipartUpload.FileGate = { token in _ = try await authenticator.authorize(token: token, anyOf: [.media, .create]) }
         let form = try await MultipartUpload.receive(
             body: request.body, boundary: boundary, fileFields: ["file"], library: intake.library,
             maxBytes: limits.maxUploadBytes, beforeFiles: headerToken != nil ? nil : gate)
         do {
             if headerToken == nil || form.field("access_token") != nil {
-                _ = try await authenticator.authorize(request, bodyToken: form.field("access_token"), anyOf: ["media", "create"])
+                _ = try await authenticator.authorize(request, bodyToken: form.field("access_token"), anyOf: [.media, .create])
             }
             guard let file = form.files.first else {
                 throw MicropubError.invalidRequest("the request has no file part named \"file\"")
@@ -85,12 +86,12 @@ struct MediaEndpointController: Sendable {
         }
         switch action {
         case "update":
-            _ = try await authenticator.authorize(request, bodyToken: fields["access_token"], anyOf: ["media", "create", "update"])
+            _ = try await authenticator.authorize(request, bodyToken: fields["access_token"], anyOf: [.media, .create, .update])
             let alt = fields["alt"].flatMap { $0.isEmpty ? nil : $0 }
             try await media.setAlt(mediaId: item.id, alt: alt)
             return Response(status: .noContent)
         case "delete":
-            _ = try await authenticator.authorize(request, bodyToken: fields["access_token"], anyOf: ["media", "delete"])
+            _ = try await authenticator.authorize(request, bodyToken: fields["access_token"], anyOf: [.media, .delete])
             let users = try await media.posts(usingMedia: item.id)
             guard users.isEmpty else {
                 throw MicropubError.invalidRequest(
@@ -149,7 +150,7 @@ struct MediaEndpointController: Sendable {
                 object["height"] = .integer(Int64(height))
             }
             if let duration = item.duration { object["duration"] = .number(duration) }
-            let sizes = (renditions[item.id] ?? []).map { rendition -> JSONValue in
+            let sizes = (renditions[item.id]?.all ?? []).map { rendition -> JSONValue in
                 .object([
                     "url": .string(urls.rendition(fileName: rendition.fileName)),
                     "width": .integer(Int64(rendition.width)),

@@ -8,7 +8,7 @@ struct MicropubController: Sendable {
     let posts: any PostRepository
     let intake: MediaIntake
     let authenticator: Authenticator
-    let site: SiteInfo
+    let site: SiteDirectory
     let maxUploadBytes: Int64
     static let maxBodyBytes = 1 << 20
     /// Every property a file may be attached to when sent to this endpoint.
@@ -28,7 +28,7 @@ struct MicropubController: Sendable {
         let token = try await authenticator.authorizeQuery(request)
         switch parameters["q"].map(String.init) {
         case "config":
-            return JSONResponse.ok(config)
+            return JSONResponse.ok(try await config())
         case "syndicate-to":
             return JSONResponse.ok(.object(["syndicate-to": .array([])]))
         case "category":
@@ -37,7 +37,7 @@ struct MicropubController: Sendable {
             return JSONResponse.ok(.object(["categories": .array(categories.map(JSONValue.string))]))
         case "source":
             // Sources include drafts and deleted posts: only a client that may write posts reads them.
-            guard token.scope.containsAny(["create", "update"]) else {
+            guard token.scope.containsAny([.create, .update]) else {
                 throw MicropubError(.insufficientScope, "q=source needs the create or update scope; the token has \"\(token.scope)\"")
             }
             let names = Self.values(named: ["properties[]", "properties"], in: parameters)
@@ -64,11 +64,12 @@ struct MicropubController: Sendable {
         }
     }
 
-    var config: JSONValue {
-        .object([
+    func config() async throws -> JSONValue {
+        let title = try await site.info().title
+        return .object([
             "media-endpoint": .string(urls.mediaEndpoint),
             "syndicate-to": .array([]),
-            "destination": .array([.object(["uid": .string(urls.home), "name": .string(site.title)])]),
+            "destination": .array([.object(["uid": .string(urls.home), "name": .string(title)])]),
             "post-types": .array(
                 [("note", "Note"), ("article", "Article"), ("photo", "Photo"), ("audio", "Podcast episode"), ("video", "Video")]
                     .map { .object(["type": .string($0.0), "name": .string($0.1)]) }),
@@ -93,12 +94,12 @@ struct MicropubController: Sendable {
             // Refuse a bad header token before taking any files to disk.
             let hasHeaderToken = Authenticator.bearer(request.headers[.authorization]) != nil
             if hasHeaderToken {
-                _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: Array(ScopeSet.known))
+                _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: Scope.allCases)
             }
             let authenticator = self.authenticator
             // Without a header token, the body's access_token must come before any file.
             let gate: MultipartUpload.FileGate = { token in
-                _ = try await authenticator.authorize(token: token, anyOf: Array(ScopeSet.known))
+                _ = try await authenticator.authorize(token: token, anyOf: Scope.allCases)
             }
             received = try await MultipartUpload.receive(
                 body: request.body, boundary: boundary, fileFields: Self.fileProperties, library: intake.library,
@@ -118,20 +119,20 @@ struct MicropubController: Sendable {
         do {
             switch action {
             case .create(let create):
-                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: ["create"])
+                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: [.create])
                 return try await self.create(create, files: received.files)
             case .update(let update):
                 received.discard()
-                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: ["update"])
+                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: [.update])
                 return try await self.update(update)
             case .delete(let url):
                 received.discard()
-                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: ["delete"])
+                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: [.delete])
                 try await posts.setDeleted(slug: try await post(at: url).slug, at: Date())
                 return Response(status: .noContent)
             case .undelete(let url):
                 received.discard()
-                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: ["undelete", "delete"])
+                _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: [.undelete, .delete])
                 try await posts.setDeleted(slug: try await post(at: url, includingDeleted: true).slug, at: nil)
                 return Response(status: .noContent)
             }
@@ -152,7 +153,7 @@ struct MicropubController: Sendable {
             create.properties[file.field, default: []].append(.string(urls.original(fileName: item.fileName)))
         }
         let draft = PostBuilder.post(from: create)
-        let saved = try await posts.create(draft, mediaIds: EntryPresenter(site: site).mediaIds(in: draft))
+        let saved = try await posts.create(draft, mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls))
         return Response(status: .created, headers: [.location: urls.post(slug: saved.slug)])
     }
 
@@ -160,7 +161,7 @@ struct MicropubController: Sendable {
         guard !update.isEmpty else { throw MicropubError.invalidRequest("the update has no replace, add or delete") }
         let current = try await post(at: update.url)
         let changed = update.apply(to: current)
-        try await posts.update(changed, mediaIds: EntryPresenter(site: site).mediaIds(in: changed))
+        try await posts.update(changed, mediaIds: EntryPresenter.mediaIds(in: changed, urls: urls))
         return Response(status: .noContent)
     }
 

@@ -13,9 +13,7 @@ struct SiteController: Sendable {
     let cache: PageCache
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
-        var paths = ["/", "/page/{n}", "/posts/{slug}", "/tags/{tag}", "/tags/{tag}/page/{n}", "/podcast", "/photos", "/sitemap.xml", "/static/{file}"]
-        paths += SitePublisher.Feed.allCases.map(\.rawValue)
-        for path in paths {
+        for path in SitePath.routePatterns {
             // Link-header discovery often starts with HEAD.
             router.get(RouterPath(path)) { request, _ in try await serve(request) }
             router.head(RouterPath(path)) { request, _ in try await serve(request) }
@@ -30,7 +28,9 @@ struct SiteController: Sendable {
         if let cached = await cache.entry(path, stamp: stamp) {
             entry = cached
         } else {
-            let page = try await publisher.page(path) ?? publisher.notFound()
+            var found: PublishedPage?
+            if let sitePath = SitePath(path: path) { found = try await publisher.page(sitePath) }
+            let page = if let found { found } else { try await publisher.notFound() }
             entry = PageCache.Entry(stamp: stamp, page: page, modified: Date())
             if page.status == 200 { await cache.store(path, entry) }
         }
@@ -94,3 +94,4 @@ actor PageCache {
         entries[path] = entry
     }
 }
+

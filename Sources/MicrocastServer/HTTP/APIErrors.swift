@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MediaKit
+import MediaModel
 import MicrocastCore
 
 /// Turns errors from the Micropub and media endpoints into the JSON body the
@@ -36,6 +37,7 @@ extension MicropubError {
         case .unsupported(let why): self = .unsupportedMediaType(why)
         case .tooLarge(let why): self = .init(.invalidRequest, why, status: 413)
         case .unreadable(let why), .engine(let why): self = .init(.invalidRequest, why, status: 422)
+        case .interrupted(let why): self = .init(.invalidRequest, why, status: 503)
         }
     }
 }

@@ -130,7 +130,16 @@ enum MultipartUpload {
             parser.onHeader = { events.pending.append(.header($0, $1)) }
             parser.onBody = { events.pending.append(.body($0)) }
             parser.onPartComplete = { events.pending.append(.partEnd) }
+            var refused: (any Error)?
+            var lingerUntil = ContinuousClock.now
             for try await chunk in body {
+                // A refused sender's body is read and dropped for a few seconds
+                // (as nginx's lingering close does): closing on unread data makes
+                // the kernel reset the connection, and the client would lose the answer.
+                if let refused {
+                    if ContinuousClock.now > lingerUntil { throw refused }
+                    continue
+                }
                 // Counted before parsing, with room for one network read
                 // (64 KB here) of body after the headers, so no header is
                 // ever parsed far past the limit.
@@ -147,7 +156,7 @@ enum MultipartUpload {
                 }
                 let batch = events.pending
                 events.pending.removeAll(keepingCapacity: true)
-                for event in batch {
+                for event in batch where refused == nil {
                     switch event {
                     case .header(let name, let value):
                         guard name.utf8.count + value.utf8.count <= MultipartUpload.maxHeaderBytes else {
@@ -156,7 +165,12 @@ enum MultipartUpload {
                         headers[name.lowercased()] = value
                     case .body(let buffer):
                         inHeaders = false
-                        try await bodyChunk(buffer)
+                        do {
+                            try await bodyChunk(buffer)
+                        } catch let error as MicropubError where error.status == 401 || error.status == 403 {
+                            refused = error
+                            lingerUntil = ContinuousClock.now + .seconds(5)
+                        }
                     case .partEnd:
                         parts += 1
                         guard parts <= MultipartUpload.maxParts else {
@@ -168,6 +182,7 @@ enum MultipartUpload {
                     }
                 }
             }
+            if let refused { throw refused }
             if open != nil { throw MicropubError.invalidRequest("the multipart body ended inside a part") }
         }
 
@@ -222,9 +237,10 @@ enum MultipartUpload {
                             field: field, temporaryFile: library.newUploadPath(), byteCount: 0, sha256: "",
                             clientFileName: part.fileName))
                 } else if var finished = open {
-                    open = nil
+                    // Still `open` until closed, so a failure here leaves it for `abandon`.
                     try await finished.writer.flush()
                     try await finished.handle.close()
+                    open = nil
                     finished.file.sha256 = finished.hasher.finalize().hexString
                     form.files.append(finished.file)
                 }
@@ -237,7 +253,11 @@ enum MultipartUpload {
 
         func abandon() async {
             if let open {
-                try? await open.handle.close()
+                // A request whose client went away is cancelled, and a cancelled
+                // task's file operations do not run: the handle would leak (a
+                // fatal error in NIO's file system). The close runs in a task of its own.
+                let handle = open.handle
+                await Task.detached { try? await handle.close() }.value
                 try? FileManager.default.removeItem(at: open.file.temporaryFile)
             }
             form.discard()

@@ -60,9 +60,9 @@ public struct FolderRun: Sendable {
     let ingester: Ingester
     let options: Options
 
-    public init(folder: URL, environment: IngestEnvironment, options: Options) {
+    public init(folder: URL, services: MicrocastServices, options: Options) {
         self.folder = folder.standardizedFileURL
-        self.ingester = environment.ingester
+        self.ingester = services.ingester
         self.options = options
     }
 
@@ -208,9 +208,9 @@ extension FolderRun {
     /// Takes named items (the `ingest` command), several at a time, leaving
     /// every file where it is.
     public static func ingest(
-        _ items: [DropItem], environment: IngestEnvironment, concurrency: Int, report: @escaping @Sendable (IngestEvent) -> Void
+        _ items: [DropItem], services: MicrocastServices, concurrency: Int, report: @escaping @Sendable (IngestEvent) -> Void
     ) async -> IngestSummary {
-        let ingester = environment.ingester
+        let ingester = services.ingester
         let start = Date()
         var summary = IngestSummary()
         var done = 0

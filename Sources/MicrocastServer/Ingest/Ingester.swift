@@ -23,7 +23,7 @@ public struct Ingester: Sendable {
     let intake: MediaIntake
     let media: any MediaRepository
     let ingests: any IngestRepository
-    let site: SiteInfo
+    let urls: SiteURLs
     let threadPool: NIOThreadPool
     var pollInterval: Duration = .milliseconds(100)
 
@@ -53,7 +53,7 @@ public struct Ingester: Sendable {
         // One file is known by its own hash; a folder by the hashes of its files in order.
         let itemHash = hashes.count == 1 ? hashes[0] : Self.sha256(Data(hashes.joined(separator: "\n").utf8))
         if let earlier = try await ingests.ingest(hash: itemHash) {
-            return .duplicate(url: site.urls.post(slug: earlier.postSlug))
+            return .duplicate(url: urls.post(slug: earlier.postSlug))
         }
 
         var stored: [MediaItem] = []
@@ -73,10 +73,9 @@ public struct Ingester: Sendable {
             create = try IngestPost.create(
                 name: item.name, isFolder: item.isFolder,
                 media: ready.map { media in
-                    let probe = try? MediaProbe.decoder().decode(MediaProbe.self, from: Data(media.probe.utf8))
-                    return IngestedMedia(
-                        url: site.urls.original(fileName: media.fileName), kind: media.kind, title: probe?.tags["title"],
-                        takenAt: probe?.tags["creation_time"].flatMap(PostBuilder.parseDate))
+                    IngestedMedia(
+                        url: urls.original(fileName: media.fileName), kind: media.kind, title: media.probe.tags["title"],
+                        takenAt: media.probe.tags["creation_time"].flatMap(PostBuilder.parseDate))
                 },
                 sidecar: sidecar, defaultPublished: defaultPublished)
         } catch {
@@ -84,8 +83,8 @@ public struct Ingester: Sendable {
         }
         let post = PostBuilder.post(from: create)
         let saved = try await ingests.createPost(
-            post, mediaIds: EntryPresenter(site: site).mediaIds(in: post), ingestHash: itemHash, source: item.name)
-        let url = site.urls.post(slug: saved.record.postSlug)
+            post, mediaIds: EntryPresenter.mediaIds(in: post, urls: urls), ingestHash: itemHash, source: item.name)
+        let url = urls.post(slug: saved.record.postSlug)
         return saved.created ? .posted(url: url) : .duplicate(url: url)
     }
 

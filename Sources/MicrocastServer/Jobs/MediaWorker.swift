@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MediaKit
+import MediaModel
 import MicrocastCore
 import NIOPosix
 import ServiceLifecycle
@@ -15,14 +16,17 @@ public struct MediaWorker: Service {
     let queue: any JobQueue
     let media: any MediaRepository
     let settings: any SettingsRepository
-    let site: SiteInfo
+    let site: SiteDirectory
     let limits: MediaLimits
     let artwork: ShowArtworkStore
     let library: MediaLibrary
     let presets: Presets
+    let budget: DecodeBudget
     let threadPool: NIOThreadPool
     let loops: Int
     let pollInterval: Duration
+    /// A job still running after this is stopped and tried again later.
+    let timeLimit: Duration
     let logger: Logger
     let name = MediaWorker.localName(pid: ProcessInfo.processInfo.processIdentifier)
     let lease: TimeInterval = 120
@@ -66,11 +70,16 @@ public struct MediaWorker: Service {
 
     func run(_ job: Job, worker: String) async {
         let start = ContinuousClock.now
-        var metadata: Logger.Metadata = ["job": "\(job.id)", "kind": "\(job.kind)", "media": "\(job.mediaId)", "attempt": "\(job.attempts)"]
+        var metadata: Logger.Metadata = ["job": "\(job.id)", "kind": "\(job.kind.rawValue)", "media": "\(job.mediaId)", "attempt": "\(job.attempts)"]
         do {
             try await withLeaseRenewed(job, worker: worker) { try await perform(job) }
             try await queue.complete(jobId: job.id, now: Date())
             metadata["outcome"] = "done"
+        } catch let error as MediaError where error.isRetryable {
+            // Stopped from outside (shutdown, its time limit): nothing is wrong with the file.
+            try? await queue.requeue(jobId: job.id, runAfter: Date().addingTimeInterval(Self.backoff(attempt: job.attempts)), now: Date())
+            metadata["outcome"] = "interrupted"
+            metadata["reason"] = "\(error.description)"
         } catch let error as MediaError {
             // The file itself is at fault: retrying cannot help.
             await giveUp(job, reason: error.description)
@@ -93,27 +102,37 @@ public struct MediaWorker: Service {
         guard let item = try await media.media(id: job.mediaId) else {
             throw MediaError.unreadable("the media item no longer exists")
         }
-        switch job.kind {
-        case PhotoJob.kind:
-            let step = PhotoJob(library: library, preset: presets.photo)
-            let made = try await threadPool.runIfActive { BackgroundPriority.lowerCurrentThread(); return try step.makeRenditions(for: item) }
-            try await media.finishProcessing(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
-        case VideoJob.kind:
-            let step = VideoJob(library: library, preset: presets.video, posterEncodings: presets.photo.encodings, limits: limits)
-            let made = try await threadPool.runIfActive { BackgroundPriority.lowerCurrentThread(); return try step.makeRenditions(for: item) }
-            try await media.finishProcessing(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
-        case AudioJob.kind:
-            let step = AudioJob(library: library, preset: presets.audio, limits: limits)
-            let show = ShowSettings(stored: try await settings.settings(), site: site)
-            let tags = AudioJob.tags(for: item, show: show)
-            let cover = try Data(contentsOf: library.rendition(try await artwork.fileName(for: show)))
-            let renditions = try await threadPool.runIfActive {
-                BackgroundPriority.lowerCurrentThread()
-                return try step.makeRenditions(for: item, tags: tags, cover: cover)
+        // The C libraries never see task cancellation: the job's control carries
+        // shutdown and the time limit to the steps (and to FFmpeg's interrupt callback).
+        let control = JobControl(deadline: ContinuousClock.now + timeLimit)
+        try await withTaskCancellationHandler {
+            switch job.kind {
+            case .photoRenditions:
+                let step = PhotoJob(library: library, preset: presets.photo, budget: budget)
+                let made = try await onMediaThread { try step.makeRenditions(for: item, control: control) }
+                try await media.finishProcessing(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
+            case .videoWeb:
+                let step = VideoJob(library: library, preset: presets.video, posterEncodings: presets.photo.encodings, limits: limits)
+                let made = try await onMediaThread { try step.makeRenditions(for: item, control: control) }
+                try await media.finishProcessing(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
+            case .audioEpisode:
+                let step = AudioJob(library: library, preset: presets.audio, limits: limits)
+                let show = ShowSettings(stored: try await settings.settings(), site: try await site.info())
+                let tags = AudioJob.tags(for: item, show: show)
+                let cover = try Data(contentsOf: library.rendition(try await artwork.fileName(for: show)))
+                let renditions = try await onMediaThread { try step.makeRenditions(for: item, tags: tags, cover: cover, control: control) }
+                try await media.finishProcessing(mediaId: item.id, renditions: renditions, placeholder: nil)
             }
-            try await media.finishProcessing(mediaId: item.id, renditions: renditions, placeholder: nil)
-        default:
-            throw MediaError.engine("unknown job kind \(job.kind)")
+        } onCancel: {
+            control.cancel()
+        }
+    }
+
+    /// Runs blocking media work on the media pool, at the lower priority.
+    func onMediaThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await threadPool.runIfActive {
+            BackgroundPriority.lowerCurrentThread()
+            return try work()
         }
     }
 

@@ -1,17 +1,17 @@
 import Foundation
 import MediaKit
+import MediaModel
 import MicrocastCore
 
 /// Makes a photo's renditions and records them. Runs on the worker pool.
 struct PhotoJob: Sendable {
-    static let kind = "photo.renditions"
-
     let library: MediaLibrary
     let preset: PhotoPreset
+    let budget: DecodeBudget
 
     /// Blocking: decodes and encodes with libvips, then writes each file by rename.
-    func makeRenditions(for item: MediaItem) throws -> ProcessedMedia {
-        let made = try PhotoRenditions.make(from: library.original(item.fileName).path, preset: preset)
+    func makeRenditions(for item: MediaItem, control: JobControl) throws -> ProcessedMedia {
+        let made = try PhotoRenditions.make(from: library.original(item.fileName).path, preset: preset, budget: budget, control: control)
         return ProcessedMedia(renditions: try library.writeStills(made.renditions, for: item), placeholder: made.placeholder)
     }
 }
@@ -28,8 +28,8 @@ extension MediaLibrary {
         try stills.map { still in
             let name = try writeRendition(still.data, stem: "\(item.id)-\(still.width)", fileExtension: still.format.fileExtension)
             return Rendition(
-                mediaId: item.id, format: still.format.rawValue, mimeType: still.format.mimeType,
-                width: still.width, height: still.height, byteCount: Int64(still.data.count), fileName: name)
+                mediaId: item.id, role: .image(still.format), mimeType: still.format.mimeType, width: still.width,
+                height: still.height, byteCount: Int64(still.data.count), fileName: name)
         }
     }
 }

@@ -1,29 +1,28 @@
 import Foundation
 import MediaKit
+import MediaModel
 import MicrocastCore
 
 /// Makes a video's web files (H.264/AAC MP4 per size) and its poster, and
 /// records them as renditions. Runs on the worker pool.
 struct VideoJob: Sendable {
-    static let kind = "video.web"
-
     let library: MediaLibrary
     let preset: VideoPreset
     let posterEncodings: [PhotoPreset.Encoding]
     let limits: MediaLimits
 
     /// Blocking: decodes once and encodes every size with FFmpeg, then names each file by its content.
-    func makeRenditions(for item: MediaItem) throws -> ProcessedMedia {
+    func makeRenditions(for item: MediaItem, control: JobControl) throws -> ProcessedMedia {
         let result = try WebVideo.make(
             from: library.original(item.fileName).path, into: library.renditions, preset: preset, posterEncodings: posterEncodings,
-            limits: limits)
+            limits: limits, control: control)
         do {
             var renditions: [Rendition] = []
             for file in result.files {
                 let name = try library.adoptRendition(file.temporaryFile, stem: "\(item.id)-\(file.name)", fileExtension: "mp4")
                 renditions.append(
                     Rendition(
-                        mediaId: item.id, format: file.name, mimeType: "video/mp4", width: file.width, height: file.height,
+                        mediaId: item.id, role: .video(file.name), mimeType: "video/mp4", width: file.width, height: file.height,
                         byteCount: file.byteCount, fileName: name, duration: file.duration, bitRate: file.bitRate))
             }
             renditions += try library.writeStills(result.poster, for: item)

@@ -1,5 +1,6 @@
 import Foundation
 import MediaKit
+import MediaModel
 import MicrocastCore
 import NIOPosix
 
@@ -12,15 +13,17 @@ struct MediaIntake: Sendable {
     let limits: MediaLimits
     /// The request-path pool: never the media workers', so an upload does not wait behind a transcode.
     let threadPool: NIOThreadPool
+    /// Photo decodes wait here for memory they cannot stream.
+    let budget: DecodeBudget
     /// Publish photos' locations (the owner's choice); off by default.
     var keepLocation = false
 
     func adopt(_ upload: ReceivedFile, alt: String? = nil) async throws -> MediaItem {
         guard upload.byteCount > 0 else { throw MicropubError.invalidRequest("the file is empty") }
-        let limits = self.limits
+        let limits = self.limits, budget = self.budget
         let path = upload.temporaryFile.path
         let result: Result<MediaProbe, MediaError> = try await threadPool.runIfActive {
-            Result { () throws(MediaError) in try Inspector.inspect(path: path, limits: limits) }
+            Result { () throws(MediaError) in try Inspector.inspect(path: path, limits: limits, budget: budget) }
         }
         let probe: MediaProbe
         switch result {
@@ -32,18 +35,18 @@ struct MediaIntake: Sendable {
         }
         let upright = probe.uprightSize
         let item = MediaItem(
-            id: MediaIdentifier.make(), kind: probe.kind.rawValue, mimeType: probe.mimeType,
+            id: MediaIdentifier.make(), kind: probe.kind, mimeType: probe.mimeType,
             fileExtension: format.fileExtension, byteCount: upload.byteCount, sha256: upload.sha256,
-            originalName: upload.clientFileName, probe: probe.jsonString(), alt: alt,
+            originalName: upload.clientFileName, probe: probe, alt: alt,
             width: upright?.width, height: upright?.height, duration: probe.kind == .audio ? probe.audioDuration : probe.duration,
-            state: Self.jobKind(for: probe.kind) == nil ? .ready : .processing,
+            state: JobKind.processing(probe.kind) == nil ? .ready : .processing,
             isAnimated: probe.kind == .photo && (probe.pages ?? 1) > 1)
         // The public copy exists before the 201, so the Location URL never serves a location.
         let publicCopy = probe.kind == .photo && !keepLocation ? try await locationFreeCopy(of: upload.temporaryFile, format: format) : nil
         do {
             try library.adoptOriginal(from: upload.temporaryFile, as: item.fileName)
             try library.placePublicCopy(of: item.fileName, made: publicCopy)
-            let job = Self.jobKind(for: probe.kind).map { JobRequest(kind: $0, mediaId: item.id) }
+            let job = JobKind.processing(probe.kind).map { JobRequest(kind: $0, mediaId: item.id) }
             try await media.add(item, processing: job)
         } catch {
             if let publicCopy { try? FileManager.default.removeItem(at: publicCopy) }
@@ -72,7 +75,7 @@ struct MediaIntake: Sendable {
         let served = library.publicCopy(item.fileName)
         if FileManager.default.fileExists(atPath: served.path) { return served }
         let made: URL?
-        if item.kind == MediaFormat.Kind.photo.rawValue && !keepLocation,
+        if item.kind == .photo && !keepLocation,
             let format = MediaFormat.withMIMEType(item.mimeType) ?? FormatSniffer.sniffFile(library.original(item.fileName).path)
         {
             made = try await locationFreeCopy(of: library.original(item.fileName), format: format)
@@ -81,18 +84,6 @@ struct MediaIntake: Sendable {
         }
         try library.placePublicCopy(of: item.fileName, made: made)
         return served
-    }
-}
-
-extension MediaIntake {
-    /// The processing each kind of upload gets.
-    static func jobKind(for kind: MediaFormat.Kind) -> String? {
-        switch kind {
-        case .photo: PhotoJob.kind
-        case .audio: AudioJob.kind
-        case .video: VideoJob.kind
-        case .text: nil
-        }
     }
 }
 

@@ -1,8 +1,5 @@
 import Foundation
-import MediaKit
 import MicrocastCore
-import MicrocastStore
-import NIOPosix
 
 /// Writes the whole published site as plain files any static web server or
 /// CDN can serve: every page as `PATH/index.html`, the feeds, the sitemap,
@@ -19,19 +16,10 @@ public enum SiteExport {
         public var refusedPaths: [String] = []
     }
 
-    public static func write(dataDirectory: URL, to output: URL, baseURL: String?, siteTitle: String = "Microcast")
-        async throws -> Summary
-    {
-        let library = try MediaLibrary(root: dataDirectory)
-        let store = try SQLiteStore(path: library.database.path)
-        let site = SiteInfo(title: siteTitle, authorName: "Site owner", urls: try await BaseURLs.urls(baseURL, from: store))
-        try Vips.start()
-        let threadPool = NIOThreadPool(numberOfThreads: 1)
-        threadPool.start()
-        defer { threadPool.shutdownGracefully { _ in } }
-        let publisher = SitePublisher(
-            posts: store, media: store, settings: store, site: site, renderer: try await SiteRenderer.bundled(),
-            artwork: ShowArtworkStore(library: library, threadPool: threadPool), library: library)
+    /// Writes the site of `services` (under their base URL) to the folder `output`.
+    public static func write(_ services: MicrocastServices, to output: URL) async throws -> Summary {
+        let store = services.store, library = services.library, publisher = services.publisher
+        let site = try await services.site.info()
 
         let manager = FileManager.default
         let parent = output.deletingLastPathComponent()
@@ -43,14 +31,14 @@ public enum SiteExport {
             var refused: [String] = []
             for path in try await publisher.allPaths() {
                 guard let page = try await publisher.page(path), page.status == 200 else { continue }
-                guard let name = fileName(for: path), let file = inside(staging, name) else {
-                    refused.append(path)
+                guard let name = path.exportFile, let file = inside(staging, name) else {
+                    refused.append(path.path)
                     continue
                 }
                 try write(page.body, to: file)
                 pages += 1
             }
-            try write(publisher.notFound().body, to: staging.appendingPathComponent("404.html"))
+            try write(try await publisher.notFound().body, to: staging.appendingPathComponent("404.html"))
 
             var mediaFiles = 0
             let published = try await store.publishedPosts(limit: Int.max, offset: 0)
@@ -61,12 +49,11 @@ public enum SiteExport {
             try manager.createDirectory(at: mediaFolder, withIntermediateDirectories: true)
             // A processed still photo is only ever shown through its stripped
             // renditions, so its original (which may hold GPS) stays home.
-            let intake = MediaIntake(library: library, media: store, limits: MediaLimits(), threadPool: threadPool)
-            for item in items.values where item.kind != "photo" || item.isAnimated || (renditions[item.id] ?? []).isEmpty {
-                try copy(try await intake.publicFile(for: item), to: staging.appendingPathComponent("media/\(item.fileName)"))
+            for item in items.values where item.kind != .photo || item.isAnimated || (renditions[item.id]?.isEmpty ?? true) {
+                try copy(try await services.intake.publicFile(for: item), to: staging.appendingPathComponent("media/\(item.fileName)"))
                 mediaFiles += 1
             }
-            var renditionNames = renditions.values.flatMap { $0.map(\.fileName) }
+            var renditionNames = renditions.values.flatMap { $0.all.map(\.fileName) }
             let show = ShowSettings(stored: try await store.settings(), site: site)
             renditionNames.append(try await publisher.artwork.fileName(for: show))
             for name in Set(renditionNames) {
@@ -87,24 +74,6 @@ public enum SiteExport {
             try? manager.removeItem(at: staging)
             throw error
         }
-    }
-
-    /// `/` → `index.html`, `/posts/x` → `posts/x/index.html`, `/feed.xml` stays
-    /// `feed.xml`. Static hosts decode a URL's path before they look for its
-    /// file, so a file is named by the decoded segments; nil when a decoded
-    /// segment could not be one file name (a `/` or NUL inside, `.` or `..`,
-    /// longer than a file system allows), since such a page cannot be served
-    /// from files and its name could reach outside the export.
-    static func fileName(for path: String) -> String? {
-        var segments: [String] = []
-        for encoded in path.split(separator: "/", omittingEmptySubsequences: true) {
-            guard let segment = encoded.removingPercentEncoding, !segment.isEmpty, segment != ".", segment != "..",
-                !segment.contains("/"), !segment.contains("\0"), segment.utf8.count <= 255
-            else { return nil }
-            segments.append(segment)
-        }
-        guard let last = segments.last else { return "index.html" }
-        return (last.contains(".") ? segments : segments + ["index.html"]).joined(separator: "/")
     }
 
     /// `name` under `folder`, or nil if, once standardised, it would lie anywhere else.

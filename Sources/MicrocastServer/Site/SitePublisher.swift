@@ -12,149 +12,117 @@ struct PublishedPage: Sendable {
     }
 }
 
-/// Everything the public site shows, by path: pages, feeds, the sitemap and
-/// the stylesheet. The server answers requests with it and `microcast
-/// export` writes every path it lists to files, so both publish the same bytes.
+/// Everything the public site shows, by `SitePath`: pages, feeds, the
+/// sitemap and the stylesheet. The server answers requests with it and
+/// `microcast export` writes every path it lists to files, so both publish
+/// the same bytes.
 struct SitePublisher: Sendable {
     let posts: any PostRepository
     let media: any MediaRepository
     let settings: any SettingsRepository
-    let site: SiteInfo
+    let site: SiteDirectory
     let renderer: SiteRenderer
     let artwork: ShowArtworkStore
     let library: MediaLibrary
     static let pageSize = 20
-
-    enum Feed: String, CaseIterable {
-        case podcastRSS = "/podcast.xml", podcastJSON = "/podcast.json", postsRSS = "/feed.xml", postsJSON = "/feed.json"
-
-        var contentType: String {
-            switch self {
-            case .podcastRSS, .postsRSS: "application/rss+xml; charset=utf-8"
-            case .podcastJSON, .postsJSON: "application/feed+json"
-            }
-        }
-    }
-
-    var stylesheetPath: String { "/static/site.\(renderer.stylesheetFingerprint).css" }
+    /// The podcast page lists the latest episodes; the feed has them all.
+    static let podcastPageEpisodes = 50
+    /// The photos grid shows the latest photos of this many posts.
+    static let photosPagePosts = 240
 
     /// The answer for `path`, or nil when the site has nothing there.
-    func page(_ path: String) async throws -> PublishedPage? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        if let feed = Feed(rawValue: path) {
-            return PublishedPage(status: 200, contentType: feed.contentType, body: try await self.feed(feed))
-        }
-        switch parts.count {
-        case 0: return try await timeline(tag: nil, number: 1)
-        case 1 where path == "/podcast": return try await podcast()
-        case 1 where path == "/photos": return try await photos()
-        case 1 where path == "/sitemap.xml": return try await sitemap()
-        case 2 where path == stylesheetPath:
+    func page(_ path: SitePath) async throws -> PublishedPage? {
+        let site = try await self.site.info()
+        switch path {
+        case .home(let number): return try await timeline(tag: nil, number: number, site: site)
+        case .tag(let tag, let number): return try await timeline(tag: tag, number: number, site: site)
+        case .post(let slug): return try await permalink(slug, site: site)
+        case .podcast: return try await podcast(site: site)
+        case .photos: return try await photos(site: site)
+        case .sitemap: return try await sitemap(site: site)
+        case .feed(let feed): return PublishedPage(status: 200, contentType: feed.contentType, body: try await self.feed(feed, site: site))
+        case .stylesheet(let fingerprint):
+            guard fingerprint == renderer.stylesheetFingerprint else { return nil }
             return PublishedPage(status: 200, contentType: "text/css; charset=utf-8", body: renderer.stylesheet)
-        case 2 where parts[0] == "page":
-            guard let number = Int(parts[1]), number > 1 else { return nil }
-            return try await timeline(tag: nil, number: number)
-        case 2 where parts[0] == "posts": return try await permalink(parts[1])
-        case 2 where parts[0] == "tags": return try await timeline(tag: parts[1].removingPercentEncoding ?? parts[1], number: 1)
-        case 4 where parts[0] == "tags" && parts[2] == "page":
-            guard let number = Int(parts[3]), number > 1 else { return nil }
-            return try await timeline(tag: parts[1].removingPercentEncoding ?? parts[1], number: number)
-        default: return nil
         }
     }
 
-    func notFound() -> PublishedPage {
-        .html(renderer.error(site: site, status: 404, message: "There is nothing here."), status: 404)
+    func notFound() async throws -> PublishedPage {
+        .html(renderer.error(site: try await site.info(), status: 404, message: "There is nothing here."), status: 404)
     }
 
     /// Every path the public site has, for export.
-    func allPaths() async throws -> [String] {
+    func allPaths() async throws -> [SitePath] {
         let published = try await posts.publishedPosts(limit: Int.max, offset: 0)
-        let pages = max(1, (published.count + Self.pageSize - 1) / Self.pageSize)
-        var paths = ["/", "/podcast", "/photos", "/sitemap.xml", stylesheetPath] + Feed.allCases.map(\.rawValue)
-        paths += (1..<pages).map { "/page/\($0 + 1)" }
-        paths += published.map { "/posts/\($0.slug)" }
+        var paths: [SitePath] = [.home(page: 1), .podcast, .photos, .sitemap, .stylesheet(fingerprint: renderer.stylesheetFingerprint)]
+        paths += SitePath.Feed.allCases.map(SitePath.feed)
+        paths += (1..<Self.pages(published.count)).map { .home(page: $0 + 1) }
+        paths += published.map { .post(slug: $0.slug) }
         for tag in try await posts.categories() {
-            let count = published.filter { $0.strings("category").contains(tag) }.count
-            let tagPages = max(1, (count + Self.pageSize - 1) / Self.pageSize)
-            let base = "/tags/" + SiteURLs.pathSegment(tag)
-            paths.append(base)
-            paths += (1..<tagPages).map { base + "/page/\($0 + 1)" }
+            let count = try await posts.publishedCount(tagged: tag)
+            paths += (0..<Self.pages(count)).map { .tag(tag, page: $0 + 1) }
         }
         return paths
     }
 
+    /// Pages of `pageSize` for `count` posts; one even when there are none.
+    static func pages(_ count: Int) -> Int { max(1, (count + pageSize - 1) / pageSize) }
+
     // MARK: Pages
 
-    func timeline(tag: String?, number: Int) async throws -> PublishedPage? {
+    func timeline(tag: String?, number: Int, site: SiteInfo) async throws -> PublishedPage? {
         let size = Self.pageSize
-        let list: [Post]
-        if let tag {
-            let all = try await posts.publishedPosts(limit: Int.max, offset: 0).filter { $0.strings("category").contains(tag) }
-            list = Array(all.dropFirst((number - 1) * size).prefix(size + 1))
-            if all.isEmpty { return nil }
-        } else {
-            list = try await posts.publishedPosts(limit: size + 1, offset: (number - 1) * size)
-        }
+        let offset = (number - 1) * size
+        let list =
+            if let tag {
+                try await posts.publishedPosts(tagged: tag, limit: size + 1, offset: offset)
+            } else {
+                try await posts.publishedPosts(limit: size + 1, offset: offset)
+            }
+        // A tag nobody used, or a page past the end, is not a page.
+        if tag != nil && list.isEmpty && number == 1 { return nil }
         guard number == 1 || !list.isEmpty else { return nil }
         let shown = Array(list.prefix(size))
-        func url(_ number: Int) -> String { tag.map { site.urls.tagPage($0, number) } ?? site.urls.homePage(number) }
+        func url(_ number: Int) -> String { site.urls.url(tag.map { .tag($0, page: number) } ?? .home(page: number)) }
         let paging = PagingView(newerURL: number > 1 ? url(number - 1) : nil, olderURL: list.count > size ? url(number + 1) : nil)
         let heading = tag.map { "Posts tagged “\($0)”" } ?? site.title
         let title = number > 1 ? "\(heading) · page \(number)" : heading
         return .html(
             renderer.timeline(
                 site: site, heading: heading, title: tag == nil ? title : "\(title) · \(site.title)", canonical: url(number),
-                entries: try await entries(shown), paging: paging))
+                entries: try await entries(shown, site: site), paging: paging))
     }
 
-    func permalink(_ slug: String) async throws -> PublishedPage {
-        guard let post = try await posts.post(slug: slug), post.status == .published else { return notFound() }
+    func permalink(_ slug: String, site: SiteInfo) async throws -> PublishedPage {
+        guard let post = try await posts.post(slug: slug), post.status == .published else { return try await notFound() }
         if post.deletedAt != nil {
             return .html(renderer.error(site: site, status: 410, message: "This post was deleted."), status: 410)
         }
-        var entry = try await entries([post])[0]
+        var entry = try await entries([post], site: site)[0]
         entry.isPermalink = true
-        return .html(renderer.post(site: site, entry: entry, openGraph: try await openGraph(entry, post: post)))
+        return .html(renderer.post(site: site, entry: entry, openGraph: try await openGraph(entry, post: post, site: site)))
     }
 
-    func podcast() async throws -> PublishedPage {
+    func podcast(site: SiteInfo) async throws -> PublishedPage {
         let show = ShowSettings(stored: try await settings.settings(), site: site)
         let artworkURL = site.urls.rendition(fileName: try await artwork.fileName(for: show))
-        let episodes = try await posts.publishedPosts(limit: Int.max, offset: 0).filter { $0.properties["audio"] != nil }.prefix(50)
+        let episodes = try await posts.publishedPosts(kind: .audio, limit: Self.podcastPageEpisodes, offset: 0)
         let view = ShowPageView(
             title: show.title, description: show.description, author: show.author, artworkURL: artworkURL,
             links: ShowPageView.subscribeLinks(feedURL: site.urls.podcastFeed, jsonFeedURL: site.urls.podcastJSONFeed))
-        return .html(renderer.podcast(site: site, show: view, episodes: try await entries(Array(episodes))))
+        return .html(renderer.podcast(site: site, show: view, episodes: try await entries(episodes, site: site)))
     }
 
-    func photos() async throws -> PublishedPage {
-        let list = try await posts.publishedPosts(limit: Int.max, offset: 0).filter { $0.properties["photo"] != nil }
+    func photos(site: SiteInfo) async throws -> PublishedPage {
+        let list = try await posts.publishedPosts(kind: .photo, limit: Self.photosPagePosts, offset: 0)
         let presenter = EntryPresenter(site: site)
         let ids = Array(Set(list.flatMap(presenter.mediaIds)))
         let items = try await media.media(ids: ids)
         let renditions = try await media.renditions(forMedia: ids)
-        var grid: [GridItemView] = []
-        for post in list {
-            for value in post.properties["photo"] ?? [] where grid.count < 240 {
-                guard let url = value.urlValue, let id = site.urls.mediaId(fromURL: url), let item = items[id] else { continue }
-                // The smallest JPEG that fills a grid cell on a dense screen.
-                let jpegs = (renditions[id] ?? []).filter { $0.format == "jpeg" }
-                // A photo not yet processed waits: its original may carry a location.
-                guard let thumbnail = jpegs.first(where: { $0.width >= 320 }) ?? jpegs.last else { continue }
-                grid.append(
-                    GridItemView(
-                        postURL: site.urls.post(slug: post.slug),
-                        src: site.urls.rendition(fileName: thumbnail.fileName),
-                        alt: value.objectValue?["alt"]?.stringValue ?? item.alt ?? "",
-                        width: thumbnail.width, height: thumbnail.height,
-                        placeholder: item.placeholder ?? "", loading: grid.count < 8 ? "eager" : "lazy"))
-            }
-        }
-        return .html(renderer.photos(site: site, grid: grid))
+        return .html(renderer.photos(site: site, grid: PhotoGrid.items(list, site: site, media: items, renditions: renditions)))
     }
 
-    func sitemap() async throws -> PublishedPage {
+    func sitemap(site: SiteInfo) async throws -> PublishedPage {
         let published = try await posts.publishedPosts(limit: Int.max, offset: 0)
         var urls: [(String, Date?)] = [(site.urls.home, published.first?.published), (site.urls.podcastPage, nil), (site.urls.photosPage, nil)]
         urls += published.map { (site.urls.post(slug: $0.slug), $0.updated ?? $0.published) }
@@ -173,9 +141,12 @@ struct SitePublisher: Sendable {
 
     // MARK: Feeds
 
-    func feed(_ feed: Feed) async throws -> Data {
+    func feed(_ feed: SitePath.Feed, site: SiteInfo) async throws -> Data {
         let show = ShowSettings(stored: try await settings.settings(), site: site)
-        let list = try await posts.publishedPosts(limit: Int.max, offset: 0)
+        let list =
+            feed.isPodcast
+            ? try await posts.publishedPosts(kind: .audio, limit: Int.max, offset: 0)
+            : try await posts.publishedPosts(limit: Int.max, offset: 0)
         let builder = FeedItemBuilder(site: site)
         let ids = Array(Set(list.flatMap(builder.presenter.mediaIds)))
         let items = try await media.media(ids: ids)
@@ -198,7 +169,7 @@ struct SitePublisher: Sendable {
     // MARK: Views
 
     /// Views for posts, with one store read for all of their media.
-    func entries(_ list: [Post]) async throws -> [EntryView] {
+    func entries(_ list: [Post], site: SiteInfo) async throws -> [EntryView] {
         let presenter = EntryPresenter(site: site)
         let ids = Array(Set(list.flatMap(presenter.mediaIds)))
         let items = try await media.media(ids: ids)
@@ -210,11 +181,11 @@ struct SitePublisher: Sendable {
     }
 
     /// Episodes' peaks, read from their waveform files (small JSON).
-    func waveforms(_ renditions: [String: [Rendition]]) -> [String: [Int]] {
+    func waveforms(_ renditions: [String: RenditionSet]) -> [String: [Int]] {
         struct Peaks: Decodable { var data: [Int] }
         var result: [String: [Int]] = [:]
-        for (id, list) in renditions {
-            guard let file = list.first(where: { $0.format == "waveform" }),
+        for (id, set) in renditions {
+            guard let file = set.waveform,
                 let data = try? Data(contentsOf: library.rendition(file.fileName)),
                 let peaks = try? JSONDecoder().decode(Peaks.self, from: data)
             else { continue }
@@ -223,24 +194,10 @@ struct SitePublisher: Sendable {
         return result
     }
 
-    func openGraph(_ entry: EntryView, post: Post) async throws -> OpenGraphView {
-        let text = PostBuilder.stripTags(entry.contentHTML)
-        let title = entry.hasName ? entry.name : (text.isEmpty ? site.title : String(text.prefix(70)))
-        let description = entry.hasSummary ? entry.summary : String(text.prefix(200))
-        let photo = entry.photos.first { !$0.isPending }
-        var image = photo?.src ?? entry.videos.first.flatMap { $0.poster.isEmpty ? nil : $0.poster } ?? ""
-        var imageAlt = photo?.alt ?? title
-        // A failed job's page offers no file: its original was never made ready to publish.
-        let audio = entry.audios.first { $0.isAvailable }, video = entry.videos.first { $0.isAvailable }
-        if image.isEmpty && !entry.audios.isEmpty {
-            let show = ShowSettings(stored: try await settings.settings(), site: site)
-            image = site.urls.rendition(fileName: try await artwork.fileName(for: show))
-            imageAlt = "\(show.title) artwork"
-        }
-        return OpenGraphView(
-            type: "article", title: title, description: description, url: entry.url, image: image, imageAlt: imageAlt,
-            audio: audio?.src ?? "", audioType: audio?.mimeType ?? "",
-            video: video?.src ?? "", videoType: video?.mimeType ?? "",
-            twitterCard: entry.photos.isEmpty && entry.videos.isEmpty ? "summary" : "summary_large_image")
+    func openGraph(_ entry: EntryView, post: Post, site: SiteInfo) async throws -> OpenGraphView {
+        let show: ShowSettings? = entry.audios.isEmpty ? nil : ShowSettings(stored: try await settings.settings(), site: site)
+        var artworkURL: String?
+        if let show { artworkURL = site.urls.rendition(fileName: try await artwork.fileName(for: show)) }
+        return OpenGraphView.make(entry, site: site, show: show, artworkURL: artworkURL)
     }
 }

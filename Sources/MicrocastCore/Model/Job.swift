@@ -1,0 +1,64 @@
+import Foundation
+import MediaModel
+
+/// What a job does. Stored by its raw value; a stored value not listed here is an error, never guessed.
+public enum JobKind: String, Sendable, Codable, CaseIterable {
+    /// A photo's renditions: sizes × formats, and its placeholder colour.
+    case photoRenditions = "photo.renditions"
+    /// An episode's podcast files, waveform and chapters.
+    case audioEpisode = "audio.episode"
+    /// A video's MP4s and poster.
+    case videoWeb = "video.web"
+
+    /// The processing an upload of `kind` gets; nil for files served as they are.
+    public static func processing(_ kind: MediaKind) -> JobKind? {
+        switch kind {
+        case .photo: .photoRenditions
+        case .audio: .audioEpisode
+        case .video: .videoWeb
+        case .text: nil
+        }
+    }
+}
+
+/// A job to queue: what to do, to which media item.
+public struct JobRequest: Sendable, Equatable {
+    public var kind: JobKind
+    public var mediaId: String
+    public var maxAttempts: Int
+
+    public init(kind: JobKind, mediaId: String, maxAttempts: Int = 5) {
+        self.kind = kind
+        self.mediaId = mediaId
+        self.maxAttempts = maxAttempts
+    }
+}
+
+/// A queued, running or finished job.
+public struct Job: Sendable, Equatable {
+    public enum State: String, Sendable, Codable, CaseIterable { case queued, running, done, failed }
+
+    public var id: Int64
+    public var kind: JobKind
+    public var mediaId: String
+    public var state: State
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var lastError: String?
+    /// The worker that holds (or last held) it, as `worker-HOST-PID-N`.
+    public var worker: String?
+
+    public init(
+        id: Int64, kind: JobKind, mediaId: String, state: State, attempts: Int, maxAttempts: Int, lastError: String?,
+        worker: String? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.mediaId = mediaId
+        self.state = state
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.lastError = lastError
+        self.worker = worker
+    }
+}

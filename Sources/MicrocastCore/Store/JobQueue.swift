@@ -1,0 +1,27 @@
+import Foundation
+
+/// A durable queue: a job is claimed with a lease, survives a crash (its lease
+/// runs out and it is claimed again), and ends done or failed with a reason.
+public protocol JobQueue: Sendable {
+    /// The oldest ready job, now running under `worker` until `now + lease`;
+    /// nil when none is ready. A job whose attempts ran out is failed here instead.
+    func claim(worker: String, lease: TimeInterval, now: Date) async throws -> Job?
+    /// Extends the job's lease, if `worker` still holds it.
+    func renewLease(jobId: Int64, worker: String, until: Date) async throws
+    /// Marks the job done.
+    func complete(jobId: Int64, now: Date) async throws
+    /// Retries at `retryAt` while attempts remain; otherwise the job ends failed.
+    func fail(jobId: Int64, reason: String, retryAt: Date?, now: Date) async throws
+    /// Puts a running job back in the queue without spending an attempt (it was interrupted, not at fault).
+    func requeue(jobId: Int64, runAfter: Date, now: Date) async throws
+    /// The job with this id, or nil.
+    func job(id: Int64) async throws -> Job?
+    /// The jobs of one media item, newest first (the owner's view of what happened to a file).
+    func jobs(forMedia mediaId: String) async throws -> [Job]
+    /// Workers holding running jobs now.
+    func leaseOwners() async throws -> [String]
+    /// Hands a dead worker's running jobs back to the queue at once, instead of after its lease.
+    func releaseLeases(ownedBy worker: String, now: Date) async throws
+    /// Queues a media item's processing again (the owner's Retry), with its attempts renewed.
+    func retry(mediaId: String, kind: JobKind, now: Date) async throws
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import MediaEngine
+import MediaKit
+import MediaModel
+import MicrocastCore
+import MicrocastStore
+import NIOPosix
+import ServiceLifecycle
+
+/// Every service a Microcast process runs on, built once from a
+/// `ServiceConfiguration`: the store, the media library, the two thread pools
+/// (request path and media jobs), the site, the intake, the media worker and
+/// the publisher. The one composition root: `serve`, `worker`, `ingest`,
+/// `watch`, `export` and the tests all start here, and only here is the
+/// store's implementation chosen.
+public struct MicrocastServices: Sendable {
+    public let configuration: ServiceConfiguration
+    public let store: any DataStore
+    public let library: MediaLibrary
+    public let site: SiteDirectory
+    /// Request-path work: upload inspection, sign-in hashing, artwork.
+    let requestPool: NIOThreadPool
+    /// Media jobs, at a lower priority; never Swift's cooperative pool.
+    let mediaPool: NIOThreadPool
+    let budget: DecodeBudget
+    let intake: MediaIntake
+    let artwork: ShowArtworkStore
+    public let worker: MediaWorker
+    let publisher: SitePublisher
+    public let logger: Logger
+
+    /// Opens the store (migrating it), records the base URL, and starts the pools.
+    public static func start(_ configuration: ServiceConfiguration, logger: Logger? = nil) async throws -> MicrocastServices {
+        ProcessMemory.configure()
+        FFmpeg.configure(verbose: configuration.verboseFFmpeg)
+        try Vips.start()
+        var logger = logger ?? Logger(label: "microcast")
+        logger.logLevel = configuration.logLevel
+
+        let library = try MediaLibrary(root: configuration.dataDirectory)
+        library.sweepAbandonedTemporaries()
+        let store = try openStore(configuration.database)
+        // Posts are written with absolute URLs: every base a data folder was
+        // written under is remembered, so their media stay ours after a move.
+        let urls = try await BaseURLs.urls(configuration.baseURL, from: store)
+        let site = SiteDirectory(urls: urls, settings: store)
+        if configuration.siteTitle != nil || configuration.authorName != nil {
+            try await site.set(title: configuration.siteTitle, author: configuration.authorName)
+        }
+        // podcast:guid must never change, even if the site later moves to another URL.
+        let guidKey = "show.\(ShowSettings.Key.guid.rawValue)"
+        if try await store.settings()[guidKey] == nil {
+            try await store.setSettings([guidKey: ShowSettings.podcastGUID(feedURL: urls.podcastFeed)])
+        }
+
+        let requestPool = NIOThreadPool(numberOfThreads: max(1, configuration.requestThreads))
+        requestPool.start()
+        let mediaPool = NIOThreadPool(numberOfThreads: max(1, configuration.workerThreads))
+        mediaPool.start()
+        let budget = DecodeBudget()
+        var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
+        intake.keepLocation = configuration.keepLocation
+        let artwork = ShowArtworkStore(library: library, threadPool: requestPool)
+        let worker = MediaWorker(
+            queue: store, media: store, settings: store, site: site, limits: configuration.limits, artwork: artwork,
+            library: library, presets: configuration.presets, budget: budget, threadPool: mediaPool,
+            loops: configuration.workerThreads, pollInterval: configuration.jobPollInterval, timeLimit: configuration.jobTimeLimit,
+            logger: logger)
+        let publisher = SitePublisher(
+            posts: store, media: store, settings: store, site: site, renderer: try await SiteRenderer.bundled(), artwork: artwork,
+            library: library)
+        return MicrocastServices(
+            configuration: configuration, store: store, library: library, site: site, requestPool: requestPool,
+            mediaPool: mediaPool, budget: budget, intake: intake, artwork: artwork, worker: worker, publisher: publisher,
+            logger: logger)
+    }
+
+    /// The one place a store implementation is picked.
+    public static func openStore(_ location: DatabaseLocation) throws -> any DataStore {
+        switch location {
+        case .sqlite(let path):
+            return try SQLiteStore(path: path)
+        case .postgres:
+            throw DatabaseLocationError("this build keeps its store in SQLite; PostgreSQL is not available yet")
+        }
+    }
+
+    /// Takes files through the same path as uploads (`ingest`, `watch`).
+    public var ingester: Ingester {
+        Ingester(library: library, intake: intake, media: store, ingests: store, urls: site.urls, threadPool: requestPool)
+    }
+
+    /// Stops the thread pools; call once, after the services' last use.
+    public func shutdown() async {
+        try? await requestPool.shutdownGracefully()
+        try? await mediaPool.shutdownGracefully()
+    }
+
+    /// A service that shuts the pools down with an application.
+    var poolsService: ThreadPoolService { ThreadPoolService(pools: [mediaPool, requestPool]) }
+}
+
+/// Shuts the thread pools down with the application.
+struct ThreadPoolService: Service {
+    let pools: [NIOThreadPool]
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        for pool in pools { try await pool.shutdownGracefully() }
+    }
+}
+
+extension MicrocastServices {
+    /// Runs `body` with the media worker processing queued jobs beside it
+    /// (`ingest`, `watch`), then stops the worker and the thread pools.
+    public func withWorker<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        let worker = self.worker
+        let running = Task { try await worker.run() }
+        defer { running.cancel() }
+        let result = try await body()
+        running.cancel()
+        _ = await running.result
+        await shutdown()
+        return result
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import MediaModel
+import MicrocastCore
+
+/// What every Microcast process is built from: where its data lives, how it
+/// processes media and under which URL it publishes. `serve`, `worker`,
+/// `ingest`, `watch`, `export` and the tests all fill one in and hand it to
+/// `MicrocastServices.start`.
+public struct ServiceConfiguration: Sendable {
+    /// Originals, renditions and uploads in progress.
+    public var dataDirectory: URL
+    /// The store; by default the data folder's SQLite file.
+    public var database: DatabaseLocation
+    /// The public URL posts are written under; nil: the one last recorded, else `http://127.0.0.1:8080`.
+    public var baseURL: String?
+    public var presets: Presets
+    public var limits: MediaLimits
+    /// Threads for FFmpeg and libvips jobs (0: this process runs no media jobs).
+    public var workerThreads: Int
+    /// Threads for request-path work (upload inspection, sign-in hashing), apart from the media jobs'.
+    public var requestThreads: Int
+    /// Serve uploaded photos with their location (the owner's choice); off by default.
+    public var keepLocation: Bool
+    /// Given on the command line, these replace the stored site title and author name.
+    public var siteTitle: String?
+    public var authorName: String?
+    /// How often an idle worker looks for new jobs.
+    public var jobPollInterval: Duration
+    /// The longest one media job may run before it is stopped and tried again later.
+    public var jobTimeLimit: Duration
+    public var logLevel: Logger.Level
+    /// FFmpeg's own messages on standard error, for diagnosis.
+    public var verboseFFmpeg: Bool
+
+    public init(
+        dataDirectory: URL, database: DatabaseLocation? = nil, baseURL: String? = nil, presets: Presets,
+        limits: MediaLimits = MediaLimits(), workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+        requestThreads: Int = 2, keepLocation: Bool = false, siteTitle: String? = nil, authorName: String? = nil,
+        jobPollInterval: Duration = .milliseconds(250), jobTimeLimit: Duration = .seconds(4 * 3600), logLevel: Logger.Level = .info,
+        verboseFFmpeg: Bool = ProcessInfo.processInfo.environment["MICROCAST_FFMPEG_LOG"] != nil
+    ) {
+        self.dataDirectory = dataDirectory
+        self.database = database ?? .embedded(in: dataDirectory)
+        self.baseURL = baseURL
+        self.presets = presets
+        self.limits = limits
+        self.workerThreads = workerThreads
+        self.requestThreads = requestThreads
+        self.keepLocation = keepLocation
+        self.siteTitle = siteTitle
+        self.authorName = authorName
+        self.jobPollInterval = jobPollInterval
+        self.jobTimeLimit = jobTimeLimit
+        self.logLevel = logLevel
+        self.verboseFFmpeg = verboseFFmpeg
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import GRDB
+import MicrocastCore
+
+/// A row of `jobs`: a media item's processing, with its lease and attempts.
+struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "jobs"
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let kind = Column(CodingKeys.kind)
+        static let mediaId = Column(CodingKeys.mediaId)
+        static let state = Column(CodingKeys.state)
+        static let attempts = Column(CodingKeys.attempts)
+        static let maxAttempts = Column(CodingKeys.maxAttempts)
+        static let runAfter = Column(CodingKeys.runAfter)
+        static let leaseOwner = Column(CodingKeys.leaseOwner)
+        static let leaseUntil = Column(CodingKeys.leaseUntil)
+        static let updatedAt = Column(CodingKeys.updatedAt)
+    }
+
+    var id: Int64?
+    var kind: JobKind
+    var mediaId: String
+    var state: Job.State
+    var attempts: Int
+    var maxAttempts: Int
+    var runAfter: Date
+    var leaseOwner: String?
+    var leaseUntil: Date?
+    var lastError: String?
+    var createdAt: Date
+    var updatedAt: Date
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    init(_ request: JobRequest, now: Date) {
+        kind = request.kind
+        mediaId = request.mediaId
+        state = .queued
+        attempts = 0
+        maxAttempts = request.maxAttempts
+        runAfter = now
+        createdAt = now
+        updatedAt = now
+    }
+
+    var job: Job {
+        Job(
+            id: id ?? 0, kind: kind, mediaId: mediaId, state: state, attempts: attempts, maxAttempts: maxAttempts,
+            lastError: lastError, worker: leaseOwner)
+    }
+}
+
+extension SQLiteStore: JobQueue {
+    public func claim(worker: String, lease: TimeInterval, now: Date) async throws -> Job? {
+        try await pool.write { db in
+            // A job whose worker died mid-run has an expired lease; one that
+            // has used up its attempts ends here instead of crashing the next worker too.
+            let abandoned = JobRecord.Columns.state == Job.State.running && JobRecord.Columns.leaseUntil < now
+            try Self.giveUpStopped(JobRecord.filter(abandoned), db: db, now: now)
+
+            let ready = JobRecord.Columns.state == Job.State.queued && JobRecord.Columns.runAfter <= now
+            guard
+                var record = try JobRecord.filter(ready || abandoned).filter(JobRecord.Columns.attempts < JobRecord.Columns.maxAttempts)
+                    .order(JobRecord.Columns.runAfter, JobRecord.Columns.id).fetchOne(db)
+            else { return nil }
+            record.state = .running
+            record.attempts += 1
+            record.leaseOwner = worker
+            record.leaseUntil = now.addingTimeInterval(lease)
+            record.updatedAt = now
+            try record.update(db)
+            return record.job
+        }
+    }
+
+    /// Fails, with their media, the jobs of `request` whose worker stopped
+    /// during every attempt they had: a file that crashes the process is
+    /// not tried again, however often the process restarts.
+    static func giveUpStopped(_ request: QueryInterfaceRequest<JobRecord>, db: Database, now: Date) throws {
+        for var record in try request.filter(JobRecord.Columns.attempts >= JobRecord.Columns.maxAttempts).fetchAll(db) {
+            let reason = "the worker stopped while processing this file \(record.attempts) times"
+            record.state = .failed
+            record.lastError = reason
+            record.leaseUntil = nil
+            record.updatedAt = now
+            try record.update(db)
+            try fail(mediaId: record.mediaId, reason: reason, db)
+        }
+    }
+
+    public func renewLease(jobId: Int64, worker: String, until: Date) async throws {
+        try await pool.write { db in
+            _ = try JobRecord.filter(key: jobId)
+                .filter(JobRecord.Columns.leaseOwner == worker && JobRecord.Columns.state == Job.State.running)
+                .updateAll(db, JobRecord.Columns.leaseUntil.set(to: until))
+        }
+    }
+
+    public func complete(jobId: Int64, now: Date) async throws {
+        try await pool.write { db in
+            // The lease owner stays, so the job's row says which worker did it.
+            _ = try JobRecord.filter(key: jobId).updateAll(
+                db, JobRecord.Columns.state.set(to: Job.State.done), JobRecord.Columns.leaseUntil.set(to: nil),
+                JobRecord.Columns.updatedAt.set(to: now))
+        }
+    }
+
+    public func fail(jobId: Int64, reason: String, retryAt: Date?, now: Date) async throws {
+        try await pool.write { db in
+            guard var record = try JobRecord.fetchOne(db, key: jobId) else { return }
+            record.lastError = reason
+            record.leaseUntil = nil
+            record.updatedAt = now
+            if let retryAt, record.attempts < record.maxAttempts {
+                record.state = .queued
+                record.runAfter = retryAt
+            } else {
+                record.state = .failed
+            }
+            try record.update(db)
+        }
+    }
+
+    public func requeue(jobId: Int64, runAfter: Date, now: Date) async throws {
+        try await pool.write { db in
+            guard var record = try JobRecord.fetchOne(db, key: jobId), record.state == .running else { return }
+            record.state = .queued
+            record.attempts = max(0, record.attempts - 1)
+            record.leaseOwner = nil
+            record.leaseUntil = nil
+            record.runAfter = runAfter
+            record.updatedAt = now
+            try record.update(db)
+        }
+    }
+
+    public func job(id: Int64) async throws -> Job? {
+        try await pool.read { db in try JobRecord.fetchOne(db, key: id)?.job }
+    }
+
+    public func jobs(forMedia mediaId: String) async throws -> [Job] {
+        try await pool.read { db in
+            try JobRecord.filter(JobRecord.Columns.mediaId == mediaId).order(JobRecord.Columns.id.desc).fetchAll(db).map(\.job)
+        }
+    }
+
+    public func leaseOwners() async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT leaseOwner FROM jobs WHERE state = ? AND leaseOwner IS NOT NULL",
+                arguments: [Job.State.running])
+        }
+    }
+
+    public func releaseLeases(ownedBy worker: String, now: Date) async throws {
+        try await pool.write { db in
+            let owned = JobRecord.filter(JobRecord.Columns.leaseOwner == worker && JobRecord.Columns.state == Job.State.running)
+            try Self.giveUpStopped(owned, db: db, now: now)
+            _ = try owned.updateAll(
+                db, JobRecord.Columns.state.set(to: Job.State.queued), JobRecord.Columns.leaseOwner.set(to: nil),
+                JobRecord.Columns.leaseUntil.set(to: nil), JobRecord.Columns.runAfter.set(to: now),
+                JobRecord.Columns.updatedAt.set(to: now))
+        }
+    }
+
+    public func retry(mediaId: String, kind: JobKind, now: Date) async throws {
+        try await pool.write { db in
+            var record = JobRecord(JobRequest(kind: kind, mediaId: mediaId), now: now)
+            try record.insert(db)
+            _ = try MediaRecord.filter(key: mediaId).updateAll(
+                db, MediaRecord.Columns.state.set(to: MediaItem.State.processing), MediaRecord.Columns.failure.set(to: nil))
+        }
+    }
+}
