@@ -39,7 +39,10 @@ let package = Package(
         ),
         .systemLibrary(name: "CGumbo", pkgConfig: "gumbo", providers: [.apt(["libgumbo-dev"])]),
         .systemLibrary(
-            name: "CCmark", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+            name: "CCmark",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
         // Fixed-signature wrappers for libvips's variadic calls, which Swift cannot make.
         .target(name: "CVipsShim", dependencies: ["CVips"]),
         // glibc's allocator settings, for a process that decodes large media on many threads.
@@ -95,8 +98,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Speed and memory against the command-line baseline; see README "Benchmarks".
         .executableTarget(
-            name: "bench", dependencies: ["MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastServer"],
-            path: "Benchmarks/Bench"),
+            name: "bench",
+            dependencies: ["MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastServer"],
+            path: "Benchmarks/Bench"
+        ),
 
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "MediaEngine", "MediaModel", "TestSupport"]),
         .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore", "MediaModel"]),

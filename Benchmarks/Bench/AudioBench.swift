@@ -3,8 +3,8 @@
 // two-pass `loudnorm` making the same files at the same target, and a plain
 // MP3 encode.
 import Foundation
-import MediaModel
 import MediaKit
+import MediaModel
 
 func audioBenchmark(minutes: Int) throws {
     let folder = scratchFolder("audio")
@@ -49,7 +49,8 @@ func audioBenchmark(minutes: Int) throws {
         let json = String(report[report.range(of: "{", options: .backwards)!.lowerBound...])
         let measured = try! JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: String]
         let labels = preset.encodings.indices.map { "out\($0)" }
-        let filter = "[0:a]loudnorm=I=\(target):TP=\(peak):LRA=11:measured_I=\(measured["input_i"]!):measured_TP=\(measured["input_tp"]!):measured_LRA=\(measured["input_lra"]!):measured_thresh=\(measured["input_thresh"]!):offset=\(measured["target_offset"]!):linear=true,asplit=\(labels.count)"
+        let filter =
+            "[0:a]loudnorm=I=\(target):TP=\(peak):LRA=11:measured_I=\(measured["input_i"]!):measured_TP=\(measured["input_tp"]!):measured_LRA=\(measured["input_lra"]!):measured_thresh=\(measured["input_thresh"]!):offset=\(measured["target_offset"]!):linear=true,asplit=\(labels.count)"
             + labels.map { "[\($0)]" }.joined()
         var arguments = ["ffmpeg", "-v", "error", "-y", "-i", source.path, "-filter_complex", filter]
         for (index, encoding) in preset.encodings.enumerated() {
@@ -62,7 +63,10 @@ func audioBenchmark(minutes: Int) throws {
     let mp3 = preset.encodings.first { $0.container == "mp3" }!
     let plainOut = folder.appendingPathComponent("plain.mp3")
     let plainTime = seconds {
-        shell(["ffmpeg", "-v", "error", "-y", "-i", source.path, "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "\(mp3.bitRateMono / 1000)k", plainOut.path])
+        shell([
+            "ffmpeg", "-v", "error", "-y", "-i", source.path, "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "\(mp3.bitRateMono / 1000)k",
+            plainOut.path,
+        ])
     }
 
     func loudness(_ file: URL) -> (Double, Double) {
@@ -81,10 +85,18 @@ func audioBenchmark(minutes: Int) throws {
         }.joined(separator: ", ")
     }
     func row(_ name: String, _ time: Double, _ extra: String = "") {
-        print(String(format: "%@ %7.2f s  %6.0f× real time   %@", name.padding(toLength: 40, withPad: " ", startingAt: 0), time, duration / time, extra))
+        print(
+            String(format: "%@ %7.2f s  %6.0f× real time   %@", name.padding(toLength: 40, withPad: " ", startingAt: 0), time, duration / time, extra)
+        )
     }
     row("in-process, every output + waveform", oursTime, describe(ours!.files.map(\.temporaryFile)))
     row("ffmpeg two-pass loudnorm, every output", loudnormTime, describe(theirFiles))
     row("ffmpeg plain MP3 (no loudness)", plainTime)
-    print(String(format: "ratio in-process / two-pass loudnorm: %.2f (goal ≤ 0.5); %.2f× the time of a plain MP3 encode", oursTime / loudnormTime, oursTime / plainTime))
+    print(
+        String(
+            format: "ratio in-process / two-pass loudnorm: %.2f (goal ≤ 0.5); %.2f× the time of a plain MP3 encode",
+            oursTime / loudnormTime,
+            oursTime / plainTime
+        )
+    )
 }

@@ -4,9 +4,9 @@
 // `vipsthumbnail` for every rendition of each photo, `ffmpeg` for each
 // episode file (loudness-normalised MP3 and M4A).
 import Foundation
-import MediaModel
 import Logging
 import MediaKit
+import MediaModel
 import MicrocastServer
 
 func batchBenchmark(photoCount: Int, episodeCount: Int, episodeMinutes: Int) async throws {
@@ -25,7 +25,10 @@ func batchBenchmark(photoCount: Int, episodeCount: Int, episodeMinutes: Int) asy
         ])
     }
     let minute = folder.appendingPathComponent("minute.wav")
-    shell(["espeak-ng", "-s", "160", "-w", minute.path, String(repeating: "Welcome back to the show, where we talk about publishing on your own site. ", count: 12)])
+    shell([
+        "espeak-ng", "-s", "160", "-w", minute.path,
+        String(repeating: "Welcome back to the show, where we talk about publishing on your own site. ", count: 12),
+    ])
     for index in 0..<episodeCount {
         shell([
             "ffmpeg", "-v", "error", "-y", "-stream_loop", "-1", "-i", minute.path, "-af", "volume=\(0.5 + Double(index) * 0.1)",
@@ -33,7 +36,9 @@ func batchBenchmark(photoCount: Int, episodeCount: Int, episodeMinutes: Int) asy
         ])
     }
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    print("batch: \(photoCount) × 12 MP JPEG, \(episodeCount) × \(episodeMinutes) min speech WAV; in-process on \(cores) cores vs a one-at-a-time shell loop")
+    print(
+        "batch: \(photoCount) × 12 MP JPEG, \(episodeCount) × \(episodeMinutes) min speech WAV; in-process on \(cores) cores vs a one-at-a-time shell loop"
+    )
 
     // Copies of the drops for the shell loop, made before the watcher moves them to done/.
     let loopPhotos = (try FileManager.default.contentsOfDirectory(atPath: photos.path)).sorted().map { photos.appendingPathComponent($0) }
@@ -44,9 +49,13 @@ func batchBenchmark(photoCount: Int, episodeCount: Int, episodeMinutes: Int) asy
         for (index, photo) in loopPhotos.enumerated() {
             for width in presets.photo.widths {
                 for encoding in presets.photo.encodings {
-                    let options = encoding.format == .avif ? "Q=\(encoding.quality),effort=\(encoding.effort ?? 2),compression=av1,strip" : "Q=\(encoding.quality),strip"
-                    shell(["vipsthumbnail", photo.path, "--size", "\(width)x", "--export-profile", "srgb",
-                           "-o", out.appendingPathComponent("\(index)-\(width).\(encoding.format.fileExtension)[\(options)]").path])
+                    let options =
+                        encoding.format == .avif
+                        ? "Q=\(encoding.quality),effort=\(encoding.effort ?? 2),compression=av1,strip" : "Q=\(encoding.quality),strip"
+                    shell([
+                        "vipsthumbnail", photo.path, "--size", "\(width)x", "--export-profile", "srgb",
+                        "-o", out.appendingPathComponent("\(index)-\(width).\(encoding.format.fileExtension)[\(options)]").path,
+                    ])
                 }
             }
         }
@@ -54,9 +63,11 @@ func batchBenchmark(photoCount: Int, episodeCount: Int, episodeMinutes: Int) asy
     let audioLoop = seconds {
         for (index, episode) in loopEpisodes.enumerated() {
             for encoding in presets.audio.encodings {
-                shell(["ffmpeg", "-v", "error", "-y", "-i", episode.path, "-af",
-                       "loudnorm=I=\(presets.audio.loudness.monoLufs):TP=\(presets.audio.loudness.truePeakDbtp)", "-ar", "44100",
-                       "-c:a", encoding.codec, "-b:a", "\(encoding.bitRateMono)", out.appendingPathComponent("\(index).\(encoding.fileExtension)").path])
+                shell([
+                    "ffmpeg", "-v", "error", "-y", "-i", episode.path, "-af",
+                    "loudnorm=I=\(presets.audio.loudness.monoLufs):TP=\(presets.audio.loudness.truePeakDbtp)", "-ar", "44100",
+                    "-c:a", encoding.codec, "-b:a", "\(encoding.bitRateMono)", out.appendingPathComponent("\(index).\(encoding.fileExtension)").path,
+                ])
             }
         }
     }
@@ -66,8 +77,13 @@ func batchBenchmark(photoCount: Int, episodeCount: Int, episodeMinutes: Int) asy
     func ours(_ drop: URL, data: String) async throws -> Double {
         let services = try await MicrocastServices.start(
             ServiceConfiguration(
-                dataDirectory: folder.appendingPathComponent(data), presets: presets, workerThreads: cores, jobPollInterval: .milliseconds(100)),
-            logger: logger)
+                dataDirectory: folder.appendingPathComponent(data),
+                presets: presets,
+                workerThreads: cores,
+                jobPollInterval: .milliseconds(100)
+            ),
+            logger: logger
+        )
         var options = FolderRun.Options()
         options.once = true
         options.settle = 0
@@ -82,8 +98,24 @@ func batchBenchmark(photoCount: Int, episodeCount: Int, episodeMinutes: Int) asy
     let audioOurs = try await ours(episodes, data: "data-episodes")
     let audioMinutes = Double(episodeCount * episodeMinutes)
 
-    print(String(format: "photos, all renditions: in-process %.2f s (%.2f photos/s); shell loop %.2f s (%.2f photos/s) → %.1f× faster",
-                 photoOurs, Double(photoCount) / photoOurs, photoLoop, Double(photoCount) / photoLoop, photoLoop / photoOurs))
-    print(String(format: "episodes, MP3 + M4A + waveform: in-process %.2f s (%.0f audio minutes per minute); shell loop %.2f s (%.0f) → %.1f× faster",
-                 audioOurs, audioMinutes / (audioOurs / 60), audioLoop, audioMinutes / (audioLoop / 60), audioLoop / audioOurs))
+    print(
+        String(
+            format: "photos, all renditions: in-process %.2f s (%.2f photos/s); shell loop %.2f s (%.2f photos/s) → %.1f× faster",
+            photoOurs,
+            Double(photoCount) / photoOurs,
+            photoLoop,
+            Double(photoCount) / photoLoop,
+            photoLoop / photoOurs
+        )
+    )
+    print(
+        String(
+            format: "episodes, MP3 + M4A + waveform: in-process %.2f s (%.0f audio minutes per minute); shell loop %.2f s (%.0f) → %.1f× faster",
+            audioOurs,
+            audioMinutes / (audioOurs / 60),
+            audioLoop,
+            audioMinutes / (audioLoop / 60),
+            audioLoop / audioOurs
+        )
+    )
 }

@@ -13,11 +13,35 @@ func feedBenchmark(episodes: Int) async throws {
     for index in 0..<episodes {
         let id = MediaIdentifier.make()
         media[id] = MediaItem(
-            id: id, kind: .audio, mimeType: "audio/wav", fileExtension: "wav", byteCount: 50_000_000, sha256: "00",
-            probe: MediaProbe(kind: .audio, format: "wav", mimeType: "audio/wav"), duration: 1800, state: .ready)
+            id: id,
+            kind: .audio,
+            mimeType: "audio/wav",
+            fileExtension: "wav",
+            byteCount: 50_000_000,
+            sha256: "00",
+            probe: MediaProbe(kind: .audio, format: "wav", mimeType: "audio/wav"),
+            duration: 1800,
+            state: .ready
+        )
         renditions[id] = RenditionSet([
-            Rendition(mediaId: id, role: .audio("mp3"), mimeType: "audio/mpeg", byteCount: 14_400_000, fileName: "\(id)-mp3.abcdef.mp3", duration: 1800, bitRate: 64000),
-            Rendition(mediaId: id, role: .audio("m4a"), mimeType: "audio/mp4", byteCount: 14_000_000, fileName: "\(id)-m4a.abcdef.m4a", duration: 1800, bitRate: 64000),
+            Rendition(
+                mediaId: id,
+                role: .audio("mp3"),
+                mimeType: "audio/mpeg",
+                byteCount: 14_400_000,
+                fileName: "\(id)-mp3.abcdef.mp3",
+                duration: 1800,
+                bitRate: 64000
+            ),
+            Rendition(
+                mediaId: id,
+                role: .audio("m4a"),
+                mimeType: "audio/mp4",
+                byteCount: 14_000_000,
+                fileName: "\(id)-m4a.abcdef.m4a",
+                duration: 1800,
+                bitRate: 64000
+            ),
         ])
         posts.append(
             Post(
@@ -27,16 +51,20 @@ func feedBenchmark(episodes: Int) async throws {
                     "content": [.string("Show notes for episode \(index), with a paragraph or two of text about the guests & topics.")],
                     "audio": [.string(site.urls.original(fileName: "\(id).wav"))],
                 ],
-                published: Date(timeIntervalSince1970: 1_600_000_000 + Double(index) * 86_400)))
+                published: Date(timeIntervalSince1970: 1_600_000_000 + Double(index) * 86_400)
+            )
+        )
     }
     let builder = FeedItemBuilder(site: site)
     var bytes = 0
     var times: [Double] = []
     for _ in 0..<9 {
-        times.append(seconds {
-            let items = builder.items(posts, media: media, renditions: renditions)
-            bytes = FeedRenderer.podcastRSS(show: show, site: site, artworkURL: "https://example.com/a.jpg", items: items).utf8.count
-        })
+        times.append(
+            seconds {
+                let items = builder.items(posts, media: media, renditions: renditions)
+                bytes = FeedRenderer.podcastRSS(show: show, site: site, artworkURL: "https://example.com/a.jpg", items: items).utf8.count
+            }
+        )
     }
     print(String(format: "feed: %d episodes → %.1f MB of RSS in %.0f ms (median of 9)", episodes, Double(bytes) / 1e6, median(times) * 1000))
     var items: [FeedItem] = []

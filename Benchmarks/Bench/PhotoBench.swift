@@ -4,9 +4,9 @@
 // `convert -thumbnail` once per output file. Then the peak memory of one
 // 8000 × 6000 JPEG, baseline and progressive, each in a process of its own.
 import Foundation
-import MediaModel
 import Glibc
 import MediaKit
+import MediaModel
 
 func photoBenchmark(photoCount: Int, rounds: Int) throws {
     let folder = scratchFolder("photo")
@@ -25,8 +25,10 @@ func photoBenchmark(photoCount: Int, rounds: Int) throws {
 
     let preset = try Presets.load(from: repository.appendingPathComponent("Presets")).photo
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    print("photo renditions: \(photoCount) × 4000×3000 JPEG → \(preset.widths.count * preset.encodings.count) files each "
-        + "(\(preset.widths) px; \(preset.encodings.map(\.format.rawValue))), \(cores) at a time")
+    print(
+        "photo renditions: \(photoCount) × 4000×3000 JPEG → \(preset.widths.count * preset.encodings.count) files each "
+            + "(\(preset.widths) px; \(preset.encodings.map(\.format.rawValue))), \(cores) at a time"
+    )
 
     let ours = median((0..<rounds).map { _ in seconds { ourRenditions(photos, preset: preset, into: folder, cores: cores) } })
     let vipsCalls = vipsthumbnailCalls(photos, preset: preset, into: folder)
@@ -39,12 +41,22 @@ func photoBenchmark(photoCount: Int, rounds: Int) throws {
     let magickCalls = convertCalls(photos, preset: preset, into: folder)
     let magick = seconds { runAll(magickCalls, cores: cores) }
     let magickPeak = runMeasured(magickCalls[preset.encodings.count * (preset.widths.count - 1)])
-    print(String(format: "ImageMagick:   %.2f s (%.2f photos/s), peak %d MB for the largest size", magick, Double(photoCount) / magick, magickPeak / 1024))
+    print(
+        String(
+            format: "ImageMagick:   %.2f s (%.2f photos/s), peak %d MB for the largest size",
+            magick,
+            Double(photoCount) / magick,
+            magickPeak / 1024
+        )
+    )
     print(String(format: "→ ImageMagick takes %.1f× as long as in-process", magick / ours))
 
     // Peak memory of one 48-megapixel photo, in a fresh process each.
     let big = folder.appendingPathComponent("big.jpg")
-    shell(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=8000x6000", "-vf", "noise=alls=20", "-frames:v", "1", "-q:v", "3", big.path])
+    shell([
+        "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=8000x6000", "-vf", "noise=alls=20", "-frames:v", "1", "-q:v", "3",
+        big.path,
+    ])
     // Progressive as cameras and web tools write it: 4:2:0 chroma.
     let progressive = folder.appendingPathComponent("big-progressive.jpg")
     shell(["vips", "copy", big.path, "\(progressive.path)[interlace,Q=90,subsample-mode=on]"])
@@ -52,9 +64,13 @@ func photoBenchmark(photoCount: Int, rounds: Int) throws {
     print("this executable's own floor (Swift runtime, Foundation, libraries loaded, no work): \(idle / 1024) MB")
     for (label, file) in [("baseline", big), ("progressive", progressive)] {
         let ourPeak = runMeasured([CommandLine.arguments[0], "photo-one", file.path])
-        let theirPeak = runMeasured(["vipsthumbnail", file.path, "--size", "\(preset.widths.max() ?? 2048)x", "-o", folder.appendingPathComponent("one.jpg").path])
-        print("8000×6000 \(label) JPEG, all \(preset.widths.count * preset.encodings.count) renditions: peak \(ourPeak / 1024) MB in-process "
-            + "(\((ourPeak - idle) / 1024) MB above the floor; goal < 200 MB); vipsthumbnail, largest size alone: \(theirPeak / 1024) MB")
+        let theirPeak = runMeasured([
+            "vipsthumbnail", file.path, "--size", "\(preset.widths.max() ?? 2048)x", "-o", folder.appendingPathComponent("one.jpg").path,
+        ])
+        print(
+            "8000×6000 \(label) JPEG, all \(preset.widths.count * preset.encodings.count) renditions: peak \(ourPeak / 1024) MB in-process "
+                + "(\((ourPeak - idle) / 1024) MB above the floor; goal < 200 MB); vipsthumbnail, largest size alone: \(theirPeak / 1024) MB"
+        )
     }
 }
 
@@ -82,7 +98,9 @@ private func vipsthumbnailCalls(_ photos: [URL], preset: PhotoPreset, into folde
     photos.enumerated().flatMap { index, photo in
         preset.widths.flatMap { width in
             preset.encodings.map { encoding in
-                let options = encoding.format == .avif ? "Q=\(encoding.quality),effort=\(encoding.effort ?? 2),compression=av1,strip" : "Q=\(encoding.quality),strip"
+                let options =
+                    encoding.format == .avif
+                    ? "Q=\(encoding.quality),effort=\(encoding.effort ?? 2),compression=av1,strip" : "Q=\(encoding.quality),strip"
                 return [
                     "vipsthumbnail", photo.path, "--size", "\(width)x", "--export-profile", "srgb",
                     "-o", folder.appendingPathComponent("vips-\(index)-\(width).\(encoding.format.fileExtension)[\(options)]").path,

@@ -31,7 +31,8 @@ final class ServerUnderTest: @unchecked Sendable {
         let port = 18_600 + Int(getpid() % 1000)
         base = "http://127.0.0.1:\(port)"
         process.executableURL = binary
-        process.arguments = ["serve", "--data", data.path, "--port", "\(port)", "--presets", repository.appendingPathComponent("Presets").path]
+        process.arguments =
+            ["serve", "--data", data.path, "--port", "\(port)", "--presets", repository.appendingPathComponent("Presets").path]
             + (workers.map { ["--workers", "\($0)"] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -58,10 +59,11 @@ final class ServerUnderTest: @unchecked Sendable {
 
     /// Uploads a file to the media endpoint; returns seconds to the answer.
     func upload(_ file: URL) -> Double {
-        let output = (try? curl([
-            "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-H", "Authorization: Bearer \(token)",
-            "-F", "file=@\(file.path)", base + "/micropub/media",
-        ])) ?? ""
+        let output =
+            (try? curl([
+                "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-H", "Authorization: Bearer \(token)",
+                "-F", "file=@\(file.path)", base + "/micropub/media",
+            ])) ?? ""
         let parts = output.split(separator: " ")
         guard parts.first == "201", let time = parts.last.flatMap({ Double($0) }) else { fatalError("upload failed: \(output)") }
         return time
@@ -76,11 +78,12 @@ final class ServerUnderTest: @unchecked Sendable {
         guard let csrf = form.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(while: { $0 != "\"" }) else {
             fatalError("no sign-in form")
         }
-        let output = (try? curl([
-            "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-b", jar.path,
-            "--data-urlencode", "csrf=\(csrf)", "--data-urlencode", "passphrase=\(Self.passphrase)",
-            "--data-urlencode", "next=\(base)/auth/tokens", base + "/auth/sign-in",
-        ])) ?? ""
+        let output =
+            (try? curl([
+                "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-b", jar.path,
+                "--data-urlencode", "csrf=\(csrf)", "--data-urlencode", "passphrase=\(Self.passphrase)",
+                "--data-urlencode", "next=\(base)/auth/tokens", base + "/auth/sign-in",
+            ])) ?? ""
         let parts = output.split(separator: " ")
         guard parts.first == "303", let time = parts.last.flatMap({ Double($0) }) else { fatalError("sign-in failed: \(output)") }
         return time
@@ -91,7 +94,8 @@ final class ServerUnderTest: @unchecked Sendable {
         var count = 0
         var offset = 0
         while true {
-            let text = (try? curl(["-s", "-H", "Authorization: Bearer \(token)", base + "/micropub/media?q=source&limit=100&offset=\(offset)"])) ?? ""
+            let text =
+                (try? curl(["-s", "-H", "Authorization: Bearer \(token)", base + "/micropub/media?q=source&limit=100&offset=\(offset)"])) ?? ""
             let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
             let items = object?["items"] as? [[String: Any]] ?? []
             count += items.filter { $0["state"] as? String == "processing" }.count
@@ -106,7 +110,8 @@ private func run(_ binary: URL, _ arguments: [String], input: String? = nil) -> 
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
-    let output = Pipe(), stdin = Pipe()
+    let output = Pipe()
+    let stdin = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
     process.standardInput = stdin
@@ -189,12 +194,25 @@ func uploadsBenchmark() throws {
     sleep(3)
     let busyUploads = (0..<5).map { _ in server.upload(small) }
     let busySignIns = (0..<5).map { _ in server.signIn() }
-    print(String(format: "with two 60 s 1080p video jobs running: 5 MB photo upload median %.3f s (max %.3f s); sign-in median %.3f s (max %.3f s)",
-                 median(busyUploads), busyUploads.max()!, median(busySignIns), busySignIns.max()!))
+    print(
+        String(
+            format: "with two 60 s 1080p video jobs running: 5 MB photo upload median %.3f s (max %.3f s); sign-in median %.3f s (max %.3f s)",
+            median(busyUploads),
+            busyUploads.max()!,
+            median(busySignIns),
+            busySignIns.max()!
+        )
+    )
 
     let times = concurrently(count: 100, clients: 8) { index in server.upload(large[index % large.count]) }
-    print(String(format: "100 uploads of 16-megapixel JPEGs from 8 clients, jobs running: p50 %.3f s, p99 %.3f s, max %.3f s",
-                 percentile(times, 0.5), percentile(times, 0.99), times.max()!))
+    print(
+        String(
+            format: "100 uploads of 16-megapixel JPEGs from 8 clients, jobs running: p50 %.3f s, p99 %.3f s, max %.3f s",
+            percentile(times, 0.5),
+            percentile(times, 0.99),
+            times.max()!
+        )
+    )
 }
 
 func backlogBenchmark(photoCount: Int) throws {
@@ -240,9 +258,22 @@ func backlogBenchmark(photoCount: Int) throws {
     state.withLock { sampling = false }
     func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
     let (highest, tenth) = state.withLock { (peak, afterTen ?? 0) }
-    print(String(format: "idle %.0f MB; peak %.0f MB; after 10 photos %.0f MB; after all %d: %.0f MB (%+.0f MB); %.2f photos/s; uploads answered in p50 %.2f s, p99 %.2f s (all sent in %.1f s)",
-                 idle, highest, tenth, photoCount, after, after - tenth, Double(photoCount) / seconds(elapsed),
-                 percentile(times, 0.5), percentile(times, 0.99), seconds(sent)))
+    print(
+        String(
+            format:
+                "idle %.0f MB; peak %.0f MB; after 10 photos %.0f MB; after all %d: %.0f MB (%+.0f MB); %.2f photos/s; uploads answered in p50 %.2f s, p99 %.2f s (all sent in %.1f s)",
+            idle,
+            highest,
+            tenth,
+            photoCount,
+            after,
+            after - tenth,
+            Double(photoCount) / seconds(elapsed),
+            percentile(times, 0.5),
+            percentile(times, 0.99),
+            seconds(sent)
+        )
+    )
 }
 
 extension URL {

@@ -3,8 +3,8 @@
 // and 720p H.264 at the preset's CRF and speed, AAC at the preset's rate,
 // `moov` first. Same machine, same run.
 import Foundation
-import MediaModel
 import MediaKit
+import MediaModel
 
 func videoBenchmark(seconds length: Int) throws {
     let folder = scratchFolder("video")
@@ -28,7 +28,8 @@ func videoBenchmark(seconds length: Int) throws {
     let branches = plan.outputs.indices.map { "[v\($0)]" }.joined()
     arguments.append(
         "[0:v]split=\(plan.outputs.count)\(branches);"
-            + plan.outputs.enumerated().map { "[v\($0.offset)]\($0.element.filters)[out\($0.offset)]" }.joined(separator: ";"))
+            + plan.outputs.enumerated().map { "[v\($0.offset)]\($0.element.filters)[out\($0.offset)]" }.joined(separator: ";")
+    )
     for (index, output) in plan.outputs.enumerated() {
         arguments += [
             "-map", "[out\(index)]", "-map", "0:a", "-c:v", "libx264", "-crf", "\(output.crf)", "-preset", video.encoderPreset,
@@ -41,10 +42,17 @@ func videoBenchmark(seconds length: Int) throws {
 
     let sizes = result!.files.map { "\($0.name) \($0.byteCount / 1024) KB" }.joined(separator: ", ")
     let cliSizes = plan.outputs.map { output -> String in
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("cli-\(output.name).mp4").path)[.size] as? Int) ?? 0
+        let bytes =
+            (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("cli-\(output.name).mp4").path)[.size] as? Int) ?? 0
         return "\(output.name) \(bytes / 1024) KB"
     }.joined(separator: ", ")
     print(String(format: "in-process: %.2f s (%.1f× real time) → %@; poster included", ours, Double(length) / ours, sizes))
     print(String(format: "ffmpeg CLI: %.2f s (%.1f× real time) → %@; peak %d MB", cli, Double(length) / cli, cliSizes, cliPeak / 1024))
-    print(String(format: "→ time ratio in-process / ffmpeg: %.2f (goal ≤ 1.1); in-process peak %d MB (whole process)", ours / cli, selfPeakKilobytes() / 1024))
+    print(
+        String(
+            format: "→ time ratio in-process / ffmpeg: %.2f (goal ≤ 1.1); in-process peak %d MB (whole process)",
+            ours / cli,
+            selfPeakKilobytes() / 1024
+        )
+    )
 }

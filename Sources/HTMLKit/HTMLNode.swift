@@ -69,6 +69,7 @@ public struct HTMLElement: Sendable, Equatable {
     }
 }
 
+/// An attribute as parsed: its lower-case name and its decoded value.
 public struct HTMLAttribute: Sendable, Equatable {
     public var name: String
     public var value: String

@@ -33,7 +33,10 @@ public struct HTMLSanitizer: Sendable {
             "template", "svg", "math", "form", "input", "button", "textarea", "select", "option", "title", "head", "meta",
             "link", "base", "audio", "video", "source", "track", "canvas", "map", "area", "portal", "dialog",
         ],
-        linkSchemes: ["http", "https", "mailto"], imageSchemes: ["http", "https"], forcedLinkRel: nil)
+        linkSchemes: ["http", "https", "mailto"],
+        imageSchemes: ["http", "https"],
+        forcedLinkRel: nil
+    )
 
     /// For text written by other people (received Webmentions): the same
     /// formatting, no images, and links that pass on no reputation.
@@ -46,7 +49,10 @@ public struct HTMLSanitizer: Sendable {
     }()
 
     public init(
-        elements: [String: Set<String>], droppedWithContent: Set<String>, linkSchemes: Set<String>, imageSchemes: Set<String>,
+        elements: [String: Set<String>],
+        droppedWithContent: Set<String>,
+        linkSchemes: Set<String>,
+        imageSchemes: Set<String>,
         forcedLinkRel: String?
     ) {
         self.elements = elements

@@ -29,7 +29,10 @@ public struct HTMLWriter: Sendable {
     /// `&`, `<`, `>` always; `"` inside attribute values. Non-breaking spaces
     /// stay as characters: the output is UTF-8.
     public static func escape(_ value: String, quotes: Bool) -> String {
-        guard value.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || (quotes && $0 == UInt8(ascii: "\"")) })
+        guard
+            value.utf8.contains(where: {
+                $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || (quotes && $0 == UInt8(ascii: "\""))
+            })
         else { return value }
         var result = ""
         result.reserveCapacity(value.utf8.count + 16)

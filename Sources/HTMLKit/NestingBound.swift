@@ -27,7 +27,9 @@ enum NestingBound {
             guard bytes.count > limit * 3 else { return nil }
             var output: [UInt8] = []
             output.reserveCapacity(bytes.count)
-            var depth = 0, skipped = 0, changed = false
+            var depth = 0
+            var skipped = 0
+            var changed = false
             var index = 0
             let count = bytes.count
             func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
@@ -51,7 +53,9 @@ enum NestingBound {
             }
             func name(from start: Int) -> String {
                 var end = start
-                while end < count, isLetter(bytes[end]) || (bytes[end] >= UInt8(ascii: "0") && bytes[end] <= UInt8(ascii: "9")) || bytes[end] == UInt8(ascii: "-") {
+                while end < count,
+                    isLetter(bytes[end]) || (bytes[end] >= UInt8(ascii: "0") && bytes[end] <= UInt8(ascii: "9")) || bytes[end] == UInt8(ascii: "-")
+                {
                     end += 1
                 }
                 return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self).lowercased()
@@ -86,7 +90,9 @@ enum NestingBound {
                         end = count
                         var position = index + 4
                         while position + 2 < count {
-                            if bytes[position] == UInt8(ascii: "-") && bytes[position + 1] == UInt8(ascii: "-") && bytes[position + 2] == UInt8(ascii: ">") {
+                            if bytes[position] == UInt8(ascii: "-") && bytes[position + 1] == UInt8(ascii: "-")
+                                && bytes[position + 2] == UInt8(ascii: ">")
+                            {
                                 end = position + 3
                                 break
                             }

@@ -37,7 +37,11 @@ public struct MediaFormat: Hashable, Sendable, Codable {
     public static let srt = MediaFormat(name: "srt", mimeType: "application/x-subrip", fileExtension: "srt", kind: .text)
     /// A Podcasting 2.0 chapters file.
     public static let chapters = MediaFormat(
-        name: "chapters", mimeType: "application/json+chapters", fileExtension: "json", kind: .text)
+        name: "chapters",
+        mimeType: "application/json+chapters",
+        fileExtension: "json",
+        kind: .text
+    )
 
     public static let all: [MediaFormat] = [
         .jpeg, .png, .gif, .webp, .tiff, .heic, .avif,

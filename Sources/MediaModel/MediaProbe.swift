@@ -8,6 +8,7 @@ public struct MediaProbe: Codable, Sendable, Equatable {
         case audio, video, subtitle, data, attachment, unknown
     }
 
+    /// One stream of a container: its type, codec and what it promises.
     public struct Stream: Codable, Sendable, Equatable {
         public var index: Int
         public var type: StreamType
@@ -26,8 +27,17 @@ public struct MediaProbe: Codable, Sendable, Equatable {
         public var duration: Double?
 
         public init(
-            index: Int, type: StreamType, codec: String, bitRate: Int? = nil, sampleRate: Int? = nil, channels: Int? = nil,
-            width: Int? = nil, height: Int? = nil, rotation: Double? = nil, frameRate: Double? = nil, isCoverArt: Bool = false,
+            index: Int,
+            type: StreamType,
+            codec: String,
+            bitRate: Int? = nil,
+            sampleRate: Int? = nil,
+            channels: Int? = nil,
+            width: Int? = nil,
+            height: Int? = nil,
+            rotation: Double? = nil,
+            frameRate: Double? = nil,
+            isCoverArt: Bool = false,
             duration: Double? = nil
         ) {
             self.index = index
@@ -45,6 +55,7 @@ public struct MediaProbe: Codable, Sendable, Equatable {
         }
     }
 
+    /// A chapter the file declares, in seconds.
     public struct Chapter: Codable, Sendable, Equatable {
         public var start: Double
         public var end: Double
@@ -92,10 +103,22 @@ public struct MediaProbe: Codable, Sendable, Equatable {
     public var pages: Int?
 
     public init(
-        kind: MediaKind, format: String, mimeType: String, duration: Double? = nil, bitRate: Int? = nil, width: Int? = nil,
-        height: Int? = nil, streams: [Stream] = [], tags: [String: String] = [:], chapters: [Chapter] = [],
-        hasCoverArt: Bool = false, orientation: Int? = nil, hasGPS: Bool? = nil, colorProfile: String? = nil,
-        colorSpace: String? = nil, pages: Int? = nil
+        kind: MediaKind,
+        format: String,
+        mimeType: String,
+        duration: Double? = nil,
+        bitRate: Int? = nil,
+        width: Int? = nil,
+        height: Int? = nil,
+        streams: [Stream] = [],
+        tags: [String: String] = [:],
+        chapters: [Chapter] = [],
+        hasCoverArt: Bool = false,
+        orientation: Int? = nil,
+        hasGPS: Bool? = nil,
+        colorProfile: String? = nil,
+        colorSpace: String? = nil,
+        pages: Int? = nil
     ) {
         self.kind = kind
         self.format = format

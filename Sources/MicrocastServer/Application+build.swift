@@ -14,10 +14,15 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
 }
 
 /// The HTTP application over services already started.
-public func buildApplication(_ configuration: ServerConfiguration, services: MicrocastServices) async throws
+public func buildApplication(
+    _ configuration: ServerConfiguration,
+    services: MicrocastServices
+) async throws
     -> some ApplicationProtocol
 {
-    let store = services.store, site = services.site, renderer = services.publisher.renderer
+    let store = services.store
+    let site = services.site
+    let renderer = services.publisher.renderer
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(scriptHashes: renderer.scriptHashes))
@@ -25,16 +30,22 @@ public func buildApplication(_ configuration: ServerConfiguration, services: Mic
     let authenticator = Authenticator(tokens: store)
     let api = router.group().add(middleware: APIErrorMiddleware())
     MicropubController(
-        posts: store, intake: services.intake, authenticator: authenticator, site: site,
+        posts: store,
+        intake: services.intake,
+        authenticator: authenticator,
+        site: site,
         maxUploadBytes: services.configuration.limits.maxUploadBytes
     ).addRoutes(to: api)
     MediaEndpointController(intake: services.intake, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
 
     let sessions = OwnerSessions(
-        owner: store, urls: site.urls,
+        owner: store,
+        urls: site.urls,
         throttle: SignInThrottle(firstDelay: configuration.signInDelays.first, ceiling: configuration.signInDelays.ceiling),
-        threadPool: services.requestPool, trustedProxies: Set(configuration.trustedProxies),
-        reauthenticateAfter: configuration.consentReauthentication)
+        threadPool: services.requestPool,
+        trustedProxies: Set(configuration.trustedProxies),
+        reauthenticateAfter: configuration.consentReauthentication
+    )
     let authorization = AuthorizationController(owner: store, sessions: sessions, renderer: renderer, site: site)
     authorization.addRoutes(to: api)
     TokenController(owner: store, tokens: store, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
@@ -51,7 +62,9 @@ public func buildApplication(_ configuration: ServerConfiguration, services: Mic
         server: .http1(
             configuration: .init(
                 additionalChannelHandlers: [ConnectionLimitHandler(counter: connections), ExpectContinueHandler()],
-                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.milliseconds * 1_000_000)))),
+                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.milliseconds * 1_000_000))
+            )
+        ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
         services: [services.worker, services.poolsService],
         logger: services.logger

@@ -36,15 +36,31 @@ public struct ServerConfiguration: Sendable {
 
     /// The common case: an embedded site in `dataDirectory`, served at `http://HOST:PORT` unless `baseURL` says otherwise.
     public init(
-        dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8080, baseURL: String? = nil, presets: Presets,
-        limits: MediaLimits = MediaLimits(), workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
-        siteTitle: String? = nil, logLevel: Logger.Level = .info, jobPollInterval: Duration = .milliseconds(250)
+        dataDirectory: URL,
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        baseURL: String? = nil,
+        presets: Presets,
+        limits: MediaLimits = MediaLimits(),
+        workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+        siteTitle: String? = nil,
+        logLevel: Logger.Level = .info,
+        jobPollInterval: Duration = .milliseconds(250)
     ) {
         self.init(
             services: ServiceConfiguration(
-                dataDirectory: dataDirectory, baseURL: baseURL ?? "http://\(host):\(port)", presets: presets, limits: limits,
-                workerThreads: workerThreads, siteTitle: siteTitle, jobPollInterval: jobPollInterval, logLevel: logLevel),
-            host: host, port: port)
+                dataDirectory: dataDirectory,
+                baseURL: baseURL ?? "http://\(host):\(port)",
+                presets: presets,
+                limits: limits,
+                workerThreads: workerThreads,
+                siteTitle: siteTitle,
+                jobPollInterval: jobPollInterval,
+                logLevel: logLevel
+            ),
+            host: host,
+            port: port
+        )
     }
 
     /// The public URL of the site; absolute URLs (Location, feeds) start with it.

@@ -18,7 +18,12 @@ extension SQLiteStore: IngestRepository {
         try await pool.read { db in try IngestRecordRow.fetchOne(db, key: hash)?.record }
     }
 
-    public func createPost(_ post: Post, mediaIds: [String], ingestHash: String, source: String) async throws
+    public func createPost(
+        _ post: Post,
+        mediaIds: [String],
+        ingestHash: String,
+        source: String
+    ) async throws
         -> (record: IngestRecord, created: Bool)
     {
         try await pool.write { db in

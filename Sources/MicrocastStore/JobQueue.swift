@@ -46,8 +46,15 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
 
     var job: Job {
         Job(
-            id: id ?? 0, kind: kind, mediaId: mediaId, state: state, attempts: attempts, maxAttempts: maxAttempts,
-            lastError: lastError, worker: leaseOwner)
+            id: id ?? 0,
+            kind: kind,
+            mediaId: mediaId,
+            state: state,
+            attempts: attempts,
+            maxAttempts: maxAttempts,
+            lastError: lastError,
+            worker: leaseOwner
+        )
     }
 }
 
@@ -101,8 +108,11 @@ extension SQLiteStore: JobQueue {
         try await pool.write { db in
             // The lease owner stays, so the job's row says which worker did it.
             _ = try JobRecord.filter(key: jobId).updateAll(
-                db, JobRecord.Columns.state.set(to: Job.State.done), JobRecord.Columns.leaseUntil.set(to: nil),
-                JobRecord.Columns.updatedAt.set(to: now))
+                db,
+                JobRecord.Columns.state.set(to: Job.State.done),
+                JobRecord.Columns.leaseUntil.set(to: nil),
+                JobRecord.Columns.updatedAt.set(to: now)
+            )
         }
     }
 
@@ -148,8 +158,10 @@ extension SQLiteStore: JobQueue {
     public func leaseOwners() async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT DISTINCT leaseOwner FROM jobs WHERE state = ? AND leaseOwner IS NOT NULL",
-                arguments: [Job.State.running])
+                db,
+                sql: "SELECT DISTINCT leaseOwner FROM jobs WHERE state = ? AND leaseOwner IS NOT NULL",
+                arguments: [Job.State.running]
+            )
         }
     }
 
@@ -158,9 +170,13 @@ extension SQLiteStore: JobQueue {
             let owned = JobRecord.filter(JobRecord.Columns.leaseOwner == worker && JobRecord.Columns.state == Job.State.running)
             try Self.giveUpStopped(owned, db: db, now: now)
             _ = try owned.updateAll(
-                db, JobRecord.Columns.state.set(to: Job.State.queued), JobRecord.Columns.leaseOwner.set(to: nil),
-                JobRecord.Columns.leaseUntil.set(to: nil), JobRecord.Columns.runAfter.set(to: now),
-                JobRecord.Columns.updatedAt.set(to: now))
+                db,
+                JobRecord.Columns.state.set(to: Job.State.queued),
+                JobRecord.Columns.leaseOwner.set(to: nil),
+                JobRecord.Columns.leaseUntil.set(to: nil),
+                JobRecord.Columns.runAfter.set(to: now),
+                JobRecord.Columns.updatedAt.set(to: now)
+            )
         }
     }
 
@@ -169,7 +185,10 @@ extension SQLiteStore: JobQueue {
             var record = JobRecord(JobRequest(kind: kind, mediaId: mediaId), now: now)
             try record.insert(db)
             _ = try MediaRecord.filter(key: mediaId).updateAll(
-                db, MediaRecord.Columns.state.set(to: MediaItem.State.processing), MediaRecord.Columns.failure.set(to: nil))
+                db,
+                MediaRecord.Columns.state.set(to: MediaItem.State.processing),
+                MediaRecord.Columns.failure.set(to: nil)
+            )
         }
     }
 }

@@ -60,9 +60,24 @@ struct MediaRecord: Codable, FetchableRecord, PersistableRecord {
 
     var item: MediaItem {
         MediaItem(
-            id: id, kind: kind, mimeType: mimeType, fileExtension: fileExtension, byteCount: byteCount, sha256: sha256,
-            originalName: originalName, probe: probe, alt: alt, width: width, height: height, duration: duration, state: state,
-            failure: failure, createdAt: createdAt, placeholder: placeholder, isAnimated: animated)
+            id: id,
+            kind: kind,
+            mimeType: mimeType,
+            fileExtension: fileExtension,
+            byteCount: byteCount,
+            sha256: sha256,
+            originalName: originalName,
+            probe: probe,
+            alt: alt,
+            width: width,
+            height: height,
+            duration: duration,
+            state: state,
+            failure: failure,
+            createdAt: createdAt,
+            placeholder: placeholder,
+            isAnimated: animated
+        )
     }
 }
 
@@ -102,8 +117,16 @@ struct RenditionRecord: Codable, FetchableRecord, MutablePersistableRecord {
             throw StoreError("rendition \(fileName) has a role this version does not know: \(format) (\(mimeType))")
         }
         return Rendition(
-            mediaId: mediaId, role: role, mimeType: mimeType, width: width, height: height, byteCount: byteCount,
-            fileName: fileName, duration: duration, bitRate: bitRate)
+            mediaId: mediaId,
+            role: role,
+            mimeType: mimeType,
+            width: width,
+            height: height,
+            byteCount: byteCount,
+            fileName: fileName,
+            duration: duration,
+            bitRate: bitRate
+        )
     }
 }
 
@@ -155,14 +178,17 @@ extension SQLiteStore: MediaRepository {
             try String.fetchAll(
                 db,
                 sql: "SELECT posts.slug FROM postMedia JOIN posts ON posts.id = postMedia.postId WHERE postMedia.mediaId = ? ORDER BY posts.id",
-                arguments: [id])
+                arguments: [id]
+            )
         }
     }
 
     public func remove(mediaId: String) async throws -> [String] {
         try await pool.write { db in
             let names = try String.fetchAll(
-                db, RenditionRecord.filter(RenditionRecord.Columns.mediaId == mediaId).select(RenditionRecord.Columns.fileName))
+                db,
+                RenditionRecord.filter(RenditionRecord.Columns.mediaId == mediaId).select(RenditionRecord.Columns.fileName)
+            )
             _ = try MediaRecord.deleteOne(db, key: mediaId)
             return names
         }
@@ -183,8 +209,11 @@ extension SQLiteStore: MediaRepository {
                 try record.insert(db)
             }
             try MediaRecord.filter(key: mediaId).updateAll(
-                db, MediaRecord.Columns.state.set(to: MediaItem.State.ready), MediaRecord.Columns.failure.set(to: nil),
-                MediaRecord.Columns.placeholder.set(to: placeholder))
+                db,
+                MediaRecord.Columns.state.set(to: MediaItem.State.ready),
+                MediaRecord.Columns.failure.set(to: nil),
+                MediaRecord.Columns.placeholder.set(to: placeholder)
+            )
         }
     }
 
@@ -194,6 +223,9 @@ extension SQLiteStore: MediaRepository {
 
     static func fail(mediaId: String, reason: String, _ db: Database) throws {
         _ = try MediaRecord.filter(key: mediaId).updateAll(
-            db, MediaRecord.Columns.state.set(to: MediaItem.State.failed), MediaRecord.Columns.failure.set(to: reason))
+            db,
+            MediaRecord.Columns.state.set(to: MediaItem.State.failed),
+            MediaRecord.Columns.failure.set(to: reason)
+        )
     }
 }

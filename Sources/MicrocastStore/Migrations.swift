@@ -147,7 +147,8 @@ enum Migrations {
                       WHEN json_array_length(properties, '$.photo') > 0 THEN 'photo'
                       WHEN json_array_length(properties, '$.name') > 0 THEN 'article'
                       ELSE 'note' END
-                    """)
+                    """
+            )
             try db.create(index: "posts_kind", on: "posts", columns: ["kind", "status", "published"])
             try db.alter(table: "tokens") { t in t.add(column: "lastUsedAt", .datetime) }
             // One row every change a page or feed shows bumps, in the same
@@ -163,7 +164,8 @@ enum Migrations {
                         sql: """
                             CREATE TRIGGER \(table)_\(event.lowercased())_stamp AFTER \(event) ON \(table)
                             BEGIN UPDATE contentStamp SET version = version + 1 WHERE id = 1; END
-                            """)
+                            """
+                    )
                 }
             }
         }

@@ -15,7 +15,13 @@ struct AuthorizationCodeRecord: Codable, FetchableRecord, PersistableRecord {
 
     var code: AuthorizationCode {
         AuthorizationCode(
-            hash: hash, clientId: clientId, redirectURI: redirectURI, codeChallenge: codeChallenge, scope: scope, expiresAt: expiresAt)
+            hash: hash,
+            clientId: clientId,
+            redirectURI: redirectURI,
+            codeChallenge: codeChallenge,
+            scope: scope,
+            expiresAt: expiresAt
+        )
     }
 }
 
@@ -46,7 +52,8 @@ extension SQLiteStore: OwnerRepository {
                     INSERT INTO owner (id, passwordHash, updatedAt) VALUES (1, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET passwordHash = excluded.passwordHash, updatedAt = excluded.updatedAt
                     """,
-                arguments: [hash, now])
+                arguments: [hash, now]
+            )
             // A new passphrase signs every browser out.
             try SessionRecord.deleteAll(db)
         }
@@ -79,8 +86,12 @@ extension SQLiteStore: OwnerRepository {
     public func addCode(_ code: AuthorizationCode) async throws {
         try await pool.write { db in
             try AuthorizationCodeRecord(
-                hash: code.hash, clientId: code.clientId, redirectURI: code.redirectURI, codeChallenge: code.codeChallenge,
-                scope: code.scope, expiresAt: code.expiresAt
+                hash: code.hash,
+                clientId: code.clientId,
+                redirectURI: code.redirectURI,
+                codeChallenge: code.codeChallenge,
+                scope: code.scope,
+                expiresAt: code.expiresAt
             ).insert(db)
         }
     }

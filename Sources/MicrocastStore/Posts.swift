@@ -43,8 +43,15 @@ struct PostRecord: Codable, FetchableRecord, MutablePersistableRecord {
 
     func post() throws -> Post {
         Post(
-            id: id, slug: slug, type: type, properties: try JSONDecoder().decode(MF2Properties.self, from: Data(properties.utf8)),
-            published: published, updated: updated, status: status, deletedAt: deletedAt)
+            id: id,
+            slug: slug,
+            type: type,
+            properties: try JSONDecoder().decode(MF2Properties.self, from: Data(properties.utf8)),
+            published: published,
+            updated: updated,
+            status: status,
+            deletedAt: deletedAt
+        )
     }
 }
 
@@ -158,7 +165,8 @@ extension SQLiteStore: PostRepository {
                     WHERE posts.status = ? AND posts.deletedAt IS NULL AND json_each.type = 'text'
                     GROUP BY json_each.value ORDER BY COUNT(*) DESC, json_each.value
                     """,
-                arguments: [Post.Status.published])
+                arguments: [Post.Status.published]
+            )
         }
     }
 

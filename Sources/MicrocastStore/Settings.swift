@@ -8,7 +8,8 @@ extension SQLiteStore: SettingsRepository {
             Dictionary(
                 uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM settings").map {
                     ($0["key"] as String, $0["value"] as String)
-                })
+                }
+            )
         }
     }
 
@@ -19,7 +20,8 @@ extension SQLiteStore: SettingsRepository {
                 if let value {
                     try db.execute(
                         sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        arguments: [key, value])
+                        arguments: [key, value]
+                    )
                 } else {
                     try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [key])
                 }

@@ -43,8 +43,17 @@ struct TokenRecord: Codable, FetchableRecord, MutablePersistableRecord {
 
     var token: AccessToken {
         AccessToken(
-            id: id, hash: hash, kind: kind, scope: scope, clientId: clientId, grant: grantId, createdAt: createdAt,
-            expiresAt: expiresAt, revokedAt: revokedAt, lastUsedAt: lastUsedAt)
+            id: id,
+            hash: hash,
+            kind: kind,
+            scope: scope,
+            clientId: clientId,
+            grant: grantId,
+            createdAt: createdAt,
+            expiresAt: expiresAt,
+            revokedAt: revokedAt,
+            lastUsedAt: lastUsedAt
+        )
     }
 }
 

@@ -10,7 +10,8 @@ struct DataOptions: ParsableArguments {
     var data: String = "Media"
     @Option(
         name: .long,
-        help: "The store: sqlite:PATH (default DATA/microcast.sqlite) or postgres://USER:PASSWORD@HOST:PORT/DB (also from MICROCAST_DATABASE_URL).")
+        help: "The store: sqlite:PATH (default DATA/microcast.sqlite) or postgres://USER:PASSWORD@HOST:PORT/DB (also from MICROCAST_DATABASE_URL)."
+    )
     var database: String?
 
     var url: URL { URL(fileURLWithPath: data, isDirectory: true).standardizedFileURL }

@@ -4,7 +4,8 @@ import MicrocastServer
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the published site (pages, feeds, media) as plain files for any static web server or CDN.")
+        abstract: "Write the published site (pages, feeds, media) as plain files for any static web server or CDN."
+    )
 
     @OptionGroup var data: DataOptions
     @OptionGroup var presets: PresetOptions
@@ -17,8 +18,14 @@ struct Export: AsyncParsableCommand {
         let target = URL(fileURLWithPath: output, isDirectory: true).standardizedFileURL
         let services = try await MicrocastServices.start(
             ServiceConfiguration(
-                dataDirectory: data.url, database: try data.location(), baseURL: baseURL, presets: try presets.load(),
-                workerThreads: 1, siteTitle: title))
+                dataDirectory: data.url,
+                database: try data.location(),
+                baseURL: baseURL,
+                presets: try presets.load(),
+                workerThreads: 1,
+                siteTitle: title
+            )
+        )
         let summary = try await SiteExport.write(services, to: target)
         await services.shutdown()
         print("wrote \(summary.pages) pages and feeds and \(summary.mediaFiles) media files to \(target.path)")

@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import MediaModel
 import MicrocastServer
+import Synchronization
 
 /// Options shared by `ingest` and `watch`.
 struct IngestOptions: ParsableArguments {
@@ -19,16 +20,25 @@ struct IngestOptions: ParsableArguments {
     func services(logger: Logger) async throws -> MicrocastServices {
         try await MicrocastServices.start(
             ServiceConfiguration(
-                dataDirectory: data.url, database: try data.location(), baseURL: baseURL, presets: try presets.load(),
-                workerThreads: concurrency, keepLocation: keepLocation, jobPollInterval: .milliseconds(100)),
-            logger: logger)
+                dataDirectory: data.url,
+                database: try data.location(),
+                baseURL: baseURL,
+                presets: try presets.load(),
+                workerThreads: concurrency,
+                keepLocation: keepLocation,
+                jobPollInterval: .milliseconds(100)
+            ),
+            logger: logger
+        )
     }
 }
 
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Post files (or folders of photos) now; returns once they are published.",
-        discussion: "NAME.json beside a file gives its title, content, date, categories, alt text, episode, season and draft status. Files stay where they are; the same bytes are never posted twice. Exit status 0 only if every file was posted (or had been already).")
+        discussion:
+            "NAME.json beside a file gives its title, content, date, categories, alt text, episode, season and draft status. Files stay where they are; the same bytes are never posted twice. Exit status 0 only if every file was posted (or had been already)."
+    )
 
     @OptionGroup var options: IngestOptions
     @Argument(help: "Media files, or folders of photos.") var files: [String]
@@ -57,7 +67,8 @@ struct Watch: AsyncParsableCommand {
         abstract: "Post what is dropped into a folder: complete files only, in name order, never twice.",
         discussion: """
             A file is taken once it is closed and unchanged for --settle seconds; names such as .part, .crdownload, .tmp, ~$… and hidden files wait until renamed. NAME.json beside a file describes its post; a sub-folder becomes one post of its photos in name order (sidecar: FOLDERNAME.json). Posted items move to FOLDER/done/ (or stay, with --keep-files); refused ones move to FOLDER/failed/ beside NAME.error.txt. Runs until stopped; --once takes what is there, waits for files still being written, and exits 0 only if all were posted.
-            """)
+            """
+    )
 
     @OptionGroup var options: IngestOptions
     @Argument(help: "The folder to watch.") var folder: String
@@ -66,6 +77,8 @@ struct Watch: AsyncParsableCommand {
     @Flag(name: .customLong("follow-symlinks"), help: "Take symbolic links in the folder (by default they are passed over: they can point anywhere).")
     var followSymlinks = false
     @Option(help: "Seconds a file must stay unchanged before it is taken.") var settle: Double = 2
+    @Flag(help: "Rescan the folder every second instead of listening for changes (for network folders, whose changes inotify does not see).")
+    var poll = false
 
     func run() async throws {
         let url = URL(fileURLWithPath: folder, isDirectory: true).standardizedFileURL
@@ -81,6 +94,7 @@ struct Watch: AsyncParsableCommand {
         runOptions.followSymlinks = followSymlinks
         runOptions.settle = max(0, settle)
         runOptions.concurrency = options.concurrency
+        runOptions.polling = poll || ProcessInfo.processInfo.environment["MICROCAST_WATCH_POLL"] == "1"
         let run = FolderRun(folder: url, services: services, options: runOptions)
         let summary = try await services.withWorker {
             try await Self.untilInterrupted { try await run.run(report: progress.show) }
@@ -99,19 +113,21 @@ struct Watch: AsyncParsableCommand {
             source.resume()
             return source
         }
-        defer { sources.forEach { $0.cancel() } }
+        defer {
+            for source in sources { source.cancel() }
+        }
         return try await task.value
     }
 }
 
 /// Shows a run: a progress line on a terminal (files done of total, current
 /// file, rate, time left), otherwise one structured log line per file.
-final class ProgressView: @unchecked Sendable {
+final class ProgressView: Sendable {
     let logger: Logger
     private let isTerminal = isatty(STDERR_FILENO) == 1
-    private let lock = NSLock()
     private let start = Date()
-    private var current = ""
+    /// The file being worked on, and the lock every line is written under.
+    private let current = Mutex("")
 
     init() {
         var logger = Logger(label: "microcast.ingest")
@@ -120,13 +136,15 @@ final class ProgressView: @unchecked Sendable {
     }
 
     func show(_ event: IngestEvent) {
-        lock.withLock {
+        current.withLock { current in
             switch event {
             case .started(let item, let done, let total):
                 current = item.name
-                if isTerminal { line(done: done, total: total) }
+                if isTerminal { line(done: done, total: total, current: current) }
             case .waiting(let item):
-                if isTerminal { write("\r\u{1B}[2K\(item.name): still being written, waiting\n") } else {
+                if isTerminal {
+                    write("\r\u{1B}[2K\(item.name): still being written, waiting\n")
+                } else {
                     logger.info("waiting", metadata: ["file": "\(item.name)", "reason": "still being written"])
                 }
             case .finished(let item, let outcome, let seconds, let done, let total):
@@ -137,26 +155,28 @@ final class ProgressView: @unchecked Sendable {
                 case .duplicate(let url):
                     if !isTerminal { logger.info("skipped", metadata: ["file": "\(item.name)", "post": "\(url)", "reason": "already posted"]) }
                 case .failed(let reason):
-                    if isTerminal { write("\r\u{1B}[2K\(item.name): failed: \(reason)\n") } else {
+                    if isTerminal {
+                        write("\r\u{1B}[2K\(item.name): failed: \(reason)\n")
+                    } else {
                         logger.error("failed", metadata: ["file": "\(item.name)", "reason": "\(reason)", "ms": "\(ms)"])
                     }
                 }
-                if isTerminal { line(done: done, total: total) }
+                if isTerminal { line(done: done, total: total, current: current) }
             }
         }
     }
 
-    func say(_ text: String) { lock.withLock { write(text + "\n") } }
+    func say(_ text: String) { current.withLock { _ in write(text + "\n") } }
 
     func finish(_ summary: IngestSummary) {
-        lock.withLock {
+        current.withLock { _ in
             if isTerminal { write("\r\u{1B}[2K") }
             write("\(summary.text)\n")
         }
     }
 
     /// `[3/10] talk.wav · 0.8 files/s · 0:09 left`
-    private func line(done: Int, total: Int) {
+    private func line(done: Int, total: Int, current: String) {
         let elapsed = Date().timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         var text = "[\(done)/\(total)] \(current)"

@@ -5,12 +5,15 @@ import MicrocastCore
 
 struct OwnerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "owner", abstract: "The site owner, who signs in to approve Micropub clients.",
-        subcommands: [Password.self])
+        commandName: "owner",
+        abstract: "The site owner, who signs in to approve Micropub clients.",
+        subcommands: [Password.self]
+    )
 
     struct Password: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set the owner's passphrase: read from standard input, or asked twice on a terminal.")
+            abstract: "Set the owner's passphrase: read from standard input, or asked twice on a terminal."
+        )
 
         @OptionGroup var data: DataOptions
         @Flag(help: "Do nothing if a passphrase is already set (for set-up scripts).")

@@ -18,21 +18,34 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest upload accepted, in megabytes.") var maxUploadMB = 1024
     @Option(help: "Threads for media jobs (default: one per core; 0 answers requests only).") var workers: Int?
     @Flag(help: "Serve uploaded photos with the location they were taken at (removed by default).") var keepLocation = false
-    @Option(name: .customLong("trusted-proxy"), help: "Address of a reverse proxy whose Forwarded or X-Forwarded-For header names the visitor (repeatable).")
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "Address of a reverse proxy whose Forwarded or X-Forwarded-For header names the visitor (repeatable)."
+    )
     var trustedProxies: [String] = []
 
     func run() async throws {
         var limits = MediaLimits()
         limits.maxUploadBytes = Int64(maxUploadMB) * 1_048_576
         var services = ServiceConfiguration(
-            dataDirectory: data.url, database: try data.location(), baseURL: baseURL ?? "http://\(host):\(port)",
-            presets: try presets.load(), limits: limits, keepLocation: keepLocation, siteTitle: title, authorName: author)
+            dataDirectory: data.url,
+            database: try data.location(),
+            baseURL: baseURL ?? "http://\(host):\(port)",
+            presets: try presets.load(),
+            limits: limits,
+            keepLocation: keepLocation,
+            siteTitle: title,
+            authorName: author
+        )
         if let workers { services.workerThreads = max(0, workers) }
         var configuration = ServerConfiguration(services: services, host: host, port: port)
         configuration.trustedProxies = trustedProxies
         if try await data.store().passphraseHash() == nil {
-            FileHandle.standardError.write(Data(
-                "microcast: no owner passphrase is set, so clients cannot sign in; run: microcast owner password --data \(data.data)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "microcast: no owner passphrase is set, so clients cannot sign in; run: microcast owner password --data \(data.data)\n".utf8
+                )
+            )
         }
         let app = try await buildApplication(configuration)
         try await app.runService()

@@ -7,8 +7,11 @@ import MicrocastServer
 
 struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "The podcast show: title, description, artwork and the rest of the feed's channel.",
-        subcommands: [Print.self, Set.self], defaultSubcommand: Print.self)
+        commandName: "show",
+        abstract: "The podcast show: title, description, artwork and the rest of the feed's channel.",
+        subcommands: [Print.self, Set.self],
+        defaultSubcommand: Print.self
+    )
 
     struct Print: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "print", abstract: "Print the show's settings, defaults included.")
@@ -33,7 +36,8 @@ struct ShowCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change show settings; an empty value returns a setting to its default.")
+            abstract: "Change show settings; an empty value returns a setting to its default."
+        )
 
         @OptionGroup var data: DataOptions
         @Option var title: String?
@@ -74,7 +78,10 @@ struct ShowCommand: AsyncParsableCommand {
                     throw ValidationError("\(artwork): \(error.description)")
                 }
                 values["show.\(ShowSettings.Key.artwork.rawValue)"] = try library.writeRendition(
-                    jpeg, stem: "show-artwork", fileExtension: "jpg")
+                    jpeg,
+                    stem: "show-artwork",
+                    fileExtension: "jpg"
+                )
             }
             guard !values.isEmpty else { throw ValidationError("name at least one setting to change") }
             try await data.store().setSettings(values)

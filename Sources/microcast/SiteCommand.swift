@@ -5,8 +5,11 @@ import MicrocastServer
 
 struct SiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "site", abstract: "The site's title and author, as pages, feeds and episode tags show them.",
-        subcommands: [Print.self, Set.self], defaultSubcommand: Print.self)
+        commandName: "site",
+        abstract: "The site's title and author, as pages, feeds and episode tags show them.",
+        subcommands: [Print.self, Set.self],
+        defaultSubcommand: Print.self
+    )
 
     struct Print: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "print", abstract: "Print the site's title, author and URL.")

@@ -5,11 +5,15 @@ import MicrocastServer
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Manage Micropub access tokens.", subcommands: [Create.self, List.self, Revoke.self])
+        commandName: "token",
+        abstract: "Manage Micropub access tokens.",
+        subcommands: [Create.self, List.self, Revoke.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a token and print it (only its hash is stored; it cannot be shown again).")
+            abstract: "Create a token and print it (only its hash is stored; it cannot be shown again)."
+        )
 
         @OptionGroup var data: DataOptions
         @Option(help: "Space-separated scopes: create update delete undelete media.")
@@ -31,7 +35,9 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List grants: each approval or CLI token with its refresh tokens (never the tokens themselves).")
+        static let configuration = CommandConfiguration(
+            abstract: "List grants: each approval or CLI token with its refresh tokens (never the tokens themselves)."
+        )
 
         @OptionGroup var data: DataOptions
 
@@ -45,7 +51,8 @@ struct TokenCommand: AsyncParsableCommand {
                         "\(grant.id)", grant.isRefreshOnly ? "active (refresh only)" : grant.status.rawValue,
                         grant.clientId ?? "command line", grant.scope.description,
                         formatter.string(from: grant.created), grant.expires.map(formatter.string) ?? "never",
-                    ].joined(separator: "\t"))
+                    ].joined(separator: "\t")
+                )
             }
         }
     }

@@ -1,8 +1,8 @@
 import Foundation
 import MediaModel
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import MediaKit
 
@@ -11,7 +11,8 @@ struct PhotoRenditionTests {
     let folder: URL
     let preset = PhotoPreset(
         widths: [320, 640, 1280],
-        encodings: [.init(format: .jpeg, quality: 80), .init(format: .webp, quality: 75)])
+        encodings: [.init(format: .jpeg, quality: 80), .init(format: .webp, quality: 75)]
+    )
 
     init() throws { folder = try Fixtures.folder() }
 
@@ -72,7 +73,10 @@ struct PhotoRenditionTests {
         let occupancy = Mutex((inside: 0, most: 0))
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
             try? budget.withReservation(60) { () throws(MediaError) in
-                occupancy.withLock { $0.inside += 1; $0.most = max($0.most, $0.inside) }
+                occupancy.withLock {
+                    $0.inside += 1
+                    $0.most = max($0.most, $0.inside)
+                }
                 usleep(20_000)
                 occupancy.withLock { $0.inside -= 1 }
             }
@@ -102,9 +106,12 @@ struct PhotoRenditionTests {
         let p3 = folder.appendingPathComponent("p3.jpg")
         try Fixtures.run("vips", ["icc_transform", source.path, "\(p3.path)[Q=95]", "p3", "--input-profile", "srgb"])
         func average(_ file: URL) throws -> Double {
-            Double(String(decoding: try Fixtures.run("vips", ["avg", file.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
+            Double(String(decoding: try Fixtures.run("vips", ["avg", file.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                ?? .nan
         }
-        let rendition = try #require(try PhotoRenditions.make(from: p3.path, preset: preset, budget: DecodeBudget()).renditions.first { $0.format == .jpeg && $0.width == 320 })
+        let rendition = try #require(
+            try PhotoRenditions.make(from: p3.path, preset: preset, budget: DecodeBudget()).renditions.first { $0.format == .jpeg && $0.width == 320 }
+        )
         let out = folder.appendingPathComponent("p3-out.jpg")
         try rendition.data.write(to: out)
         #expect(try Prober.probe(path: out.path).colorProfile == nil)

@@ -1,7 +1,7 @@
 import Foundation
 import MediaModel
-import Testing
 import TestSupport
+import Testing
 
 @testable import MediaKit
 
@@ -20,7 +20,11 @@ struct PodcastAudioTests {
     func monoSpeech(_ format: String) throws {
         let source = try Fixtures.speech(in: folder, name: "talk.\(format)", seconds: 14)
         let result = try PodcastAudio.make(
-            from: source.path, into: folder, preset: preset, tags: AudioTags(title: "Episode 1", artist: "Host", album: "The Show"))
+            from: source.path,
+            into: folder,
+            preset: preset,
+            tags: AudioTags(title: "Episode 1", artist: "Host", album: "The Show")
+        )
         #expect(result.files.map(\.encoding.name) == ["mp3", "m4a"])
         // The waveform spans the recording: about 1800 min/max pairs, loud where the speech is.
         #expect(abs(result.waveform.length - 1800) <= 5)
@@ -55,12 +59,26 @@ struct PodcastAudioTests {
     func chapters() throws {
         let source = try Fixtures.speech(in: folder, name: "plain.wav", seconds: 14)
         let metadata = folder.appendingPathComponent("chapters.txt")
-        try Data(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=5000\ntitle=Intro\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=5000\nEND=12000\ntitle=Main part\n".utf8).write(to: metadata)
+        try Data(
+            ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=5000\ntitle=Intro\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=5000\nEND=12000\ntitle=Main part\n"
+                .utf8
+        ).write(to: metadata)
         let withChapters = folder.appendingPathComponent("chaptered.m4a")
-        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", source.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", withChapters.path])
+        try Fixtures.run(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-i", source.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac",
+                withChapters.path,
+            ]
+        )
         let cover = try ShowArtwork.titleCard("Cover")
         let result = try PodcastAudio.make(
-            from: withChapters.path, into: folder, preset: preset, tags: AudioTags(title: "Chaptered"), cover: cover)
+            from: withChapters.path,
+            into: folder,
+            preset: preset,
+            tags: AudioTags(title: "Chaptered"),
+            cover: cover
+        )
         #expect(result.chapters.map(\.title) == ["Intro", "Main part"])
         let mp3 = try Prober.probe(path: try #require(result.files.first).temporaryFile.path)
         #expect(mp3.chapters.map(\.title) == ["Intro", "Main part"])
@@ -116,7 +134,10 @@ struct PodcastAudioTests {
                 + "[CHAPTER]\nTIMEBASE=1/1000\nSTART=\(end + 7000)\nEND=\(end + 9000)\ntitle=After the end\n").utf8
         ).write(to: metadata)
         let m4a = folder.appendingPathComponent("chapter-editor.m4a")
-        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", source.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", m4a.path])
+        try Fixtures.run(
+            "ffmpeg",
+            ["-v", "error", "-y", "-i", source.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", m4a.path]
+        )
         // What the chapter editor made: the container lasts as long as the chapter track.
         let probe = try Prober.probe(path: m4a.path)
         #expect((probe.duration ?? 0) > sound + 5)
@@ -134,10 +155,13 @@ struct PodcastAudioTests {
     @Test("a video whose sound stops before its picture gives an episode as long as its sound")
     func videoWithShortSound() throws {
         let video = folder.appendingPathComponent("short-sound.mp4")
-        try Fixtures.run("ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=8",
-            "-f", "lavfi", "-i", "sine=frequency=330:duration=4", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", video.path,
-        ])
+        try Fixtures.run(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=8",
+                "-f", "lavfi", "-i", "sine=frequency=330:duration=4", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", video.path,
+            ]
+        )
         let probe = try Prober.probe(path: video.path)
         #expect(abs((probe.audioDuration ?? 0) - 4) < 0.2)
         #expect(abs((probe.duration ?? 0) - 8) < 0.2)
@@ -165,7 +189,10 @@ struct PodcastAudioTests {
     @Test("a recording whose container declares no duration is held to the duration limit by what decodes")
     func noDeclaredDuration() throws {
         // Matroska written to a pipe carries no duration at all.
-        let flac = try Fixtures.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=20", "-c:a", "flac", "-f", "matroska", "-"])
+        let flac = try Fixtures.run(
+            "ffmpeg",
+            ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=20", "-c:a", "flac", "-f", "matroska", "-"]
+        )
         let file = folder.appendingPathComponent("no-duration.mka")
         try flac.write(to: file)
         #expect(try Prober.probe(path: file.path).audioDuration == nil)

@@ -1,8 +1,8 @@
 import Foundation
-import MediaModel
 import Glibc
-import Testing
+import MediaModel
 import TestSupport
+import Testing
 
 @testable import MediaKit
 
@@ -171,7 +171,10 @@ struct InspectorTests {
     @Test("every photo format we take passes inspection", arguments: ["png", "gif", "webp", "tiff"])
     func formats(_ fileExtension: String) throws {
         let file = folder.appendingPathComponent("picture.\(fileExtension)")
-        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=96x64", "-frames:v", "1", "-pix_fmt", "rgb24", file.path])
+        try Fixtures.run(
+            "ffmpeg",
+            ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=96x64", "-frames:v", "1", "-pix_fmt", "rgb24", file.path]
+        )
         let probe = try Inspector.inspect(path: file.path, limits: MediaLimits(), budget: DecodeBudget())
         #expect(probe.kind == .photo)
         #expect(probe.width == 96 && probe.height == 64)

@@ -1,7 +1,7 @@
 import Foundation
 import MediaModel
-import Testing
 import TestSupport
+import Testing
 
 @testable import MediaKit
 
@@ -14,7 +14,8 @@ struct RemoveLocationTests {
         arguments: [
             (MediaFormat.png, RemoveLocation.Method.lossless), (.webp, .lossless), (.tiff, .reencoded), (.heic, .reencoded),
             (.avif, .reencoded),
-        ])
+        ]
+    )
     func format(_ format: MediaFormat, method: RemoveLocation.Method) throws {
         let folder = try Fixtures.folder()
         let png = try Fixtures.png(in: folder, name: "source.png", size: "320x240")
@@ -24,10 +25,13 @@ struct RemoveLocationTests {
         } else {
             try Fixtures.run("vips", ["copy", png.path, photo.path])
         }
-        try Fixtures.run("exiftool", [
-            "-q", "-q", "-m", "-overwrite_original", "-GPSLatitude=51.5007", "-GPSLatitudeRef=N", "-GPSLongitude=0.1246",
-            "-GPSLongitudeRef=W", photo.path,
-        ])
+        try Fixtures.run(
+            "exiftool",
+            [
+                "-q", "-q", "-m", "-overwrite_original", "-GPSLatitude=51.5007", "-GPSLatitudeRef=N", "-GPSLongitude=0.1246",
+                "-GPSLongitudeRef=W", photo.path,
+            ]
+        )
         #expect(!(try Fixtures.locationTags(of: photo)).isEmpty, "the fixture has a location to lose")
 
         let copy = folder.appendingPathComponent("public.\(format.fileExtension)")

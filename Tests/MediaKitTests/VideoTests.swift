@@ -1,7 +1,7 @@
 import Foundation
 import MediaModel
-import Testing
 import TestSupport
+import Testing
 
 @testable import MediaKit
 
@@ -27,17 +27,25 @@ struct VideoTests {
     @Test("a video whose container declares no duration is held to the duration limit by what decodes")
     func noDeclaredDuration() throws {
         // Matroska written to a pipe carries no duration at all.
-        let clip = try Fixtures.run("ffmpeg", [
-            "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=20", "-c:v", "libx264", "-preset", "ultrafast",
-            "-f", "matroska", "-",
-        ])
+        let clip = try Fixtures.run(
+            "ffmpeg",
+            [
+                "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=20", "-c:v", "libx264", "-preset", "ultrafast",
+                "-f", "matroska", "-",
+            ]
+        )
         let file = folder.appendingPathComponent("no-duration.mkv")
         try clip.write(to: file)
         #expect(try Prober.probe(path: file.path).duration == nil)
         let photo = try Presets.load(from: Fixtures.presetsFolder).photo
         #expect {
             try WebVideo.make(
-                from: file.path, into: folder, preset: preset, posterEncodings: photo.encodings, limits: MediaLimits(maxDurationSeconds: 10))
+                from: file.path,
+                into: folder,
+                preset: preset,
+                posterEncodings: photo.encodings,
+                limits: MediaLimits(maxDurationSeconds: 10)
+            )
         } throws: { error in
             guard case MediaError.tooLarge(let why) = error else { return false }
             return why.contains("longer than")
@@ -53,7 +61,8 @@ struct VideoTests {
         #expect(result.files.map(\.height) == [1920, 1280])
         for file in result.files {
             let boxes = try Fixtures.topLevelBoxes(of: file.temporaryFile)
-            let moov = try #require(boxes.firstIndex(of: "moov")), mdat = try #require(boxes.firstIndex(of: "mdat"))
+            let moov = try #require(boxes.firstIndex(of: "moov"))
+            let mdat = try #require(boxes.firstIndex(of: "mdat"))
             #expect(moov < mdat, "moov must come first for fast start: \(boxes)")
             let described = try streams(file.temporaryFile)
             let video = try #require(described.first { $0["codec_type"] as? String == "video" })
@@ -76,8 +85,12 @@ struct VideoTests {
         #expect(try Prober.probe(path: poster.path).width == 1080)
         // The clip fades in from black over its first second: a poster from
         // the fade would be dark; the chosen one is a real picture.
-        let brightness = try #require(Double(String(decoding: try Fixtures.run("vips", ["avg", poster.path]), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let brightness = try #require(
+            Double(
+                String(decoding: try Fixtures.run("vips", ["avg", poster.path]), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            )
+        )
         #expect(brightness > 60, "poster brightness \(brightness)")
         #expect(result.placeholder?.count == 7)
     }
@@ -131,11 +144,17 @@ struct VideoTests {
             } catch { return error }
         }
         let whole = folder.appendingPathComponent("whole.mp4")
-        try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", try Fixtures.silentVideo(in: folder).path, "-c", "copy", "-movflags", "+faststart", whole.path])
+        try Fixtures.run(
+            "ffmpeg",
+            ["-v", "error", "-y", "-i", try Fixtures.silentVideo(in: folder).path, "-c", "copy", "-movflags", "+faststart", whole.path]
+        )
         let bytes = try Data(contentsOf: whole)
         let cut = folder.appendingPathComponent("cut.mp4")
         try bytes.prefix(bytes.count * 6 / 10).write(to: cut)
-        guard case .unreadable(let why)? = reason(cut) else { Issue.record("truncated MP4 accepted"); return }
+        guard case .unreadable(let why)? = reason(cut) else {
+            Issue.record("truncated MP4 accepted")
+            return
+        }
         #expect(why.contains("truncated"))
 
         let mov = try Fixtures.phoneVideo(in: folder, name: "nomoov.mov", seconds: 1)
@@ -143,20 +162,37 @@ struct VideoTests {
         let headless = folder.appendingPathComponent("headless.mov")
         // FFmpeg writes the moov last: cutting the tail leaves media with no index.
         try movBytes.prefix(movBytes.count * 8 / 10).write(to: headless)
-        guard case .unreadable(let noMoov)? = reason(headless) else { Issue.record("moov-less MOV accepted"); return }
+        guard case .unreadable(let noMoov)? = reason(headless) else {
+            Issue.record("moov-less MOV accepted")
+            return
+        }
         #expect(!noMoov.isEmpty)
 
-        guard case .tooLarge(let bomb)? = reason(try Fixtures.pngBomb(in: folder)) else { Issue.record("PNG bomb accepted"); return }
+        guard case .tooLarge(let bomb)? = reason(try Fixtures.pngBomb(in: folder)) else {
+            Issue.record("PNG bomb accepted")
+            return
+        }
         #expect(bomb.contains("30000×30000"))
-        guard case .tooLarge? = reason(try Fixtures.decompressionBomb(in: folder)) else { Issue.record("huge header accepted"); return }
+        guard case .tooLarge? = reason(try Fixtures.decompressionBomb(in: folder)) else {
+            Issue.record("huge header accepted")
+            return
+        }
 
         let svg = folder.appendingPathComponent("drawing.svg")
         try Data(#"<svg xmlns="http://www.w3.org/2000/svg"><image href="http://169.254.169.254/x.png"/></svg>"#.utf8).write(to: svg)
-        guard case .unsupported? = reason(svg) else { Issue.record("SVG accepted"); return }
+        guard case .unsupported? = reason(svg) else {
+            Issue.record("SVG accepted")
+            return
+        }
 
         // A playlist naming a local file and a URL is not media, and FFmpeg is never asked to follow it.
         let playlist = folder.appendingPathComponent("episode.m3u8")
-        try Data("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXTINF:10,\nhttp://169.254.169.254/latest\n#EXT-X-ENDLIST\n".utf8).write(to: playlist)
-        guard case .unsupported? = reason(playlist) else { Issue.record("playlist accepted"); return }
+        try Data(
+            "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXTINF:10,\nhttp://169.254.169.254/latest\n#EXT-X-ENDLIST\n".utf8
+        ).write(to: playlist)
+        guard case .unsupported? = reason(playlist) else {
+            Issue.record("playlist accepted")
+            return
+        }
     }
 }

@@ -45,17 +45,55 @@ struct FeedRenderingTests {
     func episodeItem() {
         let site = SiteInfo(title: "Show", authorName: "Host", urls: SiteURLs(base: "https://example.com"))
         let id = "abcdefghijklmnopqrst"
-        let media = [id: MediaItem(id: id, kind: .audio, mimeType: "audio/wav", fileExtension: "wav", byteCount: 999, sha256: "0", probe: MediaProbe(kind: .audio, format: "wav", mimeType: "audio/wav"), state: .ready)]
-        let renditions = [id: RenditionSet([
-            Rendition(mediaId: id, role: .audio("m4a"), mimeType: "audio/mp4", byteCount: 200, fileName: "\(id)-m4a.aa.m4a", duration: 61.6, bitRate: 96000),
-            Rendition(mediaId: id, role: .audio("mp3"), mimeType: "audio/mpeg", byteCount: 300, fileName: "\(id)-mp3.bb.mp3", duration: 61.6, bitRate: 128000),
-        ])]
-        let post = Post(slug: "one", properties: ["name": [.string("One")], "audio": [.string("https://example.com/media/\(id).wav")], "episode": [.string("3")]], published: Date(timeIntervalSince1970: 0))
+        let media = [
+            id: MediaItem(
+                id: id,
+                kind: .audio,
+                mimeType: "audio/wav",
+                fileExtension: "wav",
+                byteCount: 999,
+                sha256: "0",
+                probe: MediaProbe(kind: .audio, format: "wav", mimeType: "audio/wav"),
+                state: .ready
+            )
+        ]
+        let renditions = [
+            id: RenditionSet([
+                Rendition(
+                    mediaId: id,
+                    role: .audio("m4a"),
+                    mimeType: "audio/mp4",
+                    byteCount: 200,
+                    fileName: "\(id)-m4a.aa.m4a",
+                    duration: 61.6,
+                    bitRate: 96000
+                ),
+                Rendition(
+                    mediaId: id,
+                    role: .audio("mp3"),
+                    mimeType: "audio/mpeg",
+                    byteCount: 300,
+                    fileName: "\(id)-mp3.bb.mp3",
+                    duration: 61.6,
+                    bitRate: 128000
+                ),
+            ])
+        ]
+        let post = Post(
+            slug: "one",
+            properties: ["name": [.string("One")], "audio": [.string("https://example.com/media/\(id).wav")], "episode": [.string("3")]],
+            published: Date(timeIntervalSince1970: 0)
+        )
         let item = FeedItemBuilder(site: site).item(post, media: media, renditions: renditions)
         #expect(item.isEpisode && item.episode == 3)
         #expect(item.enclosure?.mimeType == "audio/mpeg" && item.enclosure?.byteCount == 300)
         #expect(item.alternates.map(\.mimeType) == ["audio/mp4"])
-        let rss = FeedRenderer.podcastRSS(show: ShowSettings(stored: [:], site: site), site: site, artworkURL: "https://example.com/a.jpg", items: [item])
+        let rss = FeedRenderer.podcastRSS(
+            show: ShowSettings(stored: [:], site: site),
+            site: site,
+            artworkURL: "https://example.com/a.jpg",
+            items: [item]
+        )
         #expect(rss.contains("<enclosure url=\"https://example.com/media/r/\(id)-mp3.bb.mp3\" length=\"300\" type=\"audio/mpeg\"/>"))
         #expect(rss.contains("<itunes:duration>62</itunes:duration>"))
         #expect(rss.contains("<itunes:episode>3</itunes:episode>"))

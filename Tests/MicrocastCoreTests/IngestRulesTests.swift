@@ -18,7 +18,12 @@ struct IngestRulesTests {
 
     @Test("a sidecar's fields, and errors that say which field is wrong")
     func sidecar() throws {
-        let full = try Sidecar(json: Data(#"{"title":"Ep 3","content":"Notes","published":"2026-11-20","categories":"tea","alt":["a","b"],"episode":"3","season":1,"draft":true}"#.utf8))
+        let full = try Sidecar(
+            json: Data(
+                #"{"title":"Ep 3","content":"Notes","published":"2026-11-20","categories":"tea","alt":["a","b"],"episode":"3","season":1,"draft":true}"#
+                    .utf8
+            )
+        )
         #expect(full.title == "Ep 3" && full.content == "Notes" && full.categories == ["tea"] && full.alt == ["a", "b"])
         #expect(full.episode == 3 && full.season == 1 && full.isDraft)
         #expect(full.published == PostBuilder.parseDate("2026-11-20"))
@@ -40,38 +45,58 @@ struct IngestRulesTests {
     func posts() throws {
         let at = Date(timeIntervalSince1970: 1_800_000_000)
         let audio = try IngestPost.create(
-            name: "episode_12.wav", isFolder: false, media: [IngestedMedia(url: "u/a.wav", kind: .audio)], sidecar: Sidecar(),
-            defaultPublished: at)
+            name: "episode_12.wav",
+            isFolder: false,
+            media: [IngestedMedia(url: "u/a.wav", kind: .audio)],
+            sidecar: Sidecar(),
+            defaultPublished: at
+        )
         #expect(audio.properties["name"] == [.string("episode 12")])
         #expect(audio.properties["audio"] == [.string("u/a.wav")])
         let tagged = try IngestPost.create(
-            name: "x.mp3", isFolder: false, media: [IngestedMedia(url: "u/x.mp3", kind: .audio, title: "From the tag")],
-            sidecar: Sidecar(), defaultPublished: at)
+            name: "x.mp3",
+            isFolder: false,
+            media: [IngestedMedia(url: "u/x.mp3", kind: .audio, title: "From the tag")],
+            sidecar: Sidecar(),
+            defaultPublished: at
+        )
         #expect(tagged.properties["name"] == [.string("From the tag")])
 
         var sidecar = Sidecar()
         sidecar.alt = ["first", "second"]
         let album = try IngestPost.create(
-            name: "Skye", isFolder: true,
-            media: [IngestedMedia(url: "u/1.jpg", kind: .photo), IngestedMedia(url: "u/2.jpg", kind: .photo)], sidecar: sidecar,
-            defaultPublished: at)
-        #expect(album.properties["photo"] == [
-            .object(["value": .string("u/1.jpg"), "alt": .string("first")]), .object(["value": .string("u/2.jpg"), "alt": .string("second")]),
-        ])
+            name: "Skye",
+            isFolder: true,
+            media: [IngestedMedia(url: "u/1.jpg", kind: .photo), IngestedMedia(url: "u/2.jpg", kind: .photo)],
+            sidecar: sidecar,
+            defaultPublished: at
+        )
+        #expect(
+            album.properties["photo"] == [
+                .object(["value": .string("u/1.jpg"), "alt": .string("first")]), .object(["value": .string("u/2.jpg"), "alt": .string("second")]),
+            ]
+        )
         #expect(album.properties["name"] == [.string("Skye")])
 
         let photo = try IngestPost.create(
-            name: "IMG_0001.jpg", isFolder: false, media: [IngestedMedia(url: "u/p.jpg", kind: .photo, takenAt: at)], sidecar: Sidecar(),
-            defaultPublished: Date())
+            name: "IMG_0001.jpg",
+            isFolder: false,
+            media: [IngestedMedia(url: "u/p.jpg", kind: .photo, takenAt: at)],
+            sidecar: Sidecar(),
+            defaultPublished: Date()
+        )
         #expect(photo.properties["name"] == nil, "a photo needs no title")
         #expect(photo.command("mp-slug") == "img-0001")
         #expect(photo.properties["published"] == [.string(ISO8601DateFormatter().string(from: at))], "taken-at date wins over the drop time")
 
         #expect(throws: IngestPostError.self) {
             try IngestPost.create(
-                name: "mixed", isFolder: true,
+                name: "mixed",
+                isFolder: true,
                 media: [IngestedMedia(url: "u/1.jpg", kind: .photo), IngestedMedia(url: "u/t.wav", kind: .audio)],
-                sidecar: Sidecar(), defaultPublished: at)
+                sidecar: Sidecar(),
+                defaultPublished: at
+            )
         }
     }
 }

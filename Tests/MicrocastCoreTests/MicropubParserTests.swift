@@ -16,7 +16,8 @@ struct MicropubParserTests {
 
     @Test("form create pairs photo[] with mp-photo-alt[] and keeps protocol names out")
     func formCreate() throws {
-        let body = "h=entry&content=Hello+%26+welcome&category[]=one&category[]=two&photo[]=https%3A%2F%2Fa%2F1.jpg"
+        let body =
+            "h=entry&content=Hello+%26+welcome&category[]=one&category[]=two&photo[]=https%3A%2F%2Fa%2F1.jpg"
             + "&photo[]=https%3A%2F%2Fa%2F2.jpg&mp-photo-alt[]=First&mp-photo-alt[]=Second&access_token=secret&mp-slug=hi"
         let parsed = try create(MicropubParser.parseForm(FormEncoding.decode(body)))
         #expect(parsed.type == "h-entry")
@@ -26,7 +27,8 @@ struct MicropubParserTests {
             parsed.properties["photo"] == [
                 .object(["value": .string("https://a/1.jpg"), "alt": .string("First")]),
                 .object(["value": .string("https://a/2.jpg"), "alt": .string("Second")]),
-            ])
+            ]
+        )
         #expect(parsed.properties["access_token"] == nil)
         #expect(parsed.properties["h"] == nil)
         #expect(parsed.properties["mp-slug"] == nil)
@@ -63,7 +65,10 @@ struct MicropubParserTests {
     func slugs() {
         let date = Date(timeIntervalSince1970: 0)
         #expect(PostBuilder.slug(for: MicropubCreate(properties: [:], commands: ["mp-slug": [.string("My Trip!")]]), published: date) == "my-trip")
-        #expect(PostBuilder.slug(for: MicropubCreate(properties: ["content": [.string("Crème brûlée at noon")]]), published: date) == "creme-brulee-at-noon")
+        #expect(
+            PostBuilder.slug(for: MicropubCreate(properties: ["content": [.string("Crème brûlée at noon")]]), published: date)
+                == "creme-brulee-at-noon"
+        )
         #expect(PostBuilder.slug(for: MicropubCreate(properties: [:]), published: date) == "19700101-000000")
     }
 

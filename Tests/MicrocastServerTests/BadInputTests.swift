@@ -1,8 +1,8 @@
 import Foundation
-import MediaModel
 import MediaKit
-import Testing
+import MediaModel
 import TestSupport
+import Testing
 
 @Suite("Bad uploads are refused with a reason and leave nothing behind")
 struct BadInputTests {
@@ -73,7 +73,10 @@ struct BadInputTests {
             let token = try await site.token("media")
 
             let whole = folder.appendingPathComponent("whole.mp4")
-            try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", try Fixtures.silentVideo(in: folder).path, "-c", "copy", "-movflags", "+faststart", whole.path])
+            try Fixtures.run(
+                "ffmpeg",
+                ["-v", "error", "-y", "-i", try Fixtures.silentVideo(in: folder).path, "-c", "copy", "-movflags", "+faststart", whole.path]
+            )
             let bytes = try Data(contentsOf: whole)
             let cut = folder.appendingPathComponent("cut.mp4")
             try bytes.prefix(bytes.count / 2).write(to: cut)

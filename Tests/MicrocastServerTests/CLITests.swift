@@ -2,8 +2,8 @@ import Foundation
 import MediaModel
 import MicrocastCore
 import MicrocastStore
-import Testing
 import TestSupport
+import Testing
 
 /// The `microcast` command line, run as users run it: the built binary.
 @Suite("Command line")
@@ -35,8 +35,10 @@ struct CLITests {
         try stdin.fileHandleForWriting.close()
         process.waitUntilExit()
         return Outcome(
-            status: process.terminationStatus, output: try String(contentsOf: outputFile, encoding: .utf8),
-            errors: try String(contentsOf: errorFile, encoding: .utf8))
+            status: process.terminationStatus,
+            output: try String(contentsOf: outputFile, encoding: .utf8),
+            errors: try String(contentsOf: errorFile, encoding: .utf8)
+        )
     }
 
     @Test("probe prints JSON for media and exits 2 with a reason for anything else")

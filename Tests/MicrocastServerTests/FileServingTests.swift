@@ -1,8 +1,8 @@
 import Foundation
-import MediaModel
 import MediaKit
-import Testing
+import MediaModel
 import TestSupport
+import Testing
 
 @Suite("Serving media files: ranges, HEAD, ETag and 304")
 struct FileServingTests {
@@ -73,11 +73,14 @@ struct FileServingTests {
         try await TestSite.run { site in
             let photo = try Fixtures.png(in: try Fixtures.folder(), size: "1600x1200")
             let token = try await site.token("media")
-            let output = try await Fixtures.runOffPool("sh", [
-                "-c",
-                "curl -sS -v -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' -H \"Authorization: Bearer $1\" -F \"file=@$2\" \"$3\" 2>&1",
-                "sh", token, photo.path, site.base + "/micropub/media",
-            ])
+            let output = try await Fixtures.runOffPool(
+                "sh",
+                [
+                    "-c",
+                    "curl -sS -v -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' -H \"Authorization: Bearer $1\" -F \"file=@$2\" \"$3\" 2>&1",
+                    "sh", token, photo.path, site.base + "/micropub/media",
+                ]
+            )
             let transcript = String(decoding: output, as: UTF8.self)
             #expect(transcript.contains("HTTP/1.1 100 Continue"))
             #expect(transcript.hasSuffix("201"))

@@ -1,8 +1,8 @@
 import Foundation
 import MediaModel
 import MicrocastCore
-import Testing
 import TestSupport
+import Testing
 
 @testable import MicrocastServer
 
@@ -48,14 +48,26 @@ struct IndieAuthTests {
         Dictionary((URLComponents(string: url)?.queryItems ?? []).map { ($0.name, $0.value ?? "") }) { first, _ in first }
     }
 
-    func post(_ site: TestSite, _ url: String, _ fields: [(String, String)], cookies: [String] = [], bearer: String? = nil) async throws -> TestSite.Reply {
+    func post(
+        _ site: TestSite,
+        _ url: String,
+        _ fields: [(String, String)],
+        cookies: [String] = [],
+        bearer: String? = nil
+    ) async throws -> TestSite.Reply {
         var headers = [("Content-Type", "application/x-www-form-urlencoded")]
         if !cookies.isEmpty { headers.append(("Cookie", cookies.joined(separator: "; "))) }
         if let bearer { headers.append(("Authorization", "Bearer \(bearer)")) }
         return try await site.request(url, method: .POST, headers: headers, body: Self.form(fields))
     }
 
-    func authorizationURL(_ site: TestSite, _ client: Client, scope: String = "create media", extra: [(String, String)] = [], drop: String? = nil) -> String {
+    func authorizationURL(
+        _ site: TestSite,
+        _ client: Client,
+        scope: String = "create media",
+        extra: [(String, String)] = [],
+        drop: String? = nil
+    ) -> String {
         let parameters = [
             ("response_type", "code"), ("client_id", client.id), ("redirect_uri", client.redirect), ("state", client.state),
             ("code_challenge", client.challenge), ("code_challenge_method", "S256"), ("scope", scope), ("me", site.base + "/"),
@@ -69,8 +81,11 @@ struct IndieAuthTests {
         #expect(signInPage.status == .ok)
         let csrfCookie = try #require(Self.cookie("mc_csrf", in: signInPage))
         let signedIn = try await post(
-            site, site.base + "/auth/sign-in", Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
-            cookies: ["mc_csrf=\(csrfCookie)"])
+            site,
+            site.base + "/auth/sign-in",
+            Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
+            cookies: ["mc_csrf=\(csrfCookie)"]
+        )
         #expect(signedIn.status == .seeOther)
         let session = try #require(Self.cookie("mc_session", in: signedIn))
         let setCookie = signedIn.headers["Set-Cookie"].joined()
@@ -81,17 +96,24 @@ struct IndieAuthTests {
         #expect(consentPage.text.contains("Allow \(client.id)?"))
         let granted = (grant ?? scope.split(separator: " ").map(String.init)).map { ("grant[]", $0) }
         let decided = try await post(
-            site, site.base + "/auth/consent", Self.hiddenFields(consentPage.text) + granted + [("decision", "approve")],
-            cookies: ["mc_session=\(session)"])
+            site,
+            site.base + "/auth/consent",
+            Self.hiddenFields(consentPage.text) + granted + [("decision", "approve")],
+            cookies: ["mc_session=\(session)"]
+        )
         #expect(decided.status == .found)
         return try #require(decided.headers.first(name: "Location"))
     }
 
     func exchange(_ site: TestSite, _ client: Client, code: String, verifier: String? = nil, redirect: String? = nil) async throws -> TestSite.Reply {
-        try await post(site, site.base + "/token", [
-            ("grant_type", "authorization_code"), ("code", code), ("client_id", client.id),
-            ("redirect_uri", redirect ?? client.redirect), ("code_verifier", verifier ?? client.verifier),
-        ])
+        try await post(
+            site,
+            site.base + "/token",
+            [
+                ("grant_type", "authorization_code"), ("code", code), ("client_id", client.id),
+                ("redirect_uri", redirect ?? client.redirect), ("code_verifier", verifier ?? client.verifier),
+            ]
+        )
     }
 
     func withOwner(_ body: (TestSite) async throws -> Void) async throws {
@@ -149,7 +171,11 @@ struct IndieAuthTests {
             #expect(try await site.postJSON(#"{"action":"delete","url":""# + entry + #""}"#, token: access).status == .forbidden)
 
             // Refresh rotates: a new pair, and the old refresh token is spent.
-            let refreshed = try await post(site, site.base + "/token", [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", client.id)])
+            let refreshed = try await post(
+                site,
+                site.base + "/token",
+                [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", client.id)]
+            )
             #expect(refreshed.status == .ok)
             let newAccess = try #require(refreshed.json["access_token"] as? String)
             #expect(refreshed.json["refresh_token"] as? String != refresh)
@@ -209,8 +235,14 @@ struct IndieAuthTests {
             let stale = Secrets.make()
             try await site.store.addCode(
                 AuthorizationCode(
-                    hash: Secrets.hash(stale), clientId: client.id, redirectURI: client.redirect, codeChallenge: client.challenge,
-                    scope: ScopeSet("create"), expiresAt: Date().addingTimeInterval(-1)))
+                    hash: Secrets.hash(stale),
+                    clientId: client.id,
+                    redirectURI: client.redirect,
+                    codeChallenge: client.challenge,
+                    scope: ScopeSet("create"),
+                    expiresAt: Date().addingTimeInterval(-1)
+                )
+            )
             let expired = try await exchange(site, client, code: stale)
             #expect(expired.json["error"] as? String == "invalid_grant")
 
@@ -228,8 +260,11 @@ struct IndieAuthTests {
             let page = try await site.get(authorizationURL(site, client))
             let csrf = try #require(Self.cookie("mc_csrf", in: page))
             let wrong = try await post(
-                site, site.base + "/auth/sign-in", Self.hiddenFields(page.text) + [("passphrase", "not the passphrase")],
-                cookies: ["mc_csrf=\(csrf)"])
+                site,
+                site.base + "/auth/sign-in",
+                Self.hiddenFields(page.text) + [("passphrase", "not the passphrase")],
+                cookies: ["mc_csrf=\(csrf)"]
+            )
             #expect(wrong.status == .unauthorized)
             #expect(wrong.text.contains("That passphrase is not right."))
             #expect(Self.cookie("mc_session", in: wrong) == nil)
@@ -246,7 +281,8 @@ struct IndieAuthTests {
             #expect(plain.headers.first(name: "Location") == nil)
             #expect(plain.text.contains("code_challenge_method must be S256"))
             let evil = try await site.get(
-                "/auth?client_id=https://evil.example/&redirect_uri=https://evil.example/x&response_type=token&state=s")
+                "/auth?client_id=https://evil.example/&redirect_uri=https://evil.example/x&response_type=token&state=s"
+            )
             #expect(evil.status == .badRequest && evil.headers.first(name: "Location") == nil)
             for clientId in [
                 "https://user:pass@app.example/", "https://app.example/a/../b", "https://app.example/./", "https://10.0.0.1/",
@@ -263,20 +299,32 @@ struct IndieAuthTests {
             // Denial, with a real session.
             let signInPage = try await site.get(authorizationURL(site, client))
             let signedIn = try await post(
-                site, site.base + "/auth/sign-in", Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
-                cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: signInPage)))"])
+                site,
+                site.base + "/auth/sign-in",
+                Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
+                cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: signInPage)))"]
+            )
             let session = try #require(Self.cookie("mc_session", in: signedIn))
-            let consentPage = try await site.get(try #require(signedIn.headers.first(name: "Location")), headers: [("Cookie", "mc_session=\(session)")])
+            let consentPage = try await site.get(
+                try #require(signedIn.headers.first(name: "Location")),
+                headers: [("Cookie", "mc_session=\(session)")]
+            )
             let denied = try await post(
-                site, site.base + "/auth/consent", Self.hiddenFields(consentPage.text) + [("decision", "deny")], cookies: ["mc_session=\(session)"])
+                site,
+                site.base + "/auth/consent",
+                Self.hiddenFields(consentPage.text) + [("decision", "deny")],
+                cookies: ["mc_session=\(session)"]
+            )
             let deniedAnswer = Self.query(try #require(denied.headers.first(name: "Location")))
             #expect(deniedAnswer["error"] == "access_denied")
             #expect(deniedAnswer["code"] == nil)
 
             let noCSRF = try await post(
-                site, site.base + "/auth/consent",
+                site,
+                site.base + "/auth/consent",
                 Self.hiddenFields(consentPage.text).filter { $0.0 != "csrf" } + [("decision", "approve"), ("grant[]", "create")],
-                cookies: ["mc_session=\(session)"])
+                cookies: ["mc_session=\(session)"]
+            )
             #expect(noCSRF.status == .forbidden)
             #expect(try await site.store.allTokens().isEmpty)
         }
@@ -285,19 +333,25 @@ struct IndieAuthTests {
     @Test("repeated failed sign-ins from one address are slowed down")
     func throttled() async throws {
         // A first wait longer than a loaded machine takes between two tries.
-        try await TestSite.run(configure: { $0.signInDelays = (60, 120) }) { site in
-            try await site.store.setPassphraseHash(try PassphraseHasher.hash(Self.passphrase), now: Date())
-            let client = Client()
-            var statuses: [Int] = []
-            for _ in 0..<6 {
-                let page = try await site.get(authorizationURL(site, client))
-                let reply = try await post(
-                    site, site.base + "/auth/sign-in", Self.hiddenFields(page.text) + [("passphrase", "guess")],
-                    cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: page)))"])
-                statuses.append(Int(reply.status.code))
+        try await TestSite.run(
+            configure: { $0.signInDelays = (60, 120) },
+            body: { site in
+                try await site.store.setPassphraseHash(try PassphraseHasher.hash(Self.passphrase), now: Date())
+                let client = Client()
+                var statuses: [Int] = []
+                for _ in 0..<6 {
+                    let page = try await site.get(authorizationURL(site, client))
+                    let reply = try await post(
+                        site,
+                        site.base + "/auth/sign-in",
+                        Self.hiddenFields(page.text) + [("passphrase", "guess")],
+                        cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: page)))"]
+                    )
+                    statuses.append(Int(reply.status.code))
+                }
+                #expect(statuses == [401, 401, 401, 401, 401, 429])
             }
-            #expect(statuses == [401, 401, 401, 401, 401, 429])
-        }
+        )
     }
 
     @Test("the throttle: five free tries, then 5 s, then the 10 s ceiling; a success forgives; a global limit")
@@ -331,54 +385,94 @@ struct IndieAuthTests {
         #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: "198.51.100.1", trustedProxies: ["127.0.0.1"]) == "198.51.100.1")
         // A client may prepend anything; the proxy appends what it saw.
         #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: "6.6.6.6, 198.51.100.1", trustedProxies: ["127.0.0.1"]) == "198.51.100.1")
-        #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: "198.51.100.1, 10.0.0.2", trustedProxies: ["127.0.0.1", "10.0.0.2"]) == "198.51.100.1")
+        #expect(
+            ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: "198.51.100.1, 10.0.0.2", trustedProxies: ["127.0.0.1", "10.0.0.2"])
+                == "198.51.100.1"
+        )
     }
 
     @Test("the standard Forwarded header counts only from a trusted proxy, and wins over X-Forwarded-For")
     func forwarded() {
         let trusted: Set<String> = ["127.0.0.1"]
-        #expect(ClientAddress.resolve(remote: "203.0.113.9", forwardedFor: nil, forwarded: "for=198.51.100.1", trustedProxies: trusted) == "203.0.113.9")
-        #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: nil, forwarded: "for=198.51.100.1;proto=https", trustedProxies: trusted) == "198.51.100.1")
-        #expect(ClientAddress.resolve(
-            remote: "127.0.0.1", forwardedFor: "6.6.6.6", forwarded: #"for=6.6.6.6, for="[2001:db8:cafe::17]:4711""#, trustedProxies: trusted)
-            == "2001:db8:cafe::17")
-        #expect(ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: nil, forwarded: "for=198.51.100.1:8080;by=127.0.0.1", trustedProxies: trusted) == "198.51.100.1")
+        #expect(
+            ClientAddress.resolve(remote: "203.0.113.9", forwardedFor: nil, forwarded: "for=198.51.100.1", trustedProxies: trusted) == "203.0.113.9"
+        )
+        #expect(
+            ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: nil, forwarded: "for=198.51.100.1;proto=https", trustedProxies: trusted)
+                == "198.51.100.1"
+        )
+        #expect(
+            ClientAddress.resolve(
+                remote: "127.0.0.1",
+                forwardedFor: "6.6.6.6",
+                forwarded: #"for=6.6.6.6, for="[2001:db8:cafe::17]:4711""#,
+                trustedProxies: trusted
+            )
+                == "2001:db8:cafe::17"
+        )
+        #expect(
+            ClientAddress.resolve(remote: "127.0.0.1", forwardedFor: nil, forwarded: "for=198.51.100.1:8080;by=127.0.0.1", trustedProxies: trusted)
+                == "198.51.100.1"
+        )
     }
 
     @Test("a session signed in a while ago must give the passphrase again to approve a client")
     func consentAsksAgain() async throws {
-        try await TestSite.run(configure: { $0.consentReauthentication = 0 }) { site in
-            try await site.store.setPassphraseHash(try PassphraseHasher.hash(Self.passphrase), now: Date())
-            let client = Client()
-            let signInPage = try await site.get(authorizationURL(site, client))
-            let csrfCookie = try #require(Self.cookie("mc_csrf", in: signInPage))
-            let signedIn = try await post(
-                site, site.base + "/auth/sign-in", Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
-                cookies: ["mc_csrf=\(csrfCookie)"])
-            let session = try #require(Self.cookie("mc_session", in: signedIn))
-            try await Task.sleep(for: .milliseconds(20))
-            let consentPage = try await site.get(try #require(signedIn.headers.first(name: "Location")), headers: [("Cookie", "mc_session=\(session)")])
-            #expect(consentPage.text.contains(#"name="passphrase""#))
-            let fields = Self.hiddenFields(consentPage.text) + [("grant[]", "create"), ("decision", "approve")]
+        try await TestSite.run(
+            configure: { $0.consentReauthentication = 0 },
+            body: { site in
+                try await site.store.setPassphraseHash(try PassphraseHasher.hash(Self.passphrase), now: Date())
+                let client = Client()
+                let signInPage = try await site.get(authorizationURL(site, client))
+                let csrfCookie = try #require(Self.cookie("mc_csrf", in: signInPage))
+                let signedIn = try await post(
+                    site,
+                    site.base + "/auth/sign-in",
+                    Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
+                    cookies: ["mc_csrf=\(csrfCookie)"]
+                )
+                let session = try #require(Self.cookie("mc_session", in: signedIn))
+                try await Task.sleep(for: .milliseconds(20))
+                let consentPage = try await site.get(
+                    try #require(signedIn.headers.first(name: "Location")),
+                    headers: [("Cookie", "mc_session=\(session)")]
+                )
+                #expect(consentPage.text.contains(#"name="passphrase""#))
+                let fields = Self.hiddenFields(consentPage.text) + [("grant[]", "create"), ("decision", "approve")]
 
-            // A page's script or a stolen cookie has the session and its CSRF token, not the passphrase.
-            let without = try await post(site, site.base + "/auth/consent", fields, cookies: ["mc_session=\(session)"])
-            #expect(without.status == .unauthorized)
-            #expect(without.headers.first(name: "Location") == nil)
-            let wrong = try await post(site, site.base + "/auth/consent", fields + [("passphrase", "not it at all")], cookies: ["mc_session=\(session)"])
-            #expect(wrong.status == .unauthorized)
-            // Denying needs no passphrase.
-            let denied = try await post(
-                site, site.base + "/auth/consent", Self.hiddenFields(consentPage.text) + [("decision", "deny")], cookies: ["mc_session=\(session)"])
-            let deniedLocation = try #require(denied.headers.first(name: "Location"))
-            #expect(Self.query(deniedLocation)["error"] == "access_denied")
+                // A page's script or a stolen cookie has the session and its CSRF token, not the passphrase.
+                let without = try await post(site, site.base + "/auth/consent", fields, cookies: ["mc_session=\(session)"])
+                #expect(without.status == .unauthorized)
+                #expect(without.headers.first(name: "Location") == nil)
+                let wrong = try await post(
+                    site,
+                    site.base + "/auth/consent",
+                    fields + [("passphrase", "not it at all")],
+                    cookies: ["mc_session=\(session)"]
+                )
+                #expect(wrong.status == .unauthorized)
+                // Denying needs no passphrase.
+                let denied = try await post(
+                    site,
+                    site.base + "/auth/consent",
+                    Self.hiddenFields(consentPage.text) + [("decision", "deny")],
+                    cookies: ["mc_session=\(session)"]
+                )
+                let deniedLocation = try #require(denied.headers.first(name: "Location"))
+                #expect(Self.query(deniedLocation)["error"] == "access_denied")
 
-            let approved = try await post(site, site.base + "/auth/consent", fields + [("passphrase", Self.passphrase)], cookies: ["mc_session=\(session)"])
-            #expect(approved.status == .found)
-            let location = try #require(approved.headers.first(name: "Location"))
-            let code = try #require(Self.query(location)["code"])
-            #expect(try await exchange(site, client, code: code).json["access_token"] != nil)
-        }
+                let approved = try await post(
+                    site,
+                    site.base + "/auth/consent",
+                    fields + [("passphrase", Self.passphrase)],
+                    cookies: ["mc_session=\(session)"]
+                )
+                #expect(approved.status == .found)
+                let location = try #require(approved.headers.first(name: "Location"))
+                let code = try #require(Self.query(location)["code"])
+                #expect(try await exchange(site, client, code: code).json["access_token"] != nil)
+            }
+        )
     }
 
     @Test("60 parallel wrong passphrases from one address: five are checked, the rest wait; the owner signs in seconds later")
@@ -394,7 +488,8 @@ struct IndieAuthTests {
             let output = try await Fixtures.runOffPool(
                 "curl",
                 ["-s", "-Z", "--parallel-max", "60", "-w", "%{http_code}\\n", "-b", "mc_csrf=\(csrf)", "--data", form]
-                    + (0..<60).flatMap { _ in ["-o", "/dev/null", site.base + "/auth/sign-in"] })
+                    + (0..<60).flatMap { _ in ["-o", "/dev/null", site.base + "/auth/sign-in"] }
+            )
             let statuses = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { Int($0) }
             #expect(statuses.count == 60)
             // Five free tries are checked; a later one only once its wait (5 s, then 10 s) has
@@ -419,8 +514,11 @@ struct IndieAuthTests {
             func signIn() async throws -> String {
                 let page = try await site.get("/auth/tokens")
                 let signedIn = try await post(
-                    site, site.base + "/auth/sign-in", Self.hiddenFields(page.text) + [("passphrase", Self.passphrase)],
-                    cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: page)))"])
+                    site,
+                    site.base + "/auth/sign-in",
+                    Self.hiddenFields(page.text) + [("passphrase", Self.passphrase)],
+                    cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: page)))"]
+                )
                 return try #require(Self.cookie("mc_session", in: signedIn))
             }
 
@@ -466,9 +564,12 @@ struct IndieAuthTests {
             let idleToken = try #require(idlePair.json["access_token"] as? String)
             let idleAccess = try #require(try await site.store.token(hash: Secrets.hash(idleToken), now: Date()))
             // Its hour passes (written as GRDB stores dates, by the sqlite3 module).
-            let script = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE tokens SET expiresAt = '2000-01-01 00:00:00.000' WHERE id = ?\", (int(sys.argv[2]),)); c.commit()"
+            let script =
+                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE tokens SET expiresAt = '2000-01-01 00:00:00.000' WHERE id = ?\", (int(sys.argv[2]),)); c.commit()"
             _ = try await Fixtures.runOffPool(
-                "python3", ["-c", script, site.data.appendingPathComponent("microcast.sqlite").path, "\(try #require(idleAccess.id))"])
+                "python3",
+                ["-c", script, site.data.appendingPathComponent("microcast.sqlite").path, "\(try #require(idleAccess.id))"]
+            )
             let listed = try await site.get("/auth/tokens", headers: [("Cookie", "mc_session=\(try await signIn())")])
             #expect(listed.text.contains("active (refresh only)"))
             let cli = try await Fixtures.offPool { try CLITests().run(["token", "list", "--data", site.data.path]) }
@@ -483,8 +584,11 @@ struct IndieAuthTests {
             let signInPage = try await site.get("/auth/tokens")
             #expect(signInPage.text.contains("name=\"next\""))
             let signedIn = try await post(
-                site, site.base + "/auth/sign-in", Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
-                cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: signInPage)))"])
+                site,
+                site.base + "/auth/sign-in",
+                Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
+                cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: signInPage)))"]
+            )
             #expect(signedIn.headers.first(name: "Location") == site.base + "/auth/tokens")
             let session = try #require(Self.cookie("mc_session", in: signedIn))
             let list = try await site.get("/auth/tokens", headers: [("Cookie", "mc_session=\(session)")])

@@ -1,8 +1,8 @@
 import Foundation
-import MediaModel
 import MediaKit
-import Testing
+import MediaModel
 import TestSupport
+import Testing
 
 /// A phone photo's GPS position reaches no public URL: not the upload's own
 /// URL, not the page while the photo waits for its job, not the renditions,
@@ -42,7 +42,9 @@ struct LocationPrivacyTests {
             permalink = try site.created(
                 try await site.postForm(
                     [("h", "entry"), ("content", "From the phone"), ("photo", location), ("mp-photo-alt", "A sideways test card")],
-                    token: token))
+                    token: token
+                )
+            )
             let page = try await site.get(permalink)
             #expect(!page.text.contains(location) && !page.text.contains("/media/\(id)"), "the page links the upload")
             #expect(page.text.contains("class=\"photo-pending\" role=\"img\" aria-label=\"A sideways test card\" style=\"aspect-ratio:480/640\""))

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// What a Micropub client checks by machine instead of "look at your post".
 extension TestSite {
@@ -29,7 +29,11 @@ extension TestSite {
         for name in ["name", "summary", "category"] {
             let stored = source[name] as? [String]
             let shown = page[name] as? [String]
-            #expect(stored == shown, "\(name): source \(String(describing: stored)), page \(String(describing: shown))", sourceLocation: sourceLocation)
+            #expect(
+                stored == shown,
+                "\(name): source \(String(describing: stored)), page \(String(describing: shown))",
+                sourceLocation: sourceLocation
+            )
         }
         for name in ["photo", "audio", "video"] {
             let stored = (source[name] ?? []).compactMap { ($0 as? String) ?? ($0 as? [String: Any])?["value"] as? String }
@@ -64,15 +68,22 @@ extension TestSite {
             body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
         }
         for (name, file) in files {
-            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(file.lastPathComponent)\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8))
+            body.append(
+                Data(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(file.lastPathComponent)\"\r\nContent-Type: image/jpeg\r\n\r\n"
+                        .utf8
+                )
+            )
             body.append(try Data(contentsOf: file))
             body.append(Data("\r\n".utf8))
         }
         body.append(Data("--\(boundary)--\r\n".utf8))
         return try await request(
-            "/micropub", method: .POST,
+            "/micropub",
+            method: .POST,
             headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)"), ("Authorization", "Bearer \(token)")],
-            body: body)
+            body: body
+        )
     }
 
     func created(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {

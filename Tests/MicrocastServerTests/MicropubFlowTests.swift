@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Micropub flows real clients use")
 struct MicropubFlowTests {
@@ -16,7 +16,9 @@ struct MicropubFlowTests {
             let episode = try site.created(
                 try await site.postForm(
                     [("h", "entry"), ("name", "Episode 1"), ("content", "Our first show"), ("audio", audio), ("summary", "A first try")],
-                    token: token))
+                    token: token
+                )
+            )
             #expect(try await site.waitForJobs() == [.done])
             let episodePage = try await site.pageEntry(episode)
             #expect(episodePage["name"] as? [String] == ["Episode 1"])
@@ -38,9 +40,13 @@ struct MicropubFlowTests {
             let second = try site.created(try await site.upload(try Fixtures.png(in: folder), token: token))
             let album = try site.created(
                 try await site.postForm(
-                    [("h", "entry"), ("content", "Two photos"), ("photo[]", first), ("photo[]", second),
-                     ("mp-photo-alt[]", "The first"), ("mp-photo-alt[]", "The second")],
-                    token: token))
+                    [
+                        ("h", "entry"), ("content", "Two photos"), ("photo[]", first), ("photo[]", second),
+                        ("mp-photo-alt[]", "The first"), ("mp-photo-alt[]", "The second"),
+                    ],
+                    token: token
+                )
+            )
             _ = try await site.waitForJobs()
             let photos = try #require(try await site.pageEntry(album)["photo"] as? [[String: Any]])
             #expect(photos.map { $0["alt"] as? String } == ["The first", "The second"])
@@ -56,8 +62,13 @@ struct MicropubFlowTests {
             let token = try await site.token(Self.everything)
             let slugged = try site.created(
                 try await site.postForm(
-                    [("h", "entry"), ("content", "Hello"), ("mp-slug", "my-first-post"), ("published", "2024-01-02T03:04:05Z"),
-                     ("mood", "cheerful")], token: token))
+                    [
+                        ("h", "entry"), ("content", "Hello"), ("mp-slug", "my-first-post"), ("published", "2024-01-02T03:04:05Z"),
+                        ("mood", "cheerful"),
+                    ],
+                    token: token
+                )
+            )
             #expect(slugged == site.base + "/posts/my-first-post")
             let properties = try #require(try await site.source(slugged, token: token)["properties"] as? [String: Any])
             #expect(properties["mood"] as? [String] == ["cheerful"])
@@ -66,10 +77,14 @@ struct MicropubFlowTests {
             #expect(try await site.get(slugged).text.contains("datetime=\"2024-01-02T03:04:05Z\""))
 
             let draft = try site.created(
-                try await site.postForm([("h", "entry"), ("content", "Not yet"), ("post-status", "draft")], token: token))
+                try await site.postForm([("h", "entry"), ("content", "Not yet"), ("post-status", "draft")], token: token)
+            )
             #expect(try await site.get(draft).status == .notFound)
             #expect(!(try await site.get("/").text.contains("Not yet")))
-            #expect(try await site.postJSON(#"{"action":"update","url":""# + draft + #"","replace":{"post-status":["published"]}}"#, token: token).status == .noContent)
+            #expect(
+                try await site.postJSON(#"{"action":"update","url":""# + draft + #"","replace":{"post-status":["published"]}}"#, token: token).status
+                    == .noContent
+            )
             #expect(try await site.get(draft).status == .ok)
 
             let elsewhere = try await site.postForm([("h", "entry"), ("content", "x"), ("mp-destination", "https://other.example/")], token: token)
@@ -92,7 +107,10 @@ struct MicropubFlowTests {
             let unknown = try await site.postJSON(#"{"action":"explode","url":"x"}"#, token: token)
             #expect(unknown.status == .badRequest)
             #expect((unknown.json["error_description"] as? String)?.contains("explode") == true)
-            let foreign = try await site.postJSON(#"{"action":"update","url":"https://elsewhere.example/posts/a","replace":{"content":["x"]}}"#, token: token)
+            let foreign = try await site.postJSON(
+                #"{"action":"update","url":"https://elsewhere.example/posts/a","replace":{"content":["x"]}}"#,
+                token: token
+            )
             #expect(foreign.status == .badRequest)
             let missing = try await site.postJSON(#"{"action":"delete","url":""# + site.base + #"/posts/nothing-here"}"#, token: token)
             #expect(missing.status == .badRequest)
@@ -103,7 +121,10 @@ struct MicropubFlowTests {
             let post = try site.created(try await site.postForm([("h", "entry"), ("content", "keep me")], token: token))
             let createOnly = try await site.token("create")
             #expect(try await site.postJSON(#"{"action":"delete","url":""# + post + #""}"#, token: createOnly).status == .forbidden)
-            #expect(try await site.postJSON(#"{"action":"update","url":""# + post + #"","add":{"category":["x"]}}"#, token: createOnly).status == .forbidden)
+            #expect(
+                try await site.postJSON(#"{"action":"update","url":""# + post + #"","add":{"category":["x"]}}"#, token: createOnly).status
+                    == .forbidden
+            )
             #expect(try await site.get(post).status == .ok)
             let noQuery = try await site.get("/micropub", headers: [auth])
             #expect(noQuery.status == .badRequest)
@@ -135,23 +156,32 @@ struct MicropubFlowTests {
             let described = try await site.postRawForm("", token: nil)  // sanity: form posts to /micropub need a token
             #expect(described.status == .unauthorized)
             let alt = try await site.request(
-                "/micropub/media", method: .POST, headers: auth + [("Content-Type", "application/x-www-form-urlencoded")],
-                body: Data("action=update&url=\(uploaded[0])&alt=A+test+pattern".utf8))
+                "/micropub/media",
+                method: .POST,
+                headers: auth + [("Content-Type", "application/x-www-form-urlencoded")],
+                body: Data("action=update&url=\(uploaded[0])&alt=A+test+pattern".utf8)
+            )
             #expect(alt.status == .noContent)
             let one = try await site.get("/micropub/media?q=source&url=\(uploaded[0])", headers: auth)
             #expect(one.json["alt"] as? String == "A test pattern")
 
             _ = try site.created(try await site.postForm([("h", "entry"), ("photo", uploaded[1])], token: token))
             let inUse = try await site.request(
-                "/micropub/media", method: .POST, headers: auth + [("Content-Type", "application/json")],
-                body: Data(("{\"action\":\"delete\",\"url\":\"" + uploaded[1] + "\"}").utf8))
+                "/micropub/media",
+                method: .POST,
+                headers: auth + [("Content-Type", "application/json")],
+                body: Data(("{\"action\":\"delete\",\"url\":\"" + uploaded[1] + "\"}").utf8)
+            )
             #expect(inUse.status == .badRequest)
             #expect(try await site.get(uploaded[1]).status == .ok)
 
             let renditionsBefore = site.files(in: "renditions").count
             let deleted = try await site.request(
-                "/micropub/media", method: .POST, headers: auth + [("Content-Type", "application/x-www-form-urlencoded")],
-                body: Data("action=delete&url=\(uploaded[0])".utf8))
+                "/micropub/media",
+                method: .POST,
+                headers: auth + [("Content-Type", "application/x-www-form-urlencoded")],
+                body: Data("action=delete&url=\(uploaded[0])".utf8)
+            )
             #expect(deleted.status == .noContent)
             #expect(try await site.get(uploaded[0]).status == .notFound)
             #expect(site.files(in: "originals").count == 2)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The micropub.rocks server suite (tests 100–805), each request sent exactly
 /// as the suite displays it, each manual check done by `q=source` and by
@@ -28,7 +28,8 @@ struct MicropubRocksTests {
     func test101() async throws {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
-            let body = "h=entry&content=Micropub+test+of+creating+an+h-entry+with+categories.+This+post+should+have+two+categories,+test1+and+test2&category[]=test1&category[]=test2"
+            let body =
+                "h=entry&content=Micropub+test+of+creating+an+h-entry+with+categories.+This+post+should+have+two+categories,+test1+and+test2&category[]=test1&category[]=test2"
             let url = try site.created(try await site.postRawForm(body, token: token))
             #expect((try await site.source(url, token: token)["properties"] as? [String: Any])?["category"] as? [String] == ["test1", "test2"])
             try await site.expectPageAgreesWithSource(url, token: token)
@@ -40,7 +41,8 @@ struct MicropubRocksTests {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
             let photo = Self.rocks + "media/sunset.jpg"
-            let body = "h=entry&content=Micropub+test+of+creating+a+photo+referenced+by+URL&photo=\(photo.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+            let body =
+                "h=entry&content=Micropub+test+of+creating+a+photo+referenced+by+URL&photo=\(photo.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
             let url = try site.created(try await site.postRawForm(body, token: token))
             #expect((try await site.source(url, token: token)["properties"] as? [String: Any])?["photo"] as? [String] == [photo])
             let shown = try #require((try await site.pageEntry(url)["photo"] as? [Any])?.first)
@@ -53,7 +55,8 @@ struct MicropubRocksTests {
     func test107() async throws {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
-            let body = "h=entry&content=Micropub+test+of+creating+an+h-entry+with+one+category.+This+post+should+have+one+category,+test1&category=test1"
+            let body =
+                "h=entry&content=Micropub+test+of+creating+an+h-entry+with+one+category.+This+post+should+have+one+category,+test1&category=test1"
             let url = try site.created(try await site.postRawForm(body, token: token))
             #expect((try await site.source(url, token: token)["properties"] as? [String: Any])?["category"] as? [String] == ["test1"])
             try await site.expectPageAgreesWithSource(url, token: token)
@@ -75,29 +78,49 @@ struct MicropubRocksTests {
 
             let plain = try await createJSON(site, #"{"content":["Micropub test of creating an h-entry with a JSON request"]}"#, token: token)  // 200
             let categories = try await createJSON(
-                site, #"{"content":["Micropub test of creating an h-entry with a JSON request containing multiple categories. This post should have two categories, test1 and test2."],"category":["test1","test2"]}"#,
-                token: token)  // 201
-            let html = try await createJSON(site, #"{"content":[{"html":"<p>This post has <b>bold</b> and <i>italic</i> text.</p>"}]}"#, token: token)  // 202
+                site,
+                #"{"content":["Micropub test of creating an h-entry with a JSON request containing multiple categories. This post should have two categories, test1 and test2."],"category":["test1","test2"]}"#,
+                token: token
+            )  // 201
+            // 202
+            let html = try await createJSON(site, #"{"content":[{"html":"<p>This post has <b>bold</b> and <i>italic</i> text.</p>"}]}"#, token: token)
             let photo = try await createJSON(
-                site, #"{"content":["Micropub test of creating a photo referenced by URL. This post should include a photo of a sunset."],"photo":[""# + sunset + #""]}"#,
-                token: token)  // 203
+                site,
+                #"{"content":["Micropub test of creating a photo referenced by URL. This post should include a photo of a sunset."],"photo":[""#
+                    + sunset + #""]}"#,
+                token: token
+            )  // 203
             let checkin = try await createJSON(
-                site, #"{"published":["2017-05-31T12:03:36-07:00"],"content":["Lunch meeting"],"checkin":[{"type":["h-card"],"properties":{"name":["Los Gorditos"],"url":["https://foursquare.com/v/502c4bbde4b06e61e06d1ebf"],"latitude":[45.524330801154],"longitude":[-122.68068808051],"street-address":["922 NW Davis St"],"locality":["Portland"],"region":["OR"],"country-name":["United States"],"postal-code":["97209"]}}]}"#,
-                token: token)  // 204
+                site,
+                #"{"published":["2017-05-31T12:03:36-07:00"],"content":["Lunch meeting"],"checkin":[{"type":["h-card"],"properties":{"name":["Los Gorditos"],"url":["https://foursquare.com/v/502c4bbde4b06e61e06d1ebf"],"latitude":[45.524330801154],"longitude":[-122.68068808051],"street-address":["922 NW Davis St"],"locality":["Portland"],"region":["OR"],"country-name":["United States"],"postal-code":["97209"]}}]}"#,
+                token: token
+            )  // 204
             let alt = try await createJSON(
-                site, #"{"content":["Micropub test of creating a photo referenced by URL with alt text. This post should include a photo of a sunset."],"photo":[{"value":""# + sunset + #"","alt":"Photo of a sunset"}]}"#,
-                token: token)  // 205
+                site,
+                #"{"content":["Micropub test of creating a photo referenced by URL with alt text. This post should include a photo of a sunset."],"photo":[{"value":""#
+                    + sunset + #"","alt":"Photo of a sunset"}]}"#,
+                token: token
+            )  // 205
             let two = try await createJSON(
-                site, #"{"content":["Micropub test of creating multiple photos referenced by URL. This post should include a photo of a city at night."],"photo":[""# + sunset + #"",""# + city + #""]}"#,
-                token: token)  // 206
+                site,
+                #"{"content":["Micropub test of creating multiple photos referenced by URL. This post should include a photo of a city at night."],"photo":[""#
+                    + sunset + #"",""# + city + #""]}"#,
+                token: token
+            )  // 206
 
             func properties(_ url: String) async throws -> [String: Any] {
                 try await site.source(url, token: token)["properties"] as? [String: Any] ?? [:]
             }
             #expect(try await properties(plain)["content"] as? [String] == ["Micropub test of creating an h-entry with a JSON request"])
             #expect(try await properties(categories)["category"] as? [String] == ["test1", "test2"])
-            #expect(((try await properties(html)["content"] as? [[String: String]])?.first)?["html"] == "<p>This post has <b>bold</b> and <i>italic</i> text.</p>")
-            #expect((try await site.pageEntry(html)["content"] as? [[String: Any]])?.first?["html"] as? String == "<p>This post has <b>bold</b> and <i>italic</i> text.</p>")
+            #expect(
+                ((try await properties(html)["content"] as? [[String: String]])?.first)?["html"]
+                    == "<p>This post has <b>bold</b> and <i>italic</i> text.</p>"
+            )
+            #expect(
+                (try await site.pageEntry(html)["content"] as? [[String: Any]])?.first?["html"] as? String
+                    == "<p>This post has <b>bold</b> and <i>italic</i> text.</p>"
+            )
             #expect(try await properties(photo)["photo"] as? [String] == [sunset])
             let card = try #require((try await properties(checkin)["checkin"] as? [[String: Any]])?.first)
             #expect(card["type"] as? [String] == ["h-card"])
@@ -124,11 +147,15 @@ struct MicropubRocksTests {
             let city = try Fixtures.png(in: folder, name: "city-at-night.png")
 
             let one = try site.created(
-                try await site.postMultipart(fields: [("h", "entry"), ("content", "Nice sunset tonight")], files: [("photo", sunset)], token: token))
+                try await site.postMultipart(fields: [("h", "entry"), ("content", "Nice sunset tonight")], files: [("photo", sunset)], token: token)
+            )
             let two = try site.created(
                 try await site.postMultipart(
                     fields: [("h", "entry"), ("content", "This post should have two photos")],
-                    files: [("photo[]", sunset), ("photo[]", city)], token: token))
+                    files: [("photo[]", sunset), ("photo[]", city)],
+                    token: token
+                )
+            )
             #expect(try await site.waitForJobs() == [.done, .done, .done])
 
             let firstPhotos = try #require((try await site.source(one, token: token)["properties"] as? [String: Any])?["photo"] as? [String])
@@ -156,23 +183,43 @@ struct MicropubRocksTests {
                 try await site.source(url, token: token)["properties"] as? [String: Any] ?? [:]
             }
 
-            let replaced = try await createJSON(site, #"{"content":["Micropub update test. This text should be replaced if the test succeeds."]}"#, token: token)
+            let replaced = try await createJSON(
+                site,
+                #"{"content":["Micropub update test. This text should be replaced if the test succeeds."]}"#,
+                token: token
+            )
             try await update(replaced, #""replace":{"content":["This is the updated text. If you can see this you passed the test!"]}"#)
             #expect(try await properties(replaced)["content"] as? [String] == ["This is the updated text. If you can see this you passed the test!"])
 
-            let added = try await createJSON(site, #"{"content":["Micropub update test for adding a category. After you run the update, this post should have two categories: test1 and test2."],"category":["test1"]}"#, token: token)
+            let added = try await createJSON(
+                site,
+                #"{"content":["Micropub update test for adding a category. After you run the update, this post should have two categories: test1 and test2."],"category":["test1"]}"#,
+                token: token
+            )
             try await update(added, #""add":{"category":["test2"]}"#)
             #expect(try await properties(added)["category"] as? [String] == ["test1", "test2"])
 
-            let fresh = try await createJSON(site, #"{"content":["This test adds a category property to a post that previously had no category. After you run the update, this post should have the category test1."]}"#, token: token)
+            let fresh = try await createJSON(
+                site,
+                #"{"content":["This test adds a category property to a post that previously had no category. After you run the update, this post should have the category test1."]}"#,
+                token: token
+            )
             try await update(fresh, #""add":{"category":["test1"]}"#)
             #expect(try await properties(fresh)["category"] as? [String] == ["test1"])
 
-            let value = try await createJSON(site, #"{"content":["This test deletes a category from the post. After you run the update, this post should have only the category test1."],"category":["test1","test2"]}"#, token: token)
+            let value = try await createJSON(
+                site,
+                #"{"content":["This test deletes a category from the post. After you run the update, this post should have only the category test1."],"category":["test1","test2"]}"#,
+                token: token
+            )
             try await update(value, #""delete":{"category":["test2"]}"#)
             #expect(try await properties(value)["category"] as? [String] == ["test1"])
 
-            let whole = try await createJSON(site, #"{"content":["This test deletes the category property from the post. After you run the update, this post should have no categories."],"category":["test1","test2"]}"#, token: token)
+            let whole = try await createJSON(
+                site,
+                #"{"content":["This test deletes the category property from the post. After you run the update, this post should have no categories."],"category":["test1","test2"]}"#,
+                token: token
+            )
             try await update(whole, #""delete":["category"]"#)
             #expect(try await properties(whole)["category"] == nil)
 
@@ -185,10 +232,15 @@ struct MicropubRocksTests {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
             let url = try await createJSON(site, #"{"content":["Micropub update test #405."]}"#, token: token)
-            let reply = try await site.postJSON(#"{"action":"update","url":""# + url + #"","replace":"This is not a valid update request."}"#, token: token)
+            let reply = try await site.postJSON(
+                #"{"action":"update","url":""# + url + #"","replace":"This is not a valid update request."}"#,
+                token: token
+            )
             #expect(reply.status == .badRequest)
             #expect(reply.json["error"] as? String == "invalid_request")
-            #expect((try await site.source(url, token: token)["properties"] as? [String: Any])?["content"] as? [String] == ["Micropub update test #405."])
+            #expect(
+                (try await site.source(url, token: token)["properties"] as? [String: Any])?["content"] as? [String] == ["Micropub update test #405."]
+            )
         }
     }
 
@@ -198,7 +250,9 @@ struct MicropubRocksTests {
     func test500to503() async throws {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
-            let formPost = try site.created(try await site.postRawForm("h=entry&content=This+post+will+be+deleted+when+the+test+succeeds.", token: token))
+            let formPost = try site.created(
+                try await site.postRawForm("h=entry&content=This+post+will+be+deleted+when+the+test+succeeds.", token: token)
+            )
             #expect(try await site.postRawForm("action=delete&url=\(formPost)", token: token).status == .noContent)  // 500
             #expect(try await site.get(formPost).status == .gone)
 
@@ -206,14 +260,20 @@ struct MicropubRocksTests {
             #expect(try await site.postJSON(#"{"action":"delete","url":""# + jsonPost + #""}"#, token: token).status == .noContent)  // 501
             #expect(try await site.get(jsonPost).status == .gone)
 
-            let restoredForm = try site.created(try await site.postRawForm("h=entry&content=This+post+will+be+deleted,+and+should+be+restored+after+undeleting+it.", token: token))
+            let restoredForm = try site.created(
+                try await site.postRawForm("h=entry&content=This+post+will+be+deleted,+and+should+be+restored+after+undeleting+it.", token: token)
+            )
             #expect(try await site.postRawForm("action=delete&url=\(restoredForm)", token: token).status == .noContent)  // 502
             #expect(!(try await site.get("/").text.contains(restoredForm)))
             #expect(try await site.postRawForm("action=undelete&url=\(restoredForm)", token: token).status == .noContent)
             #expect(try await site.get(restoredForm).status == .ok)
             #expect(try await site.get("/").text.contains(restoredForm))
 
-            let restoredJSON = try await createJSON(site, #"{"content":["This post will be deleted, and should be restored after undeleting it."]}"#, token: token)
+            let restoredJSON = try await createJSON(
+                site,
+                #"{"content":["This post will be deleted, and should be restored after undeleting it."]}"#,
+                token: token
+            )
             #expect(try await site.postJSON(#"{"action":"delete","url":""# + restoredJSON + #""}"#, token: token).status == .noContent)  // 503
             #expect(try await site.get(restoredJSON).status == .gone)
             #expect(try await site.postJSON(#"{"action":"undelete","url":""# + restoredJSON + #""}"#, token: token).status == .noContent)
@@ -237,7 +297,11 @@ struct MicropubRocksTests {
             let syndicate = try await site.get("/micropub?q=syndicate-to", headers: auth)  // 601
             #expect(syndicate.json["syndicate-to"] as? [Any] != nil)
 
-            let url = try await createJSON(site, #"{"content":["Test of querying the endpoint for the source content"],"category":["micropub","test"]}"#, token: token)
+            let url = try await createJSON(
+                site,
+                #"{"content":["Test of querying the endpoint for the source content"],"category":["micropub","test"]}"#,
+                token: token
+            )
             let all = try await site.source(url, token: token)  // 602
             #expect(all["type"] as? [String] == ["h-entry"])
             let properties = try #require(all["properties"] as? [String: Any])
@@ -288,8 +352,12 @@ struct MicropubRocksTests {
     func test800and801() async throws {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
-            let header = try site.created(try await site.postRawForm("h=entry&content=Testing+accepting+access+token+in+HTTP+Authorization+header", token: token))
-            let body = try site.created(try await site.postRawForm("h=entry&content=Testing+accepting+access+token+in+post+body&access_token=\(token)", token: nil))
+            let header = try site.created(
+                try await site.postRawForm("h=entry&content=Testing+accepting+access+token+in+HTTP+Authorization+header", token: token)
+            )
+            let body = try site.created(
+                try await site.postRawForm("h=entry&content=Testing+accepting+access+token+in+post+body&access_token=\(token)", token: nil)
+            )
             for url in [header, body] { try await site.expectPageAgreesWithSource(url, token: token) }
         }
     }
@@ -298,7 +366,9 @@ struct MicropubRocksTests {
     func test802() async throws {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
-            let url = try site.created(try await site.postRawForm("h=entry&content=Testing+accepting+access+token+in+post+body&access_token=\(token)", token: nil))
+            let url = try site.created(
+                try await site.postRawForm("h=entry&content=Testing+accepting+access+token+in+post+body&access_token=\(token)", token: nil)
+            )
             let properties = try #require(try await site.source(url, token: token)["properties"] as? [String: Any])
             #expect(properties["content"] as? [String] == ["Testing accepting access token in post body"])
             #expect(properties["access_token"] == nil)
@@ -321,7 +391,8 @@ struct MicropubRocksTests {
         try await TestSite.run { site in
             let reply = try await site.postRawForm(
                 "h=entry&content=Testing+a+request+with+an+unauthorized+access+token.+This+should+not+create+a+post.",
-                token: try await site.token("update"))
+                token: try await site.token("update")
+            )
             #expect(reply.status == .forbidden)
             #expect(reply.json["error"] as? String == "insufficient_scope")
             #expect(try await site.store.allPosts(limit: 10, offset: 0).isEmpty)
@@ -334,7 +405,8 @@ struct MicropubRocksTests {
             let token = try await site.token(Self.everything)
             let reply = try await site.postRawForm(
                 "h=entry&content=Testing+accepting+access+token+in+HTTP+Authorization+header+and+POST+body.+This+should+not+create+a+post&access_token=\(token)",
-                token: token)
+                token: token
+            )
             #expect(reply.status == .badRequest)
             #expect(reply.json["error"] as? String == "invalid_request")
             #expect(try await site.store.allPosts(limit: 10, offset: 0).isEmpty)

@@ -1,8 +1,8 @@
 import Foundation
-import MediaModel
 import MediaKit
-import Testing
+import MediaModel
 import TestSupport
+import Testing
 
 /// What phones send, from Micropub upload to published page and feeds.
 @Suite("Video posts and phone photos")
@@ -21,7 +21,9 @@ struct PhonePostTests {
                 #expect(upload.status == .created, "\(source.lastPathComponent): \(upload.text)")
                 let location = try #require(upload.headers.first(name: "Location"))
                 let created = try await site.postForm(
-                    [("h", "entry"), ("name", "Clip \(index + 1)"), ("video", location)], token: token)
+                    [("h", "entry"), ("name", "Clip \(index + 1)"), ("video", location)],
+                    token: token
+                )
                 permalinks.append(try site.created(created))
             }
             #expect(try await site.waitForJobs(timeout: .seconds(120)) == [.done, .done, .done])
@@ -125,7 +127,9 @@ struct PhonePostTests {
             try await site.get(deepJPEG).body.write(to: deepFile)
             let top = folder.appendingPathComponent("deep-top-strip.v")
             try Fixtures.run("vips", ["crop", deepFile.path, top.path, "0", "0", "100", "10"])
-            let topBrightness = Double(String(decoding: try Fixtures.run("vips", ["avg", top.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            let topBrightness =
+                Double(String(decoding: try Fixtures.run("vips", ["avg", top.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                ?? 0
             #expect(topBrightness > 250, "transparent rows came out at \(topBrightness)")
             let heicWidths = try await renditionWidths(site: site, page: page.text, index: 0)
             #expect(heicWidths == [320, 640, 1280, 1600], "1600 wide: the preset widths below it, then its own")

@@ -1,8 +1,8 @@
 import Foundation
-import MediaModel
 import MediaKit
-import Testing
+import MediaModel
 import TestSupport
+import Testing
 
 @Suite("A photo from Micropub upload to published post")
 struct PhotoPostTests {
@@ -28,8 +28,12 @@ struct PhotoPostTests {
             #expect(original.body.count > 1000 && original.body != uploaded)
 
             let created = try await site.postForm(
-                [("h", "entry"), ("content", "Sunrise over the test card"), ("photo", location),
-                 ("mp-photo-alt", "A colourful test card")], token: token)
+                [
+                    ("h", "entry"), ("content", "Sunrise over the test card"), ("photo", location),
+                    ("mp-photo-alt", "A colourful test card"),
+                ],
+                token: token
+            )
             #expect(created.status == .created)
             let permalink = try #require(created.headers.first(name: "Location"))
             #expect(permalink.hasPrefix(site.base + "/posts/"))

@@ -1,8 +1,8 @@
 import Foundation
-import MediaModel
 import MediaKit
-import Testing
+import MediaModel
 import TestSupport
+import Testing
 
 @Suite("Podcast episodes and feeds")
 struct PodcastFeedTests {
@@ -23,9 +23,14 @@ struct PodcastFeedTests {
             posts.append(
                 try site.created(
                     try await site.postForm(
-                        [("h", "entry"), ("name", "Episode \(index + 1) & friends"), ("content", "Show notes for <episode> \(index + 1)"),
-                         ("audio", audio), ("episode", "\(index + 1)"), ("published", "2024-05-0\(index + 1)T10:00:00Z")],
-                        token: token)))
+                        [
+                            ("h", "entry"), ("name", "Episode \(index + 1) & friends"), ("content", "Show notes for <episode> \(index + 1)"),
+                            ("audio", audio), ("episode", "\(index + 1)"), ("published", "2024-05-0\(index + 1)T10:00:00Z"),
+                        ],
+                        token: token
+                    )
+                )
+            )
         }
         #expect(try await site.waitForJobs(timeout: .seconds(120)) == [.done, .done, .done, .done])
         return posts
@@ -81,7 +86,8 @@ struct PodcastFeedTests {
             #expect((attachment["duration_in_seconds"] as? Int ?? 0) >= 5)
 
             // The home page points readers at every feed.
-            let rels = try Fixtures.microformats(html: try await site.get("/").text, url: site.base + "/")["rel-urls"] as? [String: [String: Any]] ?? [:]
+            let rels =
+                try Fixtures.microformats(html: try await site.get("/").text, url: site.base + "/")["rel-urls"] as? [String: [String: Any]] ?? [:]
             for feed in ["/podcast.xml", "/podcast.json", "/feed.xml", "/feed.json"] {
                 #expect((rels[site.base + feed]?["rels"] as? [String])?.contains("alternate") == true, "\(feed) not linked")
             }
@@ -99,10 +105,15 @@ struct PodcastFeedTests {
             #expect(try await site.waitForJobs() == [.done])
 
             let feed = try await site.get("/podcast.xml")
-            let episode = try #require(((try Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")["podcastparser"] as? [String: Any])?["episodes"] as? [[String: Any]])?.first)
+            let episode = try #require(
+                ((try Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")["podcastparser"] as? [String: Any])?["episodes"]
+                    as? [[String: Any]])?.first
+            )
             // podcastparser 0.6 knows the podcast namespace only by its old GitHub address, so
             // the link is read from the XML here; apps using the official namespace see it.
-            let link = try #require(feed.text.range(of: #"<podcast:chapters url="[^"]+" type="application/json\+chapters"/>"#, options: .regularExpression))
+            let link = try #require(
+                feed.text.range(of: #"<podcast:chapters url="[^"]+" type="application/json\+chapters"/>"#, options: .regularExpression)
+            )
             let chaptersURL = String(feed.text[link].split(separator: "\"")[1])
             let chapters = try await site.get(chaptersURL).json
             #expect(chapters["version"] as? String == "1.2.0")
@@ -118,7 +129,9 @@ struct PodcastFeedTests {
             #expect(probe.tags["album"] == "Microcast")
 
             let described = try await site.get("/micropub/media?q=source&url=\(audio)", headers: [("Authorization", "Bearer \(token)")])
-            let waveformURL = try #require((described.json["sizes"] as? [[String: Any]])?.compactMap { $0["url"] as? String }.first { $0.contains("-waveform.") })
+            let waveformURL = try #require(
+                (described.json["sizes"] as? [[String: Any]])?.compactMap { $0["url"] as? String }.first { $0.contains("-waveform.") }
+            )
             let waveform = try await site.get(waveformURL).json
             #expect(waveform["sample_rate"] as? Int == 8000)
             #expect(((waveform["data"] as? [Int])?.count ?? 0) > 1000)
@@ -149,8 +162,13 @@ struct PodcastFeedTests {
             let audio = try site.created(try await site.upload(try Fixtures.speech(in: folder, name: "talk.wav", seconds: 6), token: token))
             _ = try site.created(
                 try await site.postForm(
-                    [("h", "entry"), ("name", "Transcribed"), ("audio", audio), ("transcript[]", vttURL), ("transcript[]", srtURL),
-                     ("chapters", chaptersURL)], token: token))
+                    [
+                        ("h", "entry"), ("name", "Transcribed"), ("audio", audio), ("transcript[]", vttURL), ("transcript[]", srtURL),
+                        ("chapters", chaptersURL),
+                    ],
+                    token: token
+                )
+            )
             _ = try await site.waitForJobs()
             let feed = try await site.get("/podcast.xml").text
             #expect(feed.contains("<podcast:transcript url=\"\(vttURL)\" type=\"text/vtt\"/>"))
@@ -158,9 +176,11 @@ struct PodcastFeedTests {
             #expect(feed.contains("<podcast:chapters url=\"\(chaptersURL)\" type=\"application/json+chapters\"/>"))
             // An upload a post uses cannot be deleted from under it.
             let delete = try await site.request(
-                "/micropub/media", method: .POST,
+                "/micropub/media",
+                method: .POST,
                 headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/x-www-form-urlencoded")],
-                body: Data("action=delete&url=\(vttURL)".utf8))
+                body: Data("action=delete&url=\(vttURL)".utf8)
+            )
             #expect(delete.status == .badRequest)
         }
     }
@@ -181,8 +201,10 @@ struct PodcastFeedTests {
             for command in ["subscribe \(site.base)/podcast.xml", "update", "download"] {
                 try await Fixtures.runOffPool("sh", ["-c", "\(environment) gpo \(command) </dev/null"])
             }
-            let saved = try #require(FileManager.default.enumerator(at: downloads, includingPropertiesForKeys: nil)?
-                .compactMap { $0 as? URL }.first { $0.pathExtension == "mp3" })
+            let saved = try #require(
+                FileManager.default.enumerator(at: downloads, includingPropertiesForKeys: nil)?
+                    .compactMap { $0 as? URL }.first { $0.pathExtension == "mp3" }
+            )
             let feed = try await site.get("/podcast.xml").text
             let enclosure = try #require(feed.range(of: #"<enclosure url="([^"]+)""#, options: .regularExpression).map { String(feed[$0]) })
             let url = String(enclosure.dropFirst(#"<enclosure url=""#.count).dropLast())
@@ -237,10 +259,14 @@ struct PodcastFeedTests {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
             let silence = try Fixtures.folder().appendingPathComponent("silence.m4a")
-            try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "5", "-c:a", "aac", silence.path])
+            try Fixtures.run(
+                "ffmpeg",
+                ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "5", "-c:a", "aac", silence.path]
+            )
             let audio = try site.created(try await site.upload(silence, token: token))
             let permalink = try site.created(
-                try await site.postForm([("h", "entry"), ("name", "The quiet one"), ("audio", audio)], token: token))
+                try await site.postForm([("h", "entry"), ("name", "The quiet one"), ("audio", audio)], token: token)
+            )
             #expect(try await site.waitForJobs() == [.failed])
 
             let described = try await site.get("/micropub/media?q=source&url=\(audio)", headers: [("Authorization", "Bearer \(token)")])

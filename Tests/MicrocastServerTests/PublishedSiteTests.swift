@@ -1,9 +1,9 @@
 import Foundation
-import MediaModel
 import MediaKit
+import MediaModel
 import MicrocastCore
-import Testing
 import TestSupport
+import Testing
 
 /// The published site as readers, parsers and browsers see it.
 @Suite("Published site")
@@ -23,16 +23,30 @@ struct PublishedSiteTests {
     static func publishEveryKind(_ site: TestSite) async throws -> Posts {
         let token = try await site.token("create update delete media")
         let folder = try Fixtures.folder()
-        let note = try site.created(try await site.postForm(
-            [("h", "entry"), ("content", "Just a note about tea."), ("category", "tea")], token: token))
+        let note = try site.created(
+            try await site.postForm(
+                [("h", "entry"), ("content", "Just a note about tea."), ("category", "tea")],
+                token: token
+            )
+        )
         let photoURL = try site.created(try await site.upload(try Fixtures.sidewaysJPEGWithGPS(in: folder), token: token))
-        let photo = try site.created(try await site.postForm(
-            [("h", "entry"), ("name", "Test card"), ("content", "Colours at dawn"), ("photo", photoURL),
-             ("mp-photo-alt", "A colourful test card"), ("category[]", "travel"), ("category[]", "tea")], token: token))
+        let photo = try site.created(
+            try await site.postForm(
+                [
+                    ("h", "entry"), ("name", "Test card"), ("content", "Colours at dawn"), ("photo", photoURL),
+                    ("mp-photo-alt", "A colourful test card"), ("category[]", "travel"), ("category[]", "tea"),
+                ],
+                token: token
+            )
+        )
         let chaptered = try Fixtures.chapteredSpeech(in: folder)
         let audioURL = try site.created(try await site.upload(chaptered, token: token))
-        let episode = try site.created(try await site.postForm(
-            [("h", "entry"), ("name", "Episode one"), ("content", "We say hello."), ("audio", audioURL)], token: token))
+        let episode = try site.created(
+            try await site.postForm(
+                [("h", "entry"), ("name", "Episode one"), ("content", "We say hello."), ("audio", audioURL)],
+                token: token
+            )
+        )
         let videoURL = try site.created(try await site.upload(try Fixtures.silentVideo(in: folder), token: token))
         let video = try site.created(try await site.postForm([("h", "entry"), ("name", "A clip"), ("video", videoURL)], token: token))
         #expect(try await site.waitForJobs(timeout: .seconds(120)).allSatisfy { $0 == .done })
@@ -41,13 +55,17 @@ struct PublishedSiteTests {
 
     func items(_ parsed: [String: Any]) -> [[String: Any]] { parsed["items"] as? [[String: Any]] ?? [] }
 
-    @Test("every page parses with mf2py: the home h-feed has every post, each permalink the h-entry properties; podcast, photos, tag pages, sitemap, sharing tags, 404 and 410")
+    @Test(
+        "every page parses with mf2py: the home h-feed has every post, each permalink the h-entry properties; podcast, photos, tag pages, sitemap, sharing tags, 404 and 410"
+    )
     func pages() async throws {
         try await TestSite.run { site in
             let posts = try await Self.publishEveryKind(site)
 
             let home = try await site.get("/")
-            let feed = try #require(items(try Fixtures.microformats(html: home.text, url: site.base + "/")).first { ($0["type"] as? [String]) == ["h-feed"] })
+            let feed = try #require(
+                items(try Fixtures.microformats(html: home.text, url: site.base + "/")).first { ($0["type"] as? [String]) == ["h-feed"] }
+            )
             let children = try #require(feed["children"] as? [[String: Any]])
             #expect(Set(children.compactMap { (($0["properties"] as? [String: Any])?["url"] as? [String])?.first }) == Set(posts.all))
 
@@ -81,7 +99,10 @@ struct PublishedSiteTests {
             // Podcast page: artwork, every feed and the apps' add-by-URL links, the episode.
             let podcast = try await site.get("/podcast")
             #expect(podcast.status == .ok)
-            for link in [site.base + "/podcast.xml", site.base + "/podcast.json", "overcast://x-callback-url/add?url=", "https://antennapod.org/deeplink/subscribe?url="] {
+            for link in [
+                site.base + "/podcast.xml", site.base + "/podcast.json", "overcast://x-callback-url/add?url=",
+                "https://antennapod.org/deeplink/subscribe?url=",
+            ] {
                 #expect(podcast.text.contains(link), "\(link)")
             }
             #expect(podcast.text.contains("Episode one"))
@@ -90,7 +111,11 @@ struct PublishedSiteTests {
             #expect(photos.contains("<a href=\"\(posts.photo)\"><img"))
             // Tag page: an h-feed of that tag's posts only.
             let tagPage = try await site.get("/tags/travel")
-            let tagFeed = try #require(items(try Fixtures.microformats(html: tagPage.text, url: site.base + "/tags/travel")).first { ($0["type"] as? [String]) == ["h-feed"] })
+            let tagFeed = try #require(
+                items(try Fixtures.microformats(html: tagPage.text, url: site.base + "/tags/travel")).first {
+                    ($0["type"] as? [String]) == ["h-feed"]
+                }
+            )
             #expect((tagFeed["children"] as? [[String: Any]])?.count == 1)
             #expect((try await site.get("/tags/nothing-here")).status == .notFound)
 
@@ -113,13 +138,21 @@ struct PublishedSiteTests {
             let token = try await site.token("create media")
             let photo = try site.created(try await site.upload(try Fixtures.sidewaysJPEGWithGPS(in: try Fixtures.folder()), token: token))
             for index in 1...21 {
-                _ = try site.created(try await site.postForm(
-                    [("h", "entry"), ("content", "Photo number \(index), with a few words about it."), ("photo", photo),
-                     ("mp-photo-alt", "Test card \(index)"), ("category", "photos")], token: token))
+                _ = try site.created(
+                    try await site.postForm(
+                        [
+                            ("h", "entry"), ("content", "Photo number \(index), with a few words about it."), ("photo", photo),
+                            ("mp-photo-alt", "Test card \(index)"), ("category", "photos"),
+                        ],
+                        token: token
+                    )
+                )
             }
             _ = try await site.waitForJobs()
             let home = try await site.get("/")
-            let stylesheet = try #require(home.text.range(of: #"/static/site\.[0-9a-f]+\.css"#, options: .regularExpression).map { String(home.text[$0]) })
+            let stylesheet = try #require(
+                home.text.range(of: #"/static/site\.[0-9a-f]+\.css"#, options: .regularExpression).map { String(home.text[$0]) }
+            )
             let css = try await site.get(stylesheet)
             #expect(css.headers.first(name: "Cache-Control") == "public, max-age=31536000, immutable")
             #expect(home.body.count + css.body.count < 100_000, "\(home.body.count) + \(css.body.count) bytes")
@@ -159,7 +192,8 @@ struct PublishedSiteTests {
             }
             let live = try await site.get("/feed.json").json
             let staticFeed = try JSONSerialization.jsonObject(with: try await fetch(base + "/feed.json")) as? [String: Any] ?? [:]
-            let liveItems = live["items"] as? [[String: Any]] ?? [], staticItems = staticFeed["items"] as? [[String: Any]] ?? []
+            let liveItems = live["items"] as? [[String: Any]] ?? []
+            let staticItems = staticFeed["items"] as? [[String: Any]] ?? []
             #expect(staticItems.count == liveItems.count && staticItems.count == 4)
             #expect(Set(staticItems.compactMap { $0["title"] as? String }) == Set(liveItems.compactMap { $0["title"] as? String }))
             for item in staticItems {
@@ -195,7 +229,10 @@ struct PublishedSiteTests {
                 "home": site.base + "/", "photo-post": posts.photo, "episode": posts.episode, "video-post": posts.video,
                 "podcast": site.base + "/podcast", "photos": site.base + "/photos", "tag": site.base + "/tags/tea",
             ]
-            let output = try await Fixtures.runOffPool("python3", [script.path, artifacts.path] + pages.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+            let output = try await Fixtures.runOffPool(
+                "python3",
+                [script.path, artifacts.path] + pages.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            )
             let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: [String: Any]])
             for (name, result) in report {
                 #expect((result["consoleErrors"] as? [String]) == [], "\(name): \(result["consoleErrors"] ?? "")")

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
-import MediaModel
 import Glibc
 import Logging
 import MediaKit
+import MediaModel
 import MicrocastCore
 import MicrocastServer
 import MicrocastStore
@@ -28,14 +28,18 @@ struct TestSite {
 
     /// Like a Micropub client's HTTP stack, minus redirects: tests look at each answer.
     static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(redirectConfiguration: .disallow)
+    )
 
     /// `workerThreads: 0` runs no media jobs, to look at the site while its uploads wait;
     /// `data` reopens the data folder of an earlier run.
     static func run(
-        limits: MediaLimits = MediaLimits(), workerThreads: Int = 2, data existing: URL? = nil,
+        limits: MediaLimits = MediaLimits(),
+        workerThreads: Int = 2,
+        data existing: URL? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in },
-        _ body: (TestSite) async throws -> Void
+        body: (TestSite) async throws -> Void
     ) async throws {
         // Swift Testing starts every test at once; on two cores thirty servers
         // transcoding together time each other out. A few run at a time.
@@ -74,19 +78,31 @@ struct TestSite {
     }
 
     private static func serve(
-        limits: MediaLimits, workerThreads: Int, data existing: URL?, configure: (inout ServerConfiguration) -> Void,
+        limits: MediaLimits,
+        workerThreads: Int,
+        data existing: URL?,
+        configure: (inout ServerConfiguration) -> Void,
         _ body: (TestSite) async throws -> Void
     ) async throws {
         let data = try existing ?? Fixtures.folder()
         let (port, reservation) = try reservePort()
         var configuration = ServerConfiguration(
-            dataDirectory: data, host: "127.0.0.1", port: port, presets: presets, limits: limits,
-            workerThreads: workerThreads, logLevel: .warning, jobPollInterval: .milliseconds(50))
+            dataDirectory: data,
+            host: "127.0.0.1",
+            port: port,
+            presets: presets,
+            limits: limits,
+            workerThreads: workerThreads,
+            logLevel: .warning,
+            jobPollInterval: .milliseconds(50)
+        )
         configure(&configuration)
         let app = try await buildApplication(configuration)
         let site = TestSite(
-            base: configuration.baseURL, data: data,
-            store: try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path))
+            base: configuration.baseURL,
+            data: data,
+            store: try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
+        )
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             // The server's tasks run on threads of their own, never waiting behind a test's blocking work.
@@ -132,7 +148,10 @@ struct TestSite {
     }
 
     func request(
-        _ pathOrURL: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: Data? = nil
+        _ pathOrURL: String,
+        method: HTTPMethod = .GET,
+        headers: [(String, String)] = [],
+        body: Data? = nil
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: pathOrURL.hasPrefix("http") ? pathOrURL : base + pathOrURL)
         request.method = method
@@ -152,7 +171,12 @@ struct TestSite {
         let boundary = "----microcast-test-\(UUID().uuidString)"
         var body = Data()
         if let file {
-            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName ?? file.lastPathComponent)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8))
+            body.append(
+                Data(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName ?? file.lastPathComponent)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                        .utf8
+                )
+            )
             body.append(try Data(contentsOf: file))
             body.append(Data("\r\n".utf8))
         }
@@ -166,15 +190,20 @@ struct TestSite {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
         return try await request(
-            "/micropub", method: .POST,
+            "/micropub",
+            method: .POST,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", "Bearer \(token)")],
-            body: Data(body.utf8))
+            body: Data(body.utf8)
+        )
     }
 
     func postJSON(_ json: String, token: String) async throws -> Reply {
         try await request(
-            "/micropub", method: .POST,
-            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")], body: Data(json.utf8))
+            "/micropub",
+            method: .POST,
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")],
+            body: Data(json.utf8)
+        )
     }
 
     /// Files under a data sub-folder, hidden temporaries included.

@@ -1,11 +1,11 @@
 import Foundation
-import MediaModel
 import Glibc
 import MediaKit
+import MediaModel
 import MicrocastCore
 import MicrocastStore
-import Testing
 import TestSupport
+import Testing
 
 /// `microcast watch` and `microcast ingest`, run as the built binary against
 /// a data folder a live server is publishing.
@@ -51,7 +51,9 @@ struct WatchFolderTests {
 
             var ready: [URL] = []
             ready.append(try Fixtures.speech(in: drop, name: "monday.wav", seconds: 8))
-            try Data(#"{"title": "Monday's episode", "episode": 1, "categories": ["talk"]}"#.utf8).write(to: drop.appendingPathComponent("monday.json"))
+            try Data(#"{"title": "Monday's episode", "episode": 1, "categories": ["talk"]}"#.utf8).write(
+                to: drop.appendingPathComponent("monday.json")
+            )
             ready.append(try Fixtures.speech(in: drop, name: "tuesday.mp3", stereo: true, seconds: 8, title: "Tuesday from its tag"))
             ready.append(try Fixtures.sidewaysJPEGWithGPS(in: drop, name: "card.jpg"))
             try Data(#"{"content": "Morning light", "alt": "A colourful test card"}"#.utf8).write(to: drop.appendingPathComponent("card.json"))
@@ -69,7 +71,9 @@ struct WatchFolderTests {
             try whole.prefix(whole.count / 2).write(to: drop.appendingPathComponent("broken.jpg"))
             try Data("these are notes, not a recording\n".utf8).write(to: drop.appendingPathComponent("notes.wav"))
             try Data("half a download".utf8).write(to: drop.appendingPathComponent("film.mp4.part"))
-            ready += ["monday.json", "card.json", "clip.json", "Skye.json", "broken.jpg", "notes.wav", "film.mp4.part"].map { drop.appendingPathComponent($0) }
+            ready += ["monday.json", "card.json", "clip.json", "Skye.json", "broken.jpg", "notes.wav", "film.mp4.part"].map {
+                drop.appendingPathComponent($0)
+            }
             ready.append(trip)
             try age(ready)
 
@@ -117,9 +121,12 @@ struct WatchFolderTests {
 
             // Outcomes on disk: done/, failed/ with notes, the temporary name untouched.
             #expect(names(in: drop) == ["done", "failed", "film.mp4.part"])
-            #expect(names(in: drop.appendingPathComponent("done")) == [
-                "Skye", "Skye.json", "card.jpg", "card.json", "clip.json", "clip.mp4", "monday.json", "monday.wav", "tuesday.mp3", "wednesday.wav",
-            ])
+            #expect(
+                names(in: drop.appendingPathComponent("done")) == [
+                    "Skye", "Skye.json", "card.jpg", "card.json", "clip.json", "clip.mp4", "monday.json", "monday.wav", "tuesday.mp3",
+                    "wednesday.wav",
+                ]
+            )
             let failed = drop.appendingPathComponent("failed")
             #expect(names(in: failed) == ["broken.jpg", "broken.jpg.error.txt", "notes.wav", "notes.wav.error.txt"])
             let brokenNote = try String(contentsOf: failed.appendingPathComponent("broken.jpg.error.txt"), encoding: .utf8)
@@ -178,6 +185,27 @@ struct WatchFolderTests {
         #expect(names(in: drop) == ["done", "failed"])
         #expect(names(in: drop.appendingPathComponent("failed")).isEmpty)
         #expect(names(in: drop.appendingPathComponent("done")).count == files.count)
+    }
+
+    @Test("an episode made by ingest carries the site's title and author, as `site set` stored them, in its ID3 tags")
+    func ingestUsesSiteNames() async throws {
+        let data = try Fixtures.folder()
+        let folder = try Fixtures.folder()
+        let set = try await run(["site", "set", "--data", data.path, "--title", "Kitchen Radio", "--author", "Ada Lovelace"])
+        #expect(set.status == 0, "\(set.log)")
+        let talk = try Fixtures.speech(in: folder, name: "talk.wav", seconds: 8)
+        let ingested = try await run(["ingest", "--data", data.path, talk.path])
+        #expect(ingested.status == 0, "\(ingested.log)")
+
+        let store = try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
+        let item = try #require(try await store.recentMedia(limit: 1, offset: 0).first)
+        let mp3 = try #require(try await store.renditions(forMedia: [item.id])[item.id]?.podcastFile)
+        let tags =
+            try #require(
+                try Fixtures.ffprobe(data.appendingPathComponent("renditions/\(mp3.fileName)"))["format"] as? [String: Any]
+            )["tags"] as? [String: String]
+        #expect(tags?["artist"] == "Ada Lovelace")
+        #expect(tags?["album"] == "Kitchen Radio")
     }
 
     @Test("ingest posts named files and returns once published; exit 1 if any fails")

@@ -18,8 +18,14 @@ struct JobQueueTests {
 
     func addPhoto(maxAttempts: Int = 3) async throws -> MediaItem {
         let item = MediaItem(
-            id: MediaIdentifier.make(), kind: .photo, mimeType: "image/jpeg", fileExtension: "jpg", byteCount: 10,
-            sha256: "00", probe: MediaProbe(kind: .photo, format: "jpeg", mimeType: "image/jpeg"))
+            id: MediaIdentifier.make(),
+            kind: .photo,
+            mimeType: "image/jpeg",
+            fileExtension: "jpg",
+            byteCount: 10,
+            sha256: "00",
+            probe: MediaProbe(kind: .photo, format: "jpeg", mimeType: "image/jpeg")
+        )
         try await store.add(item, processing: JobRequest(kind: .photoRenditions, mediaId: item.id, maxAttempts: maxAttempts))
         return item
     }

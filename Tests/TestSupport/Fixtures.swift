@@ -86,10 +86,13 @@ public enum Fixtures {
     public static func sidewaysJPEGWithGPS(in folder: URL, name: String = "camera.jpg") throws -> URL {
         let file = folder.appendingPathComponent(name)
         try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480", "-frames:v", "1", file.path])
-        try run("exiftool", [
-            "-q", "-overwrite_original", "-Orientation#=6", "-GPSLatitude=51.5007", "-GPSLatitudeRef=N",
-            "-GPSLongitude=0.1246", "-GPSLongitudeRef=W", "-Make=TestCam", "-SerialNumber=SN12345", file.path,
-        ])
+        try run(
+            "exiftool",
+            [
+                "-q", "-overwrite_original", "-Orientation#=6", "-GPSLatitude=51.5007", "-GPSLatitudeRef=N",
+                "-GPSLongitude=0.1246", "-GPSLongitudeRef=W", "-Make=TestCam", "-SerialNumber=SN12345", file.path,
+            ]
+        )
         return file
     }
 
@@ -108,17 +111,24 @@ public enum Fixtures {
     /// A sine tone with an ID3 title, in the format the extension names (mp3, m4a, wav, flac, ogg).
     public static func tone(in folder: URL, name: String = "tone.mp3", seconds: Double = 3, title: String = "Test tone") throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run("ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)",
-            "-metadata", "title=\(title)", "-metadata", "artist=Microcast tests", file.path,
-        ])
+        try run(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)",
+                "-metadata", "title=\(title)", "-metadata", "artist=Microcast tests", file.path,
+            ]
+        )
         return file
     }
 
     /// A real speech recording (espeak-ng), converted by ffmpeg to the format the
     /// extension names; `stereo` makes two channels with different levels.
     public static func speech(
-        in folder: URL, name: String = "speech.wav", stereo: Bool = false, seconds: Int = 8, title: String? = nil
+        in folder: URL,
+        name: String = "speech.wav",
+        stereo: Bool = false,
+        seconds: Int = 8,
+        title: String? = nil
     ) throws -> URL {
         let raw = folder.appendingPathComponent("raw-\(UUID().uuidString).wav")
         let sentence = "Welcome to the show. Today we talk about publishing audio on your own website, with feeds that every podcast app can read. "
@@ -161,11 +171,14 @@ public enum Fixtures {
     public static func rotatedVideo(in folder: URL, name: String = "phone.mp4") throws -> URL {
         let plain = folder.appendingPathComponent("plain-\(name)")
         let file = folder.appendingPathComponent(name)
-        try run("ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi",
-            "-i", "sine=frequency=330", "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
-            plain.path,
-        ])
+        try run(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi",
+                "-i", "sine=frequency=330", "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+                plain.path,
+            ]
+        )
         // FFmpeg 5.1 writes the rotation tag as a display matrix only when copying streams.
         try run("ffmpeg", ["-v", "error", "-y", "-i", plain.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", file.path])
         return file
@@ -175,9 +188,15 @@ public enum Fixtures {
     public static func chapteredSpeech(in folder: URL, name: String = "chaptered.m4a") throws -> URL {
         let speech = try Fixtures.speech(in: folder, name: "plain-\(UUID().uuidString).wav", seconds: 14)
         let metadata = folder.appendingPathComponent("chapters-\(UUID().uuidString).txt")
-        try Data(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=6000\ntitle=Hello\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=6000\nEND=12000\ntitle=Goodbye\n".utf8).write(to: metadata)
+        try Data(
+            ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=6000\ntitle=Hello\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=6000\nEND=12000\ntitle=Goodbye\n"
+                .utf8
+        ).write(to: metadata)
         let file = folder.appendingPathComponent(name)
-        try run("ffmpeg", ["-v", "error", "-y", "-i", speech.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", file.path])
+        try run(
+            "ffmpeg",
+            ["-v", "error", "-y", "-i", speech.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", file.path]
+        )
         return file
     }
 
@@ -187,12 +206,15 @@ public enum Fixtures {
     public static func phoneVideo(in folder: URL, name: String = "IMG_0001.mov", seconds: Double = 2) throws -> URL {
         let plain = folder.appendingPathComponent("plain-\(name)")
         let file = folder.appendingPathComponent(name)
-        try run("ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30,fade=in:st=0:d=1",
-            "-f", "lavfi", "-i", "sine=frequency=330", "-t", String(seconds),
-            "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1",
-            "-c:a", "aac", "-metadata", "location=+51.5007-000.1246/", plain.path,
-        ])
+        try run(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30,fade=in:st=0:d=1",
+                "-f", "lavfi", "-i", "sine=frequency=330", "-t", String(seconds),
+                "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1",
+                "-c:a", "aac", "-metadata", "location=+51.5007-000.1246/", plain.path,
+            ]
+        )
         try run("ffmpeg", ["-v", "error", "-y", "-i", plain.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", file.path])
         try? FileManager.default.removeItem(at: plain)
         return file
@@ -201,21 +223,27 @@ public enum Fixtures {
     /// A VP9 + Opus WebM, 480×270.
     public static func webmVideo(in folder: URL, name: String = "clip.webm") throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run("ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=480x270:rate=25", "-f", "lavfi",
-            "-i", "sine=frequency=440", "-t", "1", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
-            "-c:a", "libopus", file.path,
-        ])
+        try run(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=480x270:rate=25", "-f", "lavfi",
+                "-i", "sine=frequency=440", "-t", "1", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+                "-c:a", "libopus", file.path,
+            ]
+        )
         return file
     }
 
     /// An H.264 MP4 with no sound track, 640×360.
     public static func silentVideo(in folder: URL, name: String = "silent.mp4") throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run("ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "1",
-            "-c:v", "libx264", "-preset", "ultrafast", file.path,
-        ])
+        try run(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "1",
+                "-c:v", "libx264", "-preset", "ultrafast", file.path,
+            ]
+        )
         return file
     }
 
@@ -231,10 +259,13 @@ public enum Fixtures {
     /// A 16-bit RGBA PNG with a transparent stripe.
     public static func deepPNG(in folder: URL, name: String = "deep.png") throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run("ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=800x600", "-vf",
-            "format=rgba64be,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(Y,100),0,65535)'", "-frames:v", "1", file.path,
-        ])
+        try run(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=800x600", "-vf",
+                "format=rgba64be,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(Y,100),0,65535)'", "-frames:v", "1", file.path,
+            ]
+        )
         return file
     }
 

@@ -28,10 +28,12 @@ public enum HTMLParser {
         var options = kGumboDefaultOptions
         options.userdata = Unmanaged.passUnretained(allocations).toOpaque()
         options.allocator = { userdata, size in
-            Unmanaged<Allocations>.fromOpaque(userdata!).takeUnretainedValue().allocate(size)
+            guard let userdata else { return nil }
+            return Unmanaged<Allocations>.fromOpaque(userdata).takeUnretainedValue().allocate(size)
         }
         options.deallocator = { userdata, pointer in
-            Unmanaged<Allocations>.fromOpaque(userdata!).takeUnretainedValue().free(pointer)
+            guard let userdata else { return }
+            Unmanaged<Allocations>.fromOpaque(userdata).takeUnretainedValue().free(pointer)
         }
         // Parse errors are not needed, and a broken page would otherwise record one per token.
         options.max_errors = 0
@@ -131,5 +133,5 @@ public enum HTMLParser {
 }
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif

@@ -11,6 +11,7 @@ public final class AudioFileWriter {
     private let audio: FrameEncoder
     private var nextPTS: Int64 = 0
 
+    /// What to write: container, codec, format, tags, chapters and cover.
     public struct Settings: Sendable {
         /// FFmpeg's muxer (`mp3`, `ipod`) and encoder (`libmp3lame`, `aac`).
         public var container: String
@@ -26,8 +27,15 @@ public final class AudioFileWriter {
         public var coverJPEG: Data?
 
         public init(
-            container: String, codec: String, sampleRate: Int, channels: Int, bitRate: Int, metadata: [String: String],
-            chapters: [MediaProbe.Chapter], muxerOptions: [String: String], codecOptions: [String: String] = [:],
+            container: String,
+            codec: String,
+            sampleRate: Int,
+            channels: Int,
+            bitRate: Int,
+            metadata: [String: String],
+            chapters: [MediaProbe.Chapter],
+            muxerOptions: [String: String],
+            codecOptions: [String: String] = [:],
             coverJPEG: Data? = nil
         ) {
             self.container = container

@@ -6,6 +6,7 @@ import MediaModel
 /// `transpose=clock,scale=720:1280` (video: `buffer` to `buffersink`). Frees
 /// the graph when released.
 public final class FilterGraph {
+    /// Whether the graph filters sound (`abuffer`) or pictures (`buffer`).
     public enum Media: Sendable {
         case audio, video
 
@@ -75,7 +76,10 @@ public final class FilterGraph {
         try push(frame?.pointer) { filtered throws(MediaError) in try body(Frame(filtered)) }
     }
 
-    func push(_ frame: UnsafeMutablePointer<AVFrame>?, _ body: (UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Void)
+    func push(
+        _ frame: UnsafeMutablePointer<AVFrame>?,
+        _ body: (UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Void
+    )
         throws(MediaError)
     {
         let added = av_buffersrc_add_frame_flags(source, frame, Int32(AV_BUFFERSRC_FLAG_KEEP_REF))

@@ -30,7 +30,9 @@ public struct Frame {
     public func lumaStatistics(step: Int = 8) -> (mean: Double, deviation: Double) {
         guard let plane = pointer.pointee.data.0 else { return (0, 0) }
         let stride = Int(pointer.pointee.linesize.0)
-        var sum = 0.0, squares = 0.0, count = 0.0
+        var sum = 0.0
+        var squares = 0.0
+        var count = 0.0
         for y in Swift.stride(from: 0, to: height, by: step) {
             let row = plane + y * stride
             for x in Swift.stride(from: 0, to: width, by: step) {

@@ -30,7 +30,9 @@ final class OutputFile {
     /// context's fields before it opens, `options` are the encoder's private
     /// options (`crf`, `preset`).
     func addEncoder(
-        _ codecName: String, options: [String: String] = [:], configure: (UnsafeMutablePointer<AVCodecContext>) -> Void
+        _ codecName: String,
+        options: [String: String] = [:],
+        configure: (UnsafeMutablePointer<AVCodecContext>) -> Void
     ) throws(MediaError) -> FrameEncoder {
         let encoder = try FrameEncoder(file: self, codecName: codecName, options: options, configure: configure)
         encoders.append(encoder)
@@ -70,7 +72,9 @@ final class FrameEncoder {
     private let packet: UnsafeMutablePointer<AVPacket>
 
     fileprivate init(
-        file: OutputFile, codecName: String, options: [String: String],
+        file: OutputFile,
+        codecName: String,
+        options: [String: String],
         configure: (UnsafeMutablePointer<AVCodecContext>) -> Void
     ) throws(MediaError) {
         self.file = file

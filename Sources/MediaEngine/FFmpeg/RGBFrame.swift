@@ -10,11 +10,21 @@ public struct RGBPixels: Sendable {
 
     /// Converts a decoded video frame with libswscale.
     init(converting frame: UnsafeMutablePointer<AVFrame>) throws(MediaError) {
-        let width = frame.pointee.width, height = frame.pointee.height
+        let width = frame.pointee.width
+        let height = frame.pointee.height
         guard width > 0, height > 0,
             let scaler = sws_getContext(
-                width, height, AVPixelFormat(frame.pointee.format), width, height, AV_PIX_FMT_RGB24,
-                Int32(SWS_BICUBIC), nil, nil, nil)
+                width,
+                height,
+                AVPixelFormat(frame.pointee.format),
+                width,
+                height,
+                AV_PIX_FMT_RGB24,
+                Int32(SWS_BICUBIC),
+                nil,
+                nil,
+                nil
+            )
         else { throw .engine("cannot convert the frame to RGB") }
         defer { sws_freeContext(scaler) }
         let rowBytes = Int(width) * 3

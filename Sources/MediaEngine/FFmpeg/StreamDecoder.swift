@@ -65,7 +65,10 @@ final class StreamDecoder {
     /// Sends a packet (nil flushes) and hands every decoded frame to `body`,
     /// with `pts` set to the best timestamp in the stream's time base.
     /// A damaged packet is skipped, as players do.
-    func decode(_ packet: UnsafeMutablePointer<AVPacket>?, _ body: (UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Void)
+    func decode(
+        _ packet: UnsafeMutablePointer<AVPacket>?,
+        _ body: (UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Void
+    )
         throws(MediaError)
     {
         let sent = avcodec_send_packet(context, packet)

@@ -39,7 +39,10 @@ public final class VideoSource {
     /// Decodes every packet in file order, then flushes both decoders. Video
     /// frames come with their time in seconds from the stream's first frame
     /// (nil when the frame has no timestamp).
-    public func decodeAll(video onVideo: (Frame, Double?) throws(MediaError) -> Void, audio onAudio: (Frame) throws(MediaError) -> Void)
+    public func decodeAll(
+        video onVideo: (Frame, Double?) throws(MediaError) -> Void,
+        audio onAudio: (Frame) throws(MediaError) -> Void
+    )
         throws(MediaError)
     {
         let timeBase = av_q2d(video.stream.pointee.time_base)
@@ -54,7 +57,8 @@ public final class VideoSource {
             }
             try onVideo(Frame(frame), seconds)
         }
-        let videoIndex = video.index, audioIndex = audio?.index
+        let videoIndex = video.index
+        let audioIndex = audio?.index
         try input.readPackets { packet throws(MediaError) in
             if packet.pointee.stream_index == videoIndex {
                 try video.decode(packet, timed)
@@ -72,6 +76,7 @@ public final class VideoSource {
 /// and AAC, muxed as MP4 with the `moov` atom first. Written under
 /// `temporaryFile`; the caller renames it into place only after `finish()`.
 public final class VideoOutput {
+    /// One output size: its dimensions, encoder settings, filters and sound.
     public struct Settings: Sendable {
         public var width: Int
         public var height: Int
@@ -86,7 +91,13 @@ public final class VideoOutput {
         public var audioSampleRate: Int
 
         public init(
-            width: Int, height: Int, crf: Int, encoderPreset: String, frameRate: Int?, filters: String, audioBitRate: Int,
+            width: Int,
+            height: Int,
+            crf: Int,
+            encoderPreset: String,
+            frameRate: Int?,
+            filters: String,
+            audioBitRate: Int,
             audioSampleRate: Int
         ) {
             self.width = width
@@ -138,7 +149,8 @@ public final class VideoOutput {
             let graph = try FilterGraph(
                 .audio,
                 sourceArguments: AudioDecoder.bufferArguments(for: audio.context, timeBase: audio.stream.pointee.time_base),
-                description: "aresample=\(sampleRate),aformat=sample_fmts=fltp:channel_layouts=stereo")
+                description: "aresample=\(sampleRate),aformat=sample_fmts=fltp:channel_layouts=stereo"
+            )
             graph.setFrameSize(Int(encoder.frameSize))
             audioEncoder = encoder
             audioGraph = graph

@@ -48,7 +48,10 @@ public final class VipsImageRef {
     public var height: Int { Int(vips_image_get_height(pointer)) }
 
     /// Calls a shim function that produces a new image, taking ownership of it.
-    static func make(_ what: String, _ body: (UnsafeMutablePointer<UnsafeMutablePointer<VipsImage>?>) -> Int32)
+    static func make(
+        _ what: String,
+        _ body: (UnsafeMutablePointer<UnsafeMutablePointer<VipsImage>?>) -> Int32
+    )
         throws(MediaError) -> VipsImageRef
     {
         var out: UnsafeMutablePointer<VipsImage>?
@@ -94,7 +97,13 @@ public final class VipsImageRef {
         try Vips.start()
         let image = pixels.data.withUnsafeBytes { buffer in
             vips_image_new_from_memory_copy(
-                buffer.baseAddress, buffer.count, Int32(pixels.width), Int32(pixels.height), 3, VIPS_FORMAT_UCHAR)
+                buffer.baseAddress,
+                buffer.count,
+                Int32(pixels.width),
+                Int32(pixels.height),
+                3,
+                VIPS_FORMAT_UCHAR
+            )
         }
         guard let image else { throw .engine("cannot make an image from pixels: \(Vips.takeError())") }
         return VipsImageRef(taking: image)
@@ -223,7 +232,10 @@ public final class VipsImageRef {
     }
 
     /// Encodes to memory, copying the bytes into Swift-owned storage.
-    private func encode(_ what: String, _ body: (UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutablePointer<Int>) -> Int32)
+    private func encode(
+        _ what: String,
+        _ body: (UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutablePointer<Int>) -> Int32
+    )
         throws(MediaError) -> Data
     {
         var buffer: UnsafeMutableRawPointer?

@@ -6,7 +6,11 @@ import MediaModel
 /// waveform's peaks are read here from the same frames, after the same gain.
 enum EncodeOutputs {
     static func run(
-        _ decoder: AudioDecoder, outputs: [PodcastAudio.Output], gain: Double, waveform: inout WaveformBuilder, control: JobControl
+        _ decoder: AudioDecoder,
+        outputs: [PodcastAudio.Output],
+        gain: Double,
+        waveform: inout WaveformBuilder,
+        control: JobControl
     ) throws(MediaError) {
         let encoders = outputs.map { output in
             EncoderThread(name: "encode-\(output.encoding.name)") { frame throws(MediaError) in
@@ -17,7 +21,9 @@ enum EncodeOutputs {
         var failure: MediaError?
         do throws(MediaError) {
             let waveformGraph = try FilterGraph(
-                sourceArguments: decoder.frameDescription, description: String(format: "volume=%.2fdB,", gain) + WaveformBuilder.filter)
+                sourceArguments: decoder.frameDescription,
+                description: String(format: "volume=%.2fdB,", gain) + WaveformBuilder.filter
+            )
             try decoder.decodeAll { frame throws(MediaError) in
                 if control.shouldStop { try control.check("encoding the rest of the episode") }
                 for encoder in encoders { try encoder.send(frame) }

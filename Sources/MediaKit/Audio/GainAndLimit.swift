@@ -30,8 +30,15 @@ enum GainAndLimit {
 
     /// Opens a writer and its filter graph for each encoding, under temporary names in `folder`.
     static func outputs(
-        preset: AudioPreset, decoder: AudioDecoder, gain: Double, ceiling: Double, channels: Int, tags: AudioTags,
-        chapters: [MediaProbe.Chapter], cover: Data?, folder: URL
+        preset: AudioPreset,
+        decoder: AudioDecoder,
+        gain: Double,
+        ceiling: Double,
+        channels: Int,
+        tags: AudioTags,
+        chapters: [MediaProbe.Chapter],
+        cover: Data?,
+        folder: URL
     ) throws(MediaError) -> [PodcastAudio.Output] {
         var outputs: [PodcastAudio.Output] = []
         do throws(MediaError) {
@@ -40,19 +47,31 @@ enum GainAndLimit {
                 let writer = try AudioFileWriter(
                     temporaryPath: temporary.path,
                     settings: .init(
-                        container: encoding.container, codec: encoding.codec, sampleRate: preset.sampleRate, channels: channels,
+                        container: encoding.container,
+                        codec: encoding.codec,
+                        sampleRate: preset.sampleRate,
+                        channels: channels,
                         bitRate: channels == 1 ? encoding.bitRateMono : encoding.bitRateStereo,
                         metadata: [
                             "title": tags.title, "artist": tags.artist, "album": tags.album, "date": tags.date, "comment": tags.comment,
                         ],
                         chapters: chapters,
                         muxerOptions: encoding.container == "mp3" ? ["id3v2_version": "3"] : ["movflags": "+faststart"],
-                        codecOptions: encoding.encoderOptions, coverJPEG: cover))
+                        codecOptions: encoding.encoderOptions,
+                        coverJPEG: cover
+                    )
+                )
                 outputs.append(PodcastAudio.Output(encoding: encoding, temporary: temporary, writer: writer, graph: nil))
                 let graph = try FilterGraph(
                     sourceArguments: decoder.frameDescription,
                     description: filters(
-                        gain: gain, ceiling: ceiling, sampleRate: preset.sampleRate, sampleFormat: writer.sampleFormat, channels: channels))
+                        gain: gain,
+                        ceiling: ceiling,
+                        sampleRate: preset.sampleRate,
+                        sampleFormat: writer.sampleFormat,
+                        channels: channels
+                    )
+                )
                 graph.setFrameSize(writer.frameSize)
                 outputs[outputs.count - 1].graph = graph
             }

@@ -31,6 +31,7 @@ public struct EncodedAudio: Sendable {
     public var channels: Int
 }
 
+/// Everything an episode's processing made: the files (still under temporary names), the loudness, chapters and peaks.
 public struct PodcastAudioResult: Sendable {
     public var source: Loudness
     /// The gain applied, dB.
@@ -91,7 +92,8 @@ public enum PodcastAudio {
                 // The sound's own length: a chapter or data track may run past it.
                 if let duration = probe.audioDuration, duration > context.limits.maxDurationSeconds {
                     throw .tooLarge(
-                        "the recording is \(Int(duration / 60)) minutes long; the limit is \(Int(context.limits.maxDurationSeconds / 60)) minutes")
+                        "the recording is \(Int(duration / 60)) minutes long; the limit is \(Int(context.limits.maxDurationSeconds / 60)) minutes"
+                    )
                 }
                 context.probe = probe
             },
@@ -109,8 +111,16 @@ public enum PodcastAudio {
                 let levels = GainAndLimit.levels(measured: context.loudness, channels: context.channels, preset: context.preset)
                 context.gain = levels.gain
                 context.outputs = try GainAndLimit.outputs(
-                    preset: context.preset, decoder: decoder, gain: levels.gain, ceiling: levels.ceiling, channels: context.channels,
-                    tags: context.tags, chapters: context.chapters, cover: context.cover, folder: context.folder)
+                    preset: context.preset,
+                    decoder: decoder,
+                    gain: levels.gain,
+                    ceiling: levels.ceiling,
+                    channels: context.channels,
+                    tags: context.tags,
+                    chapters: context.chapters,
+                    cover: context.cover,
+                    folder: context.folder
+                )
                 context.decoder = decoder
             },
             .init("encode") { context, control throws(MediaError) in
@@ -130,8 +140,13 @@ public enum PodcastAudio {
 
     /// `cover` is a JPEG (the show's artwork) embedded in every file.
     public static func make(
-        from path: String, into folder: URL, preset: AudioPreset, tags: AudioTags, cover: Data? = nil,
-        limits: MediaLimits = MediaLimits(), control: JobControl = .unlimited
+        from path: String,
+        into folder: URL,
+        preset: AudioPreset,
+        tags: AudioTags,
+        cover: Data? = nil,
+        limits: MediaLimits = MediaLimits(),
+        control: JobControl = .unlimited
     ) throws(MediaError) -> PodcastAudioResult {
         var context = Context(path: path, folder: folder, preset: preset, tags: tags, cover: cover, limits: limits)
         do throws(MediaError) {
@@ -141,7 +156,11 @@ public enum PodcastAudio {
             throw error
         }
         return PodcastAudioResult(
-            source: context.loudness, gain: context.gain, files: context.files, chapters: context.chapters,
-            waveform: context.waveform ?? context.peaks.finish())
+            source: context.loudness,
+            gain: context.gain,
+            files: context.files,
+            chapters: context.chapters,
+            waveform: context.waveform ?? context.peaks.finish()
+        )
     }
 }

@@ -17,9 +17,15 @@ enum VerifyOutputs {
             let size = (try? FileManager.default.attributesOfItem(atPath: output.temporary.path)[.size] as? NSNumber)?.int64Value ?? 0
             files.append(
                 EncodedAudio(
-                    encoding: encoding, temporaryFile: output.temporary, byteCount: size, duration: written.duration ?? 0,
+                    encoding: encoding,
+                    temporaryFile: output.temporary,
+                    byteCount: size,
+                    duration: written.duration ?? 0,
                     // The stream's own rate: the container's includes the tags and cover.
-                    bitRate: written.audioStream?.bitRate ?? written.bitRate ?? 0, channels: channels))
+                    bitRate: written.audioStream?.bitRate ?? written.bitRate ?? 0,
+                    channels: channels
+                )
+            )
         }
         return files
     }
@@ -28,7 +34,8 @@ enum VerifyOutputs {
         guard let promised, let decoded, promised > 0 else { return }
         if decoded < promised - max(1, promised * 0.02) {
             throw .unreadable(
-                "the file ends early: it holds \(Int(decoded.rounded())) s of the \(Int(promised.rounded())) s its header promises")
+                "the file ends early: it holds \(Int(decoded.rounded())) s of the \(Int(promised.rounded())) s its header promises"
+            )
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import MediaModel
 import MediaEngine
+import MediaModel
 
 /// A waveform summary for players, in the JSON format of BBC's audiowaveform
 /// (which peaks.js and similar players read): min/max pairs of 8-bit values,

@@ -67,8 +67,12 @@ public enum PhotoRenditions {
                         try control.check("encoding \(encoding.format.rawValue) at \(image.width) px")
                         context.renditions.append(
                             EncodedRendition(
-                                width: image.width, height: image.height, format: encoding.format,
-                                data: try Encode.run(image, as: encoding, keepingCopyright: context.preset.keepCopyright)))
+                                width: image.width,
+                                height: image.height,
+                                format: encoding.format,
+                                data: try Encode.run(image, as: encoding, keepingCopyright: context.preset.keepCopyright)
+                            )
+                        )
                     }
                 }
             },
@@ -79,7 +83,12 @@ public enum PhotoRenditions {
     }
 
     /// - Parameter budget: the decode memory this photo reserves while it is decoded (see `DecodeBudget`).
-    public static func make(from path: String, preset: PhotoPreset, budget: DecodeBudget, control: JobControl = .unlimited)
+    public static func make(
+        from path: String,
+        preset: PhotoPreset,
+        budget: DecodeBudget,
+        control: JobControl = .unlimited
+    )
         throws(MediaError) -> PhotoSet
     {
         try budget.withReservation(DecodeBudget.estimate(path: path)) { () throws(MediaError) in

@@ -1,5 +1,5 @@
-import MediaModel
 import MediaEngine
+import MediaModel
 
 /// A photo's average colour as `#rrggbb`: what a page paints in the photo's
 /// box until the image arrives.
@@ -13,10 +13,11 @@ enum Placeholder {
     }
 
     static func hex(_ rgb: [Double]) -> String {
-        "#" + rgb.prefix(3).map { value in
-            let byte = UInt8(max(0, min(255, value.rounded())))
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
+        "#"
+            + rgb.prefix(3).map { value in
+                let byte = UInt8(max(0, min(255, value.rounded())))
+                let digits = String(byte, radix: 16)
+                return digits.count == 1 ? "0" + digits : digits
+            }.joined()
     }
 }

@@ -21,7 +21,8 @@ public enum ShowArtwork {
         let hue = Double(title.unicodeScalars.reduce(0) { ($0 &* 31 &+ Int($1.value)) & 0xFFFF } % 360)
         let (red, green, blue) = rgb(hue: hue, saturation: 0.55, lightness: 0.35)
         return try encode(
-            try VipsImageRef.titleCard(title.isEmpty ? "Podcast" : title, size: side, red: red, green: green, blue: blue))
+            try VipsImageRef.titleCard(title.isEmpty ? "Podcast" : title, size: side, red: red, green: green, blue: blue)
+        )
     }
 
     static func encode(_ image: VipsImageRef) throws(MediaError) -> Data {

@@ -25,7 +25,8 @@ enum StripWebPChunks {
         var offset = 12
         while offset + 8 <= bytes.count {
             let name = fourCC(bytes, offset)
-            let size = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16
+            let size =
+                Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16
                 | Int(bytes[offset + 7]) << 24
             let end = offset + 8 + size + (size & 1)
             guard end <= bytes.count else { throw .unreadable("the WebP file ends inside a chunk") }

@@ -7,6 +7,7 @@ import MediaModel
 ///
 /// Steps are plain functions in files of their own, each with its test.
 public struct Pipeline<Context> {
+    /// One named step: a function of the context and the job's control.
     public struct Step {
         public let name: String
         let run: (inout Context, JobControl) throws(MediaError) -> Void

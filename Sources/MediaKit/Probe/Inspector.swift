@@ -15,7 +15,8 @@ public enum Inspector {
             if pixels > limits.maxPixels {
                 throw .tooLarge(
                     "the image is \(probe.width ?? 0)×\(probe.height ?? 0) pixels "
-                        + "(\(pixels / 1_000_000) megapixels); the limit is \(limits.maxPixels / 1_000_000) megapixels")
+                        + "(\(pixels / 1_000_000) megapixels); the limit is \(limits.maxPixels / 1_000_000) megapixels"
+                )
             }
             try budget.withReservation(DecodeBudget.estimate(path: path)) { () throws(MediaError) in
                 try decodeAll(path: path, format: probe.format)
@@ -25,12 +26,14 @@ public enum Inspector {
         case .audio, .video:
             if let duration = probe.duration, duration > limits.maxDurationSeconds {
                 throw .tooLarge(
-                    "the recording is \(Int(duration / 60)) minutes long; the limit is \(Int(limits.maxDurationSeconds / 60)) minutes")
+                    "the recording is \(Int(duration / 60)) minutes long; the limit is \(Int(limits.maxDurationSeconds / 60)) minutes"
+                )
             }
             let pixels = (probe.width ?? 0) * (probe.height ?? 0)
             if probe.kind == .video && pixels > limits.maxPixels {
                 throw .tooLarge(
-                    "the video is \(probe.width ?? 0)×\(probe.height ?? 0) pixels a frame; the limit is \(limits.maxPixels / 1_000_000) megapixels")
+                    "the video is \(probe.width ?? 0)×\(probe.height ?? 0) pixels a frame; the limit is \(limits.maxPixels / 1_000_000) megapixels"
+                )
             }
             try AVProbe.requireComplete(path: path)
         }

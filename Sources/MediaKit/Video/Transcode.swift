@@ -7,7 +7,13 @@ import MediaModel
 /// length limit is held on what decodes. The largest output's frames are
 /// upright and scaled: the poster is chosen from them as they pass.
 enum Transcode {
-    static func run(_ source: VideoSource, into outputs: [VideoOutput], poster: PosterPicker, limits: MediaLimits, control: JobControl)
+    static func run(
+        _ source: VideoSource,
+        into outputs: [VideoOutput],
+        poster: PosterPicker,
+        limits: MediaLimits,
+        control: JobControl
+    )
         throws(MediaError)
     {
         try source.decodeAll(
@@ -24,7 +30,8 @@ enum Transcode {
             },
             audio: { frame throws(MediaError) in
                 for output in outputs { try output.pushAudio(frame) }
-            })
+            }
+        )
         for output in outputs { try output.finish() }
         guard outputs.allSatisfy({ $0.framesWritten > 0 }) else { throw .unreadable("the video has no decodable frames") }
     }

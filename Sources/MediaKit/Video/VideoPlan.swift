@@ -4,6 +4,7 @@ import MediaModel
 /// which preset sizes apply, their exact dimensions, the rotation to apply and
 /// whether the frame rate is capped. Pure arithmetic, tested on its own.
 public struct VideoPlan: Equatable, Sendable {
+    /// One planned file: its name, exact size, quality, frame-rate cap and filter chain.
     public struct Output: Equatable, Sendable {
         public var name: String
         public var width: Int
@@ -40,17 +41,25 @@ public struct VideoPlan: Equatable, Sendable {
             // Frames are dropped before scaling, so dropped frames cost nothing;
             // rotation comes before scaling so the box is the displayed one.
             let fps = capped.map { "fps=\($0)," } ?? ""
-            let scale = sideways
+            let scale =
+                sideways
                 ? "scale=\(outHeight):\(outWidth):flags=bicubic"  // scaled as stored, then turned
                 : "scale=\(outWidth):\(outHeight):flags=bicubic"
-            let filters = sideways
+            let filters =
+                sideways
                 ? "\(fps)\(scale),\(rotate)setsar=1,format=yuv420p"
                 : "\(fps)\(rotate)\(scale),setsar=1,format=yuv420p"
             // Named by what it is ("720p" for a 720p source under the 1080p preset), not by the preset.
             outputs.append(
                 Output(
-                    name: "\(min(outWidth, outHeight))p", width: outWidth, height: outHeight, crf: size.crf, frameRate: capped,
-                    filters: filters))
+                    name: "\(min(outWidth, outHeight))p",
+                    width: outWidth,
+                    height: outHeight,
+                    crf: size.crf,
+                    frameRate: capped,
+                    filters: filters
+                )
+            )
         }
         self.outputs = outputs
     }
@@ -66,7 +75,8 @@ public struct VideoPlan: Equatable, Sendable {
     /// The largest even size with the same shape that fits the box (by long
     /// and short side) and is no larger than the source.
     static func fit(_ width: Int, _ height: Int, long: Int, short: Int) -> (Int, Int) {
-        let longSide = Double(max(width, height)), shortSide = Double(min(width, height))
+        let longSide = Double(max(width, height))
+        let shortSide = Double(min(width, height))
         let scale = min(1, Double(long) / longSide, Double(short) / shortSide)
         func even(_ value: Double) -> Int { max(2, Int((value / 2).rounded()) * 2) }
         return (even(Double(width) * scale), even(Double(height) * scale))

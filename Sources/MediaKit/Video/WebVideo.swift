@@ -14,6 +14,7 @@ public struct EncodedVideo: Sendable {
     public var bitRate: Int?
 }
 
+/// Everything a video's processing made: its MP4s (still under temporary names) and its poster.
 public struct WebVideoResult: Sendable {
     public var files: [EncodedVideo]
     /// The poster frame, encoded as the photo preset's formats.
@@ -55,8 +56,13 @@ public enum WebVideo {
             .init("plan") { context, control throws(MediaError) in
                 let source = try VideoSource(path: context.path, maxPixels: context.limits.maxPixels, control: control)
                 let plan = VideoPlan(
-                    codedWidth: source.codedWidth, codedHeight: source.codedHeight, pixelAspect: source.pixelAspect,
-                    rotation: source.rotation, frameRate: source.frameRate, sizes: context.preset.sizes)
+                    codedWidth: source.codedWidth,
+                    codedHeight: source.codedHeight,
+                    pixelAspect: source.pixelAspect,
+                    rotation: source.rotation,
+                    frameRate: source.frameRate,
+                    sizes: context.preset.sizes
+                )
                 guard source.codedWidth > 0, source.codedHeight > 0, !plan.outputs.isEmpty else {
                     throw .unreadable("the video has no picture size")
                 }
@@ -69,10 +75,18 @@ public enum WebVideo {
                 for output in plan.outputs {
                     let writer = try VideoOutput(
                         .init(
-                            width: output.width, height: output.height, crf: output.crf, encoderPreset: context.preset.encoderPreset,
-                            frameRate: output.frameRate, filters: output.filters, audioBitRate: context.preset.audioBitRate,
-                            audioSampleRate: context.preset.audioSampleRate),
-                        temporaryFile: context.folder.appendingPathComponent(".video-\(UUID().uuidString).mp4"), source: source)
+                            width: output.width,
+                            height: output.height,
+                            crf: output.crf,
+                            encoderPreset: context.preset.encoderPreset,
+                            frameRate: output.frameRate,
+                            filters: output.filters,
+                            audioBitRate: context.preset.audioBitRate,
+                            audioSampleRate: context.preset.audioSampleRate
+                        ),
+                        temporaryFile: context.folder.appendingPathComponent(".video-\(UUID().uuidString).mp4"),
+                        source: source
+                    )
                     context.outputs.append((output, writer))
                 }
                 try Transcode.run(source, into: context.outputs.map(\.writer), poster: picker, limits: context.limits, control: control)
@@ -83,9 +97,14 @@ public enum WebVideo {
                 context.files = try context.outputs.map { output throws(MediaError) in
                     let written = try WrittenFile(measuring: output.writer.temporaryFile)
                     return EncodedVideo(
-                        name: output.plan.name, temporaryFile: output.writer.temporaryFile, width: output.plan.width,
-                        height: output.plan.height, byteCount: written.byteCount, duration: written.duration ?? 0,
-                        bitRate: written.bitRate)
+                        name: output.plan.name,
+                        temporaryFile: output.writer.temporaryFile,
+                        width: output.plan.width,
+                        height: output.plan.height,
+                        byteCount: written.byteCount,
+                        duration: written.duration ?? 0,
+                        bitRate: written.bitRate
+                    )
                 }
             },
             .init("poster") { context, _ throws(MediaError) in
@@ -99,8 +118,12 @@ public enum WebVideo {
     }
 
     public static func make(
-        from path: String, into directory: URL, preset: VideoPreset, posterEncodings: [PhotoPreset.Encoding],
-        limits: MediaLimits = MediaLimits(), control: JobControl = .unlimited
+        from path: String,
+        into directory: URL,
+        preset: VideoPreset,
+        posterEncodings: [PhotoPreset.Encoding],
+        limits: MediaLimits = MediaLimits(),
+        control: JobControl = .unlimited
     ) throws(MediaError) -> WebVideoResult {
         var context = Context(path: path, folder: directory, preset: preset, posterEncodings: posterEncodings, limits: limits)
         do throws(MediaError) {

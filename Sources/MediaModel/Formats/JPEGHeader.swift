@@ -3,6 +3,7 @@ import Foundation
 /// What a JPEG's start-of-frame marker says: size, whether it is progressive,
 /// and each component's sampling. Read from the first few kilobytes only.
 public struct JPEGHeader: Equatable, Sendable {
+    /// A colour component's sampling factors.
     public struct Component: Equatable, Sendable {
         public var horizontal: Int
         public var vertical: Int
@@ -45,7 +46,8 @@ public struct JPEGHeader: Equatable, Sendable {
     /// A baseline image streams in a few rows, so it counts as nothing here.
     public var coefficientBytes: Int {
         guard isProgressive else { return 0 }
-        let maxH = components.map(\.horizontal).max() ?? 1, maxV = components.map(\.vertical).max() ?? 1
+        let maxH = components.map(\.horizontal).max() ?? 1
+        let maxV = components.map(\.vertical).max() ?? 1
         return components.reduce(0) { total, component in
             let columns = (width * component.horizontal / maxH + 7) / 8
             let rows = (height * component.vertical / maxV + 7) / 8

@@ -19,7 +19,8 @@ public struct Presets: Sendable, Equatable {
         Presets(
             photo: try read(PhotoPreset.self, "photo.json", in: directory),
             audio: try read(AudioPreset.self, "audio.json", in: directory),
-            video: try read(VideoPreset.self, "video.json", in: directory))
+            video: try read(VideoPreset.self, "video.json", in: directory)
+        )
     }
 
     private static func read<T: Decodable>(_ type: T.Type, _ name: String, in directory: URL) throws -> T {
@@ -34,6 +35,7 @@ public struct Presets: Sendable, Equatable {
     }
 }
 
+/// A preset file missing or malformed, naming the file.
 public struct PresetError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
@@ -43,6 +45,7 @@ public struct PresetError: Error, CustomStringConvertible {
 public struct PhotoPreset: Codable, Sendable, Equatable {
     public typealias Format = ImageFormat
 
+    /// One format photos are written in, and its quality.
     public struct Encoding: Codable, Sendable, Equatable {
         public var format: Format
         public var quality: Int
@@ -80,6 +83,7 @@ public struct PhotoPreset: Codable, Sendable, Equatable {
 
 /// Podcast audio: the loudness target and the files each episode gets.
 public struct AudioPreset: Codable, Sendable, Equatable {
+    /// The loudness targets of EBU R128 and the podcast platforms.
     public struct Loudness: Codable, Sendable, Equatable {
         /// Integrated loudness targets, LUFS (EBU R128).
         public var stereoLufs: Double
@@ -88,6 +92,7 @@ public struct AudioPreset: Codable, Sendable, Equatable {
         public var truePeakDbtp: Double
     }
 
+    /// One file each episode gets: its container, codec and bit rates.
     public struct Encoding: Codable, Sendable, Equatable {
         public var name: String
         /// FFmpeg's muxer name (`mp3`, `ipod` for M4A).
@@ -120,6 +125,7 @@ public struct AudioPreset: Codable, Sendable, Equatable {
 
 /// Web video: H.264 + AAC MP4 files, one per size that fits the source.
 public struct VideoPreset: Codable, Sendable, Equatable {
+    /// One size videos are made in.
     public struct Size: Codable, Sendable, Equatable {
         public var name: String
         /// The box the picture is scaled to fit, by its long and short side,
@@ -132,6 +138,7 @@ public struct VideoPreset: Codable, Sendable, Equatable {
         public var maxFrameRate: Int
     }
 
+    /// How a video's poster frame is chosen.
     public struct Poster: Codable, Sendable, Equatable {
         /// The poster is looked for from this share of the duration on.
         public var fromFraction: Double

@@ -10,7 +10,9 @@ public struct MediaLimits: Sendable, Equatable {
     public var maxTextBytes: Int
 
     public init(
-        maxPixels: Int = 100_000_000, maxUploadBytes: Int64 = 1 << 30, maxDurationSeconds: Double = 4 * 3600,
+        maxPixels: Int = 100_000_000,
+        maxUploadBytes: Int64 = 1 << 30,
+        maxDurationSeconds: Double = 4 * 3600,
         maxTextBytes: Int = 5 << 20
     ) {
         self.maxPixels = maxPixels

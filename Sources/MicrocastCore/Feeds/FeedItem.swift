@@ -99,8 +99,12 @@ public struct FeedItemBuilder: Sendable {
             case .ready where !made.isEmpty:
                 let files = made.map {
                     FeedEnclosure(
-                        url: urls.rendition(fileName: $0.fileName), mimeType: $0.mimeType, byteCount: $0.byteCount,
-                        duration: $0.duration, bitRate: $0.bitRate)
+                        url: urls.rendition(fileName: $0.fileName),
+                        mimeType: $0.mimeType,
+                        byteCount: $0.byteCount,
+                        duration: $0.duration,
+                        bitRate: $0.bitRate
+                    )
                 }
                 // MP3 first: every podcast app plays it.
                 let ordered = files.filter { $0.mimeType == "audio/mpeg" } + files.filter { $0.mimeType != "audio/mpeg" }
@@ -108,8 +112,12 @@ public struct FeedItemBuilder: Sendable {
                 alternates = Array(ordered.dropFirst())
             case .ready:
                 enclosure = FeedEnclosure(
-                    url: urls.original(fileName: item.fileName), mimeType: item.mimeType, byteCount: item.byteCount,
-                    duration: item.duration, bitRate: nil)
+                    url: urls.original(fileName: item.fileName),
+                    mimeType: item.mimeType,
+                    byteCount: item.byteCount,
+                    duration: item.duration,
+                    bitRate: nil
+                )
             case .processing, .failed:
                 // Never the unprocessed original: an enclosure URL must not change under a listener.
                 enclosure = nil
@@ -135,19 +143,37 @@ public struct FeedItemBuilder: Sendable {
         if pictures.isEmpty, let posterURL, let posterSize, let video = enclosure {
             pictures = [
                 FeedPicture(
-                    url: posterURL, mimeType: "image/jpeg", width: posterSize.width, height: posterSize.height,
-                    alt: name.isEmpty ? "Video" : name, link: video.url)
+                    url: posterURL,
+                    mimeType: "image/jpeg",
+                    width: posterSize.width,
+                    height: posterSize.height,
+                    alt: name.isEmpty ? "Video" : name,
+                    link: video.url
+                )
             ]
         }
         let image = pictures.first?.url ?? posterURL
         return FeedItem(
-            url: urls.post(slug: post.slug), title: title, hasOwnTitle: !name.isEmpty, published: post.published,
-            updated: post.updated, contentHTML: contentHTML, summary: summary.isEmpty ? Self.prefix(plain, 500) : summary,
-            tags: post.strings("category"), enclosure: enclosure, alternates: alternates, chaptersURL: chaptersURL,
-            waveformURL: waveformURL, transcripts: transcripts,
-            image: image, pictures: pictures, isEpisode: audioURL != nil && enclosure != nil,
-            episode: number("episode"), season: number("season"),
-            episodeType: post.strings("episode-type").first.flatMap { ["full", "trailer", "bonus"].contains($0) ? $0 : nil } ?? "full")
+            url: urls.post(slug: post.slug),
+            title: title,
+            hasOwnTitle: !name.isEmpty,
+            published: post.published,
+            updated: post.updated,
+            contentHTML: contentHTML,
+            summary: summary.isEmpty ? Self.prefix(plain, 500) : summary,
+            tags: post.strings("category"),
+            enclosure: enclosure,
+            alternates: alternates,
+            chaptersURL: chaptersURL,
+            waveformURL: waveformURL,
+            transcripts: transcripts,
+            image: image,
+            pictures: pictures,
+            isEpisode: audioURL != nil && enclosure != nil,
+            episode: number("episode"),
+            season: number("season"),
+            episodeType: post.strings("episode-type").first.flatMap { ["full", "trailer", "bonus"].contains($0) ? $0 : nil } ?? "full"
+        )
     }
 
     /// The JPEG a reader shows for one photo value: the largest up to 1280 px,
@@ -164,13 +190,23 @@ public struct FeedItemBuilder: Sendable {
         let alt = given.isEmpty ? (item.alt ?? "") : given
         if item.isAnimated {
             return FeedPicture(
-                url: presenter.site.urls.original(fileName: item.fileName), mimeType: item.mimeType, width: item.width ?? 0,
-                height: item.height ?? 0, alt: alt, link: nil)
+                url: presenter.site.urls.original(fileName: item.fileName),
+                mimeType: item.mimeType,
+                width: item.width ?? 0,
+                height: item.height ?? 0,
+                alt: alt,
+                link: nil
+            )
         }
         guard let shown = renditions[id]?.jpeg(atMost: 1280) else { return nil }
         return FeedPicture(
-            url: presenter.site.urls.rendition(fileName: shown.fileName), mimeType: shown.mimeType, width: shown.width,
-            height: shown.height, alt: alt, link: nil)
+            url: presenter.site.urls.rendition(fileName: shown.fileName),
+            mimeType: shown.mimeType,
+            width: shown.width,
+            height: shown.height,
+            alt: alt,
+            link: nil
+        )
     }
 }
 

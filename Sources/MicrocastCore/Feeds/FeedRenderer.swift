@@ -6,11 +6,14 @@ public enum FeedRenderer {
     /// episodes only. `artworkURL` is the show's square JPEG.
     public static func podcastRSS(show: ShowSettings, site: SiteInfo, artworkURL: String, items: [FeedItem]) -> String {
         var xml = XMLWriter()
-        xml.start("rss", [
-            ("version", "2.0"), ("xmlns:itunes", "http://www.itunes.com/dtds/podcast-1.0.dtd"),
-            ("xmlns:podcast", "https://podcastindex.org/namespace/1.0"), ("xmlns:atom", "http://www.w3.org/2005/Atom"),
-            ("xmlns:content", "http://purl.org/rss/1.0/modules/content/"),
-        ])
+        xml.start(
+            "rss",
+            [
+                ("version", "2.0"), ("xmlns:itunes", "http://www.itunes.com/dtds/podcast-1.0.dtd"),
+                ("xmlns:podcast", "https://podcastindex.org/namespace/1.0"), ("xmlns:atom", "http://www.w3.org/2005/Atom"),
+                ("xmlns:content", "http://purl.org/rss/1.0/modules/content/"),
+            ]
+        )
         xml.start("channel")
         xml.element("atom:link", "", [("href", site.urls.podcastFeed), ("rel", "self"), ("type", "application/rss+xml")])
         xml.element("title", show.title)
@@ -85,10 +88,13 @@ public enum FeedRenderer {
     /// `/feed.xml`: every post, RSS 2.0, with an enclosure where a post has one.
     public static func postsRSS(site: SiteInfo, items: [FeedItem]) -> String {
         var xml = XMLWriter()
-        xml.start("rss", [
-            ("version", "2.0"), ("xmlns:atom", "http://www.w3.org/2005/Atom"), ("xmlns:content", "http://purl.org/rss/1.0/modules/content/"),
-            ("xmlns:media", "http://search.yahoo.com/mrss/"),
-        ])
+        xml.start(
+            "rss",
+            [
+                ("version", "2.0"), ("xmlns:atom", "http://www.w3.org/2005/Atom"), ("xmlns:content", "http://purl.org/rss/1.0/modules/content/"),
+                ("xmlns:media", "http://search.yahoo.com/mrss/"),
+            ]
+        )
         xml.start("channel")
         xml.element("atom:link", "", [("href", site.urls.postsFeed), ("rel", "self"), ("type", "application/rss+xml")])
         xml.element("title", site.title)
@@ -156,10 +162,12 @@ public enum FeedRenderer {
                             ]
                             if let duration = file.duration { attachment["duration_in_seconds"] = .integer(Int64(duration.rounded())) }
                             return .object(attachment)
-                        })
+                        }
+                    )
                 }
                 return .object(object)
-            })
+            }
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(JSONValue.object(feed))) ?? Data()

@@ -3,6 +3,7 @@ import Foundation
 /// A Podcasting 2.0 chapters file (`application/json+chapters`, version 1.2.0),
 /// linked from the feed with `podcast:chapters`.
 public struct PodcastChapters: Codable, Sendable, Equatable {
+    /// One chapter: where it starts and ends, in seconds, and its title.
     public struct Chapter: Codable, Sendable, Equatable {
         public var startTime: Double
         public var endTime: Double?

@@ -7,7 +7,10 @@ public struct ShowSettings: Sendable, Equatable {
     /// Setting keys, as stored and as the CLI names them.
     public enum Key: String, CaseIterable, Sendable {
         case title, description, author, email, language, category, subcategory, explicit, type
-        case artwork, website, fundingURL = "funding-url", fundingText = "funding-text", guid, locked
+        case artwork, website
+        case fundingURL = "funding-url"
+        case fundingText = "funding-text"
+        case guid, locked
     }
 
     public var title: String

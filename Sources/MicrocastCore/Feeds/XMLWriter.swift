@@ -81,7 +81,6 @@ public struct XMLWriter {
     private static let indents = (0..<16).map { String(repeating: "  ", count: $0) }
     private var indent: String { open.count < Self.indents.count ? Self.indents[open.count] : String(repeating: "  ", count: open.count) }
 
-
     /// Whether `]]>` occurs, by bytes: cheaper than a string search for every item.
     static func containsCDATAEnd(_ value: String) -> Bool {
         var value = value

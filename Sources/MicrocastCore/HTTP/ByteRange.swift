@@ -10,6 +10,7 @@ public enum RangeAnswer: Equatable, Sendable {
     case unsatisfiable
 }
 
+/// The `Range` header as podcast apps send it: one byte range, or the whole file.
 public enum ByteRange {
     /// Parses a `Range` header value against a file of `size` bytes.
     ///
@@ -23,7 +24,10 @@ public enum ByteRange {
         let specs = header.dropFirst("bytes=".count).split(separator: ",", omittingEmptySubsequences: false)
         guard specs.count == 1, let spec = specs.first else { return .whole }
         let parts = spec.trimmingCharacters(in: .whitespaces).split(
-            separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+            separator: "-",
+            maxSplits: 1,
+            omittingEmptySubsequences: false
+        )
         guard parts.count == 2 else { return .whole }
         let firstText = parts[0].trimmingCharacters(in: .whitespaces)
         let lastText = parts[1].trimmingCharacters(in: .whitespaces)

@@ -22,6 +22,7 @@ public struct AuthorizationRequest: Sendable, Equatable {
             && a.codeChallenge == b.codeChallenge && a.scope == b.scope
     }
 
+    /// Why a request cannot be used: sent back to a client we trust, or shown on a page when we cannot.
     public enum Failure: Error, Equatable {
         /// The client or its redirect URI cannot be trusted: say so on a page, never redirect.
         case untrusted(String)
@@ -65,8 +66,12 @@ public struct AuthorizationRequest: Sendable, Equatable {
         }
         // Scopes we do not know are never granted, and need not be refused.
         return AuthorizationRequest(
-            clientId: clientId, redirectURI: redirectURI, state: state, codeChallenge: challenge,
-            scope: ScopeSet(ScopeSet(query["scope"] ?? "").scopes))
+            clientId: clientId,
+            redirectURI: redirectURI,
+            state: state,
+            codeChallenge: challenge,
+            scope: ScopeSet(ScopeSet(query["scope"] ?? "").scopes)
+        )
     }
 
     /// IndieAuth's rules for a client identifier, or nil when it keeps them:
@@ -78,7 +83,8 @@ public struct AuthorizationRequest: Sendable, Equatable {
             return "must not contain . or .. path segments"
         }
         let host = (client.host ?? "").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let isIPv4 = host.split(separator: ".", omittingEmptySubsequences: false).count == 4
+        let isIPv4 =
+            host.split(separator: ".", omittingEmptySubsequences: false).count == 4
             && host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { UInt8($0) != nil }
         let isIPv6 = host.contains(":")
         if (isIPv4 && host != "127.0.0.1") || (isIPv6 && host != "::1") {

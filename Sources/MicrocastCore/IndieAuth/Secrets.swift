@@ -69,8 +69,14 @@ public enum PassphraseHasher {
 
     static func derive(_ passphrase: String, salt: Data, cost: (rounds: Int, blockSize: Int, parallelism: Int)) throws -> Data {
         let key = try KDF.Scrypt.deriveKey(
-            from: Data(passphrase.utf8), salt: salt, outputByteCount: 32, rounds: cost.rounds,
-            blockSize: cost.blockSize, parallelism: cost.parallelism, maxMemory: 256 << 20)
+            from: Data(passphrase.utf8),
+            salt: salt,
+            outputByteCount: 32,
+            rounds: cost.rounds,
+            blockSize: cost.blockSize,
+            parallelism: cost.parallelism,
+            maxMemory: 256 << 20
+        )
         return key.withUnsafeBytes { Data($0) }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 /// One approval as the owner sees it: its access and refresh tokens, and every
 /// pair refreshed from them. Revoking any of its tokens revokes all of them.
 public struct TokenGrant: Sendable, Equatable {
+    /// Whether any token of the grant still works, and why not.
     public enum Status: String, Sendable { case active, expired, revoked }
 
     /// A token of the grant (its newest), by which it is revoked.
@@ -26,12 +27,20 @@ public struct TokenGrant: Sendable, Equatable {
             guard let newest, let id = newest.id else { return nil }
             let live = members.filter { $0.isLive(at: now) }
             let status: Status = !live.isEmpty ? .active : members.contains { $0.revokedAt != nil } ? .revoked : .expired
-            let expires = live.isEmpty ? members.compactMap(\.expiresAt).max()
+            let expires =
+                live.isEmpty
+                ? members.compactMap(\.expiresAt).max()
                 : live.contains { $0.expiresAt == nil } ? nil : live.compactMap(\.expiresAt).max()
             return TokenGrant(
-                id: id, clientId: newest.clientId, scope: newest.scope, created: members.map(\.createdAt).min() ?? newest.createdAt,
-                expires: expires, status: status, isRefreshOnly: !live.isEmpty && live.allSatisfy { $0.kind == .refresh },
-                lastUsed: members.compactMap(\.lastUsedAt).max())
+                id: id,
+                clientId: newest.clientId,
+                scope: newest.scope,
+                created: members.map(\.createdAt).min() ?? newest.createdAt,
+                expires: expires,
+                status: status,
+                isRefreshOnly: !live.isEmpty && live.allSatisfy { $0.kind == .refresh },
+                lastUsed: members.compactMap(\.lastUsedAt).max()
+            )
         }
         .sorted { $0.id > $1.id }
     }

@@ -22,13 +22,18 @@ public struct IngestedMedia: Sendable, Equatable {
 /// become posts exactly as a client's post would.
 public enum IngestPost {
     public static func create(
-        name: String, isFolder: Bool, media: [IngestedMedia], sidecar: Sidecar, defaultPublished: Date
+        name: String,
+        isFolder: Bool,
+        media: [IngestedMedia],
+        sidecar: Sidecar,
+        defaultPublished: Date
     ) throws(IngestPostError) -> MicropubCreate {
         guard let first = media.first else { throw IngestPostError("there is nothing to post") }
         if isFolder, let other = media.first(where: { $0.kind != .photo }) {
             throw IngestPostError(
                 "a folder becomes one post of photos, but it holds \(other.kind == .audio ? "a recording" : "a video") "
-                    + "(\(URL(string: other.url)?.lastPathComponent ?? other.url)); put it beside the folder instead")
+                    + "(\(URL(string: other.url)?.lastPathComponent ?? other.url)); put it beside the folder instead"
+            )
         }
         guard [MediaKind.photo, .audio, .video].contains(first.kind) else {
             throw IngestPostError("this is not a photo, a recording or a video")
@@ -72,6 +77,7 @@ public enum IngestPost {
     }
 }
 
+/// Why dropped files cannot become a post, in words for the person who dropped them.
 public struct IngestPostError: Error, Equatable, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }

@@ -25,7 +25,9 @@ public struct Sidecar: Equatable, Sendable {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw SidecarError("it is not a JSON object ({ \"title\": \"…\" })")
         }
-        let known: Set<String> = ["title", "name", "content", "published", "date", "categories", "category", "tags", "alt", "episode", "season", "draft"]
+        let known: Set<String> = [
+            "title", "name", "content", "published", "date", "categories", "category", "tags", "alt", "episode", "season", "draft",
+        ]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw SidecarError("unknown field \"\(unknown)\"; fields are \(known.sorted().joined(separator: ", "))")
         }
@@ -69,6 +71,7 @@ public struct Sidecar: Equatable, Sendable {
     }
 }
 
+/// Why a sidecar cannot be read, naming the field at fault.
 public struct SidecarError: Error, Equatable, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }

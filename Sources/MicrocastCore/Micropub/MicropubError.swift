@@ -1,6 +1,7 @@
 /// An error answer from the Micropub or media endpoint, with the error code
 /// and HTTP status the Micropub and OAuth 2.0 specifications give it.
 public struct MicropubError: Error, Equatable, Sendable {
+    /// The error codes Micropub and OAuth 2.0 define.
     public enum Code: String, Sendable {
         case invalidRequest = "invalid_request"
         case unauthorized

@@ -36,6 +36,7 @@ public struct JobRequest: Sendable, Equatable {
 
 /// A queued, running or finished job.
 public struct Job: Sendable, Equatable {
+    /// Where a job is in its life: waiting, being worked on, or ended.
     public enum State: String, Sendable, Codable, CaseIterable { case queued, running, done, failed }
 
     public var id: Int64
@@ -49,7 +50,13 @@ public struct Job: Sendable, Equatable {
     public var worker: String?
 
     public init(
-        id: Int64, kind: JobKind, mediaId: String, state: State, attempts: Int, maxAttempts: Int, lastError: String?,
+        id: Int64,
+        kind: JobKind,
+        mediaId: String,
+        state: State,
+        attempts: Int,
+        maxAttempts: Int,
+        lastError: String?,
         worker: String? = nil
     ) {
         self.id = id

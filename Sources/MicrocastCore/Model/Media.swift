@@ -3,6 +3,7 @@ import MediaModel
 
 /// An uploaded file: the original as received plus what processing made of it.
 public struct MediaItem: Sendable, Equatable {
+    /// Where an upload's processing is.
     public enum State: String, Sendable, Codable, CaseIterable {
         /// Stored and served; renditions are being made.
         case processing
@@ -34,10 +35,23 @@ public struct MediaItem: Sendable, Equatable {
     public var isAnimated: Bool
 
     public init(
-        id: String, kind: MediaKind, mimeType: String, fileExtension: String, byteCount: Int64, sha256: String,
-        originalName: String? = nil, probe: MediaProbe, alt: String? = nil, width: Int? = nil, height: Int? = nil,
-        duration: Double? = nil, state: State = .processing, failure: String? = nil, createdAt: Date = Date(),
-        placeholder: String? = nil, isAnimated: Bool = false
+        id: String,
+        kind: MediaKind,
+        mimeType: String,
+        fileExtension: String,
+        byteCount: Int64,
+        sha256: String,
+        originalName: String? = nil,
+        probe: MediaProbe,
+        alt: String? = nil,
+        width: Int? = nil,
+        height: Int? = nil,
+        duration: Double? = nil,
+        state: State = .processing,
+        failure: String? = nil,
+        createdAt: Date = Date(),
+        placeholder: String? = nil,
+        isAnimated: Bool = false
     ) {
         self.id = id
         self.kind = kind
@@ -122,8 +136,15 @@ public struct Rendition: Sendable, Equatable {
     public var bitRate: Int?
 
     public init(
-        mediaId: String, role: RenditionRole, mimeType: String, width: Int = 0, height: Int = 0, byteCount: Int64,
-        fileName: String, duration: Double? = nil, bitRate: Int? = nil
+        mediaId: String,
+        role: RenditionRole,
+        mimeType: String,
+        width: Int = 0,
+        height: Int = 0,
+        byteCount: Int64,
+        fileName: String,
+        duration: Double? = nil,
+        bitRate: Int? = nil
     ) {
         self.mediaId = mediaId
         self.role = role

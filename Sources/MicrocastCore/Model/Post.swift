@@ -6,6 +6,7 @@ public typealias MF2Properties = [String: [JSONValue]]
 /// A post, stored as the mf2 properties a client sent plus the few columns the
 /// site needs to list it.
 public struct Post: Sendable, Equatable {
+    /// Whether the post is shown: drafts are the owner's only.
     public enum Status: String, Sendable, Codable { case published, draft }
 
     public var id: Int64?
@@ -19,8 +20,14 @@ public struct Post: Sendable, Equatable {
     public var deletedAt: Date?
 
     public init(
-        id: Int64? = nil, slug: String, type: String = "h-entry", properties: MF2Properties,
-        published: Date, updated: Date? = nil, status: Status = .published, deletedAt: Date? = nil
+        id: Int64? = nil,
+        slug: String,
+        type: String = "h-entry",
+        properties: MF2Properties,
+        published: Date,
+        updated: Date? = nil,
+        status: Status = .published,
+        deletedAt: Date? = nil
     ) {
         self.id = id
         self.slug = slug
@@ -46,4 +53,5 @@ public struct Post: Sendable, Equatable {
     }
 }
 
+/// What a post reads as, by its richest media: how the site lists it.
 public enum PostKind: String, Sendable, Codable { case note, article, photo, audio, video }

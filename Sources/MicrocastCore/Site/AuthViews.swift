@@ -9,6 +9,7 @@ public struct HiddenField: Sendable {
     }
 }
 
+/// The sign-in page's form.
 public struct SignInView: Sendable {
     public var action: String
     public var csrf: String
@@ -25,6 +26,7 @@ public struct SignInView: Sendable {
     }
 }
 
+/// The consent page: which app asks, where it sends the owner back, and the scopes to tick.
 public struct ConsentView: Sendable {
     /// A scope the owner may tick, and what it lets the app do.
     public struct ScopeChoice: Sendable {
@@ -44,8 +46,14 @@ public struct ConsentView: Sendable {
     public var error: String
 
     public init(
-        action: String, csrf: String, clientId: String, redirectHost: String, hidden: [HiddenField], scopes: [Scope],
-        needsPassphrase: Bool = false, error: String = ""
+        action: String,
+        csrf: String,
+        clientId: String,
+        redirectHost: String,
+        hidden: [HiddenField],
+        scopes: [Scope],
+        needsPassphrase: Bool = false,
+        error: String = ""
     ) {
         self.needsPassphrase = needsPassphrase
         self.error = error
@@ -72,7 +80,9 @@ public struct ConsentView: Sendable {
     }
 }
 
+/// The owner's list of grants, each revocable.
 public struct TokenListView: Sendable {
+    /// One grant as the list shows it.
     public struct Row: Sendable {
         public var id: Int64
         public var client: String

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The few fixed date formats pages and feeds print, always in UTC. Written
@@ -26,7 +26,9 @@ public enum DateText {
     /// `2024-03-05T10:00:00Z`
     /// A position in a recording: `4:05`, or `1:02:05` past an hour.
     public static func clock(_ seconds: Int) -> String {
-        let hours = seconds / 3600, minutes = seconds / 60 % 60, rest = seconds % 60
+        let hours = seconds / 3600
+        let minutes = seconds / 60 % 60
+        let rest = seconds % 60
         func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return hours > 0 ? "\(hours):\(pad(minutes)):\(pad(rest))" : "\(minutes):\(pad(rest))"
     }

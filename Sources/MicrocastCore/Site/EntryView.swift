@@ -37,6 +37,7 @@ public struct EntryView: Sendable {
     public var isPermalink = false
 }
 
+/// A category link.
 public struct TagView: Sendable {
     public var name: String
     public var url: String
@@ -71,6 +72,7 @@ public struct ImageSourceView: Sendable {
     public var srcset: String
 }
 
+/// One photo as a `<picture>`: its renditions in every format, its size and placeholder.
 public struct PhotoView: Sendable {
     public var src: String
     public var alt: String
@@ -110,7 +112,10 @@ public struct EntryPresenter: Sendable {
     ///   - waveforms: peaks by media id, for episodes' players.
     ///   - isFirst: the first entry on its page: its first photo loads at once.
     public func entry(
-        _ post: Post, media: [String: MediaItem], renditions: [String: RenditionSet], waveforms: [String: [Int]] = [:],
+        _ post: Post,
+        media: [String: MediaItem],
+        renditions: [String: RenditionSet],
+        waveforms: [String: [Int]] = [:],
         isFirst: Bool = true
     ) -> EntryView {
         let name = post.strings("name").first ?? ""
@@ -131,11 +136,19 @@ public struct EntryPresenter: Sendable {
                 return view
             },
             audios: playables(
-                post.properties["audio"], media: media, renditions: renditions, waveforms: waveforms,
-                fallbackLabel: name.isEmpty ? "Audio" : name),
+                post.properties["audio"],
+                media: media,
+                renditions: renditions,
+                waveforms: waveforms,
+                fallbackLabel: name.isEmpty ? "Audio" : name
+            ),
             videos: playables(
-                post.properties["video"], media: media, renditions: renditions, waveforms: [:],
-                fallbackLabel: name.isEmpty ? "Video" : name),
+                post.properties["video"],
+                media: media,
+                renditions: renditions,
+                waveforms: [:],
+                fallbackLabel: name.isEmpty ? "Video" : name
+            ),
             summary: post.strings("summary").first ?? "",
             hasSummary: !(post.strings("summary").first ?? "").isEmpty,
             tags: post.strings("category").map { TagView(name: $0, url: site.urls.tag($0)) }
@@ -145,7 +158,10 @@ public struct EntryPresenter: Sendable {
     /// Players get the encoded file (the MP3, the largest MP4) once it exists,
     /// the original until then.
     func playables(
-        _ values: [JSONValue]?, media: [String: MediaItem], renditions: [String: RenditionSet], waveforms: [String: [Int]],
+        _ values: [JSONValue]?,
+        media: [String: MediaItem],
+        renditions: [String: RenditionSet],
+        waveforms: [String: [Int]],
         fallbackLabel: String
     ) -> [PlayableView] {
         (values ?? []).compactMap { value in
@@ -156,16 +172,24 @@ public struct EntryPresenter: Sendable {
             let made = id.flatMap { renditions[$0] } ?? RenditionSet()
             let encoded = made.podcastFile ?? made.largestVideo
             let poster = made.poster
-            let width = encoded?.width ?? item?.width ?? 0, height = encoded?.height ?? item?.height ?? 0
+            let width = encoded?.width ?? item?.width ?? 0
+            let height = encoded?.height ?? item?.height ?? 0
             let src = encoded.map { site.urls.rendition(fileName: $0.fileName) } ?? url
             let chapters = item?.kind == .audio ? Self.chapters(of: item, src: src) : []
             return PlayableView(
-                src: src, mimeType: encoded?.mimeType ?? item?.mimeType ?? "", label: alt ?? fallbackLabel,
+                src: src,
+                mimeType: encoded?.mimeType ?? item?.mimeType ?? "",
+                label: alt ?? fallbackLabel,
                 poster: poster.map { site.urls.rendition(fileName: $0.fileName) } ?? "",
-                hasSize: width > 0 && height > 0, width: width, height: height, placeholder: item?.placeholder ?? "",
-                chapters: chapters, hasChapters: !chapters.isEmpty,
+                hasSize: width > 0 && height > 0,
+                width: width,
+                height: height,
+                placeholder: item?.placeholder ?? "",
+                chapters: chapters,
+                hasChapters: !chapters.isEmpty,
                 waveformSVG: id.flatMap { waveforms[$0] }.map { WaveformSVG.render($0) } ?? "",
-                isAvailable: encoded != nil || item?.state != .failed)
+                isAvailable: encoded != nil || item?.state != .failed
+            )
         }
     }
 
@@ -178,8 +202,11 @@ public struct EntryPresenter: Sendable {
         return chapters.enumerated().map { index, chapter in
             let seconds = Int(chapter.start.rounded(.down))
             return ChapterView(
-                title: chapter.title ?? "Chapter \(index + 1)", time: DateText.clock(seconds), seconds: seconds,
-                href: src + "#t=\(seconds)")
+                title: chapter.title ?? "Chapter \(index + 1)",
+                time: DateText.clock(seconds),
+                seconds: seconds,
+                href: src + "#t=\(seconds)"
+            )
         }
     }
 
@@ -188,8 +215,17 @@ public struct EntryPresenter: Sendable {
         let alt = value.objectValue?["alt"]?.stringValue ?? ""
         guard let id = site.urls.mediaId(fromURL: url), let item = media[id] else {
             return PhotoView(
-                src: url, alt: alt, srcset: "", sources: [], sizes: "", hasSize: false, width: 0, height: 0, placeholder: "",
-                loading: "lazy")
+                src: url,
+                alt: alt,
+                srcset: "",
+                sources: [],
+                sizes: "",
+                hasSize: false,
+                width: 0,
+                height: 0,
+                placeholder: "",
+                loading: "lazy"
+            )
         }
         let made = renditions[id] ?? RenditionSet()
         let jpegs = made.jpegs
@@ -200,17 +236,37 @@ public struct EntryPresenter: Sendable {
         let shownAlt = alt.isEmpty ? (item.alt ?? "") : alt
         if item.isAnimated {
             // The GIF itself moves; its still rendition is for people who asked for less motion.
-            let still = jpegs.last.map { [ImageSourceView(type: "", media: "(prefers-reduced-motion: reduce)", srcset: site.urls.rendition(fileName: $0.fileName))] } ?? []
+            let still =
+                jpegs.last.map {
+                    [ImageSourceView(type: "", media: "(prefers-reduced-motion: reduce)", srcset: site.urls.rendition(fileName: $0.fileName))]
+                } ?? []
             return PhotoView(
-                src: site.urls.original(fileName: item.fileName), alt: shownAlt, srcset: "", sources: still, sizes: "",
-                hasSize: item.width != nil && item.height != nil, width: item.width ?? 0, height: item.height ?? 0,
-                placeholder: item.placeholder ?? "", loading: "lazy")
+                src: site.urls.original(fileName: item.fileName),
+                alt: shownAlt,
+                srcset: "",
+                sources: still,
+                sizes: "",
+                hasSize: item.width != nil && item.height != nil,
+                width: item.width ?? 0,
+                height: item.height ?? 0,
+                placeholder: item.placeholder ?? "",
+                loading: "lazy"
+            )
         }
         if jpegs.isEmpty {
             return PhotoView(
-                src: "", alt: shownAlt, srcset: "", sources: [], sizes: "", hasSize: item.width != nil && item.height != nil,
-                width: item.width ?? 0, height: item.height ?? 0, placeholder: item.placeholder ?? "", loading: "lazy",
-                isPending: true)
+                src: "",
+                alt: shownAlt,
+                srcset: "",
+                sources: [],
+                sizes: "",
+                hasSize: item.width != nil && item.height != nil,
+                width: item.width ?? 0,
+                height: item.height ?? 0,
+                placeholder: item.placeholder ?? "",
+                loading: "lazy",
+                isPending: true
+            )
         }
         // Smallest files first: a browser takes the first type it supports.
         let sources = [ImageFormat.avif, .webp].compactMap { format -> ImageSourceView? in
@@ -258,6 +314,7 @@ public struct EntryPresenter: Sendable {
 
 }
 
+/// Escaping for HTML text and attribute values.
 public enum HTML {
     /// Escapes text for HTML content and attribute values. Works on UTF-8
     /// bytes (every character it replaces is ASCII) and returns the text
@@ -295,7 +352,7 @@ enum Escaping {
             var start = 0
             for index in 0..<buffer.count {
                 let byte = buffer[index]
-                let replacement: [UInt8]?
+                let replacement: [UInt8]
                 switch byte {
                 case UInt8(ascii: "&"): replacement = ampersand
                 case UInt8(ascii: "<"): replacement = less
@@ -307,7 +364,7 @@ enum Escaping {
                 default: continue
                 }
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<index]))
-                output.append(contentsOf: replacement!)
+                output.append(contentsOf: replacement)
                 start = index + 1
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<buffer.count]))

@@ -15,8 +15,17 @@ public struct OpenGraphView: Sendable {
     public var twitterCard: String
 
     public init(
-        type: String, title: String, description: String, url: String, image: String, imageAlt: String, audio: String,
-        audioType: String, video: String, videoType: String, twitterCard: String
+        type: String,
+        title: String,
+        description: String,
+        url: String,
+        image: String,
+        imageAlt: String,
+        audio: String,
+        audioType: String,
+        video: String,
+        videoType: String,
+        twitterCard: String
     ) {
         self.type = type
         self.title = title
@@ -123,7 +132,8 @@ public enum WaveformSVG {
         let step = Double(pairs) / Double(min(bars, pairs))
         var position = 0.0
         while Int(position) < pairs && peaks.count < bars {
-            let start = Int(position), end = min(pairs, max(start + 1, Int(position + step)))
+            let start = Int(position)
+            let end = min(pairs, max(start + 1, Int(position + step)))
             var peak = 0
             for index in start..<end { peak = max(peak, abs(data[index * 2]), abs(data[index * 2 + 1])) }
             peaks.append(min(128, peak))
@@ -133,6 +143,7 @@ public enum WaveformSVG {
             let height = max(1, peak * 40 / 128)
             return "<rect x=\"\(index * 3)\" y=\"\(20 - height / 2)\" width=\"2\" height=\"\(height)\"/>"
         }.joined()
-        return "<svg class=\"waveform\" viewBox=\"0 0 \(peaks.count * 3) 40\" preserveAspectRatio=\"none\" aria-hidden=\"true\" fill=\"currentColor\">\(rects)</svg>"
+        return
+            "<svg class=\"waveform\" viewBox=\"0 0 \(peaks.count * 3) 40\" preserveAspectRatio=\"none\" aria-hidden=\"true\" fill=\"currentColor\">\(rects)</svg>"
     }
 }

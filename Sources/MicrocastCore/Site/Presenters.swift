@@ -6,7 +6,12 @@ public enum PhotoGrid {
     /// The most photos the page shows.
     public static let capacity = 240
 
-    public static func items(_ posts: [Post], site: SiteInfo, media: [String: MediaItem], renditions: [String: RenditionSet])
+    public static func items(
+        _ posts: [Post],
+        site: SiteInfo,
+        media: [String: MediaItem],
+        renditions: [String: RenditionSet]
+    )
         -> [GridItemView]
     {
         var grid: [GridItemView] = []
@@ -18,9 +23,15 @@ public enum PhotoGrid {
                 else { continue }
                 grid.append(
                     GridItemView(
-                        postURL: site.urls.post(slug: post.slug), src: site.urls.rendition(fileName: thumbnail.fileName),
-                        alt: value.objectValue?["alt"]?.stringValue ?? item.alt ?? "", width: thumbnail.width, height: thumbnail.height,
-                        placeholder: item.placeholder ?? "", loading: grid.count < 8 ? "eager" : "lazy"))
+                        postURL: site.urls.post(slug: post.slug),
+                        src: site.urls.rendition(fileName: thumbnail.fileName),
+                        alt: value.objectValue?["alt"]?.stringValue ?? item.alt ?? "",
+                        width: thumbnail.width,
+                        height: thumbnail.height,
+                        placeholder: item.placeholder ?? "",
+                        loading: grid.count < 8 ? "eager" : "lazy"
+                    )
+                )
             }
         }
         return grid
@@ -42,14 +53,24 @@ extension OpenGraphView {
         var image = photo?.src ?? entry.videos.first.flatMap { $0.poster.isEmpty ? nil : $0.poster } ?? ""
         var imageAlt = photo?.alt ?? title
         // A failed job's page offers no file: its original was never made ready to publish.
-        let audio = entry.audios.first { $0.isAvailable }, video = entry.videos.first { $0.isAvailable }
+        let audio = entry.audios.first { $0.isAvailable }
+        let video = entry.videos.first { $0.isAvailable }
         if image.isEmpty, let show, let artworkURL {
             image = artworkURL
             imageAlt = "\(show.title) artwork"
         }
         return OpenGraphView(
-            type: "article", title: title, description: description, url: entry.url, image: image, imageAlt: imageAlt,
-            audio: audio?.src ?? "", audioType: audio?.mimeType ?? "", video: video?.src ?? "", videoType: video?.mimeType ?? "",
-            twitterCard: entry.photos.isEmpty && entry.videos.isEmpty ? "summary" : "summary_large_image")
+            type: "article",
+            title: title,
+            description: description,
+            url: entry.url,
+            image: image,
+            imageAlt: imageAlt,
+            audio: audio?.src ?? "",
+            audioType: audio?.mimeType ?? "",
+            video: video?.src ?? "",
+            videoType: video?.mimeType ?? "",
+            twitterCard: entry.photos.isEmpty && entry.videos.isEmpty ? "summary" : "summary_large_image"
+        )
     }
 }

@@ -16,8 +16,12 @@ public enum SitePath: Hashable, Sendable {
     case stylesheet(fingerprint: String)
     case feed(Feed)
 
+    /// The four feeds: episodes and all posts, each as RSS and JSON Feed.
     public enum Feed: String, CaseIterable, Sendable {
-        case podcastRSS = "podcast.xml", podcastJSON = "podcast.json", postsRSS = "feed.xml", postsJSON = "feed.json"
+        case podcastRSS = "podcast.xml"
+        case podcastJSON = "podcast.json"
+        case postsRSS = "feed.xml"
+        case postsJSON = "feed.json"
 
         public var contentType: String {
             switch self {
@@ -31,10 +35,11 @@ public enum SitePath: Hashable, Sendable {
     }
 
     /// Router patterns (Hummingbird's `{name}` captures) for every path above.
-    public static let routePatterns = [
-        "/", "/page/{n}", "/posts/{slug}", "/tags/{tag}", "/tags/{tag}/page/{n}", "/podcast", "/photos", "/sitemap.xml",
-        "/static/{file}",
-    ] + Feed.allCases.map { "/" + $0.rawValue }
+    public static let routePatterns =
+        [
+            "/", "/page/{n}", "/posts/{slug}", "/tags/{tag}", "/tags/{tag}/page/{n}", "/podcast", "/photos", "/sitemap.xml",
+            "/static/{file}",
+        ] + Feed.allCases.map { "/" + $0.rawValue }
 
     /// The path for a request's path, or nil for one the site has nothing at.
     /// Tag names come percent-decoded; `/page/1` is not a page (the home page is `/`).

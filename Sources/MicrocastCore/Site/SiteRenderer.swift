@@ -40,11 +40,20 @@ public struct SiteRenderer: Sendable {
         }
         return SiteRenderer(
             library: try await MustacheLibrary(directory: templates.path),
-            stylesheet: try Data(contentsOf: resources.appendingPathComponent("Assets/site.css")), scriptHashes: hashes)
+            stylesheet: try Data(contentsOf: resources.appendingPathComponent("Assets/site.css")),
+            scriptHashes: hashes
+        )
     }
 
     /// A timeline: the home page, or a tag's page.
-    public func timeline(site: SiteInfo, heading: String, title: String, canonical: String, entries: [EntryView], paging: PagingView)
+    public func timeline(
+        site: SiteInfo,
+        heading: String,
+        title: String,
+        canonical: String,
+        entries: [EntryView],
+        paging: PagingView
+    )
         -> String
     {
         var page = Page(site: site, renderer: self, title: title, entries: entries, canonical: canonical)
@@ -64,8 +73,18 @@ public struct SiteRenderer: Sendable {
         var page = Page(site: site, renderer: self, title: "\(show.title) · podcast", entries: episodes, canonical: site.urls.podcastPage)
         page.show = show
         page.openGraph = OpenGraphView(
-            type: "website", title: show.title, description: show.description, url: site.urls.podcastPage, image: show.artworkURL,
-            imageAlt: "\(show.title) artwork", audio: "", audioType: "", video: "", videoType: "", twitterCard: "summary")
+            type: "website",
+            title: show.title,
+            description: show.description,
+            url: site.urls.podcastPage,
+            image: show.artworkURL,
+            imageAlt: "\(show.title) artwork",
+            audio: "",
+            audioType: "",
+            video: "",
+            videoType: "",
+            twitterCard: "summary"
+        )
         return render("podcast", page)
     }
 
@@ -154,6 +173,7 @@ public struct SiteRenderer: Sendable {
     }
 }
 
+/// A template or asset missing from the build.
 public struct RenderError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }

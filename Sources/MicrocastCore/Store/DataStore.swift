@@ -47,6 +47,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// A `--database` value that names no store we can open.
 public struct DatabaseLocationError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }

@@ -24,6 +24,11 @@ public protocol IngestRepository: Sendable {
     /// Saves the post and records the hash in one transaction. If the hash is
     /// recorded already (another run got there first) nothing is saved and
     /// the earlier record is returned with `created` false.
-    func createPost(_ post: Post, mediaIds: [String], ingestHash: String, source: String) async throws
+    func createPost(
+        _ post: Post,
+        mediaIds: [String],
+        ingestHash: String,
+        source: String
+    ) async throws
         -> (record: IngestRecord, created: Bool)
 }

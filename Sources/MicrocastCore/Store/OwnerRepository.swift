@@ -50,4 +50,3 @@ public struct AuthorizationCode: Sendable, Equatable {
         self.expiresAt = expiresAt
     }
 }
-

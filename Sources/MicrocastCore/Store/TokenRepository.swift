@@ -39,6 +39,7 @@ extension TokenRepository {
 
 /// A token as stored: never its secret, only the secret's SHA-256.
 public struct AccessToken: Sendable, Equatable {
+    /// `access` tokens authorize requests; `refresh` tokens only buy new ones.
     public enum Kind: String, Sendable, Codable, CaseIterable { case access, refresh }
 
     public var id: Int64?
@@ -59,8 +60,16 @@ public struct AccessToken: Sendable, Equatable {
     public var lastUsedAt: Date?
 
     public init(
-        id: Int64? = nil, hash: String, kind: Kind = .access, scope: ScopeSet, clientId: String? = nil, grant: String? = nil,
-        createdAt: Date = Date(), expiresAt: Date? = nil, revokedAt: Date? = nil, lastUsedAt: Date? = nil
+        id: Int64? = nil,
+        hash: String,
+        kind: Kind = .access,
+        scope: ScopeSet,
+        clientId: String? = nil,
+        grant: String? = nil,
+        createdAt: Date = Date(),
+        expiresAt: Date? = nil,
+        revokedAt: Date? = nil,
+        lastUsedAt: Date? = nil
     ) {
         self.lastUsedAt = lastUsedAt
         self.id = id

@@ -36,7 +36,8 @@ struct AuthorizationController: Sendable {
                 "grant_types_supported": .array([.string("authorization_code"), .string("refresh_token")]),
                 "code_challenge_methods_supported": .array([.string("S256")]),
                 "authorization_response_iss_parameter_supported": .bool(true),
-            ]))
+            ])
+        )
     }
 
     // MARK: Authorization requests
@@ -54,8 +55,11 @@ struct AuthorizationController: Sendable {
             return OwnerPage.html(
                 .serviceUnavailable,
                 renderer.error(
-                    site: try await site.info(), status: 503,
-                    message: "No owner passphrase is set. Run: microcast owner password --data DIR"))
+                    site: try await site.info(),
+                    status: 503,
+                    message: "No owner passphrase is set. Run: microcast owner password --data DIR"
+                )
+            )
         }
         if let signedIn = try await sessions.session(request) {
             return OwnerPage.html(.ok, try await consentPage(authorization, session: signedIn.session))
@@ -69,7 +73,9 @@ struct AuthorizationController: Sendable {
             status,
             renderer.signIn(
                 site: try await site.info(),
-                form: SignInView(action: urls.base + "/auth/sign-in", csrf: csrf, hidden: hidden, error: error)))
+                form: SignInView(action: urls.base + "/auth/sign-in", csrf: csrf, hidden: hidden, error: error)
+            )
+        )
         response.headers[.setCookie] = Cookies.setCookie(OwnerSessions.csrfCookie, csrf, maxAge: 3600, secure: sessions.secureCookies)
         return response
     }
@@ -78,10 +84,16 @@ struct AuthorizationController: Sendable {
         renderer.consent(
             site: try await site.info(),
             form: ConsentView(
-                action: urls.base + "/auth/consent", csrf: session.csrf, clientId: authorization.clientId,
+                action: urls.base + "/auth/consent",
+                csrf: session.csrf,
+                clientId: authorization.clientId,
                 redirectHost: URLComponents(string: authorization.redirectURI)?.host ?? authorization.redirectURI,
                 hidden: authorization.parameters.map { HiddenField(name: $0.name, value: $0.value) },
-                scopes: authorization.scope.sorted, needsPassphrase: sessions.needsPassphrase(session), error: error))
+                scopes: authorization.scope.sorted,
+                needsPassphrase: sessions.needsPassphrase(session),
+                error: error
+            )
+        )
     }
 
     // MARK: Sign-in
@@ -98,7 +110,10 @@ struct AuthorizationController: Sendable {
         switch try await sessions.checkPassphrase(form.first { $0.name == "passphrase" }?.value ?? "", address: address) {
         case .wait(let wait):
             return try await signInPage(
-                hidden: hidden, error: "Too many failed tries. Wait \(Int(wait.rounded(.up))) seconds.", status: .tooManyRequests)
+                hidden: hidden,
+                error: "Too many failed tries. Wait \(Int(wait.rounded(.up))) seconds.",
+                status: .tooManyRequests
+            )
         case .wrong:
             return try await signInPage(hidden: hidden, error: "That passphrase is not right.", status: .unauthorized)
         case .matches:
@@ -134,11 +149,16 @@ struct AuthorizationController: Sendable {
         let form = try await formFields(request)
         let fields = Dictionary(form.map { ($0.name, $0.value) }) { first, _ in first }
         let decision = Decision(
-            csrf: fields["csrf"], decision: fields["decision"], passphrase: fields["passphrase"],
-            grant: form.filter { $0.name == "grant[]" || $0.name == "grant" }.map(\.value))
+            csrf: fields["csrf"],
+            decision: fields["decision"],
+            passphrase: fields["passphrase"],
+            grant: form.filter { $0.name == "grant[]" || $0.name == "grant" }.map(\.value)
+        )
         guard let signedIn = try await sessions.session(request, csrf: decision.csrf) else {
             return OwnerPage.html(
-                .forbidden, renderer.error(site: try await site.info(), status: 403, message: "Your sign-in expired. Start again from the app."))
+                .forbidden,
+                renderer.error(site: try await site.info(), status: 403, message: "Your sign-in expired. Start again from the app.")
+            )
         }
         let authorization: AuthorizationRequest
         do {
@@ -152,11 +172,16 @@ struct AuthorizationController: Sendable {
                 return OwnerPage.html(
                     .tooManyRequests,
                     try await consentPage(
-                        authorization, session: signedIn.session, error: "Too many failed tries. Wait \(Int(wait.rounded(.up))) seconds."))
+                        authorization,
+                        session: signedIn.session,
+                        error: "Too many failed tries. Wait \(Int(wait.rounded(.up))) seconds."
+                    )
+                )
             case .wrong:
                 return OwnerPage.html(
                     .unauthorized,
-                    try await consentPage(authorization, session: signedIn.session, error: "Give your passphrase again to allow this app."))
+                    try await consentPage(authorization, session: signedIn.session, error: "Give your passphrase again to allow this app.")
+                )
             case .matches:
                 try await owner.confirmSession(hash: signedIn.hash, at: Date())
             }
@@ -167,15 +192,20 @@ struct AuthorizationController: Sendable {
                 [
                     ("error", "access_denied"), ("error_description", "the owner denied the request"), ("state", authorization.state),
                     ("iss", me),
-                ])
+                ]
+            )
         }
         let code = Secrets.make()
         try await owner.addCode(
             AuthorizationCode(
-                hash: Secrets.hash(code), clientId: authorization.clientId, redirectURI: authorization.redirectURI,
+                hash: Secrets.hash(code),
+                clientId: authorization.clientId,
+                redirectURI: authorization.redirectURI,
                 codeChallenge: authorization.codeChallenge,
                 scope: GrantRules.approved(requested: authorization.scope, ticked: decision.grant ?? []),
-                expiresAt: Date().addingTimeInterval(GrantRules.codeLifetime)))
+                expiresAt: Date().addingTimeInterval(GrantRules.codeLifetime)
+            )
+        )
         return redirect(authorization.redirectURI, [("code", code), ("state", authorization.state), ("iss", me)])
     }
 
@@ -192,7 +222,8 @@ struct AuthorizationController: Sendable {
         case .untrusted(let why):
             return OwnerPage.html(
                 .badRequest,
-                renderer.error(site: try await site.info(), status: 400, message: "This sign-in request cannot be used: \(why)."))
+                renderer.error(site: try await site.info(), status: 400, message: "This sign-in request cannot be used: \(why).")
+            )
         case .redirect(let target, let code, let description, let state):
             var parameters = [("error", code), ("error_description", description), ("iss", me)]
             if let state { parameters.append(("state", state)) }

@@ -49,7 +49,11 @@ struct OwnerSessions: Sendable {
     func start(now: Date = Date()) async throws -> String {
         let session = Secrets.make()
         try await owner.addSession(
-            hash: Secrets.hash(session), csrf: Secrets.make(), signedInAt: now, expiresAt: now.addingTimeInterval(Self.lifetime))
+            hash: Secrets.hash(session),
+            csrf: Secrets.make(),
+            signedInAt: now,
+            expiresAt: now.addingTimeInterval(Self.lifetime)
+        )
         return Cookies.setCookie(Self.sessionCookie, session, maxAge: Int(Self.lifetime), secure: secureCookies)
     }
 
@@ -90,8 +94,11 @@ struct OwnerSessions: Sendable {
     /// The visitor's address, as the throttle counts it.
     func address<Context: RemoteAddressRequestContext>(_ request: Request, _ context: Context) -> String {
         ClientAddress.resolve(
-            remote: context.remoteAddress?.ipAddress ?? "unknown", forwardedFor: request.headers[.xForwardedFor],
-            forwarded: request.headers[.forwarded], trustedProxies: trustedProxies)
+            remote: context.remoteAddress?.ipAddress ?? "unknown",
+            forwardedFor: request.headers[.xForwardedFor],
+            forwarded: request.headers[.forwarded],
+            trustedProxies: trustedProxies
+        )
     }
 }
 
@@ -99,8 +106,10 @@ struct OwnerSessions: Sendable {
 enum OwnerPage {
     static func html(_ status: HTTPResponse.Status, _ html: String) -> Response {
         Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html))
+        )
     }
 
     static func redirect(to location: String) -> Response {
@@ -141,7 +150,9 @@ struct OAuthError: Error, HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let data = try JSONEncoder.sorted.encode(["error": error, "error_description": description])
         return Response(
-            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            status: status,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 }

@@ -24,15 +24,22 @@ struct OwnerTokensController: Sendable {
         let formatter = ISO8601DateFormatter()
         let rows = TokenGrant.group(try await tokens.allTokens(), now: Date()).map { grant in
             TokenListView.Row(
-                id: grant.id, client: grant.clientId ?? "command line", scope: grant.scope.description,
-                created: formatter.string(from: grant.created), expires: grant.expires.map(formatter.string) ?? "never",
-                status: grant.isRefreshOnly ? "active (refresh only)" : grant.status.rawValue, isLive: grant.status == .active)
+                id: grant.id,
+                client: grant.clientId ?? "command line",
+                scope: grant.scope.description,
+                created: formatter.string(from: grant.created),
+                expires: grant.expires.map(formatter.string) ?? "never",
+                status: grant.isRefreshOnly ? "active (refresh only)" : grant.status.rawValue,
+                isLive: grant.status == .active
+            )
         }
         return OwnerPage.html(
             .ok,
             renderer.tokens(
                 site: try await site.info(),
-                list: TokenListView(action: site.urls.base + "/auth/tokens/revoke", csrf: signedIn.csrf, rows: rows)))
+                list: TokenListView(action: site.urls.base + "/auth/tokens/revoke", csrf: signedIn.csrf, rows: rows)
+            )
+        )
     }
 
     struct RevokeForm: Decodable {
@@ -44,7 +51,9 @@ struct OwnerTokensController: Sendable {
         let form = try await decodeForm(RevokeForm.self, from: request)
         guard try await sessions.session(request, csrf: form.csrf) != nil, let id = form.id else {
             return OwnerPage.html(
-                .forbidden, renderer.error(site: try await site.info(), status: 403, message: "Your sign-in expired. Sign in again."))
+                .forbidden,
+                renderer.error(site: try await site.info(), status: 403, message: "Your sign-in expired. Sign in again.")
+            )
         }
         _ = try await tokens.revokeToken(id: id, now: Date())
         return OwnerPage.redirect(to: site.urls.ownerTokens)

@@ -50,7 +50,8 @@ struct TokenController: Sendable {
         case "authorization_code":
             let code = try await Self.redeem(
                 CodeForm(code: form.code, client_id: form.client_id, redirect_uri: form.redirect_uri, code_verifier: form.code_verifier),
-                owner: owner)
+                owner: owner
+            )
             guard !code.scope.isEmpty else { return JSONResponse.ok(.object(["me": .string(me)])) }
             return try await issue(scope: code.scope, clientId: code.clientId, grant: nil)
         case "refresh_token":
@@ -72,7 +73,10 @@ struct TokenController: Sendable {
                 throw OAuthError.invalidGrant("the refresh token is not valid for this client")
             }
             return try await issue(
-                scope: GrantRules.refreshed(granted: refresh.scope, asked: form.scope), clientId: clientId, grant: refresh.grant)
+                scope: GrantRules.refreshed(granted: refresh.scope, asked: form.scope),
+                clientId: clientId,
+                grant: refresh.grant
+            )
         case nil:
             throw OAuthError.invalidRequest("grant_type is required")
         case let other?:
@@ -101,17 +105,32 @@ struct TokenController: Sendable {
         let refresh = Secrets.make()
         try await tokens.addToken(
             AccessToken(
-                hash: Secrets.hash(access), kind: .access, scope: scope, clientId: clientId, grant: grant, createdAt: now,
-                expiresAt: now.addingTimeInterval(GrantRules.accessLifetime)))
+                hash: Secrets.hash(access),
+                kind: .access,
+                scope: scope,
+                clientId: clientId,
+                grant: grant,
+                createdAt: now,
+                expiresAt: now.addingTimeInterval(GrantRules.accessLifetime)
+            )
+        )
         try await tokens.addToken(
             AccessToken(
-                hash: Secrets.hash(refresh), kind: .refresh, scope: scope, clientId: clientId, grant: grant, createdAt: now,
-                expiresAt: now.addingTimeInterval(GrantRules.refreshLifetime)))
+                hash: Secrets.hash(refresh),
+                kind: .refresh,
+                scope: scope,
+                clientId: clientId,
+                grant: grant,
+                createdAt: now,
+                expiresAt: now.addingTimeInterval(GrantRules.refreshLifetime)
+            )
+        )
         var response = JSONResponse.ok(
             .object([
                 "access_token": .string(access), "token_type": .string("Bearer"), "scope": .string(scope.description),
                 "me": .string(me), "expires_in": .integer(Int64(GrantRules.accessLifetime)), "refresh_token": .string(refresh),
-            ]))
+            ])
+        )
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -120,7 +139,8 @@ struct TokenController: Sendable {
     func verify(_ request: Request) async throws -> Response {
         let token = try await authenticator.authorize(request, bodyToken: nil, anyOf: [])
         return JSONResponse.ok(
-            .object(["me": .string(me), "client_id": .string(token.clientId ?? ""), "scope": .string(token.scope.description)]))
+            .object(["me": .string(me), "client_id": .string(token.clientId ?? ""), "scope": .string(token.scope.description)])
+        )
     }
 
     func introspect(_ request: Request) async throws -> Response {

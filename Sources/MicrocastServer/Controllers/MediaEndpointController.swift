@@ -56,8 +56,13 @@ struct MediaEndpointController: Sendable {
         // Without a header token, the body's access_token must come before the file.
         let gate: MultipartUpload.FileGate = { token in _ = try await authenticator.authorize(token: token, anyOf: [.media, .create]) }
         let form = try await MultipartUpload.receive(
-            body: request.body, boundary: boundary, fileFields: ["file"], library: intake.library,
-            maxBytes: limits.maxUploadBytes, beforeFiles: headerToken != nil ? nil : gate)
+            body: request.body,
+            boundary: boundary,
+            fileFields: ["file"],
+            library: intake.library,
+            maxBytes: limits.maxUploadBytes,
+            beforeFiles: headerToken != nil ? nil : gate
+        )
         do {
             if headerToken == nil || form.field("access_token") != nil {
                 _ = try await authenticator.authorize(request, bodyToken: form.field("access_token"), anyOf: [.media, .create])
@@ -68,7 +73,9 @@ struct MediaEndpointController: Sendable {
             guard form.files.count == 1 else { throw MicropubError.invalidRequest("send one file per upload") }
             let item = try await intake.adopt(file, alt: form.field("alt"))
             context.logger.info(
-                "upload stored", metadata: ["media": "\(item.id)", "type": "\(item.mimeType)", "bytes": "\(item.byteCount)"])
+                "upload stored",
+                metadata: ["media": "\(item.id)", "type": "\(item.mimeType)", "bytes": "\(item.byteCount)"]
+            )
             return Response(status: .created, headers: [.location: urls.original(fileName: item.fileName)])
         } catch {
             form.discard()
@@ -95,7 +102,8 @@ struct MediaEndpointController: Sendable {
             let users = try await media.posts(usingMedia: item.id)
             guard users.isEmpty else {
                 throw MicropubError.invalidRequest(
-                    "the upload is used by \(users.map(urls.post(slug:)).joined(separator: ", ")); remove it from the post first")
+                    "the upload is used by \(users.map(urls.post(slug:)).joined(separator: ", ")); remove it from the post first"
+                )
             }
             let renditions = try await media.remove(mediaId: item.id)
             intake.library.removeOriginal(item.fileName)

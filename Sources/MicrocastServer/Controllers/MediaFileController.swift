@@ -27,9 +27,14 @@ struct MediaFileController: Sendable {
         else { throw HTTPError(.notFound) }
         return try await responder.respond(
             .init(
-                path: try await intake.publicFile(for: item).path, contentType: item.mimeType, contentHash: publicHash(item),
-                cacheControl: "public, max-age=86400"),
-            request: request, context: context)
+                path: try await intake.publicFile(for: item).path,
+                contentType: item.mimeType,
+                contentHash: publicHash(item),
+                cacheControl: "public, max-age=86400"
+            ),
+            request: request,
+            context: context
+        )
     }
 
     /// The public copy's bytes differ from the original's when the location was removed;
@@ -47,11 +52,18 @@ struct MediaFileController: Sendable {
         }
         return try await responder.respond(
             .init(
-                path: library.rendition(name).path, contentType: type, contentHash: String(parts[1]),
-                cacheControl: "public, max-age=31536000, immutable"),
-            request: request, context: context)
+                path: library.rendition(name).path,
+                contentType: type,
+                contentHash: String(parts[1]),
+                cacheControl: "public, max-age=31536000, immutable"
+            ),
+            request: request,
+            context: context
+        )
     }
 
-    static let types = ["jpg": "image/jpeg", "webp": "image/webp", "avif": "image/avif", "png": "image/png",
-                        "mp3": "audio/mpeg", "m4a": "audio/mp4", "mp4": "video/mp4", "json": "application/json"]
+    static let types = [
+        "jpg": "image/jpeg", "webp": "image/webp", "avif": "image/avif", "png": "image/png",
+        "mp3": "audio/mpeg", "m4a": "audio/mp4", "mp4": "video/mp4", "json": "application/json",
+    ]
 }

@@ -72,7 +72,8 @@ struct MicropubController: Sendable {
             "destination": .array([.object(["uid": .string(urls.home), "name": .string(title)])]),
             "post-types": .array(
                 [("note", "Note"), ("article", "Article"), ("photo", "Photo"), ("audio", "Podcast episode"), ("video", "Video")]
-                    .map { .object(["type": .string($0.0), "name": .string($0.1)]) }),
+                    .map { .object(["type": .string($0.0), "name": .string($0.1)]) }
+            ),
             "q": .array(["config", "source", "syndicate-to", "category"].map(JSONValue.string)),
         ])
     }
@@ -102,8 +103,13 @@ struct MicropubController: Sendable {
                 _ = try await authenticator.authorize(token: token, anyOf: Scope.allCases)
             }
             received = try await MultipartUpload.receive(
-                body: request.body, boundary: boundary, fileFields: Self.fileProperties, library: intake.library,
-                maxBytes: maxUploadBytes, beforeFiles: hasHeaderToken ? nil : gate)
+                body: request.body,
+                boundary: boundary,
+                fileFields: Self.fileProperties,
+                library: intake.library,
+                maxBytes: maxUploadBytes,
+                beforeFiles: hasHeaderToken ? nil : gate
+            )
             bodyToken = received.field("access_token")
             do {
                 action = try MicropubParser.parseForm(received.fields)
@@ -113,7 +119,8 @@ struct MicropubController: Sendable {
             }
         } else {
             throw MicropubError.unsupportedMediaType(
-                "send application/x-www-form-urlencoded, application/json or multipart/form-data")
+                "send application/x-www-form-urlencoded, application/json or multipart/form-data"
+            )
         }
 
         do {
@@ -182,6 +189,9 @@ enum JSONResponse {
     static func ok(_ value: JSONValue) -> Response {
         let data = (try? JSONEncoder.sorted.encode(value)) ?? Data()
         return Response(
-            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 }

@@ -43,7 +43,7 @@ struct SiteController: Sendable {
         if path == "/" {
             // Clients that read only headers discover the endpoints here.
             let urls = publisher.site.urls
-            headers[HTTPField.Name("Link")!] = [
+            headers[.link] = [
                 "<\(urls.micropub)>; rel=\"micropub\"", "<\(urls.indieAuthMetadata)>; rel=\"indieauth-metadata\"",
                 "<\(urls.authorization)>; rel=\"authorization_endpoint\"", "<\(urls.token)>; rel=\"token_endpoint\"",
             ].joined(separator: ", ")
@@ -94,4 +94,3 @@ actor PageCache {
         entries[path] = entry
     }
 }
-

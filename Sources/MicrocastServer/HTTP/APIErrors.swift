@@ -26,7 +26,10 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         let body: [String: String] = ["error": error.code.rawValue, "error_description": error.description]
         let data = (try? JSONEncoder.sorted.encode(body)) ?? Data()
         return Response(
-            status: .init(code: error.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            status: .init(code: error.status),
+            headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 }
 

@@ -40,7 +40,9 @@ struct Authenticator: Sendable {
         // An empty list asks only for a valid token, whatever its scope.
         guard scopes.isEmpty || token.scope.containsAny(scopes) else {
             throw MicropubError(
-                .insufficientScope, "this needs the \(scopes.map(\.rawValue).joined(separator: " or ")) scope; the token has \"\(token.scope)\"")
+                .insufficientScope,
+                "this needs the \(scopes.map(\.rawValue).joined(separator: " or ")) scope; the token has \"\(token.scope)\""
+            )
         }
         await touch(token)
         return token

@@ -39,8 +39,9 @@ struct FileResponder: Sendable {
             .contentSecurityPolicy: "sandbox",
         ]
         if validators.isNotModified(
-            ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince])
-        {
+            ifNoneMatch: request.headers[.ifNoneMatch],
+            ifModifiedSince: request.headers[.ifModifiedSince]
+        ) {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
@@ -56,7 +57,8 @@ struct FileResponder: Sendable {
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
             headers[.contentLength] = String(range.count)
             let body: ResponseBody =
-                isHead ? ResponseBody() : try await fileIO.loadFile(path: file.path, range: Int(range.lowerBound)...Int(range.upperBound), context: context)
+                isHead
+                ? ResponseBody() : try await fileIO.loadFile(path: file.path, range: Int(range.lowerBound)...Int(range.upperBound), context: context)
             return Response(status: .partialContent, headers: headers, body: body)
         case .whole:
             headers[.contentLength] = String(size)

@@ -62,7 +62,11 @@ enum MultipartUpload {
     /// request without credentials is refused at its first file part, not
     /// after its whole body has been stored.
     static func receive(
-        body: RequestBody, boundary: String, fileFields: Set<String>, library: MediaLibrary, maxBytes: Int64,
+        body: RequestBody,
+        boundary: String,
+        fileFields: Set<String>,
+        library: MediaLibrary,
+        maxBytes: Int64,
         beforeFiles: FileGate? = nil
     ) async throws -> ReceivedForm {
         var receiver = Receiver(fileFields: fileFields, library: library, maxBytes: maxBytes, gate: beforeFiles)
@@ -211,18 +215,26 @@ enum MultipartUpload {
                 }
                 let path = library.newUploadPath()
                 let handle = try await FileSystem.shared.openFile(
-                    forWritingAt: FilePath(path.path), options: .newFile(replaceExisting: false))
+                    forWritingAt: FilePath(path.path),
+                    options: .newFile(replaceExisting: false)
+                )
                 open = OpenFile(
                     file: ReceivedFile(field: field, temporaryFile: path, byteCount: 0, sha256: "", clientFileName: part.fileName),
-                    handle: handle, writer: handle.bufferedWriter())
+                    handle: handle,
+                    writer: handle.bufferedWriter()
+                )
             }
             fileBytes += Int64(buffer.readableBytes)
             guard fileBytes <= maxBytes else {
                 throw MicropubError.tooLarge("the upload is larger than the \(maxBytes / 1_048_576) MB limit")
             }
-            open!.file.byteCount += Int64(buffer.readableBytes)
-            buffer.withUnsafeReadableBytes { open!.hasher.update(bufferPointer: $0) }
-            try await open!.writer.write(contentsOf: buffer)
+            guard var file = open else { return }
+            file.file.byteCount += Int64(buffer.readableBytes)
+            buffer.withUnsafeReadableBytes { file.hasher.update(bufferPointer: $0) }
+            // Stored back before the write, so a failed write still leaves the file for `abandon`.
+            open = file
+            try await file.writer.write(contentsOf: buffer)
+            open = file
         }
 
         mutating func partEnd() async throws {
@@ -234,8 +246,13 @@ enum MultipartUpload {
                     try await passGate()
                     form.files.append(
                         ReceivedFile(
-                            field: field, temporaryFile: library.newUploadPath(), byteCount: 0, sha256: "",
-                            clientFileName: part.fileName))
+                            field: field,
+                            temporaryFile: library.newUploadPath(),
+                            byteCount: 0,
+                            sha256: "",
+                            clientFileName: part.fileName
+                        )
+                    )
                 } else if var finished = open {
                     // Still `open` until closed, so a failure here leaves it for `abandon`.
                     try await finished.writer.flush()

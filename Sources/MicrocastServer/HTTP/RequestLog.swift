@@ -16,7 +16,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
                     "path": "\(request.uri.path)",
                     "status": "\(status)",
                     "ms": "\(String(format: "%.1f", milliseconds))",
-                ])
+                ]
+            )
         }
         do {
             let response = try await next(request, context)

@@ -8,13 +8,11 @@ import Hummingbird
 /// `/media` sandbox) keeps it.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     let scriptHashes: [String]
-    static var referrerPolicy: HTTPField.Name { HTTPField.Name("Referrer-Policy")! }
-    static var frameOptions: HTTPField.Name { HTTPField.Name("X-Frame-Options")! }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
-        response.headers[Self.referrerPolicy] = "strict-origin-when-cross-origin"
+        response.headers[.referrerPolicy] = "strict-origin-when-cross-origin"
         let isPage = response.headers[.contentType]?.lowercased().hasPrefix("text/html") == true
         if isPage && response.headers[.contentSecurityPolicy] == nil {
             let isAuth = request.uri.path.hasPrefix("/auth")
@@ -24,7 +22,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
                 "object-src 'none'", "base-uri 'none'", "form-action 'self'",
                 "frame-ancestors " + (isAuth ? "'none'" : "'self'"),
             ].joined(separator: "; ")
-            if isAuth { response.headers[Self.frameOptions] = "DENY" }
+            if isAuth { response.headers[.frameOptions] = "DENY" }
         }
         return response
     }

@@ -31,7 +31,8 @@ struct UnauthenticatedBodyLimit<Context: RequestContext>: RouterMiddleware {
         guard hasBody, request.headers[.authorization] == nil else { return try await next(request, context) }
         guard slots.take() else {
             var response = APIErrorMiddleware<Context>.response(
-                MicropubError(.invalidRequest, "too many requests without a token are being received; try again shortly", status: 503))
+                MicropubError(.invalidRequest, "too many requests without a token are being received; try again shortly", status: 503)
+            )
             response.headers[.retryAfter] = "5"
             return response
         }

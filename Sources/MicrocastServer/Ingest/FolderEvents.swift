@@ -1,17 +1,17 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// Wakes the watcher when something changes in a folder tree: inotify on
-/// Linux; where inotify cannot start (or `MICROCAST_WATCH_POLL=1`), plain
-/// polling, the waits simply running out. Owns the inotify descriptor.
-final class FolderEvents: @unchecked Sendable {
+/// Linux; where inotify cannot start (or polling is asked for: `watch --poll`,
+/// for network folders inotify does not see), plain polling, the waits simply
+/// running out. Owns the inotify descriptor.
+final class FolderEvents: Sendable {
     private let descriptor: Int32
-    private var watched: Set<String> = []
-    private let lock = NSLock()
+    private let watched = Mutex<Set<String>>([])
 
-    init(folder: URL) {
-        let forcePolling = ProcessInfo.processInfo.environment["MICROCAST_WATCH_POLL"] == "1"
-        descriptor = forcePolling ? -1 : inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+    init(folder: URL, polling: Bool) {
+        descriptor = polling ? -1 : inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         watch(folder)
     }
 
@@ -20,7 +20,7 @@ final class FolderEvents: @unchecked Sendable {
     /// Adds a folder (a new sub-folder of photos, say) to the watch.
     func watch(_ folder: URL) {
         guard descriptor >= 0 else { return }
-        lock.withLock {
+        watched.withLock { watched in
             guard !watched.contains(folder.path) else { return }
             let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_ATTRIB)
             if inotify_add_watch(descriptor, folder.path, mask) >= 0 { watched.insert(folder.path) }

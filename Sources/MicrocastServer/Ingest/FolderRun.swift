@@ -39,6 +39,7 @@ public struct IngestSummary: Sendable, Equatable {
 /// several at a time, moving it to `done/` or `failed/` (with a note saying
 /// why) once its post exists or it was refused.
 public struct FolderRun: Sendable {
+    /// How a folder is watched: once or for good, how long files settle, what happens to them after.
     public struct Options: Sendable {
         /// Leave taken files where they are; the store remembers them by hash.
         public var keepFiles = false
@@ -52,6 +53,8 @@ public struct FolderRun: Sendable {
         public var waitLimit: TimeInterval = 600
         /// Items in work at once (each is one post's files).
         public var concurrency = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        /// Rescan every second instead of listening to inotify (network folders, where inotify sees nothing).
+        public var polling = false
 
         public init() {}
     }
@@ -75,7 +78,7 @@ public struct FolderRun: Sendable {
         for name in [DropFolder.doneFolder, DropFolder.failedFolder] {
             try FileManager.default.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true)
         }
-        let events = FolderEvents(folder: folder)
+        let events = FolderEvents(folder: folder, polling: options.polling)
         let eventThread = NIOThreadPool(numberOfThreads: 1)
         eventThread.start()
         defer { eventThread.shutdownGracefully { _ in } }
@@ -113,7 +116,9 @@ public struct FolderRun: Sendable {
                     // Items without a date of their own keep their name order on the site.
                     let published = start.addingTimeInterval(Double(order))
                     report(.started(item, done: done, total: total))
-                    let ingester = self.ingester, options = self.options, folder = self.folder
+                    let ingester = self.ingester
+                    let options = self.options
+                    let folder = self.folder
                     group.addTask {
                         let began = ContinuousClock.now
                         let outcome = await ingester.ingest(item, defaultPublished: published)
@@ -195,7 +200,8 @@ public struct FolderRun: Sendable {
     static func free(_ name: String, in folder: URL) -> URL {
         var candidate = folder.appendingPathComponent(name)
         var number = 2
-        let stem = (name as NSString).deletingPathExtension, ext = (name as NSString).pathExtension
+        let stem = (name as NSString).deletingPathExtension
+        let ext = (name as NSString).pathExtension
         while FileManager.default.fileExists(atPath: candidate.path) {
             candidate = folder.appendingPathComponent(ext.isEmpty ? "\(stem) (\(number))" : "\(stem) (\(number)).\(ext)")
             number += 1
@@ -208,7 +214,10 @@ extension FolderRun {
     /// Takes named items (the `ingest` command), several at a time, leaving
     /// every file where it is.
     public static func ingest(
-        _ items: [DropItem], services: MicrocastServices, concurrency: Int, report: @escaping @Sendable (IngestEvent) -> Void
+        _ items: [DropItem],
+        services: MicrocastServices,
+        concurrency: Int,
+        report: @escaping @Sendable (IngestEvent) -> Void
     ) async -> IngestSummary {
         let ingester = services.ingester
         let start = Date()
@@ -218,7 +227,8 @@ extension FolderRun {
             var next = 0
             func startNext() {
                 guard next < items.count else { return }
-                let item = items[next], published = start.addingTimeInterval(Double(next + 1))
+                let item = items[next]
+                let published = start.addingTimeInterval(Double(next + 1))
                 next += 1
                 report(.started(item, done: done, total: items.count))
                 group.addTask {

@@ -71,19 +71,29 @@ public struct Ingester: Sendable {
         let create: MicropubCreate
         do {
             create = try IngestPost.create(
-                name: item.name, isFolder: item.isFolder,
+                name: item.name,
+                isFolder: item.isFolder,
                 media: ready.map { media in
                     IngestedMedia(
-                        url: urls.original(fileName: media.fileName), kind: media.kind, title: media.probe.tags["title"],
-                        takenAt: media.probe.tags["creation_time"].flatMap(PostBuilder.parseDate))
+                        url: urls.original(fileName: media.fileName),
+                        kind: media.kind,
+                        title: media.probe.tags["title"],
+                        takenAt: media.probe.tags["creation_time"].flatMap(PostBuilder.parseDate)
+                    )
                 },
-                sidecar: sidecar, defaultPublished: defaultPublished)
+                sidecar: sidecar,
+                defaultPublished: defaultPublished
+            )
         } catch {
             throw IngestFailure(reason: error.description)
         }
         let post = PostBuilder.post(from: create)
         let saved = try await ingests.createPost(
-            post, mediaIds: EntryPresenter.mediaIds(in: post, urls: urls), ingestHash: itemHash, source: item.name)
+            post,
+            mediaIds: EntryPresenter.mediaIds(in: post, urls: urls),
+            ingestHash: itemHash,
+            source: item.name
+        )
         let url = urls.post(slug: saved.record.postSlug)
         return saved.created ? .posted(url: url) : .duplicate(url: url)
     }
@@ -103,7 +113,8 @@ public struct Ingester: Sendable {
         do {
             return try await intake.adopt(
                 ReceivedFile(field: "file", temporaryFile: copy, byteCount: size, sha256: hash, clientFileName: file.lastPathComponent),
-                alt: alt)
+                alt: alt
+            )
         } catch {
             try? FileManager.default.removeItem(at: copy)
             throw error

@@ -14,31 +14,57 @@ struct AudioJob: Sendable {
     /// Blocking: decodes, filters and encodes with FFmpeg, then names each file by its content.
     func makeRenditions(for item: MediaItem, tags: AudioTags, cover: Data?, control: JobControl) throws -> [Rendition] {
         let result = try PodcastAudio.make(
-            from: library.original(item.fileName).path, into: library.renditions, preset: preset, tags: tags, cover: cover,
-            limits: limits, control: control)
+            from: library.original(item.fileName).path,
+            into: library.renditions,
+            preset: preset,
+            tags: tags,
+            cover: cover,
+            limits: limits,
+            control: control
+        )
         var renditions: [Rendition] = []
         do {
             for file in result.files {
                 let name = try library.adoptRendition(
-                    file.temporaryFile, stem: "\(item.id)-\(file.encoding.name)", fileExtension: file.encoding.fileExtension)
+                    file.temporaryFile,
+                    stem: "\(item.id)-\(file.encoding.name)",
+                    fileExtension: file.encoding.fileExtension
+                )
                 renditions.append(
                     Rendition(
-                        mediaId: item.id, role: .audio(file.encoding.name), mimeType: file.encoding.mimeType,
-                        byteCount: file.byteCount, fileName: name, duration: file.duration, bitRate: file.bitRate))
+                        mediaId: item.id,
+                        role: .audio(file.encoding.name),
+                        mimeType: file.encoding.mimeType,
+                        byteCount: file.byteCount,
+                        fileName: name,
+                        duration: file.duration,
+                        bitRate: file.bitRate
+                    )
+                )
             }
             let waveform = try JSONEncoder().encode(result.waveform)
             renditions.append(
                 Rendition(
-                    mediaId: item.id, role: .waveform, mimeType: "application/json", byteCount: Int64(waveform.count),
-                    fileName: try library.writeRendition(waveform, stem: "\(item.id)-waveform", fileExtension: "json")))
+                    mediaId: item.id,
+                    role: .waveform,
+                    mimeType: "application/json",
+                    byteCount: Int64(waveform.count),
+                    fileName: try library.writeRendition(waveform, stem: "\(item.id)-waveform", fileExtension: "json")
+                )
+            )
             if !result.chapters.isEmpty {
                 let chapters = PodcastChapters(
                     chapters: result.chapters.map { .init(startTime: $0.start, endTime: $0.end, title: $0.title ?? "") }
                 ).json()
                 renditions.append(
                     Rendition(
-                        mediaId: item.id, role: .chapters, mimeType: PodcastChapters.mimeType, byteCount: Int64(chapters.count),
-                        fileName: try library.writeRendition(chapters, stem: "\(item.id)-chapters", fileExtension: "json")))
+                        mediaId: item.id,
+                        role: .chapters,
+                        mimeType: PodcastChapters.mimeType,
+                        byteCount: Int64(chapters.count),
+                        fileName: try library.writeRendition(chapters, stem: "\(item.id)-chapters", fileExtension: "json")
+                    )
+                )
             }
         } catch {
             for file in result.files { try? FileManager.default.removeItem(at: file.temporaryFile) }
@@ -52,7 +78,11 @@ struct AudioJob: Sendable {
         let fileTitle = item.originalName.map { ($0 as NSString).deletingPathExtension }
         let year = Calendar(identifier: .gregorian).component(.year, from: item.createdAt)
         return AudioTags(
-            title: item.probe.tags["title"] ?? fileTitle ?? show.title, artist: show.author, album: show.title, date: String(year),
-            comment: show.website)
+            title: item.probe.tags["title"] ?? fileTitle ?? show.title,
+            artist: show.author,
+            album: show.title,
+            date: String(year),
+            comment: show.website
+        )
     }
 }

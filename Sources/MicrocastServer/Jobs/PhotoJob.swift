@@ -28,8 +28,14 @@ extension MediaLibrary {
         try stills.map { still in
             let name = try writeRendition(still.data, stem: "\(item.id)-\(still.width)", fileExtension: still.format.fileExtension)
             return Rendition(
-                mediaId: item.id, role: .image(still.format), mimeType: still.format.mimeType, width: still.width,
-                height: still.height, byteCount: Int64(still.data.count), fileName: name)
+                mediaId: item.id,
+                role: .image(still.format),
+                mimeType: still.format.mimeType,
+                width: still.width,
+                height: still.height,
+                byteCount: Int64(still.data.count),
+                fileName: name
+            )
         }
     }
 }

@@ -14,16 +14,30 @@ struct VideoJob: Sendable {
     /// Blocking: decodes once and encodes every size with FFmpeg, then names each file by its content.
     func makeRenditions(for item: MediaItem, control: JobControl) throws -> ProcessedMedia {
         let result = try WebVideo.make(
-            from: library.original(item.fileName).path, into: library.renditions, preset: preset, posterEncodings: posterEncodings,
-            limits: limits, control: control)
+            from: library.original(item.fileName).path,
+            into: library.renditions,
+            preset: preset,
+            posterEncodings: posterEncodings,
+            limits: limits,
+            control: control
+        )
         do {
             var renditions: [Rendition] = []
             for file in result.files {
                 let name = try library.adoptRendition(file.temporaryFile, stem: "\(item.id)-\(file.name)", fileExtension: "mp4")
                 renditions.append(
                     Rendition(
-                        mediaId: item.id, role: .video(file.name), mimeType: "video/mp4", width: file.width, height: file.height,
-                        byteCount: file.byteCount, fileName: name, duration: file.duration, bitRate: file.bitRate))
+                        mediaId: item.id,
+                        role: .video(file.name),
+                        mimeType: "video/mp4",
+                        width: file.width,
+                        height: file.height,
+                        byteCount: file.byteCount,
+                        fileName: name,
+                        duration: file.duration,
+                        bitRate: file.bitRate
+                    )
+                )
             }
             renditions += try library.writeStills(result.poster, for: item)
             return ProcessedMedia(renditions: renditions, placeholder: result.placeholder)

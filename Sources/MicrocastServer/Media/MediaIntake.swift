@@ -20,7 +20,8 @@ struct MediaIntake: Sendable {
 
     func adopt(_ upload: ReceivedFile, alt: String? = nil) async throws -> MediaItem {
         guard upload.byteCount > 0 else { throw MicropubError.invalidRequest("the file is empty") }
-        let limits = self.limits, budget = self.budget
+        let limits = self.limits
+        let budget = self.budget
         let path = upload.temporaryFile.path
         let result: Result<MediaProbe, MediaError> = try await threadPool.runIfActive {
             Result { () throws(MediaError) in try Inspector.inspect(path: path, limits: limits, budget: budget) }
@@ -35,12 +36,21 @@ struct MediaIntake: Sendable {
         }
         let upright = probe.uprightSize
         let item = MediaItem(
-            id: MediaIdentifier.make(), kind: probe.kind, mimeType: probe.mimeType,
-            fileExtension: format.fileExtension, byteCount: upload.byteCount, sha256: upload.sha256,
-            originalName: upload.clientFileName, probe: probe, alt: alt,
-            width: upright?.width, height: upright?.height, duration: probe.kind == .audio ? probe.audioDuration : probe.duration,
+            id: MediaIdentifier.make(),
+            kind: probe.kind,
+            mimeType: probe.mimeType,
+            fileExtension: format.fileExtension,
+            byteCount: upload.byteCount,
+            sha256: upload.sha256,
+            originalName: upload.clientFileName,
+            probe: probe,
+            alt: alt,
+            width: upright?.width,
+            height: upright?.height,
+            duration: probe.kind == .audio ? probe.audioDuration : probe.duration,
             state: JobKind.processing(probe.kind) == nil ? .ready : .processing,
-            isAnimated: probe.kind == .photo && (probe.pages ?? 1) > 1)
+            isAnimated: probe.kind == .photo && (probe.pages ?? 1) > 1
+        )
         // The public copy exists before the 201, so the Location URL never serves a location.
         let publicCopy = probe.kind == .photo && !keepLocation ? try await locationFreeCopy(of: upload.temporaryFile, format: format) : nil
         do {

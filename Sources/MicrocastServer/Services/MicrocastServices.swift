@@ -63,17 +63,44 @@ public struct MicrocastServices: Sendable {
         intake.keepLocation = configuration.keepLocation
         let artwork = ShowArtworkStore(library: library, threadPool: requestPool)
         let worker = MediaWorker(
-            queue: store, media: store, settings: store, site: site, limits: configuration.limits, artwork: artwork,
-            library: library, presets: configuration.presets, budget: budget, threadPool: mediaPool,
-            loops: configuration.workerThreads, pollInterval: configuration.jobPollInterval, timeLimit: configuration.jobTimeLimit,
-            logger: logger)
+            queue: store,
+            media: store,
+            settings: store,
+            site: site,
+            limits: configuration.limits,
+            artwork: artwork,
+            library: library,
+            presets: configuration.presets,
+            budget: budget,
+            threadPool: mediaPool,
+            loops: configuration.workerThreads,
+            pollInterval: configuration.jobPollInterval,
+            timeLimit: configuration.jobTimeLimit,
+            logger: logger
+        )
         let publisher = SitePublisher(
-            posts: store, media: store, settings: store, site: site, renderer: try await SiteRenderer.bundled(), artwork: artwork,
-            library: library)
+            posts: store,
+            media: store,
+            settings: store,
+            site: site,
+            renderer: try await SiteRenderer.bundled(),
+            artwork: artwork,
+            library: library
+        )
         return MicrocastServices(
-            configuration: configuration, store: store, library: library, site: site, requestPool: requestPool,
-            mediaPool: mediaPool, budget: budget, intake: intake, artwork: artwork, worker: worker, publisher: publisher,
-            logger: logger)
+            configuration: configuration,
+            store: store,
+            library: library,
+            site: site,
+            requestPool: requestPool,
+            mediaPool: mediaPool,
+            budget: budget,
+            intake: intake,
+            artwork: artwork,
+            worker: worker,
+            publisher: publisher,
+            logger: logger
+        )
     }
 
     /// The one place a store implementation is picked.

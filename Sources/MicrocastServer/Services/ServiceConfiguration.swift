@@ -34,10 +34,19 @@ public struct ServiceConfiguration: Sendable {
     public var verboseFFmpeg: Bool
 
     public init(
-        dataDirectory: URL, database: DatabaseLocation? = nil, baseURL: String? = nil, presets: Presets,
-        limits: MediaLimits = MediaLimits(), workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
-        requestThreads: Int = 2, keepLocation: Bool = false, siteTitle: String? = nil, authorName: String? = nil,
-        jobPollInterval: Duration = .milliseconds(250), jobTimeLimit: Duration = .seconds(4 * 3600), logLevel: Logger.Level = .info,
+        dataDirectory: URL,
+        database: DatabaseLocation? = nil,
+        baseURL: String? = nil,
+        presets: Presets,
+        limits: MediaLimits = MediaLimits(),
+        workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+        requestThreads: Int = 2,
+        keepLocation: Bool = false,
+        siteTitle: String? = nil,
+        authorName: String? = nil,
+        jobPollInterval: Duration = .milliseconds(250),
+        jobTimeLimit: Duration = .seconds(4 * 3600),
+        logLevel: Logger.Level = .info,
         verboseFFmpeg: Bool = ProcessInfo.processInfo.environment["MICROCAST_FFMPEG_LOG"] != nil
     ) {
         self.dataDirectory = dataDirectory

@@ -32,7 +32,9 @@ public struct SiteDirectory: Sendable {
     static func info(urls: SiteURLs, stored: [String: String]) -> SiteInfo {
         SiteInfo(
             title: stored[titleKey].flatMap { $0.isEmpty ? nil : $0 } ?? defaultTitle,
-            authorName: stored[authorKey].flatMap { $0.isEmpty ? nil : $0 } ?? defaultAuthor, urls: urls)
+            authorName: stored[authorKey].flatMap { $0.isEmpty ? nil : $0 } ?? defaultAuthor,
+            urls: urls
+        )
     }
 
     /// Stores a new title or author name (nil leaves one as it is, empty returns it to the default).

@@ -9,6 +9,7 @@ import MicrocastCore
 /// The site is written to a temporary folder beside `output` and renamed
 /// into place at the end, so a half-written export is never served.
 public enum SiteExport {
+    /// What an export wrote.
     public struct Summary: Sendable {
         public var pages: Int
         public var mediaFiles: Int
@@ -18,7 +19,9 @@ public enum SiteExport {
 
     /// Writes the site of `services` (under their base URL) to the folder `output`.
     public static func write(_ services: MicrocastServices, to output: URL) async throws -> Summary {
-        let store = services.store, library = services.library, publisher = services.publisher
+        let store = services.store
+        let library = services.library
+        let publisher = services.publisher
         let site = try await services.site.info()
 
         let manager = FileManager.default

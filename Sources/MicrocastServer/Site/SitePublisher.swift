@@ -89,8 +89,14 @@ struct SitePublisher: Sendable {
         let title = number > 1 ? "\(heading) · page \(number)" : heading
         return .html(
             renderer.timeline(
-                site: site, heading: heading, title: tag == nil ? title : "\(title) · \(site.title)", canonical: url(number),
-                entries: try await entries(shown, site: site), paging: paging))
+                site: site,
+                heading: heading,
+                title: tag == nil ? title : "\(title) · \(site.title)",
+                canonical: url(number),
+                entries: try await entries(shown, site: site),
+                paging: paging
+            )
+        )
     }
 
     func permalink(_ slug: String, site: SiteInfo) async throws -> PublishedPage {
@@ -108,8 +114,12 @@ struct SitePublisher: Sendable {
         let artworkURL = site.urls.rendition(fileName: try await artwork.fileName(for: show))
         let episodes = try await posts.publishedPosts(kind: .audio, limit: Self.podcastPageEpisodes, offset: 0)
         let view = ShowPageView(
-            title: show.title, description: show.description, author: show.author, artworkURL: artworkURL,
-            links: ShowPageView.subscribeLinks(feedURL: site.urls.podcastFeed, jsonFeedURL: site.urls.podcastJSONFeed))
+            title: show.title,
+            description: show.description,
+            author: show.author,
+            artworkURL: artworkURL,
+            links: ShowPageView.subscribeLinks(feedURL: site.urls.podcastFeed, jsonFeedURL: site.urls.podcastJSONFeed)
+        )
         return .html(renderer.podcast(site: site, show: view, episodes: try await entries(episodes, site: site)))
     }
 
