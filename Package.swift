@@ -112,6 +112,7 @@ let package = Package(
             dependencies: [
                 "MicrocastServer", "MediaKit", "MediaModel", "MicrocastCore", "MicrocastStore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ]

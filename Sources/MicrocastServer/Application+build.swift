@@ -27,17 +27,6 @@ public func buildApplication(
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(scriptHashes: renderer.scriptHashes))
     router.add(middleware: UnauthenticatedBodyLimit(slots: .init(limit: configuration.maxUnauthenticatedBodies)))
-    let authenticator = Authenticator(tokens: store)
-    let api = router.group().add(middleware: APIErrorMiddleware())
-    MicropubController(
-        posts: store,
-        intake: services.intake,
-        authenticator: authenticator,
-        site: site,
-        maxUploadBytes: services.configuration.limits.maxUploadBytes
-    ).addRoutes(to: api)
-    MediaEndpointController(intake: services.intake, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
-
     let sessions = OwnerSessions(
         owner: store,
         urls: site.urls,
@@ -46,13 +35,48 @@ public func buildApplication(
         trustedProxies: Set(configuration.trustedProxies),
         reauthenticateAfter: configuration.consentReauthentication
     )
+    let authenticator = Authenticator(tokens: store, sessions: sessions)
+    let api = router.group().add(middleware: APIErrorMiddleware())
+
+    // Posting: Micropub, the media endpoint, resumable uploads.
+    let publishing = Publishing(posts: store, intake: services.intake, urls: site.urls)
+    MicropubController(
+        publishing: publishing,
+        authenticator: authenticator,
+        site: site,
+        maxUploadBytes: services.configuration.limits.maxUploadBytes
+    ).addRoutes(to: api)
+    MediaEndpointController(intake: services.intake, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
+    let uploads = try ResumableUploads(
+        folder: services.library.root.appendingPathComponent("resumable", isDirectory: true),
+        uploadsFolder: services.library.uploads
+    )
+    uploads.sweep()
+    ResumableUploadController(
+        uploads: uploads,
+        intake: services.intake,
+        authenticator: authenticator,
+        urls: site.urls,
+        maxBytes: services.configuration.limits.maxUploadBytes
+    ).addRoutes(to: api)
+
+    // Signing in: IndieAuth, and the owner's own pages.
     let authorization = AuthorizationController(owner: store, sessions: sessions, renderer: renderer, site: site)
     authorization.addRoutes(to: api)
     TokenController(owner: store, tokens: store, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
-    OwnerTokensController(tokens: store, sessions: sessions, renderer: renderer, site: site) { hidden in
-        try await authorization.signInPage(hidden: hidden)
+    // The owner's token list moved into the studio.
+    router.get("/auth/tokens") { _, _ in OwnerPage.redirect(to: site.urls.ownerTokens) }
+    StudioController(
+        services: services,
+        publishing: publishing,
+        sessions: sessions,
+        renderer: renderer,
+        assets: try StaticAssets.bundled()
+    ) { next in
+        try await authorization.signInPage(hidden: [HiddenField(name: "next", value: next)])
     }.addRoutes(to: api)
 
+    // Publishing: media files and the site.
     MediaFileController(intake: services.intake, media: store).addRoutes(to: router)
     SiteController(publisher: services.publisher, cache: PageCache()).addRoutes(to: router)
 
@@ -66,7 +90,7 @@ public func buildApplication(
             )
         ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
-        services: [services.worker, services.poolsService],
+        services: [services.worker, services.scheduler, services.poolsService],
         logger: services.logger
     )
 }

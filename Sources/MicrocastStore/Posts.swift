@@ -135,6 +135,27 @@ extension SQLiteStore: PostRepository {
         }
     }
 
+    public func ownerPosts(kind: PostKind?, status: Post.Status?, deleted: Bool, limit: Int, offset: Int) async throws -> [Post] {
+        try await pool.read { db in
+            var request = PostRecord.filter(deleted ? PostRecord.Columns.deletedAt != nil : PostRecord.Columns.deletedAt == nil)
+            if let kind { request = request.filter(PostRecord.Columns.kind == kind) }
+            if let status { request = request.filter(PostRecord.Columns.status == status) }
+            return try request.order(PostRecord.Columns.published.desc, PostRecord.Columns.id.desc).limit(limit, offset: offset)
+                .fetchAll(db).map { try $0.post() }
+        }
+    }
+
+    public func publishDue(now: Date) async throws -> [String] {
+        let due = PostRecord.filter(PostRecord.Columns.status == Post.Status.scheduled && PostRecord.Columns.published <= now)
+        // Asked every second: a read, and a write only when something is due.
+        guard try await pool.read({ db in try due.fetchCount(db) }) > 0 else { return [] }
+        return try await pool.write { db in
+            let slugs = try String.fetchAll(db, due.select(PostRecord.Columns.slug))
+            if !slugs.isEmpty { _ = try due.updateAll(db, PostRecord.Columns.status.set(to: Post.Status.published)) }
+            return slugs
+        }
+    }
+
     public func update(_ post: Post, mediaIds: [String]) async throws {
         try await pool.write { db in
             guard let existing = try PostRecord.filter(PostRecord.Columns.slug == post.slug).fetchOne(db), let postId = existing.id

@@ -577,11 +577,14 @@ struct IndieAuthTests {
         }
     }
 
-    @Test("the signed-in owner sees tokens on a page and can revoke one")
+    @Test("the signed-in owner sees the apps and tokens in the studio, with their last use, and can revoke one")
     func tokenPage() async throws {
         try await withOwner { site in
             let cliToken = try await site.token("create")
-            let signInPage = try await site.get("/auth/tokens")
+            #expect(try await site.postForm([("h", "entry"), ("content", "first")], token: cliToken).status == .created)
+            // The old address leads to the new page.
+            #expect(try await site.get("/auth/tokens").headers.first(name: "Location") == site.base + "/studio/apps")
+            let signInPage = try await site.get("/studio/apps")
             #expect(signInPage.text.contains("name=\"next\""))
             let signedIn = try await post(
                 site,
@@ -589,12 +592,15 @@ struct IndieAuthTests {
                 Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
                 cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: signInPage)))"]
             )
-            #expect(signedIn.headers.first(name: "Location") == site.base + "/auth/tokens")
+            #expect(signedIn.headers.first(name: "Location") == site.base + "/studio/apps")
             let session = try #require(Self.cookie("mc_session", in: signedIn))
-            let list = try await site.get("/auth/tokens", headers: [("Cookie", "mc_session=\(session)")])
+            let list = try await site.get("/studio/apps", headers: [("Cookie", "mc_session=\(session)")])
             #expect(list.text.contains("command line"))
-            let fields = Self.hiddenFields(list.text)
-            let revoked = try await post(site, site.base + "/auth/tokens/revoke", fields, cookies: ["mc_session=\(session)"])
+            #expect(!list.text.contains("not yet"), "the token was used to post: its last use is shown")
+            // One revoke form's fields, as a browser sends them.
+            let hidden = Self.hiddenFields(list.text)
+            let fields = [try #require(hidden.first { $0.0 == "csrf" }), try #require(hidden.first { $0.0 == "id" })]
+            let revoked = try await post(site, site.base + "/studio/apps/revoke", fields, cookies: ["mc_session=\(session)"])
             #expect(revoked.status == .seeOther)
             #expect(try await site.postForm([("h", "entry"), ("content", "x")], token: cliToken).status == .unauthorized)
         }

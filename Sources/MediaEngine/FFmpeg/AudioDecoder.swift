@@ -26,6 +26,12 @@ public final class AudioDecoder {
     var context: UnsafeMutablePointer<AVCodecContext> { decoder.context }
     public var channels: Int { Int(context.pointee.ch_layout.nb_channels) }
     public var sampleRate: Int { Int(context.pointee.sample_rate) }
+    /// The stream's own duration in seconds, else the container's, when either declares one.
+    public var duration: Double? {
+        let stream = decoder.stream.pointee
+        if stream.duration != mc_av_nopts_value() && stream.duration > 0 { return Double(stream.duration) * av_q2d(stream.time_base) }
+        return input.duration
+    }
 
     /// What a filter graph fed by this decoder must be told of its frames (the `abuffer` arguments, timed in samples).
     public var frameDescription: String {

@@ -19,6 +19,9 @@ enum EncodeOutputs {
             }
         }
         var failure: MediaError?
+        // Progress is the sound decoded of what the recording promises.
+        let expected = max(1, (decoder.duration ?? 0) * Double(decoder.sampleRate))
+        var decoded = 0.0
         do throws(MediaError) {
             let waveformGraph = try FilterGraph(
                 sourceArguments: decoder.frameDescription,
@@ -26,6 +29,8 @@ enum EncodeOutputs {
             )
             try decoder.decodeAll { frame throws(MediaError) in
                 if control.shouldStop { try control.check("encoding the rest of the episode") }
+                decoded += Double(frame.sampleCount)
+                control.report(decoded / expected)
                 for encoder in encoders { try encoder.send(frame) }
                 try waveformGraph.push(frame) { waveform.add($0) }
             }

@@ -24,10 +24,12 @@ public struct Pipeline<Context> {
 
     /// Runs every step in order on `context`.
     public func run(_ context: inout Context, control: JobControl) throws(MediaError) {
-        for step in steps {
+        for (index, step) in steps.enumerated() {
             try control.check(step.name)
+            control.begin(step: index, of: steps.count)
             try step.run(&context, control)
         }
+        control.report(1)
     }
 
     /// The names, in order: what a log line or a test says ran.

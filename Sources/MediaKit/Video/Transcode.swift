@@ -22,6 +22,7 @@ enum Transcode {
                     throw .tooLarge("the video is longer than the \(Int(limits.maxDurationSeconds / 60))-minute limit")
                 }
                 if control.shouldStop { try control.check("transcoding the rest of the video") }
+                if let seconds, let duration = source.duration, duration > 0 { control.report(seconds / duration) }
                 for (index, output) in outputs.enumerated() {
                     try output.pushVideo(frame) { filtered, time throws(MediaError) in
                         if index == 0 && !poster.isDone { try poster.consider(filtered, at: time) }

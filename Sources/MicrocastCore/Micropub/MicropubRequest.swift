@@ -32,6 +32,20 @@ public struct MicropubUpdate: Equatable, Sendable {
     public var deleteProperties: [String] = []
     /// Single values to remove from properties.
     public var deleteValues: MF2Properties = [:]
+
+    public init(
+        url: String,
+        replace: MF2Properties = [:],
+        add: MF2Properties = [:],
+        deleteProperties: [String] = [],
+        deleteValues: MF2Properties = [:]
+    ) {
+        self.url = url
+        self.replace = replace
+        self.add = add
+        self.deleteProperties = deleteProperties
+        self.deleteValues = deleteValues
+    }
 }
 
 /// Parses Micropub requests. Pure: no I/O, no store.

@@ -6,9 +6,7 @@ public enum PostBuilder {
     public static func post(from create: MicropubCreate, now: Date = Date()) -> Post {
         var properties = create.properties
         let published = properties["published"]?.first?.stringValue.flatMap(parseDate) ?? now
-        let isDraft =
-            properties["post-status"]?.first?.stringValue == "draft"
-            || create.command("mp-post-status") == "draft"
+        let postStatus = create.command("mp-post-status") ?? properties["post-status"]?.first?.stringValue
         if properties["published"] == nil {
             properties["published"] = [.string(ISO8601DateFormatter().string(from: published))]
         }
@@ -17,7 +15,7 @@ public enum PostBuilder {
             type: create.type,
             properties: properties,
             published: published,
-            status: isDraft ? .draft : .published
+            status: .decide(postStatus: postStatus, published: published, now: now)
         )
     }
 

@@ -25,7 +25,7 @@ extension MicropubUpdate {
         if let text = properties["published"]?.first?.stringValue, let date = PostBuilder.parseDate(text) {
             updated.published = date
         }
-        updated.status = properties["post-status"]?.first?.stringValue == "draft" ? .draft : .published
+        updated.status = .decide(postStatus: properties["post-status"]?.first?.stringValue, published: updated.published, now: now)
         return updated
     }
 

@@ -6,8 +6,18 @@ public typealias MF2Properties = [String: [JSONValue]]
 /// A post, stored as the mf2 properties a client sent plus the few columns the
 /// site needs to list it.
 public struct Post: Sendable, Equatable {
-    /// Whether the post is shown: drafts are the owner's only.
-    public enum Status: String, Sendable, Codable { case published, draft }
+    /// Whether the post is shown: drafts are the owner's only; a scheduled
+    /// post is published by the server when its `published` date comes.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case published, draft, scheduled
+
+        /// What a create or update makes of `post-status` and the date: a
+        /// draft when asked, a scheduled post when dated in the future, else published.
+        public static func decide(postStatus: String?, published: Date, now: Date) -> Status {
+            if postStatus == "draft" { return .draft }
+            return published > now ? .scheduled : .published
+        }
+    }
 
     public var id: Int64?
     /// The path segment of the permalink, unique across posts.

@@ -91,8 +91,19 @@ public struct TokenListView: Sendable {
         public var expires: String
         public var status: String
         public var isLive: Bool
+        public var lastUsed: String
 
-        public init(id: Int64, client: String, scope: String, created: String, expires: String, status: String, isLive: Bool) {
+        public init(
+            id: Int64,
+            client: String,
+            scope: String,
+            created: String,
+            expires: String,
+            status: String,
+            isLive: Bool,
+            lastUsed: String = ""
+        ) {
+            self.lastUsed = lastUsed
             self.id = id
             self.client = client
             self.scope = scope

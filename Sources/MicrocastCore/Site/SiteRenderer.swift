@@ -113,10 +113,15 @@ public struct SiteRenderer: Sendable {
         return render("consent", page)
     }
 
-    public func tokens(site: SiteInfo, list: TokenListView) -> String {
-        var page = Page(site: site, renderer: self, title: "Tokens · \(site.title)", entries: [], canonical: "")
-        page.form = list
-        return render("tokens", page)
+    /// A studio page: `studio-NAME.mustache` inside the studio's frame.
+    public func studio(_ name: String, frame: StudioFrame, view: any Sendable) -> String {
+        library.render(StudioPage(frame: frame, view: view), withTemplate: "studio-" + name) ?? ""
+    }
+
+    /// What a studio template sees.
+    struct StudioPage {
+        var frame: StudioFrame
+        var view: any Sendable
     }
 
     func render(_ template: String, _ page: Page) -> String {
@@ -149,6 +154,7 @@ public struct SiteRenderer: Sendable {
         var podcastJSONFeedURL: String
         var postsFeedURL: String
         var postsJSONFeedURL: String
+        var studioURL: String
         /// The sign-in, consent or token-list form, for those pages.
         var form: (any Sendable)?
 
@@ -169,6 +175,7 @@ public struct SiteRenderer: Sendable {
             podcastJSONFeedURL = site.urls.podcastJSONFeed
             postsFeedURL = site.urls.postsFeed
             postsJSONFeedURL = site.urls.postsJSONFeed
+            studioURL = site.urls.studio
         }
     }
 }

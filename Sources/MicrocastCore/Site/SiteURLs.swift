@@ -32,7 +32,8 @@ public struct SiteURLs: Sendable, Equatable {
     public var token: String { base + "/token" }
     public var introspection: String { base + "/token/introspect" }
     public var revocation: String { base + "/token/revoke" }
-    public var ownerTokens: String { base + "/auth/tokens" }
+    /// The owner's list of signed-in apps (in the studio).
+    public var ownerTokens: String { base + "/studio/apps" }
     /// The owner's studio.
     public var studio: String { base + "/studio" }
 

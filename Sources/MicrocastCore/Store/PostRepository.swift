@@ -20,6 +20,11 @@ public protocol PostRepository: Sendable {
     func publishedCount(tagged tag: String?) async throws -> Int
     /// Every post not deleted, drafts included, newest first (the owner's view).
     func allPosts(limit: Int, offset: Int) async throws -> [Post]
+    /// The owner's list: posts of a kind and status (nil: any), deleted ones
+    /// only when `deleted` is true, newest first.
+    func ownerPosts(kind: PostKind?, status: Post.Status?, deleted: Bool, limit: Int, offset: Int) async throws -> [Post]
+    /// Publishes every scheduled post whose date has come; returns their slugs.
+    func publishDue(now: Date) async throws -> [String]
     /// Saves changed properties, date and status, and relinks the media used.
     func update(_ post: Post, mediaIds: [String]) async throws
     /// Marks a post deleted (`at` a date) or restores it (`at` nil).

@@ -132,7 +132,7 @@ struct AuthorizationController: Sendable {
 
     /// A page of this site only the owner sees, never another site (no open redirect).
     static func isOwnPage(_ target: String, urls: SiteURLs) -> Bool {
-        target == urls.ownerTokens || target == urls.studio || target.hasPrefix(urls.studio + "/")
+        target == urls.studio || target.hasPrefix(urls.studio + "/")
     }
 
     // MARK: Consent

@@ -45,8 +45,8 @@ struct MediaEndpointController: Sendable {
     func upload(_ request: Request, boundary: String, context: some RequestContext) async throws -> Response {
         // The header token is checked before the body is read, so a bad token
         // costs the client nothing and us no disk.
-        let headerToken = Authenticator.bearer(request.headers[.authorization])
-        if headerToken != nil {
+        let hasHeaderCredential = authenticator.hasHeaderCredential(request)
+        if hasHeaderCredential {
             _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: [.media, .create])
         }
         if let length = request.headers[.contentLength].flatMap(Int64.init), length > limits.maxUploadBytes + 64 * 1024 {
@@ -61,10 +61,10 @@ struct MediaEndpointController: Sendable {
             fileFields: ["file"],
             library: intake.library,
             maxBytes: limits.maxUploadBytes,
-            beforeFiles: headerToken != nil ? nil : gate
+            beforeFiles: hasHeaderCredential ? nil : gate
         )
         do {
-            if headerToken == nil || form.field("access_token") != nil {
+            if !hasHeaderCredential || form.field("access_token") != nil {
                 _ = try await authenticator.authorize(request, bodyToken: form.field("access_token"), anyOf: [.media, .create])
             }
             guard let file = form.files.first else {
@@ -99,15 +99,7 @@ struct MediaEndpointController: Sendable {
             return Response(status: .noContent)
         case "delete":
             _ = try await authenticator.authorize(request, bodyToken: fields["access_token"], anyOf: [.media, .delete])
-            let users = try await media.posts(usingMedia: item.id)
-            guard users.isEmpty else {
-                throw MicropubError.invalidRequest(
-                    "the upload is used by \(users.map(urls.post(slug:)).joined(separator: ", ")); remove it from the post first"
-                )
-            }
-            let renditions = try await media.remove(mediaId: item.id)
-            intake.library.removeOriginal(item.fileName)
-            for name in renditions { try? FileManager.default.removeItem(at: intake.library.rendition(name)) }
+            try await intake.delete(item, urls: urls)
             return Response(status: .noContent)
         default:
             throw MicropubError.invalidRequest("unknown action \"\(action)\"")

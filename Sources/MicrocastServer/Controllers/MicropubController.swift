@@ -5,8 +5,7 @@ import MicrocastCore
 /// The Micropub endpoint: create (form-encoded, JSON or multipart), update,
 /// delete and undelete posts, and answer queries.
 struct MicropubController: Sendable {
-    let posts: any PostRepository
-    let intake: MediaIntake
+    let publishing: Publishing
     let authenticator: Authenticator
     let site: SiteDirectory
     let maxUploadBytes: Int64
@@ -15,6 +14,8 @@ struct MicropubController: Sendable {
     static let fileProperties: Set<String> = ["photo", "audio", "video"]
 
     var urls: SiteURLs { site.urls }
+    var posts: any PostRepository { publishing.posts }
+    var intake: MediaIntake { publishing.intake }
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
         router.get("/micropub") { request, _ in try await query(request) }
@@ -42,7 +43,7 @@ struct MicropubController: Sendable {
             }
             let names = Self.values(named: ["properties[]", "properties"], in: parameters)
             if let url = parameters["url"].map(String.init) {
-                return JSONResponse.ok(try await post(at: url).source(only: names))
+                return JSONResponse.ok(try await publishing.post(at: url).source(only: names))
             }
             let page = Paging(limit: parameters["limit"], offset: parameters["offset"])
             let list = try await posts.allPosts(limit: page.limit, offset: page.offset)
@@ -93,7 +94,7 @@ struct MicropubController: Sendable {
             action = try MicropubParser.parseForm(pairs)
         } else if let boundary = MultipartUpload.boundary(contentType: request.headers[.contentType]) {
             // Refuse a bad header token before taking any files to disk.
-            let hasHeaderToken = Authenticator.bearer(request.headers[.authorization]) != nil
+            let hasHeaderToken = authenticator.hasHeaderCredential(request)
             if hasHeaderToken {
                 _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: Scope.allCases)
             }
@@ -127,60 +128,28 @@ struct MicropubController: Sendable {
             switch action {
             case .create(let create):
                 _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: [.create])
-                return try await self.create(create, files: received.files)
+                let saved = try await publishing.create(create, files: received.files)
+                return Response(status: .created, headers: [.location: urls.post(slug: saved.slug)])
             case .update(let update):
                 received.discard()
                 _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: [.update])
-                return try await self.update(update)
+                try await publishing.update(update)
+                return Response(status: .noContent)
             case .delete(let url):
                 received.discard()
                 _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: [.delete])
-                try await posts.setDeleted(slug: try await post(at: url).slug, at: Date())
+                try await publishing.delete(url: url)
                 return Response(status: .noContent)
             case .undelete(let url):
                 received.discard()
                 _ = try await authenticator.authorize(request, bodyToken: bodyToken, anyOf: [.undelete, .delete])
-                try await posts.setDeleted(slug: try await post(at: url, includingDeleted: true).slug, at: nil)
+                try await publishing.undelete(url: url)
                 return Response(status: .noContent)
             }
         } catch {
             received.discard()
             throw error
         }
-    }
-
-    func create(_ request: MicropubCreate, files: [ReceivedFile]) async throws -> Response {
-        var create = request
-        if let destination = create.command("mp-destination"), destination != urls.home, destination != urls.base {
-            throw MicropubError.invalidRequest("unknown mp-destination \"\(destination)\"; q=config lists \(urls.home)")
-        }
-        // Files sent with the post are stored exactly like media-endpoint uploads, then referenced by URL.
-        for file in files {
-            let item = try await intake.adopt(file)
-            create.properties[file.field, default: []].append(.string(urls.original(fileName: item.fileName)))
-        }
-        let draft = PostBuilder.post(from: create)
-        let saved = try await posts.create(draft, mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls))
-        return Response(status: .created, headers: [.location: urls.post(slug: saved.slug)])
-    }
-
-    func update(_ update: MicropubUpdate) async throws -> Response {
-        guard !update.isEmpty else { throw MicropubError.invalidRequest("the update has no replace, add or delete") }
-        let current = try await post(at: update.url)
-        let changed = update.apply(to: current)
-        try await posts.update(changed, mediaIds: EntryPresenter.mediaIds(in: changed, urls: urls))
-        return Response(status: .noContent)
-    }
-
-    /// The post a client names by URL; a URL that is not one of our posts is a bad request.
-    func post(at url: String, includingDeleted: Bool = false) async throws -> Post {
-        guard let slug = urls.slug(fromURL: url) else {
-            throw MicropubError.invalidRequest("\(url) is not a post on this site")
-        }
-        guard let post = try await posts.post(slug: slug), includingDeleted || post.deletedAt == nil else {
-            throw MicropubError.invalidRequest("there is no post at \(url)")
-        }
-        return post
     }
 }
 

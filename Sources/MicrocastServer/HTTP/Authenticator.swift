@@ -1,24 +1,61 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import MicrocastCore
 import NIOConcurrencyHelpers
 
-/// Checks the bearer token of a Micropub request and the scopes it holds.
+/// Checks who a Micropub, media-endpoint or upload request comes from: a
+/// bearer token and the scopes it holds, or the owner's studio (a session
+/// cookie with its CSRF token in `X-CSRF-Token`, which another site's page
+/// cannot send), which may do everything.
 struct Authenticator: Sendable {
     let tokens: any TokenRepository
+    let sessions: OwnerSessions?
     /// When each token was last recorded as used, so a busy client costs one write a minute.
     private let lastTouched = NIOLockedValueBox<[Int64: Date]>([:])
 
-    init(tokens: any TokenRepository) { self.tokens = tokens }
+    init(tokens: any TokenRepository, sessions: OwnerSessions? = nil) {
+        self.tokens = tokens
+        self.sessions = sessions
+    }
+
+    /// What the studio's requests carry in place of a token.
+    static let csrfHeader = HTTPField.Name.csrfToken
+    /// The owner, signed in to the studio, holds every scope.
+    static let studio = AccessToken(hash: "", scope: ScopeSet(Scope.allCases), clientId: "studio")
+
+    /// Whether the headers carry a credential (a bearer token, or the studio's
+    /// session and CSRF token), so it can be checked before any body is read.
+    func hasHeaderCredential(_ request: Request) -> Bool {
+        Self.bearer(request.headers[.authorization]) != nil || request.headers[Self.csrfHeader] != nil
+    }
 
     /// The token from the `Authorization` header or, for form posts, the
-    /// `access_token` field. Sending both is refused, as RFC 6750 §2 asks.
+    /// `access_token` field (sending both is refused, as RFC 6750 §2 asks);
+    /// else the owner's studio session.
     func authorize(_ request: Request, bodyToken: String?, anyOf scopes: [Scope]) async throws(MicropubError) -> AccessToken {
         let headerToken = Self.bearer(request.headers[.authorization])
         if headerToken != nil && bodyToken != nil {
             throw .invalidRequest("send the access token in the Authorization header or the body, not both")
         }
+        if headerToken == nil, bodyToken == nil, let csrf = request.headers[Self.csrfHeader] {
+            return try await authorizeStudio(request, csrf: csrf)
+        }
         return try await authorize(token: headerToken ?? bodyToken, anyOf: scopes)
+    }
+
+    /// The owner's session, proven by its CSRF token.
+    func authorizeStudio(_ request: Request, csrf: String) async throws(MicropubError) -> AccessToken {
+        let signedIn: OwnerSessions.SignedIn?
+        do {
+            signedIn = try await sessions?.session(request, csrf: csrf)
+        } catch {
+            throw MicropubError(.invalidRequest, "the session store is unavailable", status: 503)
+        }
+        guard signedIn != nil else {
+            throw MicropubError(.forbidden, "the studio session is not valid: sign in again")
+        }
+        return Self.studio
     }
 
     /// Checks a presented token (nil when none was sent) and its scopes.

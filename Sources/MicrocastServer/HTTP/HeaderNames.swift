@@ -7,6 +7,18 @@ extension HTTPField.Name {
     static let frameOptions = known("X-Frame-Options")
     static let xForwardedFor = known("X-Forwarded-For")
     static let forwarded = known("Forwarded")
+    static let csrfToken = known("X-CSRF-Token")
+    // tus 1.0, the resumable upload protocol.
+    static let tusResumable = known("Tus-Resumable")
+    static let tusVersion = known("Tus-Version")
+    static let tusExtension = known("Tus-Extension")
+    static let tusMaxSize = known("Tus-Max-Size")
+    static let uploadLength = known("Upload-Length")
+    static let uploadOffset = known("Upload-Offset")
+    static let uploadMetadata = known("Upload-Metadata")
+    static let uploadExpires = known("Upload-Expires")
+    /// Ours: the public URL of a complete upload's media item.
+    static let uploadMediaURL = known("Upload-Media-URL")
 
     /// A name written here as a literal token, so always valid.
     private static func known(_ name: String) -> HTTPField.Name {

@@ -22,6 +22,7 @@ public struct MediaWorker: Service {
     let library: MediaLibrary
     let presets: Presets
     let budget: DecodeBudget
+    let progress: ProgressBoard
     let threadPool: NIOThreadPool
     let loops: Int
     let pollInterval: Duration
@@ -105,6 +106,8 @@ public struct MediaWorker: Service {
         // The C libraries never see task cancellation: the job's control carries
         // shutdown and the time limit to the steps (and to FFmpeg's interrupt callback).
         let control = JobControl(deadline: ContinuousClock.now + timeLimit)
+        progress.started(item.id, control)
+        defer { progress.finished(item.id) }
         try await withTaskCancellationHandler {
             switch job.kind {
             case .photoRenditions:

@@ -66,6 +66,19 @@ struct MediaIntake: Sendable {
         return item
     }
 
+    /// Forgets an upload no post uses, with its files; one in use is refused, naming the posts.
+    func delete(_ item: MediaItem, urls: SiteURLs) async throws {
+        let users = try await media.posts(usingMedia: item.id)
+        guard users.isEmpty else {
+            throw MicropubError.invalidRequest(
+                "the upload is used by \(users.map(urls.post(slug:)).joined(separator: ", ")); remove it from the post first"
+            )
+        }
+        let renditions = try await media.remove(mediaId: item.id)
+        library.removeOriginal(item.fileName)
+        for name in renditions { try? FileManager.default.removeItem(at: library.rendition(name)) }
+    }
+
     /// Writes the photo at `file` without its location under a temporary name in the public folder.
     func locationFreeCopy(of file: URL, format: MediaFormat) async throws -> URL {
         let destination = library.newPublicCopyPath()

@@ -24,6 +24,8 @@ public struct MicrocastServices: Sendable {
     /// Media jobs, at a lower priority; never Swift's cooperative pool.
     let mediaPool: NIOThreadPool
     let budget: DecodeBudget
+    /// How far this process's running jobs are, for the studio.
+    public let progress: ProgressBoard
     let intake: MediaIntake
     let artwork: ShowArtworkStore
     public let worker: MediaWorker
@@ -59,6 +61,7 @@ public struct MicrocastServices: Sendable {
         let mediaPool = NIOThreadPool(numberOfThreads: max(1, configuration.workerThreads))
         mediaPool.start()
         let budget = DecodeBudget()
+        let progress = ProgressBoard()
         var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
         intake.keepLocation = configuration.keepLocation
         let artwork = ShowArtworkStore(library: library, threadPool: requestPool)
@@ -72,6 +75,7 @@ public struct MicrocastServices: Sendable {
             library: library,
             presets: configuration.presets,
             budget: budget,
+            progress: progress,
             threadPool: mediaPool,
             loops: configuration.workerThreads,
             pollInterval: configuration.jobPollInterval,
@@ -95,6 +99,7 @@ public struct MicrocastServices: Sendable {
             requestPool: requestPool,
             mediaPool: mediaPool,
             budget: budget,
+            progress: progress,
             intake: intake,
             artwork: artwork,
             worker: worker,
@@ -123,6 +128,9 @@ public struct MicrocastServices: Sendable {
         try? await requestPool.shutdownGracefully()
         try? await mediaPool.shutdownGracefully()
     }
+
+    /// Publishes scheduled posts when their time comes.
+    public var scheduler: Scheduler { Scheduler(posts: store, interval: .seconds(1), logger: logger) }
 
     /// A service that shuts the pools down with an application.
     var poolsService: ThreadPoolService { ThreadPoolService(pools: [mediaPool, requestPool]) }

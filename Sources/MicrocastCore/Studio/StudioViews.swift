@@ -1,0 +1,305 @@
+import Foundation
+
+/// What every studio page shows: the navigation, the CSRF token its forms
+/// carry, and the fingerprinted assets it loads.
+public struct StudioFrame: Sendable {
+    public var title: String
+    public var siteTitle: String
+    public var csrf: String
+    public var homeURL: String
+    public var studioURL: String
+    public var stylesheetURL: String
+    /// Scripts the page loads, in order (fingerprinted, from this site).
+    public var scripts: [String]
+    /// Which navigation entry is the current page.
+    public var section: String
+    /// The navigation, with the current entry marked.
+    public var navigation: [NavigationItem]
+
+    public init(
+        title: String,
+        siteTitle: String,
+        csrf: String,
+        homeURL: String,
+        studioURL: String,
+        stylesheetURL: String,
+        scripts: [String],
+        section: String
+    ) {
+        self.title = title
+        self.siteTitle = siteTitle
+        self.csrf = csrf
+        self.homeURL = homeURL
+        self.studioURL = studioURL
+        self.stylesheetURL = stylesheetURL
+        self.scripts = scripts
+        self.section = section
+        navigation = [("new", "Compose"), ("posts", "Posts"), ("media", "Media"), ("show", "Show"), ("apps", "Apps")].map {
+            NavigationItem(url: "\(studioURL)/\($0.0)", label: $0.1, isCurrent: $0.0 == section)
+        }
+    }
+
+    /// One entry of the studio's navigation.
+    public struct NavigationItem: Sendable {
+        public var url: String
+        public var label: String
+        public var isCurrent: Bool
+    }
+}
+
+/// The composer: where files go and where the post is sent.
+public struct ComposerView: Sendable {
+    public var micropubURL: String
+    public var uploadsURL: String
+    public var previewURL: String
+    public var eventsURL: String
+    /// Where an expired session signs in again, coming back here.
+    public var signInURL: String
+    /// The composer's kind on arrival (`note`, `photo`, `audio`, `video`).
+    public var kind: String
+
+    public init(micropubURL: String, uploadsURL: String, previewURL: String, eventsURL: String, signInURL: String, kind: String) {
+        self.micropubURL = micropubURL
+        self.signInURL = signInURL
+        self.uploadsURL = uploadsURL
+        self.previewURL = previewURL
+        self.eventsURL = eventsURL
+        self.kind = kind
+    }
+}
+
+/// The owner's list of posts, filtered.
+public struct PostListView: Sendable {
+    /// One post as the list shows it.
+    public struct Row: Sendable {
+        public var title: String
+        public var editURL: String
+        public var publicURL: String
+        public var kind: String
+        public var state: String
+        public var date: String
+        public var processing: String
+        public var isDeleted: Bool
+        public var slug: String
+
+        public init(
+            title: String,
+            editURL: String,
+            publicURL: String,
+            kind: String,
+            state: String,
+            date: String,
+            processing: String,
+            isDeleted: Bool,
+            slug: String
+        ) {
+            self.title = title
+            self.editURL = editURL
+            self.publicURL = publicURL
+            self.kind = kind
+            self.state = state
+            self.date = date
+            self.processing = processing
+            self.isDeleted = isDeleted
+            self.slug = slug
+        }
+    }
+
+    /// A choice in a filter's list.
+    public struct Choice: Sendable {
+        public var value: String
+        public var label: String
+        public var isSelected: Bool
+    }
+
+    public var rows: [Row]
+    public var hasRows: Bool
+    public var kinds: [Choice]
+    public var states: [Choice]
+
+    public init(rows: [Row], kind: String, state: String) {
+        self.rows = rows
+        hasRows = !rows.isEmpty
+        kinds = [("", "Any kind"), ("note", "Notes"), ("article", "Articles"), ("photo", "Photos"), ("audio", "Episodes"), ("video", "Videos")]
+            .map { Choice(value: $0.0, label: $0.1, isSelected: $0.0 == kind) }
+        states = [("", "Any state"), ("published", "Published"), ("draft", "Drafts"), ("scheduled", "Scheduled"), ("deleted", "Deleted")]
+            .map { Choice(value: $0.0, label: $0.1, isSelected: $0.0 == state) }
+    }
+}
+
+/// One post's edit form.
+public struct PostEditView: Sendable {
+    /// A photo of the post and its alt text.
+    public struct Photo: Sendable {
+        public var index: Int
+        public var src: String
+        public var alt: String
+    }
+
+    public var action: String
+    public var publicURL: String
+    public var name: String
+    /// The text as written: Markdown when the studio made it, else the HTML or plain text.
+    public var content: String
+    public var categories: String
+    public var photos: [Photo]
+    public var hasPhotos: Bool
+    public var isEpisode: Bool
+    public var episode: String
+    public var season: String
+    public var episodeType: String
+    public var isDraft: Bool
+    public var isDeleted: Bool
+    public var deleteAction: String
+    public var undeleteAction: String
+    public var message: String
+
+    public init(
+        action: String,
+        publicURL: String,
+        name: String,
+        content: String,
+        categories: String,
+        photos: [(src: String, alt: String)],
+        isEpisode: Bool,
+        episode: String,
+        season: String,
+        episodeType: String,
+        isDraft: Bool,
+        isDeleted: Bool,
+        deleteAction: String,
+        undeleteAction: String,
+        message: String = ""
+    ) {
+        self.action = action
+        self.publicURL = publicURL
+        self.name = name
+        self.content = content
+        self.categories = categories
+        self.photos = photos.enumerated().map { Photo(index: $0.offset, src: $0.element.src, alt: $0.element.alt) }
+        hasPhotos = !photos.isEmpty
+        self.isEpisode = isEpisode
+        self.episode = episode
+        self.season = season
+        self.episodeType = episodeType
+        self.isDraft = isDraft
+        self.isDeleted = isDeleted
+        self.deleteAction = deleteAction
+        self.undeleteAction = undeleteAction
+        self.message = message
+    }
+}
+
+/// Every upload, with what became of it.
+public struct MediaListView: Sendable {
+    /// One upload as the list shows it.
+    public struct Row: Sendable {
+        public var id: String
+        public var name: String
+        public var url: String
+        public var kind: String
+        public var size: String
+        public var details: String
+        /// `queued`, `processing`, `done` or `failed`: the element's `data-state`.
+        public var state: String
+        public var failure: String
+        public var renditions: [String]
+        public var posts: [String]
+        public var jobs: String
+        public var canRetry: Bool
+        public var canDelete: Bool
+        public var retryAction: String
+        public var deleteAction: String
+
+        public init(
+            id: String,
+            name: String,
+            url: String,
+            kind: String,
+            size: String,
+            details: String,
+            state: String,
+            failure: String,
+            renditions: [String],
+            posts: [String],
+            jobs: String,
+            canRetry: Bool,
+            canDelete: Bool,
+            retryAction: String,
+            deleteAction: String
+        ) {
+            self.id = id
+            self.name = name
+            self.url = url
+            self.kind = kind
+            self.size = size
+            self.details = details
+            self.state = state
+            self.failure = failure
+            self.renditions = renditions
+            self.posts = posts
+            self.jobs = jobs
+            self.canRetry = canRetry
+            self.canDelete = canDelete
+            self.retryAction = retryAction
+            self.deleteAction = deleteAction
+        }
+    }
+
+    public var rows: [Row]
+    public var hasRows: Bool
+    public var eventsURL: String
+
+    public init(rows: [Row], eventsURL: String) {
+        self.rows = rows
+        hasRows = !rows.isEmpty
+        self.eventsURL = eventsURL
+    }
+}
+
+/// The podcast show's settings, as a form.
+public struct ShowFormView: Sendable {
+    /// One text setting.
+    public struct Field: Sendable {
+        public var name: String
+        public var label: String
+        public var value: String
+        public var hint: String
+    }
+
+    public var action: String
+    public var artworkAction: String
+    public var artworkURL: String
+    public var feedURL: String
+    public var fields: [Field]
+    public var message: String
+
+    public init(action: String, artworkAction: String, artworkURL: String, feedURL: String, fields: [Field], message: String) {
+        self.action = action
+        self.artworkAction = artworkAction
+        self.artworkURL = artworkURL
+        self.feedURL = feedURL
+        self.fields = fields
+        self.message = message
+    }
+
+    public static func fields(_ show: ShowSettings, siteTitle: String, siteAuthor: String) -> [Field] {
+        [
+            Field(name: "site-title", label: "Site title", value: siteTitle, hint: "Shown on every page"),
+            Field(name: "site-author", label: "Your name", value: siteAuthor, hint: "The author of posts"),
+            Field(name: "title", label: "Show title", value: show.title, hint: ""),
+            Field(name: "description", label: "Description", value: show.description, hint: ""),
+            Field(name: "author", label: "Host", value: show.author, hint: "The podcast's author and owner"),
+            Field(name: "email", label: "E-mail for podcast directories", value: show.email, hint: "itunes:owner"),
+            Field(name: "language", label: "Language", value: show.language, hint: "An ISO 639 code: en, de, fr"),
+            Field(name: "category", label: "Apple Podcasts category", value: show.category, hint: "Technology, Arts, …"),
+            Field(name: "subcategory", label: "Subcategory", value: show.subcategory, hint: ""),
+            Field(name: "explicit", label: "Explicit", value: show.explicit ? "true" : "false", hint: "true or false"),
+            Field(name: "type", label: "Type", value: show.type, hint: "episodic or serial"),
+            Field(name: "website", label: "Website", value: show.website, hint: ""),
+            Field(name: "funding-url", label: "Support page", value: show.fundingURL, hint: "Where listeners can support the show"),
+            Field(name: "funding-text", label: "Support link text", value: show.fundingText, hint: ""),
+            Field(name: "locked", label: "Locked", value: show.locked ? "yes" : "no", hint: "yes: other platforms may not import the feed"),
+        ]
+    }
+}

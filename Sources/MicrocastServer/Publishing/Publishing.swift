@@ -1,0 +1,54 @@
+import Foundation
+import MicrocastCore
+
+/// Creating, changing, deleting and restoring posts: what the Micropub
+/// endpoint does for any client and the studio does for the owner, through
+/// this one implementation.
+struct Publishing: Sendable {
+    let posts: any PostRepository
+    let intake: MediaIntake
+    let urls: SiteURLs
+
+    /// Saves a new post; files sent with it are stored exactly like
+    /// media-endpoint uploads, then referenced by URL.
+    func create(_ request: MicropubCreate, files: [ReceivedFile] = []) async throws -> Post {
+        var create = request
+        if let destination = create.command("mp-destination"), destination != urls.home, destination != urls.base {
+            throw MicropubError.invalidRequest("unknown mp-destination \"\(destination)\"; q=config lists \(urls.home)")
+        }
+        for file in files {
+            let item = try await intake.adopt(file)
+            create.properties[file.field, default: []].append(.string(urls.original(fileName: item.fileName)))
+        }
+        let draft = PostBuilder.post(from: create)
+        return try await posts.create(draft, mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls))
+    }
+
+    /// Applies an update (replace, add, delete) and saves the result.
+    func update(_ update: MicropubUpdate) async throws {
+        guard !update.isEmpty else { throw MicropubError.invalidRequest("the update has no replace, add or delete") }
+        let changed = update.apply(to: try await post(at: update.url))
+        try await posts.update(changed, mediaIds: EntryPresenter.mediaIds(in: changed, urls: urls))
+    }
+
+    /// Deletes the post at `url` (it then answers 410 until restored).
+    func delete(url: String) async throws {
+        try await posts.setDeleted(slug: try await post(at: url).slug, at: Date())
+    }
+
+    /// Restores a deleted post at the same URL.
+    func undelete(url: String) async throws {
+        try await posts.setDeleted(slug: try await post(at: url, includingDeleted: true).slug, at: nil)
+    }
+
+    /// The post a client names by URL; a URL that is not one of our posts is a bad request.
+    func post(at url: String, includingDeleted: Bool = false) async throws -> Post {
+        guard let slug = urls.slug(fromURL: url) else {
+            throw MicropubError.invalidRequest("\(url) is not a post on this site")
+        }
+        guard let post = try await posts.post(slug: slug), includingDeleted || post.deletedAt == nil else {
+            throw MicropubError.invalidRequest("there is no post at \(url)")
+        }
+        return post
+    }
+}
