@@ -76,9 +76,12 @@
       const progress = document.createElement("progress");
       progress.max = 100; progress.value = 0;
       progress.setAttribute("aria-label", "Upload of " + entry.file.name);
+      const processing = document.createElement("progress");
+      processing.max = 100; processing.value = 0; processing.hidden = true; processing.className = "processing";
+      processing.setAttribute("aria-label", "Processing of " + entry.file.name);
       const detail = document.createElement("span");
       detail.className = "detail";
-      controls.append(progress, detail);
+      controls.append(progress, processing, detail);
       entry.progress = progress; entry.detail = detail;
       item.append(controls);
       list.append(item);
@@ -151,6 +154,7 @@
         entry.detail.textContent = Math.round(progress.done / 1048576) + " of " + Math.round(progress.total / 1048576) + " MB · "
           + (progress.speed / 1048576).toFixed(1) + " MB/s" + left;
       });
+      entry.progress.value = 100;
       entry.element.dataset.state = "queued";
       return entry.url;
     } catch (error) {

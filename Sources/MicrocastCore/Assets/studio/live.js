@@ -13,7 +13,7 @@ window.Microcast.watch = function (endpoint, ids) {
       const label = element.querySelector(".state-label, .detail");
       if (label) label.textContent = update.state === "processing" && update.progress != null
         ? "processing " + update.progress + " %" : update.state + (update.error ? ": " + update.error : "");
-      const bar = element.querySelector("progress");
+      const bar = element.querySelector("progress.processing");
       if (bar && update.state === "processing") { bar.hidden = false; if (update.progress != null) bar.value = update.progress; }
       if (bar && update.state === "done") bar.value = 100;
       const reason = element.querySelector(".reason");

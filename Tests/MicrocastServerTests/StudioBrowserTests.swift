@@ -1,0 +1,111 @@
+import Foundation
+import MicrocastCore
+import TestSupport
+import Testing
+
+/// The studio in headless Chromium, driven through Selenium as the owner
+/// would use it (`Tests/Browser/studio_flow.py`), and what then reaches the
+/// site, the feeds and podcast apps.
+@Suite("Studio in a browser")
+struct StudioBrowserTests {
+    @Test(
+        "sign in; post an episode, three reordered photos with alt text and a video; watch them process; edit, delete, restore; retry; change the show; schedule; every page usable"
+    )
+    func ownerFlow() async throws {
+        try await TestSite.run { site in
+            try await site.store.setPassphraseHash(try PassphraseHasher.hash(StudioTests.passphrase), now: Date())
+            let folder = try Fixtures.folder()
+            var photos: [String] = []
+            for (index, colour) in ["red", "green", "blue"].enumerated() {
+                let file = folder.appendingPathComponent(["first.jpg", "second.jpg", "third.jpg"][index])
+                _ = try await Fixtures.runOffPool(
+                    "ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=\(colour):s=800x600", "-frames:v", "1", "-y", file.path])
+                photos.append(file.path)
+            }
+            let silent = folder.appendingPathComponent("silence.wav")
+            _ = try await Fixtures.runOffPool("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3", "-y", silent.path])
+            let files: [String: Any] = [
+                "episode": try Fixtures.speech(in: folder, name: "episode-one.wav", seconds: 8).path, "photos": photos,
+                "video": try Fixtures.silentVideo(in: folder, name: "film.mp4").path, "silent": silent.path,
+            ]
+            let screenshots = PublishedSiteTests.repository.appendingPathComponent("test-artifacts/screenshots")
+            let script = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/studio_flow.py")
+            let output = try await Fixtures.runOffPool(
+                "python3",
+                [script.path, site.base, StudioTests.passphrase, String(decoding: try JSONSerialization.data(withJSONObject: files), as: UTF8.self),
+                    screenshots.path])
+            let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+            #expect((report["errors"] as? [String])?.isEmpty == true, "\(report["errors"] ?? "")")
+
+            // The episode: uploaded to 100 %, done without a reload, and in podcast apps with its title and MP3.
+            let episode = try #require(report["episode"] as? [String: Any])
+            #expect(episode["progressAtEnd"] as? Int == 100)
+            #expect(episode["states"] as? [String] == ["done"])
+            #expect(episode["reloaded"] as? Bool == false)
+            let feed = try await site.get("/podcast.xml")
+            let parsed = try #require(
+                try Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")["podcastparser"] as? [String: Any])
+            let item = try #require((parsed["episodes"] as? [[String: Any]])?.first { $0["title"] as? String == "Episode one" })
+            let enclosure = try #require((item["enclosures"] as? [[String: Any]])?.first)
+            #expect(enclosure["mime_type"] as? String == "audio/mpeg")
+            let episodeURL = try #require(episode["url"] as? String)
+            let episodePage = try await site.get(episodeURL).text
+            #expect(episodePage.contains("Hello <strong>listeners</strong>"), "the show notes' Markdown is rendered")
+
+            // The photos, in the order set in the composer, with their alt texts, on the home page.
+            #expect((report["photos"] as? [String: Any])?["states"] as? [String] == ["done", "done", "done"])
+            let home = try Fixtures.microformats(html: try await site.get("/").text, url: site.base + "/")
+            let hFeed = (home["items"] as? [[String: Any]])?.first { ($0["type"] as? [String]) == ["h-feed"] }
+            let entries = hFeed?["children"] as? [[String: Any]] ?? []
+            let photoEntry = try #require(
+                entries.first { (($0["properties"] as? [String: Any])?["photo"] as? [Any])?.count == 3 }?["properties"] as? [String: Any])
+            let alts = (photoEntry["photo"] as? [Any] ?? []).compactMap { ($0 as? [String: Any])?["alt"] as? String }
+            #expect(alts == ["First view", "Third view", "Second view"])
+
+            // The video has its poster.
+            #expect((report["video"] as? [String: Any])?["states"] as? [String] == ["done"])
+            let videoURL = try #require((report["video"] as? [String: Any])?["url"] as? String)
+            #expect(try await site.get(videoURL).text.contains("poster=\""))
+
+            // The failed recording: its reason, shown live and on the media page; Retry queued it again.
+            let failed = try #require(report["failed"] as? [String: Any])
+            #expect(failed["states"] as? [String] == ["failed"])
+            #expect((failed["reason"] as? String)?.contains("silent") == true, "\(failed)")
+            #expect((failed["mediaPageReason"] as? String)?.contains("silent") == true)
+            #expect(["queued", "processing", "failed"].contains(failed["afterRetry"] as? String ?? ""))
+            #expect((failed["jobs"] as? String)?.components(separatedBy: "audio.episode").count == 3, "two jobs: \(failed["jobs"] ?? "")")
+
+            // Edit, delete, restore.
+            let note = try #require(report["note"] as? [String: Any])
+            #expect((note["afterEdit"] as? String)?.contains("Edited <em>words</em>") == true)
+            #expect(note["afterDelete"] as? Int == 410)
+            #expect(note["afterRestore"] as? Int == 200)
+
+            // The show's new title is the feed's.
+            #expect(try await site.get("/podcast.xml").text.contains("<title>Browser Radio</title>"))
+
+            // The scheduled post appeared when its time came, not before.
+            let scheduled = try #require(report["scheduled"] as? [String: Any])
+            #expect(scheduled["before"] as? Bool == false)
+            #expect(scheduled["after"] as? Bool == true)
+
+            // Every page: no console errors, every control labelled, readable, no sideways scrolling at 360 px, light.
+            let pages = try #require(report["pages"] as? [String: [String: Any]])
+            #expect(Set(pages.keys) == ["compose", "posts", "media", "show", "apps", "edit"])
+            for (name, page) in pages {
+                #expect((page["consoleErrors"] as? [String])?.isEmpty == true, "\(name): \(page["consoleErrors"] ?? "")")
+                #expect((page["unlabelled"] as? [String])?.isEmpty == true, "\(name): \(page["unlabelled"] ?? "")")
+                #expect((page["lowestContrast"] as? Double ?? 0) >= 4.5, "\(name): contrast \(page["lowestContrast"] ?? "")")
+                #expect((page["overflowAt360"] as? Int ?? 1) <= 0, "\(name) scrolls sideways at 360 px")
+                for width in [1280, 360] {
+                    #expect(FileManager.default.fileExists(atPath: screenshots.appendingPathComponent("studio-\(name)-\(width).png").path))
+                }
+            }
+
+            // An expired session: signed in again, the composer still holds the unsent text.
+            let expired = try #require(report["expired"] as? [String: Any])
+            #expect(expired["content"] as? String == "Words I must not lose")
+            #expect((expired["url"] as? String)?.hasSuffix("/studio/new") == true)
+        }
+    }
+}
