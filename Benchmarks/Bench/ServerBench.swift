@@ -74,7 +74,7 @@ final class ServerUnderTest: @unchecked Sendable {
     func signIn() -> Double {
         let jar = data.appendingPathComponent("cookies-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: jar) }
-        let form = (try? curl(["-s", "-c", jar.path, base + "/auth/tokens"])) ?? ""
+        let form = (try? curl(["-s", "-c", jar.path, base + "/studio/sign-in"])) ?? ""
         guard let csrf = form.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(while: { $0 != "\"" }) else {
             fatalError("no sign-in form")
         }
@@ -82,7 +82,7 @@ final class ServerUnderTest: @unchecked Sendable {
             (try? curl([
                 "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-b", jar.path,
                 "--data-urlencode", "csrf=\(csrf)", "--data-urlencode", "passphrase=\(Self.passphrase)",
-                "--data-urlencode", "next=\(base)/auth/tokens", base + "/auth/sign-in",
+                "--data-urlencode", "next=\(base)/studio", base + "/auth/sign-in",
             ])) ?? ""
         let parts = output.split(separator: " ")
         guard parts.first == "303", let time = parts.last.flatMap({ Double($0) }) else { fatalError("sign-in failed: \(output)") }

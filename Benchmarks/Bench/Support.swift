@@ -97,3 +97,19 @@ func scratchFolder(_ name: String) -> URL {
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder
 }
+
+/// Runs a tool and returns its standard output, failing the benchmark if it fails.
+@discardableResult
+func runTool(_ tool: String, _ arguments: [String]) -> Data {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [tool] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { fatalError("cannot run \(tool): \(error)") }
+    let data = readAll(output.fileHandleForReading)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { fatalError("\(tool) failed") }
+    return data
+}

@@ -7,6 +7,7 @@
 //     swift run -c release bench batch [PHOTOS] [EPISODES] [MINUTES]
 //     swift build -c release && .build/release/bench uploads
 //     swift build -c release && .build/release/bench backlog [PHOTOS]
+//     swift build -c release && .build/release/bench studio [MEGABYTES] [ROUNDS]
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -20,10 +21,11 @@ case "video": try videoBenchmark(seconds: number(1, 60))
 case "batch": try await batchBenchmark(photoCount: number(1, 8), episodeCount: number(2, 4), episodeMinutes: number(3, 5))
 case "uploads": try uploadsBenchmark()
 case "backlog": try backlogBenchmark(photoCount: number(1, 200))
+case "studio": try studioBenchmark(megabytes: number(1, 300), rounds: number(2, 3))
 case "idle": break
 case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
     print(
-        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS]"
+        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] | studio [MEGABYTES] [ROUNDS]"
     )
 }

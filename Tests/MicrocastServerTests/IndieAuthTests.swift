@@ -512,7 +512,7 @@ struct IndieAuthTests {
                 try await post(site, site.base + "/token", [("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", client.id)])
             }
             func signIn() async throws -> String {
-                let page = try await site.get("/auth/tokens")
+                let page = try await site.get("/studio/sign-in")
                 let signedIn = try await post(
                     site,
                     site.base + "/auth/sign-in",
@@ -522,15 +522,18 @@ struct IndieAuthTests {
                 return try #require(Self.cookie("mc_session", in: signedIn))
             }
 
-            // The owner revokes an app in /auth/tokens: its refresh token buys nothing any more.
+            // The owner revokes an app in the studio: its refresh token buys nothing any more.
             let app = Client()
             let issued = try await exchange(site, app, code: try #require(Self.query(try await approve(site, app))["code"]))
             let access = try #require(issued.json["access_token"] as? String)
             let refreshToken = try #require(issued.json["refresh_token"] as? String)
             let session = try await signIn()
-            let list = try await site.get("/auth/tokens", headers: [("Cookie", "mc_session=\(session)")])
-            #expect(list.text.components(separatedBy: app.id).count == 2, "one row for the grant, not one per token")
-            let revoked = try await post(site, site.base + "/auth/tokens/revoke", Self.hiddenFields(list.text), cookies: ["mc_session=\(session)"])
+            let list = try await site.get("/studio/apps", headers: [("Cookie", "mc_session=\(session)")])
+            let rows = list.text.components(separatedBy: "<tr>").filter { $0.contains(app.id) }
+            #expect(rows.count == 1, "one row for the grant, not one per token")
+            let hidden = Self.hiddenFields(list.text)
+            let fields = [try #require(hidden.first { $0.0 == "csrf" }), try #require(hidden.first { $0.0 == "id" })]
+            let revoked = try await post(site, site.base + "/studio/apps/revoke", fields, cookies: ["mc_session=\(session)"])
             #expect(revoked.status == .seeOther)
             #expect(try await site.postForm([("h", "entry"), ("content", "x")], token: access).status == .unauthorized)
             let afterRevoke = try await refresh(refreshToken, app)
@@ -570,7 +573,7 @@ struct IndieAuthTests {
                 "python3",
                 ["-c", script, site.data.appendingPathComponent("microcast.sqlite").path, "\(try #require(idleAccess.id))"]
             )
-            let listed = try await site.get("/auth/tokens", headers: [("Cookie", "mc_session=\(try await signIn())")])
+            let listed = try await site.get("/studio/apps", headers: [("Cookie", "mc_session=\(try await signIn())")])
             #expect(listed.text.contains("active (refresh only)"))
             let cli = try await Fixtures.offPool { try CLITests().run(["token", "list", "--data", site.data.path]) }
             #expect(cli.output.contains("active (refresh only)\t\(idle.id)"), "\(cli.output)")

@@ -277,7 +277,7 @@ struct SecurityTests {
             #expect(home.headers.first(name: "X-Content-Type-Options") == "nosniff")
             #expect(home.headers.first(name: "Referrer-Policy") == "strict-origin-when-cross-origin")
 
-            let signIn = try await site.get("/auth/tokens")
+            let signIn = try await site.get("/studio/sign-in")
             #expect(signIn.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
             #expect(signIn.headers.first(name: "X-Frame-Options") == "DENY")
 

@@ -19,11 +19,16 @@ struct StudioBrowserTests {
             for (index, colour) in ["red", "green", "blue"].enumerated() {
                 let file = folder.appendingPathComponent(["first.jpg", "second.jpg", "third.jpg"][index])
                 _ = try await Fixtures.runOffPool(
-                    "ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=\(colour):s=800x600", "-frames:v", "1", "-y", file.path])
+                    "ffmpeg",
+                    ["-v", "error", "-f", "lavfi", "-i", "color=c=\(colour):s=800x600", "-frames:v", "1", "-y", file.path]
+                )
                 photos.append(file.path)
             }
             let silent = folder.appendingPathComponent("silence.wav")
-            _ = try await Fixtures.runOffPool("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3", "-y", silent.path])
+            _ = try await Fixtures.runOffPool(
+                "ffmpeg",
+                ["-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3", "-y", silent.path]
+            )
             let files: [String: Any] = [
                 "episode": try Fixtures.speech(in: folder, name: "episode-one.wav", seconds: 8).path, "photos": photos,
                 "video": try Fixtures.silentVideo(in: folder, name: "film.mp4").path, "silent": silent.path,
@@ -32,8 +37,12 @@ struct StudioBrowserTests {
             let script = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/studio_flow.py")
             let output = try await Fixtures.runOffPool(
                 "python3",
-                [script.path, site.base, StudioTests.passphrase, String(decoding: try JSONSerialization.data(withJSONObject: files), as: UTF8.self),
-                    screenshots.path])
+                [
+                    script.path, site.base, StudioTests.passphrase,
+                    String(decoding: try JSONSerialization.data(withJSONObject: files), as: UTF8.self),
+                    screenshots.path,
+                ]
+            )
             let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
             #expect((report["errors"] as? [String])?.isEmpty == true, "\(report["errors"] ?? "")")
 
@@ -44,7 +53,8 @@ struct StudioBrowserTests {
             #expect(episode["reloaded"] as? Bool == false)
             let feed = try await site.get("/podcast.xml")
             let parsed = try #require(
-                try Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")["podcastparser"] as? [String: Any])
+                try Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")["podcastparser"] as? [String: Any]
+            )
             let item = try #require((parsed["episodes"] as? [[String: Any]])?.first { $0["title"] as? String == "Episode one" })
             let enclosure = try #require((item["enclosures"] as? [[String: Any]])?.first)
             #expect(enclosure["mime_type"] as? String == "audio/mpeg")
@@ -58,7 +68,8 @@ struct StudioBrowserTests {
             let hFeed = (home["items"] as? [[String: Any]])?.first { ($0["type"] as? [String]) == ["h-feed"] }
             let entries = hFeed?["children"] as? [[String: Any]] ?? []
             let photoEntry = try #require(
-                entries.first { (($0["properties"] as? [String: Any])?["photo"] as? [Any])?.count == 3 }?["properties"] as? [String: Any])
+                entries.first { (($0["properties"] as? [String: Any])?["photo"] as? [Any])?.count == 3 }?["properties"] as? [String: Any]
+            )
             let alts = (photoEntry["photo"] as? [Any] ?? []).compactMap { ($0 as? [String: Any])?["alt"] as? String }
             #expect(alts == ["First view", "Third view", "Second view"])
 

@@ -276,7 +276,7 @@ struct WatchFolderTests {
         #expect(watched.status == 0, "\(watched.log)")
         let store = try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
         let posts = try await store.publishedPosts(limit: 100, offset: 0)
-        #expect(posts.count == 2, "the card and the album, nothing through a link")
+        #expect(posts.count == 2, "the card and the album, nothing through a link: \(watched.log)")
         #expect(posts.map { $0.properties["photo"]?.count ?? 0 }.sorted() == [1, 1])
         #expect(manager.fileExists(atPath: secretPhoto.path) && manager.fileExists(atPath: secretFolder.appendingPathComponent("inside.png").path))
         #expect(names(in: drop).contains("linked.png") && names(in: drop).contains("Trip"))

@@ -113,6 +113,9 @@ enum MultipartUpload {
         var headerBytes = 0
         var inHeaders = true
         var parts = 0
+        /// The current part's disposition, parsed once at its first body chunk:
+        /// parsing it per chunk once held uploads to 11 MB/s.
+        var partInfo: PartInfo?
 
         init(fileFields: Set<String>, library: MediaLibrary, maxBytes: Int64, gate: FileGate?) {
             self.fileFields = fileFields
@@ -190,16 +193,26 @@ enum MultipartUpload {
             if open != nil { throw MicropubError.invalidRequest("the multipart body ended inside a part") }
         }
 
-        /// The current part's field name, without `[]`, and whether it is a file we take.
-        var currentPart: (name: String?, isFile: Bool, fileName: String?) {
+        struct PartInfo {
+            /// The field name, without `[]`.
+            var name: String?
+            /// Whether the part is a file in a field we take.
+            var isFile: Bool
+            var fileName: String?
+        }
+
+        mutating func currentPart() -> PartInfo {
+            if let partInfo { return partInfo }
             let disposition = ContentDisposition(headers["content-disposition"])
             let name = disposition.name.map { $0.hasSuffix("[]") ? String($0.dropLast(2)) : $0 }
             let isFile = disposition.fileName != nil && name.map(fileFields.contains) == true
-            return (name, isFile, disposition.fileName)
+            let info = PartInfo(name: name, isFile: isFile, fileName: disposition.fileName)
+            partInfo = info
+            return info
         }
 
         mutating func bodyChunk(_ buffer: ByteBuffer) async throws {
-            let part = currentPart
+            let part = currentPart()
             guard part.isFile, let field = part.name else {
                 fieldBytes += buffer.readableBytes
                 guard fieldBytes <= MultipartUpload.maxFieldBytes else {
@@ -228,17 +241,18 @@ enum MultipartUpload {
             guard fileBytes <= maxBytes else {
                 throw MicropubError.tooLarge("the upload is larger than the \(maxBytes / 1_048_576) MB limit")
             }
-            guard var file = open else { return }
+            // Taken out while written (one reference, so the writer's buffer is
+            // never copied: a copy per chunk once cut uploads to 2 MB/s), and
+            // put back even if the write fails, for `abandon` to close.
+            guard var file = open.take() else { return }
+            defer { open = file }
             file.file.byteCount += Int64(buffer.readableBytes)
             buffer.withUnsafeReadableBytes { file.hasher.update(bufferPointer: $0) }
-            // Stored back before the write, so a failed write still leaves the file for `abandon`.
-            open = file
             try await file.writer.write(contentsOf: buffer)
-            open = file
         }
 
         mutating func partEnd() async throws {
-            let part = currentPart
+            let part = currentPart()
             if part.isFile, let field = part.name {
                 // A file part with no bytes never opened a file; it is recorded
                 // empty (and refused as such) without one.
@@ -265,6 +279,7 @@ enum MultipartUpload {
                 form.fields.append((name, String(decoding: fieldValue, as: UTF8.self)))
             }
             headers = [:]
+            partInfo = nil
             fieldValue = Data()
         }
 

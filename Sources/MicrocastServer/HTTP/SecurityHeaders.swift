@@ -3,8 +3,8 @@ import Hummingbird
 
 /// Headers every answer carries. Pages get a Content-Security-Policy that
 /// allows only the templates' own inline script (by hash), so a `<script>` in
-/// a post's HTML does not run; the sign-in and consent pages may not be
-/// framed by anyone (clickjacking). An answer that set its own policy (the
+/// a post's HTML does not run; the sign-in, consent and studio pages may not
+/// be framed by anyone (clickjacking). An answer that set its own policy (the
 /// `/media` sandbox) keeps it.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     let scriptHashes: [String]
@@ -15,7 +15,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[.referrerPolicy] = "strict-origin-when-cross-origin"
         let isPage = response.headers[.contentType]?.lowercased().hasPrefix("text/html") == true
         if isPage && response.headers[.contentSecurityPolicy] == nil {
-            let isAuth = request.uri.path.hasPrefix("/auth")
+            let isAuth = request.uri.path.hasPrefix("/auth") || request.uri.path.hasPrefix("/studio")
             response.headers[.contentSecurityPolicy] = [
                 "default-src 'self'", "img-src 'self' https: data:", "media-src 'self' https:",
                 "style-src 'self' 'unsafe-inline'", "script-src " + (scriptHashes.isEmpty ? "'none'" : scriptHashes.joined(separator: " ")),

@@ -92,7 +92,7 @@ public struct FolderRun: Sendable {
         var handled: [String: String] = [:]
         var announcedWaiting: Set<String> = []
         let initial = Set(DropItem.scan(folder, followSymlinks: options.followSymlinks).map(\.name))
-        var order = 0
+        var order = StartOrder()
         var done = 0
         var total = 0
 
@@ -112,9 +112,7 @@ public struct FolderRun: Sendable {
                     }
                     guard inFlight.count < options.concurrency else { break }
                     inFlight.insert(item.name)
-                    order += 1
-                    // Items without a date of their own keep their name order on the site.
-                    let published = start.addingTimeInterval(Double(order))
+                    let published = order.next()
                     report(.started(item, done: done, total: total))
                     let ingester = self.ingester
                     let options = self.options
@@ -220,7 +218,7 @@ extension FolderRun {
         report: @escaping @Sendable (IngestEvent) -> Void
     ) async -> IngestSummary {
         let ingester = services.ingester
-        let start = Date()
+        var order = StartOrder()
         var summary = IngestSummary()
         var done = 0
         await withTaskGroup(of: (DropItem, IngestOutcome, Double).self) { group in
@@ -228,7 +226,7 @@ extension FolderRun {
             func startNext() {
                 guard next < items.count else { return }
                 let item = items[next]
-                let published = start.addingTimeInterval(Double(next + 1))
+                let published = order.next()
                 next += 1
                 report(.started(item, done: done, total: items.count))
                 group.addTask {

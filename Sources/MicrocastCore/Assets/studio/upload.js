@@ -4,7 +4,9 @@
 "use strict";
 window.Microcast = window.Microcast || {};
 window.Microcast.upload = function (endpoint, file, csrf, onProgress) {
-  const chunk = 8 * 1024 * 1024;
+  // The server keeps every byte as it arrives, so a large chunk loses
+  // nothing when the connection drops; fewer round trips are faster.
+  const chunk = 32 * 1024 * 1024;
   const key = "microcast-upload:" + [file.name, file.size, file.lastModified].join(":");
   const headers = { "Tus-Resumable": "1.0.0", "X-CSRF-Token": csrf };
   const started = Date.now();
