@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         // C libraries, as Debian packages them. Headers and static-inline helpers only.
@@ -73,10 +74,19 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The same repositories on PostgreSQL, for several processes on several machines.
+        .target(
+            name: "MicrocastPostgres",
+            dependencies: [
+                "MicrocastCore", "MediaModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "MicrocastServer",
             dependencies: [
-                "MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "CMalloc",
+                "MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
@@ -99,14 +109,17 @@ let package = Package(
         // Speed and memory against the command-line baseline; see README "Benchmarks".
         .executableTarget(
             name: "bench",
-            dependencies: ["MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastServer"],
+            dependencies: ["MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "MicrocastServer"],
             path: "Benchmarks/Bench"
         ),
 
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "MediaEngine", "MediaModel", "TestSupport"]),
         .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore", "MediaModel"]),
         .testTarget(name: "HTMLKitTests", dependencies: ["HTMLKit"]),
-        .testTarget(name: "MicrocastStoreTests", dependencies: ["MicrocastStore", "MicrocastCore", "MediaModel"]),
+        .testTarget(
+            name: "MicrocastStoreTests",
+            dependencies: ["MicrocastStore", "MicrocastPostgres", "MicrocastCore", "MediaModel", "TestSupport"]
+        ),
         .testTarget(
             name: "MicrocastServerTests",
             dependencies: [

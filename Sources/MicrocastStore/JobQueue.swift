@@ -178,6 +178,7 @@ extension SQLiteStore: JobQueue {
                 JobRecord.Columns.updatedAt.set(to: now)
             )
         }
+        wakeUps.wakeAll()
     }
 
     public func retry(mediaId: String, kind: JobKind, now: Date) async throws {
@@ -190,5 +191,10 @@ extension SQLiteStore: JobQueue {
                 MediaRecord.Columns.failure.set(to: nil)
             )
         }
+        wakeUps.wakeAll()
+    }
+
+    public func waitForWork(upTo timeout: Duration) async {
+        await wakeUps.wait(upTo: timeout)
     }
 }

@@ -139,6 +139,7 @@ extension SQLiteStore: MediaRepository {
                 try job.insert(db)
             }
         }
+        if processing != nil { wakeUps.wakeAll() }
     }
 
     public func media(id: String) async throws -> MediaItem? {

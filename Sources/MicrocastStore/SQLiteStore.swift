@@ -8,6 +8,10 @@ import MicrocastCore
 /// repository it implements lives in a file of its own beside this one.
 public final class SQLiteStore: DataStore, Sendable {
     let pool: DatabasePool
+    /// Workers in this process, woken when this process queues a job. (Other
+    /// processes on the same file find it at their next poll: SQLite has no
+    /// notifications between processes.)
+    let wakeUps = JobWakeUps()
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {

@@ -28,10 +28,19 @@ struct DataOptions: ParsableArguments {
         return .embedded(in: url)
     }
 
-    /// The site's store, created (with its folders) if this is a new data folder.
-    func store() throws -> any DataStore {
+    /// Runs `body` with the site's store (created, with the data folder's
+    /// folders, if this is a new site), then closes it.
+    func withStore<T: Sendable>(_ body: (any DataStore) async throws -> T) async throws -> T {
         _ = try MediaLibrary(root: url)
-        return try MicrocastServices.openStore(try location())
+        let store = try await MicrocastServices.openStore(try location())
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 }
 

@@ -22,7 +22,7 @@ struct OwnerCommand: AsyncParsableCommand {
         static let minimumLength = 10
 
         func run() async throws {
-            if ifUnset, try await data.store().passphraseHash() != nil { return }
+            if ifUnset, try await data.withStore({ try await $0.passphraseHash() }) != nil { return }
             let passphrase: String
             if isatty(STDIN_FILENO) == 1 {
                 let first = try Self.ask("New owner passphrase: ")
@@ -35,7 +35,8 @@ struct OwnerCommand: AsyncParsableCommand {
             guard passphrase.count >= Self.minimumLength else {
                 throw ValidationError("use at least \(Self.minimumLength) characters")
             }
-            try await data.store().setPassphraseHash(try PassphraseHasher.hash(passphrase), now: Date())
+            let hash = try PassphraseHasher.hash(passphrase)
+            try await data.withStore { try await $0.setPassphraseHash(hash, now: Date()) }
             FileHandle.standardError.write(Data("owner passphrase set; every signed-in browser is signed out\n".utf8))
         }
 

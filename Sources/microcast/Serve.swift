@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
         if let workers { services.workerThreads = max(0, workers) }
         var configuration = ServerConfiguration(services: services, host: host, port: port)
         configuration.trustedProxies = trustedProxies
-        if try await data.store().passphraseHash() == nil {
+        if try await data.withStore({ try await $0.passphraseHash() }) == nil {
             FileHandle.standardError.write(
                 Data(
                     "microcast: no owner passphrase is set, so clients cannot sign in; run: microcast owner password --data \(data.data)\n".utf8

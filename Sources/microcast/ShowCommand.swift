@@ -20,9 +20,10 @@ struct ShowCommand: AsyncParsableCommand {
         @Option(name: .customLong("base-url"), help: "The site's public URL (default: the one serve last ran with).") var baseURL: String?
 
         func run() async throws {
-            let store = try data.store()
-            let site = try await SiteDirectory.recorded(in: store, baseURL: baseURL).info()
-            let show = ShowSettings(stored: try await store.settings(), site: site)
+            let show = try await data.withStore { store in
+                let site = try await SiteDirectory.recorded(in: store, baseURL: baseURL).info()
+                return ShowSettings(stored: try await store.settings(), site: site)
+            }
             let rows: [(String, String)] = [
                 ("title", show.title), ("description", show.description), ("author", show.author), ("email", show.email),
                 ("language", show.language), ("category", show.category), ("subcategory", show.subcategory),
@@ -84,7 +85,7 @@ struct ShowCommand: AsyncParsableCommand {
                 )
             }
             guard !values.isEmpty else { throw ValidationError("name at least one setting to change") }
-            try await data.store().setSettings(values)
+            try await data.withStore { try await $0.setSettings(values) }
         }
     }
 }

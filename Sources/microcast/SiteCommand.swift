@@ -17,7 +17,7 @@ struct SiteCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let site = try await SiteDirectory.recorded(in: try data.store()).info()
+            let site = try await data.withStore { try await SiteDirectory.recorded(in: $0).info() }
             print("title: \(site.title)\nauthor: \(site.authorName)\nurl: \(site.urls.home)")
         }
     }
@@ -32,7 +32,7 @@ struct SiteCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard title != nil || author != nil else { throw ValidationError("name --title or --author") }
-            try await SiteDirectory.recorded(in: try data.store()).set(title: title, author: author)
+            try await data.withStore { try await SiteDirectory.recorded(in: $0).set(title: title, author: author) }
         }
     }
 }

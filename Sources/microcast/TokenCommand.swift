@@ -29,7 +29,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             let token = Secrets.make()
-            try await data.store().addToken(AccessToken(hash: Secrets.hash(token), scope: ScopeSet(scope)))
+            try await data.withStore { try await $0.addToken(AccessToken(hash: Secrets.hash(token), scope: ScopeSet(scope))) }
             print(token)
         }
     }
@@ -45,7 +45,7 @@ struct TokenCommand: AsyncParsableCommand {
             let now = Date()
             let formatter = ISO8601DateFormatter()
             print("ID\tSTATUS\tCLIENT\tSCOPE\tCREATED\tEXPIRES")
-            for grant in TokenGrant.group(try await data.store().allTokens(), now: now) {
+            for grant in TokenGrant.group(try await data.withStore { try await $0.allTokens() }, now: now) {
                 print(
                     [
                         "\(grant.id)", grant.isRefreshOnly ? "active (refresh only)" : grant.status.rawValue,
@@ -64,7 +64,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token's ID.") var id: Int64
 
         func run() async throws {
-            guard try await data.store().revokeToken(id: id, now: Date()) else {
+            guard try await data.withStore({ try await $0.revokeToken(id: id, now: Date()) }) else {
                 throw ValidationError("there is no token with ID \(id)")
             }
             print("revoked token \(id)")

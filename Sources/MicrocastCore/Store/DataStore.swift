@@ -1,13 +1,24 @@
 import Foundation
 
 /// Every repository a Microcast process uses, from one database. SQLite
-/// (`SQLiteStore`) implements it; the composition root chooses the
-/// implementation from the database URL and nothing else names one.
+/// (`SQLiteStore`) and PostgreSQL (`PostgresStore`) implement it; the
+/// composition root chooses the implementation from the database URL and
+/// nothing else names one.
 public protocol DataStore: PostRepository, MediaRepository, TokenRepository, OwnerRepository, SettingsRepository,
     IngestRepository, JobQueue
 {
     /// The database's own consistency check: `ok` for a sound one.
     func integrityCheck() async throws -> String
+
+    /// Every row of every table, for `store copy` and for comparing two stores.
+    func snapshot() async throws -> StoreSnapshot
+
+    /// Writes `snapshot` into this store, keeping its ids, in one transaction;
+    /// refused (`StoreCopyError.targetNotEmpty`) unless the store holds nothing yet.
+    func restore(_ snapshot: StoreSnapshot) async throws
+
+    /// Releases the connections; the store is not used after.
+    func close() async
 }
 
 /// Where the store lives, from `--database URL`: `sqlite:PATH` (the default,

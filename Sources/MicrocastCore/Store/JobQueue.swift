@@ -24,4 +24,7 @@ public protocol JobQueue: Sendable {
     func releaseLeases(ownedBy worker: String, now: Date) async throws
     /// Queues a media item's processing again (the owner's Retry), with its attempts renewed.
     func retry(mediaId: String, kind: JobKind, now: Date) async throws
+    /// Returns when a job may have been queued (by this process, or by any
+    /// process where the store can tell: PostgreSQL's `NOTIFY`), or after `timeout`.
+    func waitForWork(upTo timeout: Duration) async
 }

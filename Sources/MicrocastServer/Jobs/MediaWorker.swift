@@ -64,7 +64,8 @@ public struct MediaWorker: Service {
                 } catch {
                     logger.error("job queue unavailable", metadata: ["error": "\(error)"])
                 }
-                try? await Task.sleep(for: pollInterval)
+                // Woken as soon as a job is queued; the timeout finds retries whose back-off ran out.
+                await queue.waitForWork(upTo: pollInterval)
             }
         }
     }

@@ -4,6 +4,7 @@ import MediaEngine
 import MediaKit
 import MediaModel
 import MicrocastCore
+import MicrocastPostgres
 import MicrocastStore
 import NIOPosix
 import ServiceLifecycle
@@ -42,7 +43,7 @@ public struct MicrocastServices: Sendable {
 
         let library = try MediaLibrary(root: configuration.dataDirectory)
         library.sweepAbandonedTemporaries()
-        let store = try openStore(configuration.database)
+        let store = try await openStore(configuration.database, connections: configuration.databaseConnections, logger: logger)
         // Posts are written with absolute URLs: every base a data folder was
         // written under is remembered, so their media stay ours after a move.
         let urls = try await BaseURLs.urls(configuration.baseURL, from: store)
@@ -109,12 +110,16 @@ public struct MicrocastServices: Sendable {
     }
 
     /// The one place a store implementation is picked.
-    public static func openStore(_ location: DatabaseLocation) throws -> any DataStore {
+    public static func openStore(
+        _ location: DatabaseLocation,
+        connections: Int = 8,
+        logger: Logger = Logger(label: "microcast")
+    ) async throws -> any DataStore {
         switch location {
         case .sqlite(let path):
             return try SQLiteStore(path: path)
-        case .postgres:
-            throw DatabaseLocationError("this build keeps its store in SQLite; PostgreSQL is not available yet")
+        case .postgres(let url):
+            return try await PostgresStore.open(url: url, connections: connections, logger: logger)
         }
     }
 
@@ -123,26 +128,29 @@ public struct MicrocastServices: Sendable {
         Ingester(library: library, intake: intake, media: store, ingests: store, urls: site.urls, threadPool: requestPool)
     }
 
-    /// Stops the thread pools; call once, after the services' last use.
+    /// Stops the thread pools and closes the store; call once, after the services' last use.
     public func shutdown() async {
         try? await requestPool.shutdownGracefully()
         try? await mediaPool.shutdownGracefully()
+        await store.close()
     }
 
     /// Publishes scheduled posts when their time comes.
     public var scheduler: Scheduler { Scheduler(posts: store, interval: .seconds(1), logger: logger) }
 
-    /// A service that shuts the pools down with an application.
-    var poolsService: ThreadPoolService { ThreadPoolService(pools: [mediaPool, requestPool]) }
+    /// A service that shuts the pools down and closes the store with an application.
+    var poolsService: ThreadPoolService { ThreadPoolService(pools: [mediaPool, requestPool], store: store) }
 }
 
-/// Shuts the thread pools down with the application.
+/// Shuts the thread pools down and closes the store with the application.
 struct ThreadPoolService: Service {
     let pools: [NIOThreadPool]
+    let store: any DataStore
 
     func run() async throws {
         try? await gracefulShutdown()
         for pool in pools { try await pool.shutdownGracefully() }
+        await store.close()
     }
 }
 

@@ -12,6 +12,8 @@ public struct ServiceConfiguration: Sendable {
     public var dataDirectory: URL
     /// The store; by default the data folder's SQLite file.
     public var database: DatabaseLocation
+    /// The most connections this process opens to PostgreSQL (one of them listens for queued jobs).
+    public var databaseConnections: Int
     /// The public URL posts are written under; nil: the one last recorded, else `http://127.0.0.1:8080`.
     public var baseURL: String?
     public var presets: Presets
@@ -36,6 +38,7 @@ public struct ServiceConfiguration: Sendable {
     public init(
         dataDirectory: URL,
         database: DatabaseLocation? = nil,
+        databaseConnections: Int = 8,
         baseURL: String? = nil,
         presets: Presets,
         limits: MediaLimits = MediaLimits(),
@@ -51,6 +54,7 @@ public struct ServiceConfiguration: Sendable {
     ) {
         self.dataDirectory = dataDirectory
         self.database = database ?? .embedded(in: dataDirectory)
+        self.databaseConnections = databaseConnections
         self.baseURL = baseURL
         self.presets = presets
         self.limits = limits

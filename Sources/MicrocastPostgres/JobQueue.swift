@@ -1,0 +1,146 @@
+import Foundation
+import MicrocastCore
+import PostgresNIO
+
+/// The queue for many workers on many machines: a claim locks the row it
+/// takes and skips rows other claims hold (`FOR UPDATE SKIP LOCKED`), so
+/// workers never wait on each other or take the same job. A worker on another
+/// machine cannot be checked by process id: its job is taken again when its
+/// lease runs out.
+extension PostgresStore: JobQueue {
+    static let jobColumns =
+        "id, kind, media_id, state, attempts, max_attempts, last_error, lease_owner, run_after, lease_until, created_at, updated_at"
+
+    static func job(_ row: PostgresRandomAccessRow) throws -> Job {
+        Job(
+            id: try row.value("id"),
+            kind: try row.value("kind"),
+            mediaId: try row.value("media_id"),
+            state: try row.value("state"),
+            attempts: Int(try row.value("attempts", as: Int64.self)),
+            maxAttempts: Int(try row.value("max_attempts", as: Int64.self)),
+            lastError: try row.value("last_error"),
+            worker: try row.value("lease_owner")
+        )
+    }
+
+    public func claim(worker: String, lease: TimeInterval, now: Date) async throws -> Job? {
+        let until = now.addingTimeInterval(lease)
+        return try await transaction { connection in
+            // A job whose worker died on its last attempt ends failed, with its
+            // media, instead of crashing the next worker too.
+            let stopped = try await connection.rows(
+                """
+                UPDATE jobs SET state = 'failed', lease_until = NULL, updated_at = \(now),
+                  last_error = 'the worker stopped while processing this file ' || attempts || ' times'
+                WHERE id IN (
+                  SELECT id FROM jobs WHERE state = 'running' AND lease_until < \(now) AND attempts >= max_attempts
+                  FOR UPDATE SKIP LOCKED)
+                RETURNING media_id, last_error
+                """,
+                logger: logger
+            )
+            for row in stopped {
+                let mediaId: String = try row.value("media_id")
+                let reason: String = try row.value("last_error")
+                try await connection.execute("UPDATE media SET state = 'failed', failure = \(reason) WHERE id = \(mediaId)", logger: logger)
+            }
+            return try await connection.rows(
+                """
+                UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = \(worker), lease_until = \(until), updated_at = \(now)
+                WHERE id = (
+                  SELECT id FROM jobs
+                  WHERE ((state = 'queued' AND run_after <= \(now)) OR (state = 'running' AND lease_until < \(now)))
+                    AND attempts < max_attempts
+                  ORDER BY run_after, id LIMIT 1
+                  FOR UPDATE SKIP LOCKED)
+                RETURNING \(unescaped: Self.jobColumns)
+                """,
+                logger: logger
+            ).first.map(Self.job)
+        }
+    }
+
+    public func renewLease(jobId: Int64, worker: String, until: Date) async throws {
+        try await execute("UPDATE jobs SET lease_until = \(until) WHERE id = \(jobId) AND lease_owner = \(worker) AND state = 'running'")
+    }
+
+    public func complete(jobId: Int64, now: Date) async throws {
+        // The lease owner stays, so the job's row says which worker did it.
+        try await execute("UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = \(now) WHERE id = \(jobId)")
+    }
+
+    public func fail(jobId: Int64, reason: String, retryAt: Date?, now: Date) async throws {
+        try await execute(
+            """
+            UPDATE jobs SET last_error = \(reason), lease_until = NULL, updated_at = \(now),
+              state = CASE WHEN \(retryAt)::timestamptz IS NOT NULL AND attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+              run_after = CASE WHEN \(retryAt)::timestamptz IS NOT NULL AND attempts < max_attempts THEN \(retryAt) ELSE run_after END
+            WHERE id = \(jobId)
+            """
+        )
+    }
+
+    public func requeue(jobId: Int64, runAfter: Date, now: Date) async throws {
+        try await execute(
+            """
+            UPDATE jobs SET state = 'queued', attempts = greatest(0, attempts - 1), lease_owner = NULL, lease_until = NULL,
+              run_after = \(runAfter), updated_at = \(now)
+            WHERE id = \(jobId) AND state = 'running'
+            """
+        )
+    }
+
+    public func job(id: Int64) async throws -> Job? {
+        try await rows("SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE id = \(id)").first.map(Self.job)
+    }
+
+    public func jobs(forMedia mediaId: String) async throws -> [Job] {
+        try await rows("SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE media_id = \(mediaId) ORDER BY id DESC").map(Self.job)
+    }
+
+    public func leaseOwners() async throws -> [String] {
+        try await rows("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'running' AND lease_owner IS NOT NULL")
+            .map { try $0.value("lease_owner") }
+    }
+
+    public func releaseLeases(ownedBy worker: String, now: Date) async throws {
+        try await transaction { connection in
+            let stopped = try await connection.rows(
+                """
+                UPDATE jobs SET state = 'failed', lease_until = NULL, updated_at = \(now),
+                  last_error = 'the worker stopped while processing this file ' || attempts || ' times'
+                WHERE lease_owner = \(worker) AND state = 'running' AND attempts >= max_attempts
+                RETURNING media_id, last_error
+                """,
+                logger: logger
+            )
+            for row in stopped {
+                let mediaId: String = try row.value("media_id")
+                let reason: String = try row.value("last_error")
+                try await connection.execute("UPDATE media SET state = 'failed', failure = \(reason) WHERE id = \(mediaId)", logger: logger)
+            }
+            try await connection.execute(
+                """
+                UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, run_after = \(now), updated_at = \(now)
+                WHERE lease_owner = \(worker) AND state = 'running'
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    public func retry(mediaId: String, kind: JobKind, now: Date) async throws {
+        let request = JobRequest(kind: kind, mediaId: mediaId)
+        try await transaction { connection in
+            try await connection.execute(
+                """
+                INSERT INTO jobs (kind, media_id, state, attempts, max_attempts, run_after, created_at, updated_at)
+                VALUES (\(kind), \(mediaId), 'queued', 0, \(Int64(request.maxAttempts)), \(now), \(now), \(now))
+                """,
+                logger: logger
+            )
+            try await connection.execute("UPDATE media SET state = 'processing', failure = NULL WHERE id = \(mediaId)", logger: logger)
+        }
+    }
+}

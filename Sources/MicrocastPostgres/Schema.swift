@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+import MicrocastCore
+import PostgresNIO
+
+/// The PostgreSQL schema, as numbered migrations. Never edit a shipped one:
+/// add the next. Several processes may start at once: each takes the same
+/// advisory lock before looking, so one migrates and the rest find it done.
+enum Schema {
+    /// Held for the migrating transaction; an arbitrary constant of ours ("mcast").
+    static let lockKey: Int64 = 0x6D63_6173_74
+    /// Held while a new post's slug is chosen and inserted.
+    static let slugLockKey: Int64 = 0x6D63_736C_7567
+
+    static let migrations: [(version: Int64, name: String, statements: [String])] = [
+        (1, "posts, media, renditions, tokens, owner, settings, ingests, jobs", first)
+    ]
+
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.execute("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                  version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """,
+                logger: logger
+            )
+            let applied = Set(
+                try await connection.rows("SELECT version FROM schema_migrations", logger: logger).map { try $0.value("version", as: Int64.self) }
+            )
+            for migration in migrations where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                    logger: logger
+                )
+                logger.info("database migrated", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            }
+        }
+    }
+
+    /// Times are kept to the millisecond, as SQLite keeps them, so a site
+    /// copied between the stores shows the same dates. Text that pages sort
+    /// by is compared byte by byte (`COLLATE "C"`), as SQLite compares it.
+    static let first: [String] =
+        [
+            """
+            CREATE TABLE posts (
+              id BIGSERIAL PRIMARY KEY,
+              slug TEXT NOT NULL UNIQUE,
+              type TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              properties JSONB NOT NULL,
+              published TIMESTAMPTZ(3) NOT NULL,
+              updated TIMESTAMPTZ(3),
+              status TEXT NOT NULL,
+              deleted_at TIMESTAMPTZ(3),
+              created_at TIMESTAMPTZ(3) NOT NULL)
+            """,
+            "CREATE INDEX posts_listing ON posts (status, published DESC, id DESC) WHERE deleted_at IS NULL",
+            "CREATE INDEX posts_kind ON posts (kind, status, published DESC)",
+            "CREATE INDEX posts_category ON posts USING GIN ((properties -> 'category'))",
+            """
+            CREATE TABLE media (
+              id TEXT COLLATE "C" PRIMARY KEY,
+              kind TEXT NOT NULL,
+              mime_type TEXT NOT NULL,
+              file_extension TEXT NOT NULL,
+              byte_count BIGINT NOT NULL,
+              sha256 TEXT NOT NULL,
+              original_name TEXT,
+              probe TEXT NOT NULL,
+              alt TEXT,
+              width BIGINT,
+              height BIGINT,
+              duration DOUBLE PRECISION,
+              state TEXT NOT NULL,
+              failure TEXT,
+              created_at TIMESTAMPTZ(3) NOT NULL,
+              placeholder TEXT,
+              animated BOOLEAN NOT NULL DEFAULT false)
+            """,
+            "CREATE INDEX media_sha256 ON media (sha256)",
+            "CREATE INDEX media_created ON media (created_at)",
+            """
+            CREATE TABLE renditions (
+              id BIGSERIAL PRIMARY KEY,
+              media_id TEXT NOT NULL REFERENCES media (id) ON DELETE CASCADE,
+              format TEXT NOT NULL,
+              mime_type TEXT NOT NULL,
+              width BIGINT NOT NULL,
+              height BIGINT NOT NULL,
+              byte_count BIGINT NOT NULL,
+              file_name TEXT NOT NULL UNIQUE,
+              duration DOUBLE PRECISION,
+              bit_rate BIGINT)
+            """,
+            "CREATE INDEX renditions_media ON renditions (media_id)",
+            """
+            CREATE TABLE post_media (
+              post_id BIGINT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+              media_id TEXT NOT NULL REFERENCES media (id) ON DELETE RESTRICT,
+              position BIGINT NOT NULL,
+              PRIMARY KEY (post_id, media_id))
+            """,
+            "CREATE INDEX post_media_media ON post_media (media_id)",
+            """
+            CREATE TABLE tokens (
+              id BIGSERIAL PRIMARY KEY,
+              hash TEXT NOT NULL UNIQUE,
+              kind TEXT NOT NULL,
+              scope TEXT NOT NULL,
+              client_id TEXT,
+              grant_id TEXT NOT NULL,
+              created_at TIMESTAMPTZ(3) NOT NULL,
+              expires_at TIMESTAMPTZ(3),
+              revoked_at TIMESTAMPTZ(3),
+              last_used_at TIMESTAMPTZ(3))
+            """,
+            "CREATE INDEX tokens_grant ON tokens (grant_id)",
+            """
+            CREATE TABLE owner (
+              id BIGINT PRIMARY KEY CHECK (id = 1),
+              passphrase_hash TEXT NOT NULL,
+              updated_at TIMESTAMPTZ(3) NOT NULL)
+            """,
+            """
+            CREATE TABLE sessions (
+              hash TEXT COLLATE "C" PRIMARY KEY,
+              csrf TEXT NOT NULL,
+              signed_in_at TIMESTAMPTZ(3),
+              expires_at TIMESTAMPTZ(3) NOT NULL)
+            """,
+            """
+            CREATE TABLE authorization_codes (
+              hash TEXT COLLATE "C" PRIMARY KEY,
+              client_id TEXT NOT NULL,
+              redirect_uri TEXT NOT NULL,
+              code_challenge TEXT NOT NULL,
+              scope TEXT NOT NULL,
+              expires_at TIMESTAMPTZ(3) NOT NULL,
+              used_at TIMESTAMPTZ(3))
+            """,
+            "CREATE TABLE settings (key TEXT COLLATE \"C\" PRIMARY KEY, value TEXT NOT NULL)",
+            """
+            CREATE TABLE ingests (
+              hash TEXT COLLATE "C" PRIMARY KEY,
+              source TEXT NOT NULL,
+              post_slug TEXT NOT NULL,
+              created_at TIMESTAMPTZ(3) NOT NULL)
+            """,
+            """
+            CREATE TABLE jobs (
+              id BIGSERIAL PRIMARY KEY,
+              kind TEXT NOT NULL,
+              media_id TEXT NOT NULL REFERENCES media (id) ON DELETE CASCADE,
+              state TEXT NOT NULL,
+              attempts BIGINT NOT NULL DEFAULT 0,
+              max_attempts BIGINT NOT NULL,
+              run_after TIMESTAMPTZ(3) NOT NULL,
+              lease_owner TEXT,
+              lease_until TIMESTAMPTZ(3),
+              last_error TEXT,
+              created_at TIMESTAMPTZ(3) NOT NULL,
+              updated_at TIMESTAMPTZ(3) NOT NULL)
+            """,
+            "CREATE INDEX jobs_ready ON jobs (state, run_after, id)",
+            "CREATE INDEX jobs_media ON jobs (media_id)",
+            // A queued job is announced in its own transaction: idle workers on
+            // any machine wake at its commit instead of at their next poll.
+            """
+            CREATE FUNCTION announce_job() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('\(PostgresStore.jobsChannel)', ''); RETURN NULL; END $$
+            """,
+            "CREATE TRIGGER jobs_announce AFTER INSERT OR UPDATE OF state ON jobs FOR EACH ROW WHEN (NEW.state = 'queued') EXECUTE FUNCTION announce_job()",
+            // One row every change a page or feed shows bumps, in the same
+            // transaction, so a cache in any process checks one integer per request.
+            "CREATE TABLE content_stamp (id BIGINT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
+            "INSERT INTO content_stamp (id, version) VALUES (1, 1)",
+            """
+            CREATE FUNCTION bump_content_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN UPDATE content_stamp SET version = version + 1 WHERE id = 1; RETURN NULL; END $$
+            """,
+        ]
+        + ["posts", "media", "renditions", "post_media", "settings"].map {
+            "CREATE TRIGGER \($0)_stamp AFTER INSERT OR UPDATE OR DELETE ON \($0) FOR EACH STATEMENT EXECUTE FUNCTION bump_content_stamp()"
+        }
+}

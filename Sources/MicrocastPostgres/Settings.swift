@@ -1,0 +1,27 @@
+import Foundation
+import MicrocastCore
+import PostgresNIO
+
+extension PostgresStore: SettingsRepository {
+    public func settings() async throws -> [String: String] {
+        Dictionary(
+            uniqueKeysWithValues: try await rows("SELECT key, value FROM settings").map { (try $0.value("key"), try $0.value("value")) }
+        )
+    }
+
+    /// Sets each value; a nil value removes the setting.
+    public func setSettings(_ values: [String: String?]) async throws {
+        try await transaction { connection in
+            for (key, value) in values {
+                if let value {
+                    try await connection.execute(
+                        "INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        logger: logger
+                    )
+                } else {
+                    try await connection.execute("DELETE FROM settings WHERE key = \(key)", logger: logger)
+                }
+            }
+        }
+    }
+}

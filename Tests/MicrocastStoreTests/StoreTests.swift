@@ -1,0 +1,318 @@
+import Foundation
+import MediaModel
+import MicrocastPostgres
+import MicrocastStore
+import TestSupport
+import Testing
+
+@testable import MicrocastCore
+
+/// The repositories and the job queue, one suite run against both stores.
+@Suite("Store and job queue")
+struct StoreTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func photo() -> MediaItem {
+        MediaItem(
+            id: MediaIdentifier.make(),
+            kind: .photo,
+            mimeType: "image/jpeg",
+            fileExtension: "jpg",
+            byteCount: 10,
+            sha256: Secrets.make(),
+            probe: MediaProbe(kind: .photo, format: "jpeg", mimeType: "image/jpeg")
+        )
+    }
+
+    @discardableResult
+    func addPhoto(_ store: any DataStore, maxAttempts: Int = 3) async throws -> MediaItem {
+        let item = Self.photo()
+        try await store.add(item, processing: JobRequest(kind: .photoRenditions, mediaId: item.id, maxAttempts: maxAttempts))
+        return item
+    }
+
+    @Test("a claimed job is not claimed twice while its lease lasts, and is once it runs out", arguments: StoreKind.allCases)
+    func leaseExpiry(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let item = try await addPhoto(store)
+            let first = try #require(try await store.claim(worker: "a", lease: 60, now: now))
+            #expect(first.mediaId == item.id && first.attempts == 1 && first.worker == "a")
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(30)) == nil)
+            // Worker "a" died: after the lease the job is taken again.
+            let again = try #require(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(61)))
+            #expect(again.id == first.id && again.attempts == 2 && again.worker == "b")
+        }
+    }
+
+    @Test("a renewed lease keeps the job with its worker", arguments: StoreKind.allCases)
+    func renew(kind: StoreKind) async throws {
+        try await kind.with { store in
+            try await addPhoto(store)
+            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now))
+            try await store.renewLease(jobId: job.id, worker: "a", until: now.addingTimeInterval(200))
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(100)) == nil)
+            // Another worker cannot renew a lease it does not hold.
+            try await store.renewLease(jobId: job.id, worker: "b", until: now.addingTimeInterval(900))
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(201)) != nil)
+        }
+    }
+
+    @Test("a failure is retried after its back-off, then ends failed with its reason", arguments: StoreKind.allCases)
+    func retryThenFail(kind: StoreKind) async throws {
+        try await kind.with { store in
+            try await addPhoto(store, maxAttempts: 2)
+            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now))
+            try await store.fail(jobId: job.id, reason: "disk full", retryAt: now.addingTimeInterval(10), now: now)
+            #expect(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(5)) == nil)
+            let retry = try #require(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(11)))
+            try await store.fail(jobId: retry.id, reason: "disk still full", retryAt: now.addingTimeInterval(30), now: now)
+            let ended = try #require(try await store.job(id: job.id))
+            #expect(ended.state == .failed)
+            #expect(ended.lastError == "disk still full")
+            #expect(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(100)) == nil)
+        }
+    }
+
+    @Test("a job whose worker crashed on every attempt ends failed instead of looping", arguments: StoreKind.allCases)
+    func poisonJob(kind: StoreKind) async throws {
+        try await kind.with { store in
+            try await addPhoto(store, maxAttempts: 1)
+            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now))
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(61)) == nil)
+            #expect(try await store.job(id: job.id)?.state == .failed)
+        }
+    }
+
+    @Test("a job released by a dead process at its attempts cap is failed with its media, never claimed again", arguments: StoreKind.allCases)
+    func releasedAtCap(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let item = try await addPhoto(store, maxAttempts: 2)
+            var jobId: Int64 = 0
+            for attempt in 1...2 {
+                let job = try #require(try await store.claim(worker: "crashed-\(attempt)", lease: 600, now: now))
+                #expect(job.attempts == attempt)
+                jobId = job.id
+                // The process died; the next one to start releases its jobs at once.
+                try await store.releaseLeases(ownedBy: "crashed-\(attempt)", now: now)
+            }
+            #expect(try await store.claim(worker: "next", lease: 600, now: now) == nil)
+            let job = try #require(try await store.job(id: jobId))
+            #expect(job.state == .failed && job.lastError == "the worker stopped while processing this file 2 times")
+            let media = try #require(try await store.media(id: item.id))
+            #expect(media.state == .failed && media.failure == "the worker stopped while processing this file 2 times")
+        }
+    }
+
+    @Test("workers claiming at once each get different jobs, and every job is claimed once", arguments: StoreKind.allCases)
+    func concurrentClaims(kind: StoreKind) async throws {
+        try await kind.with { store in
+            for _ in 0..<40 { try await addPhoto(store) }
+            let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for worker in 0..<4 {
+                    group.addTask {
+                        var mine: [Int64] = []
+                        while let job = try await store.claim(worker: "w\(worker)", lease: 600, now: now) {
+                            mine.append(job.id)
+                            try await store.complete(jobId: job.id, now: now)
+                        }
+                        return mine
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(claimed.count == 40)
+            #expect(Set(claimed).count == 40)
+        }
+    }
+
+    @Test("a worker waiting for work wakes when a job is queued, well before its timeout", arguments: StoreKind.allCases)
+    func wakeUp(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let waiter = Task {
+                let start = ContinuousClock.now
+                await store.waitForWork(upTo: .seconds(30))
+                return ContinuousClock.now - start
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            try await addPhoto(store)
+            let waited = await waiter.value
+            #expect(waited < .seconds(10), "woke after \(waited)")
+        }
+    }
+
+    @Test("only a token's hash is stored, and it is found by that hash", arguments: StoreKind.allCases)
+    func tokens(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let token = Secrets.make()
+            #expect(token.count >= 43)
+            try await store.addToken(AccessToken(hash: Secrets.hash(token), scope: ScopeSet("create media")))
+            let found = try #require(try await store.token(hash: Secrets.hash(token), now: now))
+            #expect(found.scope.contains(.media) && !found.scope.contains(.delete))
+            #expect(try await store.token(hash: Secrets.hash(token + "x"), now: now) == nil)
+            #expect(Secrets.hash(token) != token)
+            #expect(try await store.snapshot().tokens.allSatisfy { $0.hash != token })
+        }
+    }
+
+    @Test("a refresh token is spent once; presenting it again revokes its whole grant", arguments: StoreKind.allCases)
+    func refreshRotation(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let grant = "grant-1"
+            try await store.addToken(AccessToken(hash: "access", kind: .access, scope: ScopeSet("create"), grant: grant, createdAt: now))
+            try await store.addToken(AccessToken(hash: "refresh", kind: .refresh, scope: ScopeSet("create"), grant: grant, createdAt: now))
+            guard case .valid(let spent) = try await store.redeemRefreshToken(hash: "refresh", now: now) else {
+                Issue.record("a live refresh token was not accepted")
+                return
+            }
+            #expect(spent.grant == grant)
+            #expect(try await store.redeemRefreshToken(hash: "refresh", now: now) == .reused)
+            #expect(try await store.token(hash: "access", now: now) == nil)
+        }
+    }
+
+    @Test("two posts with the same slug get distinct permalinks", arguments: StoreKind.allCases)
+    func slugs(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let post = Post(slug: "hello", properties: ["content": [.string("hi")]], published: now)
+            let first = try await store.create(post, mediaIds: [])
+            let second = try await store.create(post, mediaIds: [])
+            #expect(first.slug == "hello" && second.slug == "hello-2")
+            #expect(try await store.publishedPosts(limit: 10, offset: 0).count == 2)
+        }
+    }
+
+    @Test("posts are found by category, kind and status, and a deleted one leaves the lists", arguments: StoreKind.allCases)
+    func postQueries(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let item = try await addPhoto(store)
+            _ = try await store.create(
+                Post(slug: "tagged", properties: ["photo": [.string("x")], "category": [.string("Birds"), .string("a/b")]], published: now),
+                mediaIds: [item.id]
+            )
+            _ = try await store.create(
+                Post(slug: "plain", properties: ["content": [.string("hi")]], published: now.addingTimeInterval(1)),
+                mediaIds: []
+            )
+            var draft = Post(slug: "draft", properties: ["content": [.string("later")]], published: now)
+            draft.status = .draft
+            _ = try await store.create(draft, mediaIds: [])
+            #expect(try await store.publishedPosts(tagged: "Birds", limit: 10, offset: 0).map(\.slug) == ["tagged"])
+            #expect(try await store.publishedPosts(tagged: "a/b", limit: 10, offset: 0).map(\.slug) == ["tagged"])
+            #expect(try await store.publishedCount(tagged: nil) == 2)
+            #expect(try await store.categories().sorted() == ["Birds", "a/b"])
+            #expect(try await store.posts(usingMedia: item.id) == ["tagged"])
+            #expect(try await store.ownerPosts(kind: nil, status: .draft, deleted: false, limit: 10, offset: 0).map(\.slug) == ["draft"])
+            let before = try await store.contentStamp()
+            try await store.setDeleted(slug: "plain", at: now)
+            #expect(try await store.contentStamp() != before)
+            #expect(try await store.publishedPosts(limit: 10, offset: 0).map(\.slug) == ["tagged"])
+        }
+    }
+
+    @Test(
+        "a store's every row copies into an empty store of either kind, ids kept",
+        arguments: [
+            (StoreKind.sqlite, StoreKind.postgres), (.postgres, .sqlite),
+        ]
+    )
+    func copy(from source: StoreKind, to target: StoreKind) async throws {
+        try await source.with { from in
+            try await populate(from)
+            let snapshot = try await from.snapshot()
+            #expect(snapshot.counts.allSatisfy { $0.value > 0 }, "\(snapshot.counts)")
+            try await target.with { to in
+                try await to.restore(snapshot)
+                #expect(try await to.snapshot().atMilliseconds() == snapshot.atMilliseconds())
+                // The copy carries on where the original left off.
+                let next = try await to.create(Post(slug: "after", properties: [:], published: now), mediaIds: [])
+                #expect(next.id.map { id in snapshot.posts.allSatisfy { $0.post.id! < id } } == true)
+                #expect(try await to.integrityCheck() == "ok")
+            }
+        }
+    }
+
+    @Test("a copy is refused into a store that holds anything", arguments: StoreKind.allCases)
+    func copyRefusesNonEmpty(kind: StoreKind) async throws {
+        try await kind.with { store in
+            try await store.setSettings(["site.title": "Mine"])
+            await #expect(throws: StoreCopyError.self) { try await store.restore(StoreSnapshot()) }
+            #expect(try await store.settings()["site.title"] == "Mine")
+        }
+    }
+
+    /// One of every kind of row.
+    func populate(_ store: any DataStore) async throws {
+        let item = try await addPhoto(store)
+        let job = try #require(try await store.claim(worker: "w", lease: 60, now: now))
+        try await store.finishProcessing(
+            mediaId: item.id,
+            renditions: [
+                Rendition(
+                    mediaId: item.id,
+                    role: .image(.jpeg),
+                    mimeType: "image/jpeg",
+                    width: 640,
+                    height: 480,
+                    byteCount: 9,
+                    fileName: "\(item.id)-640.jpg"
+                )
+            ],
+            placeholder: "data:image/png;base64,AA=="
+        )
+        try await store.complete(jobId: job.id, now: now)
+        try await addPhoto(store)
+        try await store.createPost(
+            Post(slug: "first", properties: ["photo": [.string("https://example.com/media/\(item.id).jpg")]], published: now),
+            mediaIds: [item.id],
+            ingestHash: "abc",
+            source: "watch"
+        )
+        try await store.addToken(AccessToken(hash: "t", scope: ScopeSet("create"), clientId: "https://app.example/", createdAt: now))
+        try await store.setPassphraseHash("scrypt$…", now: now)
+        try await store.addSession(hash: "s", csrf: "c", signedInAt: now, expiresAt: now.addingTimeInterval(3600))
+        try await store.addCode(
+            AuthorizationCode(
+                hash: "code",
+                clientId: "https://app.example/",
+                redirectURI: "https://app.example/cb",
+                codeChallenge: "x",
+                scope: ScopeSet("create"),
+                expiresAt: now
+            )
+        )
+        try await store.setSettings(["site.title": "Copied", "show.guid": "1234"])
+    }
+}
+
+@Suite("PostgreSQL across processes")
+struct PostgresAcrossProcessesTests {
+    @Test("an idle worker is woken by NOTIFY when another process queues a job")
+    func notifyWakesOtherStores() async throws {
+        let url = try await PostgresCluster.shared.newDatabase()
+        let worker = try await PostgresStore.open(url: url, connections: 2)
+        let web = try await PostgresStore.open(url: url, connections: 2)
+        let waiter = Task {
+            let start = ContinuousClock.now
+            await worker.waitForWork(upTo: .seconds(30))
+            return ContinuousClock.now - start
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let item = StoreTests.photo()
+        try await web.add(item, processing: JobRequest(kind: .photoRenditions, mediaId: item.id, maxAttempts: 3))
+        let waited = await waiter.value
+        #expect(waited < .seconds(10), "woke after \(waited)")
+        await worker.close()
+        await web.close()
+    }
+
+    @Test("migrations started by several processes at once run once")
+    func concurrentMigrations() async throws {
+        let url = try await PostgresCluster.shared.newDatabase()
+        let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresStore.open(url: url, connections: 1) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(try await stores[0].integrityCheck() == "ok")
+        for store in stores { await store.close() }
+    }
+}

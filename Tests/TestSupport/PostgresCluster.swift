@@ -1,0 +1,143 @@
+import Foundation
+import Glibc
+
+/// A throw-away PostgreSQL cluster for the tests of one process: made with
+/// Debian's `initdb` in a temporary folder (as the `postgres` user when run
+/// as root, since PostgreSQL refuses root), listening on a free loopback
+/// port, stopped and removed when the process exits. Each test takes a fresh
+/// database of its own from it. No system service is involved.
+public actor PostgresCluster {
+    public static let shared = PostgresCluster()
+
+    /// Started once, however many tests ask at the same moment.
+    private var starting: Task<(folder: URL, port: Int), Error>?
+    private var databases = 0
+
+    /// A new, empty database's URL (`postgres://microcast@127.0.0.1:PORT/NAME`).
+    public func newDatabase() async throws -> String {
+        let cluster = try await start()
+        databases += 1
+        let name = "test_\(getpid())_\(databases)"
+        try await Self.spawn([Self.binary("createdb"), "-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", Self.user, name], log: cluster.folder)
+        return "postgres://\(Self.user)@127.0.0.1:\(cluster.port)/\(name)?sslmode=disable"
+    }
+
+    /// The cluster's superuser (trusted on loopback, no password).
+    static let user = "microcast"
+
+    private func start() async throws -> (folder: URL, port: Int) {
+        if let starting { return try await starting.value }
+        let task = Task { try await Self.startCluster() }
+        starting = task
+        return try await task.value
+    }
+
+    private static func startCluster() async throws -> (folder: URL, port: Int) {
+        let folder = URL(fileURLWithPath: "/tmp/microcast-pg-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let asPostgres = getuid() == 0
+        if asPostgres { try Fixtures.run("chown", ["postgres:postgres", folder.path]) }
+        func command(_ tool: String, _ arguments: [String]) async throws {
+            let argv = [Self.binary(tool)] + arguments
+            try await spawn(asPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + argv : argv, log: folder)
+        }
+        let data = folder.appendingPathComponent("data").path
+        try await command("initdb", ["-D", data, "-A", "trust", "-U", Self.user, "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
+        let (port, reservation) = try Self.freePort()
+        close(reservation)
+        // Durability is not what these tests check: no fsync keeps them quick.
+        let options =
+            "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        try await command("pg_ctl", ["-D", data, "-o", options, "-l", folder.appendingPathComponent("log").path, "-w", "-t", "60", "start"])
+        Self.registerStop(data: data, folder: folder)
+        return (folder, port)
+    }
+
+    /// Runs a program to its end with its output appended to the cluster's
+    /// `tools.log`. Spawned with every other descriptor closed: the server
+    /// that `pg_ctl` leaves running must not hold a pipe some test is reading
+    /// (Foundation's `Process` lets such descriptors leak into it).
+    static func spawn(_ argv: [String], log folder: URL) async throws {
+        let logPath = folder.appendingPathComponent("tools.log").path
+        try await Fixtures.offPool {
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o666)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            _ = closeFrom(&actions, 3)
+            var cArguments = argv.map { strdup($0) } + [nil]
+            defer { cArguments.forEach { free($0) } }
+            var pid: pid_t = 0
+            let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+            guard spawned == 0 else { throw Fixtures.CommandFailed(description: "\(argv[0]) could not start: \(String(cString: strerror(spawned)))") }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            guard status == 0 else {
+                let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                throw Fixtures.CommandFailed(description: "\(argv.joined(separator: " ")) failed (\(status)): \(log.suffix(2000))")
+            }
+        }
+    }
+
+    /// glibc 2.34's `posix_spawn_file_actions_addclosefrom_np`, which Swift's
+    /// Glibc module does not import.
+    private static let closeFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+            fatalError("glibc 2.34 or later is needed to start PostgreSQL for the tests")
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
+    /// Debian installs the server's programs per major version, off the PATH.
+    static func binary(_ name: String) -> String {
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
+        guard let newest = versions.last else { return name }
+        return "\(root)/\(newest)/bin/\(name)"
+    }
+
+    private static func freePort() throws -> (Int, Int32) {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0 }
+        }
+        guard bound else { throw Fixtures.CommandFailed(description: "no free port for PostgreSQL") }
+        return (Int(UInt16(bigEndian: address.sin_port)), socketFD)
+    }
+
+    /// At exit the postmaster gets SIGQUIT (PostgreSQL's immediate shutdown)
+    /// and the folder is removed.
+    private static func registerStop(data: String, folder: URL) {
+        toStop.withLock { $0 = (data, folder.path) }
+        atexit {
+            guard let (data, folder) = PostgresCluster.toStop.withLock({ $0 }) else { return }
+            if let pidText = try? String(contentsOfFile: data + "/postmaster.pid", encoding: .utf8),
+                let pid = pidText.split(separator: "\n").first.flatMap({ Int32($0) })
+            {
+                kill(pid, SIGQUIT)
+                for _ in 0..<50 where kill(pid, 0) == 0 { usleep(100_000) }
+            }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+    }
+
+    nonisolated static let toStop = LockedValue<(String, String)?>(nil)
+}
+
+/// A value behind a lock, readable from an `atexit` handler.
+public final class LockedValue<Value: Sendable>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    public init(_ value: Value) { self.value = value }
+    public func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
