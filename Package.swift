@@ -109,7 +109,9 @@ let package = Package(
         // Speed and memory against the command-line baseline; see README "Benchmarks".
         .executableTarget(
             name: "bench",
-            dependencies: ["MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "MicrocastServer"],
+            dependencies: [
+                "MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "MicrocastServer", "TestSupport",
+            ],
             path: "Benchmarks/Bench"
         ),
 

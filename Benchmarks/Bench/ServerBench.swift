@@ -126,7 +126,7 @@ private func run(_ binary: URL, _ arguments: [String], input: String? = nil) -> 
 
 private struct CurlFailed: Error {}
 
-private func curl(_ arguments: [String]) throws -> String {
+func curl(_ arguments: [String]) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
     process.arguments = arguments

@@ -8,6 +8,7 @@
 //     swift build -c release && .build/release/bench uploads
 //     swift build -c release && .build/release/bench backlog [PHOTOS]
 //     swift build -c release && .build/release/bench studio [MEGABYTES] [ROUNDS]
+//     swift run -c release bench scale [POSTS] [JOBS]
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -22,10 +23,11 @@ case "batch": try await batchBenchmark(photoCount: number(1, 8), episodeCount: n
 case "uploads": try uploadsBenchmark()
 case "backlog": try backlogBenchmark(photoCount: number(1, 200))
 case "studio": try studioBenchmark(megabytes: number(1, 300), rounds: number(2, 3))
+case "scale": try await scaleBenchmark(posts: number(1, 10_000), jobs: number(2, 2_000))
 case "idle": break
 case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
     print(
-        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] | studio [MEGABYTES] [ROUNDS]"
+        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS]"
     )
 }

@@ -38,7 +38,12 @@ public final class PostgresStore: DataStore, Sendable {
     }
 
     private init(configuration: PostgresClient.Configuration, logger: Logger) {
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's own log: errors only. Its warning that a connection was
+        // asked for before `run()` started is noise here (`run()` starts in
+        // the line below, and waiting requests are served once it has).
+        var background = logger
+        background.logLevel = .error
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
         self.logger = logger
         running = Task { await client.run() }

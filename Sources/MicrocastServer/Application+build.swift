@@ -90,7 +90,10 @@ public func buildApplication(
             )
         ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
-        services: [services.worker, services.scheduler, services.poolsService],
+        // Shut down in reverse: the server stops taking requests, then the
+        // scheduler and the media worker finish, and only then are the pools
+        // and the store closed under them.
+        services: [services.poolsService, services.worker, services.scheduler],
         logger: services.logger
     )
 }

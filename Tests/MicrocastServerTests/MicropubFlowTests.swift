@@ -6,9 +6,12 @@ import Testing
 struct MicropubFlowTests {
     static let everything = "create update delete undelete media"
 
-    @Test("micro.blog style: upload audio then post name, content and audio; a video; two photos with mp-photo-alt[]")
-    func microBlogFlows() async throws {
-        try await TestSite.run { site in
+    @Test(
+        "micro.blog style: upload audio then post name, content and audio; a video; two photos with mp-photo-alt[]",
+        arguments: TestSite.Database.allCases
+    )
+    func microBlogFlows(database: TestSite.Database) async throws {
+        try await TestSite.run(database: database) { site in
             let token = try await site.token(Self.everything)
             let folder = try Fixtures.folder()
 
@@ -56,9 +59,9 @@ struct MicropubFlowTests {
         }
     }
 
-    @Test("mp-slug, published, drafts and unknown properties are honoured")
-    func commands() async throws {
-        try await TestSite.run { site in
+    @Test("mp-slug, published, drafts and unknown properties are honoured", arguments: TestSite.Database.allCases)
+    func commands(database: TestSite.Database) async throws {
+        try await TestSite.run(database: database) { site in
             let token = try await site.token(Self.everything)
             let slugged = try site.created(
                 try await site.postForm(
@@ -94,9 +97,12 @@ struct MicropubFlowTests {
         }
     }
 
-    @Test("errors are JSON with the right status: content type, bad JSON, unknown action, foreign or missing URL, scopes")
-    func errors() async throws {
-        try await TestSite.run { site in
+    @Test(
+        "errors are JSON with the right status: content type, bad JSON, unknown action, foreign or missing URL, scopes",
+        arguments: TestSite.Database.allCases
+    )
+    func errors(database: TestSite.Database) async throws {
+        try await TestSite.run(database: database) { site in
             let token = try await site.token(Self.everything)
             let auth = ("Authorization", "Bearer \(token)")
             let text = try await site.request("/micropub", method: .POST, headers: [auth, ("Content-Type", "text/plain")], body: Data("hi".utf8))
@@ -131,9 +137,12 @@ struct MicropubFlowTests {
         }
     }
 
-    @Test("media endpoint: q=source newest first with limit and offset, q=last, alt text, and delete of unused uploads only")
-    func mediaEndpointExtensions() async throws {
-        try await TestSite.run { site in
+    @Test(
+        "media endpoint: q=source newest first with limit and offset, q=last, alt text, and delete of unused uploads only",
+        arguments: TestSite.Database.allCases
+    )
+    func mediaEndpointExtensions(database: TestSite.Database) async throws {
+        try await TestSite.run(database: database) { site in
             let token = try await site.token(Self.everything)
             let folder = try Fixtures.folder()
             var uploaded: [String] = []

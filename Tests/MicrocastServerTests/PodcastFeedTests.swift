@@ -36,9 +36,9 @@ struct PodcastFeedTests {
         return posts
     }
 
-    @Test("podcastparser and feedparser read every episode with its title, exact length, type and duration")
-    func podcastClientsReadTheFeed() async throws {
-        try await TestSite.run { site in
+    @Test("podcastparser and feedparser read every episode with its title, exact length, type and duration", arguments: TestSite.Database.allCases)
+    func podcastClientsReadTheFeed(database: TestSite.Database) async throws {
+        try await TestSite.run(database: database) { site in
             let token = try await site.token(Self.everything)
             let posts = try await publishEpisodes(site, token: token)
 
@@ -212,9 +212,9 @@ struct PodcastFeedTests {
         }
     }
 
-    @Test("feeds answer 304 to a conditional GET, HEAD without a body, and change when a post does")
-    func feedCaching() async throws {
-        try await TestSite.run { site in
+    @Test("feeds answer 304 to a conditional GET, HEAD without a body, and change when a post does", arguments: TestSite.Database.allCases)
+    func feedCaching(database: TestSite.Database) async throws {
+        try await TestSite.run(database: database) { site in
             let token = try await site.token(Self.everything)
             _ = try site.created(try await site.postForm([("h", "entry"), ("content", "First")], token: token))
             for path in ["/podcast.xml", "/podcast.json", "/feed.xml", "/feed.json"] {
@@ -254,9 +254,12 @@ struct PodcastFeedTests {
             #expect(site.files(in: "renditions").filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".mp3") }.isEmpty)
         }
     }
-    @Test("a failed episode stays out of the podcast feeds, its page says the audio is not available, q=source says why")
-    func failedEpisode() async throws {
-        try await TestSite.run { site in
+    @Test(
+        "a failed episode stays out of the podcast feeds, its page says the audio is not available, q=source says why",
+        arguments: TestSite.Database.allCases
+    )
+    func failedEpisode(database: TestSite.Database) async throws {
+        try await TestSite.run(database: database) { site in
             let token = try await site.token(Self.everything)
             let silence = try Fixtures.folder().appendingPathComponent("silence.m4a")
             try Fixtures.run(

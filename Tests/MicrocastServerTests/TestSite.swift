@@ -11,13 +11,23 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import TestSupport
+import Testing
 
 /// A real Microcast server on a free loopback port, with its own data folder,
 /// for the length of one test.
 struct TestSite {
     let base: String
     let data: URL
-    let store: SQLiteStore
+    /// The server's store, opened a second time for the test to look into.
+    let store: any DataStore
+    /// Where that store is, for the CLI: `["--database", URL]` on PostgreSQL, nothing for the embedded SQLite.
+    let databaseArguments: [String]
+
+    /// The stores a server test can run on.
+    enum Database: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+    }
 
     static let presets: Presets = {
         // Tests run from anywhere; the repository's Presets/ sits beside Tests/.
@@ -35,6 +45,7 @@ struct TestSite {
     /// `workerThreads: 0` runs no media jobs, to look at the site while its uploads wait;
     /// `data` reopens the data folder of an earlier run.
     static func run(
+        database: Database = .sqlite,
         limits: MediaLimits = MediaLimits(),
         workerThreads: Int = 2,
         data existing: URL? = nil,
@@ -44,12 +55,12 @@ struct TestSite {
         // Swift Testing starts every test at once; on two cores thirty servers
         // transcoding together time each other out. A few run at a time.
         guard !isInsideSite else {
-            return try await serve(limits: limits, workerThreads: workerThreads, data: existing, configure: configure, body)
+            return try await serve(database: database, limits: limits, workerThreads: workerThreads, data: existing, configure: configure, body)
         }
         await slots.acquire()
         defer { Task { await slots.release() } }
         try await $isInsideSite.withValue(true) {
-            try await serve(limits: limits, workerThreads: workerThreads, data: existing, configure: configure, body)
+            try await serve(database: database, limits: limits, workerThreads: workerThreads, data: existing, configure: configure, body)
         }
     }
 
@@ -78,6 +89,7 @@ struct TestSite {
     }
 
     private static func serve(
+        database: Database,
         limits: MediaLimits,
         workerThreads: Int,
         data existing: URL?,
@@ -96,13 +108,19 @@ struct TestSite {
             logLevel: .warning,
             jobPollInterval: .milliseconds(50)
         )
+        var databaseArguments: [String] = []
+        if database == .postgres {
+            let url = try await PostgresCluster.shared.newDatabase()
+            configuration.services.database = .postgres(url: url)
+            configuration.services.databaseConnections = 4
+            databaseArguments = ["--database", url]
+        }
         configure(&configuration)
+
         let app = try await buildApplication(configuration)
-        let site = TestSite(
-            base: configuration.baseURL,
-            data: data,
-            store: try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
-        )
+        let store = try await MicrocastServices.openStore(configuration.services.database, connections: 2)
+        defer { Task { await store.close() } }
+        let site = TestSite(base: configuration.baseURL, data: data, store: store, databaseArguments: databaseArguments)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             // The server's tasks run on threads of their own, never waiting behind a test's blocking work.
@@ -215,12 +233,7 @@ struct TestSite {
     func waitForJobs(timeout: Duration = .seconds(60)) async throws -> [Job.State] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            var states: [Job.State] = []
-            var id: Int64 = 1
-            while let job = try await store.job(id: id) {
-                states.append(job.state)
-                id += 1
-            }
+            let states = try await store.snapshot().jobs.map(\.job.state)
             if states.allSatisfy({ $0 == .done || $0 == .failed }) { return states }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -42,9 +42,12 @@ struct WatchFolderTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
     }
 
-    @Test("a mixed batch: sidecar titles in the feeds, corrupt files failed with reasons, a growing file taken once complete, nothing twice")
-    func mixedBatch() async throws {
-        try await TestSite.run { site in
+    @Test(
+        "a mixed batch: sidecar titles in the feeds, corrupt files failed with reasons, a growing file taken once complete, nothing twice",
+        arguments: TestSite.Database.allCases
+    )
+    func mixedBatch(database: TestSite.Database) async throws {
+        try await TestSite.run(database: database) { site in
             let drop = try Fixtures.folder().appendingPathComponent("Drop")
             try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
             let scratch = try Fixtures.folder()
@@ -91,7 +94,8 @@ struct WatchFolderTests {
                 try writer.close()
             }
 
-            let arguments = ["watch", "--data", site.data.path, "--base-url", site.base, "--once", "--settle", "1", drop.path]
+            let arguments =
+                ["watch", "--data", site.data.path] + site.databaseArguments + ["--base-url", site.base, "--once", "--settle", "1", drop.path]
             let first = try await run(arguments)
             try await finishWriting.value
             #expect(first.status == 1, "failures make --once exit 1: \(first.log)")

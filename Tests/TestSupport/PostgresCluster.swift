@@ -68,7 +68,7 @@ public actor PostgresCluster {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
             _ = closeFrom(&actions, 3)
             var cArguments = argv.map { strdup($0) } + [nil]
-            defer { cArguments.forEach { free($0) } }
+            defer { for argument in cArguments { free(argument) } }
             var pid: pid_t = 0
             let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
             guard spawned == 0 else { throw Fixtures.CommandFailed(description: "\(argv[0]) could not start: \(String(cString: strerror(spawned)))") }

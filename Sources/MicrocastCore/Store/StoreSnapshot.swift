@@ -27,6 +27,7 @@ public struct StoreSnapshot: Sendable, Equatable {
         }
     }
 
+    /// The owner's passphrase hash (one row at most).
     public struct OwnerRow: Sendable, Equatable {
         public var passphraseHash: String
         public var updatedAt: Date
@@ -50,6 +51,7 @@ public struct StoreSnapshot: Sendable, Equatable {
         }
     }
 
+    /// An IndieAuth authorization code, by its hash, and when it was redeemed.
     public struct CodeRow: Sendable, Equatable {
         public var code: AuthorizationCode
         public var usedAt: Date?

@@ -26,11 +26,12 @@ public struct MediaWorker: Service {
     let threadPool: NIOThreadPool
     let loops: Int
     let pollInterval: Duration
+    /// Renewed every third of itself while a job runs.
+    let lease: TimeInterval
     /// A job still running after this is stopped and tried again later.
     let timeLimit: Duration
     let logger: Logger
     let name = MediaWorker.localName(pid: ProcessInfo.processInfo.processIdentifier)
-    let lease: TimeInterval = 120
 
     /// Workers are named by host and process, so a restarted process can tell
     /// which running jobs belonged to a process that is gone.
@@ -103,6 +104,16 @@ public struct MediaWorker: Service {
     func perform(_ job: Job) async throws {
         guard let item = try await media.media(id: job.mediaId) else {
             throw MediaError.unreadable("the media item no longer exists")
+        }
+        // A worker on another machine must see the server's data folder at
+        // the same path; if it does not, say so, and leave the job to retry
+        // (on this or another worker) instead of calling the file broken.
+        guard FileManager.default.fileExists(atPath: library.original(item.fileName).path) else {
+            throw MissingOriginal(fileName: item.fileName, folder: library.originals.path)
+        }
+        if job.attempts > 1 {
+            let recorded = try await media.renditions(forMedia: [item.id])[item.id]?.all.map(\.fileName) ?? []
+            library.removeUnrecordedRenditions(of: item.id, keeping: Set(recorded))
         }
         // The C libraries never see task cancellation: the job's control carries
         // shutdown and the time limit to the steps (and to FFmpeg's interrupt callback).
@@ -177,5 +188,16 @@ public struct MediaWorker: Service {
     /// 10 s, 20 s, 40 s, ... capped at 10 minutes.
     static func backoff(attempt: Int) -> TimeInterval {
         min(600, 10 * pow(2, Double(max(0, attempt - 1))))
+    }
+}
+
+/// The original is not in this process's data folder: a worker that does
+/// not share the server's folder, not a fault of the file.
+struct MissingOriginal: Error, CustomStringConvertible {
+    let fileName: String
+    let folder: String
+
+    var description: String {
+        "the original \(fileName) is not in this worker's \(folder); every worker must see the server's data folder at the same path"
     }
 }

@@ -112,6 +112,19 @@ public struct MediaLibrary: Sendable {
         }
     }
 
+    /// Removes the files of one media item's renditions that no row records,
+    /// and its temporaries: what an attempt killed part-way (a worker that
+    /// died, on this machine or another) left behind. Called before a job is
+    /// tried again, while its lease keeps every other worker off this item.
+    public func removeUnrecordedRenditions(of mediaId: String, keeping recorded: Set<String>) {
+        let manager = FileManager.default
+        let names = (try? manager.contentsOfDirectory(atPath: renditions.path)) ?? []
+        for name in names where name.hasPrefix("\(mediaId)-") || name.hasPrefix(".\(mediaId)-") {
+            guard !recorded.contains(name) else { continue }
+            try? manager.removeItem(at: rendition(name))
+        }
+    }
+
     /// Removes uploads a crash left half-received.
     /// How long a temporary file may go unwritten before it counts as
     /// abandoned: longer than a job's lease, and every writer (an upload, an

@@ -80,6 +80,7 @@ public struct MicrocastServices: Sendable {
             threadPool: mediaPool,
             loops: configuration.workerThreads,
             pollInterval: configuration.jobPollInterval,
+            lease: configuration.jobLease,
             timeLimit: configuration.jobTimeLimit,
             logger: logger
         )
@@ -137,6 +138,9 @@ public struct MicrocastServices: Sendable {
 
     /// Publishes scheduled posts when their time comes.
     public var scheduler: Scheduler { Scheduler(posts: store, interval: .seconds(1), logger: logger) }
+
+    /// What a `worker` process runs: media jobs, no HTTP.
+    public var workerServices: [any Service] { [poolsService, worker] }
 
     /// A service that shuts the pools down and closes the store with an application.
     var poolsService: ThreadPoolService { ThreadPoolService(pools: [mediaPool, requestPool], store: store) }

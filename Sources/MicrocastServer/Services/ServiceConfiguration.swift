@@ -29,6 +29,9 @@ public struct ServiceConfiguration: Sendable {
     public var authorName: String?
     /// How often an idle worker looks for new jobs.
     public var jobPollInterval: Duration
+    /// How long a job stays with a worker that stopped renewing its lease
+    /// (a process on another machine that died) before another worker takes it.
+    public var jobLease: TimeInterval
     /// The longest one media job may run before it is stopped and tried again later.
     public var jobTimeLimit: Duration
     public var logLevel: Logger.Level
@@ -48,6 +51,7 @@ public struct ServiceConfiguration: Sendable {
         siteTitle: String? = nil,
         authorName: String? = nil,
         jobPollInterval: Duration = .milliseconds(250),
+        jobLease: TimeInterval = 120,
         jobTimeLimit: Duration = .seconds(4 * 3600),
         logLevel: Logger.Level = .info,
         verboseFFmpeg: Bool = ProcessInfo.processInfo.environment["MICROCAST_FFMPEG_LOG"] != nil
@@ -64,6 +68,7 @@ public struct ServiceConfiguration: Sendable {
         self.siteTitle = siteTitle
         self.authorName = authorName
         self.jobPollInterval = jobPollInterval
+        self.jobLease = jobLease
         self.jobTimeLimit = jobTimeLimit
         self.logLevel = logLevel
         self.verboseFFmpeg = verboseFFmpeg
