@@ -151,3 +151,58 @@ struct ScaleOutTests {
         try await server.stop()
     }
 }
+
+@Suite("Moving a site to PostgreSQL")
+struct StoreCopyTests {
+    @Test("store copy from a populated SQLite site: serve on PostgreSQL gives the same pages and feeds, byte for byte")
+    func copyThenServe() async throws {
+        let data = try Fixtures.folder()
+        let (port, reservation) = try reservePort()
+        close(reservation)
+        let base = "http://127.0.0.1:\(port)"
+        func samePort(_ configuration: inout ServerConfiguration) {
+            configuration.port = port
+            configuration.services.baseURL = base
+        }
+        var paths = ["/", "/feed.xml", "/feed.json", "/podcast.xml", "/podcast.json", "/podcast", "/photos", "/tags/talk", "/sitemap.xml"]
+        var before: [String: TestSite.Reply] = [:]
+        try await TestSite.run(data: data, configure: samePort) { site in
+            let token = try await site.token("create update delete media")
+            let folder = try Fixtures.folder()
+            let photo = try site.created(try await site.upload(try Fixtures.sidewaysJPEGWithGPS(in: folder), token: token))
+            let audio = try site.created(try await site.upload(try Fixtures.speech(in: folder, seconds: 8), token: token))
+            for fields in [
+                [("h", "entry"), ("content", "A note"), ("category", "talk")],
+                [("h", "entry"), ("content", "A photo"), ("photo", photo), ("mp-photo-alt", "A test card")],
+                [("h", "entry"), ("name", "Episode 1"), ("audio", audio), ("category", "talk"), ("episode", "1")],
+            ] {
+                paths.append(URL(string: try site.created(try await site.postForm(fields, token: token)))!.path)
+            }
+            #expect(try await site.waitForJobs() == [.done, .done])
+            for path in paths { before[path] = try await site.get(path) }
+        }
+
+        let url = try await PostgresCluster.shared.newDatabase()
+        let copied = try CLITests().run(["store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url])
+        #expect(copied.status == 0, "\(copied.errors)")
+        #expect(copied.errors.contains("every table matches"))
+        // A second copy into the same, now populated, database is refused.
+        let again = try CLITests().run(["store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url])
+        #expect(again.status != 0 && again.errors.contains("not empty"), "\(again.errors)")
+
+        try await TestSite.run(
+            data: data,
+            configure: { configuration in
+                samePort(&configuration)
+                configuration.services.database = .postgres(url: url)
+            }
+        ) { site in
+            for path in paths {
+                let after = try await site.get(path)
+                let earlier = try #require(before[path])
+                #expect(after.status == earlier.status, "\(path)")
+                #expect(after.body == earlier.body, "\(path) differs after the copy")
+            }
+        }
+    }
+}
