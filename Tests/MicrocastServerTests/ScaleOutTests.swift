@@ -190,13 +190,11 @@ struct StoreCopyTests {
         let again = try CLITests().run(["store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url])
         #expect(again.status != 0 && again.errors.contains("not empty"), "\(again.errors)")
 
-        try await TestSite.run(
-            data: data,
-            configure: { configuration in
-                samePort(&configuration)
-                configuration.services.database = .postgres(url: url)
-            }
-        ) { site in
+        func onPostgres(_ configuration: inout ServerConfiguration) {
+            samePort(&configuration)
+            configuration.services.database = .postgres(url: url)
+        }
+        try await TestSite.run(data: data, configure: onPostgres) { site in
             for path in paths {
                 let after = try await site.get(path)
                 let earlier = try #require(before[path])
