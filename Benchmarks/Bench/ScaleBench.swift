@@ -66,7 +66,7 @@ func scaleBenchmark(posts postCount: Int, jobs jobCount: Int) async throws {
     rows.append(("job claims per second, 2 workers", stores.map { String(format: "%.0f", claims[$0.name]![1]) }))
 
     // The site: POSTS notes, on each store.
-    print("bench scale: writing \(postCount) posts to each store…")
+    FileHandle.standardError.write(Data("bench scale: writing \(postCount) posts to each store…\n".utf8))
     for (_, location) in stores {
         let store = try await MicrocastServices.openStore(location)
         for index in 0..<postCount {
@@ -130,7 +130,7 @@ func scaleBenchmark(posts postCount: Int, jobs jobCount: Int) async throws {
         await group.triggerGracefulShutdown()
         _ = await running.result
     }
-    let nginx = try NginxUnderTest(root: exported!, port: 19_150)
+    let nginx = try await NginxUnderTest(root: exported!, port: 19_150)
     defer { nginx.stop() }
     for (path, file) in [("/", "/"), ("/feed.xml", "/feed.xml")] {
         throughput[path, default: []].append(wrk("http://127.0.0.1:19150\(file)"))
@@ -158,7 +158,7 @@ struct NginxUnderTest {
     let folder: URL
     let pidFile: URL
 
-    init(root: URL, port: Int) throws {
+    init(root: URL, port: Int) async throws {
         folder = scratchFolder("nginx")
         pidFile = folder.appendingPathComponent("nginx.pid")
         let configuration = """
@@ -184,7 +184,10 @@ struct NginxUnderTest {
             """
         let file = folder.appendingPathComponent("nginx.conf")
         try configuration.write(to: file, atomically: true, encoding: .utf8)
-        _ = runTool("nginx", ["-c", file.path, "-p", folder.path])
+        // nginx forks its daemon and exits; started with no descriptor of
+        // ours open, so nothing here waits on one the daemon keeps.
+        try await Spawn.run(["/usr/sbin/nginx", "-c", file.path, "-p", folder.path], log: folder)
+        usleep(200_000)
     }
 
     func stop() {

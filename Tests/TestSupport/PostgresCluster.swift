@@ -18,7 +18,7 @@ public actor PostgresCluster {
         let cluster = try await start()
         databases += 1
         let name = "test_\(getpid())_\(databases)"
-        try await Self.spawn([Self.binary("createdb"), "-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", Self.user, name], log: cluster.folder)
+        try await Spawn.run([Self.binary("createdb"), "-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", Self.user, name], log: cluster.folder)
         return "postgres://\(Self.user)@127.0.0.1:\(cluster.port)/\(name)?sslmode=disable"
     }
 
@@ -39,7 +39,7 @@ public actor PostgresCluster {
         if asPostgres { try Fixtures.run("chown", ["postgres:postgres", folder.path]) }
         func command(_ tool: String, _ arguments: [String]) async throws {
             let argv = [Self.binary(tool)] + arguments
-            try await spawn(asPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + argv : argv, log: folder)
+            try await Spawn.run(asPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + argv : argv, log: folder)
         }
         let data = folder.appendingPathComponent("data").path
         try await command("initdb", ["-D", data, "-A", "trust", "-U", Self.user, "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
@@ -52,43 +52,6 @@ public actor PostgresCluster {
         Self.registerStop(data: data, folder: folder)
         return (folder, port)
     }
-
-    /// Runs a program to its end with its output appended to the cluster's
-    /// `tools.log`. Spawned with every other descriptor closed: the server
-    /// that `pg_ctl` leaves running must not hold a pipe some test is reading
-    /// (Foundation's `Process` lets such descriptors leak into it).
-    static func spawn(_ argv: [String], log folder: URL) async throws {
-        let logPath = folder.appendingPathComponent("tools.log").path
-        try await Fixtures.offPool {
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o666)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-            _ = closeFrom(&actions, 3)
-            var cArguments = argv.map { strdup($0) } + [nil]
-            defer { for argument in cArguments { free(argument) } }
-            var pid: pid_t = 0
-            let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
-            guard spawned == 0 else { throw Fixtures.CommandFailed(description: "\(argv[0]) could not start: \(String(cString: strerror(spawned)))") }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            guard status == 0 else {
-                let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-                throw Fixtures.CommandFailed(description: "\(argv.joined(separator: " ")) failed (\(status)): \(log.suffix(2000))")
-            }
-        }
-    }
-
-    /// glibc 2.34's `posix_spawn_file_actions_addclosefrom_np`, which Swift's
-    /// Glibc module does not import.
-    private static let closeFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
-            fatalError("glibc 2.34 or later is needed to start PostgreSQL for the tests")
-        }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
 
     /// Debian installs the server's programs per major version, off the PATH.
     static func binary(_ name: String) -> String {
@@ -123,7 +86,12 @@ public actor PostgresCluster {
                 kill(pid, SIGQUIT)
                 for _ in 0..<50 where kill(pid, 0) == 0 { usleep(100_000) }
             }
-            try? FileManager.default.removeItem(atPath: folder)
+            // The postmaster's children may still be finishing when it is gone.
+            for _ in 0..<20 {
+                try? FileManager.default.removeItem(atPath: folder)
+                if !FileManager.default.fileExists(atPath: folder) { break }
+                usleep(100_000)
+            }
         }
     }
 
