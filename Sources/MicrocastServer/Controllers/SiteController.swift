@@ -57,7 +57,7 @@ struct SiteController: Sendable {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentLength] = String(entry.page.body.count)
-        let body = request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: entry.page.body))
+        let body = request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: entry.body)
         return Response(status: status, headers: headers, body: body)
     }
 }
@@ -70,12 +70,16 @@ actor PageCache {
         let modified: Date
         /// Strong: a hash of the bytes, computed once per rendering.
         let etag: String
+        /// The bytes as NIO sends them, made once: every answer shares this
+        /// buffer instead of copying a feed of megabytes per request.
+        let body: ByteBuffer
 
         init(stamp: String, page: PublishedPage, modified: Date) {
             self.stamp = stamp
             self.page = page
             self.modified = modified
             etag = "\"" + SHA256.hash(data: page.body).prefix(12).hexString + "\""
+            body = page.body.withUnsafeBytes { ByteBuffer(bytes: $0) }
         }
     }
 
