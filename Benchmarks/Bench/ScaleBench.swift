@@ -45,13 +45,13 @@ func scaleBenchmark(posts postCount: Int, jobs jobCount: Int) async throws {
                     sha256: Secrets.make(),
                     probe: MediaProbe(kind: .photo, format: "jpeg", mimeType: "image/jpeg")
                 )
-                try await store.add(item, processing: JobRequest(kind: .photoRenditions, mediaId: item.id, maxAttempts: 3))
+                try await store.add(item, processing: JobRequest(kind: .photoRenditions, subject: item.id, maxAttempts: 3))
             }
             let start = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<workers {
                     group.addTask {
-                        while let job = try await store.claim(worker: "bench-\(worker)", lease: 60, now: Date()) {
+                        while let job = try await store.claim(worker: "bench-\(worker)", lease: 60, now: Date(), kinds: JobKind.media) {
                             try await store.complete(jobId: job.id, now: Date())
                         }
                     }

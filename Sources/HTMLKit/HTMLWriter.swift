@@ -48,3 +48,25 @@ public struct HTMLWriter: Sendable {
         return result
     }
 }
+
+extension HTMLWriter {
+    /// Nodes written back out as HTML, unchanged but for escaping (an mf2 `e-*` property's inner HTML).
+    public static func serialize(_ nodes: [HTMLNode]) -> String {
+        var writer = HTMLWriter()
+        writer.write(nodes)
+        return writer.html
+    }
+
+    mutating func write(_ nodes: [HTMLNode]) {
+        for node in nodes {
+            switch node {
+            case .text(let text): addText(text)
+            case .element(let element):
+                open(element.name, element.attributes)
+                guard !Self.voidElements.contains(element.name) else { continue }
+                write(element.children)
+                close(element.name)
+            }
+        }
+    }
+}

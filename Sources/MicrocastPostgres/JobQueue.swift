@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MicrocastCore
 import PostgresNIO
 
@@ -9,13 +10,13 @@ import PostgresNIO
 /// lease runs out.
 extension PostgresStore: JobQueue {
     static let jobColumns =
-        "id, kind, media_id, state, attempts, max_attempts, last_error, lease_owner, run_after, lease_until, created_at, updated_at"
+        "id, kind, subject, state, attempts, max_attempts, last_error, lease_owner, run_after, lease_until, created_at, updated_at"
 
     static func job(_ row: PostgresRandomAccessRow) throws -> Job {
         Job(
             id: try row.value("id"),
             kind: try row.value("kind"),
-            mediaId: try row.value("media_id"),
+            subject: try row.value("subject"),
             state: try row.value("state"),
             attempts: Int(try row.value("attempts", as: Int64.self)),
             maxAttempts: Int(try row.value("max_attempts", as: Int64.self)),
@@ -24,8 +25,10 @@ extension PostgresStore: JobQueue {
         )
     }
 
-    public func claim(worker: String, lease: TimeInterval, now: Date) async throws -> Job? {
+    public func claim(worker: String, lease: TimeInterval, now: Date, kinds: [JobKind]) async throws -> Job? {
         let until = now.addingTimeInterval(lease)
+        let kindNames = kinds.map(\.rawValue)
+        let mediaKinds = JobKind.media.map(\.rawValue)
         return try await transaction { connection in
             // A job whose worker died on its last attempt ends failed, with its
             // media, instead of crashing the next worker too.
@@ -35,23 +38,20 @@ extension PostgresStore: JobQueue {
                   last_error = 'the worker stopped while processing this file ' || attempts || ' times'
                 WHERE id IN (
                   SELECT id FROM jobs WHERE state = 'running' AND lease_until < \(now) AND attempts >= max_attempts
+                    AND kind = ANY(\(kindNames))
                   FOR UPDATE SKIP LOCKED)
-                RETURNING media_id, last_error
+                RETURNING kind, subject, last_error
                 """,
                 logger: logger
             )
-            for row in stopped {
-                let mediaId: String = try row.value("media_id")
-                let reason: String = try row.value("last_error")
-                try await connection.execute("UPDATE media SET state = 'failed', failure = \(reason) WHERE id = \(mediaId)", logger: logger)
-            }
+            try await Self.failMedia(of: stopped, mediaKinds: mediaKinds, connection: connection, logger: logger)
             return try await connection.rows(
                 """
                 UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = \(worker), lease_until = \(until), updated_at = \(now)
                 WHERE id = (
                   SELECT id FROM jobs
                   WHERE ((state = 'queued' AND run_after <= \(now)) OR (state = 'running' AND lease_until < \(now)))
-                    AND attempts < max_attempts
+                    AND attempts < max_attempts AND kind = ANY(\(kindNames))
                   ORDER BY run_after, id LIMIT 1
                   FOR UPDATE SKIP LOCKED)
                 RETURNING \(unescaped: Self.jobColumns)
@@ -95,8 +95,32 @@ extension PostgresStore: JobQueue {
         try await rows("SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE id = \(id)").first.map(Self.job)
     }
 
-    public func jobs(forMedia mediaId: String) async throws -> [Job] {
-        try await rows("SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE media_id = \(mediaId) ORDER BY id DESC").map(Self.job)
+    /// Media whose job's worker stopped on its last attempt fail with it; other subjects have nothing to mark.
+    static func failMedia(
+        of stopped: [PostgresRandomAccessRow],
+        mediaKinds: [String],
+        connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        for row in stopped where mediaKinds.contains(try row.value("kind", as: String.self)) {
+            let mediaId: String = try row.value("subject")
+            let reason: String = try row.value("last_error")
+            try await connection.execute("UPDATE media SET state = 'failed', failure = \(reason) WHERE id = \(mediaId)", logger: logger)
+        }
+    }
+
+    public func enqueue(_ request: JobRequest, now: Date) async throws {
+        try await execute(
+            """
+            INSERT INTO jobs (kind, subject, state, attempts, max_attempts, run_after, created_at, updated_at)
+            SELECT \(request.kind), \(request.subject), 'queued', 0, \(Int64(request.maxAttempts)), \(now), \(now), \(now)
+            WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = \(request.kind) AND subject = \(request.subject) AND state = 'queued')
+            """
+        )
+    }
+
+    public func jobs(subject: String) async throws -> [Job] {
+        try await rows("SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE subject = \(subject) ORDER BY id DESC").map(Self.job)
     }
 
     public func leaseOwners() async throws -> [String] {
@@ -111,15 +135,11 @@ extension PostgresStore: JobQueue {
                 UPDATE jobs SET state = 'failed', lease_until = NULL, updated_at = \(now),
                   last_error = 'the worker stopped while processing this file ' || attempts || ' times'
                 WHERE lease_owner = \(worker) AND state = 'running' AND attempts >= max_attempts
-                RETURNING media_id, last_error
+                RETURNING kind, subject, last_error
                 """,
                 logger: logger
             )
-            for row in stopped {
-                let mediaId: String = try row.value("media_id")
-                let reason: String = try row.value("last_error")
-                try await connection.execute("UPDATE media SET state = 'failed', failure = \(reason) WHERE id = \(mediaId)", logger: logger)
-            }
+            try await Self.failMedia(of: stopped, mediaKinds: JobKind.media.map(\.rawValue), connection: connection, logger: logger)
             try await connection.execute(
                 """
                 UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, run_after = \(now), updated_at = \(now)
@@ -131,11 +151,11 @@ extension PostgresStore: JobQueue {
     }
 
     public func retry(mediaId: String, kind: JobKind, now: Date) async throws {
-        let request = JobRequest(kind: kind, mediaId: mediaId)
+        let request = JobRequest(kind: kind, subject: mediaId)
         try await transaction { connection in
             try await connection.execute(
                 """
-                INSERT INTO jobs (kind, media_id, state, attempts, max_attempts, run_after, created_at, updated_at)
+                INSERT INTO jobs (kind, subject, state, attempts, max_attempts, run_after, created_at, updated_at)
                 VALUES (\(kind), \(mediaId), 'queued', 0, \(Int64(request.maxAttempts)), \(now), \(now), \(now))
                 """,
                 logger: logger

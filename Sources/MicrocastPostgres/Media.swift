@@ -53,8 +53,8 @@ extension PostgresStore: MediaRepository {
                 let now = Date()
                 try await connection.execute(
                     """
-                    INSERT INTO jobs (kind, media_id, state, attempts, max_attempts, run_after, created_at, updated_at)
-                    VALUES (\(processing.kind), \(processing.mediaId), 'queued', 0, \(Int64(processing.maxAttempts)), \(now), \(now), \(now))
+                    INSERT INTO jobs (kind, subject, state, attempts, max_attempts, run_after, created_at, updated_at)
+                    VALUES (\(processing.kind), \(processing.subject), 'queued', 0, \(Int64(processing.maxAttempts)), \(now), \(now), \(now))
                     """,
                     logger: logger
                 )
@@ -105,6 +105,10 @@ extension PostgresStore: MediaRepository {
             let names = try await connection.rows("SELECT file_name FROM renditions WHERE media_id = \(mediaId)", logger: logger)
                 .map { try $0.value("file_name", as: String.self) }
             try await connection.execute("DELETE FROM media WHERE id = \(mediaId)", logger: logger)
+            try await connection.execute(
+                "DELETE FROM jobs WHERE subject = \(mediaId) AND kind = ANY(\(JobKind.media.map(\.rawValue)))",
+                logger: logger
+            )
             return names
         }
     }

@@ -82,7 +82,8 @@ public final class PostgresStore: DataStore, Sendable {
             """
             SELECT (SELECT count(*) FROM renditions r WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.id = r.media_id))
                  + (SELECT count(*) FROM post_media p WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.id = p.media_id))
-                 + (SELECT count(*) FROM jobs j WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.id = j.media_id)) AS orphans
+                 + (SELECT count(*) FROM jobs j WHERE j.kind = ANY(\(JobKind.media.map(\.rawValue)))
+                      AND j.state IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = j.subject)) AS orphans
             """
         )
         let count = try orphans.first.map { try $0["orphans"].decode(Int64.self) } ?? 0
@@ -202,6 +203,9 @@ extension MediaItem.State: StoredAsText {}
 extension JobKind: StoredAsText {}
 extension Job.State: StoredAsText {}
 extension AccessToken.Kind: StoredAsText {}
+extension Mention.State: StoredAsText {}
+extension MentionKind: StoredAsText {}
+extension SentMention.Outcome: StoredAsText {}
 
 struct StoreError: Error, CustomStringConvertible {
     let description: String

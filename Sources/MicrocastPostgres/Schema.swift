@@ -13,7 +13,8 @@ enum Schema {
     static let slugLockKey: Int64 = 0x6D63_736C_7567
 
     static let migrations: [(version: Int64, name: String, statements: [String])] = [
-        (1, "posts, media, renditions, tokens, owner, settings, ingests, jobs", first)
+        (1, "posts, media, renditions, tokens, owner, settings, ingests, jobs", first),
+        (2, "jobs of any subject; conversations", second),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
@@ -186,6 +187,56 @@ enum Schema {
             """,
         ]
         + ["posts", "media", "renditions", "post_media", "settings"].map {
+            "CREATE TRIGGER \($0)_stamp AFTER INSERT OR UPDATE OR DELETE ON \($0) FOR EACH STATEMENT EXECUTE FUNCTION bump_content_stamp()"
+        }
+
+    /// Jobs also verify and send Webmentions (their subject is a mention id or a
+    /// post slug); received mentions, what we sent, and citations of pages we answer.
+    static let second: [String] =
+        [
+            "ALTER TABLE jobs DROP CONSTRAINT IF EXISTS jobs_media_id_fkey",
+            "ALTER TABLE jobs RENAME COLUMN media_id TO subject",
+            "ALTER INDEX jobs_media RENAME TO jobs_subject",
+            """
+            CREATE TABLE mentions (
+              id TEXT COLLATE "C" PRIMARY KEY,
+              source TEXT NOT NULL,
+              target TEXT NOT NULL,
+              post_slug TEXT NOT NULL,
+              state TEXT NOT NULL,
+              reason TEXT,
+              kind TEXT NOT NULL,
+              author_name TEXT NOT NULL,
+              author_url TEXT NOT NULL,
+              author_remote_photo TEXT NOT NULL,
+              author_photo_file TEXT NOT NULL,
+              content_html TEXT NOT NULL,
+              published TIMESTAMPTZ(3),
+              url TEXT NOT NULL,
+              received_at TIMESTAMPTZ(3) NOT NULL,
+              updated_at TIMESTAMPTZ(3) NOT NULL,
+              UNIQUE (source, target))
+            """,
+            "CREATE INDEX mentions_post ON mentions (post_slug)",
+            """
+            CREATE TABLE sent_mentions (
+              post_slug TEXT NOT NULL,
+              target TEXT NOT NULL,
+              outcome TEXT NOT NULL,
+              endpoint TEXT,
+              detail TEXT NOT NULL,
+              updated_at TIMESTAMPTZ(3) NOT NULL,
+              PRIMARY KEY (post_slug, target))
+            """,
+            """
+            CREATE TABLE citations (
+              url TEXT COLLATE "C" PRIMARY KEY,
+              name TEXT NOT NULL,
+              author_name TEXT NOT NULL,
+              fetched_at TIMESTAMPTZ(3) NOT NULL)
+            """,
+        ]
+        + ["mentions", "citations"].map {
             "CREATE TRIGGER \($0)_stamp AFTER INSERT OR UPDATE OR DELETE ON \($0) FOR EACH STATEMENT EXECUTE FUNCTION bump_content_stamp()"
         }
 }

@@ -67,6 +67,18 @@ extension PostgresStore {
                     updatedAt: try $0.value("updated_at")
                 )
             }
+            snapshot.mentions = try await connection.rows(
+                "SELECT \(unescaped: Self.mentionColumns) FROM mentions ORDER BY id",
+                logger: logger
+            ).map(Self.mention)
+            snapshot.sentMentions = try await connection.rows(
+                "SELECT post_slug, target, outcome, endpoint, detail, updated_at FROM sent_mentions ORDER BY post_slug, target",
+                logger: logger
+            ).map(Self.sent)
+            snapshot.citations = try await connection.rows(
+                "SELECT url, name, author_name, fetched_at FROM citations ORDER BY url",
+                logger: logger
+            ).map(Self.citation)
             return snapshot
         }
     }
@@ -75,6 +87,7 @@ extension PostgresStore {
         try await transaction { connection in
             let tables = [
                 "posts", "media", "renditions", "post_media", "tokens", "owner", "sessions", "authorization_codes", "settings", "ingests", "jobs",
+                "mentions", "sent_mentions", "citations",
             ]
             var present: [String] = []
             for table in tables where try await !connection.rows("SELECT 1 FROM \(unescaped: table) LIMIT 1", logger: logger).isEmpty {
@@ -142,8 +155,27 @@ extension PostgresStore {
                 try await connection.execute(
                     """
                     INSERT INTO jobs (\(unescaped: Self.jobColumns)) VALUES (
-                      \(job.id), \(job.kind), \(job.mediaId), \(job.state), \(Int64(job.attempts)), \(Int64(job.maxAttempts)), \(job.lastError),
+                      \(job.id), \(job.kind), \(job.subject), \(job.state), \(Int64(job.attempts)), \(Int64(job.maxAttempts)), \(job.lastError),
                       \(job.worker), \(row.runAfter), \(row.leaseUntil), \(row.createdAt), \(row.updatedAt))
+                    """,
+                    logger: logger
+                )
+            }
+            for mention in snapshot.mentions { try await Self.insertMention(mention, on: connection, logger: logger) }
+            for sent in snapshot.sentMentions {
+                try await connection.execute(
+                    """
+                    INSERT INTO sent_mentions (post_slug, target, outcome, endpoint, detail, updated_at)
+                    VALUES (\(sent.postSlug), \(sent.target), \(sent.outcome), \(sent.endpoint), \(sent.detail), \(sent.updatedAt))
+                    """,
+                    logger: logger
+                )
+            }
+            for citation in snapshot.citations {
+                try await connection.execute(
+                    """
+                    INSERT INTO citations (url, name, author_name, fetched_at)
+                    VALUES (\(citation.url), \(citation.name), \(citation.authorName), \(citation.fetchedAt))
                     """,
                     logger: logger
                 )

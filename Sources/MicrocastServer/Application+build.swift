@@ -39,7 +39,7 @@ public func buildApplication(
     let api = router.group().add(middleware: APIErrorMiddleware())
 
     // Posting: Micropub, the media endpoint, resumable uploads.
-    let publishing = Publishing(posts: store, intake: services.intake, urls: site.urls)
+    let publishing = Publishing(posts: store, queue: store, intake: services.intake, urls: site.urls)
     MicropubController(
         publishing: publishing,
         authenticator: authenticator,
@@ -76,6 +76,9 @@ public func buildApplication(
         try await authorization.signInPage(hidden: [HiddenField(name: "next", value: next)])
     }.addRoutes(to: api)
 
+    // Conversations: Webmentions received.
+    WebmentionController(store: store, urls: site.urls, limiter: SenderRateLimit()).addRoutes(to: api)
+
     // Publishing: media files and the site.
     MediaFileController(intake: services.intake, media: store).addRoutes(to: router)
     SiteController(publisher: services.publisher, cache: PageCache()).addRoutes(to: router)
@@ -93,7 +96,7 @@ public func buildApplication(
         // Shut down in reverse: the server stops taking requests, then the
         // scheduler and the media worker finish, and only then are the pools
         // and the store closed under them.
-        services: [services.poolsService, services.worker, services.scheduler],
+        services: [services.poolsService, services.worker, services.conversations, services.scheduler],
         logger: services.logger
     )
 }

@@ -2,13 +2,14 @@ import Foundation
 import GRDB
 import MicrocastCore
 
-/// A row of `jobs`: a media item's processing, with its lease and attempts.
+/// A row of `jobs`: one piece of background work (a media item's processing,
+/// a Webmention's verification or sending), with its lease and attempts.
 struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "jobs"
     enum Columns {
         static let id = Column(CodingKeys.id)
         static let kind = Column(CodingKeys.kind)
-        static let mediaId = Column(CodingKeys.mediaId)
+        static let subject = Column(CodingKeys.subject)
         static let state = Column(CodingKeys.state)
         static let attempts = Column(CodingKeys.attempts)
         static let maxAttempts = Column(CodingKeys.maxAttempts)
@@ -20,7 +21,7 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
 
     var id: Int64?
     var kind: JobKind
-    var mediaId: String
+    var subject: String
     var state: Job.State
     var attempts: Int
     var maxAttempts: Int
@@ -35,7 +36,7 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
 
     init(_ request: JobRequest, now: Date) {
         kind = request.kind
-        mediaId = request.mediaId
+        subject = request.subject
         state = .queued
         attempts = 0
         maxAttempts = request.maxAttempts
@@ -48,7 +49,7 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
         Job(
             id: id ?? 0,
             kind: kind,
-            mediaId: mediaId,
+            subject: subject,
             state: state,
             attempts: attempts,
             maxAttempts: maxAttempts,
@@ -59,16 +60,17 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
 }
 
 extension SQLiteStore: JobQueue {
-    public func claim(worker: String, lease: TimeInterval, now: Date) async throws -> Job? {
+    public func claim(worker: String, lease: TimeInterval, now: Date, kinds: [JobKind]) async throws -> Job? {
         try await pool.write { db in
+            let ofKinds = kinds.map(\.rawValue).contains(JobRecord.Columns.kind)
             // A job whose worker died mid-run has an expired lease; one that
             // has used up its attempts ends here instead of crashing the next worker too.
             let abandoned = JobRecord.Columns.state == Job.State.running && JobRecord.Columns.leaseUntil < now
-            try Self.giveUpStopped(JobRecord.filter(abandoned), db: db, now: now)
+            try Self.giveUpStopped(JobRecord.filter(abandoned && ofKinds), db: db, now: now)
 
             let ready = JobRecord.Columns.state == Job.State.queued && JobRecord.Columns.runAfter <= now
             guard
-                var record = try JobRecord.filter(ready || abandoned).filter(JobRecord.Columns.attempts < JobRecord.Columns.maxAttempts)
+                var record = try JobRecord.filter((ready || abandoned) && ofKinds).filter(JobRecord.Columns.attempts < JobRecord.Columns.maxAttempts)
                     .order(JobRecord.Columns.runAfter, JobRecord.Columns.id).fetchOne(db)
             else { return nil }
             record.state = .running
@@ -92,7 +94,7 @@ extension SQLiteStore: JobQueue {
             record.leaseUntil = nil
             record.updatedAt = now
             try record.update(db)
-            try fail(mediaId: record.mediaId, reason: reason, db)
+            if JobKind.media.contains(record.kind) { try fail(mediaId: record.subject, reason: reason, db) }
         }
     }
 
@@ -149,9 +151,22 @@ extension SQLiteStore: JobQueue {
         try await pool.read { db in try JobRecord.fetchOne(db, key: id)?.job }
     }
 
-    public func jobs(forMedia mediaId: String) async throws -> [Job] {
+    public func enqueue(_ request: JobRequest, now: Date) async throws {
+        try await pool.write { db in
+            let waiting = JobRecord.filter(
+                JobRecord.Columns.kind == request.kind.rawValue && JobRecord.Columns.subject == request.subject
+                    && JobRecord.Columns.state == Job.State.queued
+            )
+            guard try waiting.fetchCount(db) == 0 else { return }
+            var record = JobRecord(request, now: now)
+            try record.insert(db)
+        }
+        wakeUps.wakeAll()
+    }
+
+    public func jobs(subject: String) async throws -> [Job] {
         try await pool.read { db in
-            try JobRecord.filter(JobRecord.Columns.mediaId == mediaId).order(JobRecord.Columns.id.desc).fetchAll(db).map(\.job)
+            try JobRecord.filter(JobRecord.Columns.subject == subject).order(JobRecord.Columns.id.desc).fetchAll(db).map(\.job)
         }
     }
 
@@ -183,7 +198,7 @@ extension SQLiteStore: JobQueue {
 
     public func retry(mediaId: String, kind: JobKind, now: Date) async throws {
         try await pool.write { db in
-            var record = JobRecord(JobRequest(kind: kind, mediaId: mediaId), now: now)
+            var record = JobRecord(JobRequest(kind: kind, subject: mediaId), now: now)
             try record.insert(db)
             _ = try MediaRecord.filter(key: mediaId).updateAll(
                 db,

@@ -169,6 +169,83 @@ enum Migrations {
                 }
             }
         }
+        migrator.registerMigration("9 jobs of any subject; conversations") { db in
+            // Jobs now also verify and send Webmentions: their subject is a
+            // media id, a mention id or a post slug, so it cannot reference media.
+            // SQLite drops a foreign key only by rebuilding the table.
+            try db.create(table: "jobsBySubject") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                t.column("subject", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("maxAttempts", .integer).notNull()
+                t.column("runAfter", .datetime).notNull()
+                t.column("leaseOwner", .text)
+                t.column("leaseUntil", .datetime)
+                t.column("lastError", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO jobsBySubject (id, kind, subject, state, attempts, maxAttempts, runAfter, leaseOwner, leaseUntil,
+                      lastError, createdAt, updatedAt)
+                    SELECT id, kind, mediaId, state, attempts, maxAttempts, runAfter, leaseOwner, leaseUntil, lastError, createdAt, updatedAt
+                    FROM jobs
+                    """
+            )
+            try db.drop(table: "jobs")
+            try db.rename(table: "jobsBySubject", to: "jobs")
+            try db.create(index: "jobsReady", on: "jobs", columns: ["state", "runAfter"])
+            try db.create(index: "jobsSubject", on: "jobs", columns: ["subject"])
+
+            try db.create(table: "mentions") { t in
+                t.primaryKey("id", .text)
+                t.column("source", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("postSlug", .text).notNull().indexed()
+                t.column("state", .text).notNull()
+                t.column("reason", .text)
+                t.column("kind", .text).notNull()
+                t.column("authorName", .text).notNull()
+                t.column("authorURL", .text).notNull()
+                t.column("authorRemotePhoto", .text).notNull()
+                t.column("authorPhotoFile", .text).notNull()
+                t.column("contentHTML", .text).notNull()
+                t.column("published", .datetime)
+                t.column("url", .text).notNull()
+                t.column("receivedAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.uniqueKey(["source", "target"])
+            }
+            try db.create(table: "sentMentions") { t in
+                t.column("postSlug", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("outcome", .text).notNull()
+                t.column("endpoint", .text)
+                t.column("detail", .text).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.primaryKey(["postSlug", "target"])
+            }
+            try db.create(table: "citations") { t in
+                t.primaryKey("url", .text)
+                t.column("name", .text).notNull()
+                t.column("authorName", .text).notNull()
+                t.column("fetchedAt", .datetime).notNull()
+            }
+            // Pages show mentions and citations: their changes bump the content stamp too.
+            for table in ["mentions", "citations"] {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    try db.execute(
+                        sql: """
+                            CREATE TRIGGER \(table)_\(event.lowercased())_stamp AFTER \(event) ON \(table)
+                            BEGIN UPDATE contentStamp SET version = version + 1 WHERE id = 1; END
+                            """
+                    )
+                }
+            }
+        }
         return migrator
     }
 }

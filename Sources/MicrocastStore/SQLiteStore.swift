@@ -37,6 +37,9 @@ extension MediaItem.State: DatabaseValueConvertible {}
 extension JobKind: DatabaseValueConvertible {}
 extension Job.State: DatabaseValueConvertible {}
 extension AccessToken.Kind: DatabaseValueConvertible {}
+extension Mention.State: DatabaseValueConvertible {}
+extension MentionKind: DatabaseValueConvertible {}
+extension SentMention.Outcome: DatabaseValueConvertible {}
 
 extension ScopeSet: DatabaseValueConvertible {
     public var databaseValue: DatabaseValue { description.databaseValue }

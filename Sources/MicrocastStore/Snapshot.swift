@@ -32,6 +32,9 @@ extension SQLiteStore {
             snapshot.jobs = try JobRecord.order(JobRecord.Columns.id).fetchAll(db).map {
                 StoreSnapshot.JobRow(job: $0.job, runAfter: $0.runAfter, leaseUntil: $0.leaseUntil, createdAt: $0.createdAt, updatedAt: $0.updatedAt)
             }
+            snapshot.mentions = try MentionRecord.order(MentionRecord.Columns.id).fetchAll(db).map(\.mention)
+            snapshot.sentMentions = try SentMentionRecord.order(Column("postSlug"), Column("target")).fetchAll(db).map(\.sent)
+            snapshot.citations = try CitationRecord.order(Column("url")).fetchAll(db).map(\.citation)
             return snapshot
         }
     }
@@ -87,6 +90,9 @@ extension SQLiteStore {
                 var record = JobRecord(row)
                 try record.insert(db)
             }
+            for mention in snapshot.mentions { try MentionRecord(mention).insert(db) }
+            for sent in snapshot.sentMentions { try SentMentionRecord(sent).insert(db) }
+            for citation in snapshot.citations { try CitationRecord(citation).insert(db) }
         }
     }
 
@@ -94,6 +100,7 @@ extension SQLiteStore {
     static func tablesWithRows(_ db: Database) throws -> [String] {
         let tables = [
             "posts", "media", "renditions", "postMedia", "tokens", "owner", "sessions", "authorizationCodes", "settings", "ingests", "jobs",
+            "mentions", "sentMentions", "citations",
         ]
         return try tables.filter { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \($0))") ?? false }
     }
@@ -105,7 +112,7 @@ extension JobRecord {
     init(_ row: StoreSnapshot.JobRow) {
         id = row.job.id
         kind = row.job.kind
-        mediaId = row.job.mediaId
+        subject = row.job.subject
         state = row.job.state
         attempts = row.job.attempts
         maxAttempts = row.job.maxAttempts

@@ -124,7 +124,7 @@ struct ScaleOutTests {
         // killed attempt left behind).
         let snapshot = try await store.snapshot()
         #expect(snapshot.media.count == 24 && snapshot.media.allSatisfy { $0.state == .ready })
-        #expect(Set(snapshot.jobs.map(\.job.mediaId)).count == 24)
+        #expect(Set(snapshot.jobs.map(\.job.subject)).count == 24)
         for item in snapshot.media {
             // A photo has one JPEG per width, an episode one file per encoding.
             let made = snapshot.renditions.filter { $0.mediaId == item.id }.map { "\($0.role) \($0.width)" }

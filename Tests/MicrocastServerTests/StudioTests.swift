@@ -297,7 +297,7 @@ struct StudioTests {
             #expect(media.contains("data-media=\"\(id)\" data-state=\"failed\""))
             #expect(media.contains("silent"))
             #expect(try await form(site, "/studio/media/\(id)/retry", [("csrf", owner.csrf)], owner: owner).status == .seeOther)
-            #expect(try await site.store.jobs(forMedia: id).count == 2)
+            #expect(try await site.store.jobs(subject: id).count == 2)
             _ = try await site.waitForJobs()
 
             let show = try await form(

@@ -27,7 +27,7 @@ struct StoreTests {
     @discardableResult
     func addPhoto(_ store: any DataStore, maxAttempts: Int = 3) async throws -> MediaItem {
         let item = Self.photo()
-        try await store.add(item, processing: JobRequest(kind: .photoRenditions, mediaId: item.id, maxAttempts: maxAttempts))
+        try await store.add(item, processing: JobRequest(kind: .photoRenditions, subject: item.id, maxAttempts: maxAttempts))
         return item
     }
 
@@ -35,11 +35,11 @@ struct StoreTests {
     func leaseExpiry(kind: StoreKind) async throws {
         try await kind.with { store in
             let item = try await addPhoto(store)
-            let first = try #require(try await store.claim(worker: "a", lease: 60, now: now))
-            #expect(first.mediaId == item.id && first.attempts == 1 && first.worker == "a")
-            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(30)) == nil)
+            let first = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.media))
+            #expect(first.subject == item.id && first.attempts == 1 && first.worker == "a")
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(30), kinds: JobKind.media) == nil)
             // Worker "a" died: after the lease the job is taken again.
-            let again = try #require(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(61)))
+            let again = try #require(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(61), kinds: JobKind.media))
             #expect(again.id == first.id && again.attempts == 2 && again.worker == "b")
         }
     }
@@ -48,12 +48,12 @@ struct StoreTests {
     func renew(kind: StoreKind) async throws {
         try await kind.with { store in
             try await addPhoto(store)
-            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now))
+            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.media))
             try await store.renewLease(jobId: job.id, worker: "a", until: now.addingTimeInterval(200))
-            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(100)) == nil)
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(100), kinds: JobKind.media) == nil)
             // Another worker cannot renew a lease it does not hold.
             try await store.renewLease(jobId: job.id, worker: "b", until: now.addingTimeInterval(900))
-            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(201)) != nil)
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(201), kinds: JobKind.media) != nil)
         }
     }
 
@@ -61,15 +61,15 @@ struct StoreTests {
     func retryThenFail(kind: StoreKind) async throws {
         try await kind.with { store in
             try await addPhoto(store, maxAttempts: 2)
-            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now))
+            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.media))
             try await store.fail(jobId: job.id, reason: "disk full", retryAt: now.addingTimeInterval(10), now: now)
-            #expect(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(5)) == nil)
-            let retry = try #require(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(11)))
+            #expect(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(5), kinds: JobKind.media) == nil)
+            let retry = try #require(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(11), kinds: JobKind.media))
             try await store.fail(jobId: retry.id, reason: "disk still full", retryAt: now.addingTimeInterval(30), now: now)
             let ended = try #require(try await store.job(id: job.id))
             #expect(ended.state == .failed)
             #expect(ended.lastError == "disk still full")
-            #expect(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(100)) == nil)
+            #expect(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(100), kinds: JobKind.media) == nil)
         }
     }
 
@@ -77,8 +77,8 @@ struct StoreTests {
     func poisonJob(kind: StoreKind) async throws {
         try await kind.with { store in
             try await addPhoto(store, maxAttempts: 1)
-            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now))
-            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(61)) == nil)
+            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.media))
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(61), kinds: JobKind.media) == nil)
             #expect(try await store.job(id: job.id)?.state == .failed)
         }
     }
@@ -89,13 +89,13 @@ struct StoreTests {
             let item = try await addPhoto(store, maxAttempts: 2)
             var jobId: Int64 = 0
             for attempt in 1...2 {
-                let job = try #require(try await store.claim(worker: "crashed-\(attempt)", lease: 600, now: now))
+                let job = try #require(try await store.claim(worker: "crashed-\(attempt)", lease: 600, now: now, kinds: JobKind.media))
                 #expect(job.attempts == attempt)
                 jobId = job.id
                 // The process died; the next one to start releases its jobs at once.
                 try await store.releaseLeases(ownedBy: "crashed-\(attempt)", now: now)
             }
-            #expect(try await store.claim(worker: "next", lease: 600, now: now) == nil)
+            #expect(try await store.claim(worker: "next", lease: 600, now: now, kinds: JobKind.media) == nil)
             let job = try #require(try await store.job(id: jobId))
             #expect(job.state == .failed && job.lastError == "the worker stopped while processing this file 2 times")
             let media = try #require(try await store.media(id: item.id))
@@ -111,7 +111,7 @@ struct StoreTests {
                 for worker in 0..<4 {
                     group.addTask {
                         var mine: [Int64] = []
-                        while let job = try await store.claim(worker: "w\(worker)", lease: 600, now: now) {
+                        while let job = try await store.claim(worker: "w\(worker)", lease: 600, now: now, kinds: JobKind.media) {
                             mine.append(job.id)
                             try await store.complete(jobId: job.id, now: now)
                         }
@@ -243,7 +243,7 @@ struct StoreTests {
     /// One of every kind of row.
     func populate(_ store: any DataStore) async throws {
         let item = try await addPhoto(store)
-        let job = try #require(try await store.claim(worker: "w", lease: 60, now: now))
+        let job = try #require(try await store.claim(worker: "w", lease: 60, now: now, kinds: JobKind.media))
         try await store.finishProcessing(
             mediaId: item.id,
             renditions: [
@@ -281,6 +281,97 @@ struct StoreTests {
             )
         )
         try await store.setSettings(["site.title": "Copied", "show.guid": "1234"])
+        var mention = try await store.receiveMention(
+            source: "https://friend.example/reply",
+            target: "https://example.com/posts/first",
+            postSlug: "first",
+            newId: "m1",
+            now: now
+        )
+        mention.state = .shown
+        mention.kind = .reply
+        mention.author = MentionAuthor(
+            name: "Friend",
+            url: "https://friend.example/",
+            remotePhoto: "https://friend.example/me.jpg",
+            photoFile: "avatar-1.jpg"
+        )
+        mention.contentHTML = "<p>Nice</p>"
+        try await store.saveMention(mention)
+        try await store.recordSent(
+            SentMention(
+                postSlug: "first",
+                target: "https://friend.example/post",
+                outcome: .sent,
+                endpoint: "https://friend.example/wm",
+                detail: "202",
+                updatedAt: now
+            )
+        )
+        try await store.saveCitation(Citation(url: "https://friend.example/post", name: "A post", authorName: "Friend", fetchedAt: now))
+    }
+
+    @Test("a re-sent Webmention updates the one mention; counts are of shown mentions by kind", arguments: StoreKind.allCases)
+    func mentions(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let first = try await store.receiveMention(
+                source: "https://a.example/1",
+                target: "https://example.com/posts/p",
+                postSlug: "p",
+                newId: "m1",
+                now: now
+            )
+            #expect(first.state == .pending && first.id == "m1")
+            var shown = first
+            shown.state = .shown
+            shown.kind = .like
+            try await store.saveMention(shown)
+            let before = try await store.contentStamp()
+            let again = try await store.receiveMention(
+                source: "https://a.example/1",
+                target: "https://example.com/posts/p",
+                postSlug: "p",
+                newId: "m2",
+                now: now
+            )
+            #expect(again.id == "m1" && again.state == .shown, "a re-send keeps what is shown until verified again")
+            #expect(try await store.contentStamp() != before)
+            var rejected = try await store.receiveMention(
+                source: "https://b.example/1",
+                target: "https://example.com/posts/p",
+                postSlug: "p",
+                newId: "m3",
+                now: now
+            )
+            rejected.state = .rejected
+            try await store.saveMention(rejected)
+            #expect(
+                try await store.receiveMention(
+                    source: "https://b.example/1",
+                    target: "https://example.com/posts/p",
+                    postSlug: "p",
+                    newId: "m4",
+                    now: now
+                ).state == .pending
+            )
+            #expect(try await store.mentionCounts(postSlugs: ["p", "q"]) == ["p": [.like: 1]])
+            #expect(try await store.mentions(postSlug: "p", states: [.shown]).map(\.id) == ["m1"])
+            #expect(Set(try await store.mentions(state: nil, limit: 10).map(\.id)) == ["m1", "m3"])
+            try await store.recordSent(
+                SentMention(postSlug: "p", target: "https://a.example/", outcome: .failed, endpoint: nil, detail: "x", updatedAt: now)
+            )
+            try await store.recordSent(
+                SentMention(
+                    postSlug: "p",
+                    target: "https://a.example/",
+                    outcome: .sent,
+                    endpoint: "https://a.example/wm",
+                    detail: "202",
+                    updatedAt: now
+                )
+            )
+            #expect(try await store.sentMentions(postSlug: "p").map(\.outcome) == [.sent])
+        }
     }
 }
 
@@ -298,7 +389,7 @@ struct PostgresAcrossProcessesTests {
         }
         try await Task.sleep(for: .milliseconds(500))
         let item = StoreTests.photo()
-        try await web.add(item, processing: JobRequest(kind: .photoRenditions, mediaId: item.id, maxAttempts: 3))
+        try await web.add(item, processing: JobRequest(kind: .photoRenditions, subject: item.id, maxAttempts: 3))
         let waited = await waiter.value
         #expect(waited < .seconds(10), "woke after \(waited)")
         await worker.close()

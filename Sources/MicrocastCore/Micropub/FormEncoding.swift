@@ -1,3 +1,5 @@
+import Foundation
+
 /// `application/x-www-form-urlencoded`, decoded into ordered name/value pairs
 /// (order matters: `photo[]` and `mp-photo-alt[]` pair up by position).
 public enum FormEncoding {
@@ -8,6 +10,13 @@ public enum FormEncoding {
             let value = parts.count > 1 ? unescape(parts[1]) : ""
             return (name, value)
         }
+    }
+
+    /// Percent-encodes a name or value: everything but unreserved characters (RFC 3986).
+    public static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
     static func unescape(_ text: Substring) -> String {

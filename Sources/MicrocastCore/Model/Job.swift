@@ -9,6 +9,15 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     case audioEpisode = "audio.episode"
     /// A video's MP4s and poster.
     case videoWeb = "video.web"
+    /// A received Webmention's source fetched and checked (subject: the mention's id).
+    case verifyMention = "webmention.verify"
+    /// Webmentions sent for every page a post links (subject: the post's slug).
+    case sendMentions = "webmention.send"
+
+    /// Jobs that process a media item (their subject is its id).
+    public static let media: [JobKind] = [.photoRenditions, .audioEpisode, .videoWeb]
+    /// Jobs of conversations: network-bound, run apart from media so they never wait behind a transcode.
+    public static let conversations: [JobKind] = [.verifyMention, .sendMentions]
 
     /// The processing an upload of `kind` gets; nil for files served as they are.
     public static func processing(_ kind: MediaKind) -> JobKind? {
@@ -21,15 +30,16 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// A job to queue: what to do, to which media item.
+/// A job to queue: what to do, to what.
 public struct JobRequest: Sendable, Equatable {
     public var kind: JobKind
-    public var mediaId: String
+    /// What the job works on: a media id, a mention id or a post slug, as its kind says.
+    public var subject: String
     public var maxAttempts: Int
 
-    public init(kind: JobKind, mediaId: String, maxAttempts: Int = 5) {
+    public init(kind: JobKind, subject: String, maxAttempts: Int = 5) {
         self.kind = kind
-        self.mediaId = mediaId
+        self.subject = subject
         self.maxAttempts = maxAttempts
     }
 }
@@ -41,7 +51,8 @@ public struct Job: Sendable, Equatable {
 
     public var id: Int64
     public var kind: JobKind
-    public var mediaId: String
+    /// A media id, a mention id or a post slug, as `kind` says.
+    public var subject: String
     public var state: State
     public var attempts: Int
     public var maxAttempts: Int
@@ -52,7 +63,7 @@ public struct Job: Sendable, Equatable {
     public init(
         id: Int64,
         kind: JobKind,
-        mediaId: String,
+        subject: String,
         state: State,
         attempts: Int,
         maxAttempts: Int,
@@ -61,7 +72,7 @@ public struct Job: Sendable, Equatable {
     ) {
         self.id = id
         self.kind = kind
-        self.mediaId = mediaId
+        self.subject = subject
         self.state = state
         self.attempts = attempts
         self.maxAttempts = maxAttempts

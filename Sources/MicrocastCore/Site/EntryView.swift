@@ -293,7 +293,7 @@ public struct EntryPresenter: Sendable {
     /// HTML content keeps its formatting but passes through the sanitiser
     /// (any approved client can send it, and pages share an origin with the
     /// sign-in pages); plain text is escaped and its line breaks kept.
-    func contentHTML(_ value: JSONValue?) -> String {
+    public func contentHTML(_ value: JSONValue?) -> String {
         switch value {
         case .string(let text)?: return Self.paragraphs(text)
         case .object(let object)?:

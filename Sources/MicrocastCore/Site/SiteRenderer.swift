@@ -150,6 +150,7 @@ public struct SiteRenderer: Sendable {
         var metadataURL: String
         var authorizationURL: String
         var tokenURL: String
+        var webmentionURL: String
         var podcastFeedURL: String
         var podcastJSONFeedURL: String
         var postsFeedURL: String
@@ -171,6 +172,7 @@ public struct SiteRenderer: Sendable {
             metadataURL = site.urls.indieAuthMetadata
             authorizationURL = site.urls.authorization
             tokenURL = site.urls.token
+            webmentionURL = site.urls.webmention
             podcastFeedURL = site.urls.podcastFeed
             podcastJSONFeedURL = site.urls.podcastJSONFeed
             postsFeedURL = site.urls.postsFeed

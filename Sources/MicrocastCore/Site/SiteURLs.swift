@@ -30,6 +30,10 @@ public struct SiteURLs: Sendable, Equatable {
     public var indieAuthMetadata: String { base + "/.well-known/oauth-authorization-server" }
     public var authorization: String { base + "/auth" }
     public var token: String { base + "/token" }
+    public var webmention: String { base + "/webmention" }
+    /// Where a sender follows a Webmention it sent.
+    public func webmentionStatus(id: String) -> String { base + "/webmention/status/" + id }
+    public var ownerMentions: String { base + "/studio/mentions" }
     public var introspection: String { base + "/token/introspect" }
     public var revocation: String { base + "/token/revoke" }
     /// The owner's list of signed-in apps (in the studio).

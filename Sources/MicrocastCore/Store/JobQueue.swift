@@ -3,9 +3,12 @@ import Foundation
 /// A durable queue: a job is claimed with a lease, survives a crash (its lease
 /// runs out and it is claimed again), and ends done or failed with a reason.
 public protocol JobQueue: Sendable {
-    /// The oldest ready job, now running under `worker` until `now + lease`;
-    /// nil when none is ready. A job whose attempts ran out is failed here instead.
-    func claim(worker: String, lease: TimeInterval, now: Date) async throws -> Job?
+    /// The oldest ready job of one of `kinds`, now running under `worker` until
+    /// `now + lease`; nil when none is ready. A job whose attempts ran out is failed here instead.
+    func claim(worker: String, lease: TimeInterval, now: Date, kinds: [JobKind]) async throws -> Job?
+    /// Queues a job, unless the same kind of job for the same subject is
+    /// already waiting (it will see the latest state when it runs).
+    func enqueue(_ request: JobRequest, now: Date) async throws
     /// Extends the job's lease, if `worker` still holds it.
     func renewLease(jobId: Int64, worker: String, until: Date) async throws
     /// Marks the job done.
@@ -16,8 +19,8 @@ public protocol JobQueue: Sendable {
     func requeue(jobId: Int64, runAfter: Date, now: Date) async throws
     /// The job with this id, or nil.
     func job(id: Int64) async throws -> Job?
-    /// The jobs of one media item, newest first (the owner's view of what happened to a file).
-    func jobs(forMedia mediaId: String) async throws -> [Job]
+    /// The jobs of one subject (a media item, a post), newest first (the owner's view of what happened).
+    func jobs(subject: String) async throws -> [Job]
     /// Workers holding running jobs now.
     func leaseOwners() async throws -> [String]
     /// Hands a dead worker's running jobs back to the queue at once, instead of after its lease.

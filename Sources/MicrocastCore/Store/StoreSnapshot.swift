@@ -88,6 +88,9 @@ public struct StoreSnapshot: Sendable, Equatable {
     public var settings: [String: String] = [:]
     public var ingests: [IngestRecord] = []
     public var jobs: [JobRow] = []
+    public var mentions: [Mention] = []
+    public var sentMentions: [SentMention] = []
+    public var citations: [Citation] = []
 
     public init() {}
 
@@ -96,7 +99,8 @@ public struct StoreSnapshot: Sendable, Equatable {
         [
             "posts": posts.count, "post media": postMedia.count, "media": media.count, "renditions": renditions.count,
             "tokens": tokens.count, "owner": owner == nil ? 0 : 1, "sessions": sessions.count, "authorization codes": codes.count,
-            "settings": settings.count, "ingests": ingests.count, "jobs": jobs.count,
+            "settings": settings.count, "ingests": ingests.count, "jobs": jobs.count, "mentions": mentions.count,
+            "sent mentions": sentMentions.count, "citations": citations.count,
         ]
     }
 

@@ -40,13 +40,17 @@ struct SiteController: Sendable {
             // Named by content, the stylesheet never changes; pages and feeds are checked every few minutes.
             .cacheControl: isStylesheet ? "public, max-age=31536000, immutable" : "public, max-age=300",
         ]
+        let urls = publisher.site.urls
         if path == "/" {
             // Clients that read only headers discover the endpoints here.
-            let urls = publisher.site.urls
             headers[.link] = [
                 "<\(urls.micropub)>; rel=\"micropub\"", "<\(urls.indieAuthMetadata)>; rel=\"indieauth-metadata\"",
                 "<\(urls.authorization)>; rel=\"authorization_endpoint\"", "<\(urls.token)>; rel=\"token_endpoint\"",
+                "<\(urls.webmention)>; rel=\"webmention\"",
             ].joined(separator: ", ")
+        } else if entry.page.contentType.hasPrefix("text/html") {
+            // Webmention senders read the header first (the specification's discovery order).
+            headers[.link] = "<\(urls.webmention)>; rel=\"webmention\""
         }
         let status = HTTPResponse.Status(code: entry.page.status)
         let validators = FileValidators(etag: entry.etag, lastModified: entry.modified)

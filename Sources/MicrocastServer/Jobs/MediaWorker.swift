@@ -56,7 +56,7 @@ public struct MediaWorker: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    if let job = try await queue.claim(worker: id, lease: lease, now: Date()) {
+                    if let job = try await queue.claim(worker: id, lease: lease, now: Date(), kinds: JobKind.media) {
                         await run(job, worker: id)
                         continue
                     }
@@ -73,9 +73,9 @@ public struct MediaWorker: Service {
 
     func run(_ job: Job, worker: String) async {
         let start = ContinuousClock.now
-        var metadata: Logger.Metadata = ["job": "\(job.id)", "kind": "\(job.kind.rawValue)", "media": "\(job.mediaId)", "attempt": "\(job.attempts)"]
+        var metadata: Logger.Metadata = ["job": "\(job.id)", "kind": "\(job.kind.rawValue)", "media": "\(job.subject)", "attempt": "\(job.attempts)"]
         do {
-            try await withLeaseRenewed(job, worker: worker) { try await perform(job) }
+            try await queue.withLeaseRenewed(job, worker: worker, lease: lease) { try await perform(job) }
             try await queue.complete(jobId: job.id, now: Date())
             metadata["outcome"] = "done"
         } catch let error as MediaError where error.isRetryable {
@@ -91,7 +91,7 @@ public struct MediaWorker: Service {
         } catch {
             let retryAt = Date().addingTimeInterval(Self.backoff(attempt: job.attempts))
             try? await queue.fail(jobId: job.id, reason: "\(error)", retryAt: retryAt, now: Date())
-            if job.attempts >= job.maxAttempts { try? await media.failProcessing(mediaId: job.mediaId, reason: "\(error)") }
+            if job.attempts >= job.maxAttempts { try? await media.failProcessing(mediaId: job.subject, reason: "\(error)") }
             metadata["outcome"] = job.attempts >= job.maxAttempts ? "failed" : "retry"
             metadata["reason"] = "\(error)"
         }
@@ -102,7 +102,7 @@ public struct MediaWorker: Service {
     }
 
     func perform(_ job: Job) async throws {
-        guard let item = try await media.media(id: job.mediaId) else {
+        guard let item = try await media.media(id: job.subject) else {
             throw MediaError.unreadable("the media item no longer exists")
         }
         // A worker on another machine must see the server's data folder at
@@ -137,6 +137,8 @@ public struct MediaWorker: Service {
                 let cover = try Data(contentsOf: library.rendition(try await artwork.fileName(for: show)))
                 let renditions = try await onMediaThread { try step.makeRenditions(for: item, tags: tags, cover: cover, control: control) }
                 try await media.finishProcessing(mediaId: item.id, renditions: renditions, placeholder: nil)
+            case .verifyMention, .sendMentions:
+                throw MediaError.unsupported("\(job.kind.rawValue) is not a media job")
             }
         } onCancel: {
             control.cancel()
@@ -166,23 +168,7 @@ public struct MediaWorker: Service {
 
     func giveUp(_ job: Job, reason: String) async {
         try? await queue.fail(jobId: job.id, reason: reason, retryAt: nil, now: Date())
-        try? await media.failProcessing(mediaId: job.mediaId, reason: reason)
-    }
-
-    /// Keeps the job's lease fresh while `body` runs, so a long transcode is not
-    /// mistaken for a crashed one.
-    func withLeaseRenewed(_ job: Job, worker: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: .seconds(lease / 3))
-                    try await queue.renewLease(jobId: job.id, worker: worker, until: Date().addingTimeInterval(lease))
-                }
-            }
-            try await group.next()
-            group.cancelAll()
-        }
+        try? await media.failProcessing(mediaId: job.subject, reason: reason)
     }
 
     /// 10 s, 20 s, 40 s, ... capped at 10 minutes.
@@ -199,5 +185,23 @@ struct MissingOriginal: Error, CustomStringConvertible {
 
     var description: String {
         "the original \(fileName) is not in this worker's \(folder); every worker must see the server's data folder at the same path"
+    }
+}
+
+extension JobQueue {
+    /// Keeps the job's lease fresh while `body` runs, so a long job is not
+    /// mistaken for a crashed one.
+    func withLeaseRenewed(_ job: Job, worker: String, lease: TimeInterval, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: .seconds(lease / 3))
+                    try await renewLease(jobId: job.id, worker: worker, until: Date().addingTimeInterval(lease))
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
     }
 }

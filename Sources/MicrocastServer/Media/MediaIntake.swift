@@ -56,7 +56,7 @@ struct MediaIntake: Sendable {
         do {
             try library.adoptOriginal(from: upload.temporaryFile, as: item.fileName)
             try library.placePublicCopy(of: item.fileName, made: publicCopy)
-            let job = JobKind.processing(probe.kind).map { JobRequest(kind: $0, mediaId: item.id) }
+            let job = JobKind.processing(probe.kind).map { JobRequest(kind: $0, subject: item.id) }
             try await media.add(item, processing: job)
         } catch {
             if let publicCopy { try? FileManager.default.removeItem(at: publicCopy) }

@@ -3,9 +3,11 @@ import MicrocastCore
 
 /// Creating, changing, deleting and restoring posts: what the Micropub
 /// endpoint does for any client and the studio does for the owner, through
-/// this one implementation.
+/// this one implementation. Every change that readers can see queues the
+/// post's Webmentions, so the pages it links learn of it.
 struct Publishing: Sendable {
     let posts: any PostRepository
+    let queue: any JobQueue
     let intake: MediaIntake
     let urls: SiteURLs
 
@@ -21,7 +23,9 @@ struct Publishing: Sendable {
             create.properties[file.field, default: []].append(.string(urls.original(fileName: item.fileName)))
         }
         let draft = PostBuilder.post(from: create)
-        return try await posts.create(draft, mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls))
+        let saved = try await posts.create(draft, mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls))
+        if saved.status == .published { try await sendMentions(saved.slug) }
+        return saved
     }
 
     /// Applies an update (replace, add, delete) and saves the result.
@@ -29,16 +33,26 @@ struct Publishing: Sendable {
         guard !update.isEmpty else { throw MicropubError.invalidRequest("the update has no replace, add or delete") }
         let changed = update.apply(to: try await post(at: update.url))
         try await posts.update(changed, mediaIds: EntryPresenter.mediaIds(in: changed, urls: urls))
+        try await sendMentions(changed.slug)
     }
 
     /// Deletes the post at `url` (it then answers 410 until restored).
     func delete(url: String) async throws {
-        try await posts.setDeleted(slug: try await post(at: url).slug, at: Date())
+        let slug = try await post(at: url).slug
+        try await posts.setDeleted(slug: slug, at: Date())
+        try await sendMentions(slug)
     }
 
     /// Restores a deleted post at the same URL.
     func undelete(url: String) async throws {
-        try await posts.setDeleted(slug: try await post(at: url, includingDeleted: true).slug, at: nil)
+        let slug = try await post(at: url, includingDeleted: true).slug
+        try await posts.setDeleted(slug: slug, at: nil)
+        try await sendMentions(slug)
+    }
+
+    /// Queued, never sent on the request path: the job fetches every linked page.
+    func sendMentions(_ slug: String) async throws {
+        try await queue.enqueue(JobRequest(kind: .sendMentions, subject: slug), now: Date())
     }
 
     /// The post a client names by URL; a URL that is not one of our posts is a bad request.

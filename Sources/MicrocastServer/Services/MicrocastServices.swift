@@ -30,6 +30,12 @@ public struct MicrocastServices: Sendable {
     let intake: MediaIntake
     let artwork: ShowArtworkStore
     public let worker: MediaWorker
+    /// Verifies received Webmentions and sends ours.
+    public let conversations: ConversationWorker
+    /// Every outbound request: Webmention sources and endpoints, authors' photos, citations.
+    public let fetcher: SafeFetcher
+    /// Name lookups for outbound fetches, which block, apart from the request path's pool.
+    let outboundPool: NIOThreadPool
     let publisher: SitePublisher
     public let logger: Logger
 
@@ -84,6 +90,23 @@ public struct MicrocastServices: Sendable {
             timeLimit: configuration.jobTimeLimit,
             logger: logger
         )
+        let outboundPool = NIOThreadPool(numberOfThreads: 2)
+        outboundPool.start()
+        let fetcher = SafeFetcher(
+            policy: FetchPolicy(userAgent: FetchPolicy.userAgent(site: urls.base), allowPrivateAddresses: configuration.allowPrivateFetch),
+            lookups: outboundPool
+        )
+        let conversations = ConversationWorker(
+            queue: store,
+            store: store,
+            fetcher: fetcher,
+            site: site,
+            avatars: AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool),
+            loops: configuration.workerThreads > 0 ? configuration.conversationLoops : 0,
+            pollInterval: configuration.jobPollInterval,
+            lease: configuration.jobLease,
+            logger: logger
+        )
         let publisher = SitePublisher(
             posts: store,
             media: store,
@@ -105,6 +128,9 @@ public struct MicrocastServices: Sendable {
             intake: intake,
             artwork: artwork,
             worker: worker,
+            conversations: conversations,
+            fetcher: fetcher,
+            outboundPool: outboundPool,
             publisher: publisher,
             logger: logger
         )
@@ -133,17 +159,18 @@ public struct MicrocastServices: Sendable {
     public func shutdown() async {
         try? await requestPool.shutdownGracefully()
         try? await mediaPool.shutdownGracefully()
+        try? await outboundPool.shutdownGracefully()
         await store.close()
     }
 
     /// Publishes scheduled posts when their time comes.
-    public var scheduler: Scheduler { Scheduler(posts: store, interval: .seconds(1), logger: logger) }
+    public var scheduler: Scheduler { Scheduler(posts: store, queue: store, interval: .seconds(1), logger: logger) }
 
-    /// What a `worker` process runs: media jobs, no HTTP.
-    public var workerServices: [any Service] { [poolsService, worker] }
+    /// What a `worker` process runs: media and conversation jobs, no HTTP.
+    public var workerServices: [any Service] { [poolsService, worker, conversations] }
 
     /// A service that shuts the pools down and closes the store with an application.
-    var poolsService: ThreadPoolService { ThreadPoolService(pools: [mediaPool, requestPool], store: store) }
+    var poolsService: ThreadPoolService { ThreadPoolService(pools: [mediaPool, requestPool, outboundPool], store: store) }
 }
 
 /// Shuts the thread pools down and closes the store with the application.

@@ -8,6 +8,8 @@ import ServiceLifecycle
 /// processes may run it on one store (publishing is one idempotent update).
 public struct Scheduler: Service {
     let posts: any PostRepository
+    /// Published posts send their Webmentions.
+    let queue: any JobQueue
     let interval: Duration
     let logger: Logger
 
@@ -17,6 +19,7 @@ public struct Scheduler: Service {
                 do {
                     for slug in try await posts.publishDue(now: Date()) {
                         logger.info("scheduled post published", metadata: ["post": "\(slug)"])
+                        try await queue.enqueue(JobRequest(kind: .sendMentions, subject: slug), now: Date())
                     }
                 } catch is CancellationError {
                     return

@@ -37,6 +37,11 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// FFmpeg's own messages on standard error, for diagnosis.
     public var verboseFFmpeg: Bool
+    /// Lets outbound fetches reach loopback and private addresses: for tests of
+    /// several instances on one machine only, never on a public server.
+    public var allowPrivateFetch = false
+    /// Webmentions verified and sent at once (0 with no media threads: this process does no background work).
+    public var conversationLoops = 2
 
     public init(
         dataDirectory: URL,

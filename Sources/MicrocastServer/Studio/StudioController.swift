@@ -245,7 +245,7 @@ struct StudioController: Sendable {
         let renditions = try await store.renditions(forMedia: items.map(\.id))
         var rows: [MediaListView.Row] = []
         for item in items {
-            let jobs = try await store.jobs(forMedia: item.id)
+            let jobs = try await store.jobs(subject: item.id)
             let users = try await store.posts(usingMedia: item.id)
             let state = StudioEvents.state(of: item, job: jobs.first)
             rows.append(

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Conversations: Webmentions received for our posts, the ones we sent, and
+/// citations of the pages our posts answer.
+public protocol MentionRepository: Sendable {
+    /// Records a Webmention as pending verification, or sets an earlier one
+    /// with the same source and target back to pending (a re-send: the source
+    /// changed). Returns the stored mention; `newId` names a new one.
+    func receiveMention(source: String, target: String, postSlug: String, newId: String, now: Date) async throws -> Mention
+    func mention(id: String) async throws -> Mention?
+    /// Saves every field of a mention already received.
+    func saveMention(_ mention: Mention) async throws
+    /// Mentions of one post in any of `states`, oldest first (the conversation's order).
+    func mentions(postSlug: String, states: [Mention.State]) async throws -> [Mention]
+    /// Mentions in `state` (nil: any), newest first: the owner's list.
+    func mentions(state: Mention.State?, limit: Int) async throws -> [Mention]
+    /// Shown mentions by kind, for each of `postSlugs` (the timeline's counts).
+    func mentionCounts(postSlugs: [String]) async throws -> [String: [MentionKind: Int]]
+
+    /// Records what came of sending to one target (replacing an earlier record).
+    func recordSent(_ sent: SentMention) async throws
+    /// What was sent for a post, by target.
+    func sentMentions(postSlug: String) async throws -> [SentMention]
+
+    func saveCitation(_ citation: Citation) async throws
+    func citations(urls: [String]) async throws -> [String: Citation]
+}

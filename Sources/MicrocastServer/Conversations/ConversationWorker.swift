@@ -1,0 +1,307 @@
+import Crypto
+import Foundation
+import HTMLKit
+import Logging
+import MediaEngine
+import MediaKit
+import MediaModel
+import MicrocastCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Runs the conversation jobs: verifying received Webmentions and sending
+/// ours. Network-bound, so it has its own loops and never waits behind a
+/// transcode; every fetch goes through the `SafeFetcher`.
+public struct ConversationWorker: Service {
+    let queue: any JobQueue
+    let store: any DataStore
+    let fetcher: SafeFetcher
+    let site: SiteDirectory
+    let avatars: AvatarStore
+    let loops: Int
+    let pollInterval: Duration
+    let lease: TimeInterval
+    let logger: Logger
+    let name = MediaWorker.localName(pid: ProcessInfo.processInfo.processIdentifier)
+
+    /// A transient failure (a timeout, a 5xx): the job is tried again later.
+    struct TryAgain: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    public func run() async throws {
+        guard loops > 0 else {
+            try? await gracefulShutdown()
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<loops {
+                group.addTask { await loop(id: "\(name)-conversations\(index)") }
+            }
+        }
+    }
+
+    func loop(id: String) async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    if let job = try await queue.claim(worker: id, lease: lease, now: Date(), kinds: JobKind.conversations) {
+                        await run(job, worker: id)
+                        continue
+                    }
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.error("job queue unavailable", metadata: ["error": "\(error)"])
+                }
+                await queue.waitForWork(upTo: pollInterval)
+            }
+        }
+    }
+
+    func run(_ job: Job, worker: String) async {
+        let start = ContinuousClock.now
+        var metadata: Logger.Metadata = [
+            "job": "\(job.id)", "kind": "\(job.kind.rawValue)", "subject": "\(job.subject)", "attempt": "\(job.attempts)",
+        ]
+        do {
+            let outcome = UncheckedOutcome()
+            try await queue.withLeaseRenewed(job, worker: worker, lease: lease) {
+                switch job.kind {
+                case .verifyMention: outcome.text = try await verify(mentionId: job.subject)
+                case .sendMentions: outcome.text = try await send(postSlug: job.subject)
+                default: throw TryAgain(description: "not a conversation job")
+                }
+            }
+            try await queue.complete(jobId: job.id, now: Date())
+            metadata["outcome"] = "done"
+            metadata["result"] = "\(outcome.text)"
+        } catch {
+            let retryAt = Date().addingTimeInterval(MediaWorker.backoff(attempt: job.attempts))
+            try? await queue.fail(jobId: job.id, reason: "\(error)", retryAt: retryAt, now: Date())
+            metadata["outcome"] = job.attempts >= job.maxAttempts ? "failed" : "retry"
+            metadata["reason"] = "\(error)"
+        }
+        metadata["ms"] = "\(Int((ContinuousClock.now - start).milliseconds))"
+        logger.info("job", metadata: metadata)
+    }
+
+    /// What a job did, in a few words for its log line.
+    final class UncheckedOutcome: @unchecked Sendable {
+        var text = ""
+    }
+
+    // MARK: Receiving
+
+    /// Fetches the source and decides: shown, held for the owner, or rejected (and why).
+    func verify(mentionId: String) async throws -> String {
+        guard var mention = try await store.mention(id: mentionId) else { return "gone" }
+        let policy = MentionPolicy(settings: try await store.settings())
+        guard !policy.isBlocked(mention.domain) else {
+            return try await reject(&mention, "the sender's domain is blocked")
+        }
+        guard let source = URL(string: mention.source), let target = URL(string: mention.target) else {
+            return try await reject(&mention, "the source or target is not a URL")
+        }
+        let page: FetchedResource
+        do {
+            page = try await fetcher.get(source)
+        } catch let error as FetchError {
+            switch error {
+            case .timedOut, .failed: throw TryAgain(description: "the source could not be fetched: \(error)")
+            default: return try await reject(&mention, "the source was not fetched: \(error)")
+            }
+        }
+        switch page.status {
+        case 200..<300: break
+        case 404, 410: return try await reject(&mention, "the source answers \(page.status): it is gone")
+        case 500...: throw TryAgain(description: "the source answered \(page.status)")
+        default: return try await reject(&mention, "the source answered \(page.status)")
+        }
+
+        let reading: MentionReading?
+        if page.isHTML {
+            reading = MentionReader.read(html: page.text, source: page.url, target: target)
+        } else if page.contentType.hasPrefix("text/") || page.contentType.contains("json") {
+            reading =
+                MentionReader.textLinks(page.text, target: target)
+                ? MentionReading(
+                    kind: .mention,
+                    author: MentionAuthor(name: source.host ?? "", url: source.absoluteString),
+                    contentHTML: "",
+                    published: nil,
+                    url: source.absoluteString
+                )
+                : nil
+        } else {
+            reading = nil
+        }
+        guard let reading else { return try await reject(&mention, "the source does not link to the target") }
+
+        let previousPhoto = mention.author
+        mention.kind = reading.kind
+        mention.author = reading.author
+        if reading.author.remotePhoto == previousPhoto.remotePhoto { mention.author.photoFile = previousPhoto.photoFile }
+        mention.contentHTML = reading.contentHTML
+        mention.published = reading.published
+        mention.url = reading.url
+        mention.reason = nil
+        mention.state = policy.state(forVerifiedFrom: mention.domain)
+        if mention.state == .held { mention.reason = "waiting for the owner's approval" }
+        if mention.author.photoFile.isEmpty, let photo = URL(string: mention.author.remotePhoto), !mention.author.remotePhoto.isEmpty {
+            mention.author.photoFile = (try? await avatars.fileName(for: photo)) ?? ""
+        }
+        mention.updatedAt = Date()
+        try await store.saveMention(mention)
+        return "\(mention.state.rawValue) \(mention.kind.rawValue)"
+    }
+
+    func reject(_ mention: inout Mention, _ reason: String) async throws -> String {
+        mention.state = .rejected
+        mention.reason = reason
+        mention.updatedAt = Date()
+        try await store.saveMention(mention)
+        return "rejected: \(reason)"
+    }
+
+    // MARK: Sending
+
+    /// Sends a Webmention to every page the post links now or linked when
+    /// last sent (so a removed link, or a deleted post, is seen by its receiver).
+    func send(postSlug: String) async throws -> String {
+        guard let post = try await store.post(slug: postSlug) else { return "no such post" }
+        let info = try await site.info()
+        let earlier = try await store.sentMentions(postSlug: postSlug).map(\.target)
+        var targets: [String] = []
+        if post.status == .published || post.deletedAt != nil {
+            let content = EntryPresenter(site: info).contentHTML(post.properties["content"]?.first)
+            targets = OutgoingLinks.targets(of: post, contentHTML: content, urls: info.urls)
+        }
+        let responseTargets = Set(OutgoingLinks.responseProperties.flatMap { (post.properties[$0] ?? []).compactMap(OutgoingLinks.responseURL) })
+        for target in earlier where !targets.contains(target) { targets.append(target) }
+        guard !targets.isEmpty else { return "nothing to send" }
+
+        let source = info.urls.post(slug: postSlug)
+        var transient: [String] = []
+        var sent = 0
+        for target in targets {
+            let result = await sendOne(source: source, target: target, cite: responseTargets.contains(target))
+            try await store.recordSent(
+                SentMention(
+                    postSlug: postSlug,
+                    target: target,
+                    outcome: result.outcome,
+                    endpoint: result.endpoint,
+                    detail: result.detail,
+                    updatedAt: Date()
+                )
+            )
+            if result.outcome == .sent { sent += 1 }
+            if result.transient { transient.append(target) }
+        }
+        if !transient.isEmpty {
+            throw TryAgain(description: "\(transient.count) of \(targets.count) targets could not be reached; trying again")
+        }
+        return "sent \(sent) of \(targets.count)"
+    }
+
+    struct SendResult {
+        var outcome: SentMention.Outcome
+        var endpoint: String?
+        var detail: String
+        var transient = false
+    }
+
+    func sendOne(source: String, target: String, cite: Bool) async -> SendResult {
+        guard let targetURL = URL(string: target) else { return SendResult(outcome: .failed, detail: "not a URL") }
+        let page: FetchedResource
+        do {
+            page = try await fetcher.get(targetURL)
+        } catch let error as FetchError {
+            let transient = error == .timedOut || { if case .failed = error { true } else { false } }()
+            return SendResult(outcome: .failed, detail: "the page could not be fetched: \(error)", transient: transient)
+        } catch {
+            return SendResult(outcome: .failed, detail: "\(error)", transient: true)
+        }
+        let html = page.isHTML ? page.text : nil
+        if cite, let html, (200..<300).contains(page.status) { await saveCitation(of: target, html: html, pageURL: page.url) }
+        guard
+            let endpoint = WebmentionDiscovery.endpoint(
+                pageURL: page.url,
+                linkHeaders: page.headers["link"],
+                html: html
+            )
+        else {
+            return SendResult(outcome: .noEndpoint, detail: "the page (\(page.status)) advertises no Webmention endpoint")
+        }
+        do {
+            let answer = try await fetcher.postForm(endpoint, fields: [("source", source), ("target", target)])
+            guard (200..<300).contains(answer.status) else {
+                return SendResult(
+                    outcome: .failed,
+                    endpoint: endpoint.absoluteString,
+                    detail: "the endpoint answered \(answer.status): \(answer.text.prefix(200))",
+                    transient: answer.status >= 500 || answer.status == 429
+                )
+            }
+            let status = answer.headers.first(name: "location").map { "; status at \($0)" } ?? ""
+            return SendResult(outcome: .sent, endpoint: endpoint.absoluteString, detail: "\(answer.status)\(status)")
+        } catch {
+            return SendResult(
+                outcome: .failed,
+                endpoint: endpoint.absoluteString,
+                detail: "the endpoint could not be reached: \(error)",
+                transient: true
+            )
+        }
+    }
+
+    /// A short citation of a page our post answers: its entry's name (or the page title) and author.
+    func saveCitation(of target: String, html: String, pageURL: URL) async {
+        let document = HTMLParser.parseDocument(html)
+        let mf2 = MF2Parser.parse(document: document, url: pageURL)
+        let entry = mf2.allItems.first { $0.has(type: "h-entry") }
+        let title = document.descendants().first { $0.name == "title" }?.textContent ?? ""
+        var name = entry?.first("name") ?? title
+        if let entry, let content = entry.first("content"), name == content || name.isEmpty { name = content }
+        let author = entry.map { MentionReader.author(of: $0, in: mf2, source: pageURL).name } ?? ""
+        let short = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let citation = Citation(
+            url: target,
+            name: short.count > 140 ? String(short.prefix(139)) + "…" : short,
+            authorName: author,
+            fetchedAt: Date()
+        )
+        try? await store.saveCitation(citation)
+    }
+}
+
+/// Authors' photos, fetched once through the safe client, checked like any
+/// upload (format, pixel limits), cut square and small by libvips, and served
+/// from our renditions: readers' browsers never call a third party.
+struct AvatarStore: Sendable {
+    static let size = 96
+    let fetcher: SafeFetcher
+    let library: MediaLibrary
+    let limits: MediaLimits
+    let budget: DecodeBudget
+    let threadPool: NIOThreadPool
+
+    func fileName(for url: URL) async throws -> String {
+        let name = "avatar-" + SHA256.hash(data: Data(url.absoluteString.utf8)).prefix(10).hexString + ".jpg"
+        if FileManager.default.fileExists(atPath: library.rendition(name).path) { return name }
+        let image = try await fetcher.get(url, accept: "image/avif, image/webp, image/png, image/jpeg, image/gif;q=0.8")
+        guard (200..<300).contains(image.status) else { throw FetchError.failed("the photo answered \(image.status)") }
+        let temporary = library.newUploadPath()
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        try Data(buffer: image.body).write(to: temporary)
+        let (limits, budget) = (self.limits, self.budget)
+        let data = try await threadPool.runIfActive { () throws -> Data in
+            let probe = try Inspector.inspect(path: temporary.path, limits: limits, budget: budget)
+            guard probe.kind == .photo else { throw MediaError.unsupported("an author photo must be an image") }
+            return try VipsImageRef.square(path: temporary.path, size: Self.size).jpeg(quality: 82)
+        }
+        try library.writeRendition(data, named: name)
+        return name
+    }
+}

@@ -1,0 +1,214 @@
+import AsyncHTTPClient
+import Foundation
+import MicrocastCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the service may fetch from the internet, and how long it waits.
+public struct FetchPolicy: Sendable {
+    /// Loopback and private addresses; for tests on one machine only (`--allow-private-fetch`).
+    public var allowPrivateAddresses = false
+    public var maxRedirects = 5
+    public var connectTimeout: TimeAmount = .seconds(5)
+    /// For the whole fetch: every redirect, the body, the name lookups.
+    public var totalTimeout: Duration = .seconds(15)
+    public var maxBodyBytes = 1 << 20
+    /// Names Microcast and the site, so a receiver knows who is calling.
+    public var userAgent: String
+
+    public init(userAgent: String, allowPrivateAddresses: Bool = false) {
+        self.userAgent = userAgent
+        self.allowPrivateAddresses = allowPrivateAddresses
+    }
+
+    public static func userAgent(site: String) -> String { "Microcast/1 (+\(site))" }
+}
+
+/// A page or file fetched, after redirects.
+public struct FetchedResource: Sendable {
+    /// Where it was finally found.
+    public var url: URL
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+
+    public var contentType: String { headers.first(name: "content-type")?.lowercased() ?? "" }
+    public var isHTML: Bool { contentType.contains("text/html") || contentType.contains("application/xhtml") }
+    public var text: String { String(buffer: body) }
+}
+
+/// Why a fetch did not happen or did not finish.
+public enum FetchError: Error, Equatable, CustomStringConvertible {
+    case unsupportedURL(String)
+    case unresolvable(host: String)
+    case refusedAddress(host: String, address: String, reason: String)
+    case tooManyRedirects(Int)
+    case tooLarge(limit: Int)
+    case timedOut
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedURL(let url): "only http and https URLs are fetched (\(url))"
+        case .unresolvable(let host): "\(host) does not resolve"
+        case .refusedAddress(let host, let address, let reason): "\(host) is at \(address), \(reason): not fetched"
+        case .tooManyRedirects(let limit): "more than \(limit) redirects"
+        case .tooLarge(let limit): "larger than \(limit / 1024) KB"
+        case .timedOut: "no complete answer in time"
+        case .failed(let reason): reason
+        }
+    }
+}
+
+/// The service's one way out to the internet (AsyncHTTPClient underneath):
+/// http and https only, at most five redirects each checked again, bounded
+/// time and size, and never a connection to a non-public address.
+///
+/// The address is checked where it matters: each hop's host is resolved
+/// here, every address it resolves to must be public, and the connection is
+/// pinned to the checked address (AsyncHTTPClient's `dnsOverride`, which
+/// keeps TLS verifying the host's own name). A name that resolves to a
+/// public address for the check and a private one for the connection (DNS
+/// rebinding) therefore cannot reach the private one: there is no second lookup.
+public struct SafeFetcher: Sendable {
+    public let policy: FetchPolicy
+    let group: any EventLoopGroup
+    /// Name lookups block (getaddrinfo): they run here, never on an event loop or Swift's pool.
+    let lookups: NIOThreadPool
+
+    public init(policy: FetchPolicy, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, lookups: NIOThreadPool) {
+        self.policy = policy
+        self.group = group
+        self.lookups = lookups
+    }
+
+    /// GET, following redirects.
+    public func get(_ url: URL, accept: String = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1") async throws -> FetchedResource {
+        try await withDeadline {
+            var current = url
+            for _ in 0...policy.maxRedirects {
+                let answer = try await once(.GET, current, headers: ["Accept": accept], body: nil)
+                guard (300..<400).contains(answer.status), answer.status != 304, let location = answer.headers.first(name: "location") else {
+                    return answer
+                }
+                guard let next = URL(string: location, relativeTo: current)?.absoluteURL else {
+                    throw FetchError.failed("a redirect to an unreadable location: \(location)")
+                }
+                current = next
+            }
+            throw FetchError.tooManyRedirects(policy.maxRedirects)
+        }
+    }
+
+    /// POST a form, without following redirects (a Webmention endpoint's answer is its status).
+    public func postForm(_ url: URL, fields: [(String, String)]) async throws -> FetchedResource {
+        try await withDeadline {
+            let body = fields.map { "\(FormEncoding.escape($0.0))=\(FormEncoding.escape($0.1))" }.joined(separator: "&")
+            return try await once(.POST, url, headers: ["Content-Type": "application/x-www-form-urlencoded"], body: body)
+        }
+    }
+
+    func once(_ method: HTTPMethod, _ url: URL, headers: [String: String], body: String?) async throws -> FetchedResource {
+        guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
+            throw FetchError.unsupportedURL(url.absoluteString)
+        }
+        let address = try await checkedAddress(host: host)
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: policy.connectTimeout),
+            decompression: .disabled
+        )
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        if AddressPolicy.Address(bare) == nil { configuration.dnsOverride = [host: address.description] }
+        let client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
+        do {
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.method = method
+            request.headers.add(name: "User-Agent", value: policy.userAgent)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if let body { request.body = .bytes(ByteBuffer(string: body)) }
+            let response = try await client.execute(request, timeout: .seconds(15))
+            let bytes: ByteBuffer
+            do {
+                bytes = try await response.body.collect(upTo: policy.maxBodyBytes)
+            } catch is NIOTooManyBytesError {
+                throw FetchError.tooLarge(limit: policy.maxBodyBytes)
+            }
+            try await client.shutdown()
+            return FetchedResource(url: url, status: Int(response.status.code), headers: response.headers, body: bytes)
+        } catch {
+            try? await client.shutdown()
+            if let known = error as? FetchError { throw known }
+            if let client = error as? HTTPClientError, client == .deadlineExceeded || client == .connectTimeout || client == .readTimeout {
+                throw FetchError.timedOut
+            }
+            throw FetchError.failed("\(host): \(error)")
+        }
+    }
+
+    /// The address to connect to: every address the host resolves to must be public (unless allowed).
+    func checkedAddress(host: String) async throws -> AddressPolicy.Address {
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        let addresses: [AddressPolicy.Address]
+        if let literal = AddressPolicy.Address(bare) {
+            addresses = [literal]
+        } else {
+            addresses = try await lookups.runIfActive { Self.resolve(bare) }
+        }
+        guard let first = addresses.first else { throw FetchError.unresolvable(host: host) }
+        if !policy.allowPrivateAddresses {
+            for address in addresses {
+                if let reason = AddressPolicy.refusal(address) {
+                    throw FetchError.refusedAddress(host: host, address: address.description, reason: reason)
+                }
+            }
+        }
+        return first
+    }
+
+    static func resolve(_ host: String) -> [AddressPolicy.Address] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let list else { return [] }
+        defer { freeaddrinfo(list) }
+        var addresses: [AddressPolicy.Address] = []
+        var next: UnsafeMutablePointer<addrinfo>? = list
+        while let entry = next {
+            if let socket = entry.pointee.ai_addr {
+                switch Int32(socket.pointee.sa_family) {
+                case AF_INET:
+                    let v4 = socket.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                    addresses.append(.v4(withUnsafeBytes(of: v4) { Array($0) }))
+                case AF_INET6:
+                    let v6 = socket.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                    addresses.append(.v6(withUnsafeBytes(of: v6) { Array($0) }))
+                default: break
+                }
+            }
+            next = entry.pointee.ai_next
+        }
+        return addresses
+    }
+
+    /// Ends the whole fetch at the policy's total time, whatever step it is in.
+    func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let limit = policy.totalTimeout
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw FetchError.timedOut }
+            return value
+        }
+    }
+}
