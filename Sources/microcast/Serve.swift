@@ -23,6 +23,12 @@ struct Serve: AsyncParsableCommand {
         help: "Address of a reverse proxy whose Forwarded or X-Forwarded-For header names the visitor (repeatable)."
     )
     var trustedProxies: [String] = []
+    @Flag(
+        name: .customLong("allow-private-fetch"),
+        help:
+            "Let outbound fetches (Webmentions, authors' photos) reach loopback and private addresses. For tests of several instances on one machine; never on a public server."
+    )
+    var allowPrivateFetch = false
 
     func run() async throws {
         var limits = MediaLimits()
@@ -38,6 +44,7 @@ struct Serve: AsyncParsableCommand {
             authorName: author
         )
         if let workers { services.workerThreads = max(0, workers) }
+        services.allowPrivateFetch = allowPrivateFetch
         var configuration = ServerConfiguration(services: services, host: host, port: port)
         configuration.trustedProxies = trustedProxies
         if try await data.withStore({ try await $0.passphraseHash() }) == nil {

@@ -20,6 +20,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var presets: PresetOptions
     @Option(help: "Jobs run at once (default: one per core).") var threads: Int?
     @Option(help: "Seconds a job stays with a worker that stops answering before another worker takes it.") var lease: Double = 120
+    @Flag(name: .customLong("allow-private-fetch"), help: "Let Webmention fetches reach loopback and private addresses (tests only).")
+    var allowPrivateFetch = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -28,16 +30,15 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "microcast.worker")
-        let services = try await MicrocastServices.start(
-            ServiceConfiguration(
-                dataDirectory: data.url,
-                database: try data.location(),
-                presets: try presets.load(),
-                workerThreads: threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount),
-                jobLease: lease
-            ),
-            logger: logger
+        var configuration = ServiceConfiguration(
+            dataDirectory: data.url,
+            database: try data.location(),
+            presets: try presets.load(),
+            workerThreads: threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount),
+            jobLease: lease
         )
+        configuration.allowPrivateFetch = allowPrivateFetch
+        let services = try await MicrocastServices.start(configuration, logger: logger)
         logger.info("worker started", metadata: ["database": "\(services.configuration.database)", "data": "\(data.url.path)"])
         let group = ServiceGroup(services: services.workerServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()

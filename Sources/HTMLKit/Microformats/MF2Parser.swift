@@ -258,9 +258,10 @@ public struct MF2Parser: Sendable {
     }
 
     func impliedName(_ root: HTMLElement) -> String {
+        // An empty alt or title names nothing: the specification's `[alt]:not([alt=""])`.
         func named(_ element: HTMLElement) -> String? {
-            if ["img", "area"].contains(element.name), let alt = element[attribute: "alt"] { return alt }
-            if element.name == "abbr", let title = element[attribute: "title"] { return title }
+            if ["img", "area"].contains(element.name), let alt = element[attribute: "alt"], !alt.isEmpty { return alt }
+            if element.name == "abbr", let title = element[attribute: "title"], !title.isEmpty { return title }
             return nil
         }
         if let name = named(root) { return name }

@@ -8,6 +8,7 @@ public enum MentionKind: String, Sendable, Codable, CaseIterable {
 /// A Webmention received for one of our posts: who sent it, what it says,
 /// and where it is in its life (being verified, waiting for the owner, shown, refused).
 public struct Mention: Sendable, Equatable {
+    /// Where a mention is in its life.
     public enum State: String, Sendable, Codable, CaseIterable {
         /// Received; the source is not yet fetched and checked.
         case pending
@@ -96,6 +97,7 @@ public struct MentionAuthor: Sendable, Equatable, Codable {
 /// One Webmention we sent (or tried to) for a post: to which page, through
 /// which endpoint, and what came of it.
 public struct SentMention: Sendable, Equatable {
+    /// What came of one send.
     public enum Outcome: String, Sendable, Codable, CaseIterable {
         /// The endpoint took it (2xx).
         case sent

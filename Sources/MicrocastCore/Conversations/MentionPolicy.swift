@@ -14,6 +14,7 @@ public struct MentionPolicy: Sendable, Equatable {
         case none
     }
 
+    /// What the owner said about every mention from one domain.
     public enum DomainDecision: String, Sendable { case approved, blocked }
 
     public static let moderationKey = "mentions.moderation"

@@ -11,6 +11,7 @@ import Glibc
 /// and reserved ranges are refused, in IPv4 and IPv6, with IPv4 addresses
 /// carried inside IPv6 (mapped, compatible, NAT64, 6to4) judged as IPv4.
 public enum AddressPolicy {
+    /// An IPv4 or IPv6 address as its network-order bytes.
     public enum Address: Equatable, Sendable, CustomStringConvertible {
         case v4([UInt8])
         case v6([UInt8])

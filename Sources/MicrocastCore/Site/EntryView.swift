@@ -7,6 +7,8 @@ public struct SiteInfo: Sendable {
     public var title: String
     public var authorName: String
     public var urls: SiteURLs
+    /// The author's photo in their h-card: the show's artwork (the owner's, or its title card).
+    public var authorPhotoURL = ""
 
     public init(title: String, authorName: String, urls: SiteURLs) {
         self.title = title
@@ -35,6 +37,13 @@ public struct EntryView: Sendable {
     public var tags: [TagView]
     /// Shown on its own page: the name is the page's heading.
     public var isPermalink = false
+    /// The pages this post answers (reply, like, repost, bookmark), cited.
+    public var responses: [ResponseView] = []
+    /// What others said about it (on its own page).
+    public var conversation = ConversationView()
+    public var hasConversation = false
+    /// "2 replies · 3 likes", linked from the timeline.
+    public var responseCounts = ""
 }
 
 /// A category link.

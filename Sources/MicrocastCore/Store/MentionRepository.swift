@@ -7,6 +7,7 @@ public protocol MentionRepository: Sendable {
     /// with the same source and target back to pending (a re-send: the source
     /// changed). Returns the stored mention; `newId` names a new one.
     func receiveMention(source: String, target: String, postSlug: String, newId: String, now: Date) async throws -> Mention
+    /// The mention with this id (its status URL's), or nil.
     func mention(id: String) async throws -> Mention?
     /// Saves every field of a mention already received.
     func saveMention(_ mention: Mention) async throws
@@ -22,6 +23,8 @@ public protocol MentionRepository: Sendable {
     /// What was sent for a post, by target.
     func sentMentions(postSlug: String) async throws -> [SentMention]
 
+    /// Saves (or replaces) the citation of one URL.
     func saveCitation(_ citation: Citation) async throws
+    /// The citations known for `urls`, by URL.
     func citations(urls: [String]) async throws -> [String: Citation]
 }

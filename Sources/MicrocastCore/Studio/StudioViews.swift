@@ -34,7 +34,7 @@ public struct StudioFrame: Sendable {
         self.stylesheetURL = stylesheetURL
         self.scripts = scripts
         self.section = section
-        navigation = [("new", "Compose"), ("posts", "Posts"), ("media", "Media"), ("show", "Show"), ("apps", "Apps")].map {
+        navigation = [("new", "Compose"), ("posts", "Posts"), ("media", "Media"), ("show", "Show"), ("mentions", "Mentions"), ("apps", "Apps")].map {
             NavigationItem(url: "\(studioURL)/\($0.0)", label: $0.1, isCurrent: $0.0 == section)
         }
     }
@@ -153,6 +153,29 @@ public struct PostEditView: Sendable {
     public var deleteAction: String
     public var undeleteAction: String
     public var message: String
+    /// What came of the Webmentions this post sent, by target.
+    public var sent: [SentRow] = []
+    public var hasSent = false
+
+    /// One page the post linked and what its Webmention did.
+    public struct SentRow: Sendable {
+        public var target: String
+        public var outcome: String
+        public var detail: String
+        public var when: String
+
+        public init(_ sent: SentMention) {
+            target = sent.target
+            outcome =
+                switch sent.outcome {
+                case .sent: "sent"
+                case .noEndpoint: "no endpoint"
+                case .failed: "failed"
+                }
+            detail = sent.detail
+            when = DateText.long(sent.updatedAt)
+        }
+    }
 
     public init(
         action: String,
@@ -301,5 +324,51 @@ public struct ShowFormView: Sendable {
             Field(name: "funding-text", label: "Support link text", value: show.fundingText, hint: ""),
             Field(name: "locked", label: "Locked", value: show.locked ? "yes" : "no", hint: "yes: other platforms may not import the feed"),
         ]
+    }
+}
+
+/// The studio's mentions page: those waiting for the owner, and the latest decided.
+public struct MentionsPageView: Sendable {
+    /// One received mention with the owner's actions.
+    public struct Row: Sendable {
+        public var id: String
+        public var kind: String
+        public var authorName: String
+        public var source: String
+        public var domain: String
+        public var postURL: String
+        public var contentHTML: String
+        public var state: String
+        public var reason: String
+        public var received: String
+
+        public init(_ mention: Mention, postURL: String) {
+            id = mention.id
+            kind = mention.kind.rawValue
+            authorName = mention.author.name.isEmpty ? mention.domain : mention.author.name
+            source = mention.source
+            domain = mention.domain
+            self.postURL = postURL
+            contentHTML = mention.contentHTML
+            state = mention.state.rawValue
+            reason = mention.reason ?? ""
+            received = DateText.long(mention.receivedAt)
+        }
+    }
+
+    public var action: String
+    public var csrf: String
+    public var held: [Row]
+    public var hasHeld: Bool
+    public var recent: [Row]
+    public var moderation: String
+
+    public init(action: String, csrf: String, held: [Row], recent: [Row], moderation: String) {
+        self.action = action
+        self.csrf = csrf
+        self.held = held
+        self.hasHeld = !held.isEmpty
+        self.recent = recent
+        self.moderation = moderation
     }
 }

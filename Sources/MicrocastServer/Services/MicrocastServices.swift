@@ -111,6 +111,7 @@ public struct MicrocastServices: Sendable {
             posts: store,
             media: store,
             settings: store,
+            conversations: store,
             site: site,
             renderer: try await SiteRenderer.bundled(),
             artwork: artwork,

@@ -20,6 +20,8 @@ struct SitePublisher: Sendable {
     let posts: any PostRepository
     let media: any MediaRepository
     let settings: any SettingsRepository
+    /// Responses shown under posts, and citations of the pages posts answer.
+    let conversations: any MentionRepository
     let site: SiteDirectory
     let renderer: SiteRenderer
     let artwork: ShowArtworkStore
@@ -32,7 +34,9 @@ struct SitePublisher: Sendable {
 
     /// The answer for `path`, or nil when the site has nothing there.
     func page(_ path: SitePath) async throws -> PublishedPage? {
-        let site = try await self.site.info()
+        var site = try await self.site.info()
+        let show = ShowSettings(stored: try await settings.settings(), site: site)
+        site.authorPhotoURL = site.urls.rendition(fileName: try await artwork.fileName(for: show))
         switch path {
         case .home(let number): return try await timeline(tag: nil, number: number, site: site)
         case .tag(let tag, let number): return try await timeline(tag: tag, number: number, site: site)
@@ -106,6 +110,9 @@ struct SitePublisher: Sendable {
         }
         var entry = try await entries([post], site: site)[0]
         entry.isPermalink = true
+        let shown = try await conversations.mentions(postSlug: slug, states: [.shown])
+        entry.conversation = ConversationPresenter.conversation(shown, urls: site.urls)
+        entry.hasConversation = !shown.isEmpty
         return .html(renderer.post(site: site, entry: entry, openGraph: try await openGraph(entry, post: post, site: site)))
     }
 
@@ -185,8 +192,16 @@ struct SitePublisher: Sendable {
         let items = try await media.media(ids: ids)
         let renditions = try await media.renditions(forMedia: ids)
         let waveforms = waveforms(renditions)
+        let counts = try await conversations.mentionCounts(postSlugs: list.map(\.slug))
+        let cited = list.flatMap { post in
+            OutgoingLinks.responseProperties.flatMap { (post.properties[$0] ?? []).compactMap(OutgoingLinks.responseURL) }
+        }
+        let citations = try await conversations.citations(urls: cited)
         return list.enumerated().map { index, post in
-            presenter.entry(post, media: items, renditions: renditions, waveforms: waveforms, isFirst: index == 0)
+            var entry = presenter.entry(post, media: items, renditions: renditions, waveforms: waveforms, isFirst: index == 0)
+            entry.responses = ConversationPresenter.responses(of: post, citations: citations)
+            entry.responseCounts = ConversationPresenter.countsText(counts[post.slug] ?? [:])
+            return entry
         }
     }
 

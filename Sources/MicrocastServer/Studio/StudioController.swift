@@ -57,6 +57,8 @@ struct StudioController: Sendable {
         }
         router.post("/studio/show") { request, _ in try await saveShow(request) }
         router.post("/studio/show/artwork") { request, _ in try await saveArtwork(request) }
+        router.get("/studio/mentions") { request, _ in try await page(request, "mentions") { try await mentions($0) } }
+        router.post("/studio/mentions") { request, _ in try await moderate(request) }
         router.get("/studio/apps") { request, _ in try await page(request, "apps") { try await apps($0) } }
         router.post("/studio/apps/revoke") { request, _ in try await revoke(request) }
         router.get("/studio/events") { request, _ in
@@ -200,6 +202,9 @@ struct StudioController: Sendable {
             undeleteAction: base + "/posts/" + slug + "/undelete",
             message: message
         )
+        var withSent = view
+        withSent.sent = try await store.sentMentions(postSlug: slug).map(PostEditView.SentRow.init)
+        withSent.hasSent = !withSent.sent.isEmpty
         return render("edit", try await frame("Edit: " + StudioText.title(of: post), section: "posts", csrf: signedIn.csrf), view)
     }
 
@@ -383,6 +388,42 @@ struct StudioController: Sendable {
         guard let id = form.id else { throw StudioError.badRequest("name the app to revoke") }
         _ = try await store.revokeToken(id: id, now: Date())
         return OwnerPage.redirect(to: base + "/apps")
+    }
+
+    // MARK: Mentions
+
+    func mentions(_ signedIn: OwnerSessions.SignedIn) async throws -> Response {
+        let held = try await store.mentions(state: .held, limit: 200)
+        let recent = try await store.mentions(state: nil, limit: 100).filter { $0.state == .shown || $0.state == .rejected }
+        func row(_ mention: Mention) -> MentionsPageView.Row { .init(mention, postURL: urls.post(slug: mention.postSlug)) }
+        let view = MentionsPageView(
+            action: base + "/mentions",
+            csrf: signedIn.csrf,
+            held: held.map(row),
+            recent: recent.map(row),
+            moderation: MentionPolicy(settings: try await store.settings()).moderation.rawValue
+        )
+        return render("mentions", try await frame("Mentions", section: "mentions", csrf: signedIn.csrf), view)
+    }
+
+    struct ModerateForm: Decodable {
+        var csrf: String?
+        var id: String?
+        var `do`: String?
+    }
+
+    func moderate(_ request: Request) async throws -> Response {
+        let form = try await decodeForm(ModerateForm.self, from: request)
+        _ = try await verified(request, csrf: form.csrf)
+        guard let id = form.id, let mention = try await store.mention(id: id) else { throw StudioError.badRequest("name the mention") }
+        let moderation = MentionModeration(store: store)
+        switch form.do {
+        case "approve": try await moderation.approve(id: id)
+        case "reject": try await moderation.reject(id: id)
+        case "block": try await moderation.block(domain: mention.domain)
+        default: throw StudioError.badRequest("approve, reject or block")
+        }
+        return OwnerPage.redirect(to: base + "/mentions")
     }
 
     // MARK: Session
