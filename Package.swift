@@ -129,6 +129,8 @@ let package = Package(
                 "MicrocastServer", "MediaKit", "MediaModel", "MicrocastCore", "MicrocastStore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ]

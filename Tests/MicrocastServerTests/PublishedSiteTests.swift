@@ -156,7 +156,7 @@ struct PublishedSiteTests {
             let css = try await site.get(stylesheet)
             #expect(css.headers.first(name: "Cache-Control") == "public, max-age=31536000, immutable")
             #expect(home.body.count + css.body.count < 100_000, "\(home.body.count) + \(css.body.count) bytes")
-            #expect(home.text.components(separatedBy: "class=\"u-photo\"").count - 1 == 20)
+            #expect(home.text.components(separatedBy: "<picture>").count - 1 == 20)
             #expect(home.text.components(separatedBy: "loading=\"lazy\"").count - 1 == 19)
             #expect(home.text.contains("rel=\"next\" href=\"\(site.base)/page/2\""))
             #expect(try await site.get("/page/2").text.contains("Photo number 1,"))

@@ -229,12 +229,15 @@ struct TestSite {
         ((try? FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent(folder).path)) ?? []).sorted()
     }
 
-    /// Waits for every queued job to end, and returns their final states.
+    /// Waits for every queued job to end, and returns the final states of the media jobs
+    /// (a post's Webmention sending is a job too, and is waited for, not returned).
     func waitForJobs(timeout: Duration = .seconds(60)) async throws -> [Job.State] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let states = try await store.snapshot().jobs.map(\.job.state)
-            if states.allSatisfy({ $0 == .done || $0 == .failed }) { return states }
+            let jobs = try await store.snapshot().jobs.map(\.job)
+            if jobs.allSatisfy({ $0.state == .done || $0.state == .failed }) {
+                return jobs.filter { JobKind.media.contains($0.kind) }.map(\.state)
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw Fixtures.CommandFailed(description: "jobs did not finish in time")

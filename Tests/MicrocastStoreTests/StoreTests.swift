@@ -373,6 +373,23 @@ struct StoreTests {
             #expect(try await store.sentMentions(postSlug: "p").map(\.outcome) == [.sent])
         }
     }
+
+    @Test("conversation jobs are queued once while waiting, and claimed only by workers that ask for their kind", arguments: StoreKind.allCases)
+    func conversationJobs(kind: StoreKind) async throws {
+        try await kind.with { store in
+            try await store.enqueue(JobRequest(kind: .sendMentions, subject: "p"), now: now)
+            try await store.enqueue(JobRequest(kind: .sendMentions, subject: "p"), now: now)
+            try await store.enqueue(JobRequest(kind: .verifyMention, subject: "m1"), now: now)
+            #expect(try await store.jobs(subject: "p").count == 1, "a second send for the same post waits in the first")
+            #expect(try await store.claim(worker: "media", lease: 60, now: now, kinds: JobKind.media) == nil)
+            let first = try #require(try await store.claim(worker: "talk", lease: 60, now: now, kinds: JobKind.conversations))
+            #expect(first.kind == .sendMentions && first.subject == "p")
+            // Once it runs, a new change queues a new send, so the latest version is sent.
+            try await store.enqueue(JobRequest(kind: .sendMentions, subject: "p"), now: now)
+            #expect(try await store.jobs(subject: "p").count == 2)
+            #expect(try await store.integrityCheck() == "ok")
+        }
+    }
 }
 
 @Suite("PostgreSQL across processes")

@@ -288,7 +288,8 @@ struct AvatarStore: Sendable {
     let threadPool: NIOThreadPool
 
     func fileName(for url: URL) async throws -> String {
-        let name = "avatar-" + SHA256.hash(data: Data(url.absoluteString.utf8)).prefix(10).hexString + ".jpg"
+        // STEM.HASH.EXT, as every rendition is named; the hash is of the photo's URL, so one is fetched once.
+        let name = "avatar." + SHA256.hash(data: Data(url.absoluteString.utf8)).prefix(10).hexString + ".jpg"
         if FileManager.default.fileExists(atPath: library.rendition(name).path) { return name }
         let image = try await fetcher.get(url, accept: "image/avif, image/webp, image/png, image/jpeg, image/gif;q=0.8")
         guard (200..<300).contains(image.status) else { throw FetchError.failed("the photo answered \(image.status)") }

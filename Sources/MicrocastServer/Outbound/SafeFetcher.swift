@@ -160,7 +160,9 @@ public struct SafeFetcher: Sendable {
         } else {
             addresses = try await lookups.runIfActive { Self.resolve(bare) }
         }
-        guard let first = addresses.first else { throw FetchError.unresolvable(host: host) }
+        // IPv4 first: a name like localhost answers ::1 too, and a server may listen on one family only.
+        let ordered = addresses.filter { if case .v4 = $0 { true } else { false } } + addresses.filter { if case .v6 = $0 { true } else { false } }
+        guard let first = ordered.first else { throw FetchError.unresolvable(host: host) }
         if !policy.allowPrivateAddresses {
             for address in addresses {
                 if let reason = AddressPolicy.refusal(address) {

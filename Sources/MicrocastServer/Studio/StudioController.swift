@@ -185,7 +185,7 @@ struct StudioController: Sendable {
             let thumbnail = id.flatMap { renditions[$0]?.jpeg(atLeast: 96) }.map { urls.rendition(fileName: $0.fileName) } ?? ""
             return (thumbnail, value.objectValue?["alt"]?.stringValue ?? "")
         }
-        let view = PostEditView(
+        var view = PostEditView(
             action: base + "/posts/" + slug,
             publicURL: urls.post(slug: slug),
             name: post.strings("name").first ?? "",
@@ -202,9 +202,8 @@ struct StudioController: Sendable {
             undeleteAction: base + "/posts/" + slug + "/undelete",
             message: message
         )
-        var withSent = view
-        withSent.sent = try await store.sentMentions(postSlug: slug).map(PostEditView.SentRow.init)
-        withSent.hasSent = !withSent.sent.isEmpty
+        view.sent = try await store.sentMentions(postSlug: slug).map(PostEditView.SentRow.init)
+        view.hasSent = !view.sent.isEmpty
         return render("edit", try await frame("Edit: " + StudioText.title(of: post), section: "posts", csrf: signedIn.csrf), view)
     }
 
