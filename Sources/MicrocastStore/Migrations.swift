@@ -158,16 +158,7 @@ enum Migrations {
                 t.column("version", .integer).notNull()
             }
             try db.execute(sql: "INSERT INTO contentStamp (id, version) VALUES (1, 1)")
-            for table in ["posts", "media", "renditions", "postMedia", "settings"] {
-                for event in ["INSERT", "UPDATE", "DELETE"] {
-                    try db.execute(
-                        sql: """
-                            CREATE TRIGGER \(table)_\(event.lowercased())_stamp AFTER \(event) ON \(table)
-                            BEGIN UPDATE contentStamp SET version = version + 1 WHERE id = 1; END
-                            """
-                    )
-                }
-            }
+            try bumpContentStamp(on: ["posts", "media", "renditions", "postMedia", "settings"], db)
         }
         migrator.registerMigration("9 jobs of any subject; conversations") { db in
             // Jobs now also verify and send Webmentions: their subject is a
@@ -235,17 +226,22 @@ enum Migrations {
                 t.column("fetchedAt", .datetime).notNull()
             }
             // Pages show mentions and citations: their changes bump the content stamp too.
-            for table in ["mentions", "citations"] {
-                for event in ["INSERT", "UPDATE", "DELETE"] {
-                    try db.execute(
-                        sql: """
-                            CREATE TRIGGER \(table)_\(event.lowercased())_stamp AFTER \(event) ON \(table)
-                            BEGIN UPDATE contentStamp SET version = version + 1 WHERE id = 1; END
-                            """
-                    )
-                }
-            }
+            try bumpContentStamp(on: ["mentions", "citations"], db)
         }
         return migrator
+    }
+
+    /// Triggers that bump the content stamp in the same transaction as any change to `tables`.
+    static func bumpContentStamp(on tables: [String], _ db: Database) throws {
+        for table in tables {
+            for event in ["INSERT", "UPDATE", "DELETE"] {
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER \(table)_\(event.lowercased())_stamp AFTER \(event) ON \(table)
+                        BEGIN UPDATE contentStamp SET version = version + 1 WHERE id = 1; END
+                        """
+                )
+            }
+        }
     }
 }

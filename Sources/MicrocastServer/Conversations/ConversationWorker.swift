@@ -42,20 +42,8 @@ public struct ConversationWorker: Service {
     }
 
     func loop(id: String) async {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    if let job = try await queue.claim(worker: id, lease: lease, now: Date(), kinds: JobKind.conversations) {
-                        await run(job, worker: id)
-                        continue
-                    }
-                } catch is CancellationError {
-                    break
-                } catch {
-                    logger.error("job queue unavailable", metadata: ["error": "\(error)"])
-                }
-                await queue.waitForWork(upTo: pollInterval)
-            }
+        await queue.claimJobs(worker: id, kinds: JobKind.conversations, lease: lease, pollInterval: pollInterval, logger: logger) { job in
+            await run(job, worker: id)
         }
     }
 
@@ -65,17 +53,16 @@ public struct ConversationWorker: Service {
             "job": "\(job.id)", "kind": "\(job.kind.rawValue)", "subject": "\(job.subject)", "attempt": "\(job.attempts)",
         ]
         do {
-            let outcome = UncheckedOutcome()
-            try await queue.withLeaseRenewed(job, worker: worker, lease: lease) {
+            let result = try await queue.withLeaseRenewed(job, worker: worker, lease: lease) {
                 switch job.kind {
-                case .verifyMention: outcome.text = try await verify(mentionId: job.subject)
-                case .sendMentions: outcome.text = try await send(postSlug: job.subject)
+                case .verifyMention: try await verify(mentionId: job.subject)
+                case .sendMentions: try await send(postSlug: job.subject)
                 default: throw TryAgain(description: "not a conversation job")
                 }
             }
             try await queue.complete(jobId: job.id, now: Date())
             metadata["outcome"] = "done"
-            metadata["result"] = "\(outcome.text)"
+            metadata["result"] = "\(result)"
         } catch {
             let retryAt = Date().addingTimeInterval(MediaWorker.backoff(attempt: job.attempts))
             try? await queue.fail(jobId: job.id, reason: "\(error)", retryAt: retryAt, now: Date())
@@ -84,11 +71,6 @@ public struct ConversationWorker: Service {
         }
         metadata["ms"] = "\(Int((ContinuousClock.now - start).milliseconds))"
         logger.info("job", metadata: metadata)
-    }
-
-    /// What a job did, in a few words for its log line.
-    final class UncheckedOutcome: @unchecked Sendable {
-        var text = ""
     }
 
     // MARK: Receiving

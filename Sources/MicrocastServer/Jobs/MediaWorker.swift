@@ -53,21 +53,8 @@ public struct MediaWorker: Service {
     }
 
     func loop(id: String) async {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    if let job = try await queue.claim(worker: id, lease: lease, now: Date(), kinds: JobKind.media) {
-                        await run(job, worker: id)
-                        continue
-                    }
-                } catch is CancellationError {
-                    break  // shutting down
-                } catch {
-                    logger.error("job queue unavailable", metadata: ["error": "\(error)"])
-                }
-                // Woken as soon as a job is queued; the timeout finds retries whose back-off ran out.
-                await queue.waitForWork(upTo: pollInterval)
-            }
+        await queue.claimJobs(worker: id, kinds: JobKind.media, lease: lease, pollInterval: pollInterval, logger: logger) { job in
+            await run(job, worker: id)
         }
     }
 
@@ -185,23 +172,5 @@ struct MissingOriginal: Error, CustomStringConvertible {
 
     var description: String {
         "the original \(fileName) is not in this worker's \(folder); every worker must see the server's data folder at the same path"
-    }
-}
-
-extension JobQueue {
-    /// Keeps the job's lease fresh while `body` runs, so a long job is not
-    /// mistaken for a crashed one.
-    func withLeaseRenewed(_ job: Job, worker: String, lease: TimeInterval, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: .seconds(lease / 3))
-                    try await renewLease(jobId: job.id, worker: worker, until: Date().addingTimeInterval(lease))
-                }
-            }
-            try await group.next()
-            group.cancelAll()
-        }
     }
 }
