@@ -121,7 +121,10 @@ let package = Package(
         .testTarget(name: "HTMLKitTests", dependencies: ["HTMLKit"]),
         .testTarget(
             name: "MicrocastStoreTests",
-            dependencies: ["MicrocastStore", "MicrocastPostgres", "MicrocastCore", "MediaModel", "TestSupport"]
+            dependencies: [
+                "MicrocastStore", "MicrocastPostgres", "MicrocastCore", "MediaModel", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "MicrocastServerTests",
