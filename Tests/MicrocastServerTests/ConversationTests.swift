@@ -138,6 +138,12 @@ struct ConversationTests {
                 let withResponses = try await b.pageEntry(post)
                 #expect((withResponses["like"] as? [Any])?.count == 1 && (withResponses["repost"] as? [Any])?.count == 1)
                 #expect(try await b.get("/").text.contains("1 reply · 1 like · 1 repost"))
+                // A static export of B carries the conversation and its own copy of the photo.
+                let exported = try Fixtures.folder().appendingPathComponent("site")
+                _ = try await microcast(["export", "--data", b.data.path, exported.path] + b.databaseArguments)
+                let avatarName = URL(string: avatar)!.lastPathComponent
+                #expect(FileManager.default.fileExists(atPath: exported.appendingPathComponent("media/r/\(avatarName)").path))
+
                 // A's reply cites B's post by its text, fetched when the Webmention was sent.
                 #expect(try await a.get(reply).text.contains("u-in-reply-to h-cite"))
 

@@ -59,6 +59,10 @@ public enum SiteExport {
             var renditionNames = renditions.values.flatMap { $0.all.map(\.fileName) }
             let show = ShowSettings(stored: try await store.settings(), site: site)
             renditionNames.append(try await publisher.artwork.fileName(for: show))
+            // The photos of people whose responses the pages show: served by us, never hotlinked.
+            let slugs = Set(published.map(\.slug))
+            renditionNames += try await store.mentions(state: .shown, limit: Int.max)
+                .filter { slugs.contains($0.postSlug) && !$0.author.photoFile.isEmpty }.map(\.author.photoFile)
             for name in Set(renditionNames) {
                 try copy(library.rendition(name), to: mediaFolder.appendingPathComponent(name))
                 mediaFiles += 1
