@@ -26,6 +26,17 @@ public enum Vips {
         guard started else { throw .engine("libvips failed to start: \(takeError())") }
     }
 
+    /// Frees what libvips keeps for the calling thread (its pixel-buffer
+    /// cache), as sharp does after each image. Called when a pool thread ends
+    /// a piece of image work, so a thread that later exits (a pool shut down,
+    /// as every test server's are) leaves nothing for libvips to tear down
+    /// while other threads use it. Our suite has twice crashed with SIGFPE in
+    /// GLib's hash table lookup on a pool thread; this teardown is our best
+    /// suspect, not a proven cause. libvips recreates the state on the thread's next call.
+    public static func releaseThreadState() {
+        vips_thread_shutdown()
+    }
+
     /// Reads and clears libvips's error buffer (process-wide, so the text may
     /// include a neighbour thread's message; it is only ever shown, never parsed).
     static func takeError() -> String {
@@ -89,8 +100,18 @@ public final class VipsImageRef {
     /// A `size` × `size` card: `text` in white, centred and fitted, on a solid colour (0–255 channels).
     public static func titleCard(_ text: String, size: Int, red: Double, green: Double, blue: Double) throws(MediaError) -> VipsImageRef {
         try Vips.start()
+        // Text is drawn one call at a time in the whole process: libvips 8.14.1
+        // (Debian 12's) draws through Pango's shared font map, which 8.14.2
+        // replaced with a private one, and concurrent vips_text has been reported
+        // to crash in GLib's hash table (libvips #3660). Not reproduced here; a
+        // precaution that costs nothing (a card is drawn once per show title).
+        // vips_text renders while it is built, so the lock covers all of Pango's work.
+        textLock.lock()
+        defer { textLock.unlock() }
         return try make("cannot draw the card") { mc_vips_title_card(text, Int32(size), red, green, blue, $0) }
     }
+
+    private static let textLock = NSLock()
 
     /// An sRGB image of packed 8-bit RGB pixels; libvips keeps its own copy.
     public static func fromRGB(_ pixels: RGBPixels) throws(MediaError) -> VipsImageRef {

@@ -279,7 +279,7 @@ struct AvatarStore: Sendable {
         defer { try? FileManager.default.removeItem(at: temporary) }
         try Data(buffer: image.body).write(to: temporary)
         let (limits, budget) = (self.limits, self.budget)
-        let data = try await threadPool.runIfActive { () throws -> Data in
+        let data = try await threadPool.runImageWork { () throws -> Data in
             let probe = try Inspector.inspect(path: temporary.path, limits: limits, budget: budget)
             guard probe.kind == .photo else { throw MediaError.unsupported("an author photo must be an image") }
             return try VipsImageRef.square(path: temporary.path, size: Self.size).jpeg(quality: 82)

@@ -134,7 +134,7 @@ public struct MediaWorker: Service {
 
     /// Runs blocking media work on the media pool, at the lower priority.
     func onMediaThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await threadPool.runIfActive {
+        try await threadPool.runImageWork {
             BackgroundPriority.lowerCurrentThread()
             return try work()
         }

@@ -23,7 +23,7 @@ struct MediaIntake: Sendable {
         let limits = self.limits
         let budget = self.budget
         let path = upload.temporaryFile.path
-        let result: Result<MediaProbe, MediaError> = try await threadPool.runIfActive {
+        let result: Result<MediaProbe, MediaError> = try await threadPool.runImageWork {
             Result { () throws(MediaError) in try Inspector.inspect(path: path, limits: limits, budget: budget) }
         }
         let probe: MediaProbe
@@ -82,7 +82,7 @@ struct MediaIntake: Sendable {
     /// Writes the photo at `file` without its location under a temporary name in the public folder.
     func locationFreeCopy(of file: URL, format: MediaFormat) async throws -> URL {
         let destination = library.newPublicCopyPath()
-        let result: Result<RemoveLocation.Method, MediaError> = try await threadPool.runIfActive {
+        let result: Result<RemoveLocation.Method, MediaError> = try await threadPool.runImageWork {
             Result { () throws(MediaError) in try RemoveLocation.copy(from: file.path, format: format, to: destination) }
         }
         if case .failure(let error) = result {

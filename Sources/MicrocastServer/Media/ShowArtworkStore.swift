@@ -16,7 +16,7 @@ struct ShowArtworkStore: Sendable {
         let name = "show-card.\(digest).jpg"
         if !FileManager.default.fileExists(atPath: library.rendition(name).path) {
             let title = show.title
-            let data = try await threadPool.runIfActive { try ShowArtwork.titleCard(title) }
+            let data = try await threadPool.runImageWork { try ShowArtwork.titleCard(title) }
             try library.writeRendition(data, named: name)
         }
         return name

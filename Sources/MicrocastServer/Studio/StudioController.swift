@@ -344,7 +344,7 @@ struct StudioController: Sendable {
         let path = file.temporaryFile.path
         let jpeg: Data
         do {
-            jpeg = try await services.requestPool.runIfActive { try ShowArtwork.make(from: path) }
+            jpeg = try await services.requestPool.runImageWork { try ShowArtwork.make(from: path) }
         } catch let error as MediaError {
             throw StudioError.badRequest("the artwork cannot be used: \(error.description)")
         }
