@@ -116,6 +116,11 @@ let package = Package(
             path: "Benchmarks/Bench"
         ),
 
+        // Every parser that reads a stranger's bytes, as a fuzz harness; see README "Robustness".
+        .target(name: "FuzzHarnesses", dependencies: ["HTMLKit", "MediaKit", "MediaModel", "MicrocastCore"], path: "Fuzz/Harnesses"),
+        .executableTarget(name: "fuzz", dependencies: ["FuzzHarnesses"], path: "Fuzz/Driver"),
+        .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarnesses"]),
+
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "MediaEngine", "MediaModel", "TestSupport"]),
         .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore", "MediaModel"]),
         .testTarget(name: "HTMLKitTests", dependencies: ["HTMLKit"]),

@@ -9,6 +9,7 @@
 //     swift build -c release && .build/release/bench backlog [PHOTOS]
 //     swift build -c release && .build/release/bench studio [MEGABYTES] [ROUNDS]
 //     swift run -c release bench scale [POSTS] [JOBS]
+//     scripts/leaks   (runs `bench cycle` under valgrind's memcheck)
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -24,10 +25,12 @@ case "uploads": try uploadsBenchmark()
 case "backlog": try backlogBenchmark(photoCount: number(1, 200))
 case "studio": try studioBenchmark(megabytes: number(1, 300), rounds: number(2, 3))
 case "scale": try await scaleBenchmark(posts: number(1, 10_000), jobs: number(2, 2_000))
+case "cycle-fixtures": try leakFixtures(in: URL(fileURLWithPath: arguments[1]))
+case "cycle": try leakCycle(rounds: number(1, 2), folder: URL(fileURLWithPath: arguments[2]))
 case "idle": break
 case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
     print(
-        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS]"
+        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR"
     )
 }

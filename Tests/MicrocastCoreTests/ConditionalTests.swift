@@ -41,4 +41,19 @@ struct ConditionalTests {
         #expect(HTTPDate.format(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
         #expect(HTTPDate.parse("Thu, 01 Jan 1970 00:00:00 GMT") == Date(timeIntervalSince1970: 0))
     }
+
+    @Test("a date with non-ASCII letters is no date, and does not stop the process (found by fuzzing: Foundation's DateFormatter fatalErrors on it)")
+    func nonASCIIDates() {
+        // The input the http-range fuzzer found: an If-Modified-Since header from anyone could have stopped the server.
+        let found = String(
+            decoding: [0x46, 0x72, 0x69, 0xD6, 0xBB, 0x2C, 0xDF, 0xCB, 0x20, 0x9A, 0x9C, 0xDF, 0xCD] + Array("026 10:00:00 ".utf8),
+            as: UTF8.self
+        )
+        #expect(HTTPDate.parse(found) == nil)
+        #expect(HTTPDate.parse("Thu, 01 Jän 1970 00:00:00 GMT") == nil)
+        #expect(MF2Date.parse("2017-05-01T10:00:00ä") == nil)
+        #expect(PostBuilder.parseDate("２０２６-01-01") == nil)
+        let validators = FileValidators(etag: "\"a\"", lastModified: Date(timeIntervalSince1970: 0))
+        #expect(!validators.isNotModified(ifNoneMatch: nil, ifModifiedSince: found))
+    }
 }

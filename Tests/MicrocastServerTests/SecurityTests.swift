@@ -9,6 +9,20 @@ import Testing
 /// Attacks from issue 13, each performed against a real server or the real binary.
 @Suite("Security")
 struct SecurityTests {
+    @Test("a conditional request whose date is not ASCII is answered in full, and the server stays up (a fuzzer's find)")
+    func nonASCIIConditionalDate() async throws {
+        let bytes: [UInt8] = [0x46, 0x72, 0x69, 0xD6, 0xBB, 0x2C, 0xDF, 0xCB, 0x20, 0x9A] + Array("026 10:00:00".utf8)
+        let found = String(decoding: bytes, as: UTF8.self)
+        try await TestSite.run { site in
+            let home = try await site.get("/", headers: [("If-Modified-Since", found)])
+            #expect(home.status == .ok)
+            let feed = try await site.get("/feed.xml", headers: [("If-Modified-Since", found), ("If-Range", found), ("Range", "bytes=0-1")])
+            #expect(feed.status == .ok)
+            let health = try await site.get("/health")
+            #expect(health.status == .ok)
+        }
+    }
+
     @Test("categories that try to climb out: export writes nothing outside its output folder, and still writes the rest")
     func exportStaysInside() async throws {
         try await TestSite.run { site in

@@ -7,11 +7,11 @@ import MediaModel
 /// (orientation, resolution) even when every metadata field was removed from
 /// the image, so the container is cleaned after encoding. Pure byte work on
 /// the RIFF layout: `RIFF size WEBP`, then `fourcc size payload [pad]` chunks.
-enum StripWebPChunks {
+public enum StripWebPChunks {
     /// `keepingEXIF` leaves the EXIF chunk, which then holds only what was
     /// left on the image (a copyright notice); `keepingICC` the colour profile
     /// (an upload's public copy, whose pixels are not converted).
-    static func run(_ data: Data, keepingEXIF: Bool = false, keepingICC: Bool = false) throws(MediaError) -> Data {
+    public static func run(_ data: Data, keepingEXIF: Bool = false, keepingICC: Bool = false) throws(MediaError) -> Data {
         var dropped: Set<String> = ["XMP "]
         if !keepingEXIF { dropped.insert("EXIF") }
         if !keepingICC { dropped.insert("ICCP") }

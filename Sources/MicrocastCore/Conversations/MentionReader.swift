@@ -150,6 +150,7 @@ public enum MentionReader {
 /// microformats allow (a space for `T`, zones with or without a colon, no seconds, a date alone).
 public enum MF2Date {
     public static func parse(_ text: String) -> Date? {
+        guard let text = DateText.asciiForParsing(text) else { return nil }
         let trimmed = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "T")
         let formats = [
             "yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", "yyyy-MM-dd'T'HH:mm:ssXXXXX", "yyyy-MM-dd'T'HH:mmXXXXX",

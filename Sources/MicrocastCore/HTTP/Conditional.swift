@@ -49,6 +49,7 @@ public enum HTTPDate {
     public static func format(_ date: Date) -> String { formatter("EEE, dd MMM yyyy HH:mm:ss 'GMT'").string(from: date) }
 
     public static func parse(_ text: String) -> Date? {
+        guard let text = DateText.asciiForParsing(text) else { return nil }
         for pattern in ["EEE, dd MMM yyyy HH:mm:ss 'GMT'", "EEEE, dd-MMM-yy HH:mm:ss 'GMT'", "EEE MMM d HH:mm:ss yyyy"] {
             if let date = formatter(pattern).date(from: text.trimmingCharacters(in: .whitespaces)) { return date }
         }

@@ -83,6 +83,7 @@ public enum PostBuilder {
     /// RFC 3339 / ISO 8601 dates as Micropub clients send them, with or without
     /// fractional seconds or a time zone.
     public static func parseDate(_ text: String) -> Date? {
+        guard let text = DateText.asciiForParsing(text) else { return nil }
         let withFraction = ISO8601DateFormatter()
         withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = ISO8601DateFormatter().date(from: text) ?? withFraction.date(from: text) { return date }

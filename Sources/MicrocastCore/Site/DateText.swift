@@ -21,6 +21,14 @@ public enum DateText {
         return parts
     }
 
+    /// The text, if it is ASCII; nil otherwise. Every date format we read is
+    /// ASCII, and Foundation's DateFormatter on Linux stops the process
+    /// (`Incorrect range CFRange…`, a fatalError) for some non-ASCII input,
+    /// found by fuzzing HTTP dates: strangers' text never reaches it unchecked.
+    public static func asciiForParsing(_ text: String) -> String? {
+        text.utf8.allSatisfy { $0 < 0x80 } ? text : nil
+    }
+
     static func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// `2024-03-05T10:00:00Z`

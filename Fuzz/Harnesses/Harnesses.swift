@@ -1,0 +1,85 @@
+import Foundation
+import HTMLKit
+import MediaKit
+import MediaModel
+import MicrocastCore
+
+/// Every parser of ours that reads bytes a stranger chose, as a function of
+/// those bytes. libFuzzer drives them (`scripts/fuzz`); the test suite
+/// replays the committed seeds and every input that once crashed one
+/// (`Fuzz/Corpus/NAME/`, `Fuzz/Regressions/NAME/`). A harness throws nothing
+/// and returns nothing: refusing bad input is the parser's job, crashing or
+/// hanging is the bug.
+public enum Harnesses {
+    /// One parser under test, by the name `scripts/fuzz` and the corpus folders use.
+    public struct Harness: Sendable {
+        public let name: String
+        public let run: @Sendable (Data) -> Void
+    }
+
+    public static let all: [Harness] = [
+        Harness(name: "sniff") { _ = FormatSniffer.sniff($0.prefix(FormatSniffer.headerLength)) },
+        Harness(name: "jpeg-header") { data in _ = JPEGHeader([UInt8](data)) },
+        Harness(name: "webp-chunks") { data in
+            _ = try? StripWebPChunks.run(data)
+            _ = try? StripWebPChunks.run(data, keepingEXIF: true, keepingICC: true)
+        },
+        Harness(name: "http-range") { data in
+            // Header values as a client sends them, split on the first newlines.
+            let lines = text(data).split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+            _ = ByteRange.answer(rangeHeader: lines.first, size: Int64(data.count) * 1_000)
+            let validators = FileValidators(etag: "\"abc\"", lastModified: Date(timeIntervalSince1970: 1_700_000_000))
+            _ = validators.isNotModified(ifNoneMatch: lines.dropFirst().first, ifModifiedSince: lines.dropFirst(2).first)
+            _ = validators.rangeApplies(ifRange: lines.last)
+            _ = HTTPDate.parse(lines.last ?? "")
+        },
+        Harness(name: "micropub-form") { data in
+            guard case .create(let create)? = try? MicropubParser.parseForm(FormEncoding.decode(text(data))) else { return }
+            _ = PostBuilder.post(from: create)
+        },
+        Harness(name: "micropub-json") { data in
+            switch try? MicropubParser.parseJSON(data) {
+            case .create(let create)?: _ = PostBuilder.post(from: create)
+            case .update(let update)?:
+                _ = update.apply(to: Post(slug: "s", properties: ["content": [.string("x")], "category": [.string("a")]], published: Date()))
+            default: break
+            }
+        },
+        Harness(name: "sidecar") { _ = try? Sidecar(json: $0) },
+        Harness(name: "chapters") { data in
+            _ = try? TextProbe.probe(data: data, format: .chapters, maxBytes: 1 << 20)
+            _ = try? JSONDecoder().decode(PodcastChapters.self, from: data)
+        },
+        Harness(name: "transcript") { data in
+            _ = try? TextProbe.probe(data: data, format: .vtt, maxBytes: 1 << 20)
+            _ = try? TextProbe.probe(data: data, format: .srt, maxBytes: 1 << 20)
+        },
+        Harness(name: "indieauth-request") { data in
+            var query: [String: String] = [:]
+            for (name, value) in FormEncoding.decode(text(data)) where query[name] == nil { query[name] = value }
+            _ = try? AuthorizationRequest.parse(query)
+        },
+        Harness(name: "html-sanitizer") { data in
+            _ = HTMLSanitizer.content.sanitize(text(data))
+            _ = HTMLSanitizer.remote.sanitize(text(data))
+        },
+        Harness(name: "mf2") { data in
+            let document = MF2Parser.parse(html: text(data), url: page)
+            _ = document.allItems.count
+            _ = MentionReader.read(html: text(data), source: page, target: target)
+        },
+        Harness(name: "webmention-discovery") { data in
+            // The first line is the Link header; the rest the page.
+            let parts = text(data).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            _ = WebmentionDiscovery.endpoint(pageURL: page, linkHeaders: [parts[0]], html: parts.last)
+        },
+    ]
+
+    static let page = URL(fileURLWithPath: "/a/b")
+    static let target = URL(fileURLWithPath: "/posts/x")
+
+    public static func named(_ name: String) -> Harness? { all.first { $0.name == name } }
+
+    /// Inputs as text the way a server decodes them: invalid UTF-8 repaired, never refused.
+    static func text(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
+}
