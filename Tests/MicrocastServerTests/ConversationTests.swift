@@ -326,9 +326,10 @@ struct ConversationTests {
         let v4 = try #require(counter.ports["127.0.0.1"])
         let v6 = try #require(counter.ports["::1"])
         // The counter does count: one connection of our own, then none from the server.
-        let probe = try? await TestSite.client.execute(.init(url: "http://127.0.0.1:\(v4)/"), timeout: .seconds(2))
-        _ = probe
-        try await eventually("the counter sees a direct connection") { counter.connections == 1 }
+        // A plain TCP connect: an HTTP client may retry on the closed connection and count twice.
+        try ConnectionCounter.connect(port: v4)
+        try await eventually("the counter sees a direct connection") { counter.connections >= 1 }
+        let baseline = counter.connections
 
         try await TestSite.run { site in
             let token = try await site.token("create")
@@ -347,7 +348,7 @@ struct ConversationTests {
                 try await eventually("\(source) is refused") { try await status(site, reply)["status"] as? String == "rejected" }
                 #expect((try await status(site, reply)["detail"] as? String)?.contains("not fetched") == true, "\(source)")
             }
-            #expect(counter.connections == 1, "no refused source was connected to")
+            #expect(counter.connections == baseline, "no refused source was connected to")
 
             // One sending domain cannot fill the queue.
             var answers: [Int] = []

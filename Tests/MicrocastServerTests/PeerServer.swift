@@ -106,4 +106,18 @@ final class ConnectionCounter: @unchecked Sendable {
     func close() {
         for channel in channels { try? channel.close().wait() }
     }
+
+    /// One TCP connection to 127.0.0.1:`port`, closed at once.
+    static func connect(port: Int) throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { Glibc.close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else { throw Fixtures.CommandFailed(description: "could not connect to the counter: errno \(errno)") }
+    }
 }
