@@ -33,6 +33,12 @@ public enum Harnesses {
             _ = validators.rangeApplies(ifRange: lines.last)
             _ = HTTPDate.parse(lines.last ?? "")
         },
+        Harness(name: "cookies") { data in
+            // Each line is one Cookie header.
+            let headers = text(data).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            _ = CookieHeader.value("mc_session", in: headers)
+            _ = CookieHeader.value("mc_csrf", in: headers)
+        },
         Harness(name: "micropub-form") { data in
             guard case .create(let create)? = try? MicropubParser.parseForm(FormEncoding.decode(text(data))) else { return }
             _ = PostBuilder.post(from: create)

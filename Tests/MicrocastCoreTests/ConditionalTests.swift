@@ -57,3 +57,15 @@ struct ConditionalTests {
         #expect(!validators.isNotModified(ifNoneMatch: nil, ifModifiedSince: found))
     }
 }
+
+@Suite("Cookie headers")
+struct CookieHeaderTests {
+    @Test("the named cookie is found in any Cookie header, the first one winning; names match exactly")
+    func values() {
+        #expect(CookieHeader.value("mc_session", in: ["a=1; mc_session=abc; b=2"]) == "abc")
+        #expect(CookieHeader.value("mc_session", in: ["a=1", " mc_session = x=y "]) == "x=y")
+        #expect(CookieHeader.value("mc_session", in: ["mc_session=first", "mc_session=second"]) == "first")
+        #expect(CookieHeader.value("mc_session", in: ["mc_sessions=no; Mc_session=no; mc_session"]) == nil)
+        #expect(CookieHeader.value("mc_session", in: []) == nil)
+    }
+}
