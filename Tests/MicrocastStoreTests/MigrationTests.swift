@@ -4,6 +4,7 @@ import MicrocastCore
 import TestSupport
 import Testing
 
+@testable import MicrocastPostgres
 @testable import MicrocastStore
 
 /// Data folders written by earlier versions open in this one with nothing lost.
@@ -32,6 +33,41 @@ struct MigrationTests {
         let claimed = try await store.claim(worker: "w", lease: 60, now: Date(), kinds: JobKind.media)
         #expect(claimed?.subject == "aaaaaaaaaaaaaaaaaaaa")
         // A job of another subject needs no media row now.
+        try await store.enqueue(JobRequest(kind: .sendMentions, subject: "a-post"), now: Date())
+        #expect(try await store.integrityCheck() == "ok")
+        await store.close()
+    }
+}
+
+/// PostgreSQL databases written by earlier versions migrate with nothing lost.
+@Suite("PostgreSQL migrations")
+struct PostgresMigrationTests {
+    @Test("a database from before conversations keeps its queued media jobs, now jobs of any subject")
+    func jobsOfAnySubject() async throws {
+        let url = try await PostgresCluster.shared.newDatabase()
+        // The schema as version 1 left it, written by psql as that version would have.
+        let script = try Fixtures.folder().appendingPathComponent("version1.sql")
+        let statements =
+            ["CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"]
+            + Schema.migrations[0].statements
+            + [
+                "INSERT INTO schema_migrations (version, name) VALUES (1, 'posts, media, renditions, tokens, owner, settings, ingests, jobs')",
+                """
+                INSERT INTO media (id, kind, mime_type, file_extension, byte_count, sha256, probe, state, created_at)
+                VALUES ('aaaaaaaaaaaaaaaaaaaa', 'photo', 'image/jpeg', 'jpg', 1, 'x', '{"kind":"photo","format":"jpeg","mimeType":"image/jpeg"}', 'processing', now())
+                """,
+                """
+                INSERT INTO jobs (kind, media_id, state, attempts, max_attempts, run_after, created_at, updated_at)
+                VALUES ('photo.renditions', 'aaaaaaaaaaaaaaaaaaaa', 'queued', 1, 5, now(), now(), now())
+                """,
+            ]
+        try Data(statements.map { $0 + ";\n" }.joined().utf8).write(to: script)
+        try await Fixtures.runOffPool("psql", ["-v", "ON_ERROR_STOP=1", "-q", "-f", script.path, url])
+
+        let store = try await PostgresStore.open(url: url, connections: 2)
+        let jobs = try await store.jobs(subject: "aaaaaaaaaaaaaaaaaaaa")
+        #expect(jobs.map(\.kind) == [.photoRenditions] && jobs.first?.attempts == 1 && jobs.first?.state == .queued)
+        #expect(try await store.claim(worker: "w", lease: 60, now: Date(), kinds: JobKind.media)?.subject == "aaaaaaaaaaaaaaaaaaaa")
         try await store.enqueue(JobRequest(kind: .sendMentions, subject: "a-post"), now: Date())
         #expect(try await store.integrityCheck() == "ok")
         await store.close()
