@@ -15,6 +15,7 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, PASSPHRASE, FILES, SHOTS = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
@@ -161,6 +162,8 @@ def main():
     media_id = failed.get_attribute("data-media")
     report["failed"]["mediaPageReason"] = failed.find_element(By.CSS_SELECTOR, ".reason").text
     failed.find_element(By.CSS_SELECTOR, "button[aria-label^=Retry]").click()
+    # The old page's item matches too until the form's answer replaces the page: wait for that first.
+    wait(driver, expected_conditions.staleness_of(failed), what="the Retry form to be sent")
     wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"li[data-media='{media_id}']"), what="the media page after Retry")
     report["failed"]["afterRetry"] = driver.find_element(By.CSS_SELECTOR, f"li[data-media='{media_id}']").get_attribute("data-state")
     report["failed"]["jobs"] = driver.find_element(By.CSS_SELECTOR, f"li[data-media='{media_id}'] .jobs").text
