@@ -3,6 +3,8 @@ import HTMLKit
 import MediaKit
 import MediaModel
 import MicrocastCore
+import MultipartForm
+import NIOCore
 
 /// Every parser of ours that reads bytes a stranger chose, as a function of
 /// those bytes. libFuzzer drives them (`scripts/fuzz`); the test suite
@@ -79,7 +81,46 @@ public enum Harnesses {
             let parts = text(data).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             _ = WebmentionDiscovery.endpoint(pageURL: page, linkHeaders: [parts[0]], html: parts.last)
         },
+        Harness(name: "multipart") { readMultipart($0) },
     ]
+
+    /// A body under boundary `b`, fed in chunks whose size the first byte
+    /// chooses (the network splits bodies anywhere), read with small limits
+    /// so each is reached; the events must keep the limits and their order.
+    static func readMultipart(_ data: Data) {
+        let chunkSize = Int(data.first ?? 7) + 1
+        let limits = FormLimits(maxFileBytes: 4096)
+        var reader = MultipartReader(boundary: "b", fileFields: ["file", "photo"], limits: limits)
+        var fileBytes = 0
+        var files = 0
+        var insideFile = false
+        var body = data.dropFirst()
+        while !body.isEmpty {
+            let chunk = ByteBuffer(bytes: body.prefix(chunkSize))
+            body = body.dropFirst(chunkSize)
+            guard let events = try? reader.read(chunk) else { return }
+            for event in events {
+                switch event {
+                case .fileBegin:
+                    precondition(!insideFile, "a file began inside another")
+                    insideFile = true
+                    files += 1
+                    precondition(files <= limits.maxFiles, "more files than the limit")
+                case .fileBytes(let buffer):
+                    precondition(insideFile, "file bytes outside a file")
+                    fileBytes += buffer.readableBytes
+                    precondition(fileBytes <= limits.maxFileBytes, "more file bytes than the limit")
+                case .fileEnd:
+                    precondition(insideFile, "a file ended that never began")
+                    insideFile = false
+                case .field(_, let value):
+                    precondition(!insideFile, "a field inside a file")
+                    precondition(value.utf8.count <= limits.maxFieldBytes * 3, "a field longer than the limit")
+                }
+            }
+        }
+        _ = try? reader.finish()
+    }
 
     static let page = URL(fileURLWithPath: "/a/b")
     static let target = URL(fileURLWithPath: "/posts/x")

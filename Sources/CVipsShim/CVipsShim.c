@@ -153,3 +153,37 @@ int mc_vips_tiffsave_buffer(VipsImage *in, void **buffer, size_t *length) {
 int mc_vips_autorot(VipsImage *in, VipsImage **out) {
     return vips_autorot(in, out, NULL);
 }
+
+typedef struct {
+    mc_should_stop should_stop;
+    mc_release release;
+    void *opaque;
+} mc_stop_check;
+
+static void mc_on_eval(VipsImage *image, VipsProgress *progress, void *data) {
+    (void) progress;
+    mc_stop_check *check = data;
+    if (check->should_stop(check->opaque))
+        vips_image_set_kill(image, TRUE);
+}
+
+static void mc_free_stop_check(void *data, GClosure *closure) {
+    (void) closure;
+    mc_stop_check *check = data;
+    check->release(check->opaque);
+    g_free(check);
+}
+
+int mc_vips_stop_when(VipsImage *in, mc_should_stop should_stop, mc_release release,
+                      void *opaque, VipsImage **out) {
+    if (vips_copy(in, out, NULL))
+        return -1;
+    mc_stop_check *check = g_new(mc_stop_check, 1);
+    check->should_stop = should_stop;
+    check->release = release;
+    check->opaque = opaque;
+    // Progress is signalled on this image for every sink downstream of it.
+    vips_image_set_progress(*out, TRUE);
+    g_signal_connect_data(*out, "eval", G_CALLBACK(mc_on_eval), check, mc_free_stop_check, 0);
+    return 0;
+}

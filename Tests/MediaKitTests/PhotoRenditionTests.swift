@@ -1,4 +1,5 @@
 import Foundation
+import MediaEngine
 import MediaModel
 import Synchronization
 import TestSupport
@@ -118,6 +119,24 @@ struct PhotoRenditionTests {
         // Back in sRGB the pixels match the sRGB original; left as P3 values they would not.
         #expect(abs(try average(out) - (try average(source))) < 3)
         #expect(abs(try average(p3) - (try average(source))) > 10)
+    }
+
+    @Test("a decode whose job is stopped ends by itself in libvips, as interrupted, and the image is freed")
+    func stoppedDecode() throws {
+        // 8000×8000 takes libvips many tiles to decode, so its progress check runs.
+        let source = folder.appendingPathComponent("large.png")
+        _ = try Fixtures.run("vips", ["black", source.path, "8000", "8000", "--bands", "3"])
+        let control = JobControl()
+        let image = try VipsImageRef.open(path: source.path).stopping(with: control)
+        control.cancel()
+        #expect {
+            _ = try image.resized(by: 0.5).inMemory()
+        } throws: { error in
+            guard let error = error as? MediaError, case .interrupted = error else { return false }
+            return true
+        }
+        // The same file decodes when nothing stops it.
+        #expect(try VipsImageRef.open(path: source.path).stopping(with: JobControl()).resized(by: 0.05).inMemory().width == 400)
     }
 }
 

@@ -66,6 +66,18 @@ int mc_vips_heifsave_buffer(VipsImage *in, int quality, int av1,
 /// Deflate-compressed (lossless) TIFF with no metadata.
 int mc_vips_tiffsave_buffer(VipsImage *in, void **buffer, size_t *length);
 
+/// Asked during evaluation whether work should stop; nonzero stops it.
+typedef int (*mc_should_stop)(void *opaque);
+/// Releases `opaque` once the image no longer needs it.
+typedef void (*mc_release)(void *opaque);
+
+/// A copy of `in` whose evaluation, and that of every image made from it,
+/// asks `should_stop(opaque)` as it goes (libvips's "eval" progress signal)
+/// and is killed when the answer is nonzero: the sink then fails with
+/// "killed". `release(opaque)` runs when the copy is finalised.
+int mc_vips_stop_when(VipsImage *in, mc_should_stop should_stop, mc_release release,
+                      void *opaque, VipsImage **out);
+
 /// Turns the pixels upright by the EXIF orientation and removes the tag.
 int mc_vips_autorot(VipsImage *in, VipsImage **out);
 

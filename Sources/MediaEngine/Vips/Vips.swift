@@ -51,6 +51,9 @@ public enum Vips {
 /// returns a new image and leaves this one as it was.
 public final class VipsImageRef {
     let pointer: UnsafeMutablePointer<VipsImage>
+    /// The control a `stopping(with:)` image answers to; failures of images
+    /// made from it are reported as `interrupted` once it says stop.
+    var control: JobControl?
 
     init(taking pointer: UnsafeMutablePointer<VipsImage>) { self.pointer = pointer }
     deinit { g_object_unref(pointer) }
@@ -185,32 +188,79 @@ public final class VipsImageRef {
 
     /// A new image sharing these pixels, with fields of its own to change.
     public func copy() throws(MediaError) -> VipsImageRef {
-        try Self.make("cannot copy image") { mc_vips_copy(pointer, $0) }
+        try derive("cannot copy image") { mc_vips_copy(pointer, $0) }
+    }
+
+    /// This image, with every computation made from it stopped once
+    /// `control` says stop (a deadline passed or the job was cancelled):
+    /// libvips asks as it renders, so a decode that runs long ends by itself
+    /// instead of holding a worker, and the failure is `interrupted`.
+    public func stopping(with control: JobControl) throws(MediaError) -> VipsImageRef {
+        // libvips holds the control until the copy is finalised (then `release` runs).
+        let opaque = Unmanaged.passRetained(control).toOpaque()
+        var out: UnsafeMutablePointer<VipsImage>?
+        let made = mc_vips_stop_when(
+            pointer,
+            { opaque in Unmanaged<JobControl>.fromOpaque(opaque!).takeUnretainedValue().shouldStop ? 1 : 0 },
+            { opaque in Unmanaged<JobControl>.fromOpaque(opaque!).release() },
+            opaque,
+            &out
+        )
+        guard made == 0, let out else {
+            Unmanaged<JobControl>.fromOpaque(opaque).release()
+            throw .engine("cannot copy image: \(Vips.takeError())")
+        }
+        let watched = VipsImageRef(taking: out)
+        watched.control = control
+        return watched
+    }
+
+    /// A new image made from this one by a shim call; it answers to the same control.
+    private func derive(
+        _ what: String,
+        _ body: (UnsafeMutablePointer<UnsafeMutablePointer<VipsImage>?>) -> Int32
+    )
+        throws(MediaError) -> VipsImageRef
+    {
+        var out: UnsafeMutablePointer<VipsImage>?
+        guard body(&out) == 0, let out else { throw failure(what, as: MediaError.unreadable) }
+        let image = VipsImageRef(taking: out)
+        image.control = control
+        return image
+    }
+
+    /// The error for a failed operation: `interrupted` if our control stopped it.
+    private func failure(_ what: String, as kind: (String) -> MediaError) -> MediaError {
+        let reason = Vips.takeError()
+        if let control, control.shouldStop { return .interrupted("\(what): ran past its time limit or was stopped") }
+        return kind("\(what): \(reason)")
     }
 
     /// Scaled by `scale` (below 1 to shrink) with libvips's default Lanczos kernel.
     public func resized(by scale: Double) throws(MediaError) -> VipsImageRef {
-        try Self.make("cannot resize the image") { mc_vips_resize(pointer, scale, $0) }
+        try derive("cannot resize the image") { mc_vips_resize(pointer, scale, $0) }
     }
 
     /// Runs the pipeline behind this image into memory, so later readers get
     /// finished pixels instead of decoding again.
     public func inMemory() throws(MediaError) -> VipsImageRef {
         guard let pixels = vips_image_copy_memory(pointer) else {
-            throw .unreadable("cannot decode the image: \(Vips.takeError())")
+            throw failure("cannot decode the image", as: MediaError.unreadable)
         }
-        return VipsImageRef(taking: pixels)
+        let image = VipsImageRef(taking: pixels)
+        image.control = control
+        return image
     }
 
     /// Composited onto white if it has an alpha channel (a copy otherwise): JPEG has no transparency.
     public func flattenedOnWhite() throws(MediaError) -> VipsImageRef {
-        try Self.make("cannot flatten the image") { mc_vips_flatten_white(pointer, $0) }
+        try derive("cannot flatten the image") { mc_vips_flatten_white(pointer, $0) }
     }
 
     /// Decodes every pixel (the average is the cheapest way to ask for all of them).
     public func average() throws(MediaError) -> Double {
         var average = 0.0
-        guard mc_vips_avg(pointer, &average) == 0 else { throw .unreadable(Vips.takeError()) }
+        guard mc_vips_avg(pointer, &average) == 0 else { throw failure("cannot decode the image", as: MediaError.unreadable) }
         return average
     }
 
@@ -261,7 +311,7 @@ public final class VipsImageRef {
     {
         var buffer: UnsafeMutableRawPointer?
         var length = 0
-        guard body(&buffer, &length) == 0, let buffer else { throw .engine("\(what): \(Vips.takeError())") }
+        guard body(&buffer, &length) == 0, let buffer else { throw failure(what, as: MediaError.engine) }
         defer { g_free(buffer) }
         return Data(bytes: buffer, count: length)
     }

@@ -40,12 +40,13 @@ public enum PhotoRenditions {
 
     static var pipeline: Pipeline<Context> {
         Pipeline([
-            .init("scale on load") { context, _ throws(MediaError) in
+            .init("scale on load") { context, control throws(MediaError) in
                 let header = try VipsImageRef.open(path: context.path)
                 let swapsSides = (header.int("orientation") ?? 1) >= 5
                 context.widths = context.preset.widths(forDisplayWidth: swapsSides ? header.height : header.width)
                 guard let largest = context.widths.last else { return }
-                context.master = try ScaleOnLoad.run(path: context.path, width: largest)
+                // Lazy: the decode runs in the next step, under the control's time limit.
+                context.master = try ScaleOnLoad.run(path: context.path, width: largest).stopping(with: control)
             },
             .init("strip metadata") { context, _ throws(MediaError) in
                 guard let master = context.master else { return }

@@ -26,7 +26,12 @@ public enum RemoveLocation {
 
     /// Writes the location-free copy of `path` to `destination` (a temporary
     /// name the caller renames into place). Blocking.
-    public static func copy(from path: String, format: MediaFormat, to destination: URL) throws(MediaError) -> Method {
+    public static func copy(
+        from path: String,
+        format: MediaFormat,
+        to destination: URL,
+        control: JobControl = .unlimited
+    ) throws(MediaError) -> Method {
         let method: Method
         let data: Data
         do {
@@ -41,7 +46,7 @@ public enum RemoveLocation {
                 data = try StripWebPChunks.run(try Data(contentsOf: URL(fileURLWithPath: path)), keepingICC: true)
                 method = .lossless
             case .heic, .avif, .tiff:
-                data = try reencode(path: path, format: format)
+                data = try reencode(path: path, format: format, control: control)
                 method = .reencoded
             default:
                 data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -57,11 +62,11 @@ public enum RemoveLocation {
     }
 
     /// Upright, sRGB, every metadata field removed, same format.
-    static func reencode(path: String, format: MediaFormat) throws(MediaError) -> Data {
+    static func reencode(path: String, format: MediaFormat, control: JobControl) throws(MediaError) -> Data {
         let header = try VipsImageRef.open(path: path)
         // The thumbnail operation at full size: orientation applied, colour converted, no scaling.
         let side = max(header.width, header.height)
-        let upright = try VipsImageRef.thumbnail(path: path, width: side, height: side)
+        let upright = try VipsImageRef.thumbnail(path: path, width: side, height: side).stopping(with: control)
         let clean = try StripMetadata.run(upright, keepCopyright: false)
         switch format {
         case .tiff: return try clean.tiff()
