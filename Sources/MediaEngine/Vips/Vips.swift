@@ -201,8 +201,14 @@ public final class VipsImageRef {
         var out: UnsafeMutablePointer<VipsImage>?
         let made = mc_vips_stop_when(
             pointer,
-            { opaque in Unmanaged<JobControl>.fromOpaque(opaque!).takeUnretainedValue().shouldStop ? 1 : 0 },
-            { opaque in Unmanaged<JobControl>.fromOpaque(opaque!).release() },
+            { opaque in
+                guard let opaque else { return 0 }
+                return Unmanaged<JobControl>.fromOpaque(opaque).takeUnretainedValue().shouldStop ? 1 : 0
+            },
+            { opaque in
+                guard let opaque else { return }
+                Unmanaged<JobControl>.fromOpaque(opaque).release()
+            },
             opaque,
             &out
         )
