@@ -130,7 +130,7 @@ let package = Package(
             dependencies: ["HTMLKit", "MediaKit", "MediaModel", "MicrocastCore", "MultipartForm"],
             path: "Fuzz/Harnesses"
         ),
-        .executableTarget(name: "fuzz", dependencies: ["FuzzHarnesses"], path: "Fuzz/Driver"),
+        .executableTarget(name: "fuzz", dependencies: ["FuzzHarnesses", "MediaModel"], path: "Fuzz/Driver"),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarnesses"]),
 
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "MediaEngine", "MediaModel", "TestSupport"]),

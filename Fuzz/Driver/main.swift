@@ -1,5 +1,6 @@
 import Foundation
 import FuzzHarnesses
+import MediaModel
 
 #if canImport(Glibc)
 import Glibc
@@ -10,6 +11,23 @@ import Glibc
 // `fuzz NAME FILE...` replays inputs in any build.
 
 let arguments = CommandLine.arguments
+
+// `fuzz media PRESETS SECONDS FILE` runs one file through the media jobs
+// (`MediaTrial`) and prints its report as one JSON line: the child that
+// `scripts/fuzz-media` starts for each mutant.
+if arguments.count == 5, arguments[1] == "media", let seconds = Double(arguments[3]) {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("media-trial-\(getpid())")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let presets = try Presets.load(from: URL(fileURLWithPath: arguments[2]))
+    var report = MediaTrial.run(path: arguments[4], presets: presets, seconds: seconds, scratch: scratch)
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    report.peakKilobytes = usage.ru_maxrss
+    print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
+    exit(0)
+}
+
 guard arguments.count > 1, let harness = Harnesses.named(arguments[1]) else {
     FileHandle.standardError.write(
         Data("usage: fuzz NAME [options] [corpus...]; NAME is one of: \(Harnesses.all.map(\.name).joined(separator: " "))\n".utf8)

@@ -216,7 +216,9 @@ struct SecurityTests {
             #expect(try await site.get("/").status == .ok)
         }
     }
-    @Test("at start, temporaries of killed jobs are swept, and files still being written (a watch beside the server) are kept")
+    @Test(
+        "at start, temporaries of killed jobs are swept (at once when their writer on this machine has ended), and files still being written (a watch beside the server) are kept"
+    )
     func sweepTemporaries() async throws {
         let data = try Fixtures.folder()
         let manager = FileManager.default
@@ -232,9 +234,22 @@ struct SecurityTests {
         for path in stale + ["renditions/photo-320.ab12cd.jpg"] {
             try manager.setAttributes([.modificationDate: old], ofItemAtPath: data.appendingPathComponent(path).path)
         }
+        // Fresh files whose names say who writes them: a process that has
+        // ended (a server killed mid-upload) and this one, which is alive.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let endedWriter = TemporaryName.make("upload", extension: "part")
+            .replacingOccurrences(of: "-\(getpid()).", with: "-\(ended.processIdentifier).")
+        let liveWriter = TemporaryName.make(".photo-640", extension: "tmp")
+        manager.createFile(atPath: data.appendingPathComponent("uploads/\(endedWriter)").path, contents: Data("x".utf8))
+        manager.createFile(atPath: data.appendingPathComponent("renditions/\(liveWriter)").path, contents: Data("x".utf8))
+        let swept = stale + ["uploads/\(endedWriter)"]
+        let left = kept + ["renditions/\(liveWriter)"]
         try await TestSite.run(data: data) { site in
-            for path in stale { #expect(!manager.fileExists(atPath: site.data.appendingPathComponent(path).path), "\(path) left") }
-            for path in kept { #expect(manager.fileExists(atPath: site.data.appendingPathComponent(path).path), "\(path) removed") }
+            for path in swept { #expect(!manager.fileExists(atPath: site.data.appendingPathComponent(path).path), "\(path) left") }
+            for path in left { #expect(manager.fileExists(atPath: site.data.appendingPathComponent(path).path), "\(path) removed") }
         }
     }
     @Test("100 half-sent requests are closed once idle; the site answers meanwhile")

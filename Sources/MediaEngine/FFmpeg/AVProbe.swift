@@ -5,8 +5,8 @@ import MediaModel
 /// chapters a file declares, and whether the stream to process can be decoded.
 public enum AVProbe {
     /// - Parameter sniffed: the format the file's first bytes named; refined by what its streams hold.
-    public static func probe(path: String, sniffed: MediaFormat) throws(MediaError) -> MediaProbe {
-        let input = try FormatInput(path: path)
+    public static func probe(path: String, sniffed: MediaFormat, control: JobControl = .unlimited) throws(MediaError) -> MediaProbe {
+        let input = try FormatInput(path: path, control: control)
         let context = input.context.pointee
 
         var streams: [MediaProbe.Stream] = []
@@ -76,8 +76,8 @@ public enum AVProbe {
     /// cut short in transfer keeps its `moov` (written first by phones) but
     /// loses the media it describes. Other containers have no full index and
     /// are judged when decoded.
-    public static func requireComplete(path: String) throws(MediaError) {
-        let input = try FormatInput(path: path)
+    public static func requireComplete(path: String, control: JobControl = .unlimited) throws(MediaError) {
+        let input = try FormatInput(path: path, control: control)
         let size = avio_size(input.context.pointee.pb)
         guard size > 0 else { return }
         var end: Int64 = 0

@@ -43,7 +43,7 @@ enum GainAndLimit {
         var outputs: [PodcastAudio.Output] = []
         do throws(MediaError) {
             for encoding in preset.encodings {
-                let temporary = folder.appendingPathComponent(".\(UUID().uuidString.lowercased()).\(encoding.fileExtension).tmp")
+                let temporary = folder.appendingPathComponent(TemporaryName.make(".\(encoding.fileExtension)", extension: "tmp"))
                 let writer = try AudioFileWriter(
                     temporaryPath: temporary.path,
                     settings: .init(

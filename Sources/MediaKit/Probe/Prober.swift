@@ -5,13 +5,17 @@ import MediaModel
 /// Reads what a file is: its format from the bytes, then its streams or pixels
 /// from FFmpeg or libvips. Blocking; call it from a worker thread.
 public enum Prober {
-    public static func probe(path: String, limits: MediaLimits = MediaLimits()) throws(MediaError) -> MediaProbe {
+    public static func probe(
+        path: String,
+        limits: MediaLimits = MediaLimits(),
+        control: JobControl = .unlimited
+    ) throws(MediaError) -> MediaProbe {
         guard let format = try sniff(path: path) else {
             throw .unsupported("not an audio, video or photo format Microcast accepts")
         }
         switch format.kind {
         case .photo: return try ImageProbe.probe(path: path, format: format)
-        case .audio, .video: return try AVProbe.probe(path: path, sniffed: format)
+        case .audio, .video: return try AVProbe.probe(path: path, sniffed: format, control: control)
         case .text: return try TextProbe.probe(path: path, format: format, maxBytes: limits.maxTextBytes)
         }
     }

@@ -84,7 +84,7 @@ public enum WebVideo {
                             audioBitRate: context.preset.audioBitRate,
                             audioSampleRate: context.preset.audioSampleRate
                         ),
-                        temporaryFile: context.folder.appendingPathComponent(".video-\(UUID().uuidString).mp4"),
+                        temporaryFile: context.folder.appendingPathComponent(TemporaryName.make(".video", extension: "mp4")),
                         source: source
                     )
                     context.outputs.append((output, writer))

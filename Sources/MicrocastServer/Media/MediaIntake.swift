@@ -18,17 +18,25 @@ struct MediaIntake: Sendable {
     /// Publish photos' locations (the owner's choice); off by default.
     var keepLocation = false
 
+    static let inspectionTime = Duration.seconds(20)
+
     func adopt(_ upload: ReceivedFile, alt: String? = nil) async throws -> MediaItem {
         guard upload.byteCount > 0 else { throw MicropubError.invalidRequest("the file is empty") }
         let limits = self.limits
         let budget = self.budget
         let path = upload.temporaryFile.path
+        // Inspection reads the header and decodes once: seconds at most for a
+        // real file. One that takes longer was made to, and the upload (which
+        // waits for it) is refused rather than held.
+        let control = JobControl(deadline: .now + MediaIntake.inspectionTime)
         let result: Result<MediaProbe, MediaError> = try await threadPool.runImageWork {
-            Result { () throws(MediaError) in try Inspector.inspect(path: path, limits: limits, budget: budget) }
+            Result { () throws(MediaError) in try Inspector.inspect(path: path, limits: limits, budget: budget, control: control) }
         }
         let probe: MediaProbe
         switch result {
         case .success(let value): probe = value
+        case .failure(.interrupted):
+            throw MicropubError(.invalidRequest, "the file took more than \(MediaIntake.inspectionTime) to read", status: 422)
         case .failure(let error): throw MicropubError(error)
         }
         guard let format = MediaFormat.withMIMEType(probe.mimeType) ?? FormatSniffer.sniffFile(path) else {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MediaModel
 import MicrocastCore
 
 /// The data folder on local disk:
@@ -44,14 +45,14 @@ public struct MediaLibrary: Sendable {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination.path])
             }
         } else if link(original(fileName).path, destination.path) != 0 {
-            let temporary = publicCopies.appendingPathComponent(".\(fileName).\(MediaIdentifier.make()).tmp")
+            let temporary = publicCopies.appendingPathComponent(TemporaryName.make(".\(fileName)", extension: "tmp"))
             try FileManager.default.copyItem(at: original(fileName), to: temporary)
             try placePublicCopy(of: fileName, made: temporary)
         }
     }
 
     /// A fresh temporary path in the public folder, for a copy being made.
-    func newPublicCopyPath() -> URL { publicCopies.appendingPathComponent(".\(MediaIdentifier.make()).tmp") }
+    func newPublicCopyPath() -> URL { publicCopies.appendingPathComponent(TemporaryName.make("", extension: "tmp")) }
 
     /// Removes an upload's original and its public copy.
     public func removeOriginal(_ fileName: String) {
@@ -61,7 +62,7 @@ public struct MediaLibrary: Sendable {
 
     /// A fresh temporary path for an upload being received.
     public func newUploadPath() -> URL {
-        uploads.appendingPathComponent("\(MediaIdentifier.make()).part")
+        uploads.appendingPathComponent(TemporaryName.make(MediaIdentifier.make(), extension: "part"))
     }
 
     /// Moves a fully received upload into the library under its final name.
@@ -71,7 +72,7 @@ public struct MediaLibrary: Sendable {
 
     /// Writes rendition bytes as `STEM.HASH.EXT` (see `adoptRendition`) and returns that name.
     public func writeRendition(_ data: Data, stem: String, fileExtension: String) throws -> String {
-        let temporary = renditions.appendingPathComponent(".\(stem).\(MediaIdentifier.make()).tmp")
+        let temporary = renditions.appendingPathComponent(TemporaryName.make(".\(stem)", extension: "tmp"))
         do {
             try data.write(to: temporary)
             return try adoptRendition(temporary, stem: stem, fileExtension: fileExtension)
@@ -93,7 +94,7 @@ public struct MediaLibrary: Sendable {
     /// Writes bytes under a name the caller chose (one that changes whenever the
     /// content should), through a temporary file and a rename.
     public func writeRendition(_ data: Data, named name: String) throws {
-        let temporary = renditions.appendingPathComponent(".\(name).\(MediaIdentifier.make()).tmp")
+        let temporary = renditions.appendingPathComponent(TemporaryName.make(".\(name)", extension: "tmp"))
         do {
             try data.write(to: temporary)
         } catch {
@@ -132,15 +133,21 @@ public struct MediaLibrary: Sendable {
     public static let abandonedAfter: TimeInterval = 300
 
     /// Removes temporaries whose writer is gone: uploads being received, and
-    /// the hidden `.….tmp` / `.video-…` files of renditions and public copies,
-    /// once unwritten for `abandonedAfter`. Files still being written (by a
-    /// job or a `watch` running beside this process) are left alone.
+    /// the hidden `.…` files of renditions and public copies. One whose name
+    /// says its writer was a process on this machine that has ended goes at
+    /// once (a killed server's half-received upload); any other once unwritten
+    /// for `abandonedAfter`. Files still being written (by a job or a `watch`
+    /// running beside this process) are left alone.
     public func sweepAbandonedTemporaries(now: Date = Date()) {
         let manager = FileManager.default
         for folder in [uploads, renditions, publicCopies] {
             let names = (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
             for name in names where folder == uploads || name.hasPrefix(".") {
                 let file = folder.appendingPathComponent(name)
+                if TemporaryName.writerHasEnded(name) {
+                    try? manager.removeItem(at: file)
+                    continue
+                }
                 guard let modified = (try? manager.attributesOfItem(atPath: file.path))?[.modificationDate] as? Date,
                     now.timeIntervalSince(modified) > Self.abandonedAfter
                 else { continue }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MediaModel
 import MicrocastCore
 import NIOCore
 import Synchronization
@@ -235,7 +236,7 @@ struct ResumableUploads: Sendable {
 
     /// Moves a complete upload's file to the library's uploads folder, for intake.
     func takeFile(_ id: String) throws -> URL {
-        let destination = uploadsFolder.appendingPathComponent("\(id).part")
+        let destination = uploadsFolder.appendingPathComponent(TemporaryName.make(id, extension: "part"))
         try FileManager.default.moveItem(at: part(id), to: destination)
         return destination
     }
@@ -252,7 +253,7 @@ struct ResumableUploads: Sendable {
     }
 
     private func write(_ upload: Upload) throws {
-        let temporary = folder.appendingPathComponent(".\(upload.id).\(MediaIdentifier.make()).tmp")
+        let temporary = folder.appendingPathComponent(TemporaryName.make(".\(upload.id)", extension: "tmp"))
         try JSONEncoder().encode(upload).write(to: temporary)
         guard rename(temporary.path, recordFile(upload.id).path) == 0 else {
             try? FileManager.default.removeItem(at: temporary)
