@@ -22,12 +22,12 @@ func mutationCampaign(perFormat: Int, child: String, seconds: Int, seed: UInt64)
         let original = Trial(fixture: fixture, seed: 0, mutate: false)
         let result = original.run(child: child, seconds: seconds, folder: scratch, artifacts: artifacts)
         guard result.outcome == "processed" else {
-            print("mutate: the unmutated \(fixture.format) fixture was not processed: \(result.reason ?? "\(result.finding.map(\.rawValue) ?? "?")")")
+            say("mutate: the unmutated \(fixture.format) fixture was not processed: \(result.reason ?? "\(result.finding.map(\.rawValue) ?? "?")")")
             exit(1)
         }
     }
     let trials = fixtures.flatMap { fixture in (0..<perFormat).map { Trial(fixture: fixture, seed: seed &+ UInt64($0)) } }
-    print("mutate: every unmutated fixture processed; \(trials.count) mutants of \(fixtures.count) formats, \(seconds) s each at most, seed \(seed)")
+    say("mutate: every unmutated fixture processed; \(trials.count) mutants of \(fixtures.count) formats, \(seconds) s each at most, seed \(seed)")
 
     let next = Mutex(0)
     let results = Mutex<[TrialResult]>([])
@@ -49,17 +49,17 @@ func mutationCampaign(perFormat: Int, child: String, seconds: Int, seed: UInt64)
             }
             if done % 50 == 0 || done == trials.count {
                 let elapsed = Int(started.duration(to: .now).components.seconds)
-                print("mutate: \(done)/\(trials.count) after \(elapsed) s")
+                say("mutate: \(done)/\(trials.count) after \(elapsed) s")
             }
         }
     }
 
     let report = MutationReport(results: results.withLock { $0 }, fixtures: fixtures)
     let text = report.table()
-    print(text)
+    say(text)
     try text.write(to: artifacts.appendingPathComponent("report.txt"), atomically: true, encoding: .utf8)
     if report.findings > 0 {
-        print("mutate: \(report.findings) findings; inputs and logs in \(artifacts.path)")
+        say("mutate: \(report.findings) findings; inputs and logs in \(artifacts.path)")
         exit(1)
     }
 }
@@ -246,4 +246,9 @@ struct MutationReport {
         for (reason, count) in reasons { lines.append("  \(count)  \(reason)") }
         return lines.joined(separator: "\n")
     }
+}
+
+/// Prints at once: progress reaches a log file as it happens, not when stdout's buffer fills.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

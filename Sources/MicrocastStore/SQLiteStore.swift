@@ -62,3 +62,10 @@ struct StoreError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension SQLiteStore {
+    /// Whether SQLite failed because the disk holding the database is full.
+    public static func isDiskFull(_ error: any Error) -> Bool {
+        (error as? DatabaseError)?.resultCode == .SQLITE_FULL
+    }
+}

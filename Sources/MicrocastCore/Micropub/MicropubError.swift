@@ -9,6 +9,8 @@ public struct MicropubError: Error, Equatable, Sendable {
         case insufficientScope = "insufficient_scope"
         case notFound = "not_found"
         case gone
+        /// Not Micropub's or OAuth's: the server's disk is full (HTTP 507).
+        case insufficientStorage = "insufficient_storage"
     }
 
     public var code: Code
@@ -28,6 +30,7 @@ public struct MicropubError: Error, Equatable, Sendable {
         case .forbidden, .insufficientScope: 403
         case .notFound: 404
         case .gone: 410
+        case .insufficientStorage: 507
         }
     }
 
@@ -36,5 +39,6 @@ public struct MicropubError: Error, Equatable, Sendable {
     public static func unsupportedMediaType(_ description: String) -> MicropubError {
         .init(.invalidRequest, description, status: 415)
     }
+    public static func insufficientStorage(_ description: String) -> MicropubError { .init(.insufficientStorage, description) }
     public static func tooLarge(_ description: String) -> MicropubError { .init(.invalidRequest, description, status: 413) }
 }

@@ -14,6 +14,9 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.response(error)
         } catch let error as HTTPResponseError {
             throw error
+        } catch  where DiskSpace.isFull(error) {
+            context.logger.error("disk full", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return Self.response(DiskSpace.refusal)
         } catch {
             context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return Self.response(MicropubError(.invalidRequest, "the server could not complete the request", status: 500))

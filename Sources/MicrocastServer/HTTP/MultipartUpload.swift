@@ -109,6 +109,9 @@ enum MultipartUpload {
                     } catch let error as MicropubError where error.status == 401 || error.status == 403 {
                         refused = error
                         lingerUntil = ContinuousClock.now + .seconds(5)
+                    } catch  where DiskSpace.isFull(error) {
+                        refused = DiskSpace.refusal
+                        lingerUntil = ContinuousClock.now + .seconds(5)
                     }
                 }
             }

@@ -1,0 +1,27 @@
+import Foundation
+import MicrocastCore
+import MicrocastStore
+import NIOFileSystem
+
+/// Recognises a full disk (or an exhausted quota) in the errors of every way
+/// we write: NIO's file system (uploads), Foundation (renditions), SQLite.
+/// A full disk is the operator's to fix, not the client's fault: the answer
+/// is 507 with a reason, and a job that met it is tried again later.
+enum DiskSpace {
+    static func isFull(_ error: any Error) -> Bool {
+        if let error = error as? FileSystemError {
+            if let call = error.cause as? FileSystemError.SystemCallError {
+                return call.errno == .noSpace || call.errno == .diskQuotaExceeded
+            }
+            return error.cause.map(isFull) ?? false
+        }
+        if SQLiteStore.isDiskFull(error) { return true }
+        if let error = error as? CocoaError, error.code == .fileWriteOutOfSpace { return true }
+        let error = error as NSError
+        if error.domain == NSPOSIXErrorDomain { return error.code == Int(ENOSPC) || error.code == Int(EDQUOT) }
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError { return isFull(underlying) }
+        return false
+    }
+
+    static let refusal = MicropubError.insufficientStorage("the server's disk is full, so nothing was stored; try again later")
+}
