@@ -11,16 +11,23 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Stopped from outside (shutdown, the job's deadline) between or inside
     /// steps: nothing is wrong with the file, and the job is tried again.
     case interrupted(String)
+    /// The disk the output goes to is full: nothing is wrong with the file,
+    /// and the job is tried again once there may be room.
+    case noSpace(String)
 
     public var description: String {
         switch self {
-        case .unsupported(let why), .unreadable(let why), .tooLarge(let why), .engine(let why), .interrupted(let why): why
+        case .unsupported(let why), .unreadable(let why), .tooLarge(let why), .engine(let why), .interrupted(let why),
+            .noSpace(let why):
+            why
         }
     }
 
-    /// Whether trying again may succeed: only an interruption says nothing about the file.
+    /// Whether trying again may succeed: only an interruption or a full disk says nothing about the file.
     public var isRetryable: Bool {
-        if case .interrupted = self { return true }
-        return false
+        switch self {
+        case .interrupted, .noSpace: true
+        default: false
+        }
     }
 }

@@ -81,11 +81,11 @@ extension PostgresStore: JobQueue {
         )
     }
 
-    public func requeue(jobId: Int64, runAfter: Date, now: Date) async throws {
+    public func requeue(jobId: Int64, reason: String, runAfter: Date, now: Date) async throws {
         try await execute(
             """
             UPDATE jobs SET state = 'queued', attempts = greatest(0, attempts - 1), lease_owner = NULL, lease_until = NULL,
-              run_after = \(runAfter), updated_at = \(now)
+              run_after = \(runAfter), updated_at = \(now), last_error = \(reason)
             WHERE id = \(jobId) AND state = 'running'
             """
         )

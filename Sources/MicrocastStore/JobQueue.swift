@@ -134,7 +134,7 @@ extension SQLiteStore: JobQueue {
         }
     }
 
-    public func requeue(jobId: Int64, runAfter: Date, now: Date) async throws {
+    public func requeue(jobId: Int64, reason: String, runAfter: Date, now: Date) async throws {
         try await pool.write { db in
             guard var record = try JobRecord.fetchOne(db, key: jobId), record.state == .running else { return }
             record.state = .queued
@@ -143,6 +143,7 @@ extension SQLiteStore: JobQueue {
             record.leaseUntil = nil
             record.runAfter = runAfter
             record.updatedAt = now
+            record.lastError = reason
             try record.update(db)
         }
     }

@@ -135,4 +135,192 @@ struct FaultTests {
         )
         #expect(names("public").allSatisfy { !$0.hasPrefix(".") }, "temporaries left in public: \(names("public"))")
     }
+
+    /// A small file system of its own (tmpfs) for a data folder, to fill up.
+    struct SmallDisk {
+        let folder: URL
+        let filler: URL
+
+        init(megabytes: Int) throws {
+            folder = try Fixtures.folder().appendingPathComponent("disk", isDirectory: true)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            // Root mounts it; anyone else needs sudo without a password (the set-up script runs as root).
+            let mount = ["mount", "-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", folder.path]
+            _ = try Fixtures.run(getuid() == 0 ? mount[0] : "sudo", getuid() == 0 ? Array(mount.dropFirst()) : ["-n"] + mount)
+            filler = folder.appendingPathComponent("filler")
+        }
+
+        var available: Int64 {
+            var stats = statvfs()
+            statvfs(folder.path, &stats)
+            return Int64(stats.f_bavail) * Int64(stats.f_frsize)
+        }
+
+        /// Fills the disk until `free` bytes are left.
+        func fill(leaving free: Int64) throws {
+            let size = max(0, available - free)
+            let handle = try FileHandle(
+                forWritingTo: {
+                    FileManager.default.createFile(atPath: filler.path, contents: nil)
+                    return filler
+                }()
+            )
+            defer { try? handle.close() }
+            let block = Data(count: 1 << 20)
+            var written: Int64 = 0
+            while written < size {
+                let chunk = block.prefix(Int(min(Int64(block.count), size - written)))
+                try handle.write(contentsOf: chunk)
+                written += Int64(chunk.count)
+            }
+        }
+
+        func makeRoom() throws { try FileManager.default.removeItem(at: filler) }
+
+        func unmount() {
+            let umount = ["umount", "-l", folder.path]
+            _ = try? Fixtures.run(getuid() == 0 ? umount[0] : "sudo", getuid() == 0 ? Array(umount.dropFirst()) : ["-n"] + umount)
+        }
+    }
+
+    @Test(
+        "the disk filling during an upload: 507 with a reason, nothing half-written left, the site still answers, and the upload goes through once there is room"
+    )
+    func diskFullDuringUpload() async throws {
+        let disk = try SmallDisk(megabytes: 24)
+        defer { disk.unmount() }
+        let episode = try Fixtures.speech(in: try Fixtures.folder(), name: "long.wav", seconds: 70)
+        try await TestSite.run(data: disk.folder) { site in
+            let token = try await site.token("create media")
+            try disk.fill(leaving: 1 << 20)
+            let refused = try await site.upload(episode, token: token)
+            #expect(refused.status.code == 507, "\(refused.status) \(refused.text)")
+            #expect(refused.json["error"] as? String == "insufficient_storage")
+            let reason = refused.json["error_description"] as? String ?? ""
+            #expect(reason.contains("disk is full"), "\(refused.text)")
+            #expect(site.files(in: "uploads").isEmpty, "left in uploads: \(site.files(in: "uploads"))")
+            #expect(site.files(in: "originals").isEmpty)
+            #expect(try await site.get("/").status == .ok)
+
+            try disk.makeRoom()
+            let accepted = try await site.upload(episode, token: token)
+            #expect(accepted.status == .created, "\(accepted.status) \(accepted.text)")
+        }
+    }
+
+    @Test(
+        "the disk filling while an episode's files are written: the job waits and is tried again, nothing half-written is served, and it finishes once there is room"
+    )
+    func diskFullDuringProcessing() async throws {
+        let disk = try SmallDisk(megabytes: 32)
+        defer { disk.unmount() }
+        let episode = try Fixtures.speech(in: try Fixtures.folder(), name: "episode.wav", seconds: 60)
+        let episodeBytes = Int64(try Data(contentsOf: episode).count)
+        try await TestSite.run(data: disk.folder) { site in
+            let token = try await site.token("create media")
+            // Room for the upload itself, and for the database, but not for the episode's encodings.
+            try disk.fill(leaving: episodeBytes + (300 << 10))
+            let media = try site.created(try await site.upload(episode, token: token))
+            let post = try site.created(try await site.postForm([("h", "entry"), ("name", "Full disk"), ("audio", media)], token: token))
+
+            // The job meets the full disk and goes back to the queue, its attempt not used up.
+            var waiting: Job?
+            let deadline = ContinuousClock.now + .seconds(60)
+            while waiting == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                let jobs = try await site.store.snapshot().jobs.map(\.job)
+                waiting = jobs.first { job in
+                    job.kind == .audioEpisode && job.state == .queued && (job.lastError ?? "").contains("disk space")
+                }
+            }
+            #expect(waiting != nil, "the episode's job was not put back to wait for room")
+            let item = try #require(try await site.store.snapshot().media.first)
+            #expect(item.state == .processing)
+            // Nothing half-written: no file of the episode's in the renditions folder, none in its page.
+            #expect(site.files(in: "renditions").filter { $0.contains(item.id) || $0.hasPrefix(".") }.isEmpty, "\(site.files(in: "renditions"))")
+            #expect(try await site.get(URL(string: post)!.path).status == .ok)
+            #expect(!(try await site.get("/podcast.xml").text.contains("<enclosure")))
+
+            try disk.makeRoom()
+            let states = try await site.waitForJobs(timeout: .seconds(120))
+            #expect(states.allSatisfy { $0 == .done }, "\(states)")
+            let ready = try #require(try await site.store.snapshot().media.first)
+            #expect(ready.state == .ready)
+            #expect(try await site.get("/podcast.xml").text.contains("<enclosure"))
+        }
+    }
+
+    @Test(
+        "serve and watch writing to one SQLite file as hard as they can for a minute: no post lost, no \"database is locked\" reaching anyone"
+    )
+    func concurrentWriters() async throws {
+        try await TestSite.run { site in
+            let token = try await site.token("create media")
+            let drop = try Fixtures.folder().appendingPathComponent("Drop", isDirectory: true)
+            try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
+            let scratch = try Fixtures.folder()
+            let photo = try Data(contentsOf: try Fixtures.sidewaysJPEGWithGPS(in: scratch))
+            let watch = try Running(
+                ["watch", "--data", site.data.path, "--base-url", site.base, "--settle", "0.3", drop.path],
+                log: scratch.appendingPathComponent("watch.log")
+            )
+            defer { if watch.process.isRunning { kill(watch.process.processIdentifier, SIGKILL) } }
+
+            let end = ContinuousClock.now + .seconds(60)
+            // Four Micropub clients posting notes back to back, and a folder
+            // sync dropping a photo every 200 ms, all at once.
+            async let dropped: Int = {
+                var count = 0
+                while ContinuousClock.now < end {
+                    count += 1
+                    // Written beside the folder and moved in whole, as sync clients do.
+                    let staged = scratch.appendingPathComponent("photo-\(count).jpg")
+                    try (photo + Data("\(count)".utf8)).write(to: staged)
+                    try FileManager.default.moveItem(at: staged, to: drop.appendingPathComponent("photo-\(count).jpg"))
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                return count
+            }()
+            let replies = try await withThrowingTaskGroup(of: [(Int, String)].self) { clients in
+                for client in 0..<4 {
+                    clients.addTask {
+                        var replies: [(Int, String)] = []
+                        var serial = 0
+                        while ContinuousClock.now < end {
+                            serial += 1
+                            let json = #"{"type": ["h-entry"], "properties": {"content": ["Note \#(client)-\#(serial)"]}}"#
+                            let reply = try await site.postJSON(json, token: token)
+                            replies.append(
+                                (Int(reply.status.code), reply.status == .created ? (reply.headers.first(name: "Location") ?? "") : reply.text)
+                            )
+                        }
+                        return replies
+                    }
+                }
+                return try await clients.reduce(into: []) { $0 += $1 }
+            }
+            let photos = try await dropped
+
+            let refused = replies.filter { $0.0 != 201 }
+            #expect(refused.isEmpty, "\(refused.count) of \(replies.count) notes refused: \(refused.prefix(3))")
+
+            // The watcher takes every photo; nothing fails.
+            let deadline = ContinuousClock.now + .seconds(240)
+            func waiting() -> [String] {
+                ((try? FileManager.default.contentsOfDirectory(atPath: drop.path)) ?? []).filter { $0.hasSuffix(".jpg") }
+            }
+            while !waiting().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+            #expect(waiting().isEmpty, "not taken: \(waiting().count)\n\(watch.text)")
+            let failed = (try? FileManager.default.contentsOfDirectory(atPath: drop.appendingPathComponent("failed").path)) ?? []
+            #expect(failed.isEmpty, "\(failed.prefix(4))\n\(watch.text)")
+            #expect(!watch.text.contains("locked"), "\(watch.text)")
+
+            // Every note and every photo is a post.
+            let posts = try await site.store.snapshot().posts.map(\.post)
+            let notes = Set(posts.compactMap { $0.properties["content"]?.first?.stringValue }.filter { $0.hasPrefix("Note ") })
+            #expect(notes.count == replies.count, "\(replies.count) notes acknowledged, \(notes.count) stored")
+            #expect(posts.count == replies.count + photos, "\(posts.count) posts for \(replies.count) notes and \(photos) photos")
+            try await watch.stop()
+        }
+    }
 }

@@ -42,25 +42,33 @@ final class OutputFile {
     /// Opens the file and writes the header; `options` go to the muxer (`movflags`).
     func start(options: [String: String] = [:]) throws(MediaError) {
         let opening = avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE)
-        guard opening >= 0 else { throw .engine("cannot write \(path) (\(FFmpeg.describe(opening)))") }
+        guard opening >= 0 else { throw Self.failure(opening, "cannot write \(path)") }
         var dictionary: OpaquePointer?
         defer { av_dict_free(&dictionary) }
         for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
         let header = avformat_write_header(context, &dictionary)
-        guard header >= 0 else { throw .engine("cannot start the output file (\(FFmpeg.describe(header)))") }
+        guard header >= 0 else { throw Self.failure(header, "cannot start the output file") }
     }
 
     func write(_ packet: UnsafeMutablePointer<AVPacket>) throws(MediaError) {
         let written = av_interleaved_write_frame(context, packet)
-        guard written >= 0 else { throw .engine("writing failed (\(FFmpeg.describe(written)))") }
+        guard written >= 0 else { throw Self.failure(written, "writing failed") }
     }
 
     /// Flushes every encoder and completes the file.
     func finish() throws(MediaError) {
         for encoder in encoders { try encoder.encode(nil) }
         let trailer = av_write_trailer(context)
-        guard trailer >= 0 else { throw .engine("cannot complete the file (\(FFmpeg.describe(trailer)))") }
-        avio_closep(&context.pointee.pb)
+        guard trailer >= 0 else { throw Self.failure(trailer, "cannot complete the file") }
+        // Closing flushes what AVIO still buffers: a full disk may show only here.
+        let closed = avio_closep(&context.pointee.pb)
+        guard closed >= 0 else { throw Self.failure(closed, "cannot complete the file") }
+    }
+
+    /// A write's failure: a full disk (or quota) is `noSpace`, which the job retries; anything else is the engine's.
+    static func failure(_ code: Int32, _ what: String) -> MediaError {
+        let message = "\(what) (\(FFmpeg.describe(code)))"
+        return code == -ENOSPC || code == -EDQUOT ? .noSpace(message) : .engine(message)
     }
 }
 

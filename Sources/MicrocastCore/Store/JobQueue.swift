@@ -15,8 +15,9 @@ public protocol JobQueue: Sendable {
     func complete(jobId: Int64, now: Date) async throws
     /// Retries at `retryAt` while attempts remain; otherwise the job ends failed.
     func fail(jobId: Int64, reason: String, retryAt: Date?, now: Date) async throws
-    /// Puts a running job back in the queue without spending an attempt (it was interrupted, not at fault).
-    func requeue(jobId: Int64, runAfter: Date, now: Date) async throws
+    /// Puts a running job back in the queue without spending an attempt (it
+    /// was interrupted, or met a full disk: not at fault); `reason` is kept as its last error.
+    func requeue(jobId: Int64, reason: String, runAfter: Date, now: Date) async throws
     /// The job with this id, or nil.
     func job(id: Int64) async throws -> Job?
     /// The jobs of one subject (a media item, a post), newest first (the owner's view of what happened).

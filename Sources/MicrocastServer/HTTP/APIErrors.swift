@@ -44,6 +44,7 @@ extension MicropubError {
         case .tooLarge(let why): self = .init(.invalidRequest, why, status: 413)
         case .unreadable(let why), .engine(let why): self = .init(.invalidRequest, why, status: 422)
         case .interrupted(let why): self = .init(.invalidRequest, why, status: 503)
+        case .noSpace: self = DiskSpace.refusal
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import MicrocastCore
 import MicrocastStore
 import NIOFileSystem
@@ -9,6 +10,7 @@ import NIOFileSystem
 /// is 507 with a reason, and a job that met it is tried again later.
 enum DiskSpace {
     static func isFull(_ error: any Error) -> Bool {
+        if case .noSpace? = error as? MediaError { return true }
         if let error = error as? FileSystemError {
             if let call = error.cause as? FileSystemError.SystemCallError {
                 return call.errno == .noSpace || call.errno == .diskQuotaExceeded

@@ -65,9 +65,25 @@ public struct MediaWorker: Service {
             try await queue.withLeaseRenewed(job, worker: worker, lease: lease) { try await perform(job) }
             try await queue.complete(jobId: job.id, now: Date())
             metadata["outcome"] = "done"
+        } catch  where DiskSpace.isFull(error) {
+            // Nothing is wrong with the file: the job waits for room, however
+            // long that takes, without using up its attempts.
+            try? await queue.requeue(
+                jobId: job.id,
+                reason: "waiting for disk space: \(error)",
+                runAfter: Date().addingTimeInterval(Self.backoff(attempt: job.attempts)),
+                now: Date()
+            )
+            metadata["outcome"] = "disk full"
+            metadata["reason"] = "\(error)"
         } catch let error as MediaError where error.isRetryable {
             // Stopped from outside (shutdown, its time limit): nothing is wrong with the file.
-            try? await queue.requeue(jobId: job.id, runAfter: Date().addingTimeInterval(Self.backoff(attempt: job.attempts)), now: Date())
+            try? await queue.requeue(
+                jobId: job.id,
+                reason: error.description,
+                runAfter: Date().addingTimeInterval(Self.backoff(attempt: job.attempts)),
+                now: Date()
+            )
             metadata["outcome"] = "interrupted"
             metadata["reason"] = "\(error.description)"
         } catch let error as MediaError {
