@@ -19,13 +19,13 @@ final class ServerUnderTest: @unchecked Sendable {
     let token: String
     static let passphrase = "correct horse battery staple"
 
-    init(name: String, workers: Int? = nil) throws {
+    init(name: String, workers: Int? = nil, keepData: Bool = false) throws {
         data = scratchFolder("server-\(name)")
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("microcast")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             fatalError("build the server first: swift build -c release (looked for \(binary.path))")
         }
-        token = String(decoding: run(binary, ["token", "create", "--data", data.path, "--scope", "create media"]), as: UTF8.self)
+        token = String(decoding: run(binary, ["token", "create", "--data", data.path, "--scope", "create media delete"]), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         _ = run(binary, ["owner", "password", "--data", data.path], input: Self.passphrase + "\n")
         let port = 18_600 + Int(getpid() % 1000)
@@ -45,9 +45,58 @@ final class ServerUnderTest: @unchecked Sendable {
     }
 
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
+        stopProcess()
         try? FileManager.default.removeItem(at: data)
+    }
+
+    /// Stops the server and leaves its data folder, for a look into its store.
+    func stopProcess() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
+    /// How many files, sockets and pipes the server holds open now.
+    var openDescriptors: Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd")) ?? []).count
+    }
+
+    /// Uploads a file and publishes it in a post (`field` is `photo`, `audio` or `video`);
+    /// the media's and the post's paths. Fails the benchmark if either is refused.
+    func publish(_ file: URL, as field: String, name: String?) throws -> (media: String, post: String) {
+        let result = tryPublish(file, as: field, name: name)
+        guard result.status == "201" else { fatalError("publishing \(file.lastPathComponent) failed: \(result.status)") }
+        return (result.media, result.post)
+    }
+
+    /// Deletes a post by its path (Micropub `action=delete`); fails the benchmark if refused.
+    func delete(_ post: String) {
+        let status =
+            (try? curl([
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)",
+                "-d", "action=delete", "--data-urlencode", "url=\(base)\(post)", base + "/micropub",
+            ])) ?? "000"
+        guard status == "204" || status == "200" else { fatalError("deleting \(post) failed: \(status)") }
+    }
+
+    /// Uploads and publishes; the first answer that was not 201 (or "201"),
+    /// seconds for both requests, and the media's and the post's paths.
+    func tryPublish(_ file: URL, as field: String, name: String?) -> (status: String, seconds: Double, media: String, post: String) {
+        func created(_ arguments: [String], to path: String) -> (status: String, seconds: Double, location: String) {
+            let output =
+                (try? curl(
+                    ["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total} %header{location}", "-H", "Authorization: Bearer \(token)"]
+                        + arguments + [base + path]
+                )) ?? "000 0"
+            let parts = output.split(separator: " ", maxSplits: 2).map(String.init)
+            let location = parts.count > 2 ? (URL(string: parts[2])?.path ?? parts[2]) : ""
+            return (parts.first ?? "000", Double(parts.count > 1 ? parts[1] : "") ?? 0, location)
+        }
+        let upload = created(["-F", "file=@\(file.path)"], to: "/micropub/media")
+        guard upload.status == "201" else { return (upload.status, upload.seconds, "", "") }
+        var form = ["-d", "h=entry", "--data-urlencode", "\(field)=\(base)\(upload.location)"]
+        if let name { form += ["--data-urlencode", "name=\(name)"] }
+        let post = created(form, to: "/micropub")
+        return (post.status, upload.seconds + post.seconds, upload.location, post.location)
     }
 
     /// The server's resident memory now, in megabytes.
