@@ -90,7 +90,9 @@ func soakBenchmark(minutes: Double) async throws {
     for second in 0..<duration {
         samples.append((second, server.residentMB, server.openDescriptors))
         if second % 60 == 59 {
-            say("soak: \(second + 1) s, \(uploads.withLock { $0.count }) uploads, \(String(format: "%.0f", server.residentMB)) MB, \(server.openDescriptors) descriptors")
+            say(
+                "soak: \(second + 1) s, \(uploads.withLock { $0.count }) uploads, \(String(format: "%.0f", server.residentMB)) MB, \(server.openDescriptors) descriptors"
+            )
         }
         sleep(1)
     }
@@ -165,7 +167,9 @@ func soakBenchmark(minutes: Double) async throws {
     // A steady state wanders by a few MB; a leak climbs minute after minute.
     let steady = memorySlope < 2 && descriptorSlope < 1
     let clean = failedReads == 0 && accepted.count == done.count && once.count == accepted.count
-    say("soak: \(clean && steady ? "passed" : "FAILED"): failed requests \(failedReads + done.count - accepted.count), \(steady ? "no upward trend" : "memory or descriptors climbing")")
+    say(
+        "soak: \(clean && steady ? "passed" : "FAILED"): failed requests \(failedReads + done.count - accepted.count), \(steady ? "no upward trend" : "memory or descriptors climbing")"
+    )
     if !(clean && steady) { exit(1) }
 }
 

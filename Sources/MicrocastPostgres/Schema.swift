@@ -15,6 +15,7 @@ enum Schema {
     static let migrations: [(version: Int64, name: String, statements: [String])] = [
         (1, "posts, media, renditions, tokens, owner, settings, ingests, jobs", first),
         (2, "jobs of any subject; conversations", second),
+        (3, "download counts", third),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
@@ -239,4 +240,16 @@ enum Schema {
         + ["mentions", "citations"].map {
             "CREATE TRIGGER \($0)_stamp AFTER INSERT OR UPDATE OR DELETE ON \($0) FOR EACH STATEMENT EXECUTE FUNCTION bump_content_stamp()"
         }
+
+    /// Episode downloads by day and app; no page shows them, so no content stamp trigger.
+    static let third: [String] = [
+        """
+        CREATE TABLE downloads (
+          episode TEXT COLLATE "C" NOT NULL,
+          day TEXT COLLATE "C" NOT NULL,
+          app TEXT NOT NULL,
+          count BIGINT NOT NULL,
+          PRIMARY KEY (episode, day, app))
+        """
+    ]
 }

@@ -79,6 +79,10 @@ extension PostgresStore {
                 "SELECT url, name, author_name, fetched_at FROM citations ORDER BY url",
                 logger: logger
             ).map(Self.citation)
+            snapshot.downloads = try await connection.rows(
+                "SELECT episode, day, app, count FROM downloads ORDER BY day, episode, app",
+                logger: logger
+            ).map(Self.download)
             return snapshot
         }
     }
@@ -87,7 +91,7 @@ extension PostgresStore {
         try await transaction { connection in
             let tables = [
                 "posts", "media", "renditions", "post_media", "tokens", "owner", "sessions", "authorization_codes", "settings", "ingests", "jobs",
-                "mentions", "sent_mentions", "citations",
+                "mentions", "sent_mentions", "citations", "downloads",
             ]
             var present: [String] = []
             for table in tables where try await !connection.rows("SELECT 1 FROM \(unescaped: table) LIMIT 1", logger: logger).isEmpty {
@@ -180,6 +184,7 @@ extension PostgresStore {
                     logger: logger
                 )
             }
+            for count in snapshot.downloads { try await Self.addDownload(count, on: connection, logger: logger) }
             // Ids were kept: the sequences go on after the highest.
             for table in ["posts", "renditions", "tokens", "jobs"] {
                 try await connection.execute(

@@ -80,7 +80,12 @@ public func buildApplication(
     WebmentionController(store: store, urls: site.urls, limiter: SenderRateLimit()).addRoutes(to: api)
 
     // Publishing: media files and the site.
-    MediaFileController(intake: services.intake, media: store).addRoutes(to: router)
+    MediaFileController(
+        intake: services.intake,
+        media: store,
+        listeners: services.listeners,
+        trustedProxies: Set(configuration.trustedProxies)
+    ).addRoutes(to: router)
     SiteController(publisher: services.publisher, cache: PageCache()).addRoutes(to: router)
 
     let connections = ConnectionLimitHandler.Counter(limit: configuration.maxConnections)
@@ -94,9 +99,9 @@ public func buildApplication(
         ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
         // Shut down in reverse: the server stops taking requests, then the
-        // scheduler and the media worker finish, and only then are the pools
-        // and the store closed under them.
-        services: [services.poolsService, services.worker, services.conversations, services.scheduler],
+        // scheduler and the media worker finish, the last download counts are
+        // written, and only then are the pools and the store closed under them.
+        services: [services.poolsService, services.listeners, services.worker, services.conversations, services.scheduler],
         logger: services.logger
     )
 }

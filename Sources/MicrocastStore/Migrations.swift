@@ -228,6 +228,16 @@ enum Migrations {
             // Pages show mentions and citations: their changes bump the content stamp too.
             try bumpContentStamp(on: ["mentions", "citations"], db)
         }
+        migrator.registerMigration("10 download counts") { db in
+            // Counts only: no page shows them, so no content stamp trigger.
+            try db.create(table: "downloads") { t in
+                t.column("episode", .text).notNull()
+                t.column("day", .text).notNull()
+                t.column("app", .text).notNull()
+                t.column("count", .integer).notNull()
+                t.primaryKey(["episode", "day", "app"])
+            }
+        }
         return migrator
     }
 

@@ -35,6 +35,7 @@ extension SQLiteStore {
             snapshot.mentions = try MentionRecord.order(MentionRecord.Columns.id).fetchAll(db).map(\.mention)
             snapshot.sentMentions = try SentMentionRecord.order(Column("postSlug"), Column("target")).fetchAll(db).map(\.sent)
             snapshot.citations = try CitationRecord.order(Column("url")).fetchAll(db).map(\.citation)
+            snapshot.downloads = try Self.downloads(db)
             return snapshot
         }
     }
@@ -93,6 +94,12 @@ extension SQLiteStore {
             for mention in snapshot.mentions { try MentionRecord(mention).insert(db) }
             for sent in snapshot.sentMentions { try SentMentionRecord(sent).insert(db) }
             for citation in snapshot.citations { try CitationRecord(citation).insert(db) }
+            for count in snapshot.downloads {
+                try db.execute(
+                    sql: "INSERT INTO downloads (episode, day, app, count) VALUES (?, ?, ?, ?)",
+                    arguments: [count.episode, count.day, count.app.rawValue, count.count]
+                )
+            }
         }
     }
 
@@ -100,7 +107,7 @@ extension SQLiteStore {
     static func tablesWithRows(_ db: Database) throws -> [String] {
         let tables = [
             "posts", "media", "renditions", "postMedia", "tokens", "owner", "sessions", "authorizationCodes", "settings", "ingests", "jobs",
-            "mentions", "sentMentions", "citations",
+            "mentions", "sentMentions", "citations", "downloads",
         ]
         return try tables.filter { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \($0))") ?? false }
     }

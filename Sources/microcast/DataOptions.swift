@@ -52,6 +52,11 @@ struct PresetOptions: ParsableArguments {
     func load() throws -> Presets {
         try Presets.load(from: try PresetLocator.locate(explicit: presets))
     }
+
+    /// The user agents that are not listeners (`bots.json` in the same folder).
+    func bots() throws -> BotList {
+        try BotList.load(from: try PresetLocator.locate(explicit: presets))
+    }
 }
 
 /// Finds the `Presets/` folder: the one named, else the first found walking

@@ -29,6 +29,11 @@ struct Serve: AsyncParsableCommand {
             "Let outbound fetches (Webmentions, authors' photos) reach loopback and private addresses. For tests of several instances on one machine; never on a public server."
     )
     var allowPrivateFetch = false
+    @Flag(
+        name: .customLong("no-listener-counts"),
+        help: "Do not count episode downloads (README \"Listeners\"); for measuring what counting costs."
+    )
+    var noListenerCounts = false
 
     func run() async throws {
         var limits = MediaLimits()
@@ -45,6 +50,8 @@ struct Serve: AsyncParsableCommand {
         )
         if let workers { services.workerThreads = max(0, workers) }
         services.allowPrivateFetch = allowPrivateFetch
+        services.bots = try presets.bots()
+        services.countListeners = !noListenerCounts
         var configuration = ServerConfiguration(services: services, host: host, port: port)
         configuration.trustedProxies = trustedProxies
         if try await data.withStore({ try await $0.passphraseHash() }) == nil {

@@ -89,6 +89,7 @@ public struct StoreSnapshot: Sendable, Equatable {
     public var ingests: [IngestRecord] = []
     public var jobs: [JobRow] = []
     public var mentions: [Mention] = []
+    public var downloads: [DownloadCount] = []
     public var sentMentions: [SentMention] = []
     public var citations: [Citation] = []
 
@@ -100,7 +101,7 @@ public struct StoreSnapshot: Sendable, Equatable {
             "posts": posts.count, "post media": postMedia.count, "media": media.count, "renditions": renditions.count,
             "tokens": tokens.count, "owner": owner == nil ? 0 : 1, "sessions": sessions.count, "authorization codes": codes.count,
             "settings": settings.count, "ingests": ingests.count, "jobs": jobs.count, "mentions": mentions.count,
-            "sent mentions": sentMentions.count, "citations": citations.count,
+            "sent mentions": sentMentions.count, "citations": citations.count, "downloads": downloads.count,
         ]
     }
 

@@ -34,7 +34,10 @@ public struct StudioFrame: Sendable {
         self.stylesheetURL = stylesheetURL
         self.scripts = scripts
         self.section = section
-        navigation = [("new", "Compose"), ("posts", "Posts"), ("media", "Media"), ("show", "Show"), ("mentions", "Mentions"), ("apps", "Apps")].map {
+        navigation = [
+            ("new", "Compose"), ("posts", "Posts"), ("media", "Media"), ("show", "Show"), ("mentions", "Mentions"), ("listeners", "Listeners"),
+            ("apps", "Apps"),
+        ].map {
             NavigationItem(url: "\(studioURL)/\($0.0)", label: $0.1, isCurrent: $0.0 == section)
         }
     }
@@ -370,5 +373,59 @@ public struct MentionsPageView: Sendable {
         self.hasHeld = !held.isEmpty
         self.recent = recent
         self.moderation = moderation
+    }
+}
+
+/// The Listeners page: downloads per episode, per day (a chart drawn on the
+/// server with its numbers as a table), and per app.
+public struct ListenersPageView: Sendable {
+    public struct EpisodeRow: Sendable {
+        public var title: String
+        public var url: String
+        public var published: String
+        public var firstWeek: Int
+        public var firstMonth: Int
+        public var allTime: Int
+    }
+
+    public struct DayRow: Sendable {
+        public var day: String
+        public var downloads: Int
+    }
+
+    public struct AppRow: Sendable {
+        public var name: String
+        public var downloads: Int
+        public var share: String
+    }
+
+    public var episodes: [EpisodeRow]
+    public var hasEpisodes: Bool { !episodes.isEmpty }
+    public var days: [DayRow]
+    public var chartSVG: String
+    public var apps: [AppRow]
+    public var hasApps: Bool { !apps.isEmpty }
+    public var total: Int
+    public var isCounting: Bool
+
+    public init(_ stats: ListenerStats, postURL: (String) -> String, isCounting: Bool) {
+        episodes = stats.episodes.map {
+            EpisodeRow(
+                title: $0.title,
+                url: postURL($0.slug),
+                published: DateText.long($0.published),
+                firstWeek: $0.firstWeek,
+                firstMonth: $0.firstMonth,
+                allTime: $0.allTime
+            )
+        }
+        days = stats.days.map { DayRow(day: $0.day, downloads: $0.downloads) }
+        chartSVG = stats.dailyChartSVG
+        let total = stats.apps.reduce(0) { $0 + $1.downloads }
+        apps = stats.apps.map {
+            AppRow(name: $0.app.displayName, downloads: $0.downloads, share: total == 0 ? "0%" : "\(($0.downloads * 100 + total / 2) / total)%")
+        }
+        self.total = stats.total
+        self.isCounting = isCounting
     }
 }

@@ -7,10 +7,13 @@ import MicrocastCore
 struct MediaFileController: Sendable {
     let intake: MediaIntake
     let media: any MediaRepository
+    /// Counts episode downloads (MP3 and M4A renditions) as they are served.
+    let listeners: ListenerCounter
+    let trustedProxies: Set<String>
     var library: MediaLibrary { intake.library }
     let responder = FileResponder()
 
-    func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         for method in [HTTPRequest.Method.get, .head] {
             router.on("/media/{name}", method: method) { request, context in
                 try await original(context.parameters.require("name"), request: request, context: context)
@@ -44,22 +47,51 @@ struct MediaFileController: Sendable {
         return "\(item.sha256.prefix(16))-p"
     }
 
-    func rendition(_ name: String, request: Request, context: some RequestContext) async throws -> Response {
+    func rendition(_ name: String, request: Request, context: AppRequestContext) async throws -> Response {
         // STEM.HASH.EXT, written by MediaLibrary.writeRendition; nothing else is served from here.
         let parts = name.split(separator: ".")
         guard parts.count == 3, !name.hasPrefix("."), let type = Self.types[String(parts[2])] else {
             throw HTTPError(.notFound)
         }
-        return try await responder.respond(
-            .init(
-                path: library.rendition(name).path,
-                contentType: type,
-                contentHash: String(parts[1]),
-                cacheControl: "public, max-age=31536000, immutable"
-            ),
-            request: request,
-            context: context
+        var file = FileResponder.File(
+            path: library.rendition(name).path,
+            contentType: type,
+            contentHash: String(parts[1]),
+            cacheControl: "public, max-age=31536000, immutable"
         )
+        if type.hasPrefix("audio/"), let mediaId = Self.mediaId(ofRendition: name) {
+            let listener = listenerOf(request, context)
+            let listeners = listeners
+            file.onServed = { bytes, size in
+                await listeners.served(
+                    mediaId: mediaId,
+                    file: name,
+                    fileSize: size,
+                    bytes: bytes,
+                    address: listener.address,
+                    userAgent: listener.userAgent
+                )
+            }
+        }
+        return try await responder.respond(file, request: request, context: context)
+    }
+
+    /// Renditions are named `MEDIAID-ROLE….HASH.EXT`.
+    static func mediaId(ofRendition name: String) -> String? {
+        guard let dash = name.firstIndex(of: "-") else { return nil }
+        let id = String(name[..<dash])
+        return MediaIdentifier.isValid(id) ? id : nil
+    }
+
+    /// Who is asking, as the download counter keys it (behind a trusted proxy, the address it names).
+    func listenerOf(_ request: Request, _ context: AppRequestContext) -> (address: String, userAgent: String) {
+        let address = ClientAddress.resolve(
+            remote: context.remoteAddress?.ipAddress ?? "unknown",
+            forwardedFor: request.headers[.xForwardedFor],
+            forwarded: request.headers[.forwarded],
+            trustedProxies: trustedProxies
+        )
+        return (address, request.headers[.userAgent] ?? "")
     }
 
     static let types = [

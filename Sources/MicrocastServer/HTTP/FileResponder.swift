@@ -18,6 +18,8 @@ struct FileResponder: Sendable {
         /// The content's hash; becomes the strong ETag.
         var contentHash: String
         var cacheControl: String
+        /// Told the bytes an answer carries (never for HEAD, 304 or 416): the download counter's hook.
+        var onServed: (@Sendable (_ bytes: ClosedRange<Int64>, _ size: Int64) async -> Void)?
     }
 
     func respond(_ file: File, request: Request, context: some RequestContext) async throws -> Response {
@@ -56,12 +58,14 @@ struct FileResponder: Sendable {
         case .partial(let range):
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
             headers[.contentLength] = String(range.count)
+            if !isHead { await file.onServed?(range.lowerBound...range.upperBound, size) }
             let body: ResponseBody =
                 isHead
                 ? ResponseBody() : try await fileIO.loadFile(path: file.path, range: Int(range.lowerBound)...Int(range.upperBound), context: context)
             return Response(status: .partialContent, headers: headers, body: body)
         case .whole:
             headers[.contentLength] = String(size)
+            if !isHead, size > 0 { await file.onServed?(0...(size - 1), size) }
             let body: ResponseBody =
                 isHead || size == 0 ? ResponseBody() : try await fileIO.loadFile(path: file.path, context: context)
             return Response(status: .ok, headers: headers, body: body)

@@ -37,6 +37,8 @@ public struct MicrocastServices: Sendable {
     /// Name lookups for outbound fetches, which block, apart from the request path's pool.
     let outboundPool: NIOThreadPool
     let publisher: SitePublisher
+    /// Episode downloads, counted in memory and written once a minute.
+    let listeners: ListenerCounter
     public let logger: Logger
 
     /// Opens the store (migrating it), records the base URL, and starts the pools.
@@ -117,6 +119,14 @@ public struct MicrocastServices: Sendable {
             artwork: artwork,
             library: library
         )
+        let listeners = ListenerCounter(
+            store: store,
+            bots: configuration.bots,
+            isCounting: configuration.countListeners,
+            interval: configuration.listenerFlushInterval,
+            clock: configuration.listenerClock,
+            logger: logger
+        )
         return MicrocastServices(
             configuration: configuration,
             store: store,
@@ -133,6 +143,7 @@ public struct MicrocastServices: Sendable {
             fetcher: fetcher,
             outboundPool: outboundPool,
             publisher: publisher,
+            listeners: listeners,
             logger: logger
         )
     }

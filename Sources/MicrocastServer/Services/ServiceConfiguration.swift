@@ -42,6 +42,14 @@ public struct ServiceConfiguration: Sendable {
     public var allowPrivateFetch = false
     /// Webmentions verified and sent at once (0 with no media threads: this process does no background work).
     public var conversationLoops = 2
+    /// Episode downloads are counted (README "Listeners"); off only to measure what counting costs.
+    public var countListeners = true
+    /// User agents that are not listeners (`Presets/bots.json`).
+    public var bots = BotList()
+    /// How often counted downloads are written.
+    public var listenerFlushInterval: Duration = .seconds(60)
+    /// The time downloads are counted at: the clock, except in tests of "the next day".
+    public var listenerClock: @Sendable () -> Date = { Date() }
 
     public init(
         dataDirectory: URL,

@@ -58,6 +58,7 @@ struct StudioController: Sendable {
         router.post("/studio/show") { request, _ in try await saveShow(request) }
         router.post("/studio/show/artwork") { request, _ in try await saveArtwork(request) }
         router.get("/studio/mentions") { request, _ in try await page(request, "mentions") { try await mentions($0) } }
+        router.get("/studio/listeners") { request, _ in try await page(request, "listeners") { try await listeners($0) } }
         router.post("/studio/mentions") { request, _ in try await moderate(request) }
         router.get("/studio/apps") { request, _ in try await page(request, "apps") { try await apps($0) } }
         router.post("/studio/apps/revoke") { request, _ in try await revoke(request) }
@@ -387,6 +388,14 @@ struct StudioController: Sendable {
         guard let id = form.id else { throw StudioError.badRequest("name the app to revoke") }
         _ = try await store.revokeToken(id: id, now: Date())
         return OwnerPage.redirect(to: base + "/apps")
+    }
+
+    // MARK: Listeners
+
+    func listeners(_ signedIn: OwnerSessions.SignedIn) async throws -> Response {
+        let stats = try await ListenerReport.stats(store: store, today: services.configuration.listenerClock())
+        let view = ListenersPageView(stats, postURL: urls.post(slug:), isCounting: services.configuration.countListeners)
+        return render("listeners", try await frame("Listeners", section: "listeners", csrf: signedIn.csrf), view)
     }
 
     // MARK: Mentions
