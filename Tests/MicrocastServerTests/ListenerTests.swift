@@ -44,70 +44,77 @@ struct ListenerTests {
         let clock = TestClock()
         let bots = try BotList.load(from: Self.repositoryPresets)
         var dataFolder: URL?
-        try await TestSite.run(configure: { configuration in
-            configuration.trustedProxies = ["127.0.0.1"]
-            configuration.services.bots = bots
-            configuration.services.listenerFlushInterval = .milliseconds(100)
-            configuration.services.listenerClock = { clock.now() }
-        }) { site in
-            dataFolder = site.data
-            let episode = try await Self.episodeSite(site)
-            func fetch(_ address: String, _ agent: String, range: String? = nil, method: HTTPMethod = .GET) async throws -> Int {
-                var headers = [("X-Forwarded-For", address), ("User-Agent", agent)]
-                if let range { headers.append(("Range", "bytes=\(range)")) }
-                let reply = try await site.request(episode.url, method: method, headers: headers)
-                return Int(reply.status.code)
-            }
-            let apple = "AppleCoreMedia/1.0.0.21E230 (iPhone; U; CPU OS 17_4 like Mac OS X; en_us)"
-            let last = episode.size - 1
-
-            // Apple: the two-byte probe, then 256 KB chunks to the end.
-            #expect(try await fetch("203.0.113.10", apple, range: "0-1") == 206)
-            var start: Int64 = 0
-            while start <= last {
-                #expect(try await fetch("203.0.113.10", apple, range: "\(start)-\(min(last, start + 262_143))") == 206)
-                start += 262_144
-            }
-            // Overcast: four connections at once, overlapping, covering the file.
-            let overcast = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
-            let quarter = episode.size / 4
-            try await withThrowingTaskGroup(of: Int.self) { group in
-                for part in Int64(0)..<4 {
-                    group.addTask {
-                        try await fetch("203.0.113.11", overcast, range: "\(max(0, part * quarter - 1000))-\(min(last, (part + 1) * quarter + 1000))")
-                    }
+        try await TestSite.run(
+            configure: { configuration in
+                configuration.trustedProxies = ["127.0.0.1"]
+                configuration.services.bots = bots
+                configuration.services.listenerFlushInterval = .milliseconds(100)
+                configuration.services.listenerClock = { clock.now() }
+            },
+            body: { site in
+                dataFolder = site.data
+                let episode = try await Self.episodeSite(site)
+                func fetch(_ address: String, _ agent: String, range: String? = nil, method: HTTPMethod = .GET) async throws -> Int {
+                    var headers = [("X-Forwarded-For", address), ("User-Agent", agent)]
+                    if let range { headers.append(("Range", "bytes=\(range)")) }
+                    let reply = try await site.request(episode.url, method: method, headers: headers)
+                    return Int(reply.status.code)
                 }
-                for try await status in group { #expect(status == 206) }
-            }
-            // Not downloads.
-            #expect(try await fetch("203.0.113.12", "AntennaPod/3.4.0", method: .HEAD) == 200)
-            #expect(try await fetch("203.0.113.13", apple, range: "0-1") == 206)
-            let halfMinute = Int64(Double(episode.size) / episode.duration * 30)
-            #expect(try await fetch("203.0.113.14", "AntennaPod/3.4.0", range: "0-\(halfMinute)") == 206)
-            #expect(try await fetch("203.0.113.15", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)") == 200)
-            // The same listener again today, then tomorrow.
-            #expect(try await fetch("203.0.113.10", apple) == 200)
-            clock.advance(by: 86_400)
-            #expect(try await fetch("203.0.113.10", apple) == 200)
+                let apple = "AppleCoreMedia/1.0.0.21E230 (iPhone; U; CPU OS 17_4 like Mac OS X; en_us)"
+                let last = episode.size - 1
 
-            let today = DownloadTally.day(of: Date())
-            let tomorrow = DownloadTally.day(of: Date().addingTimeInterval(86_400))
-            let expected = [
-                DownloadCount(episode: "", day: today, app: .applePodcasts, count: 1),
-                DownloadCount(episode: "", day: today, app: .overcast, count: 1),
-                DownloadCount(episode: "", day: tomorrow, app: .applePodcasts, count: 1),
-            ]
-            var stored: [DownloadCount] = []
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline {
+                // Apple: the two-byte probe, then 256 KB chunks to the end.
+                #expect(try await fetch("203.0.113.10", apple, range: "0-1") == 206)
+                var start: Int64 = 0
+                while start <= last {
+                    #expect(try await fetch("203.0.113.10", apple, range: "\(start)-\(min(last, start + 262_143))") == 206)
+                    start += 262_144
+                }
+                // Overcast: four connections at once, overlapping, covering the file.
+                let overcast = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
+                let quarter = episode.size / 4
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for part in Int64(0)..<4 {
+                        group.addTask {
+                            try await fetch(
+                                "203.0.113.11",
+                                overcast,
+                                range: "\(max(0, part * quarter - 1000))-\(min(last, (part + 1) * quarter + 1000))"
+                            )
+                        }
+                    }
+                    for try await status in group { #expect(status == 206) }
+                }
+                // Not downloads.
+                #expect(try await fetch("203.0.113.12", "AntennaPod/3.4.0", method: .HEAD) == 200)
+                #expect(try await fetch("203.0.113.13", apple, range: "0-1") == 206)
+                let halfMinute = Int64(Double(episode.size) / episode.duration * 30)
+                #expect(try await fetch("203.0.113.14", "AntennaPod/3.4.0", range: "0-\(halfMinute)") == 206)
+                #expect(try await fetch("203.0.113.15", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)") == 200)
+                // The same listener again today, then tomorrow.
+                #expect(try await fetch("203.0.113.10", apple) == 200)
+                clock.advance(by: 86_400)
+                #expect(try await fetch("203.0.113.10", apple) == 200)
+
+                let today = DownloadTally.day(of: Date())
+                let tomorrow = DownloadTally.day(of: Date().addingTimeInterval(86_400))
+                let expected = [
+                    DownloadCount(episode: "", day: today, app: .applePodcasts, count: 1),
+                    DownloadCount(episode: "", day: today, app: .overcast, count: 1),
+                    DownloadCount(episode: "", day: tomorrow, app: .applePodcasts, count: 1),
+                ]
+                var stored: [DownloadCount] = []
+                let deadline = ContinuousClock.now + .seconds(20)
+                while ContinuousClock.now < deadline {
+                    stored = try await site.store.downloads().map { DownloadCount(episode: "", day: $0.day, app: $0.app, count: $0.count) }
+                    if stored.reduce(0, { $0 + $1.count }) >= 3 { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                try await Task.sleep(for: .milliseconds(300))
                 stored = try await site.store.downloads().map { DownloadCount(episode: "", day: $0.day, app: $0.app, count: $0.count) }
-                if stored.reduce(0, { $0 + $1.count }) >= 3 { break }
-                try await Task.sleep(for: .milliseconds(100))
+                #expect(Set(stored) == Set(expected), "\(stored)")
             }
-            try await Task.sleep(for: .milliseconds(300))
-            stored = try await site.store.downloads().map { DownloadCount(episode: "", day: $0.day, app: $0.app, count: $0.count) }
-            #expect(Set(stored) == Set(expected), "\(stored)")
-        }
+        )
         // Stopped (the last counts flushed): no file in the data folder holds a listener's address.
         let data = try #require(dataFolder)
         var leaks: [String] = []
