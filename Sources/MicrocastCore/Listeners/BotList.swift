@@ -5,6 +5,7 @@ import Foundation
 /// entry a case-insensitive substring and the reason it is there, so the
 /// list can be kept up by reading it.
 public struct BotList: Sendable, Equatable {
+    /// A substring of bots' user agents, and why it is on the list.
     public struct Entry: Sendable, Equatable, Codable {
         public var match: String
         public var reason: String

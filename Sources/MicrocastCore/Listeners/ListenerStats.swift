@@ -4,6 +4,7 @@ import Foundation
 /// from the stored counts: per episode (its first 7 days, first 30 days, all
 /// time), per day for the show, and per app.
 public struct ListenerStats: Sendable, Equatable {
+    /// One episode: its downloads in its first 7 days, first 30 days, and all time.
     public struct EpisodeRow: Sendable, Equatable {
         public var slug: String
         public var title: String
@@ -13,6 +14,7 @@ public struct ListenerStats: Sendable, Equatable {
         public var allTime: Int
     }
 
+    /// The show's downloads on one day.
     public struct DayRow: Sendable, Equatable {
         /// `YYYY-MM-DD`.
         public var day: String
@@ -24,6 +26,7 @@ public struct ListenerStats: Sendable, Equatable {
         }
     }
 
+    /// One app's downloads.
     public struct AppRow: Sendable, Equatable {
         public var app: ListenerApp
         public var downloads: Int

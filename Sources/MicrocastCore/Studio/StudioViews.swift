@@ -379,6 +379,7 @@ public struct MentionsPageView: Sendable {
 /// The Listeners page: downloads per episode, per day (a chart drawn on the
 /// server with its numbers as a table), and per app.
 public struct ListenersPageView: Sendable {
+    /// One episode's downloads in its first week, first month and all time.
     public struct EpisodeRow: Sendable {
         public var title: String
         public var url: String
@@ -388,11 +389,13 @@ public struct ListenersPageView: Sendable {
         public var allTime: Int
     }
 
+    /// The show's downloads on one day.
     public struct DayRow: Sendable {
         public var day: String
         public var downloads: Int
     }
 
+    /// One app's downloads and its share of all.
     public struct AppRow: Sendable {
         public var name: String
         public var downloads: Int
