@@ -84,7 +84,9 @@ public func buildApplication(
         intake: services.intake,
         media: store,
         listeners: services.listeners,
-        trustedProxies: Set(configuration.trustedProxies)
+        trustedProxies: Set(configuration.trustedProxies),
+        settings: store,
+        urls: site.urls
     ).addRoutes(to: router)
     SiteController(publisher: services.publisher, cache: PageCache()).addRoutes(to: router)
 

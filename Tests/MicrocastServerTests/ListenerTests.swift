@@ -124,4 +124,152 @@ struct ListenerTests {
         }
         #expect(leaks.isEmpty, "addresses found in \(leaks)")
     }
+
+    @Test(
+        "the stats prefix: episodes published while it is on are enclosed through /dl/, which counts and redirects to the exported file (curl -L gets it byte for byte); earlier episodes keep their URLs, also once it is off"
+    )
+    func statsPrefix() async throws {
+        try await TestSite.run(
+            configure: { configuration in
+                configuration.trustedProxies = ["127.0.0.1"]
+                configuration.services.listenerFlushInterval = .milliseconds(100)
+            },
+            body: { site in try await statsPrefixBody(site) }
+        )
+    }
+
+    func statsPrefixBody(_ site: TestSite) async throws {
+        let token = try await site.token("create media")
+        let folder = try Fixtures.folder()
+        func publish(_ title: String) async throws {
+            let audio = try site.created(try await site.upload(try Fixtures.tone(in: folder, name: "\(title).wav", seconds: 90), token: token))
+            _ = try site.created(try await site.postForm([("h", "entry"), ("name", title), ("audio", audio)], token: token))
+            _ = try await site.waitForJobs()
+        }
+        func enclosures(_ feed: String) -> [String: String] {
+            var found: [String: String] = [:]
+            for item in feed.components(separatedBy: "<item>").dropFirst() {
+                let title = item.components(separatedBy: "<title>").dropFirst().first?.prefix { $0 != "<" } ?? ""
+                found[String(title)] = String(item.components(separatedBy: "<enclosure url=\"").dropFirst().first?.prefix { $0 != "\"" } ?? "")
+            }
+            return found
+        }
+        try await publish("Before")
+
+        // The CDN: the export, served by Python's http.server.
+        let (port, reservation) = try reservePort()
+        defer { close(reservation) }
+        let cdn = "http://127.0.0.1:\(port)"
+        let on = try await Fixtures.offPool {
+            try CLITests().run(["stats", "prefix", "on", "--data", site.data.path, "--counter", site.base, "--files", cdn])
+        }
+        #expect(on.status == 0, "\(on.errors)")
+        try await publish("After")
+
+        let live = enclosures(try await site.get("/podcast.xml").text)
+        #expect(live["Before"]?.hasPrefix(site.base + "/media/r/") == true, "\(live)")
+        #expect(live["After"]?.hasPrefix(site.base + "/dl/media/r/") == true, "\(live)")
+
+        let output = try Fixtures.folder().appendingPathComponent("site")
+        let exported = try await Fixtures.offPool { try CLITests().run(["export", "--data", site.data.path, "--base-url", cdn, output.path]) }
+        #expect(exported.status == 0, "\(exported.errors)")
+        let feed = enclosures(try String(contentsOf: output.appendingPathComponent("podcast.xml"), encoding: .utf8))
+        #expect(feed["Before"]?.hasPrefix(cdn + "/media/r/") == true, "\(feed)")
+        let prefixed = try #require(feed["After"])
+        #expect(prefixed.hasPrefix(site.base + "/dl/media/r/"), "\(feed)")
+
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", output.path]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate() }
+
+        // A HEAD and a two-byte probe through the prefix are not downloads; an app's GET is.
+        let probe = try await site.request(prefixed, method: .HEAD, headers: [("User-Agent", "Overcast/3.0")])
+        #expect(probe.status == .found && probe.headers.first(name: "Location")?.hasPrefix(cdn + "/media/r/") == true)
+        _ = try await site.request(prefixed, headers: [("User-Agent", "Overcast/3.0"), ("Range", "bytes=0-1")])
+        let downloaded = folder.appendingPathComponent("downloaded.mp3")
+        _ = try await Fixtures.runOffPool(
+            "curl",
+            [
+                "-sfL", "--retry", "20", "--retry-connrefused", "--retry-delay", "0", "-A", "Overcast/3.0 (+http://overcast.fm/)",
+                "-H", "X-Forwarded-For: 203.0.113.40", "-o", downloaded.path, prefixed,
+            ]
+        )
+        let name = try #require(prefixed.split(separator: "/").last)
+        let file = output.appendingPathComponent("media/r/\(name)")
+        #expect(try Data(contentsOf: downloaded) == (try Data(contentsOf: file)), "the download is the exported file")
+
+        var counted: [DownloadCount] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        while counted.isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            counted = try await site.store.downloads()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        counted = try await site.store.downloads()
+        #expect(counted.map(\.app) == [.overcast] && counted.map(\.count) == [1], "\(counted)")
+
+        // Off: new episodes are plain again; "After" keeps its prefixed URL.
+        let off = try await Fixtures.offPool { try CLITests().run(["stats", "prefix", "off", "--data", site.data.path]) }
+        #expect(off.status == 0, "\(off.errors)")
+        try await publish("Later")
+        let later = enclosures(try await site.get("/podcast.xml").text)
+        #expect(later["After"] == live["After"], "\(later)")
+        #expect(later["Later"]?.hasPrefix(site.base + "/media/r/") == true, "\(later)")
+    }
+
+    @Test("in a browser, the studio's Listeners page shows the downloads the requests made: per episode, per day (chart and table), per app")
+    func listenersPageInBrowser() async throws {
+        try await TestSite.run(
+            configure: { configuration in
+                configuration.trustedProxies = ["127.0.0.1"]
+                configuration.services.listenerFlushInterval = .milliseconds(100)
+            },
+            body: { site in try await listenersPageBody(site) }
+        )
+    }
+
+    func listenersPageBody(_ site: TestSite) async throws {
+        try await site.store.setPassphraseHash(try PassphraseHasher.hash(StudioTests.passphrase), now: Date())
+        let episode = try await Self.episodeSite(site)
+        let listeners = [
+            ("203.0.113.50", "AppleCoreMedia/1.0.0.21E230 (iPhone; U; CPU OS 17_4 like Mac OS X; en_us)"),
+            ("203.0.113.51", "Podcasts/1650.20 CFNetwork/1494.0.7 Darwin/23.4.0"),
+            ("203.0.113.52", "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"),
+        ]
+        for (address, agent) in listeners {
+            let reply = try await site.request(episode.url, headers: [("X-Forwarded-For", address), ("User-Agent", agent)])
+            #expect(reply.status == .ok)
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await site.store.downloads().reduce(0, { $0 + $1.count }) < 3, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+
+        let screenshots = PublishedSiteTests.repository.appendingPathComponent("test-artifacts/screenshots")
+        let script = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/listeners_page.py")
+        let output = try await Fixtures.runOffPool("python3", [script.path, site.base, StudioTests.passphrase, screenshots.path])
+        let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+        #expect((report["errors"] as? [String])?.isEmpty == true, "\(report["errors"] ?? "")")
+        #expect(report["current"] as? String == "Listeners")
+        #expect(
+            report["episodes"] as? [[String]] == [
+                ["Counted", DateText.long(try #require(try await site.store.snapshot().posts.first?.post.published)), "3", "3", "3"]
+            ]
+        )
+        #expect(report["apps"] as? [[String]] == [["Apple Podcasts", "2", "67%"], ["Overcast", "1", "33%"]])
+        let days = try #require(report["days"] as? [[String]])
+        #expect(days.count == 30 && days.last == [DownloadTally.day(of: Date()), "3"])
+        let chart = try #require(report["chart"] as? [String: Any])
+        #expect(chart["role"] as? String == "img" && chart["bars"] as? Int == 30)
+        #expect((chart["title"] as? String)?.contains("3 in all") == true, "\(chart)")
+        let page = try #require(report["page"] as? [String: Any])
+        #expect((page["consoleErrors"] as? [String])?.isEmpty == true, "\(page["consoleErrors"] ?? "")")
+        #expect((page["unlabelled"] as? [String])?.isEmpty == true, "\(page["unlabelled"] ?? "")")
+        #expect((page["lowestContrast"] as? Double ?? 0) >= 4.5, "contrast \(page["lowestContrast"] ?? "")")
+        #expect((page["overflowAt360"] as? Int ?? 1) <= 0, "the page scrolls sideways at 360 px")
+    }
 }

@@ -403,11 +403,12 @@ public struct ListenersPageView: Sendable {
     }
 
     public var episodes: [EpisodeRow]
-    public var hasEpisodes: Bool { !episodes.isEmpty }
+    /// Stored, not computed: templates see stored properties only.
+    public var hasEpisodes: Bool
     public var days: [DayRow]
     public var chartSVG: String
     public var apps: [AppRow]
-    public var hasApps: Bool { !apps.isEmpty }
+    public var hasApps: Bool
     public var total: Int
     public var isCounting: Bool
 
@@ -430,5 +431,7 @@ public struct ListenersPageView: Sendable {
         }
         self.total = stats.total
         self.isCounting = isCounting
+        hasEpisodes = !episodes.isEmpty
+        hasApps = !apps.isEmpty
     }
 }

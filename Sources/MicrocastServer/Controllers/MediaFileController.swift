@@ -10,6 +10,9 @@ struct MediaFileController: Sendable {
     /// Counts episode downloads (MP3 and M4A renditions) as they are served.
     let listeners: ListenerCounter
     let trustedProxies: Set<String>
+    /// Where the stats prefix sends listeners (`StatsPrefix`).
+    let settings: any SettingsRepository
+    let urls: SiteURLs
     var library: MediaLibrary { intake.library }
     let responder = FileResponder()
 
@@ -20,6 +23,12 @@ struct MediaFileController: Sendable {
             }
             router.on("/media/r/{name}", method: method) { request, context in
                 try await rendition(context.parameters.require("name"), request: request, context: context)
+            }
+            router.on("/dl/media/r/{name}", method: method) { request, context in
+                try await prefixed("/media/r/" + context.parameters.require("name"), request: request, context: context)
+            }
+            router.on("/dl/media/{name}", method: method) { request, context in
+                try await prefixed("/media/" + context.parameters.require("name"), request: request, context: context)
             }
         }
     }
@@ -74,6 +83,21 @@ struct MediaFileController: Sendable {
             }
         }
         return try await responder.respond(file, request: request, context: context)
+    }
+
+    /// The stats prefix (`StatsPrefix`): counts the request as a download
+    /// of the episode, unless it is a HEAD or a player's two-byte probe (the
+    /// bytes are the CDN's to send, so the request stands for them), then
+    /// sends the listener to the file.
+    func prefixed(_ path: String, request: Request, context: AppRequestContext) async throws -> Response {
+        let prefix = StatsPrefix(settings: try await settings.settings())
+        let name = String(path.split(separator: "/").last ?? "")
+        if request.method == .get, request.headers[.range] != "bytes=0-1", let mediaId = Self.mediaId(ofRendition: name) {
+            let listener = listenerOf(request, context)
+            await listeners.redirected(mediaId: mediaId, file: name, address: listener.address, userAgent: listener.userAgent)
+        }
+        let target = prefix?.target(path: path, site: urls) ?? urls.base + path
+        return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])
     }
 
     /// Renditions are named `MEDIAID-ROLE….HASH.EXT`.

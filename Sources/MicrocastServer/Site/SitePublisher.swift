@@ -159,7 +159,8 @@ struct SitePublisher: Sendable {
     // MARK: Feeds
 
     func feed(_ feed: SitePath.Feed, site: SiteInfo) async throws -> Data {
-        let show = ShowSettings(stored: try await settings.settings(), site: site)
+        let stored = try await settings.settings()
+        let show = ShowSettings(stored: stored, site: site)
         let list =
             feed.isPodcast
             ? try await posts.publishedPosts(kind: .audio, limit: Int.max, offset: 0)
@@ -168,7 +169,8 @@ struct SitePublisher: Sendable {
         let ids = Array(Set(list.flatMap(builder.presenter.mediaIds)))
         let items = try await media.media(ids: ids)
         let renditions = try await media.renditions(forMedia: ids)
-        let feedItems = builder.items(list, media: items, renditions: renditions)
+        var feedItems = builder.items(list, media: items, renditions: renditions)
+        if let prefix = StatsPrefix(settings: stored) { feedItems = prefix.apply(to: feedItems, site: site.urls) }
         switch feed {
         case .podcastRSS:
             let artwork = site.urls.rendition(fileName: try await artwork.fileName(for: show))
