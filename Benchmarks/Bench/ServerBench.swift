@@ -9,6 +9,7 @@
 //   after the first 10 photos are processed, and after the whole backlog.
 import Foundation
 import Glibc
+import Synchronization
 
 /// One server process with its own data folder, token and owner passphrase.
 /// Immutable once started, so clients on several threads share it.
@@ -18,8 +19,9 @@ final class ServerUnderTest: @unchecked Sendable {
     let data: URL
     let token: String
     static let passphrase = "correct horse battery staple"
+    private static let started = Atomic<Int>(0)
 
-    init(name: String, workers: Int? = nil, keepData: Bool = false) throws {
+    init(name: String, workers: Int? = nil, extraArguments: [String] = []) throws {
         data = scratchFolder("server-\(name)")
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("microcast")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -28,12 +30,13 @@ final class ServerUnderTest: @unchecked Sendable {
         token = String(decoding: run(binary, ["token", "create", "--data", data.path, "--scope", "create media delete"]), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         _ = run(binary, ["owner", "password", "--data", data.path], input: Self.passphrase + "\n")
-        let port = 18_600 + Int(getpid() % 1000)
+        // Several servers in one benchmark: each its own port.
+        let port = 18_600 + Int(getpid() % 1000) + Self.started.add(1, ordering: .relaxed).oldValue
         base = "http://127.0.0.1:\(port)"
         process.executableURL = binary
         process.arguments =
             ["serve", "--data", data.path, "--port", "\(port)", "--presets", repository.appendingPathComponent("Presets").path]
-            + (workers.map { ["--workers", "\($0)"] } ?? [])
+            + (workers.map { ["--workers", "\($0)"] } ?? []) + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -17,7 +17,7 @@ import TestSupport
 
 func soakBenchmark(minutes: Double) async throws {
     let duration = Int(minutes * 60)
-    let server = try ServerUnderTest(name: "soak", keepData: true)
+    let server = try ServerUnderTest(name: "soak")
     let scratch = scratchFolder("soak")
     defer {
         server.stop()

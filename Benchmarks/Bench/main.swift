@@ -11,6 +11,7 @@
 //     swift run -c release bench scale [POSTS] [JOBS]
 //     scripts/leaks   (runs `bench cycle` under valgrind's memcheck)
 //     swift build -c release && .build/release/bench soak [MINUTES]
+//     swift build -c release && .build/release/bench listeners
 //     scripts/fuzz-media [PER_FORMAT]   (runs `bench mutate` with the AddressSanitizer child)
 import Foundation
 
@@ -29,6 +30,7 @@ case "studio": try studioBenchmark(megabytes: number(1, 300), rounds: number(2, 
 case "scale": try await scaleBenchmark(posts: number(1, 10_000), jobs: number(2, 2_000))
 case "cycle-fixtures": try leakFixtures(in: URL(fileURLWithPath: arguments[1]))
 case "cycle": try leakCycle(rounds: number(1, 2), folder: URL(fileURLWithPath: arguments[2]))
+case "listeners": try listenerBenchmark()
 case "soak": try await soakBenchmark(minutes: Double(arguments.count > 1 ? arguments[1] : "") ?? 10)
 case "mutate":
     try mutationCampaign(perFormat: number(1, 125), child: arguments[2], seconds: number(3, 30), seed: UInt64(number(4, 1)))
@@ -36,6 +38,6 @@ case "idle": break
 case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
     print(
-        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR | soak [MINUTES] | mutate PER_FORMAT CHILD [SECONDS] [SEED]"
+        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR | soak [MINUTES] | listeners | mutate PER_FORMAT CHILD [SECONDS] [SEED]"
     )
 }

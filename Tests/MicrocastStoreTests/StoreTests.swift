@@ -390,6 +390,25 @@ struct StoreTests {
             #expect(try await store.integrityCheck() == "ok")
         }
     }
+
+    @Test("download counts add up across flushes, keyed by episode, day and app, and travel with a store copy", arguments: StoreKind.allCases)
+    func downloads(kind: StoreKind) async throws {
+        try await kind.with { store in
+            try await store.addDownloads([
+                DownloadCount(episode: "e1", day: "2026-12-04", app: .applePodcasts, count: 2),
+                DownloadCount(episode: "e1", day: "2026-12-04", app: .overcast, count: 1),
+            ])
+            try await store.addDownloads([DownloadCount(episode: "e1", day: "2026-12-04", app: .applePodcasts, count: 3)])
+            try await store.addDownloads([])
+            #expect(
+                try await store.downloads() == [
+                    DownloadCount(episode: "e1", day: "2026-12-04", app: .applePodcasts, count: 5),
+                    DownloadCount(episode: "e1", day: "2026-12-04", app: .overcast, count: 1),
+                ]
+            )
+            #expect(try await store.snapshot().downloads.map(\.count) == [5, 1])
+        }
+    }
 }
 
 @Suite("PostgreSQL across processes")
