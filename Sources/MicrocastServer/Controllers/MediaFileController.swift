@@ -33,20 +33,40 @@ struct MediaFileController: Sendable {
         }
     }
 
-    func original(_ name: String, request: Request, context: some RequestContext) async throws -> Response {
+    func original(_ name: String, request: Request, context: AppRequestContext) async throws -> Response {
         guard let dot = name.firstIndex(of: "."), case let id = String(name[..<dot]), MediaIdentifier.isValid(id),
             let item = try await media.media(id: id), item.fileName == name
         else { throw HTTPError(.notFound) }
-        return try await responder.respond(
-            .init(
-                path: try await intake.publicFile(for: item).path,
-                contentType: item.mimeType,
-                contentHash: publicHash(item),
-                cacheControl: "public, max-age=86400"
-            ),
-            request: request,
-            context: context
+        var file = FileResponder.File(
+            path: try await intake.publicFile(for: item).path,
+            contentType: item.mimeType,
+            contentHash: publicHash(item),
+            cacheControl: "public, max-age=86400"
         )
+        // An episode's own upload is its enclosure when no rendition was made: counted like one.
+        if item.kind == .audio { file.onServed = counting(mediaId: item.id, file: name, request: request, context: context) }
+        return try await responder.respond(file, request: request, context: context)
+    }
+
+    /// The hook that counts what an answer carries as a download of the episode.
+    func counting(
+        mediaId: String,
+        file: String,
+        request: Request,
+        context: AppRequestContext
+    ) -> @Sendable (ClosedRange<Int64>, Int64) async -> Void {
+        let listener = listenerOf(request, context)
+        let listeners = listeners
+        return { bytes, size in
+            await listeners.served(
+                mediaId: mediaId,
+                file: file,
+                fileSize: size,
+                bytes: bytes,
+                address: listener.address,
+                userAgent: listener.userAgent
+            )
+        }
     }
 
     /// The public copy's bytes differ from the original's when the location was removed;
@@ -69,18 +89,7 @@ struct MediaFileController: Sendable {
             cacheControl: "public, max-age=31536000, immutable"
         )
         if type.hasPrefix("audio/"), let mediaId = Self.mediaId(ofRendition: name) {
-            let listener = listenerOf(request, context)
-            let listeners = listeners
-            file.onServed = { bytes, size in
-                await listeners.served(
-                    mediaId: mediaId,
-                    file: name,
-                    fileSize: size,
-                    bytes: bytes,
-                    address: listener.address,
-                    userAgent: listener.userAgent
-                )
-            }
+            file.onServed = counting(mediaId: mediaId, file: name, request: request, context: context)
         }
         return try await responder.respond(file, request: request, context: context)
     }
@@ -92,7 +101,10 @@ struct MediaFileController: Sendable {
     func prefixed(_ path: String, request: Request, context: AppRequestContext) async throws -> Response {
         let prefix = StatsPrefix(settings: try await settings.settings())
         let name = String(path.split(separator: "/").last ?? "")
-        if request.method == .get, request.headers[.range] != "bytes=0-1", let mediaId = Self.mediaId(ofRendition: name) {
+        let mediaId =
+            path.hasPrefix("/media/r/")
+            ? Self.mediaId(ofRendition: name) : name.split(separator: ".").first.map(String.init).flatMap { MediaIdentifier.isValid($0) ? $0 : nil }
+        if request.method == .get, request.headers[.range] != "bytes=0-1", let mediaId {
             let listener = listenerOf(request, context)
             await listeners.redirected(mediaId: mediaId, file: name, address: listener.address, userAgent: listener.userAgent)
         }
