@@ -1,14 +1,13 @@
-"""What the studio's browser tests share: a headless Chromium, waiting,
-signing in, and the audit every page gets (labels, contrast, width)."""
+"""What the browser tests share: a headless Chromium, waiting, signing in,
+WCAG contrast, and the audit every studio page gets (labels, contrast, width)."""
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-# What a person using a keyboard or a screen reader needs: every control named,
-# text readable (WCAG contrast), nothing wider than the screen.
-AUDIT = r"""
+# WCAG contrast of an element's text against the background it shows on.
+CONTRAST = r"""
 function luminance(rgb) {
   const [r, g, b] = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
@@ -24,6 +23,11 @@ function contrast(element) {
   const a = luminance(colour(style.color)), b = luminance(colour(background));
   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }
+"""
+
+# What a person using a keyboard or a screen reader needs: every control named,
+# text readable (WCAG contrast), nothing wider than the screen.
+AUDIT = CONTRAST + r"""
 const controls = [...document.querySelectorAll("input, select, textarea, button")]
   .filter(e => e.type !== "hidden" && e.offsetParent !== null);
 const unlabelled = controls.filter(e => {
@@ -42,9 +46,10 @@ return {
 """
 
 
-def browser(width):
+def browser(width, height=1000, arguments=()):
     options = webdriver.ChromeOptions()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={width},1000"]:
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={width},{height}",
+                     *arguments]:
         options.add_argument(argument)
     options.binary_location = "/usr/bin/chromium"
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

@@ -13,26 +13,12 @@ import os
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+import browser_kit
+from browser_kit import CONTRAST
 
 CHECKS = r"""
 const done = arguments[arguments.length - 1];
-function luminance(rgb) {
-  const [r, g, b] = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-function colour(text) { return text.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number); }
-function contrast(element) {
-  const style = getComputedStyle(element);
-  let node = element, background = "rgba(0, 0, 0, 0)";
-  while (node && (background === "rgba(0, 0, 0, 0)" || background === "transparent")) {
-    background = getComputedStyle(node).backgroundColor; node = node.parentElement;
-  }
-  if (background === "rgba(0, 0, 0, 0)") background = "rgb(255, 255, 255)";
-  const a = luminance(colour(style.color)), b = luminance(colour(background));
-  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-}
+""" + CONTRAST + r"""
 (async () => {
   // Bring every lazy image into view, then wait for them all.
   for (const img of document.images) { img.scrollIntoView(); await new Promise(r => setTimeout(r, 30)); }
@@ -57,15 +43,7 @@ function contrast(element) {
 
 
 def browser(width):
-    options = webdriver.ChromeOptions()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--autoplay-policy=no-user-gesture-required", f"--window-size={width},900"]:
-        options.add_argument(argument)
-    options.binary_location = "/usr/bin/chromium"
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_script_timeout(60)
-    return driver
+    return browser_kit.browser(width, 900, ["--autoplay-policy=no-user-gesture-required"])
 
 
 def main():

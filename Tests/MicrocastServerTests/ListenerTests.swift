@@ -19,6 +19,31 @@ struct ListenerTests {
     static let repositoryPresets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Presets")
 
+    /// A site that counts downloads and writes them every 100 ms, behind a
+    /// "proxy" (the test itself) whose `X-Forwarded-For` names the listener.
+    static func runCountingSite(clock: TestClock? = nil, bots: BotList = BotList(), body: (TestSite) async throws -> Void) async throws {
+        try await TestSite.run(
+            configure: { configuration in
+                configuration.trustedProxies = ["127.0.0.1"]
+                configuration.services.bots = bots
+                configuration.services.listenerFlushInterval = .milliseconds(100)
+                if let clock { configuration.services.listenerClock = { clock.now() } }
+            },
+            body: body
+        )
+    }
+
+    /// The stored counts once they add up to `total` (or 20 s have passed), and a flush later.
+    static func downloads(of site: TestSite, total: Int) async throws -> [DownloadCount] {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await site.store.downloads().reduce(0, { $0 + $1.count }) < total, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // Anything counted beyond `total` would be written by now too.
+        try await Task.sleep(for: .milliseconds(300))
+        return try await site.store.downloads()
+    }
+
     /// A site with one published two-minute episode; its MP3's URL, size and duration.
     static func episodeSite(_ site: TestSite) async throws -> (url: String, size: Int64, duration: Double) {
         let token = try await site.token("create media")
@@ -44,13 +69,9 @@ struct ListenerTests {
         let clock = TestClock()
         let bots = try BotList.load(from: Self.repositoryPresets)
         var dataFolder: URL?
-        try await TestSite.run(
-            configure: { configuration in
-                configuration.trustedProxies = ["127.0.0.1"]
-                configuration.services.bots = bots
-                configuration.services.listenerFlushInterval = .milliseconds(100)
-                configuration.services.listenerClock = { clock.now() }
-            },
+        try await Self.runCountingSite(
+            clock: clock,
+            bots: bots,
             body: { site in
                 dataFolder = site.data
                 let episode = try await Self.episodeSite(site)
@@ -103,15 +124,9 @@ struct ListenerTests {
                     DownloadCount(episode: "", day: today, app: .overcast, count: 1),
                     DownloadCount(episode: "", day: tomorrow, app: .applePodcasts, count: 1),
                 ]
-                var stored: [DownloadCount] = []
-                let deadline = ContinuousClock.now + .seconds(20)
-                while ContinuousClock.now < deadline {
-                    stored = try await site.store.downloads().map { DownloadCount(episode: "", day: $0.day, app: $0.app, count: $0.count) }
-                    if stored.reduce(0, { $0 + $1.count }) >= 3 { break }
-                    try await Task.sleep(for: .milliseconds(100))
+                let stored = try await Self.downloads(of: site, total: 3).map {
+                    DownloadCount(episode: "", day: $0.day, app: $0.app, count: $0.count)
                 }
-                try await Task.sleep(for: .milliseconds(300))
-                stored = try await site.store.downloads().map { DownloadCount(episode: "", day: $0.day, app: $0.app, count: $0.count) }
                 #expect(Set(stored) == Set(expected), "\(stored)")
             }
         )
@@ -129,13 +144,7 @@ struct ListenerTests {
         "the stats prefix: episodes published while it is on are enclosed through /dl/, which counts and redirects to the exported file (curl -L gets it byte for byte); earlier episodes keep their URLs, also once it is off"
     )
     func statsPrefix() async throws {
-        try await TestSite.run(
-            configure: { configuration in
-                configuration.trustedProxies = ["127.0.0.1"]
-                configuration.services.listenerFlushInterval = .milliseconds(100)
-            },
-            body: { site in try await statsPrefixBody(site) }
-        )
+        try await Self.runCountingSite { site in try await statsPrefixBody(site) }
     }
 
     func statsPrefixBody(_ site: TestSite) async throws {
@@ -202,14 +211,7 @@ struct ListenerTests {
         let file = output.appendingPathComponent("media/r/\(name)")
         #expect(try Data(contentsOf: downloaded) == (try Data(contentsOf: file)), "the download is the exported file")
 
-        var counted: [DownloadCount] = []
-        let deadline = ContinuousClock.now + .seconds(20)
-        while counted.isEmpty, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            counted = try await site.store.downloads()
-        }
-        try await Task.sleep(for: .milliseconds(300))
-        counted = try await site.store.downloads()
+        let counted = try await Self.downloads(of: site, total: 1)
         #expect(counted.map(\.app) == [.overcast] && counted.map(\.count) == [1], "\(counted)")
 
         // Off: new episodes are plain again; "After" keeps its prefixed URL.
@@ -223,13 +225,7 @@ struct ListenerTests {
 
     @Test("in a browser, the studio's Listeners page shows the downloads the requests made: per episode, per day (chart and table), per app")
     func listenersPageInBrowser() async throws {
-        try await TestSite.run(
-            configure: { configuration in
-                configuration.trustedProxies = ["127.0.0.1"]
-                configuration.services.listenerFlushInterval = .milliseconds(100)
-            },
-            body: { site in try await listenersPageBody(site) }
-        )
+        try await Self.runCountingSite { site in try await listenersPageBody(site) }
     }
 
     func listenersPageBody(_ site: TestSite) async throws {
@@ -244,10 +240,7 @@ struct ListenerTests {
             let reply = try await site.request(episode.url, headers: [("X-Forwarded-For", address), ("User-Agent", agent)])
             #expect(reply.status == .ok)
         }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try await site.store.downloads().reduce(0, { $0 + $1.count }) < 3, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        #expect(try await Self.downloads(of: site, total: 3).reduce(0) { $0 + $1.count } == 3)
 
         let screenshots = PublishedSiteTests.repository.appendingPathComponent("test-artifacts/screenshots")
         let script = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/listeners_page.py")
