@@ -138,6 +138,14 @@ struct ListenerTests {
             if bytes.range(of: Data("203.0.113.".utf8)) != nil { leaks.append(file.lastPathComponent) }
         }
         #expect(leaks.isEmpty, "addresses found in \(leaks)")
+
+        // `microcast stats` prints what the studio shows.
+        let printed = try await Fixtures.offPool { try CLITests().run(["stats", "--data", data.path]) }
+        #expect(printed.status == 0, "\(printed.errors)")
+        let lines = printed.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(lines.first { $0.first == "Counted" }?.suffix(3) == ["3", "3", "3"], "\(printed.output)")
+        #expect(lines.contains(["Apple", "Podcasts", "2"]) && lines.contains(["Overcast", "1"]), "\(printed.output)")
+        #expect(lines.contains(["total:", "3"]), "\(printed.output)")
     }
 
     @Test(
