@@ -45,7 +45,7 @@ struct ListenerTests {
     }
 
     /// A site with one published two-minute episode; its MP3's URL, size and duration.
-    static func episodeSite(_ site: TestSite) async throws -> (url: String, size: Int64, duration: Double) {
+    static func episodeSite(_ site: TestSite) async throws -> (url: String, size: Int64, duration: Double, upload: String) {
         let token = try await site.token("create media")
         let audio = try site.created(
             try await site.upload(try Fixtures.tone(in: try Fixtures.folder(), name: "episode.wav", seconds: 120), token: token)
@@ -59,7 +59,7 @@ struct ListenerTests {
         let url = field("<enclosure url=\"", "\"")
         let size = try #require(Int64(field("length=\"", "\"")))
         let duration = try #require(Double(field("<itunes:duration>", "<")))
-        return (url, size, duration)
+        return (url, size, duration, audio)
     }
 
     @Test(
@@ -75,10 +75,16 @@ struct ListenerTests {
             body: { site in
                 dataFolder = site.data
                 let episode = try await Self.episodeSite(site)
-                func fetch(_ address: String, _ agent: String, range: String? = nil, method: HTTPMethod = .GET) async throws -> Int {
+                func fetch(
+                    _ address: String,
+                    _ agent: String,
+                    range: String? = nil,
+                    method: HTTPMethod = .GET,
+                    url: String? = nil
+                ) async throws -> Int {
                     var headers = [("X-Forwarded-For", address), ("User-Agent", agent)]
                     if let range { headers.append(("Range", "bytes=\(range)")) }
-                    let reply = try await site.request(episode.url, method: method, headers: headers)
+                    let reply = try await site.request(url ?? episode.url, method: method, headers: headers)
                     return Int(reply.status.code)
                 }
                 let apple = "AppleCoreMedia/1.0.0.21E230 (iPhone; U; CPU OS 17_4 like Mac OS X; en_us)"
@@ -112,6 +118,8 @@ struct ListenerTests {
                 let halfMinute = Int64(Double(episode.size) / episode.duration * 30)
                 #expect(try await fetch("203.0.113.14", "AntennaPod/3.4.0", range: "0-\(halfMinute)") == 206)
                 #expect(try await fetch("203.0.113.15", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)") == 200)
+                // The episode's own upload (the enclosure when no rendition is made) counts like one.
+                #expect(try await fetch("203.0.113.16", "Castro 2024.3/1234", url: episode.upload) == 200)
                 // The same listener again today, then tomorrow.
                 #expect(try await fetch("203.0.113.10", apple) == 200)
                 clock.advance(by: 86_400)
@@ -122,9 +130,10 @@ struct ListenerTests {
                 let expected = [
                     DownloadCount(episode: "", day: today, app: .applePodcasts, count: 1),
                     DownloadCount(episode: "", day: today, app: .overcast, count: 1),
+                    DownloadCount(episode: "", day: today, app: .castro, count: 1),
                     DownloadCount(episode: "", day: tomorrow, app: .applePodcasts, count: 1),
                 ]
-                let stored = try await Self.downloads(of: site, total: 3).map {
+                let stored = try await Self.downloads(of: site, total: 4).map {
                     DownloadCount(episode: "", day: $0.day, app: $0.app, count: $0.count)
                 }
                 #expect(Set(stored) == Set(expected), "\(stored)")
@@ -143,9 +152,9 @@ struct ListenerTests {
         let printed = try await Fixtures.offPool { try CLITests().run(["stats", "--data", data.path]) }
         #expect(printed.status == 0, "\(printed.errors)")
         let lines = printed.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-        #expect(lines.first { $0.first == "Counted" }?.suffix(3) == ["3", "3", "3"], "\(printed.output)")
+        #expect(lines.first { $0.first == "Counted" }?.suffix(3) == ["4", "4", "4"], "\(printed.output)")
         #expect(lines.contains(["Apple", "Podcasts", "2"]) && lines.contains(["Overcast", "1"]), "\(printed.output)")
-        #expect(lines.contains(["total:", "3"]), "\(printed.output)")
+        #expect(lines.contains(["total:", "4"]), "\(printed.output)")
     }
 
     @Test(
