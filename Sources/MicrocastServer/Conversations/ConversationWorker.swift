@@ -30,15 +30,7 @@ public struct ConversationWorker: Service {
     }
 
     public func run() async throws {
-        guard loops > 0 else {
-            try? await gracefulShutdown()
-            return
-        }
-        await withTaskGroup(of: Void.self) { group in
-            for index in 0..<loops {
-                group.addTask { await loop(id: "\(name)-conversations\(index)") }
-            }
-        }
+        await runLoops(loops) { index in await loop(id: "\(name)-conversations\(index)") }
     }
 
     func loop(id: String) async {

@@ -56,3 +56,16 @@ extension JobQueue {
         }
     }
 }
+
+/// Runs `count` worker loops until shutdown; with none (a process that only
+/// answers requests) it still lives until shutdown, since a service that
+/// returns ends its whole group.
+func runLoops(_ count: Int, _ loop: @escaping @Sendable (Int) async -> Void) async {
+    guard count > 0 else {
+        try? await gracefulShutdown()
+        return
+    }
+    await withTaskGroup(of: Void.self) { group in
+        for index in 0..<count { group.addTask { await loop(index) } }
+    }
+}

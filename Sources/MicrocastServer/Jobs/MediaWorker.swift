@@ -38,18 +38,8 @@ public struct MediaWorker: Service {
     static func localName(pid: Int32) -> String { "worker-\(ProcessInfo.processInfo.hostName)-\(pid)" }
 
     public func run() async throws {
-        // A service that returns ends its whole group: with no loops (a
-        // server that only answers requests) the worker still lives until shutdown.
-        guard loops > 0 else {
-            try? await gracefulShutdown()
-            return
-        }
-        await releaseLeasesOfDeadProcesses()
-        await withTaskGroup(of: Void.self) { group in
-            for index in 0..<loops {
-                group.addTask { await loop(id: "\(name)-\(index)") }
-            }
-        }
+        if loops > 0 { await releaseLeasesOfDeadProcesses() }
+        await runLoops(loops) { index in await loop(id: "\(name)-\(index)") }
     }
 
     func loop(id: String) async {

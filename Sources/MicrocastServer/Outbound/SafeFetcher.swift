@@ -56,7 +56,9 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unsupportedURL(let url): "only http and https URLs are fetched (\(url))"
         case .unresolvable(let host): "\(host) does not resolve"
-        case .refusedAddress(let host, let address, let reason): "\(host) is at \(address), \(reason): not fetched"
+        case .refusedAddress(let host, let address, let reason):
+            // An address given as the host is not "at" itself.
+            host == address || host == "[\(address)]" ? "\(address) is \(reason): not fetched" : "\(host) is at \(address), \(reason): not fetched"
         case .tooManyRedirects(let limit): "more than \(limit) redirects"
         case .tooLarge(let limit): "larger than \(limit / 1024) KB"
         case .timedOut: "no complete answer in time"
