@@ -309,6 +309,7 @@ struct StoreTests {
             )
         )
         try await store.saveCitation(Citation(url: "https://friend.example/post", name: "A post", authorName: "Friend", fetchedAt: now))
+        try await store.addDownloads([DownloadCount(episode: "first", day: "2026-12-04", app: .overcast, count: 7)])
     }
 
     @Test("a re-sent Webmention updates the one mention; counts are of shown mentions by kind", arguments: StoreKind.allCases)
