@@ -38,6 +38,7 @@ public struct MultipartReader {
     public let limits: FormLimits
     private let fileFields: Set<String>
     private let parser: MultipartParser
+    private var guardian: HeaderNameGuard
     private let callbacks = Callbacks()
 
     private var headers: [String: String] = [:]
@@ -70,6 +71,7 @@ public struct MultipartReader {
         self.limits = limits
         self.fileFields = fileFields
         parser = MultipartParser(boundary: boundary)
+        guardian = HeaderNameGuard(boundary: boundary)
         let callbacks = callbacks
         parser.onHeader = { callbacks.pending.append(.header($0, $1)) }
         parser.onBody = { callbacks.pending.append(.body($0)) }
@@ -84,6 +86,7 @@ public struct MultipartReader {
             headerBytes += chunk.readableBytes
             guard headerBytes <= limits.maxHeaderBytes + 256 << 10 else { throw headersTooLong }
         }
+        guard guardian.accepts(chunk) else { throw .invalidRequest("a part's header name is not ASCII") }
         do {
             try parser.execute(chunk)
         } catch {
@@ -186,7 +189,9 @@ public struct MultipartReader {
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             if pair.count == 2, pair[0].lowercased() == "boundary" {
-                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                // RFC 2046: 1 to 70 characters. MultipartKit traps on an empty one.
+                let boundary = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return (1...70).contains(boundary.utf8.count) ? boundary : nil
             }
         }
         return nil

@@ -23,6 +23,40 @@ struct SecurityTests {
         }
     }
 
+    @Test(
+        "a multipart body with a non-ASCII part header name, or an empty boundary, is refused with 400 and the server stays up (the multipart harness's find: MultipartKit traps on both)"
+    )
+    func multipartParserTraps() async throws {
+        try await TestSite.run { site in
+            let token = try await site.token("create media")
+            // The fuzzer's input, as sent: the first part's header name has bytes above 0x7F.
+            let body =
+                Data("--b\r\nCon".utf8) + Data([0x90, 0x9A, 0x91, 0x8B])
+                + Data("-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\nxx\r\n--b--\r\n".utf8)
+            for path in ["/micropub/media", "/micropub"] {
+                let reply = try await site.request(
+                    path,
+                    method: .POST,
+                    headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "multipart/form-data; boundary=b")],
+                    body: body
+                )
+                #expect(reply.status == .badRequest, "\(path): \(reply.status) \(reply.text)")
+                #expect(reply.json["error"] as? String == "invalid_request")
+                let empty = try await site.request(
+                    path,
+                    method: .POST,
+                    headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "multipart/form-data; boundary=\"\"")],
+                    body: Data("--\r\n\r\n".utf8)
+                )
+                #expect([400, 415].contains(Int(empty.status.code)), "\(path): \(empty.status) \(empty.text)")
+            }
+            // A UTF-8 file name (a header value) is still fine.
+            let photo = try Fixtures.png(in: try Fixtures.folder(), name: "café.png")
+            #expect(try await site.upload(photo, token: token, fileName: "café.png").status == .created)
+            #expect(try await site.get("/health").status == .ok)
+        }
+    }
+
     @Test("categories that try to climb out: export writes nothing outside its output folder, and still writes the rest")
     func exportStaysInside() async throws {
         try await TestSite.run { site in
