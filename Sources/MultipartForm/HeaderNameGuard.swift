@@ -1,5 +1,9 @@
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs MultipartKit's own state machine, byte for byte, ahead of its
 /// parser, to refuse a part header whose name holds a byte above 0x7F.
 ///
@@ -34,10 +38,26 @@ struct HeaderNameGuard {
 
     /// False if `chunk` puts a byte above 0x7F where the parser reads a header name.
     mutating func accepts(_ chunk: ByteBuffer) -> Bool {
+        chunk.withUnsafeReadableBytes { bytes in accepts(bytes) }
+    }
+
+    /// Byte by byte, except through a part's body, where it jumps from CR to
+    /// CR (`memchr`): file parts are megabytes, and only a CR can start a delimiter.
+    private mutating func accepts(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let cr = UInt8(ascii: "\r")
         let lf = UInt8(ascii: "\n")
-        var bytes = chunk.readableBytesView[...]
-        while let byte = bytes.first {
+        guard let base = bytes.baseAddress else { return true }
+        var offset = 0
+        while offset < bytes.count {
+            if case .body = state {
+                // The parser passes everything up to a CR to the body, then matches the delimiter from it.
+                guard let found = memchr(base + offset, Int32(cr), bytes.count - offset) else { return true }
+                offset = base.distance(to: UnsafeRawPointer(found))
+                state = .boundary(0)
+                continue
+            }
+            let byte = bytes[offset]
+            offset += 1
             switch state {
             case .preamble(var index):
                 if index == 0, byte == delimiter[2] {
@@ -75,12 +95,6 @@ struct HeaderNameGuard {
                 state = byte == lf ? .headerName(empty: true) : .finished
             case .postHeaders:
                 state = byte == lf ? .body : .finished
-            case .body:
-                // The parser passes everything up to a CR to the body, then matches the delimiter from it.
-                if byte == delimiter[0] {
-                    state = .boundary(0)
-                    continue
-                }
             case .boundary(let index):
                 if index >= delimiter.count {
                     state = byte == cr ? .preHeaders(sawCR: true) : .finished
@@ -89,10 +103,11 @@ struct HeaderNameGuard {
                 } else {
                     state = byte == delimiter[0] ? .boundary(1) : .body
                 }
+            case .body:
+                break
             case .finished:
                 return true
             }
-            bytes = bytes.dropFirst()
         }
         return true
     }

@@ -44,11 +44,11 @@ struct ListenerTests {
         return try await site.store.downloads()
     }
 
-    /// A site with one published two-minute episode; its MP3's URL, size and duration.
+    /// A site with one published episode of 75 s (more than a minute, so half a minute is not a download); its MP3's URL, size and duration.
     static func episodeSite(_ site: TestSite) async throws -> (url: String, size: Int64, duration: Double, upload: String) {
         let token = try await site.token("create media")
         let audio = try site.created(
-            try await site.upload(try Fixtures.tone(in: try Fixtures.folder(), name: "episode.wav", seconds: 120), token: token)
+            try await site.upload(try Fixtures.tone(in: try Fixtures.folder(), name: "episode.wav", seconds: 75), token: token)
         )
         _ = try site.created(try await site.postForm([("h", "entry"), ("name", "Counted"), ("audio", audio)], token: token))
         _ = try await site.waitForJobs()
@@ -168,7 +168,7 @@ struct ListenerTests {
         let token = try await site.token("create media")
         let folder = try Fixtures.folder()
         func publish(_ title: String) async throws {
-            let audio = try site.created(try await site.upload(try Fixtures.tone(in: folder, name: "\(title).wav", seconds: 90), token: token))
+            let audio = try site.created(try await site.upload(try Fixtures.tone(in: folder, name: "\(title).wav", seconds: 65), token: token))
             _ = try site.created(try await site.postForm([("h", "entry"), ("name", title), ("audio", audio)], token: token))
             _ = try await site.waitForJobs()
         }
