@@ -26,17 +26,6 @@ public enum Vips {
         guard started else { throw .engine("libvips failed to start: \(takeError())") }
     }
 
-    /// Frees what libvips keeps for the calling thread (its pixel-buffer
-    /// cache), as sharp does after each image. Called when a pool thread ends
-    /// a piece of image work, so a thread that later exits (a pool shut down,
-    /// as every test server's are) leaves nothing for libvips to tear down
-    /// while other threads use it. Our suite has twice crashed with SIGFPE in
-    /// GLib's hash table lookup on a pool thread; this teardown is our best
-    /// suspect, not a proven cause. libvips recreates the state on the thread's next call.
-    public static func releaseThreadState() {
-        vips_thread_shutdown()
-    }
-
     /// Reads and clears libvips's error buffer (process-wide, so the text may
     /// include a neighbour thread's message; it is only ever shown, never parsed).
     static func takeError() -> String {

@@ -65,10 +65,9 @@ public struct MicrocastServices: Sendable {
             try await store.setSettings([guidKey: ShowSettings.podcastGUID(feedURL: urls.podcastFeed)])
         }
 
-        let requestPool = NIOThreadPool(numberOfThreads: max(1, configuration.requestThreads))
-        requestPool.start()
-        let mediaPool = NIOThreadPool(numberOfThreads: max(1, configuration.workerThreads))
-        mediaPool.start()
+        // Process-wide and never shut down: see `ImageThreads`.
+        let requestPool = ImageThreads.requests
+        let mediaPool = ImageThreads.jobs
         let budget = DecodeBudget()
         let progress = ProgressBoard()
         var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
@@ -169,8 +168,6 @@ public struct MicrocastServices: Sendable {
 
     /// Stops the thread pools and closes the store; call once, after the services' last use.
     public func shutdown() async {
-        try? await requestPool.shutdownGracefully()
-        try? await mediaPool.shutdownGracefully()
         try? await outboundPool.shutdownGracefully()
         await store.close()
     }
@@ -182,7 +179,7 @@ public struct MicrocastServices: Sendable {
     public var workerServices: [any Service] { [poolsService, worker, conversations] }
 
     /// A service that shuts the pools down and closes the store with an application.
-    var poolsService: ThreadPoolService { ThreadPoolService(pools: [mediaPool, requestPool, outboundPool], store: store) }
+    var poolsService: ThreadPoolService { ThreadPoolService(pools: [outboundPool], store: store) }
 }
 
 /// Shuts the thread pools down and closes the store with the application.

@@ -18,10 +18,8 @@ public struct ServiceConfiguration: Sendable {
     public var baseURL: String?
     public var presets: Presets
     public var limits: MediaLimits
-    /// Threads for FFmpeg and libvips jobs (0: this process runs no media jobs).
+    /// Media jobs run at once (0: this process runs none); they run on `ImageThreads.jobs`.
     public var workerThreads: Int
-    /// Threads for request-path work (upload inspection, sign-in hashing), apart from the media jobs'.
-    public var requestThreads: Int
     /// Serve uploaded photos with their location (the owner's choice); off by default.
     public var keepLocation: Bool
     /// Given on the command line, these replace the stored site title and author name.
@@ -59,7 +57,6 @@ public struct ServiceConfiguration: Sendable {
         presets: Presets,
         limits: MediaLimits = MediaLimits(),
         workerThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
-        requestThreads: Int = 2,
         keepLocation: Bool = false,
         siteTitle: String? = nil,
         authorName: String? = nil,
@@ -76,7 +73,6 @@ public struct ServiceConfiguration: Sendable {
         self.presets = presets
         self.limits = limits
         self.workerThreads = workerThreads
-        self.requestThreads = requestThreads
         self.keepLocation = keepLocation
         self.siteTitle = siteTitle
         self.authorName = authorName
