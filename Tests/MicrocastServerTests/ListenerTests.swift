@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import MicrocastCore
 import MicrocastServer
 import NIOHTTP1
@@ -210,7 +211,9 @@ struct ListenerTests {
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
-        defer { server.terminate() }
+        // SIGKILL: the test process ignores SIGTERM (the server under test
+        // handles it itself), and a child inherits that, so terminate() would leave Python running.
+        defer { kill(server.processIdentifier, SIGKILL) }
 
         // A HEAD and a two-byte probe through the prefix are not downloads; an app's GET is.
         let probe = try await site.request(prefixed, method: .HEAD, headers: [("User-Agent", "Overcast/3.0")])

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import MediaKit
 import MediaModel
 import MicrocastCore
@@ -185,7 +186,9 @@ struct PublishedSiteTests {
             server.standardOutput = FileHandle.nullDevice
             server.standardError = FileHandle.nullDevice
             try server.run()
-            defer { server.terminate() }
+            // SIGKILL: the test process ignores SIGTERM (the server under test
+            // handles it itself), and a child inherits that, so terminate() would leave Python running.
+            defer { kill(server.processIdentifier, SIGKILL) }
 
             func fetch(_ url: String) async throws -> Data {
                 try await Fixtures.runOffPool("curl", ["-sfL", "--retry", "20", "--retry-connrefused", "--retry-delay", "0", url])
