@@ -205,14 +205,7 @@ struct ListenerTests {
         let prefixed = try #require(feed["After"])
         #expect(prefixed.hasPrefix(site.base + "/dl/media/r/"), "\(feed)")
 
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", output.path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        // SIGKILL: the test process ignores SIGTERM (the server under test
-        // handles it itself), and a child inherits that, so terminate() would leave Python running.
+        let server = try PublishedSiteTests.serveStatically(output, port: port)
         defer { kill(server.processIdentifier, SIGKILL) }
 
         // A HEAD and a two-byte probe through the prefix are not downloads; an app's GET is.

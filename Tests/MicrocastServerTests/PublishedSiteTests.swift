@@ -167,6 +167,19 @@ struct PublishedSiteTests {
         }
     }
 
+    /// A static host for an export: Python's `http.server` on `port`. Stop it
+    /// with SIGKILL: the test process ignores SIGTERM (the server under test
+    /// handles it itself), a child inherits that, and `terminate()` would leave it running.
+    static func serveStatically(_ folder: URL, port: Int) throws -> Process {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", folder.path]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        return server
+    }
+
     @Test("the exported site, served by Python's http.server, shows the same pages, feeds and media")
     func export() async throws {
         try await TestSite.run { site in
@@ -180,14 +193,7 @@ struct PublishedSiteTests {
                 try CLITests().run(["export", "--data", site.data.path, "--base-url", base, output.path])
             }
             #expect(exported.status == 0, "\(exported.errors)")
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            server.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", output.path]
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            // SIGKILL: the test process ignores SIGTERM (the server under test
-            // handles it itself), and a child inherits that, so terminate() would leave Python running.
+            let server = try PublishedSiteTests.serveStatically(output, port: port)
             defer { kill(server.processIdentifier, SIGKILL) }
 
             func fetch(_ url: String) async throws -> Data {
