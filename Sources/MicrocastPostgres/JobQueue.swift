@@ -65,20 +65,38 @@ extension PostgresStore: JobQueue {
         try await execute("UPDATE jobs SET lease_until = \(until) WHERE id = \(jobId) AND lease_owner = \(worker) AND state = 'running'")
     }
 
-    public func complete(jobId: Int64, now: Date) async throws {
-        // The lease owner stays, so the job's row says which worker did it.
-        try await execute("UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = \(now) WHERE id = \(jobId)")
+    public func complete(jobId: Int64, result: JobResult, now: Date) async throws {
+        try await transaction { connection in
+            switch result {
+            case .nothing: break
+            case .mediaProcessed(let mediaId, let renditions, let placeholder):
+                try await Self.finish(mediaId: mediaId, renditions: renditions, placeholder: placeholder, on: connection, logger: logger)
+            case .mentionVerified(let mention):
+                try await connection.execute(try Self.update(mention), logger: logger)
+            }
+            // The lease owner stays, so the job's row says which worker did it.
+            try await connection.execute(
+                "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = \(now) WHERE id = \(jobId)",
+                logger: logger
+            )
+        }
     }
 
     public func fail(jobId: Int64, reason: String, retryAt: Date?, now: Date) async throws {
-        try await execute(
-            """
-            UPDATE jobs SET last_error = \(reason), lease_until = NULL, updated_at = \(now),
-              state = CASE WHEN \(retryAt)::timestamptz IS NOT NULL AND attempts < max_attempts THEN 'queued' ELSE 'failed' END,
-              run_after = CASE WHEN \(retryAt)::timestamptz IS NOT NULL AND attempts < max_attempts THEN \(retryAt) ELSE run_after END
-            WHERE id = \(jobId)
-            """
-        )
+        try await transaction { connection in
+            let ended = try await connection.rows(
+                """
+                UPDATE jobs SET last_error = \(reason), lease_until = NULL, updated_at = \(now),
+                  state = CASE WHEN \(retryAt)::timestamptz IS NOT NULL AND attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+                  run_after = CASE WHEN \(retryAt)::timestamptz IS NOT NULL AND attempts < max_attempts THEN \(retryAt) ELSE run_after END
+                WHERE id = \(jobId)
+                RETURNING kind, subject, last_error, state
+                """,
+                logger: logger
+            )
+            let failed = try ended.filter { try $0.value("state", as: String.self) == Job.State.failed.rawValue }
+            try await Self.failMedia(of: failed, mediaKinds: JobKind.media.map(\.rawValue), connection: connection, logger: logger)
+        }
     }
 
     public func requeue(jobId: Int64, reason: String, runAfter: Date, now: Date) async throws {

@@ -154,18 +154,24 @@ extension PostgresStore: MediaRepository {
     }
 
     public func finishProcessing(mediaId: String, renditions: [Rendition], placeholder: String?) async throws {
-        // The renditions and the ready state together: a page never lists half of them.
         try await transaction { connection in
-            try await connection.execute("DELETE FROM renditions WHERE media_id = \(mediaId)", logger: logger)
-            for rendition in renditions { try await Self.insert(rendition, on: connection, logger: logger) }
-            try await connection.execute(
-                "UPDATE media SET state = 'ready', failure = NULL, placeholder = \(placeholder) WHERE id = \(mediaId)",
-                logger: logger
-            )
+            try await Self.finish(mediaId: mediaId, renditions: renditions, placeholder: placeholder, on: connection, logger: logger)
         }
     }
 
-    public func failProcessing(mediaId: String, reason: String) async throws {
-        try await execute("UPDATE media SET state = 'failed', failure = \(reason) WHERE id = \(mediaId)")
+    /// The renditions and the ready state together: a page never lists half of them.
+    static func finish(
+        mediaId: String,
+        renditions: [Rendition],
+        placeholder: String?,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        try await connection.execute("DELETE FROM renditions WHERE media_id = \(mediaId)", logger: logger)
+        for rendition in renditions { try await insert(rendition, on: connection, logger: logger) }
+        try await connection.execute(
+            "UPDATE media SET state = 'ready', failure = NULL, placeholder = \(placeholder) WHERE id = \(mediaId)",
+            logger: logger
+        )
     }
 }

@@ -4,7 +4,7 @@ import PostgresNIO
 
 extension PostgresStore: MentionRepository {
     static let mentionColumns = """
-        id, source, target, post_slug, state, reason, kind, author_name, author_url, author_remote_photo, author_photo_file,
+        id, source, target, post_slug, state, reason, detail, kind, author_name, author_url, author_remote_photo, author_photo_file,
         content_html, published, url, received_at, updated_at
         """
 
@@ -16,6 +16,7 @@ extension PostgresStore: MentionRepository {
             postSlug: try row.value("post_slug"),
             state: try row.value("state"),
             reason: try row.value("reason"),
+            detail: try row.value("detail"),
             kind: try row.value("kind"),
             author: MentionAuthor(
                 name: try row.value("author_name"),
@@ -35,7 +36,7 @@ extension PostgresStore: MentionRepository {
         try await connection.execute(
             """
             INSERT INTO mentions (\(unescaped: mentionColumns)) VALUES (
-              \(m.id), \(m.source), \(m.target), \(m.postSlug), \(m.state), \(m.reason), \(m.kind), \(m.author.name), \(m.author.url),
+              \(m.id), \(m.source), \(m.target), \(m.postSlug), \(m.state), \(m.reason), \(m.detail), \(m.kind), \(m.author.name), \(m.author.url),
               \(m.author.remotePhoto), \(m.author.photoFile), \(m.contentHTML), \(m.published), \(m.url), \(m.receivedAt), \(m.updatedAt))
             """,
             logger: logger
@@ -49,9 +50,9 @@ extension PostgresStore: MentionRepository {
             let rows = try await connection.rows(
                 """
                 INSERT INTO mentions (\(unescaped: Self.mentionColumns)) VALUES (
-                  \(fresh.id), \(source), \(target), \(postSlug), \(fresh.state), NULL, \(fresh.kind), '', '', '', '', '', NULL,
+                  \(fresh.id), \(source), \(target), \(postSlug), \(fresh.state), NULL, NULL, \(fresh.kind), '', '', '', '', '', NULL,
                   \(fresh.url), \(now), \(now))
-                ON CONFLICT (source, target) DO UPDATE SET reason = NULL, updated_at = \(now),
+                ON CONFLICT (source, target) DO UPDATE SET reason = NULL, detail = NULL, updated_at = \(now),
                   state = CASE WHEN mentions.state = 'rejected' THEN 'pending' ELSE mentions.state END
                 RETURNING \(unescaped: Self.mentionColumns)
                 """,
@@ -67,14 +68,16 @@ extension PostgresStore: MentionRepository {
     }
 
     public func saveMention(_ m: Mention) async throws {
-        try await execute(
-            """
-            UPDATE mentions SET state = \(m.state), reason = \(m.reason), kind = \(m.kind), author_name = \(m.author.name),
-              author_url = \(m.author.url), author_remote_photo = \(m.author.remotePhoto), author_photo_file = \(m.author.photoFile),
-              content_html = \(m.contentHTML), published = \(m.published), url = \(m.url), updated_at = \(m.updatedAt)
-            WHERE id = \(m.id)
-            """
-        )
+        try await execute(try Self.update(m))
+    }
+
+    static func update(_ m: Mention) throws -> PostgresQuery {
+        try """
+        UPDATE mentions SET state = \(m.state), reason = \(m.reason), detail = \(m.detail), kind = \(m.kind), author_name = \(m.author.name),
+          author_url = \(m.author.url), author_remote_photo = \(m.author.remotePhoto), author_photo_file = \(m.author.photoFile),
+          content_html = \(m.contentHTML), published = \(m.published), url = \(m.url), updated_at = \(m.updatedAt)
+        WHERE id = \(m.id)
+        """
     }
 
     public func mentions(postSlug: String, states: [Mention.State]) async throws -> [Mention] {

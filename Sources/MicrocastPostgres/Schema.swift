@@ -16,6 +16,7 @@ enum Schema {
         (1, "posts, media, renditions, tokens, owner, settings, ingests, jobs", first),
         (2, "jobs of any subject; conversations", second),
         (3, "download counts", third),
+        (4, "mention details for the owner", fourth),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
@@ -251,5 +252,15 @@ enum Schema {
           count BIGINT NOT NULL,
           PRIMARY KEY (episode, day, app))
         """
+    ]
+
+    /// The public status says less than the owner reads: a fetch failure's
+    /// detail (what a name resolved to) moves out of the public reason.
+    static let fourth: [String] = [
+        "ALTER TABLE mentions ADD COLUMN detail TEXT",
+        """
+        UPDATE mentions SET detail = reason, reason = 'the source could not be fetched'
+        WHERE reason LIKE 'the source was not fetched%' OR reason LIKE 'the source could not be fetched%'
+        """,
     ]
 }

@@ -51,7 +51,6 @@ public func buildApplication(
         folder: services.library.root.appendingPathComponent("resumable", isDirectory: true),
         uploadsFolder: services.library.uploads
     )
-    uploads.sweep()
     ResumableUploadController(
         uploads: uploads,
         intake: services.intake,

@@ -29,6 +29,7 @@ public struct ServerConfiguration: Sendable {
     public init(services: ServiceConfiguration, host: String = "127.0.0.1", port: Int = 8080) {
         var services = services
         services.baseURL = services.baseURL ?? "http://\(host):\(port)"
+        services.servesSite = true
         self.services = services
         self.host = host
         self.port = port

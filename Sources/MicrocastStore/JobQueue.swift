@@ -106,8 +106,15 @@ extension SQLiteStore: JobQueue {
         }
     }
 
-    public func complete(jobId: Int64, now: Date) async throws {
+    public func complete(jobId: Int64, result: JobResult, now: Date) async throws {
         try await pool.write { db in
+            switch result {
+            case .nothing: break
+            case .mediaProcessed(let mediaId, let renditions, let placeholder):
+                try Self.finish(mediaId: mediaId, renditions: renditions, placeholder: placeholder, db)
+            case .mentionVerified(let mention):
+                try MentionRecord(mention).update(db)
+            }
             // The lease owner stays, so the job's row says which worker did it.
             _ = try JobRecord.filter(key: jobId).updateAll(
                 db,
@@ -129,6 +136,7 @@ extension SQLiteStore: JobQueue {
                 record.runAfter = retryAt
             } else {
                 record.state = .failed
+                if JobKind.media.contains(record.kind) { try Self.fail(mediaId: record.subject, reason: reason, db) }
             }
             try record.update(db)
         }

@@ -205,23 +205,21 @@ extension SQLiteStore: MediaRepository {
     }
 
     public func finishProcessing(mediaId: String, renditions: [Rendition], placeholder: String?) async throws {
-        try await pool.write { db in
-            try RenditionRecord.filter(RenditionRecord.Columns.mediaId == mediaId).deleteAll(db)
-            for rendition in renditions {
-                var record = RenditionRecord(rendition)
-                try record.insert(db)
-            }
-            try MediaRecord.filter(key: mediaId).updateAll(
-                db,
-                MediaRecord.Columns.state.set(to: MediaItem.State.ready),
-                MediaRecord.Columns.failure.set(to: nil),
-                MediaRecord.Columns.placeholder.set(to: placeholder)
-            )
-        }
+        try await pool.write { db in try Self.finish(mediaId: mediaId, renditions: renditions, placeholder: placeholder, db) }
     }
 
-    public func failProcessing(mediaId: String, reason: String) async throws {
-        try await pool.write { db in try Self.fail(mediaId: mediaId, reason: reason, db) }
+    static func finish(mediaId: String, renditions: [Rendition], placeholder: String?, _ db: Database) throws {
+        try RenditionRecord.filter(RenditionRecord.Columns.mediaId == mediaId).deleteAll(db)
+        for rendition in renditions {
+            var record = RenditionRecord(rendition)
+            try record.insert(db)
+        }
+        try MediaRecord.filter(key: mediaId).updateAll(
+            db,
+            MediaRecord.Columns.state.set(to: MediaItem.State.ready),
+            MediaRecord.Columns.failure.set(to: nil),
+            MediaRecord.Columns.placeholder.set(to: placeholder)
+        )
     }
 
     static func fail(mediaId: String, reason: String, _ db: Database) throws {

@@ -22,6 +22,7 @@ struct MentionRecord: Codable, FetchableRecord, PersistableRecord {
     var postSlug: String
     var state: Mention.State
     var reason: String?
+    var detail: String?
     var kind: MentionKind
     var authorName: String
     var authorURL: String
@@ -40,6 +41,7 @@ struct MentionRecord: Codable, FetchableRecord, PersistableRecord {
         postSlug = mention.postSlug
         state = mention.state
         reason = mention.reason
+        detail = mention.detail
         kind = mention.kind
         authorName = mention.author.name
         authorURL = mention.author.url
@@ -60,6 +62,7 @@ struct MentionRecord: Codable, FetchableRecord, PersistableRecord {
             postSlug: postSlug,
             state: state,
             reason: reason,
+            detail: detail,
             kind: kind,
             author: MentionAuthor(name: authorName, url: authorURL, remotePhoto: authorRemotePhoto, photoFile: authorPhotoFile),
             contentHTML: contentHTML,
@@ -122,6 +125,7 @@ extension SQLiteStore: MentionRepository {
                 // What was shown stays shown until the new verification decides otherwise.
                 if earlier.state == .rejected { earlier.state = .pending }
                 earlier.reason = nil
+                earlier.detail = nil
                 earlier.updatedAt = now
                 try earlier.update(db)
                 return earlier.mention

@@ -238,6 +238,17 @@ enum Migrations {
                 t.primaryKey(["episode", "day", "app"])
             }
         }
+        migrator.registerMigration("11 mention details for the owner") { db in
+            // The public status says less than the owner reads: a fetch failure's
+            // detail (what a name resolved to) moves out of the public reason.
+            try db.alter(table: "mentions") { t in t.add(column: "detail", .text) }
+            try db.execute(
+                sql: """
+                    UPDATE mentions SET detail = reason, reason = 'the source could not be fetched'
+                    WHERE reason LIKE 'the source was not fetched%' OR reason LIKE 'the source could not be fetched%'
+                    """
+            )
+        }
         return migrator
     }
 

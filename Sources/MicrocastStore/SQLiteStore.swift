@@ -3,6 +3,10 @@ import GRDB
 import MediaModel
 import MicrocastCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The embedded store: one SQLite file in WAL mode, shared by the server, the
 /// worker pool and the CLI (several readers, one writer at a time). Each
 /// repository it implements lives in a file of its own beside this one.
@@ -18,8 +22,24 @@ public final class SQLiteStore: DataStore, Sendable {
         var configuration = Configuration()
         // The CLI and a running server may write at the same moment.
         configuration.busyMode = .timeout(10)
+        try Self.ownerOnly(path)
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
+    }
+
+    /// The database holds the passphrase's and tokens' hashes: it is created
+    /// readable by its owner only (0600), and SQLite gives its `-wal` and
+    /// `-shm` files the database's own mode. Files made by an older version
+    /// are tightened the same way.
+    static func ownerOnly(_ path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            Glibc.close(descriptor)
+            return
+        }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            _ = chmod(file, 0o600)
+        }
     }
 
     /// `PRAGMA integrity_check`'s answer: `ok` for a sound file.

@@ -24,7 +24,7 @@ struct MentionsCommand: AsyncParsableCommand {
                 print(
                     [
                         mention.id, mention.state.rawValue, mention.kind.rawValue, mention.postSlug, mention.source, mention.author.name,
-                        mention.reason ?? "",
+                        mention.ownerReason ?? "",
                     ]
                     .joined(separator: "\t")
                 )

@@ -20,24 +20,47 @@ struct OwnerCommand: AsyncParsableCommand {
         var ifUnset = false
 
         static let minimumLength = 10
+        /// Tries on a terminal before giving up.
+        static let tries = 3
 
         func run() async throws {
             if ifUnset, try await data.withStore({ try await $0.passphraseHash() }) != nil { return }
             let passphrase: String
             if isatty(STDIN_FILENO) == 1 {
-                let first = try Self.ask("New owner passphrase: ")
-                guard try Self.ask("Again: ") == first else { throw ValidationError("the two passphrases differ") }
-                passphrase = first
+                passphrase = try Self.askUntilAccepted()
             } else {
-                guard let line = readLine(strippingNewline: true) else { throw ValidationError("no passphrase on standard input") }
+                guard let line = readLine(strippingNewline: true) else { throw PassphraseRefused("no passphrase on standard input") }
+                if let problem = Self.problem(with: line) { throw PassphraseRefused(problem) }
                 passphrase = line
-            }
-            guard passphrase.count >= Self.minimumLength else {
-                throw ValidationError("use at least \(Self.minimumLength) characters")
             }
             let hash = try PassphraseHasher.hash(passphrase)
             try await data.withStore { try await $0.setPassphraseHash(hash, now: Date()) }
             FileHandle.standardError.write(Data("owner passphrase set; every signed-in browser is signed out\n".utf8))
+        }
+
+        /// What is wrong with a new passphrase, or nil if it will do.
+        static func problem(with passphrase: String) -> String? {
+            passphrase.count < minimumLength
+                ? "that passphrase is \(passphrase.count) characters long; use at least \(minimumLength)" : nil
+        }
+
+        /// Asks on the terminal, saying what was wrong, up to `tries` times: a
+        /// mistyped passphrase during set-up is asked again, not a usage message.
+        static func askUntilAccepted() throws -> String {
+            var last = ""
+            for attempt in 1...tries {
+                let first = try ask("New owner passphrase (at least \(minimumLength) characters): ")
+                if let problem = problem(with: first) {
+                    last = problem
+                } else if try ask("Again: ") != first {
+                    last = "the two passphrases differ"
+                } else {
+                    return first
+                }
+                let left = tries - attempt
+                FileHandle.standardError.write(Data("\(last)\(left > 0 ? "; try again (\(left) left)" : "")\n".utf8))
+            }
+            throw PassphraseRefused("no passphrase set after \(tries) tries: \(last)")
         }
 
         /// Reads a line from the terminal without echoing it.
@@ -53,8 +76,15 @@ struct OwnerCommand: AsyncParsableCommand {
                 tcsetattr(STDIN_FILENO, TCSANOW, &restore)
                 FileHandle.standardError.write(Data("\n".utf8))
             }
-            guard let line = readLine(strippingNewline: true) else { throw ValidationError("no passphrase given") }
+            guard let line = readLine(strippingNewline: true) else { throw PassphraseRefused("no passphrase given") }
             return line
         }
     }
+}
+
+/// A passphrase that cannot be used: said plainly, without the usage text
+/// (ArgumentParser prints that only for a `ValidationError`).
+struct PassphraseRefused: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -13,7 +13,12 @@ struct ConversationRulesTests {
             ("100.64.0.1", false), ("0.0.0.0", false), ("224.0.0.1", false), ("255.255.255.255", false), ("::1", false), ("::", false),
             ("[::1]", false), ("::ffff:127.0.0.1", false), ("[::ffff:127.0.0.1]", false), ("::ffff:10.0.0.1", false), ("fe80::1", false),
             ("fd00:ec2::254", false), ("ff02::1", false), ("64:ff9b::7f00:1", false), ("2002:7f00:1::", false),
+            // Issue 25: every IPv6 form that can carry a private IPv4 address, tunnels included.
+            ("::ffff:0:7f00:1", false), ("::ffff:0:a00:1", false), ("64:ff9b::a9fe:a9fe", false), ("64:ff9b:1::7f00:1", false),
+            ("64:ff9b:1:ffff::808:808", false), ("2002:a00:1::1", false), ("2002:c0a8:101::", false),
+            ("2001:0:4136:e378:8000:63bf:80ff:fffe", false), ("2001::1", false),
             ("93.184.216.34", true), ("8.8.8.8", true), ("2606:4700:4700::1111", true), ("::ffff:8.8.8.8", true),
+            ("64:ff9b::808:808", true), ("2002:808:808::1", true), ("2001:4860:4860::8888", true),
         ]
     )
     func addresses(_ text: String, allowed: Bool) throws {

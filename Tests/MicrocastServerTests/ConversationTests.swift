@@ -277,10 +277,11 @@ struct ConversationTests {
                 let missing = try await sendWebmention(to: site, source: peer.base + "/nolink", target: site.base + "/posts/no-such-post")
                 #expect(missing.status == .badRequest)
 
-                let cases: [(source: String, reason: String)] = [
-                    (peer.base + "/nolink", "does not link"),
-                    (peer.base + "/huge/x?t=\(encoded)", "larger than"),
-                    (peer.base + "/loop", "redirects"),
+                // The sender reads why; a fetch that failed says only that, and the owner reads the rest.
+                let cases: [(source: String, reason: String, detail: String)] = [
+                    (peer.base + "/nolink", "does not link", "does not link"),
+                    (peer.base + "/huge/x?t=\(encoded)", "the source could not be fetched", "larger than"),
+                    (peer.base + "/loop", "the source could not be fetched", "redirects"),
                 ]
                 var replies: [TestSite.Reply] = []
                 for refusal in cases {
@@ -291,6 +292,8 @@ struct ConversationTests {
                 for (reply, refusal) in zip(replies, cases) {
                     try await eventually("\(refusal.source) is rejected") { try await status(site, reply)["status"] as? String == "rejected" }
                     #expect((try await status(site, reply)["detail"] as? String)?.contains(refusal.reason) == true, "\(refusal.source)")
+                    let id = try #require(reply.headers.first(name: "location")?.split(separator: "/").last.map(String.init))
+                    #expect(try await site.store.mention(id: id)?.ownerReason?.contains(refusal.detail) == true, "\(refusal.source)")
                 }
 
                 // A source that stops linking the target takes its mention down when it is sent again.
@@ -346,8 +349,16 @@ struct ConversationTests {
             }
             for (source, reply) in replies {
                 try await eventually("\(source) is refused") { try await status(site, reply)["status"] as? String == "rejected" }
-                #expect((try await status(site, reply)["detail"] as? String)?.contains("not fetched") == true, "\(source)")
+                // The public status says the source could not be fetched, and nothing of what a name resolved to;
+                // the owner reads which address it was and why it was refused.
+                let told = try await status(site, reply)["detail"] as? String
+                #expect(told == "the source could not be fetched", "\(source): \(told ?? "")")
+                let id = try #require(reply.headers.first(name: "location")?.split(separator: "/").last.map(String.init))
+                let owner = try await site.store.mention(id: id)?.ownerReason ?? ""
+                #expect(owner.contains("not fetched") && (owner.contains("loopback") || owner.contains("private") || owner.contains("link-local")))
             }
+            let listed = try await microcast(["mentions", "list", "--data", site.data.path])
+            #expect(listed.contains("localhost is at 127.0.0.1, a loopback address"), "the owner's list says why")
             #expect(counter.connections == baseline, "no refused source was connected to")
 
             // One sending domain cannot fill the queue.

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import MicrocastCore
 import MicrocastServer
+import NIOCore
 import TestSupport
 import Testing
 
@@ -16,6 +17,26 @@ struct FaultTests {
     /// The data folder's SQLite store, opened by the test beside the server.
     static func openStore(_ data: URL) async throws -> any DataStore {
         try await MicrocastServices.openStore(.sqlite(path: data.appendingPathComponent("microcast.sqlite").path), connections: 2)
+    }
+
+    /// Sends the first half of an upload and then nothing more, until the
+    /// connection dies under it: the upload the kill always cuts off.
+    static func uploadHalfThenWait(_ file: URL, to base: String, token: String) async throws -> HTTPClientResponse {
+        let boundary = "----microcast-fault"
+        let body =
+            Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.lastPathComponent)\"\r\n\r\n".utf8)
+            + (try Data(contentsOf: file)) + Data("\r\n--\(boundary)--\r\n".utf8)
+        var request = HTTPClientRequest(url: base + "/micropub/media")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        let half = body.prefix(body.count / 2)
+        let parts = AsyncStream<ByteBuffer> { continuation in
+            continuation.yield(ByteBuffer(bytes: half))
+            // Never finished: the rest never comes.
+        }
+        request.body = .stream(parts, length: .known(Int64(body.count)))
+        return try await TestSite.client.execute(request, timeout: .seconds(600))
     }
 
     /// Waits until no media job is queued or running (two minutes at most).
@@ -77,21 +98,31 @@ struct FaultTests {
             // killing its process is given up (SecurityTests' crash loop).
             try await Self.waitForMediaJobs(store, log: server)
             let files = try (0..<6).map { _ in try nextFile() }
-            // Uploads in flight, and jobs from earlier rounds running, when the kill comes.
-            let killAfter = Duration.milliseconds(Int.random(in: 50...900, using: &random))
+            // The kill comes once the round has one acknowledged upload (a
+            // condition, not a time, so a busy machine still reaches it), a
+            // moment later chosen at random; one upload is always caught
+            // half-sent, and jobs from earlier rounds are running.
+            let firstAcknowledged = AsyncStream<Void>.makeStream()
             let created = try await withThrowingTaskGroup(of: String?.self) { uploads in
-                for file in files {
-                    // Staggered, so the kill finds some sent, some half-sent, some not begun.
-                    let start = Duration.milliseconds(Int.random(in: 0...700, using: &random))
+                for (index, file) in files.enumerated() {
+                    let start = Duration.milliseconds(Int.random(in: 0...400, using: &random))
                     uploads.addTask {
                         try await Task.sleep(for: start)
+                        guard index > 0 else {
+                            _ = try? await Self.uploadHalfThenWait(file, to: web.base, token: token)
+                            return nil
+                        }
                         guard let reply = try? await web.upload(file, token: token), reply.status == .created else { return nil }
+                        firstAcknowledged.continuation.yield()
                         // A path: the next round's server listens on another port.
                         return reply.headers.first(name: "Location").flatMap { URL(string: $0)?.path }
                     }
                 }
-                try await Task.sleep(for: killAfter)
+                var signals = firstAcknowledged.stream.makeAsyncIterator()
+                await signals.next()
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...400, using: &random)))
                 kill(server.process.processIdentifier, SIGKILL)
+                firstAcknowledged.continuation.finish()
                 var created: [String] = []
                 for try await location in uploads { if let location { created.append(location) } }
                 return created

@@ -7,6 +7,7 @@ public struct ResponseView: Sendable {
     public var className: String
     /// "In reply to", "Liked", …
     public var label: String
+    /// Empty when the URL may not be linked (`LinkPolicy`): the citation is then text only.
     public var url: String
     /// The cited page's title or text, when it was fetched; else its URL is shown.
     public var name: String
@@ -16,6 +17,7 @@ public struct ResponseView: Sendable {
 /// One person in a conversation: their name, link and our copy of their photo.
 public struct AuthorView: Sendable {
     public var name: String
+    /// Empty when they gave no URL that may be linked (`LinkPolicy`).
     public var url: String
     /// Our rendition of their photo; empty: their initial is shown instead.
     public var photoURL: String
@@ -25,6 +27,7 @@ public struct AuthorView: Sendable {
 /// One received response, as a template prints it.
 public struct MentionView: Sendable {
     public var author: AuthorView
+    /// The response's own URL, else its source's; links only by `LinkPolicy`.
     public var url: String
     public var contentHTML: String
     public var hasContent: Bool
@@ -56,7 +59,7 @@ public enum ConversationPresenter {
         for mention in shown {
             let item = MentionView(
                 author: author(mention.author, fallbackURL: mention.url, urls: urls),
-                url: mention.url,
+                url: LinkPolicy.renderable(mention.url) ?? LinkPolicy.renderable(mention.source) ?? "",
                 contentHTML: mention.contentHTML,
                 hasContent: !mention.contentHTML.isEmpty,
                 published: mention.published.map(DateText.iso8601) ?? "",
@@ -82,7 +85,7 @@ public enum ConversationPresenter {
         let name = author.name.isEmpty ? (URL(string: fallbackURL)?.host ?? "Someone") : author.name
         return AuthorView(
             name: name,
-            url: author.url.isEmpty ? fallbackURL : author.url,
+            url: LinkPolicy.renderable(author.url) ?? LinkPolicy.renderable(fallbackURL) ?? "",
             photoURL: author.photoFile.isEmpty ? "" : urls.rendition(fileName: author.photoFile),
             initial: name.first.map { String($0).uppercased() } ?? "?"
         )
@@ -99,7 +102,7 @@ public enum ConversationPresenter {
                 return ResponseView(
                     className: "u-\(property)",
                     label: label,
-                    url: url,
+                    url: LinkPolicy.renderable(url) ?? "",
                     name: citation.map(\.name).flatMap { $0.isEmpty ? nil : $0 } ?? url,
                     author: citation?.authorName ?? ""
                 )

@@ -27,8 +27,12 @@ public struct Mention: Sendable, Equatable {
     /// The post the target names.
     public var postSlug: String
     public var state: State
-    /// Why it was refused or is held, in words a sender can act on.
+    /// Why it was refused or is held, as the sender is told on the public
+    /// status URL: nothing about our network ("the source could not be fetched").
     public var reason: String?
+    /// The whole reason, for the owner only (studio, `microcast mentions`):
+    /// which address a name resolved to, a timeout, a refused connection.
+    public var detail: String?
     public var kind: MentionKind
     public var author: MentionAuthor
     /// Sanitised HTML: the reply's text.
@@ -46,6 +50,7 @@ public struct Mention: Sendable, Equatable {
         postSlug: String,
         state: State = .pending,
         reason: String? = nil,
+        detail: String? = nil,
         kind: MentionKind = .mention,
         author: MentionAuthor = MentionAuthor(),
         contentHTML: String = "",
@@ -60,6 +65,7 @@ public struct Mention: Sendable, Equatable {
         self.postSlug = postSlug
         self.state = state
         self.reason = reason
+        self.detail = detail
         self.kind = kind
         self.author = author
         self.contentHTML = contentHTML
@@ -68,6 +74,9 @@ public struct Mention: Sendable, Equatable {
         self.receivedAt = receivedAt
         self.updatedAt = updatedAt ?? receivedAt
     }
+
+    /// What the owner reads about its state: the detail if there is one, else the reason.
+    public var ownerReason: String? { detail ?? reason }
 
     /// The source's host, lower-cased: what the owner approves or blocks.
     public var domain: String { Mention.domain(of: source) }

@@ -124,10 +124,11 @@ public struct FeedItemBuilder: Sendable {
             }
         }
         // A chapters file the owner uploaded and linked wins over the one made from the recording.
-        if let linked = post.properties["chapters"]?.first?.urlValue { chaptersURL = linked }
+        if let linked = post.properties["chapters"]?.first?.urlValue.flatMap(LinkPolicy.renderable) { chaptersURL = linked }
         let transcripts: [(url: String, mimeType: String)] = (post.properties["transcript"] ?? []).compactMap { value in
             guard let url = value.urlValue else { return nil }
             if let id = urls.mediaId(fromURL: url), let item = media[id] { return (url, item.mimeType) }
+            guard LinkPolicy.isRenderable(url) else { return nil }
             if url.hasSuffix(".vtt") { return (url, "text/vtt") }
             if url.hasSuffix(".srt") { return (url, "application/x-subrip") }
             return nil
@@ -184,6 +185,7 @@ public struct FeedItemBuilder: Sendable {
         guard let url = value.urlValue else { return nil }
         let given = value.objectValue?["alt"]?.stringValue ?? ""
         guard let id = presenter.site.urls.mediaId(fromURL: url) else {
+            guard LinkPolicy.isRenderable(url) else { return nil }
             return FeedPicture(url: url, mimeType: "", width: 0, height: 0, alt: given, link: nil)
         }
         guard let item = media[id] else { return nil }

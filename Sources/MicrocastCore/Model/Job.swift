@@ -44,6 +44,19 @@ public struct JobRequest: Sendable, Equatable {
     }
 }
 
+/// What a finished job changes on its subject: written in the same
+/// transaction as the job's end, so a job is never done while its subject
+/// still says otherwise (a crash between two writes used to leave an item
+/// `processing` under a finished job).
+public enum JobResult: Sendable {
+    /// Nothing beyond the job's own row (sending Webmentions records each send as it goes).
+    case nothing
+    /// A media item's renditions and placeholder colour; the item becomes ready.
+    case mediaProcessed(mediaId: String, renditions: [Rendition], placeholder: String?)
+    /// A received Webmention as its verification left it.
+    case mentionVerified(Mention)
+}
+
 /// A queued, running or finished job.
 public struct Job: Sendable, Equatable {
     /// Where a job is in its life: waiting, being worked on, or ended.

@@ -9,7 +9,9 @@ import Glibc
 /// (RFC 1918, unique-local), link-local (and so the cloud metadata address
 /// 169.254.169.254), carrier-grade NAT, multicast, documentation, benchmark
 /// and reserved ranges are refused, in IPv4 and IPv6, with IPv4 addresses
-/// carried inside IPv6 (mapped, compatible, NAT64, 6to4) judged as IPv4.
+/// carried inside IPv6 (mapped, translated, compatible, NAT64, 6to4) judged as
+/// IPv4, and tunnels whose IPv4 address cannot be read back (local-use NAT64,
+/// Teredo) refused whole.
 public enum AddressPolicy {
     /// An IPv4 or IPv6 address as its network-order bytes.
     public enum Address: Equatable, Sendable, CustomStringConvertible {
@@ -74,12 +76,22 @@ public enum AddressPolicy {
         let zeros = { (range: Range<Int>) in b[range].allSatisfy { $0 == 0 } }
         if zeros(0..<16) { return "the unspecified address" }
         if zeros(0..<15) && b[15] == 1 { return "a loopback address" }
-        // IPv4 inside IPv6: mapped ::ffff:a.b.c.d, compatible ::a.b.c.d, NAT64 64:ff9b::a.b.c.d
+        // IPv4 inside IPv6, judged as IPv4: mapped ::ffff:a.b.c.d, translated
+        // (SIIT) ::ffff:0:a.b.c.d, compatible ::a.b.c.d, NAT64 64:ff9b::a.b.c.d
         if zeros(0..<10) && b[10] == 0xff && b[11] == 0xff { return refusalV4(Array(b[12..<16])) }
+        if zeros(0..<8) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0 { return refusalV4(Array(b[12..<16])) }
         if zeros(0..<12) { return refusalV4(Array(b[12..<16])) }
         if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && zeros(4..<12) { return refusalV4(Array(b[12..<16])) }
+        // Local-use NAT64 (RFC 8215) places its IPv4 address where the operator
+        // chose: no way to read it back, so the whole /48 is refused.
+        if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0x00 && b[5] == 0x01 {
+            return "a local-use NAT64 address (it may carry a private IPv4 address)"
+        }
         // 6to4 2002:a.b.c.d::/48
         if b[0] == 0x20 && b[1] == 0x02 { return refusalV4(Array(b[2..<6])) }
+        // Teredo 2001:0::/32 carries a server's and an obscured client's IPv4
+        // address; a tunnel endpoint is never a website worth the risk.
+        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00 { return "a Teredo tunnel address" }
         if b[0] == 0xff { return "a multicast address" }
         if b[0] & 0xfe == 0xfc { return "a unique-local (private) address" }
         if b[0] == 0xfe && b[1] & 0xc0 == 0x80 { return "a link-local address" }

@@ -44,6 +44,22 @@ public struct EntryView: Sendable {
     public var hasConversation = false
     /// "2 replies · 3 likes", linked from the timeline.
     public var responseCounts = ""
+    /// Copies of this post elsewhere (`u-syndication`), those that may be linked.
+    public var syndication: [LinkView] = []
+    public var hasSyndication = false
+}
+
+/// A link to another site: its URL (allowed by `LinkPolicy`) and what to call it.
+public struct LinkView: Sendable {
+    public var name: String
+    public var url: String
+
+    /// The link for `url`, named by its host; nil when it may not be linked.
+    public init?(external url: String) {
+        guard let allowed = LinkPolicy.renderable(url) else { return nil }
+        self.url = allowed
+        name = URLComponents(string: allowed)?.host ?? allowed
+    }
 }
 
 /// A category link.
@@ -129,7 +145,8 @@ public struct EntryPresenter: Sendable {
     ) -> EntryView {
         let name = post.strings("name").first ?? ""
         let content = contentHTML(post.properties["content"]?.first)
-        return EntryView(
+        let syndication = (post.properties["syndication"] ?? []).compactMap { $0.urlValue.flatMap(LinkView.init(external:)) }
+        var view = EntryView(
             url: site.urls.post(slug: post.slug),
             name: name,
             hasName: !name.isEmpty,
@@ -162,6 +179,9 @@ public struct EntryPresenter: Sendable {
             hasSummary: !(post.strings("summary").first ?? "").isEmpty,
             tags: post.strings("category").map { TagView(name: $0, url: site.urls.tag($0)) }
         )
+        view.syndication = syndication
+        view.hasSyndication = !syndication.isEmpty
+        return view
     }
 
     /// Players get the encoded file (the MP3, the largest MP4) once it exists,
@@ -176,6 +196,8 @@ public struct EntryPresenter: Sendable {
         (values ?? []).compactMap { value in
             guard let url = value.urlValue else { return nil }
             let id = site.urls.mediaId(fromURL: url)
+            // Someone else's file is played from where it is, if it may be linked at all.
+            guard id != nil || LinkPolicy.isRenderable(url) else { return nil }
             let item = id.flatMap { media[$0] }
             let alt = value.objectValue?["alt"]?.stringValue ?? item?.alt
             let made = id.flatMap { renditions[$0] } ?? RenditionSet()
@@ -223,6 +245,7 @@ public struct EntryPresenter: Sendable {
         guard let url = value.urlValue else { return nil }
         let alt = value.objectValue?["alt"]?.stringValue ?? ""
         guard let id = site.urls.mediaId(fromURL: url), let item = media[id] else {
+            guard LinkPolicy.isRenderable(url) else { return nil }
             return PhotoView(
                 src: url,
                 alt: alt,

@@ -156,6 +156,8 @@ public struct SiteRenderer: Sendable {
         var postsFeedURL: String
         var postsJSONFeedURL: String
         var studioURL: String
+        /// Also in the page itself, for wherever it is served from (a static export).
+        var contentSecurityPolicy: String
         /// The sign-in, consent or token-list form, for those pages.
         var form: (any Sendable)?
 
@@ -178,6 +180,7 @@ public struct SiteRenderer: Sendable {
             postsFeedURL = site.urls.postsFeed
             postsJSONFeedURL = site.urls.postsJSONFeed
             studioURL = site.urls.studio
+            contentSecurityPolicy = PagePolicy.meta(scriptHashes: renderer.scriptHashes)
         }
     }
 }

@@ -11,9 +11,10 @@ public protocol JobQueue: Sendable {
     func enqueue(_ request: JobRequest, now: Date) async throws
     /// Extends the job's lease, if `worker` still holds it.
     func renewLease(jobId: Int64, worker: String, until: Date) async throws
-    /// Marks the job done.
-    func complete(jobId: Int64, now: Date) async throws
-    /// Retries at `retryAt` while attempts remain; otherwise the job ends failed.
+    /// Marks the job done and writes what it did to its subject, in one transaction.
+    func complete(jobId: Int64, result: JobResult, now: Date) async throws
+    /// Retries at `retryAt` while attempts remain; otherwise the job ends
+    /// failed and, in the same transaction, so does its media item (for a media job).
     func fail(jobId: Int64, reason: String, retryAt: Date?, now: Date) async throws
     /// Puts a running job back in the queue without spending an attempt (it
     /// was interrupted, or met a full disk: not at fault); `reason` is kept as its last error.
@@ -31,4 +32,11 @@ public protocol JobQueue: Sendable {
     /// Returns when a job may have been queued (by this process, or by any
     /// process where the store can tell: PostgreSQL's `NOTIFY`), or after `timeout`.
     func waitForWork(upTo timeout: Duration) async
+}
+
+extension JobQueue {
+    /// Marks a job done that changed nothing else.
+    public func complete(jobId: Int64, now: Date) async throws {
+        try await complete(jobId: jobId, result: .nothing, now: now)
+    }
 }

@@ -22,6 +22,4 @@ public protocol MediaRepository: Sendable {
     func renditions(forMedia ids: [String]) async throws -> [String: RenditionSet]
     /// Replaces the item's renditions, records its placeholder colour, and marks it ready, in one transaction.
     func finishProcessing(mediaId: String, renditions: [Rendition], placeholder: String?) async throws
-    /// Marks the item failed with a reason a person can act on.
-    func failProcessing(mediaId: String, reason: String) async throws
 }

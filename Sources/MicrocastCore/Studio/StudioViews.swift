@@ -344,6 +344,17 @@ public struct MentionsPageView: Sendable {
         public var state: String
         public var reason: String
         public var received: String
+        /// The addresses the mention would put on the page, and which of them
+        /// would be links (`LinkPolicy`), so the owner sees them before approving.
+        public var renders: [RenderedURL]
+
+        /// One address a mention carries, as the owner reviews it.
+        public struct RenderedURL: Sendable {
+            public var label: String
+            public var url: String
+            /// "linked", or why it would be shown as text or left out.
+            public var outcome: String
+        }
 
         public init(_ mention: Mention, postURL: String) {
             id = mention.id
@@ -354,8 +365,17 @@ public struct MentionsPageView: Sendable {
             self.postURL = postURL
             contentHTML = mention.contentHTML
             state = mention.state.rawValue
-            reason = mention.reason ?? ""
+            reason = mention.ownerReason ?? ""
             received = DateText.long(mention.receivedAt)
+            renders = [("Their response", mention.url), ("Its author", mention.author.url), ("The author's photo", mention.author.remotePhoto)]
+                .filter { !$0.1.isEmpty }
+                .map { label, url in
+                    RenderedURL(
+                        label: label,
+                        url: url,
+                        outcome: LinkPolicy.isRenderable(url) ? "linked" : "not linked: only http and https addresses are"
+                    )
+                }
         }
     }
 

@@ -146,7 +146,13 @@ struct AuthorizationController: Sendable {
     }
 
     func consent(_ request: Request, address: String) async throws -> Response {
-        let form = try await formFields(request)
+        // The session is checked before the body is read, the form's CSRF token after.
+        guard let (signedIn, form) = try await sessions.form(request) else {
+            return OwnerPage.html(
+                .forbidden,
+                renderer.error(site: try await site.info(), status: 403, message: "Your sign-in expired. Start again from the app.")
+            )
+        }
         let fields = Dictionary(form.map { ($0.name, $0.value) }) { first, _ in first }
         let decision = Decision(
             csrf: fields["csrf"],
@@ -154,12 +160,6 @@ struct AuthorizationController: Sendable {
             passphrase: fields["passphrase"],
             grant: form.filter { $0.name == "grant[]" || $0.name == "grant" }.map(\.value)
         )
-        guard let signedIn = try await sessions.session(request, csrf: decision.csrf) else {
-            return OwnerPage.html(
-                .forbidden,
-                renderer.error(site: try await site.info(), status: 403, message: "Your sign-in expired. Start again from the app.")
-            )
-        }
         let authorization: AuthorizationRequest
         do {
             authorization = try AuthorizationRequest.parse(fields)

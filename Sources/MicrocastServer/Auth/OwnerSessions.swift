@@ -45,6 +45,17 @@ struct OwnerSessions: Sendable {
         return signedIn
     }
 
+    /// An owner's form: the session cookie is checked before any of the body
+    /// is read, and the form's CSRF token once it is; nil when either is wrong.
+    func form(_ request: Request) async throws -> (signedIn: SignedIn, fields: [(name: String, value: String)])? {
+        guard let signedIn = try await session(request) else { return nil }
+        let fields = try await formFields(request)
+        guard let sent = fields.first(where: { $0.name == "csrf" })?.value, Secrets.constantTimeEquals(signedIn.csrf, sent) else {
+            return nil
+        }
+        return (signedIn, fields)
+    }
+
     /// Starts a session; returns the `Set-Cookie` value for it.
     func start(now: Date = Date()) async throws -> String {
         let session = Secrets.make()

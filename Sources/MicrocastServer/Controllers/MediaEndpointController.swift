@@ -54,7 +54,9 @@ struct MediaEndpointController: Sendable {
         }
         let authenticator = self.authenticator
         // Without a header token, the body's access_token must come before the file.
-        let gate: MultipartUpload.FileGate = { token in _ = try await authenticator.authorize(token: token, anyOf: [.media, .create]) }
+        let gate: MultipartUpload.FileGate = { form in
+            _ = try await authenticator.authorize(token: form.field("access_token"), anyOf: [.media, .create])
+        }
         let form = try await MultipartUpload.receive(
             body: request.body,
             boundary: boundary,

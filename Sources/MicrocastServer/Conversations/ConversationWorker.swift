@@ -45,19 +45,27 @@ public struct ConversationWorker: Service {
             "job": "\(job.id)", "kind": "\(job.kind.rawValue)", "subject": "\(job.subject)", "attempt": "\(job.attempts)",
         ]
         do {
-            let result = try await queue.withLeaseRenewed(job, worker: worker, lease: lease) {
+            let (summary, result) = try await queue.withLeaseRenewed(job, worker: worker, lease: lease) {
                 switch job.kind {
-                case .verifyMention: try await verify(mentionId: job.subject)
-                case .sendMentions: try await send(postSlug: job.subject)
+                case .verifyMention:
+                    try await verify(mentionId: job.subject, attempts: job.attempts, isLastAttempt: job.attempts >= job.maxAttempts)
+                case .sendMentions: (try await send(postSlug: job.subject), JobResult.nothing)
                 default: throw TryAgain(description: "not a conversation job")
                 }
             }
-            try await queue.complete(jobId: job.id, now: Date())
+            let queue = self.queue
+            try await writeOutcome { try await queue.complete(jobId: job.id, result: result, now: Date()) }
             metadata["outcome"] = "done"
-            metadata["result"] = "\(result)"
+            metadata["result"] = "\(summary)"
         } catch {
             let retryAt = Date().addingTimeInterval(MediaWorker.backoff(attempt: job.attempts))
-            try? await queue.fail(jobId: job.id, reason: "\(error)", retryAt: retryAt, now: Date())
+            do {
+                let (queue, reason) = (self.queue, "\(error)")
+                try await writeOutcome { try await queue.fail(jobId: job.id, reason: reason, retryAt: retryAt, now: Date()) }
+            } catch let storeError {
+                metadata["store-error"] = "\(storeError)"
+                logger.error("job outcome not recorded; it runs again after its lease", metadata: ["job": "\(job.id)", "error": "\(storeError)"])
+            }
             metadata["outcome"] = job.attempts >= job.maxAttempts ? "failed" : "retry"
             metadata["reason"] = "\(error)"
         }
@@ -68,29 +76,35 @@ public struct ConversationWorker: Service {
     // MARK: Receiving
 
     /// Fetches the source and decides: shown, held for the owner, or rejected (and why).
-    func verify(mentionId: String) async throws -> String {
-        guard var mention = try await store.mention(id: mentionId) else { return "gone" }
+    func verify(mentionId: String, attempts: Int, isLastAttempt: Bool) async throws -> (String, JobResult) {
+        guard var mention = try await store.mention(id: mentionId) else { return ("gone", .nothing) }
         let policy = MentionPolicy(settings: try await store.settings())
         guard !policy.isBlocked(mention.domain) else {
-            return try await reject(&mention, "the sender's domain is blocked")
+            return reject(&mention, "not accepted", detail: "the sender's domain is blocked")
         }
         guard let source = URL(string: mention.source), let target = URL(string: mention.target) else {
-            return try await reject(&mention, "the source or target is not a URL")
+            return reject(&mention, "the source or target is not a URL")
         }
         let page: FetchedResource
         do {
             page = try await fetcher.get(source)
         } catch let error as FetchError {
+            // The sender learns only that the fetch failed: not what a name resolved
+            // to, nor a refusal told apart from a timeout. The owner reads the detail.
             switch error {
-            case .timedOut, .failed: throw TryAgain(description: "the source could not be fetched: \(error)")
-            default: return try await reject(&mention, "the source was not fetched: \(error)")
+            case .timedOut, .failed:
+                guard isLastAttempt else { throw TryAgain(description: "the source could not be fetched: \(error)") }
+                return reject(&mention, FetchError.publicReason, detail: "the source could not be fetched, \(attempts) tries: \(error)")
+            default: return reject(&mention, FetchError.publicReason, detail: "the source was not fetched: \(error)")
             }
         }
         switch page.status {
         case 200..<300: break
-        case 404, 410: return try await reject(&mention, "the source answers \(page.status): it is gone")
-        case 500...: throw TryAgain(description: "the source answered \(page.status)")
-        default: return try await reject(&mention, "the source answered \(page.status)")
+        case 404, 410: return reject(&mention, "the source answers \(page.status): it is gone")
+        case 500...:
+            guard isLastAttempt else { throw TryAgain(description: "the source answered \(page.status)") }
+            return reject(&mention, "the source answered \(page.status)")
+        default: return reject(&mention, "the source answered \(page.status)")
         }
 
         let reading: MentionReading?
@@ -110,7 +124,7 @@ public struct ConversationWorker: Service {
         } else {
             reading = nil
         }
-        guard let reading else { return try await reject(&mention, "the source does not link to the target") }
+        guard let reading else { return reject(&mention, "the source does not link to the target") }
 
         let previousPhoto = mention.author
         mention.kind = reading.kind
@@ -120,22 +134,24 @@ public struct ConversationWorker: Service {
         mention.published = reading.published
         mention.url = reading.url
         mention.reason = nil
+        mention.detail = nil
         mention.state = policy.state(forVerifiedFrom: mention.domain)
         if mention.state == .held { mention.reason = "waiting for the owner's approval" }
         if mention.author.photoFile.isEmpty, let photo = URL(string: mention.author.remotePhoto), !mention.author.remotePhoto.isEmpty {
             mention.author.photoFile = (try? await avatars.fileName(for: photo)) ?? ""
         }
         mention.updatedAt = Date()
-        try await store.saveMention(mention)
-        return "\(mention.state.rawValue) \(mention.kind.rawValue)"
+        return ("\(mention.state.rawValue) \(mention.kind.rawValue)", .mentionVerified(mention))
     }
 
-    func reject(_ mention: inout Mention, _ reason: String) async throws -> String {
+    /// The mention refused, to be saved with the job's end: `reason` for the
+    /// sender (the public status), `detail` for the owner when it says more.
+    func reject(_ mention: inout Mention, _ reason: String, detail: String? = nil) -> (String, JobResult) {
         mention.state = .rejected
         mention.reason = reason
+        mention.detail = detail
         mention.updatedAt = Date()
-        try await store.saveMention(mention)
-        return "rejected: \(reason)"
+        return ("rejected: \(detail ?? reason)", .mentionVerified(mention))
     }
 
     // MARK: Sending

@@ -22,6 +22,7 @@ public struct MentionModeration: Sendable {
         try await store.setSettings([MentionPolicy.key(domain: mention.domain): MentionPolicy.DomainDecision.approved.rawValue])
         mention.state = .shown
         mention.reason = nil
+        mention.detail = nil
         mention.updatedAt = now
         try await store.saveMention(mention)
         return mention
@@ -32,6 +33,7 @@ public struct MentionModeration: Sendable {
         guard var mention = try await store.mention(id: id) else { throw Failure(description: "no mention has the id \(id)") }
         mention.state = .rejected
         mention.reason = "not accepted"
+        mention.detail = "rejected by the owner"
         mention.updatedAt = now
         try await store.saveMention(mention)
         return mention
@@ -49,6 +51,7 @@ public struct MentionModeration: Sendable {
         where mention.state != .rejected && policy.isBlocked(mention.domain) {
             mention.state = .rejected
             mention.reason = "not accepted"
+            mention.detail = "the sender's domain is blocked"
             mention.updatedAt = now
             try await store.saveMention(mention)
             count += 1

@@ -52,6 +52,7 @@ struct WebmentionController: Sendable {
             // Answered like any other, so a blocked sender learns nothing.
             mention.state = .rejected
             mention.reason = "not accepted"
+            mention.detail = "the sender's domain is blocked"
             try await store.saveMention(mention)
         } else {
             try await store.enqueue(JobRequest(kind: .verifyMention, subject: mention.id), now: now)

@@ -21,8 +21,11 @@ struct Authenticator: Sendable {
 
     /// What the studio's requests carry in place of a token.
     static let csrfHeader = HTTPField.Name.csrfToken
-    /// The owner, signed in to the studio, holds every scope.
-    static let studio = AccessToken(hash: "", scope: ScopeSet(Scope.allCases), clientId: "studio")
+    /// The owner, signed in to the studio, holds every scope; the session is
+    /// what owns what it starts (a resumable upload), as a grant does for a token.
+    static func studio(session: OwnerSessions.SignedIn) -> AccessToken {
+        AccessToken(hash: "", scope: ScopeSet(Scope.allCases), clientId: "studio", grant: "studio-session:" + session.hash)
+    }
 
     /// Whether the headers carry a credential (a bearer token, or the studio's
     /// session and CSRF token), so it can be checked before any body is read.
@@ -52,10 +55,10 @@ struct Authenticator: Sendable {
         } catch {
             throw MicropubError(.invalidRequest, "the session store is unavailable", status: 503)
         }
-        guard signedIn != nil else {
+        guard let signedIn else {
             throw MicropubError(.forbidden, "the studio session is not valid: sign in again")
         }
-        return Self.studio
+        return Self.studio(session: signedIn)
     }
 
     /// Checks a presented token (nil when none was sent) and its scopes.

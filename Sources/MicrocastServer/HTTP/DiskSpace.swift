@@ -25,5 +25,12 @@ enum DiskSpace {
         return false
     }
 
+    /// Bytes free for this process at `folder` (`statvfs`), or nil when it cannot tell.
+    static func available(at folder: URL) -> Int64? {
+        var info = statvfs()
+        guard statvfs(folder.path, &info) == 0 else { return nil }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+
     static let refusal = MicropubError.insufficientStorage("the server's disk is full, so nothing was stored; try again later")
 }

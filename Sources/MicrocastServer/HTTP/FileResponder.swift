@@ -38,7 +38,7 @@ struct FileResponder: Sendable {
             // Uploads are strangers' bytes: never sniffed into another type,
             // and an HTML or SVG opened directly runs in a sandbox with no origin.
             .xContentTypeOptions: "nosniff",
-            .contentSecurityPolicy: "sandbox",
+            .contentSecurityPolicy: PagePolicy.media,
         ]
         if validators.isNotModified(
             ifNoneMatch: request.headers[.ifNoneMatch],

@@ -34,10 +34,15 @@ struct ReceivedForm {
 /// short text fields. The parsing and its limits are `MultipartReader`'s;
 /// this is the I/O around it.
 enum MultipartUpload {
-    /// Checks the credentials a body carries, once, before its first file
-    /// part is written: called with the `access_token` field if one came
-    /// before the file (nil if none did), it throws to refuse the request.
-    typealias FileGate = @Sendable (_ accessToken: String?) async throws -> Void
+    /// Checks the credentials a body carries (an `access_token` field, the
+    /// studio's `csrf` field), once, before its first file part is written:
+    /// called with the fields that came before the file, it throws to refuse the request.
+    typealias FileGate = @Sendable (_ fieldsSoFar: ReceivedForm) async throws -> Void
+
+    /// A gate's refusal: the rest of the body is read and dropped for a moment, then the answer is sent.
+    struct Refusal: Error {
+        let underlying: any Error
+    }
 
     static func boundary(contentType: String?) -> String? { MultipartReader.boundary(contentType: contentType) }
 
@@ -88,7 +93,11 @@ enum MultipartUpload {
         mutating func passGate() async throws {
             guard let gate else { return }
             self.gate = nil
-            try await gate(form.field("access_token"))
+            do {
+                try await gate(form)
+            } catch {
+                throw Refusal(underlying: error)
+            }
         }
 
         mutating func consume(body: RequestBody, reader: consuming MultipartReader) async throws {
@@ -106,8 +115,8 @@ enum MultipartUpload {
                 for event in try reader.read(chunk) where refused == nil {
                     do {
                         try await handle(event)
-                    } catch let error as MicropubError where error.status == 401 || error.status == 403 {
-                        refused = error
+                    } catch let refusal as Refusal {
+                        refused = refusal.underlying
                         lingerUntil = ContinuousClock.now + .seconds(5)
                     } catch  where DiskSpace.isFull(error) {
                         refused = DiskSpace.refusal

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import MicrocastCore
 
 /// Headers every answer carries. Pages get a Content-Security-Policy that
 /// allows only the templates' own inline script (by hash), so a `<script>` in
@@ -16,12 +17,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         let isPage = response.headers[.contentType]?.lowercased().hasPrefix("text/html") == true
         if isPage && response.headers[.contentSecurityPolicy] == nil {
             let isAuth = request.uri.path.hasPrefix("/auth") || request.uri.path.hasPrefix("/studio")
-            response.headers[.contentSecurityPolicy] = [
-                "default-src 'self'", "img-src 'self' https: data:", "media-src 'self' https:",
-                "style-src 'self' 'unsafe-inline'", "script-src " + (scriptHashes.isEmpty ? "'none'" : scriptHashes.joined(separator: " ")),
-                "object-src 'none'", "base-uri 'none'", "form-action 'self'",
-                "frame-ancestors " + (isAuth ? "'none'" : "'self'"),
-            ].joined(separator: "; ")
+            response.headers[.contentSecurityPolicy] = PagePolicy.header(scriptHashes: scriptHashes, frameable: !isAuth)
             if isAuth { response.headers[.frameOptions] = "DENY" }
         }
         return response

@@ -69,3 +69,9 @@ func runLoops(_ count: Int, _ loop: @escaping @Sendable (Int) async -> Void) asy
         for index in 0..<count { group.addTask { await loop(index) } }
     }
 }
+
+/// Writes a job's outcome in a task of its own: the shutdown that cancels a
+/// worker's loop must not also cancel writing what its job already did.
+func writeOutcome(_ write: @escaping @Sendable () async throws -> Void) async throws {
+    try await Task { try await write() }.value
+}

@@ -52,39 +52,47 @@ public struct MediaWorker: Service {
         let start = ContinuousClock.now
         var metadata: Logger.Metadata = ["job": "\(job.id)", "kind": "\(job.kind.rawValue)", "media": "\(job.subject)", "attempt": "\(job.attempts)"]
         do {
-            try await queue.withLeaseRenewed(job, worker: worker, lease: lease) { try await perform(job) }
-            try await queue.complete(jobId: job.id, now: Date())
+            let result = try await queue.withLeaseRenewed(job, worker: worker, lease: lease) { try await perform(job) }
+            let queue = self.queue
+            try await writeOutcome { try await queue.complete(jobId: job.id, result: result, now: Date()) }
             metadata["outcome"] = "done"
         } catch  where DiskSpace.isFull(error) {
             // Nothing is wrong with the file: the job waits for room, however
             // long that takes, without using up its attempts.
-            try? await queue.requeue(
-                jobId: job.id,
-                reason: "waiting for disk space: \(error)",
-                runAfter: Date().addingTimeInterval(Self.backoff(attempt: job.attempts)),
-                now: Date()
-            )
+            await record(job, metadata: &metadata) {
+                try await queue.requeue(
+                    jobId: job.id,
+                    reason: "waiting for disk space: \(error)",
+                    runAfter: Date().addingTimeInterval(Self.backoff(attempt: job.attempts)),
+                    now: Date()
+                )
+            }
             metadata["outcome"] = "disk full"
             metadata["reason"] = "\(error)"
         } catch let error as MediaError where error.isRetryable {
             // Stopped from outside (shutdown, its time limit): nothing is wrong with the file.
-            try? await queue.requeue(
-                jobId: job.id,
-                reason: error.description,
-                runAfter: Date().addingTimeInterval(Self.backoff(attempt: job.attempts)),
-                now: Date()
-            )
+            await record(job, metadata: &metadata) {
+                try await queue.requeue(
+                    jobId: job.id,
+                    reason: error.description,
+                    runAfter: Date().addingTimeInterval(Self.backoff(attempt: job.attempts)),
+                    now: Date()
+                )
+            }
             metadata["outcome"] = "interrupted"
             metadata["reason"] = "\(error.description)"
         } catch let error as MediaError {
-            // The file itself is at fault: retrying cannot help.
-            await giveUp(job, reason: error.description)
+            // The file itself is at fault: retrying cannot help. The job and its item fail together.
+            await record(job, metadata: &metadata) {
+                try await queue.fail(jobId: job.id, reason: error.description, retryAt: nil, now: Date())
+            }
             metadata["outcome"] = "failed"
             metadata["reason"] = "\(error.description)"
         } catch {
             let retryAt = Date().addingTimeInterval(Self.backoff(attempt: job.attempts))
-            try? await queue.fail(jobId: job.id, reason: "\(error)", retryAt: retryAt, now: Date())
-            if job.attempts >= job.maxAttempts { try? await media.failProcessing(mediaId: job.subject, reason: "\(error)") }
+            await record(job, metadata: &metadata) {
+                try await queue.fail(jobId: job.id, reason: "\(error)", retryAt: retryAt, now: Date())
+            }
             metadata["outcome"] = job.attempts >= job.maxAttempts ? "failed" : "retry"
             metadata["reason"] = "\(error)"
         }
@@ -94,7 +102,20 @@ public struct MediaWorker: Service {
         logger.info("job", metadata: metadata)
     }
 
-    func perform(_ job: Job) async throws {
+    /// Writes a job's outcome. If the store cannot take it, the job stays
+    /// running under its lease and is claimed again when that runs out: the
+    /// failure is logged, never swallowed, and nothing is left half-written.
+    func record(_ job: Job, metadata: inout Logger.Metadata, _ write: @escaping @Sendable () async throws -> Void) async {
+        do {
+            try await writeOutcome(write)
+        } catch {
+            metadata["store-error"] = "\(error)"
+            logger.error("job outcome not recorded; it runs again after its lease", metadata: ["job": "\(job.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Does the job's work and returns what it made, for `complete` to write with the job's end.
+    func perform(_ job: Job) async throws -> JobResult {
         guard let item = try await media.media(id: job.subject) else {
             throw MediaError.unreadable("the media item no longer exists")
         }
@@ -113,23 +134,23 @@ public struct MediaWorker: Service {
         let control = JobControl(deadline: ContinuousClock.now + timeLimit)
         progress.started(item.id, control)
         defer { progress.finished(item.id) }
-        try await withTaskCancellationHandler {
+        return try await withTaskCancellationHandler {
             switch job.kind {
             case .photoRenditions:
                 let step = PhotoJob(library: library, preset: presets.photo, budget: budget)
                 let made = try await onMediaThread { try step.makeRenditions(for: item, control: control) }
-                try await media.finishProcessing(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
+                return .mediaProcessed(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
             case .videoWeb:
                 let step = VideoJob(library: library, preset: presets.video, posterEncodings: presets.photo.encodings, limits: limits)
                 let made = try await onMediaThread { try step.makeRenditions(for: item, control: control) }
-                try await media.finishProcessing(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
+                return .mediaProcessed(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
             case .audioEpisode:
                 let step = AudioJob(library: library, preset: presets.audio, limits: limits)
                 let show = ShowSettings(stored: try await settings.settings(), site: try await site.info())
                 let tags = AudioJob.tags(for: item, show: show)
                 let cover = try Data(contentsOf: library.rendition(try await artwork.fileName(for: show)))
                 let renditions = try await onMediaThread { try step.makeRenditions(for: item, tags: tags, cover: cover, control: control) }
-                try await media.finishProcessing(mediaId: item.id, renditions: renditions, placeholder: nil)
+                return .mediaProcessed(mediaId: item.id, renditions: renditions, placeholder: nil)
             case .verifyMention, .sendMentions:
                 throw MediaError.unsupported("\(job.kind.rawValue) is not a media job")
             }
@@ -157,11 +178,6 @@ public struct MediaWorker: Service {
             try? await queue.releaseLeases(ownedBy: owner, now: Date())
             logger.info("released jobs of a stopped worker", metadata: ["worker": "\(owner)"])
         }
-    }
-
-    func giveUp(_ job: Job, reason: String) async {
-        try? await queue.fail(jobId: job.id, reason: reason, retryAt: nil, now: Date())
-        try? await media.failProcessing(mediaId: job.subject, reason: reason)
     }
 
     /// 10 s, 20 s, 40 s, ... capped at 10 minutes.

@@ -16,11 +16,33 @@ import MicrocastCore
 public struct MediaLibrary: Sendable {
     public let root: URL
 
+    /// What opening the folder changed about its permissions (nil: nothing), for the log.
+    public let tightened: String?
+
+    /// Opens the data folder, creating it owner-only (0700): it holds the
+    /// store, with the passphrase's hash and the tokens' hashes. An existing
+    /// folder that other users can read is made owner-only, and `tightened` says so.
     public init(root: URL) throws {
         self.root = root
+        tightened = try Self.ownerOnly(root)
         for folder in [originals, publicCopies, renditions, uploads] {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
+    }
+
+    /// Creates `root` with mode 0700, or takes the group's and others' rights
+    /// off an existing one; returns what it changed, if anything.
+    static func ownerOnly(_ root: URL) throws -> String? {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: root.path) else {
+            try manager.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            return nil
+        }
+        let mode = (try manager.attributesOfItem(atPath: root.path)[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        guard mode & 0o077 != 0 else { return nil }
+        try manager.setAttributes([.posixPermissions: mode & 0o700], ofItemAtPath: root.path)
+        return
+            "the data folder \(root.path) was readable by other users (mode \(String(mode, radix: 8))); it is now owner-only (\(String(mode & 0o700, radix: 8)))"
     }
 
     public var database: URL { root.appendingPathComponent("microcast.sqlite") }

@@ -52,6 +52,10 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
     case timedOut
     case failed(String)
 
+    /// What a stranger is told of any fetch that did not succeed: nothing
+    /// about our network, nor whether a name was refused or timed out.
+    public static let publicReason = "the source could not be fetched"
+
     public var description: String {
         switch self {
         case .unsupportedURL(let url): "only http and https URLs are fetched (\(url))"

@@ -50,11 +50,17 @@ public struct MicrocastServices: Sendable {
         logger.logLevel = configuration.logLevel
 
         let library = try MediaLibrary(root: configuration.dataDirectory)
+        if let tightened = library.tightened { logger.notice("data folder made owner-only", metadata: ["change": "\(tightened)"]) }
         library.sweepAbandonedTemporaries()
         let store = try await openStore(configuration.database, connections: configuration.databaseConnections, logger: logger)
         // Posts are written with absolute URLs: every base a data folder was
         // written under is remembered, so their media stay ours after a move.
-        let urls = try await BaseURLs.urls(configuration.baseURL, from: store)
+        let urls =
+            if configuration.servesSite, let base = configuration.baseURL {
+                try await BaseURLs.record(base, in: store)
+            } else {
+                try await BaseURLs.urls(configuration.baseURL, from: store)
+            }
         let site = SiteDirectory(urls: urls, settings: store)
         if configuration.siteTitle != nil || configuration.authorName != nil {
             try await site.set(title: configuration.siteTitle, author: configuration.authorName)

@@ -14,8 +14,11 @@ public struct ServiceConfiguration: Sendable {
     public var database: DatabaseLocation
     /// The most connections this process opens to PostgreSQL (one of them listens for queued jobs).
     public var databaseConnections: Int
-    /// The public URL posts are written under; nil: the one last recorded, else `http://127.0.0.1:8080`.
+    /// The public URL posts are written under; nil: the one `serve` last ran with, else `http://127.0.0.1:8080`.
     public var baseURL: String?
+    /// This process is the site, answering at `baseURL` (`serve`): the URL is
+    /// recorded as current, for every other command to take.
+    public var servesSite = false
     public var presets: Presets
     public var limits: MediaLimits
     /// Media jobs run at once (0: this process runs none); they run on `ImageThreads.jobs`.

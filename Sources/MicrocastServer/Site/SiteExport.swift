@@ -42,6 +42,11 @@ public enum SiteExport {
                 pages += 1
             }
             try write(try await publisher.notFound().body, to: staging.appendingPathComponent("404.html"))
+            // Static hosts that read `_headers` (Netlify, Cloudflare Pages) send the live site's headers too.
+            try write(
+                Data(PagePolicy.staticHostHeaders(scriptHashes: publisher.renderer.scriptHashes).utf8),
+                to: staging.appendingPathComponent("_headers")
+            )
 
             var mediaFiles = 0
             let published = try await store.publishedPosts(limit: Int.max, offset: 0)

@@ -6,165 +6,54 @@ import MicrocastCore
 import NIOCore
 import Synchronization
 
-/// Uploads that survive a dropped connection, by the tus 1.0 protocol (core,
-/// creation, termination, expiration; https://tus.io/protocols/resumable-upload):
-/// `POST /uploads` with `Upload-Length` creates one, `PATCH` appends at the
-/// `Upload-Offset` the server holds, `HEAD` says where to continue, `DELETE`
-/// abandons it. A complete upload goes through the same inspection and
-/// intake as the media endpoint, and its public URL comes back in
-/// `Upload-Media-URL`. Abandoned uploads expire after 24 hours.
-///
-/// The studio uses it for every file; any Micropub client with a `media` or
-/// `create` token may too.
-struct ResumableUploadController: Sendable {
-    let uploads: ResumableUploads
-    let intake: MediaIntake
-    let authenticator: Authenticator
-    let urls: SiteURLs
-    let maxBytes: Int64
-
-    static let version = "1.0.0"
-    static let extensions = "creation,termination,expiration"
-
-    func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
-        router.on("/uploads", method: .options) { _, _ in options() }
-        router.post("/uploads") { request, _ in try await create(request) }
-        router.head("/uploads/{id}") { request, context in try await status(request, id: context.parameters.require("id")) }
-        router.patch("/uploads/{id}") { request, context in try await append(request, id: context.parameters.require("id")) }
-        router.delete("/uploads/{id}") { request, context in try await terminate(request, id: context.parameters.require("id")) }
-    }
-
-    func options() -> Response {
-        Response(
-            status: .noContent,
-            headers: [
-                .tusResumable: Self.version, .tusVersion: Self.version, .tusExtension: Self.extensions, .tusMaxSize: String(maxBytes),
-            ]
-        )
-    }
-
-    /// tus answers carry their version; a request in another version is refused.
-    func checkVersion(_ request: Request) throws {
-        guard request.headers[.tusResumable] == Self.version else {
-            throw TusError(.preconditionFailed, "send Tus-Resumable: \(Self.version)")
-        }
-    }
-
-    func authorize(_ request: Request) async throws {
-        _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: [.media, .create])
-    }
-
-    func create(_ request: Request) async throws -> Response {
-        try checkVersion(request)
-        try await authorize(request)
-        guard let length = request.headers[.uploadLength].flatMap(Int64.init), length >= 0 else {
-            throw TusError(.badRequest, "send the file's size in Upload-Length")
-        }
-        guard length <= maxBytes else {
-            throw TusError(.contentTooLarge, "the upload is larger than the \(maxBytes / 1_048_576) MB limit")
-        }
-        let upload = try uploads.create(length: length, metadata: TusMetadata.parse(request.headers[.uploadMetadata] ?? ""))
-        return Response(
-            status: .created,
-            headers: [
-                .tusResumable: Self.version, .location: urls.base + "/uploads/" + upload.id,
-                .uploadExpires: HTTPDate.format(upload.expires),
-            ]
-        )
-    }
-
-    func status(_ request: Request, id: String) async throws -> Response {
-        try checkVersion(request)
-        try await authorize(request)
-        guard let upload = uploads.upload(id) else { throw TusError(.notFound, "there is no such upload (or it expired)") }
-        var headers: HTTPFields = [
-            .tusResumable: Self.version, .uploadOffset: String(upload.offset), .uploadLength: String(upload.length),
-            .cacheControl: "no-store", .uploadExpires: HTTPDate.format(upload.expires),
-        ]
-        if let media = upload.mediaURL { headers[.uploadMediaURL] = media }
-        return Response(status: .ok, headers: headers)
-    }
-
-    func append(_ request: Request, id: String) async throws -> Response {
-        try checkVersion(request)
-        try await authorize(request)
-        guard request.headers[.contentType]?.lowercased() == "application/offset+octet-stream" else {
-            throw TusError(.unsupportedMediaType, "send the bytes as application/offset+octet-stream")
-        }
-        guard let offset = request.headers[.uploadOffset].flatMap(Int64.init) else {
-            throw TusError(.badRequest, "send the offset the bytes start at in Upload-Offset")
-        }
-        let written = try await uploads.append(id, at: offset, body: request.body)
-        var headers: HTTPFields = [.tusResumable: Self.version, .uploadOffset: String(written.offset)]
-        if written.offset == written.length && written.mediaURL == nil {
-            headers[.uploadMediaURL] = try await finish(written)
-        } else if let media = written.mediaURL {
-            headers[.uploadMediaURL] = media
-        }
-        return Response(status: .noContent, headers: headers)
-    }
-
-    /// A complete upload becomes a media item exactly as a media-endpoint upload does.
-    func finish(_ upload: ResumableUploads.Upload) async throws -> String {
-        let file = try uploads.takeFile(upload.id)
-        let sha256 = try await intake.threadPool.runIfActive { try FileDigest.sha256(file).hexString }
-        do {
-            let item = try await intake.adopt(
-                ReceivedFile(
-                    field: "file",
-                    temporaryFile: file,
-                    byteCount: upload.length,
-                    sha256: sha256,
-                    clientFileName: upload.metadata["filename"]
-                ),
-                alt: upload.metadata["alt"]
-            )
-            let url = urls.original(fileName: item.fileName)
-            try uploads.record(upload.id, mediaURL: url)
-            return url
-        } catch {
-            try? FileManager.default.removeItem(at: file)
-            uploads.remove(upload.id)
-            throw error
-        }
-    }
-
-    func terminate(_ request: Request, id: String) async throws -> Response {
-        try checkVersion(request)
-        try await authorize(request)
-        guard uploads.upload(id) != nil else { throw TusError(.notFound, "there is no such upload (or it expired)") }
-        uploads.remove(id)
-        return Response(status: .noContent, headers: [.tusResumable: Self.version])
-    }
-}
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Uploads in progress on disk: `DATA/resumable/ID.part` holds the bytes so
-/// far (its size is the offset) and `ID.json` what the upload is. Survives
-/// restarts; a file is appended to by one request at a time.
+/// far (its size is the offset) and `ID.json` what the upload is and whose.
+/// Survives restarts. An upload belongs to the grant or studio session that
+/// created it: to anyone else it does not exist. A part file is written by one
+/// request at a time, held by an exclusive lock on the file itself (so two
+/// server processes sharing the folder also take turns).
+///
+/// What uploads may promise is bounded: a few open at once per owner, and
+/// never more bytes in all than the disk has free. The bounds are counted
+/// from an index this process keeps in memory (read from the folder once at
+/// start), so creating one never walks every record; expired uploads are
+/// swept from the index at most once a minute.
 struct ResumableUploads: Sendable {
     let folder: URL
     /// Where a complete file moves before intake: the library's uploads folder (same disk, so a rename).
     let uploadsFolder: URL
-    static let lifetime: TimeInterval = 24 * 3600
-    /// Ids a PATCH is writing now.
-    private let busy = Busy()
+    let limits: Limits
+    private let index: Index
 
-    /// A set behind a lock, shared by every copy of the store.
-    final class Busy: Sendable {
-        private let ids = Mutex<Set<String>>([])
-        func take(_ id: String) -> Bool { ids.withLock { $0.insert(id).inserted } }
-        func give(_ id: String) { _ = ids.withLock { $0.remove(id) } }
+    /// How much the open uploads may promise.
+    struct Limits: Sendable {
+        /// Uploads in progress per grant or studio session.
+        var openPerOwner = 10
+        /// Free space that promises never eat into: the store and renditions need room too.
+        var reserveBytes: Int64 = 256 << 20
+        /// Abandoned uploads are forgotten after this long.
+        var lifetime: TimeInterval = 24 * 3600
     }
 
-    init(folder: URL, uploadsFolder: URL) throws {
+    init(folder: URL, uploadsFolder: URL, limits: Limits = Limits()) throws {
         self.folder = folder
         self.uploadsFolder = uploadsFolder
+        self.limits = limits
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        index = Index()
+        loadIndex()
     }
 
     /// One upload's record.
     struct Upload: Codable, Sendable {
         var id: String
+        /// `UploadOwner` of the grant or session that created it; a record without one (made before
+        /// uploads had owners) belongs to nobody and is left to expire.
+        var owner: String?
         var length: Int64
         var metadata: [String: String]
         var created: Date
@@ -172,29 +61,64 @@ struct ResumableUploads: Sendable {
         var mediaURL: String?
         var offset: Int64 = 0
 
-        var expires: Date { created.addingTimeInterval(ResumableUploads.lifetime) }
-        enum CodingKeys: String, CodingKey { case id, length, metadata, created, mediaURL }
+        func expires(after lifetime: TimeInterval) -> Date { created.addingTimeInterval(lifetime) }
+        enum CodingKeys: String, CodingKey { case id, owner, length, metadata, created, mediaURL }
+    }
+
+    /// What the index keeps of an upload: enough to count promises and find expired ones.
+    struct Entry: Sendable {
+        var owner: String
+        var length: Int64
+        var received: Int64
+        var created: Date
+        var isComplete: Bool
+    }
+
+    final class Index: Sendable {
+        let entries = Mutex<[String: Entry]>([:])
+        let lastSweep = Mutex<Date>(.distantPast)
     }
 
     func part(_ id: String) -> URL { folder.appendingPathComponent("\(id).part") }
     func recordFile(_ id: String) -> URL { folder.appendingPathComponent("\(id).json") }
 
-    func create(length: Int64, metadata: [String: String]) throws -> Upload {
-        sweep()
-        let upload = Upload(id: MediaIdentifier.make(), length: length, metadata: metadata, created: Date())
+    /// Creates an upload for `owner`, if the owner has room for another and the disk for its bytes.
+    func create(length: Int64, metadata: [String: String], owner: String, now: Date = Date()) throws -> Upload {
+        sweepIfDue(now: now)
+        let (open, promised) = index.entries.withLock { entries in
+            let live = entries.values.filter { !$0.isComplete }
+            return (live.filter { $0.owner == owner }.count, live.reduce(Int64(0)) { $0 + max(0, $1.length - $1.received) })
+        }
+        guard open < limits.openPerOwner else {
+            throw TusError(
+                .tooManyRequests,
+                "\(open) uploads are already in progress for this app or session (at most \(limits.openPerOwner)); finish or delete one first"
+            )
+        }
+        let free = DiskSpace.available(at: folder) ?? Int64.max
+        guard promised + length + limits.reserveBytes <= free else {
+            throw TusError(
+                .insufficientStorage,
+                "the disk has \(free / 1_048_576) MB free and uploads in progress already need \(promised / 1_048_576) MB of it: "
+                    + "\(length / 1_048_576) MB more does not fit"
+            )
+        }
+        let upload = Upload(id: MediaIdentifier.make(), owner: owner, length: length, metadata: metadata, created: now)
         guard FileManager.default.createFile(atPath: part(upload.id).path, contents: nil) else {
             throw TusError(.insufficientStorage, "the upload cannot be stored")
         }
         try write(upload)
+        index.entries.withLock {
+            $0[upload.id] = Entry(owner: owner, length: length, received: 0, created: now, isComplete: false)
+        }
         return upload
     }
 
-    /// The upload with this id (its offset from the file's size), or nil if unknown or expired.
-    func upload(_ id: String) -> Upload? {
-        guard MediaIdentifier.isValid(id), let data = try? Data(contentsOf: recordFile(id)),
-            var upload = try? JSONDecoder().decode(Upload.self, from: data)
-        else { return nil }
-        if upload.expires < Date() {
+    /// The upload with this id as `owner` sees it: nil if it is unknown,
+    /// expired, or someone else's (who may not learn that it exists).
+    func upload(_ id: String, owner: String, now: Date = Date()) -> Upload? {
+        guard var upload = stored(id), upload.owner == owner else { return nil }
+        if upload.expires(after: limits.lifetime) < now {
             remove(id)
             return nil
         }
@@ -203,20 +127,32 @@ struct ResumableUploads: Sendable {
         return upload
     }
 
+    private func stored(_ id: String) -> Upload? {
+        guard MediaIdentifier.isValid(id), let data = try? Data(contentsOf: recordFile(id)) else { return nil }
+        return try? JSONDecoder().decode(Upload.self, from: data)
+    }
+
     /// Appends the body at `offset`, which must be where the file ends now.
-    /// Every chunk is written as it arrives, so a connection that drops keeps
-    /// what it sent: the next `HEAD` says where to go on.
-    func append(_ id: String, at offset: Int64, body: RequestBody) async throws -> Upload {
-        guard var upload = upload(id) else { throw TusError(.notFound, "there is no such upload (or it expired)") }
-        guard offset == upload.offset else {
-            throw TusError(.conflict, "the upload holds \(upload.offset) bytes; continue from Upload-Offset: \(upload.offset)")
+    /// The file is locked before its size is read, so of several requests
+    /// sent at the same offset exactly one writes; the others get 409. Every
+    /// chunk is written as it arrives, so a connection that drops keeps what
+    /// it sent: the next `HEAD` says where to go on.
+    func append(_ id: String, at offset: Int64, owner: String, body: RequestBody) async throws -> Upload {
+        guard var upload = upload(id, owner: owner) else { throw TusError(.notFound, "there is no such upload (or it expired)") }
+        guard upload.mediaURL == nil else {
+            throw TusError(.conflict, "the upload is complete; continue from Upload-Offset: \(upload.length)")
         }
-        guard busy.take(id) else { throw TusError(.locked, "another request is writing this upload") }
-        defer { busy.give(id) }
         guard let handle = FileHandle(forWritingAtPath: part(id).path) else { throw TusError(.notFound, "the upload's file is gone") }
         defer { try? handle.close() }
-        try handle.seek(toOffset: UInt64(offset))
+        guard flock(handle.fileDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            throw TusError(.conflict, "another request is writing this upload; ask where it is with HEAD and continue from there")
+        }
+        let held = Int64(try handle.seekToEnd())
+        guard offset == held else {
+            throw TusError(.conflict, "the upload holds \(held) bytes; continue from Upload-Offset: \(held)")
+        }
         var position = offset
+        defer { index.entries.withLock { $0[id]?.received = position } }
         do {
             for try await chunk in body {
                 guard position + Int64(chunk.readableBytes) <= upload.length else {
@@ -242,14 +178,16 @@ struct ResumableUploads: Sendable {
     }
 
     func record(_ id: String, mediaURL: String) throws {
-        guard var upload = upload(id) else { return }
+        guard var upload = stored(id) else { return }
         upload.mediaURL = mediaURL
         try write(upload)
+        index.entries.withLock { $0[id]?.isComplete = true }
     }
 
     func remove(_ id: String) {
         try? FileManager.default.removeItem(at: part(id))
         try? FileManager.default.removeItem(at: recordFile(id))
+        _ = index.entries.withLock { $0.removeValue(forKey: id) }
     }
 
     private func write(_ upload: Upload) throws {
@@ -261,16 +199,45 @@ struct ResumableUploads: Sendable {
         }
     }
 
-    /// Removes uploads that expired (abandoned a day ago).
-    func sweep(now: Date = Date()) {
+    /// Reads every record once, when the server starts, and removes the expired.
+    private func loadIndex(now: Date = Date()) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        var entries: [String: Entry] = [:]
         for name in names where name.hasSuffix(".json") {
             let id = String(name.dropLast(5))
-            guard let data = try? Data(contentsOf: recordFile(id)), let upload = try? JSONDecoder().decode(Upload.self, from: data),
-                upload.expires < now
-            else { continue }
-            remove(id)
+            guard let upload = stored(id) else { continue }
+            guard upload.expires(after: limits.lifetime) >= now, let owner = upload.owner else {
+                remove(id)
+                continue
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: part(id).path)[.size] as? NSNumber)?.int64Value ?? 0
+            entries[id] = Entry(owner: owner, length: upload.length, received: size, created: upload.created, isComplete: upload.mediaURL != nil)
         }
+        index.entries.withLock { $0 = entries }
+        index.lastSweep.withLock { $0 = now }
+    }
+
+    /// Removes expired uploads, from the index in memory, at most once a minute.
+    func sweepIfDue(now: Date) {
+        let due = index.lastSweep.withLock { last in
+            guard now.timeIntervalSince(last) >= 60 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let lifetime = limits.lifetime
+        let expired = index.entries.withLock { entries in
+            entries.filter { $0.value.created.addingTimeInterval(lifetime) < now }.map(\.key)
+        }
+        for id in expired { remove(id) }
+    }
+}
+
+/// Who an upload belongs to: the grant of the token that created it, or the
+/// studio session (every token of one approval is the same owner).
+enum UploadOwner {
+    static func of(_ token: AccessToken) -> String {
+        token.grant.map { "grant:" + $0 } ?? "token:" + token.hash
     }
 }
 
@@ -312,6 +279,5 @@ struct TusError: Error, HTTPResponseError {
 }
 
 extension HTTPResponse.Status {
-    static let locked = HTTPResponse.Status(code: 423, reasonPhrase: "Locked")
     static let insufficientStorage = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
 }

@@ -102,6 +102,13 @@ struct StudioController: Sendable {
         return response
     }
 
+    /// An owner's form (`application/x-www-form-urlencoded`): the session is
+    /// checked before any of the body is read, the form's CSRF token after.
+    func ownerForm(_ request: Request) async throws -> [(name: String, value: String)] {
+        guard let form = try await sessions.form(request) else { throw StudioError.forbidden }
+        return form.fields
+    }
+
     /// The signed-in owner's session, if the form's CSRF token is its own.
     func verified(_ request: Request, csrf: String?) async throws -> OwnerSessions.SignedIn {
         guard let signedIn = try await sessions.session(request, csrf: csrf) else {
@@ -210,9 +217,7 @@ struct StudioController: Sendable {
 
     /// The edit form, saved as a Micropub update of the properties it shows.
     func save(_ request: Request, slug: String) async throws -> Response {
-        let form = try await formFields(request)
-        let fields = Dictionary(form.map { ($0.name, $0.value) }) { first, _ in first }
-        _ = try await verified(request, csrf: fields["csrf"])
+        let fields = Dictionary(try await ownerForm(request).map { ($0.name, $0.value) }) { first, _ in first }
         guard let post = try await store.post(slug: slug) else { throw StudioError.notFound }
         var replace: MF2Properties = [:]
         replace["name"] = fields["name"].flatMap { $0.isEmpty ? nil : [.string($0)] } ?? []
@@ -237,8 +242,7 @@ struct StudioController: Sendable {
     }
 
     func change(_ request: Request, slug: String, _ action: (String) async throws -> Void) async throws -> Response {
-        let fields = try await formFields(request)
-        _ = try await verified(request, csrf: fields.first { $0.name == "csrf" }?.value)
+        _ = try await ownerForm(request)
         try await action(urls.post(slug: slug))
         return OwnerPage.redirect(to: base + "/posts/" + slug)
     }
@@ -281,16 +285,14 @@ struct StudioController: Sendable {
     }
 
     func retry(_ request: Request, id: String) async throws -> Response {
-        let fields = try await formFields(request)
-        _ = try await verified(request, csrf: fields.first { $0.name == "csrf" }?.value)
+        _ = try await ownerForm(request)
         guard let item = try await store.media(id: id), let kind = JobKind.processing(item.kind) else { throw StudioError.notFound }
         try await store.retry(mediaId: item.id, kind: kind, now: Date())
         return OwnerPage.redirect(to: base + "/media")
     }
 
     func deleteMedia(_ request: Request, id: String) async throws -> Response {
-        let fields = try await formFields(request)
-        _ = try await verified(request, csrf: fields.first { $0.name == "csrf" }?.value)
+        _ = try await ownerForm(request)
         guard let item = try await store.media(id: id) else { throw StudioError.notFound }
         try await services.intake.delete(item, urls: urls)
         return OwnerPage.redirect(to: base + "/media")
@@ -313,9 +315,7 @@ struct StudioController: Sendable {
     }
 
     func saveShow(_ request: Request) async throws -> Response {
-        let form = try await formFields(request)
-        let fields = Dictionary(form.map { ($0.name, $0.value) }) { first, _ in first }
-        _ = try await verified(request, csrf: fields["csrf"])
+        let fields = Dictionary(try await ownerForm(request).map { ($0.name, $0.value) }) { first, _ in first }
         try await services.site.set(title: fields["site-title"], author: fields["site-author"])
         var values: [String: String?] = [:]
         for key in ShowSettings.Key.allCases where key != .artwork && key != .guid {
@@ -330,17 +330,21 @@ struct StudioController: Sendable {
         guard let boundary = MultipartUpload.boundary(contentType: request.headers[.contentType]) else {
             throw StudioError.badRequest("send the artwork as multipart/form-data")
         }
-        let sessions = self.sessions
+        // The session is checked before any of the body is read; its CSRF
+        // token, a field sent before the file, before the file reaches the disk.
+        guard let signedIn = try await sessions.session(request) else { throw StudioError.forbidden }
         let form = try await MultipartUpload.receive(
             body: request.body,
             boundary: boundary,
             fileFields: ["artwork"],
             library: services.library,
             maxBytes: services.configuration.limits.maxUploadBytes,
-            beforeFiles: { _ in throw StudioError.forbidden }
+            beforeFiles: { form in
+                guard let sent = form.field("csrf"), Secrets.constantTimeEquals(signedIn.csrf, sent) else { throw StudioError.forbidden }
+            }
         )
         defer { form.discard() }
-        guard try await sessions.session(request, csrf: form.field("csrf")) != nil else { throw StudioError.forbidden }
+        guard let sent = form.field("csrf"), Secrets.constantTimeEquals(signedIn.csrf, sent) else { throw StudioError.forbidden }
         guard let file = form.files.first else { throw StudioError.badRequest("choose an image") }
         let path = file.temporaryFile.path
         let jpeg: Data
@@ -377,15 +381,11 @@ struct StudioController: Sendable {
         )
     }
 
-    struct RevokeForm: Decodable {
-        var csrf: String?
-        var id: Int64?
-    }
-
     func revoke(_ request: Request) async throws -> Response {
-        let form = try await decodeForm(RevokeForm.self, from: request)
-        _ = try await verified(request, csrf: form.csrf)
-        guard let id = form.id else { throw StudioError.badRequest("name the app to revoke") }
+        let form = try await ownerForm(request)
+        guard let id = form.first(where: { $0.name == "id" }).flatMap({ Int64($0.value) }) else {
+            throw StudioError.badRequest("name the app to revoke")
+        }
         _ = try await store.revokeToken(id: id, now: Date())
         return OwnerPage.redirect(to: base + "/apps")
     }
@@ -414,18 +414,11 @@ struct StudioController: Sendable {
         return render("mentions", try await frame("Mentions", section: "mentions", csrf: signedIn.csrf), view)
     }
 
-    struct ModerateForm: Decodable {
-        var csrf: String?
-        var id: String?
-        var `do`: String?
-    }
-
     func moderate(_ request: Request) async throws -> Response {
-        let form = try await decodeForm(ModerateForm.self, from: request)
-        _ = try await verified(request, csrf: form.csrf)
-        guard let id = form.id, let mention = try await store.mention(id: id) else { throw StudioError.badRequest("name the mention") }
+        let form = Dictionary(try await ownerForm(request).map { ($0.name, $0.value) }) { first, _ in first }
+        guard let id = form["id"], let mention = try await store.mention(id: id) else { throw StudioError.badRequest("name the mention") }
         let moderation = MentionModeration(store: store)
-        switch form.do {
+        switch form["do"] {
         case "approve": try await moderation.approve(id: id)
         case "reject": try await moderation.reject(id: id)
         case "block": try await moderation.block(domain: mention.domain)
@@ -437,8 +430,7 @@ struct StudioController: Sendable {
     // MARK: Session
 
     func signOut(_ request: Request) async throws -> Response {
-        let fields = try await formFields(request)
-        _ = try await verified(request, csrf: fields.first { $0.name == "csrf" }?.value)
+        _ = try await ownerForm(request)
         var response = OwnerPage.redirect(to: urls.home)
         response.headers[.setCookie] = try await sessions.end(request)
         return response
