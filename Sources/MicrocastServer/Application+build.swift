@@ -26,7 +26,6 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(scriptHashes: renderer.scriptHashes))
-    router.add(middleware: UnauthenticatedBodyLimit(slots: .init(limit: configuration.maxUnauthenticatedBodies)))
     let sessions = OwnerSessions(
         owner: store,
         urls: site.urls,
@@ -36,6 +35,13 @@ public func buildApplication(
         reauthenticateAfter: configuration.consentReauthentication
     )
     let authenticator = Authenticator(tokens: store, sessions: sessions)
+    router.add(
+        middleware: BodyAdmission(
+            slots: .init(limit: configuration.maxUnauthenticatedBodies),
+            authenticator: authenticator,
+            minimumRate: configuration.minimumBodyRate
+        )
+    )
     let api = router.group().add(middleware: APIErrorMiddleware())
 
     // Posting: Micropub, the media endpoint, resumable uploads.

@@ -20,9 +20,11 @@ public struct ServerConfiguration: Sendable {
     /// A connection that sends nothing for this long (mid-request or between
     /// requests) is closed; one being answered never is.
     public var idleTimeout: Duration = .seconds(30)
-    /// Request bodies from senders without an `Authorization` header received at
+    /// Request bodies from senders without a verified credential received at
     /// once; more are answered 503 before their body is read.
     public var maxUnauthenticatedBodies = 64
+    /// The slowest any request body may arrive (`MinimumBodyRate`); slower is cut off with 408.
+    public var minimumBodyRate = MinimumBodyRate()
     /// Connections open at once; more are closed as they arrive.
     public var maxConnections = 1000
 

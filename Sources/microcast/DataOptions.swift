@@ -31,7 +31,10 @@ struct DataOptions: ParsableArguments {
     /// Runs `body` with the site's store (created, with the data folder's
     /// folders, if this is a new site), then closes it.
     func withStore<T: Sendable>(_ body: (any DataStore) async throws -> T) async throws -> T {
-        _ = try MediaLibrary(root: url)
+        let library = try MediaLibrary(root: url)
+        if let tightened = library.tightened {
+            FileHandle.standardError.write(Data("microcast: data folder made owner-only: \(tightened)\n".utf8))
+        }
         let store = try await MicrocastServices.openStore(try location())
         do {
             let result = try await body(store)

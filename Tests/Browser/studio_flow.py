@@ -3,10 +3,11 @@ a person would, and reports what they would see, as JSON on stdout.
 
     python3 studio_flow.py BASE_URL PASSPHRASE FILES_JSON SCREENSHOT_FOLDER
 
-FILES_JSON names the files to post: {"episode", "photos": [3], "video", "silent"}.
+FILES_JSON names the files to post: {"episode", "photos": [3], "video", "silent", "artwork"}.
 """
 import json
 import os
+import re
 import sys
 import time
 import urllib.request
@@ -139,6 +140,18 @@ def main():
     title.send_keys("Browser Radio")
     driver.find_element(By.CSS_SELECTOR, "form.settings button[type=submit]").click()
     wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"), what="the saved show")
+
+    # New artwork, chosen in the show's form, is what podcast apps see.
+    podcast = lambda: urllib.request.urlopen(BASE + "/podcast.xml").read().decode()
+    image = lambda: re.search(r'<itunes:image href="([^"]+)"', podcast()).group(1)
+    report["artwork"] = {"before": image()}
+    driver.get(BASE + "/studio/show")
+    driver.find_element(By.ID, "artwork").send_keys(FILES["artwork"])
+    driver.find_element(By.CSS_SELECTOR, ".artwork button[type=submit]").click()
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"), what="the saved artwork")
+    report["artwork"]["notice"] = driver.find_element(By.CSS_SELECTOR, ".notice").text
+    report["artwork"]["after"] = image()
+    report["artwork"]["shown"] = driver.find_element(By.CSS_SELECTOR, ".artwork img").get_attribute("src")
 
     # A post scheduled a few seconds ahead appears in the feed when its time comes.
     url, status = compose(driver, "note", text="Scheduled words", when=8000)

@@ -29,9 +29,14 @@ struct StudioBrowserTests {
                 "ffmpeg",
                 ["-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3", "-y", silent.path]
             )
+            let artwork = folder.appendingPathComponent("cover.jpg")
+            _ = try await Fixtures.runOffPool(
+                "ffmpeg",
+                ["-v", "error", "-f", "lavfi", "-i", "testsrc2=s=1600x1600", "-frames:v", "1", "-y", artwork.path]
+            )
             let files: [String: Any] = [
                 "episode": try Fixtures.speech(in: folder, name: "episode-one.wav", seconds: 8).path, "photos": photos,
-                "video": try Fixtures.silentVideo(in: folder, name: "film.mp4").path, "silent": silent.path,
+                "video": try Fixtures.silentVideo(in: folder, name: "film.mp4").path, "silent": silent.path, "artwork": artwork.path,
             ]
             let screenshots = PublishedSiteTests.repository.appendingPathComponent("test-artifacts/screenshots")
             let script = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/studio_flow.py")
@@ -94,6 +99,18 @@ struct StudioBrowserTests {
 
             // The show's new title is the feed's.
             #expect(try await site.get("/podcast.xml").text.contains("<title>Browser Radio</title>"))
+
+            // Artwork uploaded through the show's form (it was refused as "expired" before issue 25) is the feed's image.
+            let artworkReport = try #require(report["artwork"] as? [String: Any])
+            #expect(artworkReport["notice"] as? String == "Saved.")
+            let before = try #require(artworkReport["before"] as? String)
+            let after = try #require(artworkReport["after"] as? String)
+            #expect(before != after && after.contains("show-artwork"), "\(before) → \(after)")
+            #expect(artworkReport["shown"] as? String == after)
+            let image = try await site.get(after)
+            #expect(image.status == .ok && image.headers.first(name: "Content-Type") == "image/jpeg")
+            let size = try Fixtures.imageSize(image.body)
+            #expect(size.width == size.height && size.width >= 1400, "\(size)")
 
             // The scheduled post appeared when its time came, not before.
             let scheduled = try #require(report["scheduled"] as? [String: Any])

@@ -96,6 +96,17 @@ public enum Fixtures {
         return file
     }
 
+    /// An image's pixel size, as libvips's `vipsheader` reads it (the test's
+    /// own reader, not the server's).
+    public static func imageSize(_ data: Data) throws -> (width: Int, height: Int) {
+        let file = try folder().appendingPathComponent("image")
+        try data.write(to: file)
+        let fields = try ["width", "height"].map { field in
+            Int(String(decoding: try run("vipsheader", ["-f", field, file.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        return (fields[0], fields[1])
+    }
+
     public static func png(in folder: URL, name: String = "picture.png", size: String = "320x200") throws -> URL {
         let file = folder.appendingPathComponent(name)
         try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size)", "-frames:v", "1", file.path])

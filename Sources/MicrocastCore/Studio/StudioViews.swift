@@ -347,6 +347,7 @@ public struct MentionsPageView: Sendable {
         /// The addresses the mention would put on the page, and which of them
         /// would be links (`LinkPolicy`), so the owner sees them before approving.
         public var renders: [RenderedURL]
+        public var hasRenders: Bool
 
         /// One address a mention carries, as the owner reviews it.
         public struct RenderedURL: Sendable {
@@ -376,6 +377,7 @@ public struct MentionsPageView: Sendable {
                         outcome: LinkPolicy.isRenderable(url) ? "linked" : "not linked: only http and https addresses are"
                     )
                 }
+            hasRenders = !renders.isEmpty
         }
     }
 

@@ -82,6 +82,10 @@ struct MicropubController: Sendable {
     // MARK: Actions
 
     func post(_ request: Request) async throws -> Response {
+        // A credential in the headers is checked before any of the body is read:
+        // a wrong one is refused at once, not after a megabyte has been taken in.
+        let hasHeaderToken = authenticator.hasHeaderCredential(request)
+        if hasHeaderToken { _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: []) }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         var bodyToken: String?
         var received = ReceivedForm()
@@ -93,11 +97,6 @@ struct MicropubController: Sendable {
             bodyToken = pairs.first { $0.name == "access_token" }?.value
             action = try MicropubParser.parseForm(pairs)
         } else if let boundary = MultipartUpload.boundary(contentType: request.headers[.contentType]) {
-            // Refuse a bad header token before taking any files to disk.
-            let hasHeaderToken = authenticator.hasHeaderCredential(request)
-            if hasHeaderToken {
-                _ = try await authenticator.authorize(request, bodyToken: nil, anyOf: Scope.allCases)
-            }
             let authenticator = self.authenticator
             // Without a header token, the body's access_token must come before any file.
             let gate: MultipartUpload.FileGate = { form in

@@ -33,6 +33,18 @@ struct Authenticator: Sendable {
         Self.bearer(request.headers[.authorization]) != nil || request.headers[Self.csrfHeader] != nil
     }
 
+    /// Whether the headers' credential verifies: a live token of any scope, or
+    /// the studio's session with its own CSRF token. Nothing of the body is read.
+    func verifiesHeaderCredential(_ request: Request) async -> Bool {
+        if let token = Self.bearer(request.headers[.authorization]) {
+            return (try? await authorize(token: token, anyOf: [])) != nil
+        }
+        if let csrf = request.headers[Self.csrfHeader] {
+            return (try? await authorizeStudio(request, csrf: csrf)) != nil
+        }
+        return false
+    }
+
     /// The token from the `Authorization` header or, for form posts, the
     /// `access_token` field (sending both is refused, as RFC 6750 §2 asks);
     /// else the owner's studio session.
