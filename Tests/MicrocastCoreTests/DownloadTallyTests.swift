@@ -81,6 +81,25 @@ struct DownloadTallyTests {
         #expect(tally.takePending().map(\.app) == [.antennaPod])
     }
 
+    @Test("205,000 one-byte probes and 200,000 small listeners, each its own user agent, leave room to count the real downloads after them")
+    func floods() {
+        var tally = DownloadTally(bots: bots)
+        for n in 0..<205_000 { tally.record(request(0...0, agent: "Flood/\(n)"), at: noon) }
+        #expect(tally.trackedListeners == 0, "a probe is not a listener")
+        for n in 0..<200_500 { tally.record(request(0...20_000, agent: "Bigger flood/\(n)"), at: noon) }
+        #expect(tally.trackedListeners <= tally.maxListeners)
+        // A listener halfway there keeps its place against smaller newcomers.
+        tally.record(request(0...499_999, address: "203.0.113.99", agent: "Overcast/3.0"), at: noon)
+        for n in 0..<1_000 { tally.record(request(0...20_000, agent: "Late flood/\(n)"), at: noon) }
+        tally.record(request(500_000...999_999, address: "203.0.113.99", agent: "Overcast/3.0"), at: noon)
+        for address in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+            tally.record(request(0...(size - 1), address: address, agent: "AntennaPod/3.4.0"), at: noon)
+        }
+        let counts = tally.takePending()
+        #expect(counts.map(\.count).reduce(0, +) == 4, "\(counts)")
+        #expect(Set(counts.map(\.app)) == [.antennaPod, .overcast])
+    }
+
     @Test("an episode shorter than a minute counts once it is all received")
     func shortEpisode() {
         var tally = DownloadTally(bots: bots)

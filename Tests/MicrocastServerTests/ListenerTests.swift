@@ -212,6 +212,17 @@ struct ListenerTests {
         let probe = try await site.request(prefixed, method: .HEAD, headers: [("User-Agent", "Overcast/3.0")])
         #expect(probe.status == .found && probe.headers.first(name: "Location")?.hasPrefix(cdn + "/media/r/") == true)
         _ = try await site.request(prefixed, headers: [("User-Agent", "Overcast/3.0"), ("Range", "bytes=0-1")])
+        // Any small range is a probe too, whatever its bytes (issue 25: bytes=0-0 was counted).
+        for range in ["bytes=0-0", "bytes=100-200", "bytes=-500"] {
+            let small = try await site.request(
+                prefixed,
+                headers: [("User-Agent", "AntennaPod/3.4"), ("Range", range), ("X-Forwarded-For", "203.0.113.41")]
+            )
+            #expect(small.status == .found)
+        }
+        // /dl/ answers only for episodes enclosed through the prefix: "Before" was published earlier.
+        let before = try #require(live["Before"]?.replacingOccurrences(of: site.base + "/media/", with: site.base + "/dl/media/"))
+        #expect(try await site.request(before, headers: [("User-Agent", "Overcast/3.0")]).status == .notFound)
         let downloaded = folder.appendingPathComponent("downloaded.mp3")
         _ = try await Fixtures.runOffPool(
             "curl",
@@ -234,6 +245,54 @@ struct ListenerTests {
         let later = enclosures(try await site.get("/podcast.xml").text)
         #expect(later["After"] == live["After"], "\(later)")
         #expect(later["Later"]?.hasPrefix(site.base + "/media/r/") == true, "\(later)")
+    }
+
+    @Test(
+        "a flood of probes and small ranges, each under its own user agent, cannot stop real downloads being counted; /dl/ answers nothing while the prefix was never on"
+    )
+    func floods() async throws {
+        try await TestSite.run(
+            configure: { configuration in
+                configuration.trustedProxies = ["127.0.0.1"]
+                configuration.services.listenerFlushInterval = .milliseconds(100)
+                // The attack at a hundredth of its size on a real site (DownloadTallyTests has it whole).
+                configuration.services.listenerTableSize = 2_000
+            },
+            body: { site in
+                let episode = try await Self.episodeSite(site)
+                func fetch(_ n: Int, range: String?, url: String? = nil) async throws -> Int {
+                    var headers = [("X-Forwarded-For", "198.51.100.\(n % 250)"), ("User-Agent", "Flood/\(n)")]
+                    if let range { headers.append(("Range", range)) }
+                    return Int(try await site.request(url ?? episode.url, headers: headers).status.code)
+                }
+                // 2,100 one-byte probes, then 2,100 listeners of 20 KB each: more than the table holds.
+                for wave in [("bytes=0-0", 0), ("bytes=0-20000", 10_000)] {
+                    try await withThrowingTaskGroup(of: Int.self) { group in
+                        for n in 0..<2_100 {
+                            if n >= 16 { _ = try await group.next() }
+                            group.addTask { try await fetch(wave.1 + n, range: wave.0) }
+                        }
+                        for try await status in group { #expect(status == 206) }
+                    }
+                }
+                // Three real listeners, afterwards: all three counted.
+                for n in 0..<3 {
+                    let reply = try await site.request(
+                        episode.url,
+                        headers: [("X-Forwarded-For", "203.0.113.\(50 + n)"), ("User-Agent", "AntennaPod/3.4.0")]
+                    )
+                    #expect(reply.status == .ok)
+                }
+                // /dl/ with the prefix never switched on: not found, and nothing counted.
+                let prefixed = episode.url.replacingOccurrences(of: site.base + "/media/", with: site.base + "/dl/media/")
+                for range in [nil, "bytes=0-0", "bytes=0-1"] {
+                    #expect(try await fetch(99_999, range: range, url: prefixed) == 404)
+                }
+                let counted = try await Self.downloads(of: site, total: 3)
+                #expect(counted.reduce(0) { $0 + $1.count } == 3, "\(counted)")
+                #expect(counted.allSatisfy { $0.app == .antennaPod }, "\(counted)")
+            }
+        )
     }
 
     @Test("in a browser, the studio's Listeners page shows the downloads the requests made: per episode, per day (chart and table), per app")

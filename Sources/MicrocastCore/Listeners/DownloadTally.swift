@@ -71,22 +71,38 @@ public struct EpisodeRequest: Sendable {
 /// cannot be linked to today's. A download is one listener receiving at least
 /// a minute's worth of an episode's bytes, however many ranged requests carry
 /// them (overlaps counted once), counted once per episode per day. HEAD
-/// requests are never seen here; a `bytes=0-1` probe carries two bytes and so
-/// never counts by itself. Bots (`BotList`) are not listeners. Pre-loads by
-/// apps that fetch every episode are downloads: the guidelines count them.
+/// requests are never seen here. Bots (`BotList`) are not listeners. Pre-loads
+/// by apps that fetch every episode are downloads: the guidelines count them.
 ///
-/// Counts wait in `pending` until taken (by the flush, once a minute); the
-/// state per listener is bounded by `maxListeners` a day.
+/// What a flood of requests cannot do (issue 25): a request for a small range
+/// (`probeBytes`; Apple's `bytes=0-1`, any `bytes=0-0`) does not make anyone
+/// a listener, so it costs no memory. Listeners on their way to a download
+/// are held in a table of `maxListeners`; when it is full, the one that has
+/// received the fewest bytes makes room for a newcomer that has received at
+/// least as many, so cheap requests only push out each other. Listeners
+/// already counted are kept apart (`maxCounted`), and only a real download
+/// (a minute's worth of bytes) can get in there.
+///
+/// Counts wait in `pending` until taken (by the flush, once a minute).
 public struct DownloadTally: Sendable {
     public let bots: BotList
     public let maxListeners: Int
+    public let maxCounted: Int
+    /// A request carrying fewer bytes than this (or than the whole file, if
+    /// smaller) is a probe: it neither makes nor moves a listener.
+    public static let probeBytes: Int64 = 16 * 1024
     private var day = ""
     /// Today's key's bytes (`SymmetricKey` is not `Sendable`).
     private var key = Self.newKey()
-    /// Per listener and episode: the byte ranges received of each file, until counted.
+    /// Listeners on their way to a download: the byte ranges received of each file.
     private var progress: [ListenerEpisode: Progress] = [:]
+    /// The same listeners by how many bytes they have received (by powers of
+    /// two), so the one with the fewest is found without a scan.
+    private var byReceived: [Int: Set<ListenerEpisode>] = [:]
+    /// Listeners counted today, each once per episode.
+    private var counted: Set<ListenerEpisode> = []
     private var pendingCounts: [PendingKey: Int] = [:]
-    /// Listeners not followed because `maxListeners` was reached today.
+    /// Requests not followed today because a table was full.
     public private(set) var untracked = 0
 
     struct ListenerEpisode: Hashable {
@@ -95,8 +111,9 @@ public struct DownloadTally: Sendable {
     }
 
     struct Progress {
-        var counted = false
         var received: [String: [ClosedRange<Int64>]] = [:]
+        /// Bytes received in all, of every file (for the table's eviction).
+        var total: Int64 = 0
     }
 
     struct PendingKey: Hashable {
@@ -105,9 +122,10 @@ public struct DownloadTally: Sendable {
         var app: ListenerApp
     }
 
-    public init(bots: BotList, maxListeners: Int = 200_000) {
+    public init(bots: BotList, maxListeners: Int = 200_000, maxCounted: Int = 1_000_000) {
         self.bots = bots
         self.maxListeners = maxListeners
+        self.maxCounted = maxCounted
     }
 
     /// Takes one answered request into account; true when it made a download.
@@ -116,29 +134,62 @@ public struct DownloadTally: Sendable {
         guard !bots.isBot(request.userAgent) else { return false }
         rotate(for: now)
         let id = ListenerEpisode(listener: listener(request.address, request.userAgent), episode: request.episode)
-        var state: Progress
-        if let known = progress[id] {
-            state = known
-        } else {
-            guard progress.count < maxListeners else {
-                untracked += 1
-                return false
-            }
-            state = Progress()
-        }
-        guard !state.counted else { return false }
+        guard !counted.contains(id) else { return false }
+        let carried = request.bytes.upperBound - request.bytes.lowerBound + 1
+        let isKnown = progress[id] != nil
+        // A probe is not a listener: nothing is kept for it.
+        guard isKnown || carried >= min(Self.probeBytes, request.minuteOfBytes) else { return false }
+        var state = progress[id] ?? Progress()
+        let before = ranges(of: state, file: request.file)
         let ranges = Self.union(state.received[request.file, default: []], adding: request.bytes)
         let received = ranges.reduce(Int64(0)) { $0 + $1.upperBound - $1.lowerBound + 1 }
         if received >= request.minuteOfBytes {
+            guard counted.count < maxCounted else {
+                untracked += 1
+                return false
+            }
             // Counted: the ranges are no longer needed, only that it was.
-            progress[id] = Progress(counted: true)
+            forget(id)
+            counted.insert(id)
             pendingCounts[PendingKey(episode: request.episode, day: day, app: ListenerApp(userAgent: request.userAgent)), default: 0] += 1
             return true
         }
+        if !isKnown {
+            guard makeRoom(for: received) else {
+                untracked += 1
+                return false
+            }
+        }
+        forget(id)
+        state.total += received - before
         state.received[request.file] = ranges
         progress[id] = state
+        byReceived[Self.bucket(state.total), default: []].insert(id)
         return false
     }
+
+    private func ranges(of state: Progress, file: String) -> Int64 {
+        (state.received[file] ?? []).reduce(Int64(0)) { $0 + $1.upperBound - $1.lowerBound + 1 }
+    }
+
+    /// Room in the table for a listener whose request carries `bytes`: free
+    /// space, or the listener with the fewest bytes received, if it has no more.
+    private mutating func makeRoom(for bytes: Int64) -> Bool {
+        guard progress.count >= maxListeners else { return true }
+        guard let lowest = byReceived.keys.min(), lowest <= Self.bucket(bytes), let victim = byReceived[lowest]?.first else { return false }
+        forget(victim)
+        return true
+    }
+
+    /// Takes a listener out of the table (to count it, to move it, or to evict it).
+    private mutating func forget(_ id: ListenerEpisode) {
+        guard let state = progress.removeValue(forKey: id) else { return }
+        let bucket = Self.bucket(state.total)
+        byReceived[bucket]?.remove(id)
+        if byReceived[bucket]?.isEmpty == true { byReceived[bucket] = nil }
+    }
+
+    static func bucket(_ bytes: Int64) -> Int { Int64.bitWidth - max(0, bytes).leadingZeroBitCount }
 
     /// The downloads counted since the last call, now forgotten here.
     public mutating func takePending() -> [DownloadCount] {
@@ -154,8 +205,8 @@ public struct DownloadTally: Sendable {
         }
     }
 
-    /// How many listener-and-episode states are held now.
-    public var trackedListeners: Int { progress.count }
+    /// How many listener-and-episode states are held now (on their way to a download, and counted).
+    public var trackedListeners: Int { progress.count + counted.count }
 
     /// A new day drops the key and everything keyed by it.
     private mutating func rotate(for now: Date) {
@@ -164,6 +215,8 @@ public struct DownloadTally: Sendable {
         day = today
         key = Self.newKey()
         progress.removeAll()
+        byReceived.removeAll()
+        counted.removeAll()
         untracked = 0
     }
 

@@ -76,10 +76,13 @@ public struct StatsPrefix: Sendable, Equatable {
         return [Key.periods: text(periods)]
     }
 
+    /// Whether an episode published at `published` is enclosed through the prefix.
+    public func encloses(published: Date) -> Bool { periods.contains { $0.contains(published) } }
+
     /// The enclosure URL a feed gives for one of our files: prefixed if the
     /// episode was published while the prefix was on.
     public func enclosureURL(_ url: String, published: Date, site: SiteURLs) -> String {
-        guard periods.contains(where: { $0.contains(published) }), let path = site.path(ofOwnURL: url) else { return url }
+        guard encloses(published: published), let path = site.path(ofOwnURL: url) else { return url }
         return counter + "/dl" + path
     }
 

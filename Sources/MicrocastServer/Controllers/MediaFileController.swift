@@ -94,22 +94,33 @@ struct MediaFileController: Sendable {
         return try await responder.respond(file, request: request, context: context)
     }
 
-    /// The stats prefix (`StatsPrefix`): counts the request as a download
-    /// of the episode, unless it is a HEAD or a player's two-byte probe (the
-    /// bytes are the CDN's to send, so the request stands for them), then
-    /// sends the listener to the file.
+    /// The stats prefix (`StatsPrefix`): for an episode whose enclosure goes
+    /// through it (published while the prefix was on), counts the request as
+    /// a download, unless it is a HEAD or asks for a small range (a player's
+    /// probe; the bytes are the CDN's to send, so the request stands for
+    /// them), then sends the listener to the file. Anything else is not found.
     func prefixed(_ path: String, request: Request, context: AppRequestContext) async throws -> Response {
-        let prefix = StatsPrefix(settings: try await settings.settings())
+        guard let prefix = StatsPrefix(settings: try await settings.settings()) else { throw HTTPError(.notFound) }
         let name = String(path.split(separator: "/").last ?? "")
         let mediaId =
             path.hasPrefix("/media/r/")
             ? Self.mediaId(ofRendition: name) : name.split(separator: ".").first.map(String.init).flatMap { MediaIdentifier.isValid($0) ? $0 : nil }
-        if request.method == .get, request.headers[.range] != "bytes=0-1", let mediaId {
+        guard let mediaId, let episode = await listeners.episode(of: mediaId), prefix.encloses(published: episode.published) else {
+            throw HTTPError(.notFound)
+        }
+        if request.method == .get, !Self.isProbe(rangeHeader: request.headers[.range]) {
             let listener = listenerOf(request, context)
             await listeners.redirected(mediaId: mediaId, file: name, address: listener.address, userAgent: listener.userAgent)
         }
-        let target = prefix?.target(path: path, site: urls) ?? urls.base + path
-        return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])
+        return Response(status: .found, headers: [.location: prefix.target(path: path, site: urls), .cacheControl: "no-store"])
+    }
+
+    /// A `Range` that asks for fewer bytes than could matter (`bytes=0-1`,
+    /// `bytes=0-0`, any closed range under `DownloadTally.probeBytes`).
+    static func isProbe(rangeHeader: String?) -> Bool {
+        guard let rangeHeader else { return false }
+        guard case .partial(let bytes) = ByteRange.answer(rangeHeader: rangeHeader, size: Int64.max) else { return false }
+        return bytes.upperBound - bytes.lowerBound + 1 < DownloadTally.probeBytes
     }
 
     /// Renditions are named `MEDIAID-ROLE….HASH.EXT`.

@@ -11,7 +11,7 @@ import Synchronization
 /// from a cache. A crash loses at most the counts since the last flush;
 /// a flush that fails is put back and written with the next, never twice.
 final class ListenerCounter: Service, Sendable {
-    private let store: any DownloadRepository & MediaRepository
+    private let store: any DownloadRepository & MediaRepository & PostRepository
     private let tally: Mutex<DownloadTally>
     private let episodes = Mutex<[String: (episode: EpisodeFile?, until: ContinuousClock.Instant)]>([:])
     private let clock: @Sendable () -> Date
@@ -23,18 +23,20 @@ final class ListenerCounter: Service, Sendable {
     struct EpisodeFile: Sendable {
         var slug: String
         var duration: Double?
+        /// When its post was published: whether its enclosure goes through the stats prefix.
+        var published: Date
     }
 
     init(
-        store: any DownloadRepository & MediaRepository,
-        bots: BotList,
+        store: any DownloadRepository & MediaRepository & PostRepository,
+        tally: DownloadTally,
         isCounting: Bool,
         interval: Duration = .seconds(60),
         clock: @escaping @Sendable () -> Date,
         logger: Logger
     ) {
         self.store = store
-        self.tally = Mutex(DownloadTally(bots: bots))
+        self.tally = Mutex(tally)
         self.isCounting = isCounting
         self.interval = interval
         self.clock = clock
@@ -76,14 +78,14 @@ final class ListenerCounter: Service, Sendable {
 
     /// The episode a media item is the sound of, from a cache kept a minute
     /// (a post's audio rarely changes; a count a minute late is harmless).
-    private func episode(of mediaId: String) async -> EpisodeFile? {
+    func episode(of mediaId: String) async -> EpisodeFile? {
         let now = ContinuousClock.now
         if let cached = episodes.withLock({ $0[mediaId] }), cached.until > now { return cached.episode }
         var found: EpisodeFile?
         if let item = try? await store.media(id: mediaId), item.kind == .audio,
-            let slug = try? await store.posts(usingMedia: mediaId).first
+            let slug = try? await store.posts(usingMedia: mediaId).first, let post = try? await store.post(slug: slug)
         {
-            found = EpisodeFile(slug: slug, duration: item.duration)
+            found = EpisodeFile(slug: slug, duration: item.duration, published: post.published)
         }
         episodes.withLock { cache in
             if cache.count > 10_000 { cache.removeAll() }

@@ -126,7 +126,7 @@ public struct MicrocastServices: Sendable {
         )
         let listeners = ListenerCounter(
             store: store,
-            bots: configuration.bots,
+            tally: DownloadTally(bots: configuration.bots, maxListeners: configuration.listenerTableSize),
             isCounting: configuration.countListeners,
             interval: configuration.listenerFlushInterval,
             clock: configuration.listenerClock,

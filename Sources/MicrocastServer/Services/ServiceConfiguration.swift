@@ -47,6 +47,8 @@ public struct ServiceConfiguration: Sendable {
     public var countListeners = true
     /// User agents that are not listeners (`Presets/bots.json`).
     public var bots = BotList()
+    /// Listeners on their way to a download held in memory at once (`DownloadTally.maxListeners`).
+    public var listenerTableSize = 200_000
     /// How often counted downloads are written.
     public var listenerFlushInterval: Duration = .seconds(60)
     /// The time downloads are counted at: the clock, except in tests of "the next day".
