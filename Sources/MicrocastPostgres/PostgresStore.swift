@@ -27,7 +27,13 @@ public final class PostgresStore: DataStore, Sendable {
     ) async throws
         -> PostgresStore
     {
-        let store = PostgresStore(configuration: try PostgresURL.configuration(url, connections: connections), logger: logger)
+        let location = try PostgresURL(url)
+        do {
+            try await location.check(logger: logger)
+        } catch {
+            throw readable(error)
+        }
+        let store = PostgresStore(configuration: location.client(connections: connections), logger: logger)
         do {
             try await Schema.migrate(store.client, logger: logger)
         } catch {

@@ -25,18 +25,21 @@ struct PeerServer: Sendable {
         func add(_ post: Post) { posts.append(post) }
     }
 
+    /// - Parameter address: where it listens; any of loopback's 127.0.0.0/8, so
+    ///   that two peers can be two different machines to the server.
     static func run(
+        address: String = "127.0.0.1",
         routes: @Sendable (Router<BasicRequestContext>, _ base: String, _ received: Received) -> Void,
         body: (PeerServer) async throws -> Void
     ) async throws {
-        let (port, reservation) = try reservePort()
-        let base = "http://127.0.0.1:\(port)"
+        let (port, reservation) = try reservePort(address: address)
+        let base = "http://\(address):\(port)"
         let received = Received()
         let router = Router()
         routes(router, base, received)
         var logger = Logger(label: "peer")
         logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+        let app = Application(router: router, configuration: .init(address: .hostname(address, port: port)), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask(executorPreference: DedicatedExecutor.servers) { try await group.run() }

@@ -248,13 +248,13 @@ struct TestSite {
 /// SO_REUSEADDR, so the kernel hands it to nobody else (another test, or
 /// another test process) while the server, which binds with SO_REUSEADDR
 /// too, takes it. Close the descriptor once the server listens.
-func reservePort() throws -> (port: Int, descriptor: Int32) {
+func reservePort(address host: String = "127.0.0.1") throws -> (port: Int, descriptor: Int32) {
     let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var yes: Int32 = 1
     setsockopt(socketFD, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_addr.s_addr = inet_addr(host)
     address.sin_port = 0
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) {

@@ -433,6 +433,42 @@ struct PostgresAcrossProcessesTests {
         await web.close()
     }
 
+    @Test(
+        "sslmode as libpq reads it: verify-full with the CA file connects, with another CA or the wrong host it refuses; require encrypts unchecked"
+    )
+    func tlsModes() async throws {
+        let plain = try await PostgresCluster.shared.newDatabase()
+        let (signer, stranger) = try await PostgresCluster.shared.certificateAuthorities()
+        func url(_ query: String, host: String = "127.0.0.1") -> String {
+            plain.replacingOccurrences(of: "sslmode=disable", with: query).replacingOccurrences(of: "@127.0.0.1:", with: "@\(host):")
+        }
+        func connects(_ url: String) async -> String? {
+            do {
+                let store = try await PostgresStore.open(url: url, connections: 1)
+                let answer = try await store.integrityCheck()
+                await store.close()
+                return answer == "ok" ? nil : answer
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(await connects(url("sslmode=verify-full&sslrootcert=\(signer.path)")) == nil)
+        #expect(await connects(url("sslmode=verify-full&sslrootcert=\(signer.path)", host: "localhost")) == nil)
+        #expect(await connects(url("sslmode=verify-ca&sslrootcert=\(signer.path)")) == nil)
+        // 127.0.0.2 reaches the same server, but its certificate does not name that address.
+        #expect(await connects(url("sslmode=verify-ca&sslrootcert=\(signer.path)", host: "127.0.0.2")) == nil)
+        #expect(await connects(url("sslmode=verify-full&sslrootcert=\(signer.path)", host: "127.0.0.2")) != nil)
+        #expect(await connects(url("sslmode=require")) == nil, "require encrypts without checking, as libpq does")
+        let strangerCA = await connects(url("sslmode=verify-full&sslrootcert=\(stranger.path)"))
+        #expect(strangerCA != nil, "a certificate from another CA is refused")
+        #expect(await connects(url("sslmode=verify-full")) != nil, "a private CA is not in the system's trust store")
+        #expect(await connects(url("sslmode=require&sslrootcert=\(stranger.path)")) != nil, "require with a CA file checks like verify-ca")
+        let missing = await connects(url("sslmode=verify-full&sslrootcert=/no/such/ca.pem"))
+        #expect(missing?.contains("sslrootcert") == true, "\(missing ?? "")")
+        let unknown = await connects(url("sslmode=sometimes"))
+        #expect(unknown?.contains("verify-full") == true, "\(unknown ?? "")")
+    }
+
     @Test("migrations started by several processes at once run once")
     func concurrentMigrations() async throws {
         let url = try await PostgresCluster.shared.newDatabase()

@@ -22,6 +22,13 @@ public actor PostgresCluster {
         return "postgres://\(Self.user)@127.0.0.1:\(cluster.port)/\(name)?sslmode=disable"
     }
 
+    /// The CA that signed the cluster's certificate (for 127.0.0.1 and
+    /// localhost), and a CA that did not: for tests of `sslmode`.
+    public func certificateAuthorities() async throws -> (signer: URL, stranger: URL) {
+        let folder = try await start().folder
+        return (folder.appendingPathComponent("ca.pem"), folder.appendingPathComponent("other-ca.pem"))
+    }
+
     /// The cluster's superuser (trusted on loopback, no password).
     static let user = "microcast"
 
@@ -45,12 +52,45 @@ public actor PostgresCluster {
         try await command("initdb", ["-D", data, "-A", "trust", "-U", Self.user, "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
         let (port, reservation) = try Self.freePort()
         close(reservation)
+        try makeCertificates(in: folder, owner: asPostgres ? "postgres:postgres" : nil)
         // Durability is not what these tests check: no fsync keeps them quick.
+        // TLS is offered (tests of sslmode); the other tests connect without it.
+        // 127.0.0.2 is an address the certificate does not name.
         let options =
-            "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1,127.0.0.2 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            + " -c ssl=on -c ssl_cert_file=\(folder.path)/server.pem -c ssl_key_file=\(folder.path)/server.key"
         try await command("pg_ctl", ["-D", data, "-o", options, "-l", folder.appendingPathComponent("log").path, "-w", "-t", "60", "start"])
         Self.registerStop(data: data, folder: folder)
         return (folder, port)
+    }
+
+    /// A CA, a server certificate it signs for 127.0.0.1 and localhost, and an
+    /// unrelated CA, made with the `openssl` command.
+    private static func makeCertificates(in folder: URL, owner: String?) throws {
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        for ca in ["ca", "other-ca"] {
+            _ = try Fixtures.run(
+                "openssl",
+                [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Microcast test \(ca)", "-keyout", path("\(ca).key"),
+                    "-out", path("\(ca).pem"),
+                ]
+            )
+        }
+        _ = try Fixtures.run(
+            "openssl",
+            ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", path("server.key"), "-out", path("server.csr")]
+        )
+        try Data("subjectAltName=IP:127.0.0.1,DNS:localhost\n".utf8).write(to: folder.appendingPathComponent("san.ext"))
+        _ = try Fixtures.run(
+            "openssl",
+            [
+                "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial", "-days", "2",
+                "-extfile", path("san.ext"), "-out", path("server.pem"),
+            ]
+        )
+        chmod(path("server.key"), 0o600)
+        if let owner { _ = try Fixtures.run("chown", [owner, path("server.key"), path("server.pem")]) }
     }
 
     /// Debian installs the server's programs per major version, off the PATH.

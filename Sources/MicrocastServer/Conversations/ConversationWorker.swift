@@ -8,6 +8,7 @@ import MediaModel
 import MicrocastCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// Runs the conversation jobs: verifying received Webmentions and sending
 /// ours. Network-bound, so it has its own loops and never waits behind a
@@ -18,7 +19,12 @@ public struct ConversationWorker: Service {
     let fetcher: SafeFetcher
     let site: SiteDirectory
     let avatars: AvatarStore
-    let loops: Int
+    /// Verifications at once: network-bound, so several, each waiting on a different sender.
+    let verifyLoops: Int
+    /// Sends at once, on loops of their own: a slow stranger never holds up our own Webmentions.
+    let sendLoops: Int
+    /// Senders being fetched now: one source per sender at a time.
+    let turns = SenderTurns()
     let pollInterval: Duration
     let lease: TimeInterval
     let logger: Logger
@@ -29,12 +35,23 @@ public struct ConversationWorker: Service {
         let description: String
     }
 
-    public func run() async throws {
-        await runLoops(loops) { index in await loop(id: "\(name)-conversations\(index)") }
+    /// Another source of the same sender is being fetched: this one waits its
+    /// turn, without spending an attempt, and the loop takes someone else's.
+    struct NotYourTurn: Error, CustomStringConvertible {
+        let sender: String
+        var description: String { "waiting for another source from \(sender) to be fetched first" }
     }
 
-    func loop(id: String) async {
-        await queue.claimJobs(worker: id, kinds: JobKind.conversations, lease: lease, pollInterval: pollInterval, logger: logger) { job in
+    public func run() async throws {
+        guard verifyLoops + sendLoops > 0 else { return await runLoops(0) { _ in } }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await runLoops(verifyLoops) { index in await loop(id: "\(name)-verify\(index)", kinds: [.verifyMention]) } }
+            group.addTask { await runLoops(sendLoops) { index in await loop(id: "\(name)-send\(index)", kinds: [.sendMentions]) } }
+        }
+    }
+
+    func loop(id: String, kinds: [JobKind]) async {
+        await queue.claimJobs(worker: id, kinds: kinds, lease: lease, pollInterval: pollInterval, logger: logger) { job in
             await run(job, worker: id)
         }
     }
@@ -57,6 +74,17 @@ public struct ConversationWorker: Service {
             try await writeOutcome { try await queue.complete(jobId: job.id, result: result, now: Date()) }
             metadata["outcome"] = "done"
             metadata["result"] = "\(summary)"
+        } catch let wait as NotYourTurn {
+            do {
+                let queue = self.queue
+                try await writeOutcome {
+                    try await queue.requeue(jobId: job.id, reason: wait.description, runAfter: Date().addingTimeInterval(2), now: Date())
+                }
+            } catch let storeError {
+                metadata["store-error"] = "\(storeError)"
+            }
+            metadata["outcome"] = "waiting its turn"
+            metadata["reason"] = "\(wait.description)"
         } catch {
             let retryAt = Date().addingTimeInterval(MediaWorker.backoff(attempt: job.attempts))
             do {
@@ -85,6 +113,14 @@ public struct ConversationWorker: Service {
         guard let source = URL(string: mention.source), let target = URL(string: mention.target) else {
             return reject(&mention, "the source or target is not a URL")
         }
+        // One fetch per sender at a time, by the name as a machine reads it and
+        // by the address it resolves to: a sender with slow pages waits for
+        // itself, never in front of everyone else.
+        let host = source.host ?? ""
+        var senders = [SenderKey.of(host: host)]
+        if let address = try? await fetcher.resolver.addresses(of: host).first { senders.append(address.description) }
+        guard turns.enter(senders) else { throw NotYourTurn(sender: senders[0]) }
+        defer { turns.leave(senders) }
         let page: FetchedResource
         do {
             page = try await fetcher.get(source)
@@ -264,6 +300,22 @@ public struct ConversationWorker: Service {
         )
         try? await store.saveCitation(citation)
     }
+}
+
+/// The senders whose sources are being fetched now, in this process.
+final class SenderTurns: Sendable {
+    private let busy = Mutex<Set<String>>([])
+
+    /// Takes every one of `senders`, or none if any is taken.
+    func enter(_ senders: [String]) -> Bool {
+        busy.withLock { busy in
+            guard busy.isDisjoint(with: senders) else { return false }
+            busy.formUnion(senders)
+            return true
+        }
+    }
+
+    func leave(_ senders: [String]) { busy.withLock { $0.subtract(senders) } }
 }
 
 /// Authors' photos, fetched once through the safe client, checked like any

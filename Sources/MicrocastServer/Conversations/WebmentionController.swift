@@ -37,7 +37,8 @@ struct WebmentionController: Sendable {
             throw MicropubError(.invalidRequest, refusal.description, status: 400)
         }
         let domain = Mention.domain(of: accepted.source.absoluteString)
-        guard await limiter.admit(domain) else {
+        // By sender, not by spelling: localhost, 127.1 and 2130706433 are one.
+        guard await limiter.admit(SenderKey.of(host: domain)) else {
             throw MicropubError(.invalidRequest, "too many Webmentions from \(domain); try again later", status: 429)
         }
         let now = Date()
@@ -103,8 +104,8 @@ enum MentionIdentifier {
     static func isValid(_ id: String) -> Bool { MediaIdentifier.isValid(id) }
 }
 
-/// At most `limit` Webmentions per sending domain in any `window`: a sender
-/// cannot fill the queue. Kept in memory; a restart forgets, which is fine
+/// At most `limit` Webmentions per sender (`SenderKey`: an address however
+/// written, or a registrable domain) in any `window`: a sender cannot fill the queue. Kept in memory; a restart forgets, which is fine
 /// for a limit measured in minutes.
 actor SenderRateLimit {
     let limit: Int

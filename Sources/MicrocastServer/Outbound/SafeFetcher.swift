@@ -84,13 +84,14 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
 public struct SafeFetcher: Sendable {
     public let policy: FetchPolicy
     let group: any EventLoopGroup
-    /// Name lookups block (getaddrinfo): they run here, never on an event loop or Swift's pool.
-    let lookups: NIOThreadPool
+    /// Name lookups block (getaddrinfo): they run on its threads, never on an
+    /// event loop or Swift's pool, and are given up at its deadline.
+    public let resolver: NameResolver
 
-    public init(policy: FetchPolicy, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, lookups: NIOThreadPool) {
+    public init(policy: FetchPolicy, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, resolver: NameResolver) {
         self.policy = policy
         self.group = group
-        self.lookups = lookups
+        self.resolver = resolver
     }
 
     /// GET, following redirects.
@@ -164,7 +165,7 @@ public struct SafeFetcher: Sendable {
         if let literal = AddressPolicy.Address(bare) {
             addresses = [literal]
         } else {
-            addresses = try await lookups.runIfActive { Self.resolve(bare) }
+            addresses = try await resolver.addresses(of: bare)
         }
         // IPv4 first: a name like localhost answers ::1 too, and a server may listen on one family only.
         let ordered = addresses.filter { if case .v4 = $0 { true } else { false } } + addresses.filter { if case .v6 = $0 { true } else { false } }
@@ -177,32 +178,6 @@ public struct SafeFetcher: Sendable {
             }
         }
         return first
-    }
-
-    static func resolve(_ host: String) -> [AddressPolicy.Address] {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, nil, &hints, &list) == 0, let list else { return [] }
-        defer { freeaddrinfo(list) }
-        var addresses: [AddressPolicy.Address] = []
-        var next: UnsafeMutablePointer<addrinfo>? = list
-        while let entry = next {
-            if let socket = entry.pointee.ai_addr {
-                switch Int32(socket.pointee.sa_family) {
-                case AF_INET:
-                    let v4 = socket.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
-                    addresses.append(.v4(withUnsafeBytes(of: v4) { Array($0) }))
-                case AF_INET6:
-                    let v6 = socket.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
-                    addresses.append(.v6(withUnsafeBytes(of: v6) { Array($0) }))
-                default: break
-                }
-            }
-            next = entry.pointee.ai_next
-        }
-        return addresses
     }
 
     /// Ends the whole fetch at the policy's total time, whatever step it is in.

@@ -97,11 +97,11 @@ public struct MicrocastServices: Sendable {
             timeLimit: configuration.jobTimeLimit,
             logger: logger
         )
-        let outboundPool = NIOThreadPool(numberOfThreads: 2)
+        let outboundPool = NIOThreadPool(numberOfThreads: 4)
         outboundPool.start()
         let fetcher = SafeFetcher(
             policy: FetchPolicy(userAgent: FetchPolicy.userAgent(site: urls.base), allowPrivateAddresses: configuration.allowPrivateFetch),
-            lookups: outboundPool
+            resolver: NameResolver(threads: outboundPool)
         )
         let conversations = ConversationWorker(
             queue: store,
@@ -109,7 +109,8 @@ public struct MicrocastServices: Sendable {
             fetcher: fetcher,
             site: site,
             avatars: AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool),
-            loops: configuration.workerThreads > 0 ? configuration.conversationLoops : 0,
+            verifyLoops: configuration.workerThreads > 0 ? configuration.verificationLoops : 0,
+            sendLoops: configuration.workerThreads > 0 ? configuration.sendingLoops : 0,
             pollInterval: configuration.jobPollInterval,
             lease: configuration.jobLease,
             logger: logger

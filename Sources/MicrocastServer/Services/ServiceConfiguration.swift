@@ -41,8 +41,11 @@ public struct ServiceConfiguration: Sendable {
     /// Lets outbound fetches reach loopback and private addresses: for tests of
     /// several instances on one machine only, never on a public server.
     public var allowPrivateFetch = false
-    /// Webmentions verified and sent at once (0 with no media threads: this process does no background work).
-    public var conversationLoops = 2
+    /// Received Webmentions verified at once (none with no media threads: this
+    /// process does no background work). Each waits on a different sender.
+    public var verificationLoops = 8
+    /// Posts whose Webmentions are sent at once, apart from verification.
+    public var sendingLoops = 2
     /// Episode downloads are counted (README "Listeners"); off only to measure what counting costs.
     public var countListeners = true
     /// User agents that are not listeners (`Presets/bots.json`).
