@@ -18,18 +18,17 @@ struct IngestOptions: ParsableArguments {
 
     /// The same services `serve` runs on, in this process, with a job worker per item worked on at once.
     func services(logger: Logger) async throws -> MicrocastServices {
-        try await MicrocastServices.start(
-            ServiceConfiguration(
-                dataDirectory: data.url,
-                database: try data.location(),
-                baseURL: baseURL,
-                presets: try presets.load(),
-                workerThreads: concurrency,
-                keepLocation: keepLocation,
-                jobPollInterval: .milliseconds(100)
-            ),
-            logger: logger
+        var configuration = ServiceConfiguration(
+            dataDirectory: data.url,
+            database: try data.location(),
+            baseURL: baseURL,
+            presets: try presets.load(),
+            workerThreads: concurrency,
+            keepLocation: keepLocation,
+            jobPollInterval: .milliseconds(100)
         )
+        configuration.writesPosts = true
+        return try await MicrocastServices.start(configuration, logger: logger)
     }
 }
 

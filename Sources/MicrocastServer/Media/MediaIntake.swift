@@ -60,18 +60,49 @@ struct MediaIntake: Sendable {
             isAnimated: probe.kind == .photo && (probe.pages ?? 1) > 1
         )
         // The public copy exists before the 201, so the Location URL never serves a location.
-        let publicCopy = probe.kind == .photo && !keepLocation ? try await locationFreeCopy(of: upload.temporaryFile, format: format) : nil
+        let publicCopy =
+            probe.kind == .photo && !keepLocation
+            ? try await locationFreeCopy(of: upload.temporaryFile, format: format, for: item.fileName) : nil
+        // The row is committed first, with the files waiting under names that
+        // carry the item's id and their writer; only then do they take their
+        // final names. A process killed in between leaves files the next start
+        // finishes (row committed) or removes (not): never an original without
+        // a row, nor a row without its original (`finishInterruptedAdoptions`).
+        let staged: URL
         do {
-            try library.adoptOriginal(from: upload.temporaryFile, as: item.fileName)
-            try library.placePublicCopy(of: item.fileName, made: publicCopy)
+            staged = try library.stage(upload.temporaryFile, as: item.fileName)
             let job = JobKind.processing(probe.kind).map { JobRequest(kind: $0, subject: item.id) }
             try await media.add(item, processing: job)
         } catch {
             if let publicCopy { try? FileManager.default.removeItem(at: publicCopy) }
-            library.removeOriginal(item.fileName)
+            try? FileManager.default.removeItem(at: upload.temporaryFile)
+            library.removeStaged(of: item.fileName)
             throw error
         }
+        try library.adoptOriginal(from: staged, as: item.fileName)
+        try library.placePublicCopy(of: item.fileName, made: publicCopy)
         return item
+    }
+
+    /// Finishes what a process killed mid-adoption left: files staged for an
+    /// item whose row was committed take their final names; files whose row
+    /// never was are removed. Runs at start, before temporaries are swept.
+    static func finishInterruptedAdoptions(library: MediaLibrary, media: any MediaRepository) async -> (finished: Int, removed: Int) {
+        var counts = (finished: 0, removed: 0)
+        for staged in library.abandonedStagedFiles() {
+            let id = String(staged.fileName.prefix { $0 != "." })
+            if (try? await media.media(id: id)) != nil {
+                if (try? library.adoptOriginal(from: staged.original, as: staged.fileName)) != nil {
+                    try? library.placePublicCopy(of: staged.fileName, made: staged.publicCopy)
+                    counts.finished += 1
+                }
+            } else {
+                try? FileManager.default.removeItem(at: staged.original)
+                if let copy = staged.publicCopy { try? FileManager.default.removeItem(at: copy) }
+                counts.removed += 1
+            }
+        }
+        return counts
     }
 
     /// Forgets an upload no post uses, with its files; one in use is refused, naming the posts.
@@ -88,8 +119,8 @@ struct MediaIntake: Sendable {
     }
 
     /// Writes the photo at `file` without its location under a temporary name in the public folder.
-    func locationFreeCopy(of file: URL, format: MediaFormat) async throws -> URL {
-        let destination = library.newPublicCopyPath()
+    func locationFreeCopy(of file: URL, format: MediaFormat, for fileName: String) async throws -> URL {
+        let destination = library.newPublicCopyPath(for: fileName)
         let result: Result<RemoveLocation.Method, MediaError> = try await threadPool.runImageWork {
             Result { () throws(MediaError) in try RemoveLocation.copy(from: file.path, format: format, to: destination) }
         }
@@ -109,7 +140,7 @@ struct MediaIntake: Sendable {
         if item.kind == .photo && !keepLocation,
             let format = MediaFormat.withMIMEType(item.mimeType) ?? FormatSniffer.sniffFile(library.original(item.fileName).path)
         {
-            made = try await locationFreeCopy(of: library.original(item.fileName), format: format)
+            made = try await locationFreeCopy(of: library.original(item.fileName), format: format, for: item.fileName)
         } else {
             made = nil
         }

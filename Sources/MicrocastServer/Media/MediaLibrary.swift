@@ -73,8 +73,63 @@ public struct MediaLibrary: Sendable {
         }
     }
 
-    /// A fresh temporary path in the public folder, for a copy being made.
-    func newPublicCopyPath() -> URL { publicCopies.appendingPathComponent(TemporaryName.make("", extension: "tmp")) }
+    /// A fresh temporary path in the public folder, for the copy of `fileName` being made.
+    func newPublicCopyPath(for fileName: String) -> URL {
+        publicCopies.appendingPathComponent(TemporaryName.make(".\(fileName)", extension: "tmp"))
+    }
+
+    /// Renames a received upload, within the uploads folder, to a name that
+    /// carries the item it becomes (`ID.EXT.…@w-HOST-PID.staged`), while its row is written.
+    func stage(_ upload: URL, as fileName: String) throws -> URL {
+        let staged = uploads.appendingPathComponent(TemporaryName.make(fileName, extension: Self.stagedExtension))
+        try FileManager.default.moveItem(at: upload, to: staged)
+        return staged
+    }
+
+    static let stagedExtension = "staged"
+
+    /// Removes what was staged for `fileName` (its row was not written).
+    func removeStaged(of fileName: String) {
+        let manager = FileManager.default
+        for name in (try? manager.contentsOfDirectory(atPath: uploads.path)) ?? []
+        where name.hasPrefix(fileName + ".") && name.hasSuffix("." + Self.stagedExtension) {
+            try? manager.removeItem(at: uploads.appendingPathComponent(name))
+        }
+    }
+
+    /// A staged upload whose writer is gone, and the public copy made for it, if any.
+    struct StagedAdoption {
+        var fileName: String
+        var original: URL
+        var publicCopy: URL?
+    }
+
+    /// Staged uploads whose writer ended (on this machine) or that were left
+    /// unwritten past `abandonedAfter` (a writer elsewhere), with their public copies.
+    func abandonedStagedFiles(now: Date = Date()) -> [StagedAdoption] {
+        let manager = FileManager.default
+        let publics = (try? manager.contentsOfDirectory(atPath: publicCopies.path)) ?? []
+        return ((try? manager.contentsOfDirectory(atPath: uploads.path)) ?? []).compactMap { name in
+            guard name.hasSuffix("." + Self.stagedExtension), isAbandoned(uploads.appendingPathComponent(name), name: name, now: now),
+                let marker = name.range(of: ".", options: [], range: name.index(after: name.startIndex)..<name.endIndex)
+            else { return nil }
+            // ID.EXT.RANDOM@w-…: the file name is up to the second dot.
+            let rest = name[marker.upperBound...]
+            let fileName = String(name[..<marker.upperBound]) + String(rest.prefix { $0 != "." })
+            let copy = publics.first { $0.hasPrefix(".\(fileName).") && $0.hasSuffix(".tmp") }
+            return StagedAdoption(
+                fileName: fileName,
+                original: uploads.appendingPathComponent(name),
+                publicCopy: copy.map { publicCopies.appendingPathComponent($0) }
+            )
+        }
+    }
+
+    private func isAbandoned(_ file: URL, name: String, now: Date) -> Bool {
+        if TemporaryName.writerHasEnded(name) { return true }
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.modificationDate] as? Date else { return false }
+        return now.timeIntervalSince(modified) > Self.abandonedAfter
+    }
 
     /// Removes an upload's original and its public copy.
     public func removeOriginal(_ fileName: String) {
@@ -164,7 +219,8 @@ public struct MediaLibrary: Sendable {
         let manager = FileManager.default
         for folder in [uploads, renditions, publicCopies] {
             let names = (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
-            for name in names where folder == uploads || name.hasPrefix(".") {
+            // Staged adoptions are finished or removed by `MediaIntake.finishInterruptedAdoptions` first.
+            for name in names where (folder == uploads && !name.hasSuffix("." + Self.stagedExtension)) || name.hasPrefix(".") {
                 let file = folder.appendingPathComponent(name)
                 if TemporaryName.writerHasEnded(name) {
                     try? manager.removeItem(at: file)

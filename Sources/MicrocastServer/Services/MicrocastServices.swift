@@ -51,15 +51,22 @@ public struct MicrocastServices: Sendable {
 
         let library = try MediaLibrary(root: configuration.dataDirectory)
         if let tightened = library.tightened { logger.notice("data folder made owner-only", metadata: ["change": "\(tightened)"]) }
-        library.sweepAbandonedTemporaries()
         let store = try await openStore(configuration.database, connections: configuration.databaseConnections, logger: logger)
+        let interrupted = await MediaIntake.finishInterruptedAdoptions(library: library, media: store)
+        if interrupted != (0, 0) {
+            logger.notice(
+                "uploads interrupted by a stopped process",
+                metadata: ["finished": "\(interrupted.finished)", "removed": "\(interrupted.removed)"]
+            )
+        }
+        library.sweepAbandonedTemporaries()
         // Posts are written with absolute URLs: every base a data folder was
         // written under is remembered, so their media stay ours after a move.
         let urls =
             if configuration.servesSite, let base = configuration.baseURL {
                 try await BaseURLs.record(base, in: store)
             } else {
-                try await BaseURLs.urls(configuration.baseURL, from: store)
+                try await BaseURLs.urls(configuration.baseURL, from: store, writingPosts: configuration.writesPosts)
             }
         let site = SiteDirectory(urls: urls, settings: store)
         if configuration.siteTitle != nil || configuration.authorName != nil {

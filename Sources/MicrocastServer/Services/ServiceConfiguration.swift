@@ -19,6 +19,10 @@ public struct ServiceConfiguration: Sendable {
     /// This process is the site, answering at `baseURL` (`serve`): the URL is
     /// recorded as current, for every other command to take.
     public var servesSite = false
+    /// This process writes posts (`ingest`, `watch`), whose media URLs are
+    /// absolute: the base it writes under joins the site's history even when
+    /// it is only the default, so a later `serve` still knows those URLs as ours.
+    public var writesPosts = false
     public var presets: Presets
     public var limits: MediaLimits
     /// Media jobs run at once (0: this process runs none); they run on `ImageThreads.jobs`.

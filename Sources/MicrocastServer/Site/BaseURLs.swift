@@ -19,15 +19,16 @@ enum BaseURLs {
     }
 
     /// URLs for `base`, else the one `serve` last ran with, else the server's
-    /// default, knowing every recorded base. A base given here is added to the
-    /// history, since whoever gives one writes posts under it: a server that
-    /// later runs under another base must still recognise their media as ours.
-    /// The default is only a fallback and is never recorded.
-    static func urls(_ base: String?, from settings: any SettingsRepository) async throws -> SiteURLs {
+    /// default, knowing every recorded base. The base is added to the history
+    /// when it was given (whoever gives one publishes under it) or when the
+    /// caller writes posts under it (`writingPosts`: their media URLs are
+    /// absolute, and a server that later runs under another base must still
+    /// recognise them as ours); a default that nothing was written under is not.
+    static func urls(_ base: String?, from settings: any SettingsRepository, writingPosts: Bool = false) async throws -> SiteURLs {
         let stored = try await settings.settings()
         var history = Self.history(stored)
         let urls = SiteURLs(base: base ?? stored[currentKey] ?? defaultBase, aliases: history)
-        if base != nil, !history.contains(urls.base) {
+        if base != nil || writingPosts, !history.contains(urls.base) {
             history.append(urls.base)
             try await settings.setSettings([historyKey: history.joined(separator: "\n")])
         }
