@@ -267,11 +267,37 @@ func uploadsBenchmark() throws {
     )
 }
 
-func backlogBenchmark(photoCount: Int) throws {
+/// The photos of `bench backlog`.
+enum BacklogPhotos: String {
+    /// 4096 × 4096 baseline JPEGs without metadata.
+    case square
+    /// As a phone takes them (16 megapixels, 4624 × 3468, turned by EXIF
+    /// orientation 6, with a GPS position): each upload's location-free
+    /// public copy is made on the request path before the 201, as well as
+    /// its renditions by the jobs.
+    case phone
+    /// The phone's photos re-saved progressive.
+    case progressive
+}
+
+func backlogBenchmark(photoCount: Int, kind: BacklogPhotos = .square) throws {
+    let phone = kind != .square
     let folder = scratchFolder("backlog")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let photos = (0..<4).map { photo(folder, "square-\($0).jpg", size: "4096x4096", seed: $0 * 3) }
-    print("backlog: \(photoCount) uploads of 4096 × 4096 JPEGs from 8 clients to a quiet server (release build), RSS sampled every 100 ms")
+    let photos = (0..<(phone ? 8 : 4)).map { index in
+        guard phone else { return photo(folder, "square-\(index).jpg", size: "4096x4096", seed: index * 3) }
+        let file = photo(folder, "phone-\(index).jpg", size: "4624x3468", seed: index * 3)
+        // As an editor exports them: libjpeg then holds every coefficient of the photo while decoding.
+        if kind == .progressive { shell(["convert", file.path, "-interlace", "JPEG", "-quality", "92", file.path]) }
+        shell([
+            "exiftool", "-q", "-overwrite_original", "-Orientation#=6", "-GPSLatitude=48.8584", "-GPSLatitudeRef=N",
+            "-GPSLongitude=2.2945", "-GPSLongitudeRef=E", "-Make=Phone", "-Model=Camera", file.path,
+        ])
+        return file
+    }
+    print(
+        "backlog: \(photoCount) uploads of \(phone ? "16-megapixel \(kind == .progressive ? "progressive " : "")phone photos (EXIF orientation, GPS)" : "4096 × 4096 JPEGs") from 8 clients to a quiet server (release build), RSS sampled every 100 ms"
+    )
 
     let server = try ServerUnderTest(name: "backlog")
     defer { server.stop() }

@@ -6,7 +6,7 @@
 //     swift run -c release bench video [SECONDS]
 //     swift run -c release bench batch [PHOTOS] [EPISODES] [MINUTES]
 //     swift build -c release && .build/release/bench uploads
-//     swift build -c release && .build/release/bench backlog [PHOTOS]
+//     swift build -c release && .build/release/bench backlog [PHOTOS] [square|phone|progressive]
 //     swift build -c release && .build/release/bench studio [MEGABYTES] [ROUNDS]
 //     swift run -c release bench scale [POSTS] [JOBS]
 //     scripts/leaks   (runs `bench cycle` under valgrind's memcheck)
@@ -25,7 +25,7 @@ case "feed": try await feedBenchmark(episodes: number(1, 10_000))
 case "video": try videoBenchmark(seconds: number(1, 60))
 case "batch": try await batchBenchmark(photoCount: number(1, 8), episodeCount: number(2, 4), episodeMinutes: number(3, 5))
 case "uploads": try uploadsBenchmark()
-case "backlog": try backlogBenchmark(photoCount: number(1, 200))
+case "backlog": try backlogBenchmark(photoCount: number(1, 200), kind: arguments.count > 2 ? BacklogPhotos(rawValue: arguments[2]) ?? .square : .square)
 case "studio": try studioBenchmark(megabytes: number(1, 300), rounds: number(2, 3))
 case "scale": try await scaleBenchmark(posts: number(1, 10_000), jobs: number(2, 2_000))
 case "cycle-fixtures": try leakFixtures(in: URL(fileURLWithPath: arguments[1]))
@@ -38,6 +38,6 @@ case "idle": break
 case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
     print(
-        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR | soak [MINUTES] | listeners | mutate PER_FORMAT CHILD [SECONDS] [SEED]"
+        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] [square|phone|progressive] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR | soak [MINUTES] | listeners | mutate PER_FORMAT CHILD [SECONDS] [SEED]"
     )
 }
