@@ -115,7 +115,7 @@ let package = Package(
 
         // Fixture media made by the suite itself with ffmpeg and exiftool.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        // Speed and memory against the command-line baseline; see README "Benchmarks".
+        // Speed and memory against the command-line baseline; see docs/benchmarks.md.
         .executableTarget(
             name: "bench",
             dependencies: [
@@ -124,7 +124,7 @@ let package = Package(
             path: "Benchmarks/Bench"
         ),
 
-        // Every parser that reads a stranger's bytes, as a fuzz harness; see README "Robustness".
+        // Every parser that reads a stranger's bytes, as a fuzz harness; see docs/robustness.md.
         .target(
             name: "FuzzHarnesses",
             dependencies: ["HTMLKit", "MediaKit", "MediaModel", "MicrocastCore", "MultipartForm"],

@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
     var allowPrivateFetch = false
     @Flag(
         name: .customLong("no-listener-counts"),
-        help: "Do not count episode downloads (README \"Listeners\"); for measuring what counting costs."
+        help: "Do not count episode downloads (docs/listeners.md); for measuring what counting costs."
     )
     var noListenerCounts = false
 

@@ -9,7 +9,7 @@ struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Episode downloads, and the stats prefix for a site served from a CDN.",
-        discussion: "Counted by the IAB Podcast Measurement rules while `serve` runs; see README \"Listeners\".",
+        discussion: "Counted by the IAB Podcast Measurement rules while `serve` runs; see docs/listeners.md.",
         subcommands: [Show.self, Prefix.self],
         defaultSubcommand: Show.self
     )

@@ -6,11 +6,11 @@ import Testing
 @testable import MediaKit
 
 /// The public copy of every photo format we accept: no location left, same
-/// picture, by the method the README promises for that format.
+/// picture, by the method docs/photos-and-video.md promises for that format.
 @Suite("Location removal")
 struct RemoveLocationTests {
     @Test(
-        "each format loses its GPS tags, keeps its size, and is rewritten losslessly where the README says so",
+        "each format loses its GPS tags, keeps its size, and is rewritten losslessly where the docs say so",
         arguments: [
             (MediaFormat.png, RemoveLocation.Method.lossless), (.webp, .lossless), (.tiff, .reencoded), (.heic, .reencoded),
             (.avif, .reencoded),

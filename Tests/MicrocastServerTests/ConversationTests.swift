@@ -95,7 +95,7 @@ struct ConversationTests {
                     try await a.store.sentMentions(postSlug: URL(string: reply)!.lastPathComponent).first?.outcome == .sent
                 }
 
-                // The owner approves on the command line, as the README says.
+                // The owner approves on the command line, as docs/conversations.md says.
                 let listed = try await microcast(["mentions", "list", "--state", "held", "--data", b.data.path] + b.databaseArguments)
                 let id = try #require(listed.split(separator: "\n").dropFirst().first?.split(separator: "\t").first.map(String.init))
                 _ = try await microcast(["mentions", "approve", id, "--data", b.data.path] + b.databaseArguments)

@@ -12,7 +12,7 @@ public struct Loudness: Sendable, Equatable, Codable {
 
 /// Measures loudness with libavfilter's `ebur128` (true peak on), in one
 /// decoding pass. About 230× real time per core on this machine, against about
-/// 40× for the first pass of `loudnorm`: see the README's audio section.
+/// 40× for the first pass of `loudnorm`: see docs/benchmarks.md.
 enum MeasureLoudness {
     static func run(_ decoder: AudioDecoder) throws(MediaError) -> Loudness {
         let graph = try FilterGraph(sourceArguments: decoder.frameDescription, description: "ebur128=peak=true:metadata=1")

@@ -50,7 +50,7 @@ public struct ServiceConfiguration: Sendable {
     public var verificationLoops = 8
     /// Posts whose Webmentions are sent at once, apart from verification.
     public var sendingLoops = 2
-    /// Episode downloads are counted (README "Listeners"); off only to measure what counting costs.
+    /// Episode downloads are counted (docs/listeners.md); off only to measure what counting costs.
     public var countListeners = true
     /// User agents that are not listeners (`Presets/bots.json`).
     public var bots = BotList()
