@@ -92,23 +92,39 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The application: services from one composition root, jobs, ingest,
+        // media intake, publishing, the site and its export, outbound
+        // fetching, listeners, conversations. No HTTP framework.
         .target(
-            name: "MicrocastServer",
+            name: "MicrocastApp",
             dependencies: [
-                "MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "MultipartForm", "CMalloc",
+                "MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "CMalloc",
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // The HTTP layer: routes, controllers, auth and sessions, the studio's
+        // pages, file responses. It only translates between HTTP and the application.
+        .target(
+            name: "MicrocastHTTP",
+            dependencies: [
+                "MicrocastApp", "MediaKit", "MediaModel", "MicrocastCore", "MultipartForm",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(
             name: "microcast",
             dependencies: [
-                "MediaKit", "MediaModel", "MicrocastCore", "MicrocastServer",
+                "MediaKit", "MediaModel", "MicrocastCore", "MicrocastApp", "MicrocastHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -119,7 +135,8 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: [
-                "MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "MicrocastServer", "TestSupport",
+                "MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "MicrocastApp", "MicrocastHTTP",
+                "TestSupport",
             ],
             path: "Benchmarks/Bench"
         ),
@@ -146,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "MicrocastServerTests",
             dependencies: [
-                "MicrocastServer", "MediaKit", "MediaModel", "MicrocastCore", "MicrocastStore", "TestSupport",
+                "MicrocastApp", "MicrocastHTTP", "MediaKit", "MediaModel", "MicrocastCore", "MicrocastStore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -7,7 +7,7 @@ import Foundation
 import Logging
 import MediaKit
 import MediaModel
-import MicrocastServer
+import MicrocastApp
 
 func batchBenchmark(photoCount: Int, episodeCount: Int, episodeMinutes: Int) async throws {
     let folder = scratchFolder("batch")

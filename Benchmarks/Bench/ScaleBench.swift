@@ -10,8 +10,9 @@ import Foundation
 import Glibc
 import Logging
 import MediaModel
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
+import MicrocastHTTP
 import ServiceLifecycle
 import TestSupport
 

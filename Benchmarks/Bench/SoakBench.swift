@@ -10,8 +10,8 @@
 // Afterwards every upload must have been published exactly once.
 import Foundation
 import Glibc
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
 import Synchronization
 import TestSupport
 

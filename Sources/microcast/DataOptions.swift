@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import MediaModel
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
 
 /// `--data DIR` and `--database URL`, shared by every command that touches a site's data.
 struct DataOptions: ParsableArguments {

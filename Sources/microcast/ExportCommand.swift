@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MicrocastServer
+import MicrocastApp
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

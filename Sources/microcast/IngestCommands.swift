@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import Logging
 import MediaModel
-import MicrocastServer
+import MicrocastApp
 import Synchronization
 
 /// Options shared by `ingest` and `watch`.

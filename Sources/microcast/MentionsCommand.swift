@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
 
 /// `microcast mentions`: the owner's moderation of received Webmentions.
 struct MentionsCommand: AsyncParsableCommand {

@@ -3,7 +3,8 @@ import Foundation
 import Hummingbird
 import Logging
 import MediaModel
-import MicrocastServer
+import MicrocastApp
+import MicrocastHTTP
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the web server and the media workers.")

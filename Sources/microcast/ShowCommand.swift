@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import MediaKit
 import MediaModel
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
 
 struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
 
 /// `microcast stats`: the studio's Listeners page as tables on the terminal,
 /// and the stats prefix for a site a CDN serves.

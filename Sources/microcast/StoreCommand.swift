@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
 
 /// `microcast store …`: the database as a whole.
 struct StoreCommand: AsyncParsableCommand {

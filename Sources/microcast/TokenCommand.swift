@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

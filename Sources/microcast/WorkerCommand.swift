@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import MicrocastServer
+import MicrocastApp
 import ServiceLifecycle
 
 /// `microcast worker`: media jobs only, no HTTP. Several run beside one

@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
+import MicrocastHTTP
 import TestSupport
 import Testing
 

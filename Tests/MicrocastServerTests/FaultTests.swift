@@ -1,8 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import Glibc
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
+import MicrocastHTTP
 import NIOCore
 import TestSupport
 import Testing

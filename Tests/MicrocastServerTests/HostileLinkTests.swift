@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
 import Hummingbird
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
+import MicrocastHTTP
 import TestSupport
 import Testing
 

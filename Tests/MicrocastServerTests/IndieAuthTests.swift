@@ -4,7 +4,7 @@ import MicrocastCore
 import TestSupport
 import Testing
 
-@testable import MicrocastServer
+@testable import MicrocastHTTP
 
 /// A Micropub client signing in through the built-in IndieAuth server, step by
 /// step as Quill or Indigenous would, against the real server on loopback.

@@ -1,6 +1,7 @@
 import Foundation
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
+import MicrocastHTTP
 import TestSupport
 import Testing
 

@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
 import MediaModel
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
+import MicrocastHTTP
 import TestSupport
 import Testing
 

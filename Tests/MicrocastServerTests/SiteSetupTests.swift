@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
+import MicrocastHTTP
 import TestSupport
 import Testing
 

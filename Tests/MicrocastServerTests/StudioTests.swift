@@ -5,7 +5,7 @@ import MicrocastCore
 import TestSupport
 import Testing
 
-@testable import MicrocastServer
+@testable import MicrocastHTTP
 
 /// The studio's server side, over HTTP: its session and CSRF rules, posting
 /// through Micropub with the session, resumable uploads (tus), live states,

@@ -4,8 +4,9 @@ import Glibc
 import Logging
 import MediaKit
 import MediaModel
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
+import MicrocastHTTP
 import MicrocastStore
 import NIOCore
 import NIOHTTP1

@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
+import MicrocastApp
 import MicrocastCore
-import MicrocastServer
+import MicrocastHTTP
 import Synchronization
 import TestSupport
 import Testing

@@ -1,3 +1,5 @@
+import MediaModel
+
 /// An error answer from the Micropub or media endpoint, with the error code
 /// and HTTP status the Micropub and OAuth 2.0 specifications give it.
 public struct MicropubError: Error, Equatable, Sendable {
@@ -41,4 +43,20 @@ public struct MicropubError: Error, Equatable, Sendable {
     }
     public static func insufficientStorage(_ description: String) -> MicropubError { .init(.insufficientStorage, description) }
     public static func tooLarge(_ description: String) -> MicropubError { .init(.invalidRequest, description, status: 413) }
+}
+
+extension MicropubError {
+    /// A full disk: the operator's to fix, not the client's fault.
+    public static let diskFull = MicropubError.insufficientStorage("the server's disk is full, so nothing was stored; try again later")
+
+    /// The answer for a file that failed inspection.
+    public init(_ error: MediaError) {
+        switch error {
+        case .unsupported(let why): self = .unsupportedMediaType(why)
+        case .tooLarge(let why): self = .init(.invalidRequest, why, status: 413)
+        case .unreadable(let why), .engine(let why): self = .init(.invalidRequest, why, status: 422)
+        case .interrupted(let why): self = .init(.invalidRequest, why, status: 503)
+        case .noSpace: self = .diskFull
+        }
+    }
 }

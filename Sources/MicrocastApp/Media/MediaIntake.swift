@@ -1,0 +1,156 @@
+import Foundation
+import MediaKit
+import MediaModel
+import MicrocastCore
+import NIOPosix
+
+/// Accepts a received file into the library: inspects it off the event loop,
+/// moves it into place, and records it with its processing job in one step.
+/// Used by the media endpoint and by multipart posts to the Micropub endpoint.
+package struct MediaIntake: Sendable {
+    package let library: MediaLibrary
+    package let media: any MediaRepository
+    package let limits: MediaLimits
+    /// The request-path pool: never the media workers', so an upload does not wait behind a transcode.
+    package let threadPool: NIOThreadPool
+    /// Photo decodes wait here for memory they cannot stream.
+    package let budget: DecodeBudget
+    /// Publish photos' locations (the owner's choice); off by default.
+    package var keepLocation = false
+
+    package static let inspectionTime = Duration.seconds(20)
+
+    package func adopt(_ upload: ReceivedFile, alt: String? = nil) async throws -> MediaItem {
+        guard upload.byteCount > 0 else { throw MicropubError.invalidRequest("the file is empty") }
+        let limits = self.limits
+        let budget = self.budget
+        let path = upload.temporaryFile.path
+        // Inspection reads the header and decodes once: seconds at most for a
+        // real file. One that takes longer was made to, and the upload (which
+        // waits for it) is refused rather than held.
+        let control = JobControl(deadline: .now + MediaIntake.inspectionTime)
+        let result: Result<MediaProbe, MediaError> = try await threadPool.runImageWork {
+            Result { () throws(MediaError) in try Inspector.inspect(path: path, limits: limits, budget: budget, control: control) }
+        }
+        let probe: MediaProbe
+        switch result {
+        case .success(let value): probe = value
+        case .failure(.interrupted):
+            throw MicropubError(.invalidRequest, "the file took more than \(MediaIntake.inspectionTime) to read", status: 422)
+        case .failure(let error): throw MicropubError(error)
+        }
+        guard let format = MediaFormat.withMIMEType(probe.mimeType) ?? FormatSniffer.sniffFile(path) else {
+            throw MicropubError.unsupportedMediaType("not an audio, video or photo format Microcast accepts")
+        }
+        let upright = probe.uprightSize
+        let item = MediaItem(
+            id: MediaIdentifier.make(),
+            kind: probe.kind,
+            mimeType: probe.mimeType,
+            fileExtension: format.fileExtension,
+            byteCount: upload.byteCount,
+            sha256: upload.sha256,
+            originalName: upload.clientFileName,
+            probe: probe,
+            alt: alt,
+            width: upright?.width,
+            height: upright?.height,
+            duration: probe.kind == .audio ? probe.audioDuration : probe.duration,
+            state: JobKind.processing(probe.kind) == nil ? .ready : .processing,
+            isAnimated: probe.kind == .photo && (probe.pages ?? 1) > 1
+        )
+        // The public copy exists before the 201, so the Location URL never serves a location.
+        let publicCopy =
+            probe.kind == .photo && !keepLocation
+            ? try await locationFreeCopy(of: upload.temporaryFile, format: format, for: item.fileName) : nil
+        // The row is committed first, with the files waiting under names that
+        // carry the item's id and their writer; only then do they take their
+        // final names. A process killed in between leaves files the next start
+        // finishes (row committed) or removes (not): never an original without
+        // a row, nor a row without its original (`finishInterruptedAdoptions`).
+        let staged: URL
+        do {
+            staged = try library.stage(upload.temporaryFile, as: item.fileName)
+            let job = JobKind.processing(probe.kind).map { JobRequest(kind: $0, subject: item.id) }
+            try await media.add(item, processing: job)
+        } catch {
+            if let publicCopy { try? FileManager.default.removeItem(at: publicCopy) }
+            try? FileManager.default.removeItem(at: upload.temporaryFile)
+            library.removeStaged(of: item.fileName)
+            throw error
+        }
+        try library.adoptOriginal(from: staged, as: item.fileName)
+        try library.placePublicCopy(of: item.fileName, made: publicCopy)
+        return item
+    }
+
+    /// Finishes what a process killed mid-adoption left: files staged for an
+    /// item whose row was committed take their final names; files whose row
+    /// never was are removed. Runs at start, before temporaries are swept.
+    package static func finishInterruptedAdoptions(library: MediaLibrary, media: any MediaRepository) async -> (finished: Int, removed: Int) {
+        var counts = (finished: 0, removed: 0)
+        for staged in library.abandonedStagedFiles() {
+            let id = String(staged.fileName.prefix { $0 != "." })
+            if (try? await media.media(id: id)) != nil {
+                if (try? library.adoptOriginal(from: staged.original, as: staged.fileName)) != nil {
+                    try? library.placePublicCopy(of: staged.fileName, made: staged.publicCopy)
+                    counts.finished += 1
+                }
+            } else {
+                try? FileManager.default.removeItem(at: staged.original)
+                if let copy = staged.publicCopy { try? FileManager.default.removeItem(at: copy) }
+                counts.removed += 1
+            }
+        }
+        return counts
+    }
+
+    /// Forgets an upload no post uses, with its files; one in use is refused, naming the posts.
+    package func delete(_ item: MediaItem, urls: SiteURLs) async throws {
+        let users = try await media.posts(usingMedia: item.id)
+        guard users.isEmpty else {
+            throw MicropubError.invalidRequest(
+                "the upload is used by \(users.map(urls.post(slug:)).joined(separator: ", ")); remove it from the post first"
+            )
+        }
+        let renditions = try await media.remove(mediaId: item.id)
+        library.removeOriginal(item.fileName)
+        for name in renditions { try? FileManager.default.removeItem(at: library.rendition(name)) }
+    }
+
+    /// Writes the photo at `file` without its location under a temporary name in the public folder.
+    package func locationFreeCopy(of file: URL, format: MediaFormat, for fileName: String) async throws -> URL {
+        let destination = library.newPublicCopyPath(for: fileName)
+        let result: Result<RemoveLocation.Method, MediaError> = try await threadPool.runImageWork {
+            Result { () throws(MediaError) in try RemoveLocation.copy(from: file.path, format: format, to: destination) }
+        }
+        if case .failure(let error) = result {
+            try? FileManager.default.removeItem(at: destination)
+            throw MicropubError(error)
+        }
+        return destination
+    }
+
+    /// The file an upload's public URL serves. Uploads stored before public
+    /// copies existed get theirs on first request.
+    package func publicFile(for item: MediaItem) async throws -> URL {
+        let served = library.publicCopy(item.fileName)
+        if FileManager.default.fileExists(atPath: served.path) { return served }
+        let made: URL?
+        if item.kind == .photo && !keepLocation,
+            let format = MediaFormat.withMIMEType(item.mimeType) ?? FormatSniffer.sniffFile(library.original(item.fileName).path)
+        {
+            made = try await locationFreeCopy(of: library.original(item.fileName), format: format, for: item.fileName)
+        } else {
+            made = nil
+        }
+        try library.placePublicCopy(of: item.fileName, made: made)
+        return served
+    }
+}
+
+extension FormatSniffer {
+    package static func sniffFile(_ path: String) -> MediaFormat? {
+        (try? Prober.sniff(path: path)) ?? nil
+    }
+}

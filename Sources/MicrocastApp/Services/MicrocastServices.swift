@@ -1,0 +1,224 @@
+import Foundation
+import Logging
+import MediaEngine
+import MediaKit
+import MediaModel
+import MicrocastCore
+import MicrocastPostgres
+import MicrocastStore
+import NIOPosix
+import ServiceLifecycle
+
+/// Every service a Microcast process runs on, built once from a
+/// `ServiceConfiguration`: the store, the media library, the two thread pools
+/// (request path and media jobs), the site, the intake, the media worker and
+/// the publisher. The one composition root: `serve`, `worker`, `ingest`,
+/// `watch`, `export` and the tests all start here, and only here is the
+/// store's implementation chosen.
+public struct MicrocastServices: Sendable {
+    public let configuration: ServiceConfiguration
+    public let store: any DataStore
+    public let library: MediaLibrary
+    public let site: SiteDirectory
+    /// Request-path work: upload inspection, sign-in hashing, artwork.
+    package let requestPool: NIOThreadPool
+    /// Media jobs, at a lower priority; never Swift's cooperative pool.
+    package let mediaPool: NIOThreadPool
+    package let budget: DecodeBudget
+    /// How far this process's running jobs are, for the studio.
+    public let progress: ProgressBoard
+    package let intake: MediaIntake
+    package let artwork: ShowArtworkStore
+    public let worker: MediaWorker
+    /// Verifies received Webmentions and sends ours.
+    public let conversations: ConversationWorker
+    /// Every outbound request: Webmention sources and endpoints, authors' photos, citations.
+    public let fetcher: SafeFetcher
+    /// Name lookups for outbound fetches, which block, apart from the request path's pool.
+    package let outboundPool: NIOThreadPool
+    package let publisher: SitePublisher
+    /// Episode downloads, counted in memory and written once a minute.
+    package let listeners: ListenerCounter
+    public let logger: Logger
+
+    /// Opens the store (migrating it), records the base URL, and starts the pools.
+    public static func start(_ configuration: ServiceConfiguration, logger: Logger? = nil) async throws -> MicrocastServices {
+        ProcessMemory.configure()
+        FFmpeg.configure(verbose: configuration.verboseFFmpeg)
+        try Vips.start()
+        var logger = logger ?? Logger(label: "microcast")
+        logger.logLevel = configuration.logLevel
+
+        let library = try MediaLibrary(root: configuration.dataDirectory)
+        if let tightened = library.tightened { logger.notice("data folder made owner-only", metadata: ["change": "\(tightened)"]) }
+        let store = try await openStore(configuration.database, connections: configuration.databaseConnections, logger: logger)
+        let interrupted = await MediaIntake.finishInterruptedAdoptions(library: library, media: store)
+        if interrupted != (0, 0) {
+            logger.notice(
+                "uploads interrupted by a stopped process",
+                metadata: ["finished": "\(interrupted.finished)", "removed": "\(interrupted.removed)"]
+            )
+        }
+        library.sweepAbandonedTemporaries()
+        // Posts are written with absolute URLs: every base a data folder was
+        // written under is remembered, so their media stay ours after a move.
+        let urls =
+            if configuration.servesSite, let base = configuration.baseURL {
+                try await BaseURLs.record(base, in: store)
+            } else {
+                try await BaseURLs.urls(configuration.baseURL, from: store, writingPosts: configuration.writesPosts)
+            }
+        let site = SiteDirectory(urls: urls, settings: store)
+        if configuration.siteTitle != nil || configuration.authorName != nil {
+            try await site.set(title: configuration.siteTitle, author: configuration.authorName)
+        }
+        // podcast:guid must never change, even if the site later moves to another URL.
+        let guidKey = "show.\(ShowSettings.Key.guid.rawValue)"
+        if try await store.settings()[guidKey] == nil {
+            try await store.setSettings([guidKey: ShowSettings.podcastGUID(feedURL: urls.podcastFeed)])
+        }
+
+        // Process-wide and never shut down: see `ImageThreads`.
+        let requestPool = ImageThreads.requests
+        let mediaPool = ImageThreads.jobs
+        let budget = DecodeBudget()
+        let progress = ProgressBoard()
+        var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
+        intake.keepLocation = configuration.keepLocation
+        let artwork = ShowArtworkStore(library: library, threadPool: requestPool)
+        let worker = MediaWorker(
+            queue: store,
+            media: store,
+            settings: store,
+            site: site,
+            limits: configuration.limits,
+            artwork: artwork,
+            library: library,
+            presets: configuration.presets,
+            budget: budget,
+            progress: progress,
+            threadPool: mediaPool,
+            loops: configuration.workerThreads,
+            pollInterval: configuration.jobPollInterval,
+            lease: configuration.jobLease,
+            timeLimit: configuration.jobTimeLimit,
+            logger: logger
+        )
+        let outboundPool = NIOThreadPool(numberOfThreads: 4)
+        outboundPool.start()
+        let fetcher = SafeFetcher(
+            policy: FetchPolicy(userAgent: FetchPolicy.userAgent(site: urls.base), allowPrivateAddresses: configuration.allowPrivateFetch),
+            resolver: NameResolver(threads: outboundPool)
+        )
+        let conversations = ConversationWorker(
+            queue: store,
+            store: store,
+            fetcher: fetcher,
+            site: site,
+            avatars: AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool),
+            verifyLoops: configuration.workerThreads > 0 ? configuration.verificationLoops : 0,
+            sendLoops: configuration.workerThreads > 0 ? configuration.sendingLoops : 0,
+            pollInterval: configuration.jobPollInterval,
+            lease: configuration.jobLease,
+            logger: logger
+        )
+        let publisher = SitePublisher(
+            posts: store,
+            media: store,
+            settings: store,
+            conversations: store,
+            site: site,
+            renderer: try await SiteRenderer.bundled(),
+            artwork: artwork,
+            library: library
+        )
+        let listeners = ListenerCounter(
+            store: store,
+            tally: DownloadTally(bots: configuration.bots, maxListeners: configuration.listenerTableSize),
+            isCounting: configuration.countListeners,
+            interval: configuration.listenerFlushInterval,
+            clock: configuration.listenerClock,
+            logger: logger
+        )
+        return MicrocastServices(
+            configuration: configuration,
+            store: store,
+            library: library,
+            site: site,
+            requestPool: requestPool,
+            mediaPool: mediaPool,
+            budget: budget,
+            progress: progress,
+            intake: intake,
+            artwork: artwork,
+            worker: worker,
+            conversations: conversations,
+            fetcher: fetcher,
+            outboundPool: outboundPool,
+            publisher: publisher,
+            listeners: listeners,
+            logger: logger
+        )
+    }
+
+    /// The one place a store implementation is picked.
+    public static func openStore(
+        _ location: DatabaseLocation,
+        connections: Int = 8,
+        logger: Logger = Logger(label: "microcast")
+    ) async throws -> any DataStore {
+        switch location {
+        case .sqlite(let path):
+            return try SQLiteStore(path: path)
+        case .postgres(let url):
+            return try await PostgresStore.open(url: url, connections: connections, logger: logger)
+        }
+    }
+
+    /// Takes files through the same path as uploads (`ingest`, `watch`).
+    public var ingester: Ingester {
+        Ingester(library: library, intake: intake, media: store, ingests: store, urls: site.urls, threadPool: requestPool)
+    }
+
+    /// Stops the thread pools and closes the store; call once, after the services' last use.
+    public func shutdown() async {
+        try? await outboundPool.shutdownGracefully()
+        await store.close()
+    }
+
+    /// Publishes scheduled posts when their time comes.
+    public var scheduler: Scheduler { Scheduler(posts: store, queue: store, interval: .seconds(1), logger: logger) }
+
+    /// What a `worker` process runs: media and conversation jobs, no HTTP.
+    public var workerServices: [any Service] { [poolsService, worker, conversations] }
+
+    /// A service that shuts the pools down and closes the store with an application.
+    package var poolsService: ThreadPoolService { ThreadPoolService(pools: [outboundPool], store: store) }
+}
+
+/// Shuts the thread pools down and closes the store with the application.
+package struct ThreadPoolService: Service {
+    let pools: [NIOThreadPool]
+    let store: any DataStore
+
+    package func run() async throws {
+        try? await gracefulShutdown()
+        for pool in pools { try await pool.shutdownGracefully() }
+        await store.close()
+    }
+}
+
+extension MicrocastServices {
+    /// Runs `body` with the media worker processing queued jobs beside it
+    /// (`ingest`, `watch`), then stops the worker and the thread pools.
+    public func withWorker<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        let worker = self.worker
+        let running = Task { try await worker.run() }
+        defer { running.cancel() }
+        let result = try await body()
+        running.cancel()
+        _ = await running.result
+        await shutdown()
+        return result
+    }
+}

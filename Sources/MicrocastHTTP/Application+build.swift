@@ -1,0 +1,115 @@
+import Foundation
+import Hummingbird
+import Logging
+import MicrocastApp
+import MicrocastCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Builds the whole server from a configuration: the services (through
+/// `MicrocastServices`, the one composition root) and the HTTP routes.
+/// `microcast serve` and every server test call this same function.
+public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
+    let services = try await MicrocastServices.start(configuration.services)
+    return try await buildApplication(configuration, services: services)
+}
+
+/// The HTTP application over services already started.
+public func buildApplication(
+    _ configuration: ServerConfiguration,
+    services: MicrocastServices
+) async throws
+    -> some ApplicationProtocol
+{
+    let store = services.store
+    let site = services.site
+    let renderer = services.publisher.renderer
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(scriptHashes: renderer.scriptHashes))
+    let sessions = OwnerSessions(
+        owner: store,
+        urls: site.urls,
+        throttle: SignInThrottle(firstDelay: configuration.signInDelays.first, ceiling: configuration.signInDelays.ceiling),
+        threadPool: services.requestPool,
+        trustedProxies: Set(configuration.trustedProxies),
+        reauthenticateAfter: configuration.consentReauthentication
+    )
+    let authenticator = Authenticator(tokens: store, sessions: sessions)
+    router.add(
+        middleware: BodyAdmission(
+            slots: .init(limit: configuration.maxUnauthenticatedBodies),
+            authenticator: authenticator,
+            minimumRate: configuration.minimumBodyRate
+        )
+    )
+    let api = router.group().add(middleware: APIErrorMiddleware())
+
+    // Posting: Micropub, the media endpoint, resumable uploads.
+    let publishing = Publishing(posts: store, queue: store, intake: services.intake, urls: site.urls)
+    MicropubController(
+        publishing: publishing,
+        authenticator: authenticator,
+        site: site,
+        maxUploadBytes: services.configuration.limits.maxUploadBytes
+    ).addRoutes(to: api)
+    MediaEndpointController(intake: services.intake, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
+    let uploads = try ResumableUploads(
+        folder: services.library.root.appendingPathComponent("resumable", isDirectory: true),
+        uploadsFolder: services.library.uploads
+    )
+    ResumableUploadController(
+        uploads: uploads,
+        intake: services.intake,
+        authenticator: authenticator,
+        urls: site.urls,
+        maxBytes: services.configuration.limits.maxUploadBytes
+    ).addRoutes(to: api)
+
+    // Signing in: IndieAuth, and the owner's own pages.
+    let authorization = AuthorizationController(owner: store, sessions: sessions, renderer: renderer, site: site)
+    authorization.addRoutes(to: api)
+    TokenController(owner: store, tokens: store, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
+    // The owner's token list moved into the studio.
+    router.get("/auth/tokens") { _, _ in OwnerPage.redirect(to: site.urls.ownerTokens) }
+    StudioController(
+        services: services,
+        publishing: publishing,
+        sessions: sessions,
+        renderer: renderer,
+        assets: try StaticAssets.bundled()
+    ) { next in
+        try await authorization.signInPage(hidden: [HiddenField(name: "next", value: next)])
+    }.addRoutes(to: api)
+
+    // Conversations: Webmentions received.
+    WebmentionController(store: store, urls: site.urls, limiter: SenderRateLimit()).addRoutes(to: api)
+
+    // Publishing: media files and the site.
+    MediaFileController(
+        intake: services.intake,
+        media: store,
+        listeners: services.listeners,
+        trustedProxies: Set(configuration.trustedProxies),
+        settings: store,
+        urls: site.urls
+    ).addRoutes(to: router)
+    SiteController(publisher: services.publisher, cache: PageCache()).addRoutes(to: router)
+
+    let connections = ConnectionLimitHandler.Counter(limit: configuration.maxConnections)
+    return Application(
+        router: router,
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [ConnectionLimitHandler(counter: connections), ExpectContinueHandler()],
+                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.milliseconds * 1_000_000))
+            )
+        ),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
+        // Shut down in reverse: the server stops taking requests, then the
+        // scheduler and the media worker finish, the last download counts are
+        // written, and only then are the pools and the store closed under them.
+        services: [services.poolsService, services.listeners, services.worker, services.conversations, services.scheduler],
+        logger: services.logger
+    )
+}

@@ -1,0 +1,105 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MicrocastApp
+import MicrocastCore
+
+/// The public site: pages, feeds, the sitemap and the stylesheet, as the
+/// `SitePublisher` renders them. Renderings are cached until the store's
+/// content stamp changes and served with a strong ETag, `Last-Modified`,
+/// 304s and HEAD; the fingerprinted stylesheet is cacheable for a year.
+struct SiteController: Sendable {
+    let publisher: SitePublisher
+    let cache: PageCache
+
+    func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
+        for path in SitePath.routePatterns {
+            // Link-header discovery often starts with HEAD.
+            router.get(RouterPath(path)) { request, _ in try await serve(request) }
+            router.head(RouterPath(path)) { request, _ in try await serve(request) }
+        }
+        router.get("/health") { _, _ in "ok" }
+    }
+
+    func serve(_ request: Request) async throws -> Response {
+        let path = request.uri.path
+        let stamp = try await publisher.posts.contentStamp()
+        let entry: PageCache.Entry
+        if let cached = await cache.entry(path, stamp: stamp) {
+            entry = cached
+        } else {
+            var found: PublishedPage?
+            if let sitePath = SitePath(path: path) { found = try await publisher.page(sitePath) }
+            let page = if let found { found } else { try await publisher.notFound() }
+            entry = PageCache.Entry(stamp: stamp, page: page, modified: Date())
+            if page.status == 200 { await cache.store(path, entry) }
+        }
+        let isStylesheet = path.hasPrefix("/static/")
+        var headers: HTTPFields = [
+            .contentType: entry.page.contentType, .eTag: entry.etag, .lastModified: HTTPDate.format(entry.modified),
+            // Named by content, the stylesheet never changes; pages and feeds are checked every few minutes.
+            .cacheControl: isStylesheet ? "public, max-age=31536000, immutable" : "public, max-age=300",
+        ]
+        let urls = publisher.site.urls
+        if path == "/" {
+            // Clients that read only headers discover the endpoints here.
+            headers[.link] = [
+                "<\(urls.micropub)>; rel=\"micropub\"", "<\(urls.indieAuthMetadata)>; rel=\"indieauth-metadata\"",
+                "<\(urls.authorization)>; rel=\"authorization_endpoint\"", "<\(urls.token)>; rel=\"token_endpoint\"",
+                "<\(urls.webmention)>; rel=\"webmention\"",
+            ].joined(separator: ", ")
+        } else if entry.page.contentType.hasPrefix("text/html") {
+            // Webmention senders read the header first (the specification's discovery order).
+            headers[.link] = "<\(urls.webmention)>; rel=\"webmention\""
+        }
+        let status = HTTPResponse.Status(code: entry.page.status)
+        let validators = FileValidators(etag: entry.etag, lastModified: entry.modified)
+        if status == .ok,
+            validators.isNotModified(ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince])
+        {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentLength] = String(entry.page.body.count)
+        let body = request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: entry.body)
+        return Response(status: status, headers: headers, body: body)
+    }
+}
+
+/// Rendered pages and feeds, kept until the store's content stamp moves on.
+actor PageCache {
+    struct Entry: Sendable {
+        let stamp: String
+        let page: PublishedPage
+        let modified: Date
+        /// Strong: a hash of the bytes, computed once per rendering.
+        let etag: String
+        /// The bytes as NIO sends them, made once: every answer shares this
+        /// buffer instead of copying a feed of megabytes per request.
+        let body: ByteBuffer
+
+        init(stamp: String, page: PublishedPage, modified: Date) {
+            self.stamp = stamp
+            self.page = page
+            self.modified = modified
+            etag = "\"" + SHA256.hash(data: page.body).prefix(12).hexString + "\""
+            body = page.body.withUnsafeBytes { ByteBuffer(bytes: $0) }
+        }
+    }
+
+    /// Enough for every page a busy site is asked for often; a crawler
+    /// walking every permalink empties it rather than growing it.
+    private let capacity = 512
+    private var entries: [String: Entry] = [:]
+
+    func entry(_ path: String, stamp: String) -> Entry? {
+        guard let entry = entries[path], entry.stamp == stamp else { return nil }
+        return entry
+    }
+
+    func store(_ path: String, _ entry: Entry) {
+        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+        entries[path] = entry
+    }
+}

@@ -1,6 +1,0 @@
-extension Duration {
-    /// For log lines.
-    var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
-    }
-}
