@@ -76,7 +76,7 @@ func feedBenchmark(episodes: Int) async throws {
     let folder = scratchFolder("feed")
     defer { try? FileManager.default.removeItem(at: folder) }
     let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
-    for post in posts.prefix(episodes) { _ = try await store.create(post, mediaIds: []) }
+    for post in posts.prefix(episodes) { _ = try await store.create(post, mediaIds: [], jobs: { _ in [] }) }
     let validators = FileValidators(etag: "\"abc\"", lastModified: Date())
     var stampTimes: [Double] = []
     for _ in 0..<50 {

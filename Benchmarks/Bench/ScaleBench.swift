@@ -46,13 +46,13 @@ func scaleBenchmark(posts postCount: Int, jobs jobCount: Int) async throws {
                     sha256: Secrets.make(),
                     probe: MediaProbe(kind: .photo, format: "jpeg", mimeType: "image/jpeg")
                 )
-                try await store.add(item, processing: JobRequest(kind: .photoRenditions, subject: item.id, maxAttempts: 3))
+                try await store.add(item, processing: JobRequest(kind: .photoRenditions, subject: .media(item.id), maxAttempts: 3))
             }
             let start = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<workers {
                     group.addTask {
-                        while let job = try await store.claim(worker: "bench-\(worker)", lease: 60, now: Date(), kinds: JobKind.media) {
+                        while let job = try await store.claim(worker: "bench-\(worker)", lease: 60, now: Date(), kinds: JobKind.working(on: .media)) {
                             try await store.complete(jobId: job.id, now: Date())
                         }
                     }
@@ -77,7 +77,8 @@ func scaleBenchmark(posts postCount: Int, jobs jobCount: Int) async throws {
                     properties: ["content": [.string("Note \(index): a paragraph of ordinary length about the day, with a link or two.")]],
                     published: Date(timeIntervalSince1970: 1_600_000_000 + Double(index) * 3600)
                 ),
-                mediaIds: []
+                mediaIds: [],
+                jobs: { _ in [] }
             )
         }
         await store.close()

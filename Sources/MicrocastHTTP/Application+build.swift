@@ -46,7 +46,7 @@ public func buildApplication(
     let api = router.group().add(middleware: APIErrorMiddleware())
 
     // Posting: Micropub, the media endpoint, resumable uploads.
-    let publishing = Publishing(posts: store, queue: store, intake: services.intake, urls: site.urls)
+    let publishing = services.publishing
     MicropubController(
         publishing: publishing,
         authenticator: authenticator,
@@ -109,7 +109,7 @@ public func buildApplication(
         // Shut down in reverse: the server stops taking requests, then the
         // scheduler and the media worker finish, the last download counts are
         // written, and only then are the pools and the store closed under them.
-        services: [services.poolsService, services.listeners, services.worker, services.conversations, services.scheduler],
+        services: [services.poolsService, services.listeners, services.jobs, services.scheduler],
         logger: services.logger
     )
 }

@@ -20,7 +20,8 @@ extension PostgresStore: IngestRepository {
         _ post: Post,
         mediaIds: [String],
         ingestHash: String,
-        source: String
+        source: String,
+        jobs: PostJobs
     ) async throws
         -> (record: IngestRecord, created: Bool)
     {
@@ -42,6 +43,7 @@ extension PostgresStore: IngestRepository {
                 """,
                 logger: logger
             )
+            try await Self.enqueue(jobs(saved), now: Date(), on: connection, logger: logger)
             return (record, true)
         }
     }

@@ -13,10 +13,11 @@ extension PostgresStore: JobQueue {
         "id, kind, subject, state, attempts, max_attempts, last_error, lease_owner, run_after, lease_until, created_at, updated_at"
 
     static func job(_ row: PostgresRandomAccessRow) throws -> Job {
-        Job(
+        let kind: JobKind = try row.value("kind")
+        return Job(
             id: try row.value("id"),
-            kind: try row.value("kind"),
-            subject: try row.value("subject"),
+            kind: kind,
+            subject: JobSubject(kind.subjectKind, key: try row.value("subject")),
             state: try row.value("state"),
             attempts: Int(try row.value("attempts", as: Int64.self)),
             maxAttempts: Int(try row.value("max_attempts", as: Int64.self)),
@@ -28,7 +29,7 @@ extension PostgresStore: JobQueue {
     public func claim(worker: String, lease: TimeInterval, now: Date, kinds: [JobKind]) async throws -> Job? {
         let until = now.addingTimeInterval(lease)
         let kindNames = kinds.map(\.rawValue)
-        let mediaKinds = JobKind.media.map(\.rawValue)
+        let mediaKinds = JobKind.working(on: .media).map(\.rawValue)
         return try await transaction { connection in
             // A job whose worker died on its last attempt ends failed, with its
             // media, instead of crashing the next worker too.
@@ -95,7 +96,7 @@ extension PostgresStore: JobQueue {
                 logger: logger
             )
             let failed = try ended.filter { try $0.value("state", as: String.self) == Job.State.failed.rawValue }
-            try await Self.failMedia(of: failed, mediaKinds: JobKind.media.map(\.rawValue), connection: connection, logger: logger)
+            try await Self.failMedia(of: failed, mediaKinds: JobKind.working(on: .media).map(\.rawValue), connection: connection, logger: logger)
         }
     }
 
@@ -128,17 +129,31 @@ extension PostgresStore: JobQueue {
     }
 
     public func enqueue(_ request: JobRequest, now: Date) async throws {
-        try await execute(
-            """
-            INSERT INTO jobs (kind, subject, state, attempts, max_attempts, run_after, created_at, updated_at)
-            SELECT \(request.kind), \(request.subject), 'queued', 0, \(Int64(request.maxAttempts)), \(now), \(now), \(now)
-            WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = \(request.kind) AND subject = \(request.subject) AND state = 'queued')
-            """
-        )
+        try await transaction { connection in try await Self.enqueue([request], now: now, on: connection, logger: logger) }
     }
 
-    public func jobs(subject: String) async throws -> [Job] {
-        try await rows("SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE subject = \(subject) ORDER BY id DESC").map(Self.job)
+    /// Queues jobs inside the caller's transaction (the outbox: a change and
+    /// the jobs it causes commit together), each unless the same kind of job
+    /// for the same subject is already waiting. The trigger's `NOTIFY` is sent at commit.
+    static func enqueue(_ requests: [JobRequest], now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        for request in requests {
+            try await connection.execute(
+                """
+                INSERT INTO jobs (kind, subject, state, attempts, max_attempts, run_after, created_at, updated_at)
+                SELECT \(request.kind), \(request.subject.key), \(Job.State.queued), 0, \(Int64(request.maxAttempts)), \(now), \(now), \(now)
+                WHERE NOT EXISTS (
+                  SELECT 1 FROM jobs WHERE kind = \(request.kind) AND subject = \(request.subject.key) AND state = \(Job.State.queued))
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    public func jobs(subject: JobSubject) async throws -> [Job] {
+        let kinds = JobKind.working(on: subject.kind).map(\.rawValue)
+        return try await rows(
+            "SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE subject = \(subject.key) AND kind = ANY(\(kinds)) ORDER BY id DESC"
+        ).map(Self.job)
     }
 
     public func leaseOwners() async throws -> [String] {
@@ -157,7 +172,7 @@ extension PostgresStore: JobQueue {
                 """,
                 logger: logger
             )
-            try await Self.failMedia(of: stopped, mediaKinds: JobKind.media.map(\.rawValue), connection: connection, logger: logger)
+            try await Self.failMedia(of: stopped, mediaKinds: JobKind.working(on: .media).map(\.rawValue), connection: connection, logger: logger)
             try await connection.execute(
                 """
                 UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, run_after = \(now), updated_at = \(now)
@@ -169,7 +184,7 @@ extension PostgresStore: JobQueue {
     }
 
     public func retry(mediaId: String, kind: JobKind, now: Date) async throws {
-        let request = JobRequest(kind: kind, subject: mediaId)
+        let request = JobRequest(kind: kind, subject: .media(mediaId))
         try await transaction { connection in
             try await connection.execute(
                 """

@@ -54,7 +54,7 @@ extension PostgresStore: MediaRepository {
                 try await connection.execute(
                     """
                     INSERT INTO jobs (kind, subject, state, attempts, max_attempts, run_after, created_at, updated_at)
-                    VALUES (\(processing.kind), \(processing.subject), 'queued', 0, \(Int64(processing.maxAttempts)), \(now), \(now), \(now))
+                    VALUES (\(processing.kind), \(processing.subject.key), 'queued', 0, \(Int64(processing.maxAttempts)), \(now), \(now), \(now))
                     """,
                     logger: logger
                 )
@@ -106,7 +106,7 @@ extension PostgresStore: MediaRepository {
                 .map { try $0.value("file_name", as: String.self) }
             try await connection.execute("DELETE FROM media WHERE id = \(mediaId)", logger: logger)
             try await connection.execute(
-                "DELETE FROM jobs WHERE subject = \(mediaId) AND kind = ANY(\(JobKind.media.map(\.rawValue)))",
+                "DELETE FROM jobs WHERE subject = \(mediaId) AND kind = ANY(\(JobKind.working(on: .media).map(\.rawValue)))",
                 logger: logger
             )
             return names

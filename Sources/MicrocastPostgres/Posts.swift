@@ -22,8 +22,12 @@ extension PostgresStore: PostRepository {
         String(decoding: try StoreJSON.encoder.encode(post.properties), as: UTF8.self)
     }
 
-    public func create(_ post: Post, mediaIds: [String]) async throws -> Post {
-        try await transaction { connection in try await Self.insert(post, mediaIds: mediaIds, createdAt: Date(), on: connection, logger: logger) }
+    public func create(_ post: Post, mediaIds: [String], jobs: PostJobs) async throws -> Post {
+        try await transaction { connection in
+            let saved = try await Self.insert(post, mediaIds: mediaIds, createdAt: Date(), on: connection, logger: logger)
+            try await Self.enqueue(jobs(saved), now: Date(), on: connection, logger: logger)
+            return saved
+        }
     }
 
     static func insert(_ post: Post, mediaIds: [String], createdAt: Date, on connection: PostgresConnection, logger: Logger) async throws -> Post {
@@ -118,16 +122,24 @@ extension PostgresStore: PostRepository {
         ).map(Self.post)
     }
 
-    public func publishDue(now: Date) async throws -> [String] {
+    public func publishDue(now: Date, jobs: PostJobs) async throws -> [String] {
         // Asked every second: a read, and a write only when something is due.
-        let due = try await rows("SELECT 1 FROM posts WHERE status = 'scheduled' AND published <= \(now) LIMIT 1")
+        let due = try await rows("SELECT 1 FROM posts WHERE status = \(Post.Status.scheduled) AND published <= \(now) LIMIT 1")
         guard !due.isEmpty else { return [] }
-        return try await rows(
-            "UPDATE posts SET status = 'published' WHERE status = 'scheduled' AND published <= \(now) RETURNING slug"
-        ).map { try $0.value("slug") }
+        return try await transaction { connection in
+            let published = try await connection.rows(
+                """
+                UPDATE posts SET status = \(Post.Status.published) WHERE status = \(Post.Status.scheduled) AND published <= \(now)
+                RETURNING \(unescaped: Self.postColumns)
+                """,
+                logger: logger
+            ).map(Self.post)
+            for post in published { try await Self.enqueue(jobs(post), now: now, on: connection, logger: logger) }
+            return published.map(\.slug)
+        }
     }
 
-    public func update(_ post: Post, mediaIds: [String]) async throws {
+    public func update(_ post: Post, mediaIds: [String], jobs: PostJobs) async throws {
         let json = try Self.propertiesJSON(post)
         try await transaction { connection in
             let rows = try await connection.rows(
@@ -140,11 +152,21 @@ extension PostgresStore: PostRepository {
             )
             guard let postId = try rows.first?.value("id", as: Int64.self) else { throw StoreError("no post \(post.slug)") }
             try await Self.link(postId: postId, mediaIds: mediaIds, on: connection, logger: logger)
+            try await Self.enqueue(jobs(post), now: Date(), on: connection, logger: logger)
         }
     }
 
-    public func setDeleted(slug: String, at date: Date?) async throws {
-        try await execute("UPDATE posts SET deleted_at = \(date) WHERE slug = \(slug)")
+    @discardableResult
+    public func setDeleted(slug: String, at date: Date?, jobs: PostJobs) async throws -> Post {
+        try await transaction { connection in
+            let rows = try await connection.rows(
+                "UPDATE posts SET deleted_at = \(date) WHERE slug = \(slug) RETURNING \(unescaped: Self.postColumns)",
+                logger: logger
+            )
+            guard let post = try rows.first.map(Self.post) else { throw StoreError("no post \(slug)") }
+            try await Self.enqueue(jobs(post), now: Date(), on: connection, logger: logger)
+            return post
+        }
     }
 
     public func categories() async throws -> [String] {

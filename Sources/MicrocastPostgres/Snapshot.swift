@@ -159,7 +159,7 @@ extension PostgresStore {
                 try await connection.execute(
                     """
                     INSERT INTO jobs (\(unescaped: Self.jobColumns)) VALUES (
-                      \(job.id), \(job.kind), \(job.subject), \(job.state), \(Int64(job.attempts)), \(Int64(job.maxAttempts)), \(job.lastError),
+                      \(job.id), \(job.kind), \(job.subject.key), \(job.state), \(Int64(job.attempts)), \(Int64(job.maxAttempts)), \(job.lastError),
                       \(job.worker), \(row.runAfter), \(row.leaseUntil), \(row.createdAt), \(row.updatedAt))
                     """,
                     logger: logger

@@ -22,16 +22,20 @@ extension SQLiteStore: IngestRepository {
         _ post: Post,
         mediaIds: [String],
         ingestHash: String,
-        source: String
+        source: String,
+        jobs: PostJobs
     ) async throws
         -> (record: IngestRecord, created: Bool)
     {
-        try await pool.write { db in
+        let result = try await pool.write { db in
             if let earlier = try IngestRecordRow.fetchOne(db, key: ingestHash) { return (earlier.record, false) }
             let saved = try Self.insert(post, mediaIds: mediaIds, db)
             let row = IngestRecordRow(hash: ingestHash, source: source, postSlug: saved.slug, createdAt: Date())
             try row.insert(db)
+            try Self.enqueue(jobs(saved), now: Date(), db)
             return (row.record, true)
         }
+        wakeUps.wakeAll()
+        return result
     }
 }

@@ -36,7 +36,7 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
 
     init(_ request: JobRequest, now: Date) {
         kind = request.kind
-        subject = request.subject
+        subject = request.subject.key
         state = .queued
         attempts = 0
         maxAttempts = request.maxAttempts
@@ -49,7 +49,7 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
         Job(
             id: id ?? 0,
             kind: kind,
-            subject: subject,
+            subject: JobSubject(kind.subjectKind, key: subject),
             state: state,
             attempts: attempts,
             maxAttempts: maxAttempts,
@@ -94,7 +94,7 @@ extension SQLiteStore: JobQueue {
             record.leaseUntil = nil
             record.updatedAt = now
             try record.update(db)
-            if JobKind.media.contains(record.kind) { try fail(mediaId: record.subject, reason: reason, db) }
+            if record.kind.subjectKind == .media { try fail(mediaId: record.subject, reason: reason, db) }
         }
     }
 
@@ -136,7 +136,7 @@ extension SQLiteStore: JobQueue {
                 record.runAfter = retryAt
             } else {
                 record.state = .failed
-                if JobKind.media.contains(record.kind) { try Self.fail(mediaId: record.subject, reason: reason, db) }
+                if record.kind.subjectKind == .media { try Self.fail(mediaId: record.subject, reason: reason, db) }
             }
             try record.update(db)
         }
@@ -161,21 +161,31 @@ extension SQLiteStore: JobQueue {
     }
 
     public func enqueue(_ request: JobRequest, now: Date) async throws {
-        try await pool.write { db in
-            let waiting = JobRecord.filter(
-                JobRecord.Columns.kind == request.kind.rawValue && JobRecord.Columns.subject == request.subject
-                    && JobRecord.Columns.state == Job.State.queued
-            )
-            guard try waiting.fetchCount(db) == 0 else { return }
-            var record = JobRecord(request, now: now)
-            try record.insert(db)
-        }
+        try await pool.write { db in try Self.enqueue([request], now: now, db) }
         wakeUps.wakeAll()
     }
 
-    public func jobs(subject: String) async throws -> [Job] {
+    /// Queues jobs inside the caller's transaction (the outbox: a change and
+    /// the jobs it causes commit together), each unless the same kind of job
+    /// for the same subject is already waiting.
+    static func enqueue(_ requests: [JobRequest], now: Date, _ db: Database) throws {
+        for request in requests {
+            let waiting = JobRecord.filter(
+                JobRecord.Columns.kind == request.kind.rawValue && JobRecord.Columns.subject == request.subject.key
+                    && JobRecord.Columns.state == Job.State.queued
+            )
+            guard try waiting.fetchCount(db) == 0 else { continue }
+            var record = JobRecord(request, now: now)
+            try record.insert(db)
+        }
+    }
+
+    public func jobs(subject: JobSubject) async throws -> [Job] {
         try await pool.read { db in
-            try JobRecord.filter(JobRecord.Columns.subject == subject).order(JobRecord.Columns.id.desc).fetchAll(db).map(\.job)
+            try JobRecord.filter(
+                JobRecord.Columns.subject == subject.key && JobKind.working(on: subject.kind).map(\.rawValue).contains(JobRecord.Columns.kind)
+            )
+            .order(JobRecord.Columns.id.desc).fetchAll(db).map(\.job)
         }
     }
 
@@ -207,7 +217,7 @@ extension SQLiteStore: JobQueue {
 
     public func retry(mediaId: String, kind: JobKind, now: Date) async throws {
         try await pool.write { db in
-            var record = JobRecord(JobRequest(kind: kind, subject: mediaId), now: now)
+            var record = JobRecord(JobRequest(kind: kind, subject: .media(mediaId)), now: now)
             try record.insert(db)
             _ = try MediaRecord.filter(key: mediaId).updateAll(
                 db,

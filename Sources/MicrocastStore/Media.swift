@@ -191,8 +191,10 @@ extension SQLiteStore: MediaRepository {
                 RenditionRecord.filter(RenditionRecord.Columns.mediaId == mediaId).select(RenditionRecord.Columns.fileName)
             )
             _ = try MediaRecord.deleteOne(db, key: mediaId)
-            _ = try JobRecord.filter(JobKind.media.map(\.rawValue).contains(JobRecord.Columns.kind) && JobRecord.Columns.subject == mediaId)
-                .deleteAll(db)
+            _ = try JobRecord.filter(
+                JobKind.working(on: .media).map(\.rawValue).contains(JobRecord.Columns.kind) && JobRecord.Columns.subject == mediaId
+            )
+            .deleteAll(db)
             return names
         }
     }

@@ -81,8 +81,14 @@ struct PostMediaRecord: Codable, PersistableRecord {
 }
 
 extension SQLiteStore: PostRepository {
-    public func create(_ post: Post, mediaIds: [String]) async throws -> Post {
-        try await pool.write { db in try Self.insert(post, mediaIds: mediaIds, db) }
+    public func create(_ post: Post, mediaIds: [String], jobs: PostJobs) async throws -> Post {
+        let saved = try await pool.write { db in
+            let saved = try Self.insert(post, mediaIds: mediaIds, db)
+            try Self.enqueue(jobs(saved), now: Date(), db)
+            return saved
+        }
+        wakeUps.wakeAll()
+        return saved
     }
 
     static func insert(_ post: Post, mediaIds: [String], _ db: Database) throws -> Post {
@@ -145,18 +151,25 @@ extension SQLiteStore: PostRepository {
         }
     }
 
-    public func publishDue(now: Date) async throws -> [String] {
+    public func publishDue(now: Date, jobs: PostJobs) async throws -> [String] {
         let due = PostRecord.filter(PostRecord.Columns.status == Post.Status.scheduled && PostRecord.Columns.published <= now)
         // Asked every second: a read, and a write only when something is due.
         guard try await pool.read({ db in try due.fetchCount(db) }) > 0 else { return [] }
-        return try await pool.write { db in
-            let slugs = try String.fetchAll(db, due.select(PostRecord.Columns.slug))
-            if !slugs.isEmpty { _ = try due.updateAll(db, PostRecord.Columns.status.set(to: Post.Status.published)) }
+        let slugs = try await pool.write { db in
+            var slugs: [String] = []
+            for var record in try due.fetchAll(db) {
+                record.status = .published
+                try record.update(db)
+                try Self.enqueue(jobs(try record.post()), now: now, db)
+                slugs.append(record.slug)
+            }
             return slugs
         }
+        wakeUps.wakeAll()
+        return slugs
     }
 
-    public func update(_ post: Post, mediaIds: [String]) async throws {
+    public func update(_ post: Post, mediaIds: [String], jobs: PostJobs) async throws {
         try await pool.write { db in
             guard let existing = try PostRecord.filter(PostRecord.Columns.slug == post.slug).fetchOne(db), let postId = existing.id
             else { throw StoreError("no post \(post.slug)") }
@@ -164,13 +177,23 @@ extension SQLiteStore: PostRepository {
             record.id = postId
             try record.update(db)
             try Self.link(postId: postId, mediaIds: mediaIds, db)
+            try Self.enqueue(jobs(post), now: Date(), db)
         }
+        wakeUps.wakeAll()
     }
 
-    public func setDeleted(slug: String, at date: Date?) async throws {
-        try await pool.write { db in
-            _ = try PostRecord.filter(PostRecord.Columns.slug == slug).updateAll(db, PostRecord.Columns.deletedAt.set(to: date))
+    @discardableResult
+    public func setDeleted(slug: String, at date: Date?, jobs: PostJobs) async throws -> Post {
+        let post = try await pool.write { db in
+            guard var record = try PostRecord.filter(PostRecord.Columns.slug == slug).fetchOne(db) else { throw StoreError("no post \(slug)") }
+            record.deletedAt = date
+            try record.update(db)
+            let post = try record.post()
+            try Self.enqueue(jobs(post), now: Date(), db)
+            return post
         }
+        wakeUps.wakeAll()
+        return post
     }
 
     public func contentStamp() async throws -> String {

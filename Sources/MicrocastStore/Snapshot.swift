@@ -119,7 +119,7 @@ extension JobRecord {
     init(_ row: StoreSnapshot.JobRow) {
         id = row.job.id
         kind = row.job.kind
-        subject = row.job.subject
+        subject = row.job.subject.key
         state = row.job.state
         attempts = row.job.attempts
         maxAttempts = row.job.maxAttempts

@@ -64,7 +64,7 @@ struct ScaleOutTests {
             job.worker?.split(separator: "-").dropLast().last.flatMap { Int32($0) }
         }
         // Media jobs: each post also queues its Webmention sending, which is not what this test counts.
-        func jobs() async throws -> [Job] { try await store.snapshot().jobs.map(\.job).filter { JobKind.media.contains($0.kind) } }
+        func jobs() async throws -> [Job] { try await store.snapshot().jobs.map(\.job).filter { JobKind.working(on: .media).contains($0.kind) } }
         func waitFor(_ what: String, timeout: Duration = .seconds(240), _ condition: ([Job]) -> Bool) async throws -> [Job] {
             let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
@@ -126,7 +126,7 @@ struct ScaleOutTests {
         // killed attempt left behind).
         let snapshot = try await store.snapshot()
         #expect(snapshot.media.count == 24 && snapshot.media.allSatisfy { $0.state == .ready })
-        #expect(Set(snapshot.jobs.map(\.job).filter { JobKind.media.contains($0.kind) }.map(\.subject)).count == 24)
+        #expect(Set(snapshot.jobs.map(\.job).filter { JobKind.working(on: .media).contains($0.kind) }.map(\.subject)).count == 24)
         for item in snapshot.media {
             // A photo has one JPEG per width, an episode one file per encoding.
             let made = snapshot.renditions.filter { $0.mediaId == item.id }.map { "\($0.role) \($0.width)" }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import MediaModel
 import MicrocastCore
+import MicrocastHTTP
 import MicrocastStore
 import TestSupport
 import Testing
@@ -259,14 +260,18 @@ struct SecurityTests {
         for folder in ["uploads", "renditions", "public"] {
             try manager.createDirectory(at: data.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
-        let old = Date().addingTimeInterval(-3600)
         let stale = ["uploads/abc.part", "renditions/.0f3a.mp3.tmp", "renditions/.video-1234.mp4", "public/.x1.tmp"]
         let kept = ["uploads/being-copied.part", "renditions/.still-encoding.m4a.tmp", "renditions/photo-320.ab12cd.jpg"]
-        for path in stale + kept {
-            manager.createFile(atPath: data.appendingPathComponent(path).path, contents: Data("x".utf8))
-        }
-        for path in stale + ["renditions/photo-320.ab12cd.jpg"] {
-            try manager.setAttributes([.modificationDate: old], ofItemAtPath: data.appendingPathComponent(path).path)
+        // Written just before the server starts (once it has its turn among the test's servers),
+        // so "fresh" means fresh however long the wait for that turn was.
+        let write: @Sendable (inout ServerConfiguration) -> Void = { _ in
+            let old = Date().addingTimeInterval(-3600)
+            for path in stale + kept {
+                manager.createFile(atPath: data.appendingPathComponent(path).path, contents: Data("x".utf8))
+            }
+            for path in stale + ["renditions/photo-320.ab12cd.jpg"] {
+                try? manager.setAttributes([.modificationDate: old], ofItemAtPath: data.appendingPathComponent(path).path)
+            }
         }
         // Fresh files whose names say who writes them: a process that has
         // ended (a server killed mid-upload) and this one, which is alive.
@@ -281,7 +286,7 @@ struct SecurityTests {
         manager.createFile(atPath: data.appendingPathComponent("renditions/\(liveWriter)").path, contents: Data("x".utf8))
         let swept = stale + ["uploads/\(endedWriter)"]
         let left = kept + ["renditions/\(liveWriter)"]
-        try await TestSite.run(data: data) { site in
+        try await TestSite.run(data: data, configure: write) { site in
             for path in swept { #expect(!manager.fileExists(atPath: site.data.appendingPathComponent(path).path), "\(path) left") }
             for path in left { #expect(manager.fileExists(atPath: site.data.appendingPathComponent(path).path), "\(path) removed") }
         }

@@ -237,7 +237,7 @@ struct TestSite {
         while ContinuousClock.now < deadline {
             let jobs = try await store.snapshot().jobs.map(\.job)
             if jobs.allSatisfy({ $0.state == .done || $0.state == .failed }) {
-                return jobs.filter { JobKind.media.contains($0.kind) }.map(\.state)
+                return jobs.filter { JobKind.working(on: .media).contains($0.kind) }.map(\.state)
             }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -28,12 +28,12 @@ struct MigrationTests {
         try old.close()
 
         let store = try SQLiteStore(path: path)
-        let jobs = try await store.jobs(subject: "aaaaaaaaaaaaaaaaaaaa")
+        let jobs = try await store.jobs(subject: .media("aaaaaaaaaaaaaaaaaaaa"))
         #expect(jobs.map(\.kind) == [.photoRenditions] && jobs.first?.attempts == 1 && jobs.first?.state == .queued)
-        let claimed = try await store.claim(worker: "w", lease: 60, now: Date(), kinds: JobKind.media)
-        #expect(claimed?.subject == "aaaaaaaaaaaaaaaaaaaa")
+        let claimed = try await store.claim(worker: "w", lease: 60, now: Date(), kinds: JobKind.working(on: .media))
+        #expect(claimed?.subject == .media("aaaaaaaaaaaaaaaaaaaa"))
         // A job of another subject needs no media row now.
-        try await store.enqueue(JobRequest(kind: .sendMentions, subject: "a-post"), now: Date())
+        try await store.enqueue(JobRequest(kind: .sendMentions, subject: .post("a-post")), now: Date())
         #expect(try await store.integrityCheck() == "ok")
         await store.close()
     }
@@ -65,10 +65,12 @@ struct PostgresMigrationTests {
         try await Fixtures.runOffPool("psql", ["-v", "ON_ERROR_STOP=1", "-q", "-f", script.path, url])
 
         let store = try await PostgresStore.open(url: url, connections: 2)
-        let jobs = try await store.jobs(subject: "aaaaaaaaaaaaaaaaaaaa")
+        let jobs = try await store.jobs(subject: .media("aaaaaaaaaaaaaaaaaaaa"))
         #expect(jobs.map(\.kind) == [.photoRenditions] && jobs.first?.attempts == 1 && jobs.first?.state == .queued)
-        #expect(try await store.claim(worker: "w", lease: 60, now: Date(), kinds: JobKind.media)?.subject == "aaaaaaaaaaaaaaaaaaaa")
-        try await store.enqueue(JobRequest(kind: .sendMentions, subject: "a-post"), now: Date())
+        #expect(
+            try await store.claim(worker: "w", lease: 60, now: Date(), kinds: JobKind.working(on: .media))?.subject == .media("aaaaaaaaaaaaaaaaaaaa")
+        )
+        try await store.enqueue(JobRequest(kind: .sendMentions, subject: .post("a-post")), now: Date())
         #expect(try await store.integrityCheck() == "ok")
         await store.close()
     }

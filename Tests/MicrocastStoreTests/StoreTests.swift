@@ -27,7 +27,7 @@ struct StoreTests {
     @discardableResult
     func addPhoto(_ store: any DataStore, maxAttempts: Int = 3) async throws -> MediaItem {
         let item = Self.photo()
-        try await store.add(item, processing: JobRequest(kind: .photoRenditions, subject: item.id, maxAttempts: maxAttempts))
+        try await store.add(item, processing: JobRequest(kind: .photoRenditions, subject: .media(item.id), maxAttempts: maxAttempts))
         return item
     }
 
@@ -35,11 +35,13 @@ struct StoreTests {
     func leaseExpiry(kind: StoreKind) async throws {
         try await kind.with { store in
             let item = try await addPhoto(store)
-            let first = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.media))
-            #expect(first.subject == item.id && first.attempts == 1 && first.worker == "a")
-            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(30), kinds: JobKind.media) == nil)
+            let first = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.working(on: .media)))
+            #expect(first.subject == .media(item.id) && first.attempts == 1 && first.worker == "a")
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(30), kinds: JobKind.working(on: .media)) == nil)
             // Worker "a" died: after the lease the job is taken again.
-            let again = try #require(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(61), kinds: JobKind.media))
+            let again = try #require(
+                try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(61), kinds: JobKind.working(on: .media))
+            )
             #expect(again.id == first.id && again.attempts == 2 && again.worker == "b")
         }
     }
@@ -48,12 +50,12 @@ struct StoreTests {
     func renew(kind: StoreKind) async throws {
         try await kind.with { store in
             try await addPhoto(store)
-            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.media))
+            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.working(on: .media)))
             try await store.renewLease(jobId: job.id, worker: "a", until: now.addingTimeInterval(200))
-            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(100), kinds: JobKind.media) == nil)
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(100), kinds: JobKind.working(on: .media)) == nil)
             // Another worker cannot renew a lease it does not hold.
             try await store.renewLease(jobId: job.id, worker: "b", until: now.addingTimeInterval(900))
-            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(201), kinds: JobKind.media) != nil)
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(201), kinds: JobKind.working(on: .media)) != nil)
         }
     }
 
@@ -61,15 +63,17 @@ struct StoreTests {
     func retryThenFail(kind: StoreKind) async throws {
         try await kind.with { store in
             try await addPhoto(store, maxAttempts: 2)
-            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.media))
+            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.working(on: .media)))
             try await store.fail(jobId: job.id, reason: "disk full", retryAt: now.addingTimeInterval(10), now: now)
-            #expect(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(5), kinds: JobKind.media) == nil)
-            let retry = try #require(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(11), kinds: JobKind.media))
+            #expect(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(5), kinds: JobKind.working(on: .media)) == nil)
+            let retry = try #require(
+                try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(11), kinds: JobKind.working(on: .media))
+            )
             try await store.fail(jobId: retry.id, reason: "disk still full", retryAt: now.addingTimeInterval(30), now: now)
             let ended = try #require(try await store.job(id: job.id))
             #expect(ended.state == .failed)
             #expect(ended.lastError == "disk still full")
-            #expect(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(100), kinds: JobKind.media) == nil)
+            #expect(try await store.claim(worker: "a", lease: 60, now: now.addingTimeInterval(100), kinds: JobKind.working(on: .media)) == nil)
         }
     }
 
@@ -77,8 +81,8 @@ struct StoreTests {
     func poisonJob(kind: StoreKind) async throws {
         try await kind.with { store in
             try await addPhoto(store, maxAttempts: 1)
-            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.media))
-            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(61), kinds: JobKind.media) == nil)
+            let job = try #require(try await store.claim(worker: "a", lease: 60, now: now, kinds: JobKind.working(on: .media)))
+            #expect(try await store.claim(worker: "b", lease: 60, now: now.addingTimeInterval(61), kinds: JobKind.working(on: .media)) == nil)
             #expect(try await store.job(id: job.id)?.state == .failed)
         }
     }
@@ -89,13 +93,13 @@ struct StoreTests {
             let item = try await addPhoto(store, maxAttempts: 2)
             var jobId: Int64 = 0
             for attempt in 1...2 {
-                let job = try #require(try await store.claim(worker: "crashed-\(attempt)", lease: 600, now: now, kinds: JobKind.media))
+                let job = try #require(try await store.claim(worker: "crashed-\(attempt)", lease: 600, now: now, kinds: JobKind.working(on: .media)))
                 #expect(job.attempts == attempt)
                 jobId = job.id
                 // The process died; the next one to start releases its jobs at once.
                 try await store.releaseLeases(ownedBy: "crashed-\(attempt)", now: now)
             }
-            #expect(try await store.claim(worker: "next", lease: 600, now: now, kinds: JobKind.media) == nil)
+            #expect(try await store.claim(worker: "next", lease: 600, now: now, kinds: JobKind.working(on: .media)) == nil)
             let job = try #require(try await store.job(id: jobId))
             #expect(job.state == .failed && job.lastError == "the worker stopped while processing this file 2 times")
             let media = try #require(try await store.media(id: item.id))
@@ -111,7 +115,7 @@ struct StoreTests {
                 for worker in 0..<4 {
                     group.addTask {
                         var mine: [Int64] = []
-                        while let job = try await store.claim(worker: "w\(worker)", lease: 600, now: now, kinds: JobKind.media) {
+                        while let job = try await store.claim(worker: "w\(worker)", lease: 600, now: now, kinds: JobKind.working(on: .media)) {
                             mine.append(job.id)
                             try await store.complete(jobId: job.id, now: now)
                         }
@@ -174,8 +178,8 @@ struct StoreTests {
     func slugs(kind: StoreKind) async throws {
         try await kind.with { store in
             let post = Post(slug: "hello", properties: ["content": [.string("hi")]], published: now)
-            let first = try await store.create(post, mediaIds: [])
-            let second = try await store.create(post, mediaIds: [])
+            let first = try await store.create(post, mediaIds: [], jobs: { _ in [] })
+            let second = try await store.create(post, mediaIds: [], jobs: { _ in [] })
             #expect(first.slug == "hello" && second.slug == "hello-2")
             #expect(try await store.publishedPosts(limit: 10, offset: 0).count == 2)
         }
@@ -187,15 +191,17 @@ struct StoreTests {
             let item = try await addPhoto(store)
             _ = try await store.create(
                 Post(slug: "tagged", properties: ["photo": [.string("x")], "category": [.string("Birds"), .string("a/b")]], published: now),
-                mediaIds: [item.id]
+                mediaIds: [item.id],
+                jobs: { _ in [] }
             )
             _ = try await store.create(
                 Post(slug: "plain", properties: ["content": [.string("hi")]], published: now.addingTimeInterval(1)),
-                mediaIds: []
+                mediaIds: [],
+                jobs: { _ in [] }
             )
             var draft = Post(slug: "draft", properties: ["content": [.string("later")]], published: now)
             draft.status = .draft
-            _ = try await store.create(draft, mediaIds: [])
+            _ = try await store.create(draft, mediaIds: [], jobs: { _ in [] })
             #expect(try await store.publishedPosts(tagged: "Birds", limit: 10, offset: 0).map(\.slug) == ["tagged"])
             #expect(try await store.publishedPosts(tagged: "a/b", limit: 10, offset: 0).map(\.slug) == ["tagged"])
             #expect(try await store.publishedCount(tagged: nil) == 2)
@@ -203,7 +209,7 @@ struct StoreTests {
             #expect(try await store.posts(usingMedia: item.id) == ["tagged"])
             #expect(try await store.ownerPosts(kind: nil, status: .draft, deleted: false, limit: 10, offset: 0).map(\.slug) == ["draft"])
             let before = try await store.contentStamp()
-            try await store.setDeleted(slug: "plain", at: now)
+            try await store.setDeleted(slug: "plain", at: now, jobs: { _ in [] })
             #expect(try await store.contentStamp() != before)
             #expect(try await store.publishedPosts(limit: 10, offset: 0).map(\.slug) == ["tagged"])
         }
@@ -224,7 +230,7 @@ struct StoreTests {
                 try await to.restore(snapshot)
                 #expect(try await to.snapshot().atMilliseconds() == snapshot.atMilliseconds())
                 // The copy carries on where the original left off.
-                let next = try await to.create(Post(slug: "after", properties: [:], published: now), mediaIds: [])
+                let next = try await to.create(Post(slug: "after", properties: [:], published: now), mediaIds: [], jobs: { _ in [] })
                 #expect(next.id.map { id in snapshot.posts.allSatisfy { $0.post.id! < id } } == true)
                 #expect(try await to.integrityCheck() == "ok")
             }
@@ -243,7 +249,7 @@ struct StoreTests {
     /// One of every kind of row.
     func populate(_ store: any DataStore) async throws {
         let item = try await addPhoto(store)
-        let job = try #require(try await store.claim(worker: "w", lease: 60, now: now, kinds: JobKind.media))
+        let job = try #require(try await store.claim(worker: "w", lease: 60, now: now, kinds: JobKind.working(on: .media)))
         try await store.finishProcessing(
             mediaId: item.id,
             renditions: [
@@ -261,11 +267,12 @@ struct StoreTests {
         )
         try await store.complete(jobId: job.id, now: now)
         try await addPhoto(store)
-        try await store.createPost(
+        _ = try await store.createPost(
             Post(slug: "first", properties: ["photo": [.string("https://example.com/media/\(item.id).jpg")]], published: now),
             mediaIds: [item.id],
             ingestHash: "abc",
-            source: "watch"
+            source: "watch",
+            jobs: { _ in [] }
         )
         try await store.addToken(AccessToken(hash: "t", scope: ScopeSet("create"), clientId: "https://app.example/", createdAt: now))
         try await store.setPassphraseHash("scrypt$…", now: now)
@@ -378,17 +385,64 @@ struct StoreTests {
     @Test("conversation jobs are queued once while waiting, and claimed only by workers that ask for their kind", arguments: StoreKind.allCases)
     func conversationJobs(kind: StoreKind) async throws {
         try await kind.with { store in
-            try await store.enqueue(JobRequest(kind: .sendMentions, subject: "p"), now: now)
-            try await store.enqueue(JobRequest(kind: .sendMentions, subject: "p"), now: now)
-            try await store.enqueue(JobRequest(kind: .verifyMention, subject: "m1"), now: now)
-            #expect(try await store.jobs(subject: "p").count == 1, "a second send for the same post waits in the first")
-            #expect(try await store.claim(worker: "media", lease: 60, now: now, kinds: JobKind.media) == nil)
-            let first = try #require(try await store.claim(worker: "talk", lease: 60, now: now, kinds: JobKind.conversations))
-            #expect(first.kind == .sendMentions && first.subject == "p")
+            try await store.enqueue(JobRequest(kind: .sendMentions, subject: .post("p")), now: now)
+            try await store.enqueue(JobRequest(kind: .sendMentions, subject: .post("p")), now: now)
+            try await store.enqueue(JobRequest(kind: .verifyMention, subject: .mention("m1")), now: now)
+            #expect(try await store.jobs(subject: .post("p")).count == 1, "a second send for the same post waits in the first")
+            #expect(try await store.claim(worker: "media", lease: 60, now: now, kinds: JobKind.working(on: .media)) == nil)
+            let first = try #require(try await store.claim(worker: "talk", lease: 60, now: now, kinds: [JobKind.verifyMention, .sendMentions]))
+            #expect(first.kind == .sendMentions && first.subject == .post("p"))
             // Once it runs, a new change queues a new send, so the latest version is sent.
-            try await store.enqueue(JobRequest(kind: .sendMentions, subject: "p"), now: now)
-            #expect(try await store.jobs(subject: "p").count == 2)
+            try await store.enqueue(JobRequest(kind: .sendMentions, subject: .post("p")), now: now)
+            #expect(try await store.jobs(subject: .post("p")).count == 2)
             #expect(try await store.integrityCheck() == "ok")
+        }
+    }
+
+    @Test(
+        "a change to a post and the jobs it causes are saved together: created, updated, deleted, published when due, and made from dropped files",
+        arguments: StoreKind.allCases
+    )
+    func outbox(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let send: PostJobs = { [JobRequest(kind: .sendMentions, subject: .post($0.slug))] }
+            func sends(_ slug: String) async throws -> Int { try await store.jobs(subject: .post(slug)).count }
+            let first = try await store.create(Post(slug: "hello", properties: [:], published: now), mediaIds: [], jobs: send)
+            #expect(try await sends(first.slug) == 1)
+            // A second change while the first send still waits is one send: it will read the latest post.
+            try await store.update(first, mediaIds: [], jobs: send)
+            #expect(try await sends(first.slug) == 1)
+            let job = try #require(try await store.claim(worker: "w", lease: 60, now: now, kinds: [.sendMentions]))
+            try await store.complete(jobId: job.id, now: now)
+            let deleted = try await store.setDeleted(slug: first.slug, at: now, jobs: send)
+            let afterDelete = try await sends(first.slug)
+            #expect(deleted.deletedAt != nil && afterDelete == 2)
+
+            var later = Post(slug: "later", properties: [:], published: now.addingTimeInterval(60))
+            later.status = .scheduled
+            _ = try await store.create(later, mediaIds: [], jobs: { $0.status == .published ? send($0) : [] })
+            #expect(try await sends("later") == 0, "a scheduled post sets nothing going until it is published")
+            #expect(try await store.publishDue(now: now.addingTimeInterval(61), jobs: send) == ["later"])
+            #expect(try await sends("later") == 1)
+
+            let made = try await store.createPost(
+                Post(slug: "dropped", properties: [:], published: now),
+                mediaIds: [],
+                ingestHash: "hash",
+                source: "watch",
+                jobs: send
+            )
+            let afterMade = try await sends(made.record.postSlug)
+            #expect(made.created && afterMade == 1)
+            let again = try await store.createPost(
+                Post(slug: "dropped", properties: [:], published: now),
+                mediaIds: [],
+                ingestHash: "hash",
+                source: "watch",
+                jobs: send
+            )
+            let afterAgain = try await sends(made.record.postSlug)
+            #expect(!again.created && afterAgain == 1, "the same bytes make no second post, nor a second send")
         }
     }
 
@@ -426,7 +480,7 @@ struct PostgresAcrossProcessesTests {
         }
         try await Task.sleep(for: .milliseconds(500))
         let item = StoreTests.photo()
-        try await web.add(item, processing: JobRequest(kind: .photoRenditions, subject: item.id, maxAttempts: 3))
+        try await web.add(item, processing: JobRequest(kind: .photoRenditions, subject: .media(item.id), maxAttempts: 3))
         let waited = await waiter.value
         #expect(waited < .seconds(10), "woke after \(waited)")
         await worker.close()

@@ -21,6 +21,8 @@ public enum IngestOutcome: Sendable, Equatable {
 public struct Ingester: Sendable {
     let library: MediaLibrary
     let intake: MediaIntake
+    /// Posts are made the one way every post is.
+    let publishing: Publishing
     let media: any MediaRepository
     let ingests: any IngestRepository
     let urls: SiteURLs
@@ -87,13 +89,7 @@ public struct Ingester: Sendable {
         } catch {
             throw IngestFailure(reason: error.description)
         }
-        let post = PostBuilder.post(from: create)
-        let saved = try await ingests.createPost(
-            post,
-            mediaIds: EntryPresenter.mediaIds(in: post, urls: urls),
-            ingestHash: itemHash,
-            source: item.name
-        )
+        let saved = try await publishing.create(create, ingestHash: itemHash, source: item.name)
         let url = urls.post(slug: saved.record.postSlug)
         return saved.created ? .posted(url: url) : .duplicate(url: url)
     }

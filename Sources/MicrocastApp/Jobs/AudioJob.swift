@@ -3,13 +3,28 @@ import MediaKit
 import MediaModel
 import MicrocastCore
 
-/// Makes an episode's podcast files (loudness-normalised MP3 and M4A), its
-/// waveform and its chapters file, and records them as renditions. Runs on
-/// the worker pool.
-struct AudioJob: Sendable {
-    let library: MediaLibrary
+/// Makes an episode's podcast files (loudness-normalised MP3 and M4A, tagged
+/// with the show and its artwork), its waveform and its chapters file.
+struct AudioJob: JobHandler {
+    let kind = JobKind.audioEpisode
+    let pool = JobPool.media
+    let context: MediaJobContext
     let preset: AudioPreset
     let limits: MediaLimits
+    let settings: any SettingsRepository
+    let site: SiteDirectory
+    let artwork: ShowArtworkStore
+    var library: MediaLibrary { context.library }
+
+    func run(_ job: Job) async throws -> JobDone {
+        try await context.process(job) { item, control in
+            let show = ShowSettings(stored: try await settings.settings(), site: try await site.info())
+            let tags = Self.tags(for: item, show: show)
+            let cover = try Data(contentsOf: library.rendition(try await artwork.fileName(for: show)))
+            let renditions = try await context.onMediaThread { try makeRenditions(for: item, tags: tags, cover: cover, control: control) }
+            return .mediaProcessed(mediaId: item.id, renditions: renditions, placeholder: nil)
+        }
+    }
 
     /// Blocking: decodes, filters and encodes with FFmpeg, then names each file by its content.
     func makeRenditions(for item: MediaItem, tags: AudioTags, cover: Data?, control: JobControl) throws -> [Rendition] {

@@ -3,11 +3,21 @@ import MediaKit
 import MediaModel
 import MicrocastCore
 
-/// Makes a photo's renditions and records them. Runs on the worker pool.
-struct PhotoJob: Sendable {
-    let library: MediaLibrary
+/// Makes a photo's renditions (every size and format of the preset) and its placeholder colour.
+struct PhotoJob: JobHandler {
+    let kind = JobKind.photoRenditions
+    let pool = JobPool.media
+    let context: MediaJobContext
     let preset: PhotoPreset
     let budget: DecodeBudget
+    var library: MediaLibrary { context.library }
+
+    func run(_ job: Job) async throws -> JobDone {
+        try await context.process(job) { item, control in
+            let made = try await context.onMediaThread { try makeRenditions(for: item, control: control) }
+            return .mediaProcessed(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
+        }
+    }
 
     /// Blocking: decodes and encodes with libvips, then writes each file by rename.
     func makeRenditions(for item: MediaItem, control: JobControl) throws -> ProcessedMedia {

@@ -3,13 +3,22 @@ import MediaKit
 import MediaModel
 import MicrocastCore
 
-/// Makes a video's web files (H.264/AAC MP4 per size) and its poster, and
-/// records them as renditions. Runs on the worker pool.
-struct VideoJob: Sendable {
-    let library: MediaLibrary
+/// Makes a video's web files (H.264/AAC MP4 per size) and its poster.
+struct VideoJob: JobHandler {
+    let kind = JobKind.videoWeb
+    let pool = JobPool.media
+    let context: MediaJobContext
     let preset: VideoPreset
     let posterEncodings: [PhotoPreset.Encoding]
     let limits: MediaLimits
+    var library: MediaLibrary { context.library }
+
+    func run(_ job: Job) async throws -> JobDone {
+        try await context.process(job) { item, control in
+            let made = try await context.onMediaThread { try makeRenditions(for: item, control: control) }
+            return .mediaProcessed(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
+        }
+    }
 
     /// Blocking: decodes once and encodes every size with FFmpeg, then names each file by its content.
     func makeRenditions(for item: MediaItem, control: JobControl) throws -> ProcessedMedia {

@@ -71,7 +71,7 @@ package struct MediaIntake: Sendable {
         let staged: URL
         do {
             staged = try library.stage(upload.temporaryFile, as: item.fileName)
-            let job = JobKind.processing(probe.kind).map { JobRequest(kind: $0, subject: item.id) }
+            let job = JobKind.processing(probe.kind).map { JobRequest(kind: $0, subject: .media(item.id)) }
             try await media.add(item, processing: job)
         } catch {
             if let publicCopy { try? FileManager.default.removeItem(at: publicCopy) }
@@ -131,21 +131,66 @@ package struct MediaIntake: Sendable {
         return destination
     }
 
-    /// The file an upload's public URL serves. Uploads stored before public
-    /// copies existed get theirs on first request.
-    package func publicFile(for item: MediaItem) async throws -> URL {
+    /// The file an upload's public URL serves, if it has been made: an upload
+    /// stored before uploads had public copies gets its own from a job
+    /// (`PublicCopyJob`), never from the request that asks for it.
+    package func madePublicFile(for item: MediaItem) -> URL? {
         let served = library.publicCopy(item.fileName)
-        if FileManager.default.fileExists(atPath: served.path) { return served }
-        let made: URL?
+        return FileManager.default.fileExists(atPath: served.path) ? served : nil
+    }
+
+    /// Makes an upload's public copy (a photo without its location; anything
+    /// else, the original itself) if it is missing, and returns it. Decodes a
+    /// photo: for jobs and batch commands (export), not the request path.
+    package func makePublicFile(for item: MediaItem, on threads: NIOThreadPool) async throws -> URL {
+        if let made = madePublicFile(for: item) { return made }
+        var made: URL?
         if item.kind == .photo && !keepLocation,
             let format = MediaFormat.withMIMEType(item.mimeType) ?? FormatSniffer.sniffFile(library.original(item.fileName).path)
         {
-            made = try await locationFreeCopy(of: library.original(item.fileName), format: format, for: item.fileName)
-        } else {
-            made = nil
+            let (original, destination) = (library.original(item.fileName), library.newPublicCopyPath(for: item.fileName))
+            let result: Result<RemoveLocation.Method, MediaError> = try await threads.runImageWork {
+                Result { () throws(MediaError) in try RemoveLocation.copy(from: original.path, format: format, to: destination) }
+            }
+            if case .failure(let error) = result {
+                try? FileManager.default.removeItem(at: destination)
+                throw error
+            }
+            made = destination
         }
         try library.placePublicCopy(of: item.fileName, made: made)
-        return served
+        return library.publicCopy(item.fileName)
+    }
+
+    /// Queues a public copy for every upload that has none (a data folder from
+    /// before public copies); returns how many were queued.
+    package func queueMissingPublicCopies(_ queue: any JobQueue) async throws -> Int {
+        var queued = 0
+        for item in try await media.recentMedia(limit: Int.max, offset: 0) where madePublicFile(for: item) == nil {
+            try await queue.enqueue(JobRequest(kind: .publicCopy, subject: .media(item.id)), now: Date())
+            queued += 1
+        }
+        return queued
+    }
+}
+
+/// Makes the public copy of an upload stored before uploads had one. A
+/// photo's copy is made without its location, so until this job has run its
+/// URL answers 503, never the original.
+struct PublicCopyJob: JobHandler {
+    let kind = JobKind.publicCopy
+    let pool = JobPool.media
+    let context: MediaJobContext
+    let intake: MediaIntake
+
+    func run(_ job: Job) async throws -> JobDone {
+        guard let id = job.subject.mediaId, let item = try await context.media.media(id: id) else { return JobDone(summary: "gone") }
+        do {
+            _ = try await intake.makePublicFile(for: item, on: context.threadPool)
+        } catch let error as MediaError where !error.isRetryable {
+            throw JobSetback.giveUp("its public copy cannot be made: \(error.description)")
+        }
+        return JobDone(summary: "made")
     }
 }
 

@@ -1,22 +1,28 @@
 import Foundation
 import MicrocastCore
 
-/// Creating, changing, deleting and restoring posts: what the Micropub
-/// endpoint does for any client and the studio does for the owner, through
-/// this one implementation. Every change that readers can see queues the
-/// post's Webmentions, so the pages it links learn of it.
+/// Creating, changing, deleting and restoring posts: the one way a post
+/// comes in, whoever brings it (a Micropub client, the studio, `ingest`, the
+/// watch folder). Every change that readers can see queues the jobs it
+/// causes (the post's Webmentions, so the pages it links learn of it) in
+/// the same transaction as the change.
 package struct Publishing: Sendable {
     package let posts: any PostRepository
-    package let queue: any JobQueue
+    package let ingests: any IngestRepository
     package let intake: MediaIntake
     package let urls: SiteURLs
 
-    package init(posts: any PostRepository, queue: any JobQueue, intake: MediaIntake, urls: SiteURLs) {
+    package init(posts: any PostRepository, ingests: any IngestRepository, intake: MediaIntake, urls: SiteURLs) {
         self.posts = posts
-        self.queue = queue
+        self.ingests = ingests
         self.intake = intake
         self.urls = urls
     }
+
+    /// What a change to a post readers can see (or could) sets going.
+    static let changeJobs: PostJobs = { post in [JobRequest(kind: .sendMentions, subject: .post(post.slug))] }
+    /// A new post sets them going once it is published (a draft or a scheduled post waits).
+    static let creationJobs: PostJobs = { post in post.status == .published ? changeJobs(post) : [] }
 
     /// Saves a new post; files sent with it are stored exactly like
     /// media-endpoint uploads, then referenced by URL.
@@ -30,36 +36,46 @@ package struct Publishing: Sendable {
             create.properties[file.field, default: []].append(.string(urls.original(fileName: item.fileName)))
         }
         let draft = PostBuilder.post(from: create)
-        let saved = try await posts.create(draft, mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls))
-        if saved.status == .published { try await sendMentions(saved.slug) }
-        return saved
+        return try await posts.create(draft, mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls), jobs: Self.creationJobs)
+    }
+
+    /// Saves a post made from dropped files (`ingest`, the watch folder),
+    /// with the hash of those files, so the same bytes never make two posts.
+    package func create(
+        _ request: MicropubCreate,
+        ingestHash: String,
+        source: String
+    ) async throws -> (record: IngestRecord, created: Bool) {
+        let draft = PostBuilder.post(from: request)
+        return try await ingests.createPost(
+            draft,
+            mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls),
+            ingestHash: ingestHash,
+            source: source,
+            jobs: Self.creationJobs
+        )
     }
 
     /// Applies an update (replace, add, delete) and saves the result.
     package func update(_ update: MicropubUpdate) async throws {
         guard !update.isEmpty else { throw MicropubError.invalidRequest("the update has no replace, add or delete") }
         let changed = update.apply(to: try await post(at: update.url))
-        try await posts.update(changed, mediaIds: EntryPresenter.mediaIds(in: changed, urls: urls))
-        try await sendMentions(changed.slug)
+        try await posts.update(changed, mediaIds: EntryPresenter.mediaIds(in: changed, urls: urls), jobs: Self.changeJobs)
     }
 
     /// Deletes the post at `url` (it then answers 410 until restored).
     package func delete(url: String) async throws {
-        let slug = try await post(at: url).slug
-        try await posts.setDeleted(slug: slug, at: Date())
-        try await sendMentions(slug)
+        try await posts.setDeleted(slug: try await post(at: url).slug, at: Date(), jobs: Self.changeJobs)
     }
 
     /// Restores a deleted post at the same URL.
     package func undelete(url: String) async throws {
-        let slug = try await post(at: url, includingDeleted: true).slug
-        try await posts.setDeleted(slug: slug, at: nil)
-        try await sendMentions(slug)
+        try await posts.setDeleted(slug: try await post(at: url, includingDeleted: true).slug, at: nil, jobs: Self.changeJobs)
     }
 
-    /// Queued, never sent on the request path: the job fetches every linked page.
-    package func sendMentions(_ slug: String) async throws {
-        try await queue.enqueue(JobRequest(kind: .sendMentions, subject: slug), now: Date())
+    /// Publishes every scheduled post whose time has come, with the jobs each causes.
+    package func publishDue(now: Date) async throws -> [String] {
+        try await posts.publishDue(now: now, jobs: Self.changeJobs)
     }
 
     /// The post a client names by URL; a URL that is not one of our posts is a bad request.

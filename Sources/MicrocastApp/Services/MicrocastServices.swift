@@ -28,10 +28,11 @@ public struct MicrocastServices: Sendable {
     /// How far this process's running jobs are, for the studio.
     public let progress: ProgressBoard
     package let intake: MediaIntake
+    /// The one way a post comes in, whoever brings it.
+    package let publishing: Publishing
     package let artwork: ShowArtworkStore
-    public let worker: MediaWorker
-    /// Verifies received Webmentions and sends ours.
-    public let conversations: ConversationWorker
+    /// Runs every kind of job (`jobs`, registered in `registry`) on its pool's loops.
+    public let jobs: JobRunner
     /// Every outbound request: Webmention sources and endpoints, authors' photos, citations.
     public let fetcher: SafeFetcher
     /// Name lookups for outbound fetches, which block, apart from the request path's pool.
@@ -86,42 +87,42 @@ public struct MicrocastServices: Sendable {
         var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
         intake.keepLocation = configuration.keepLocation
         let artwork = ShowArtworkStore(library: library, threadPool: requestPool)
-        let worker = MediaWorker(
-            queue: store,
-            media: store,
-            settings: store,
-            site: site,
-            limits: configuration.limits,
-            artwork: artwork,
-            library: library,
-            presets: configuration.presets,
-            budget: budget,
-            progress: progress,
-            threadPool: mediaPool,
-            loops: configuration.workerThreads,
-            pollInterval: configuration.jobPollInterval,
-            lease: configuration.jobLease,
-            timeLimit: configuration.jobTimeLimit,
-            logger: logger
-        )
+        let publishing = Publishing(posts: store, ingests: store, intake: intake, urls: urls)
         let outboundPool = NIOThreadPool(numberOfThreads: 4)
         outboundPool.start()
         let fetcher = SafeFetcher(
             policy: FetchPolicy(userAgent: FetchPolicy.userAgent(site: urls.base), allowPrivateAddresses: configuration.allowPrivateFetch),
             resolver: NameResolver(threads: outboundPool)
         )
-        let conversations = ConversationWorker(
+        // Every kind of job, declared once, registered here.
+        let media = MediaJobContext(library: library, media: store, threadPool: mediaPool, progress: progress, timeLimit: configuration.jobTimeLimit)
+        let presets = configuration.presets
+        let avatars = AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool)
+        let registry = JobRegistry([
+            PhotoJob(context: media, preset: presets.photo, budget: budget),
+            AudioJob(context: media, preset: presets.audio, limits: configuration.limits, settings: store, site: site, artwork: artwork),
+            VideoJob(context: media, preset: presets.video, posterEncodings: presets.photo.encodings, limits: configuration.limits),
+            PublicCopyJob(context: media, intake: intake),
+            VerifyMentionJob(store: store, fetcher: fetcher, avatars: avatars, turns: SenderTurns()),
+            SendMentionsJob(store: store, fetcher: fetcher, site: site),
+        ])
+        let runsJobs = configuration.workerThreads > 0
+        let jobs = JobRunner(
             queue: store,
-            store: store,
-            fetcher: fetcher,
-            site: site,
-            avatars: AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool),
-            verifyLoops: configuration.workerThreads > 0 ? configuration.verificationLoops : 0,
-            sendLoops: configuration.workerThreads > 0 ? configuration.sendingLoops : 0,
+            registry: registry,
+            loops: [
+                .media: configuration.workerThreads,
+                .verification: runsJobs ? configuration.verificationLoops : 0,
+                .delivery: runsJobs ? configuration.sendingLoops : 0,
+            ],
             pollInterval: configuration.jobPollInterval,
             lease: configuration.jobLease,
             logger: logger
         )
+        if configuration.servesSite {
+            let queued = try await intake.queueMissingPublicCopies(store)
+            if queued > 0 { logger.notice("public copies queued for uploads from before them", metadata: ["count": "\(queued)"]) }
+        }
         let publisher = SitePublisher(
             posts: store,
             media: store,
@@ -150,9 +151,9 @@ public struct MicrocastServices: Sendable {
             budget: budget,
             progress: progress,
             intake: intake,
+            publishing: publishing,
             artwork: artwork,
-            worker: worker,
-            conversations: conversations,
+            jobs: jobs,
             fetcher: fetcher,
             outboundPool: outboundPool,
             publisher: publisher,
@@ -177,7 +178,7 @@ public struct MicrocastServices: Sendable {
 
     /// Takes files through the same path as uploads (`ingest`, `watch`).
     public var ingester: Ingester {
-        Ingester(library: library, intake: intake, media: store, ingests: store, urls: site.urls, threadPool: requestPool)
+        Ingester(library: library, intake: intake, publishing: publishing, media: store, ingests: store, urls: site.urls, threadPool: requestPool)
     }
 
     /// Stops the thread pools and closes the store; call once, after the services' last use.
@@ -187,10 +188,10 @@ public struct MicrocastServices: Sendable {
     }
 
     /// Publishes scheduled posts when their time comes.
-    public var scheduler: Scheduler { Scheduler(posts: store, queue: store, interval: .seconds(1), logger: logger) }
+    public var scheduler: Scheduler { Scheduler(publishing: publishing, interval: .seconds(1), clock: configuration.schedulerClock, logger: logger) }
 
-    /// What a `worker` process runs: media and conversation jobs, no HTTP.
-    public var workerServices: [any Service] { [poolsService, worker, conversations] }
+    /// What a `worker` process runs: every kind of job, no HTTP.
+    public var workerServices: [any Service] { [poolsService, jobs] }
 
     /// A service that shuts the pools down and closes the store with an application.
     package var poolsService: ThreadPoolService { ThreadPoolService(pools: [outboundPool], store: store) }
@@ -209,11 +210,11 @@ package struct ThreadPoolService: Service {
 }
 
 extension MicrocastServices {
-    /// Runs `body` with the media worker processing queued jobs beside it
-    /// (`ingest`, `watch`), then stops the worker and the thread pools.
+    /// Runs `body` with the jobs running beside it (`ingest`, `watch`), then
+    /// stops them and the thread pools.
     public func withWorker<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        let worker = self.worker
-        let running = Task { try await worker.run() }
+        let jobs = self.jobs
+        let running = Task { try await jobs.run() }
         defer { running.cancel() }
         let result = try await body()
         running.cancel()

@@ -7,19 +7,18 @@ import ServiceLifecycle
 /// site and feeds without anyone acting. Looks once a second; any number of
 /// processes may run it on one store (publishing is one idempotent update).
 public struct Scheduler: Service {
-    let posts: any PostRepository
-    /// Published posts send their Webmentions.
-    let queue: any JobQueue
+    /// Publishing a post queues what it sets going (its Webmentions), in the same transaction.
+    let publishing: Publishing
     let interval: Duration
+    let clock: @Sendable () -> Date
     let logger: Logger
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    for slug in try await posts.publishDue(now: Date()) {
+                    for slug in try await publishing.publishDue(now: clock()) {
                         logger.info("scheduled post published", metadata: ["post": "\(slug)"])
-                        try await queue.enqueue(JobRequest(kind: .sendMentions, subject: slug), now: Date())
                     }
                 } catch is CancellationError {
                     return

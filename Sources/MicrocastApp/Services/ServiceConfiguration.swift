@@ -60,6 +60,8 @@ public struct ServiceConfiguration: Sendable {
     public var listenerFlushInterval: Duration = .seconds(60)
     /// The time downloads are counted at: the clock, except in tests of "the next day".
     public var listenerClock: @Sendable () -> Date = { Date() }
+    /// The time scheduled posts are published by: the clock, except in tests that move it on.
+    public var schedulerClock: @Sendable () -> Date = { Date() }
 
     public init(
         dataDirectory: URL,

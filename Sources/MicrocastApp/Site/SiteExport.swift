@@ -58,7 +58,10 @@ public enum SiteExport {
             // A processed still photo is only ever shown through its stripped
             // renditions, so its original (which may hold GPS) stays home.
             for item in items.values where item.kind != .photo || item.isAnimated || (renditions[item.id]?.isEmpty ?? true) {
-                try copy(try await services.intake.publicFile(for: item), to: staging.appendingPathComponent("media/\(item.fileName)"))
+                try copy(
+                    try await services.intake.makePublicFile(for: item, on: services.mediaPool),
+                    to: staging.appendingPathComponent("media/\(item.fileName)")
+                )
                 mediaFiles += 1
             }
             var renditionNames = renditions.values.flatMap { $0.all.map(\.fileName) }

@@ -54,7 +54,8 @@ public enum IngestPost {
             ?? (first.kind == .photo ? nil : first.title ?? readable(stem))
             ?? (isFolder ? name : nil)
         if let title { properties["name"] = [.string(title)] }
-        if let content = sidecar.content { properties["content"] = [.string(content)] }
+        // A sidecar's text is Markdown, as the studio's is: its links are links (and get Webmentions).
+        if let content = sidecar.content { properties["content"] = [.markdown(content)] }
         let published = sidecar.published ?? first.takenAt ?? defaultPublished
         properties["published"] = [.string(ISO8601DateFormatter().string(from: published))]
         if !sidecar.categories.isEmpty { properties["category"] = sidecar.categories.map(JSONValue.string) }

@@ -1,3 +1,5 @@
+import HTMLKit
+
 /// A JSON value kept exactly as a client sent it: integers stay integers,
 /// nested objects (an `h-card`, `{"html": ...}`) stay intact.
 public enum JSONValue: Codable, Sendable, Hashable {
@@ -54,5 +56,13 @@ public enum JSONValue: Codable, Sendable, Hashable {
     /// The URL of a file property: a plain string, or `{"value": url, "alt": text}`.
     public var urlValue: String? {
         stringValue ?? objectValue?["value"]?.stringValue
+    }
+}
+
+extension JSONValue {
+    /// A post's text written in Markdown (the studio's composer, a sidecar):
+    /// its HTML, rendered and sanitised, beside the Markdown kept for editing.
+    public static func markdown(_ text: String) -> JSONValue {
+        .object(["html": .string(Markdown.html(text)), "value": .string(text)])
     }
 }

@@ -1,7 +1,10 @@
 import Foundation
 import MediaModel
 
-/// What a job does. Stored by its raw value; a stored value not listed here is an error, never guessed.
+/// What a job does. Stored by its raw value; a stored value not listed here
+/// is an error, never guessed. Each kind says what it works on and how often
+/// it is tried; what it does, and on which threads, is its handler's
+/// (`JobHandler`, in the application), registered once.
 public enum JobKind: String, Sendable, Codable, CaseIterable {
     /// A photo's renditions: sizes × formats, and its placeholder colour.
     case photoRenditions = "photo.renditions"
@@ -9,15 +12,24 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     case audioEpisode = "audio.episode"
     /// A video's MP4s and poster.
     case videoWeb = "video.web"
-    /// A received Webmention's source fetched and checked (subject: the mention's id).
+    /// The public copy of an upload stored before uploads had one (a photo without its location).
+    case publicCopy = "media.public-copy"
+    /// A received Webmention's source fetched and checked.
     case verifyMention = "webmention.verify"
-    /// Webmentions sent for every page a post links (subject: the post's slug).
+    /// Webmentions sent for every page a post links.
     case sendMentions = "webmention.send"
 
-    /// Jobs that process a media item (their subject is its id).
-    public static let media: [JobKind] = [.photoRenditions, .audioEpisode, .videoWeb]
-    /// Jobs of conversations: network-bound, run apart from media so they never wait behind a transcode.
-    public static let conversations: [JobKind] = [.verifyMention, .sendMentions]
+    /// What a job of this kind works on.
+    public var subjectKind: JobSubject.Kind {
+        switch self {
+        case .photoRenditions, .audioEpisode, .videoWeb, .publicCopy: .media
+        case .verifyMention: .mention
+        case .sendMentions: .post
+        }
+    }
+
+    /// Tries before a job of this kind ends failed.
+    public var attempts: Int { 5 }
 
     /// The processing an upload of `kind` gets; nil for files served as they are.
     public static func processing(_ kind: MediaKind) -> JobKind? {
@@ -28,19 +40,68 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .text: nil
         }
     }
+
+    /// The kinds that work on `subject`'s kind of thing.
+    public static func working(on subject: JobSubject.Kind) -> [JobKind] { allCases.filter { $0.subjectKind == subject } }
+}
+
+/// What a job works on, typed: a media item, a received mention, a post.
+/// Stored as its key (`key`), the kind of job saying which it is.
+public enum JobSubject: Sendable, Hashable, CustomStringConvertible {
+    case media(String)
+    case mention(String)
+    case post(String)
+
+    /// The kinds of thing a job can work on.
+    public enum Kind: Sendable { case media, mention, post }
+
+    public init(_ kind: Kind, key: String) {
+        switch kind {
+        case .media: self = .media(key)
+        case .mention: self = .mention(key)
+        case .post: self = .post(key)
+        }
+    }
+
+    /// The id or slug, as stored.
+    public var key: String {
+        switch self {
+        case .media(let id), .mention(let id), .post(let id): id
+        }
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .media: .media
+        case .mention: .mention
+        case .post: .post
+        }
+    }
+
+    /// The media item's id, for a media subject.
+    public var mediaId: String? { if case .media(let id) = self { id } else { nil } }
+
+    public var description: String {
+        switch self {
+        case .media(let id): "media \(id)"
+        case .mention(let id): "mention \(id)"
+        case .post(let slug): "post \(slug)"
+        }
+    }
 }
 
 /// A job to queue: what to do, to what.
 public struct JobRequest: Sendable, Equatable {
     public var kind: JobKind
-    /// What the job works on: a media id, a mention id or a post slug, as its kind says.
-    public var subject: String
+    public var subject: JobSubject
     public var maxAttempts: Int
 
-    public init(kind: JobKind, subject: String, maxAttempts: Int = 5) {
+    /// A job of `kind` on `subject`, which must be the kind of thing `kind` works on.
+    public init(kind: JobKind, subject: JobSubject, maxAttempts: Int? = nil) {
+        precondition(subject.kind == kind.subjectKind, "\(kind.rawValue) works on a \(kind.subjectKind), not \(subject)")
         self.kind = kind
         self.subject = subject
-        self.maxAttempts = maxAttempts
+        self.maxAttempts = maxAttempts ?? kind.attempts
     }
 }
 
@@ -64,8 +125,7 @@ public struct Job: Sendable, Equatable {
 
     public var id: Int64
     public var kind: JobKind
-    /// A media id, a mention id or a post slug, as `kind` says.
-    public var subject: String
+    public var subject: JobSubject
     public var state: State
     public var attempts: Int
     public var maxAttempts: Int
@@ -76,7 +136,7 @@ public struct Job: Sendable, Equatable {
     public init(
         id: Int64,
         kind: JobKind,
-        subject: String,
+        subject: JobSubject,
         state: State,
         attempts: Int,
         maxAttempts: Int,
@@ -92,4 +152,7 @@ public struct Job: Sendable, Equatable {
         self.lastError = lastError
         self.worker = worker
     }
+
+    /// Whether this was the job's last try.
+    public var isLastAttempt: Bool { attempts >= maxAttempts }
 }

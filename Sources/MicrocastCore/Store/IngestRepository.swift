@@ -21,14 +21,15 @@ public struct IngestRecord: Sendable, Equatable {
 public protocol IngestRepository: Sendable {
     /// The post these bytes became, if they were posted before.
     func ingest(hash: String) async throws -> IngestRecord?
-    /// Saves the post and records the hash in one transaction. If the hash is
-    /// recorded already (another run got there first) nothing is saved and
-    /// the earlier record is returned with `created` false.
+    /// Saves the post, records the hash and queues the jobs the post causes,
+    /// in one transaction. If the hash is recorded already (another run got
+    /// there first) nothing is saved and the earlier record is returned with `created` false.
     func createPost(
         _ post: Post,
         mediaIds: [String],
         ingestHash: String,
-        source: String
+        source: String,
+        jobs: PostJobs
     ) async throws
         -> (record: IngestRecord, created: Bool)
 }

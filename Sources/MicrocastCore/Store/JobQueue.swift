@@ -22,7 +22,7 @@ public protocol JobQueue: Sendable {
     /// The job with this id, or nil.
     func job(id: Int64) async throws -> Job?
     /// The jobs of one subject (a media item, a post), newest first (the owner's view of what happened).
-    func jobs(subject: String) async throws -> [Job]
+    func jobs(subject: JobSubject) async throws -> [Job]
     /// Workers holding running jobs now.
     func leaseOwners() async throws -> [String]
     /// Hands a dead worker's running jobs back to the queue at once, instead of after its lease.

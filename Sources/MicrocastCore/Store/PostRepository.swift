@@ -4,10 +4,17 @@ import Foundation
 // implements them today; a PostgreSQL store for several worker processes
 // implements the same ones. The composition root picks one.
 
+/// The jobs a change to a post causes (its Webmentions, later its copies
+/// elsewhere), decided from the post as saved, since only then is its slug
+/// known, and queued in the same transaction as the change: a post is never
+/// saved without them, nor they queued for a change that was not saved.
+public typealias PostJobs = @Sendable (Post) -> [JobRequest]
+
 /// Posts: created, read, listed for the site, changed and deleted.
 public protocol PostRepository: Sendable {
-    /// Saves a new post, making its slug unique, and links the library media it uses (in order).
-    func create(_ post: Post, mediaIds: [String]) async throws -> Post
+    /// Saves a new post, making its slug unique, links the library media it
+    /// uses (in order), and queues the jobs it causes, in one transaction.
+    func create(_ post: Post, mediaIds: [String], jobs: PostJobs) async throws -> Post
     /// The post with this slug, whatever its status; nil if there is none.
     func post(slug: String) async throws -> Post?
     /// Published, not deleted, newest first.
@@ -23,12 +30,16 @@ public protocol PostRepository: Sendable {
     /// The owner's list: posts of a kind and status (nil: any), deleted ones
     /// only when `deleted` is true, newest first.
     func ownerPosts(kind: PostKind?, status: Post.Status?, deleted: Bool, limit: Int, offset: Int) async throws -> [Post]
-    /// Publishes every scheduled post whose date has come; returns their slugs.
-    func publishDue(now: Date) async throws -> [String]
-    /// Saves changed properties, date and status, and relinks the media used.
-    func update(_ post: Post, mediaIds: [String]) async throws
-    /// Marks a post deleted (`at` a date) or restores it (`at` nil).
-    func setDeleted(slug: String, at date: Date?) async throws
+    /// Publishes every scheduled post whose date has come, with the jobs each
+    /// causes, in one transaction; returns their slugs.
+    func publishDue(now: Date, jobs: PostJobs) async throws -> [String]
+    /// Saves changed properties, date and status, relinks the media used, and
+    /// queues the jobs the change causes, in one transaction.
+    func update(_ post: Post, mediaIds: [String], jobs: PostJobs) async throws
+    /// Marks a post deleted (`at` a date) or restores it (`at` nil), with the
+    /// jobs that causes, in one transaction; returns the post as it now is.
+    @discardableResult
+    func setDeleted(slug: String, at date: Date?, jobs: PostJobs) async throws -> Post
     /// Categories of published posts, most used first.
     func categories() async throws -> [String]
     /// Changes whenever anything a page or feed shows changes (posts, media,

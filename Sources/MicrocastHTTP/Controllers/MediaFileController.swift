@@ -38,8 +38,12 @@ struct MediaFileController: Sendable {
         guard let dot = name.firstIndex(of: "."), case let id = String(name[..<dot]), MediaIdentifier.isValid(id),
             let item = try await media.media(id: id), item.fileName == name
         else { throw HTTPError(.notFound) }
+        // An upload from before public copies gets its own from a job: until then, not the original.
+        guard let served = intake.madePublicFile(for: item) else {
+            throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "10"], message: "this file is being prepared; try again shortly")
+        }
         var file = FileResponder.File(
-            path: try await intake.publicFile(for: item).path,
+            path: served.path,
             contentType: item.mimeType,
             contentHash: publicHash(item),
             cacheControl: "public, max-age=86400"

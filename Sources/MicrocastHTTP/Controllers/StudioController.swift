@@ -223,7 +223,7 @@ struct StudioController: Sendable {
         var replace: MF2Properties = [:]
         replace["name"] = fields["name"].flatMap { $0.isEmpty ? nil : [.string($0)] } ?? []
         let text = fields["content"] ?? ""
-        replace["content"] = text.isEmpty ? [] : [.object(["html": .string(Markdown.html(text)), "value": .string(text)])]
+        replace["content"] = text.isEmpty ? [] : [.markdown(text)]
         replace["category"] = (fields["category"] ?? "").split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) }
             .filter { $0 != .string("") }
         if let photos = post.properties["photo"], !photos.isEmpty {
@@ -255,7 +255,7 @@ struct StudioController: Sendable {
         let renditions = try await store.renditions(forMedia: items.map(\.id))
         var rows: [MediaListView.Row] = []
         for item in items {
-            let jobs = try await store.jobs(subject: item.id)
+            let jobs = try await store.jobs(subject: .media(item.id))
             let users = try await store.posts(usingMedia: item.id)
             let state = StudioEvents.state(of: item, job: jobs.first)
             rows.append(

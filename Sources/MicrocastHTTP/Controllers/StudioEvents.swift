@@ -36,7 +36,7 @@ struct StudioEvents: Sendable {
                         finished += 1
                         continue
                     }
-                    let job = try await store.jobs(subject: id).first
+                    let job = try await store.jobs(subject: .media(id)).first
                     let state = Self.state(of: item, job: job)
                     var update: [String: JSONValue] = ["id": .string(id), "state": .string(state)]
                     if state == "processing", let fraction = progress.progress(of: id) {

@@ -57,7 +57,7 @@ struct WebmentionController: Sendable {
             mention.detail = "the sender's domain is blocked"
             try await store.saveMention(mention)
         } else {
-            try await store.enqueue(JobRequest(kind: .verifyMention, subject: mention.id), now: now)
+            try await store.enqueue(JobRequest(kind: .verifyMention, subject: .mention(mention.id)), now: now)
         }
         let location = urls.webmentionStatus(id: mention.id)
         let answer: JSONValue = .object(["status": .string("pending"), "location": .string(location)])

@@ -1,0 +1,38 @@
+import Crypto
+import Foundation
+import MediaEngine
+import MediaKit
+import MediaModel
+import MicrocastCore
+import NIOPosix
+
+/// Authors' photos, fetched once through the safe client, checked like any
+/// upload (format, pixel limits), cut square and small by libvips, and served
+/// from our renditions: readers' browsers never call a third party.
+struct AvatarStore: Sendable {
+    static let size = 96
+    let fetcher: SafeFetcher
+    let library: MediaLibrary
+    let limits: MediaLimits
+    let budget: DecodeBudget
+    let threadPool: NIOThreadPool
+
+    func fileName(for url: URL) async throws -> String {
+        // STEM.HASH.EXT, as every rendition is named; the hash is of the photo's URL, so one is fetched once.
+        let name = "avatar." + SHA256.hash(data: Data(url.absoluteString.utf8)).prefix(10).hexString + ".jpg"
+        if FileManager.default.fileExists(atPath: library.rendition(name).path) { return name }
+        let image = try await fetcher.get(url, accept: "image/avif, image/webp, image/png, image/jpeg, image/gif;q=0.8")
+        guard (200..<300).contains(image.status) else { throw FetchError.failed("the photo answered \(image.status)") }
+        let temporary = library.newUploadPath()
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        try Data(buffer: image.body).write(to: temporary)
+        let (limits, budget) = (self.limits, self.budget)
+        let data = try await threadPool.runImageWork { () throws -> Data in
+            let probe = try Inspector.inspect(path: temporary.path, limits: limits, budget: budget)
+            guard probe.kind == .photo else { throw MediaError.unsupported("an author photo must be an image") }
+            return try VipsImageRef.square(path: temporary.path, size: Self.size).jpeg(quality: 82)
+        }
+        try library.writeRendition(data, named: name)
+        return name
+    }
+}
