@@ -238,7 +238,8 @@ struct StudioTests {
     func scheduled() async throws {
         // The scheduler's clock is the test's: the post's time comes when the test says, not when a busy machine gets there.
         let clock = ListenerTests.TestClock()
-        try await TestSite.run(workerThreads: 0, configure: { $0.services.schedulerClock = { clock.now() } }) { site in
+        let moved: (inout ServerConfiguration) -> Void = { $0.services.schedulerClock = { clock.now() } }
+        try await TestSite.run(workerThreads: 0, configure: moved) { site in
             let token = try await site.token("create")
             let when = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600))
             let reply = try await site.postForm([("h", "entry"), ("content", "Later today"), ("published", when)], token: token)
