@@ -38,8 +38,7 @@ public protocol PostRepository: Sendable {
     func update(_ post: Post, mediaIds: [String], jobs: PostJobs) async throws
     /// Marks a post deleted (`at` a date) or restores it (`at` nil), with the
     /// jobs that causes, in one transaction; returns the post as it now is.
-    @discardableResult
-    func setDeleted(slug: String, at date: Date?, jobs: PostJobs) async throws -> Post
+    @discardableResult func setDeleted(slug: String, at date: Date?, jobs: PostJobs) async throws -> Post
     /// Categories of published posts, most used first.
     func categories() async throws -> [String]
     /// Changes whenever anything a page or feed shows changes (posts, media,
