@@ -156,6 +156,16 @@ extension PostgresStore: JobQueue {
         ).map(Self.job)
     }
 
+    public func untried(kinds: [JobKind]) async throws -> Int {
+        let count = try await rows(
+            """
+            SELECT count(*) AS n FROM jobs WHERE kind = ANY(\(kinds.map(\.rawValue)))
+              AND (state = \(Job.State.running) OR (state = \(Job.State.queued) AND attempts = 0))
+            """
+        ).first?.value("n", as: Int64.self)
+        return Int(count ?? 0)
+    }
+
     public func leaseOwners() async throws -> [String] {
         try await rows("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'running' AND lease_owner IS NOT NULL")
             .map { try $0.value("lease_owner") }

@@ -189,6 +189,16 @@ extension SQLiteStore: JobQueue {
         }
     }
 
+    public func untried(kinds: [JobKind]) async throws -> Int {
+        try await pool.read { db in
+            try JobRecord.filter(
+                kinds.map(\.rawValue).contains(JobRecord.Columns.kind)
+                    && (JobRecord.Columns.state == Job.State.running
+                        || (JobRecord.Columns.state == Job.State.queued && JobRecord.Columns.attempts == 0))
+            ).fetchCount(db)
+        }
+    }
+
     public func leaseOwners() async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(

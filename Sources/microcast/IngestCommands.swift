@@ -13,6 +13,11 @@ struct IngestOptions: ParsableArguments {
     @Option(name: .customLong("base-url"), help: "Public URL of the site (default: the one `serve` last ran with).") var baseURL: String?
     @Option(help: "Items worked on at once (default: one per core).") var jobs: Int?
     @Flag(help: "Serve uploaded photos with the location they were taken at (removed by default).") var keepLocation = false
+    @Flag(
+        name: .customLong("allow-private-fetch"),
+        help: "Let Webmentions sent for new posts reach loopback and private addresses. For tests on one machine; never on a public server."
+    )
+    var allowPrivateFetch = false
 
     var concurrency: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
 
@@ -28,6 +33,7 @@ struct IngestOptions: ParsableArguments {
             jobPollInterval: .milliseconds(100)
         )
         configuration.writesPosts = true
+        configuration.allowPrivateFetch = allowPrivateFetch
         return try await MicrocastServices.start(configuration, logger: logger)
     }
 }

@@ -17,11 +17,13 @@ struct ScaleOutTests {
         let log: URL
         var text: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
-        init(_ arguments: [String], log: URL) throws {
+        /// - Parameter environment: added to this process's own.
+        init(_ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
             FileManager.default.createFile(atPath: log.path, contents: nil)
             process = Process()
             process.executableURL = CLITests.binary
             process.arguments = arguments
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: log)
             try process.run()

@@ -79,6 +79,7 @@ public struct JobRunner: Service {
         }
         do {
             let done = try await withLeaseRenewed(job, worker: worker) { try await handler.run(job) }
+            FaultPoint.jobWorkDone.reached()
             try await writeOutcome { try await queue.complete(jobId: job.id, result: done.result, now: Date()) }
             metadata["outcome"] = "done"
             if !done.summary.isEmpty { metadata["result"] = "\(done.summary)" }

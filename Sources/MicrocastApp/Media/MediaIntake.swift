@@ -73,6 +73,7 @@ package struct MediaIntake: Sendable {
             staged = try library.stage(upload.temporaryFile, as: item.fileName)
             let job = JobKind.processing(probe.kind).map { JobRequest(kind: $0, subject: .media(item.id)) }
             try await media.add(item, processing: job)
+            FaultPoint.uploadRowSaved.reached()
         } catch {
             if let publicCopy { try? FileManager.default.removeItem(at: publicCopy) }
             try? FileManager.default.removeItem(at: upload.temporaryFile)

@@ -36,7 +36,9 @@ package struct Publishing: Sendable {
             create.properties[file.field, default: []].append(.string(urls.original(fileName: item.fileName)))
         }
         let draft = PostBuilder.post(from: create)
-        return try await posts.create(draft, mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls), jobs: Self.creationJobs)
+        let saved = try await posts.create(draft, mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls), jobs: Self.creationJobs)
+        FaultPoint.postSaved.reached()
+        return saved
     }
 
     /// Saves a post made from dropped files (`ingest`, the watch folder),

@@ -210,16 +210,27 @@ package struct ThreadPoolService: Service {
 }
 
 extension MicrocastServices {
-    /// Runs `body` with the jobs running beside it (`ingest`, `watch`), then
-    /// stops them and the thread pools.
+    /// Runs `body` with the jobs running beside it (`ingest`, `watch`), lets
+    /// what its posts send elsewhere have a first try (a minute at most), then
+    /// stops the jobs and the thread pools.
     public func withWorker<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         let jobs = self.jobs
         let running = Task { try await jobs.run() }
         defer { running.cancel() }
         let result = try await body()
+        await waitForDeliveries(upTo: .seconds(60))
         running.cancel()
         _ = await running.result
         await shutdown()
         return result
+    }
+
+    /// Waits until every job sending our posts elsewhere has had its first try, or `limit` passes.
+    func waitForDeliveries(upTo limit: Duration) async {
+        let kinds = jobs.registry.kinds(in: .delivery)
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, (try? await store.untried(kinds: kinds)) ?? 0 > 0 {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
     }
 }

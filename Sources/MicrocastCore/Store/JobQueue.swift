@@ -23,6 +23,8 @@ public protocol JobQueue: Sendable {
     func job(id: Int64) async throws -> Job?
     /// The jobs of one subject (a media item, a post), newest first (the owner's view of what happened).
     func jobs(subject: JobSubject) async throws -> [Job]
+    /// How many jobs of `kinds` are running, or waiting for their first try.
+    func untried(kinds: [JobKind]) async throws -> Int
     /// Workers holding running jobs now.
     func leaseOwners() async throws -> [String]
     /// Hands a dead worker's running jobs back to the queue at once, instead of after its lease.
