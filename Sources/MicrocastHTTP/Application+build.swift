@@ -43,7 +43,7 @@ public func buildApplication(
             minimumRate: configuration.minimumBodyRate
         )
     )
-    let api = router.group().add(middleware: APIErrorMiddleware())
+    let api = router.group().add(middleware: APIErrorMiddleware(diskSpace: DiskSpace(store: store)))
 
     // Posting: Micropub, the media endpoint, resumable uploads.
     let publishing = services.publishing

@@ -143,8 +143,10 @@ extension PostgresStore {
     static func readable(_ error: Error) -> Error {
         guard let error = error as? PSQLError else { return error }
         if let message = error.serverInfo?[.message] {
-            let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
-            return StoreError("PostgreSQL: \(message)\(state)")
+            let code = error.serverInfo?[.sqlState]
+            let state = code.map { " (SQLSTATE \($0))" } ?? ""
+            // 53100: disk_full, the server's own word for it.
+            return StoreError("PostgreSQL: \(message)\(state)", reason: code == "53100" ? .outOfSpace : .failed)
         }
         if let underlying = error.underlying { return StoreError("PostgreSQL: \(error.code): \(underlying)") }
         return StoreError("PostgreSQL: \(error.code)")
@@ -212,11 +214,6 @@ extension AccessToken.Kind: StoredAsText {}
 extension Mention.State: StoredAsText {}
 extension MentionKind: StoredAsText {}
 extension SentMention.Outcome: StoredAsText {}
-
-struct StoreError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// The JSON coder of every JSON column: keys sorted, so the bytes are stable.
 enum StoreJSON {

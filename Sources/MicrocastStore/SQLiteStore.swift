@@ -78,14 +78,9 @@ enum StoreJSON {
     }
 }
 
-struct StoreError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 extension SQLiteStore {
     /// Whether SQLite failed because the disk holding the database is full.
-    public static func isDiskFull(_ error: any Error) -> Bool {
-        (error as? DatabaseError)?.resultCode == .SQLITE_FULL
+    public func isOutOfSpace(_ error: any Error) -> Bool {
+        (error as? DatabaseError)?.resultCode == .SQLITE_FULL || (error as? StoreError)?.reason == .outOfSpace
     }
 }

@@ -45,7 +45,7 @@ package struct MediaJobContext: Sendable {
                 control.cancel()
             }
             return JobDone(result)
-        } catch  where DiskSpace.isFull(error) {
+        } catch  where DiskSpace.isFileSystemFull(error) {
             // Nothing is wrong with the file: the job waits for room, however
             // long that takes, without using up its attempts.
             throw JobSetback.postpone("waiting for disk space: \(error)", after: JobBackoff.doubling(attempt: job.attempts))

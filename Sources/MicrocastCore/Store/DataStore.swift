@@ -19,6 +19,9 @@ public protocol DataStore: PostRepository, MediaRepository, TokenRepository, Own
 
     /// Releases the connections; the store is not used after.
     func close() async
+
+    /// Whether `error`, thrown by this store, says the database's disk is full.
+    func isOutOfSpace(_ error: any Error) -> Bool
 }
 
 /// Where the store lives, from `--database URL`: `sqlite:PATH` (the default,

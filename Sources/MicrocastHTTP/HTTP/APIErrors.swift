@@ -8,6 +8,9 @@ import MicrocastCore
 /// Turns errors from the Micropub and media endpoints into the JSON body the
 /// specifications give: `{"error": "...", "error_description": "..."}`.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// A full disk (the files' or the store's) is 507, not 500.
+    let diskSpace: DiskSpace
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -15,7 +18,7 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.response(error)
         } catch let error as HTTPResponseError {
             throw error
-        } catch  where DiskSpace.isFull(error) {
+        } catch  where diskSpace.isFull(error) {
             context.logger.error("disk full", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return Self.response(DiskSpace.refusal)
         } catch {

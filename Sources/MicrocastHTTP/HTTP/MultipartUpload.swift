@@ -109,7 +109,7 @@ enum MultipartUpload {
                     } catch let refusal as Refusal {
                         refused = refusal.underlying
                         lingerUntil = ContinuousClock.now + .seconds(5)
-                    } catch  where DiskSpace.isFull(error) {
+                    } catch  where DiskSpace.isFileSystemFull(error) {
                         refused = DiskSpace.refusal
                         lingerUntil = ContinuousClock.now + .seconds(5)
                     }
