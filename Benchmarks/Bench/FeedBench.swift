@@ -6,7 +6,7 @@ import MicrocastStore
 
 func feedBenchmark(episodes: Int) async throws {
     let site = SiteInfo(title: "Bench Show", authorName: "Host", urls: SiteURLs(base: "https://example.com"))
-    let show = ShowSettings(stored: [:], site: site)
+    let show = ShowSettings(stored: Settings(), site: site)
     var posts: [Post] = []
     var media: [String: MediaItem] = [:]
     var renditions: [String: RenditionSet] = [:]

@@ -63,13 +63,13 @@ struct ShowCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var values: [String: String?] = [:]
+            var values: [SettingKey: String?] = [:]
             let given: [(ShowSettings.Key, String?)] = [
                 (.title, title), (.description, description), (.author, author), (.email, email), (.language, language),
                 (.category, category), (.subcategory, subcategory), (.explicit, explicit), (.type, type), (.website, website),
                 (.fundingURL, fundingURL), (.fundingText, fundingText), (.locked, locked),
             ]
-            for case let (key, value?) in given { values["show.\(key.rawValue)"] = value.isEmpty ? String?.none : value }
+            for case let (key, value?) in given { values[.show(key)] = value.isEmpty ? String?.none : value }
             if let artwork {
                 let library = try MediaLibrary(root: data.url)
                 let jpeg: Data
@@ -78,7 +78,7 @@ struct ShowCommand: AsyncParsableCommand {
                 } catch {
                     throw ValidationError("\(artwork): \(error.description)")
                 }
-                values["show.\(ShowSettings.Key.artwork.rawValue)"] = try library.writeRendition(
+                values[.show(.artwork)] = try library.writeRendition(
                     jpeg,
                     stem: "show-artwork",
                     fileExtension: "jpg"

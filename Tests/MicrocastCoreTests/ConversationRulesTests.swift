@@ -49,9 +49,10 @@ struct ConversationRulesTests {
 
     @Test("moderation: first-time senders wait, approved domains (and their subdomains) show, blocked ones never")
     func policy() {
-        var policy = MentionPolicy(settings: [
-            MentionPolicy.key(domain: "friend.example"): "approved", MentionPolicy.key(domain: "spam.example"): "blocked",
-        ])
+        var settings = Settings()
+        settings[.mentionDomain("Friend.example")] = "approved"
+        settings[.mentionDomain("spam.example")] = "blocked"
+        var policy = MentionPolicy(settings: settings)
         #expect(policy.state(forVerifiedFrom: "stranger.example") == .held)
         #expect(policy.state(forVerifiedFrom: "friend.example") == .shown)
         #expect(policy.state(forVerifiedFrom: "www.friend.example") == .shown)

@@ -89,7 +89,7 @@ struct FeedRenderingTests {
         #expect(item.enclosure?.mimeType == "audio/mpeg" && item.enclosure?.byteCount == 300)
         #expect(item.alternates.map(\.mimeType) == ["audio/mp4"])
         let rss = FeedRenderer.podcastRSS(
-            show: ShowSettings(stored: [:], site: site),
+            show: ShowSettings(stored: Settings(), site: site),
             site: site,
             artworkURL: "https://example.com/a.jpg",
             items: [item]

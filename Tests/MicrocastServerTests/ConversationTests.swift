@@ -413,7 +413,7 @@ extension ConversationTests {
             )
             let shown = try await site.get(post).text
             #expect(shown.contains("Hello from Friendly Fran") && !shown.contains("Spammy Sam"))
-            #expect(try await site.store.settings()["mentions.domain.spam.example"] == "blocked")
+            #expect(try await site.store.settings()[.mentionDomain("spam.example")] == "blocked")
 
             // The post's own Webmention to a private address is refused, and the studio says why.
             try await eventually("the post's send is recorded") { try await !site.store.sentMentions(postSlug: slug).isEmpty }

@@ -80,7 +80,7 @@ struct SiteSetupTests {
         let printed = try CLITests().run(["site", "print", "--data", data.path])
         #expect(printed.output.contains("url: \(base)/"), "\(printed.output)")
         let reopened = try await FaultTests.openStore(data)
-        let history = try await reopened.settings()["site.base-url-history"] ?? ""
+        let history = try await reopened.settings()[.baseURLHistory] ?? ""
         await reopened.close()
         #expect(!history.contains("8080"), "\(history)")
     }

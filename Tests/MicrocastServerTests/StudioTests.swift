@@ -71,7 +71,7 @@ struct StudioTests {
             #expect(try await form(site, "/studio/show", [("title", "Stolen")], owner: owner).status == .forbidden)
             #expect(try await form(site, "/studio/show", [("csrf", other.csrf), ("title", "Stolen")], owner: owner).status == .forbidden)
             #expect(try await form(site, "/studio/show", [("csrf", owner.csrf), ("title", "Kept")], owner: owner).status == .seeOther)
-            #expect(try await site.store.settings()["show.title"] == "Kept")
+            #expect(try await site.store.settings()[.show(.title)] == "Kept")
             // Micropub and the media endpoint take the session only with its token in X-CSRF-Token.
             let json = Data(#"{"type":["h-entry"],"properties":{"content":["From the studio"]}}"#.utf8)
             let noToken = try await site.request(

@@ -240,9 +240,9 @@ struct StoreTests {
     @Test("a copy is refused into a store that holds anything", arguments: StoreKind.allCases)
     func copyRefusesNonEmpty(kind: StoreKind) async throws {
         try await kind.with { store in
-            try await store.setSettings(["site.title": "Mine"])
+            try await store.setSettings([.siteTitle: "Mine"])
             await #expect(throws: StoreCopyError.self) { try await store.restore(StoreSnapshot()) }
-            #expect(try await store.settings()["site.title"] == "Mine")
+            #expect(try await store.settings()[.siteTitle] == "Mine")
         }
     }
 
@@ -287,7 +287,7 @@ struct StoreTests {
                 expiresAt: now
             )
         )
-        try await store.setSettings(["site.title": "Copied", "show.guid": "1234"])
+        try await store.setSettings([.siteTitle: "Copied", .show(.guid): "1234"])
         var mention = try await store.receiveMention(
             source: "https://friend.example/reply",
             target: "https://example.com/posts/first",

@@ -19,7 +19,7 @@ public struct MentionModeration: Sendable {
     public func approve(id: String, now: Date = Date()) async throws -> Mention {
         guard var mention = try await store.mention(id: id) else { throw Failure(description: "no mention has the id \(id)") }
         guard mention.state != .pending else { throw Failure(description: "\(id) is still being verified; approve it once it is held") }
-        try await store.setSettings([MentionPolicy.key(domain: mention.domain): MentionPolicy.DomainDecision.approved.rawValue])
+        try await store.setSettings([.mentionDomain(mention.domain): MentionPolicy.DomainDecision.approved.rawValue])
         mention.state = .shown
         mention.reason = nil
         mention.detail = nil
@@ -44,7 +44,7 @@ public struct MentionModeration: Sendable {
     public func block(domain: String, now: Date = Date()) async throws -> Int {
         let domain = domain.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". "))
         guard domain.contains("."), !domain.contains("/") else { throw Failure(description: "\(domain) is not a domain name") }
-        try await store.setSettings([MentionPolicy.key(domain: domain): MentionPolicy.DomainDecision.blocked.rawValue])
+        try await store.setSettings([.mentionDomain(domain): MentionPolicy.DomainDecision.blocked.rawValue])
         let policy = MentionPolicy(settings: try await store.settings())
         var count = 0
         for var mention in try await store.mentions(state: nil, limit: Int.max)
@@ -60,10 +60,10 @@ public struct MentionModeration: Sendable {
     }
 
     public func unblock(domain: String) async throws {
-        try await store.setSettings([MentionPolicy.key(domain: domain): nil])
+        try await store.setSettings([.mentionDomain(domain): nil])
     }
 
     public func setModeration(_ moderation: MentionPolicy.Moderation) async throws {
-        try await store.setSettings([MentionPolicy.moderationKey: moderation.rawValue])
+        try await store.setSettings([.mentionModeration: moderation.rawValue])
     }
 }

@@ -74,9 +74,8 @@ public struct MicrocastServices: Sendable {
             try await site.set(title: configuration.siteTitle, author: configuration.authorName)
         }
         // podcast:guid must never change, even if the site later moves to another URL.
-        let guidKey = "show.\(ShowSettings.Key.guid.rawValue)"
-        if try await store.settings()[guidKey] == nil {
-            try await store.setSettings([guidKey: ShowSettings.podcastGUID(feedURL: urls.podcastFeed)])
+        if try await store.settings()[.show(.guid)] == nil {
+            try await store.setSettings([.show(.guid): ShowSettings.podcastGUID(feedURL: urls.podcastFeed)])
         }
 
         // Process-wide and never shut down: see `ImageThreads`.

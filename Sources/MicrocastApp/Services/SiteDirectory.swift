@@ -19,8 +19,6 @@ public struct SiteDirectory: Sendable {
         SiteDirectory(urls: try await BaseURLs.urls(baseURL, from: store), settings: store)
     }
 
-    static let titleKey = "site.title"
-    static let authorKey = "site.author"
     static let defaultTitle = "Microcast"
     static let defaultAuthor = "Site owner"
 
@@ -29,19 +27,19 @@ public struct SiteDirectory: Sendable {
         Self.info(urls: urls, stored: try await settings.settings())
     }
 
-    static func info(urls: SiteURLs, stored: [String: String]) -> SiteInfo {
+    static func info(urls: SiteURLs, stored: Settings) -> SiteInfo {
         SiteInfo(
-            title: stored[titleKey].flatMap { $0.isEmpty ? nil : $0 } ?? defaultTitle,
-            authorName: stored[authorKey].flatMap { $0.isEmpty ? nil : $0 } ?? defaultAuthor,
+            title: stored[.siteTitle].flatMap { $0.isEmpty ? nil : $0 } ?? defaultTitle,
+            authorName: stored[.siteAuthor].flatMap { $0.isEmpty ? nil : $0 } ?? defaultAuthor,
             urls: urls
         )
     }
 
     /// Stores a new title or author name (nil leaves one as it is, empty returns it to the default).
     public func set(title: String?, author: String?) async throws {
-        var values: [String: String?] = [:]
-        if let title { values[Self.titleKey] = title.isEmpty ? String?.none : title }
-        if let author { values[Self.authorKey] = author.isEmpty ? String?.none : author }
+        var values: [SettingKey: String?] = [:]
+        if let title { values[.siteTitle] = title.isEmpty ? String?.none : title }
+        if let author { values[.siteAuthor] = author.isEmpty ? String?.none : author }
         if !values.isEmpty { try await settings.setSettings(values) }
     }
 }

@@ -6,15 +6,13 @@ import MicrocastCore
 /// with, so after a move (or an export for another host) the old bases are
 /// still recognised as ours.
 enum BaseURLs {
-    static let currentKey = "site.base-url"
-    static let historyKey = "site.base-url-history"
 
     /// Records `base` as the current one and returns URLs that know the earlier ones.
     static func record(_ base: String, in settings: any SettingsRepository) async throws -> SiteURLs {
         var history = Self.history(try await settings.settings())
         let urls = SiteURLs(base: base, aliases: history)
         if !history.contains(urls.base) { history.append(urls.base) }
-        try await settings.setSettings([currentKey: urls.base, historyKey: history.joined(separator: "\n")])
+        try await settings.setSettings([.baseURL: urls.base, .baseURLHistory: history.joined(separator: "\n")])
         return urls
     }
 
@@ -27,10 +25,10 @@ enum BaseURLs {
     static func urls(_ base: String?, from settings: any SettingsRepository, writingPosts: Bool = false) async throws -> SiteURLs {
         let stored = try await settings.settings()
         var history = Self.history(stored)
-        let urls = SiteURLs(base: base ?? stored[currentKey] ?? defaultBase, aliases: history)
+        let urls = SiteURLs(base: base ?? stored[.baseURL] ?? defaultBase, aliases: history)
         if base != nil || writingPosts, !history.contains(urls.base) {
             history.append(urls.base)
-            try await settings.setSettings([historyKey: history.joined(separator: "\n")])
+            try await settings.setSettings([.baseURLHistory: history.joined(separator: "\n")])
         }
         return urls
     }
@@ -39,9 +37,9 @@ enum BaseURLs {
     static let defaultBase = "http://127.0.0.1:8080"
 
     /// Every base recorded so far, the current one included (older stores kept only that).
-    private static func history(_ stored: [String: String]) -> [String] {
-        var history = stored[historyKey].map { $0.split(separator: "\n").map(String.init) } ?? []
-        if let current = stored[currentKey], !history.contains(current) { history.append(current) }
+    private static func history(_ stored: Settings) -> [String] {
+        var history = stored[.baseURLHistory].map { $0.split(separator: "\n").map(String.init) } ?? []
+        if let current = stored[.baseURL], !history.contains(current) { history.append(current) }
         return history
     }
 }

@@ -17,9 +17,6 @@ public struct MentionPolicy: Sendable, Equatable {
     /// What the owner said about every mention from one domain.
     public enum DomainDecision: String, Sendable { case approved, blocked }
 
-    public static let moderationKey = "mentions.moderation"
-    static let domainPrefix = "mentions.domain."
-
     public var moderation: Moderation
     public var domains: [String: DomainDecision]
 
@@ -28,16 +25,10 @@ public struct MentionPolicy: Sendable, Equatable {
         self.domains = domains
     }
 
-    public init(settings: [String: String]) {
-        moderation = settings[Self.moderationKey].flatMap(Moderation.init(rawValue:)) ?? .firstTime
-        var domains: [String: DomainDecision] = [:]
-        for (key, value) in settings where key.hasPrefix(Self.domainPrefix) {
-            domains[String(key.dropFirst(Self.domainPrefix.count))] = DomainDecision(rawValue: value)
-        }
-        self.domains = domains
+    public init(settings: Settings) {
+        moderation = settings[.mentionModeration].flatMap(Moderation.init(rawValue:)) ?? .firstTime
+        domains = settings.mentionDomains.compactMapValues(DomainDecision.init(rawValue:))
     }
-
-    public static func key(domain: String) -> String { domainPrefix + domain.lowercased() }
 
     public func isBlocked(_ domain: String) -> Bool { decision(for: domain) == .blocked }
 

@@ -31,8 +31,8 @@ public struct ShowSettings: Sendable, Equatable {
     public var guid: String
     public var locked: Bool
 
-    public init(stored: [String: String], site: SiteInfo) {
-        func value(_ key: Key) -> String? { stored["show.\(key.rawValue)"].flatMap { $0.isEmpty ? nil : $0 } }
+    public init(stored: Settings, site: SiteInfo) {
+        func value(_ key: Key) -> String? { stored[.show(key)].flatMap { $0.isEmpty ? nil : $0 } }
         title = value(.title) ?? site.title
         description = value(.description) ?? "\(title): episodes published with Microcast."
         author = value(.author) ?? site.authorName

@@ -31,13 +31,6 @@ public struct StatsPrefix: Sendable, Equatable {
         func contains(_ date: Date) -> Bool { date >= from && until.map { date < $0 } ?? true }
     }
 
-    /// Settings keys.
-    public enum Key {
-        public static let counter = "listeners.prefix"
-        public static let files = "listeners.files"
-        public static let periods = "listeners.prefix.periods"
-    }
-
     public init(counter: String, files: String?, periods: [Period]) {
         self.counter = Self.trimmed(counter)
         self.files = files.map(Self.trimmed)
@@ -45,35 +38,35 @@ public struct StatsPrefix: Sendable, Equatable {
     }
 
     /// The prefix as stored, or nil if it was never switched on.
-    public init?(settings: [String: String]) {
-        guard let counter = settings[Key.counter], !counter.isEmpty else { return nil }
-        let periods = (settings[Key.periods] ?? "").split(separator: "\n").compactMap { line -> Period? in
+    public init?(settings: Settings) {
+        guard let counter = settings[.listenerPrefix], !counter.isEmpty else { return nil }
+        let periods = (settings[.listenerPrefixPeriods] ?? "").split(separator: "\n").compactMap { line -> Period? in
             let parts = line.split(separator: " ")
             guard let from = parts.first.flatMap({ Self.dateFormat.date(from: String($0)) }) else { return nil }
             let until = parts.count > 1 ? Self.dateFormat.date(from: String(parts[1])) : nil
             return Period(from: from, until: until)
         }
-        self.init(counter: counter, files: settings[Key.files], periods: periods)
+        self.init(counter: counter, files: settings[.listenerFiles], periods: periods)
     }
 
     public var isOn: Bool { periods.last.map { $0.until == nil } ?? false }
 
     /// The settings that switch it on now (a new period, unless one is open).
-    public static func switchedOn(_ current: StatsPrefix?, counter: String, files: String?, at now: Date) -> [String: String?] {
+    public static func switchedOn(_ current: StatsPrefix?, counter: String, files: String?, at now: Date) -> [SettingKey: String?] {
         var periods = current?.periods ?? []
         if current?.isOn != true { periods.append(Period(from: now, until: nil)) }
         return [
-            Key.counter: trimmed(counter),
-            Key.files: files.map(trimmed),
-            Key.periods: text(periods),
+            .listenerPrefix: trimmed(counter),
+            .listenerFiles: files.map(trimmed),
+            .listenerPrefixPeriods: text(periods),
         ]
     }
 
     /// The settings that switch it off now; episodes published while it was on keep their prefixed URLs.
-    public static func switchedOff(_ current: StatsPrefix, at now: Date) -> [String: String?] {
+    public static func switchedOff(_ current: StatsPrefix, at now: Date) -> [SettingKey: String?] {
         var periods = current.periods
         if let last = periods.indices.last, periods[last].until == nil { periods[last].until = now }
-        return [Key.periods: text(periods)]
+        return [.listenerPrefixPeriods: text(periods)]
     }
 
     /// Whether an episode published at `published` is enclosed through the prefix.

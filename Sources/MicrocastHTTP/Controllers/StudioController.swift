@@ -318,10 +318,10 @@ struct StudioController: Sendable {
     func saveShow(_ request: Request) async throws -> Response {
         let fields = Dictionary(try await ownerForm(request).map { ($0.name, $0.value) }) { first, _ in first }
         try await services.site.set(title: fields["site-title"], author: fields["site-author"])
-        var values: [String: String?] = [:]
+        var values: [SettingKey: String?] = [:]
         for key in ShowSettings.Key.allCases where key != .artwork && key != .guid {
             guard let value = fields[key.rawValue] else { continue }
-            values["show.\(key.rawValue)"] = value.isEmpty ? String?.none : value
+            values[.show(key)] = value.isEmpty ? String?.none : value
         }
         try await store.setSettings(values)
         return OwnerPage.redirect(to: base + "/show?saved=1")
@@ -355,7 +355,7 @@ struct StudioController: Sendable {
             throw StudioError.badRequest("the artwork cannot be used: \(error.description)")
         }
         let name = try services.library.writeRendition(jpeg, stem: "show-artwork", fileExtension: "jpg")
-        try await store.setSettings(["show.\(ShowSettings.Key.artwork.rawValue)": name])
+        try await store.setSettings([.show(.artwork): name])
         return OwnerPage.redirect(to: base + "/show?saved=1")
     }
 
