@@ -35,10 +35,10 @@ extension PostgresStore: JobQueue {
             // media, instead of crashing the next worker too.
             let stopped = try await connection.rows(
                 """
-                UPDATE jobs SET state = 'failed', lease_until = NULL, updated_at = \(now),
+                UPDATE jobs SET state = \(Job.State.failed), lease_until = NULL, updated_at = \(now),
                   last_error = 'the worker stopped while processing this file ' || attempts || ' times'
                 WHERE id IN (
-                  SELECT id FROM jobs WHERE state = 'running' AND lease_until < \(now) AND attempts >= max_attempts
+                  SELECT id FROM jobs WHERE state = \(Job.State.running) AND lease_until < \(now) AND attempts >= max_attempts
                     AND kind = ANY(\(kindNames))
                   FOR UPDATE SKIP LOCKED)
                 RETURNING kind, subject, last_error
@@ -48,10 +48,10 @@ extension PostgresStore: JobQueue {
             try await Self.failMedia(of: stopped, mediaKinds: mediaKinds, connection: connection, logger: logger)
             return try await connection.rows(
                 """
-                UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = \(worker), lease_until = \(until), updated_at = \(now)
+                UPDATE jobs SET state = \(Job.State.running), attempts = attempts + 1, lease_owner = \(worker), lease_until = \(until), updated_at = \(now)
                 WHERE id = (
                   SELECT id FROM jobs
-                  WHERE ((state = 'queued' AND run_after <= \(now)) OR (state = 'running' AND lease_until < \(now)))
+                  WHERE ((state = \(Job.State.queued) AND run_after <= \(now)) OR (state = \(Job.State.running) AND lease_until < \(now)))
                     AND attempts < max_attempts AND kind = ANY(\(kindNames))
                   ORDER BY run_after, id LIMIT 1
                   FOR UPDATE SKIP LOCKED)
@@ -63,7 +63,7 @@ extension PostgresStore: JobQueue {
     }
 
     public func renewLease(jobId: Int64, worker: String, until: Date) async throws {
-        try await execute("UPDATE jobs SET lease_until = \(until) WHERE id = \(jobId) AND lease_owner = \(worker) AND state = 'running'")
+        try await execute("UPDATE jobs SET lease_until = \(until) WHERE id = \(jobId) AND lease_owner = \(worker) AND state = \(Job.State.running)")
     }
 
     public func complete(jobId: Int64, result: JobResult, now: Date) async throws {
@@ -77,7 +77,7 @@ extension PostgresStore: JobQueue {
             }
             // The lease owner stays, so the job's row says which worker did it.
             try await connection.execute(
-                "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = \(now) WHERE id = \(jobId)",
+                "UPDATE jobs SET state = \(Job.State.done), lease_until = NULL, updated_at = \(now) WHERE id = \(jobId)",
                 logger: logger
             )
         }
@@ -88,7 +88,7 @@ extension PostgresStore: JobQueue {
             let ended = try await connection.rows(
                 """
                 UPDATE jobs SET last_error = \(reason), lease_until = NULL, updated_at = \(now),
-                  state = CASE WHEN \(retryAt)::timestamptz IS NOT NULL AND attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+                  state = CASE WHEN \(retryAt)::timestamptz IS NOT NULL AND attempts < max_attempts THEN \(Job.State.queued) ELSE \(Job.State.failed) END,
                   run_after = CASE WHEN \(retryAt)::timestamptz IS NOT NULL AND attempts < max_attempts THEN \(retryAt) ELSE run_after END
                 WHERE id = \(jobId)
                 RETURNING kind, subject, last_error, state
@@ -103,9 +103,9 @@ extension PostgresStore: JobQueue {
     public func requeue(jobId: Int64, reason: String, runAfter: Date, now: Date) async throws {
         try await execute(
             """
-            UPDATE jobs SET state = 'queued', attempts = greatest(0, attempts - 1), lease_owner = NULL, lease_until = NULL,
+            UPDATE jobs SET state = \(Job.State.queued), attempts = greatest(0, attempts - 1), lease_owner = NULL, lease_until = NULL,
               run_after = \(runAfter), updated_at = \(now), last_error = \(reason)
-            WHERE id = \(jobId) AND state = 'running'
+            WHERE id = \(jobId) AND state = \(Job.State.running)
             """
         )
     }
@@ -124,7 +124,7 @@ extension PostgresStore: JobQueue {
         for row in stopped where mediaKinds.contains(try row.value("kind", as: String.self)) {
             let mediaId: String = try row.value("subject")
             let reason: String = try row.value("last_error")
-            try await connection.execute("UPDATE media SET state = 'failed', failure = \(reason) WHERE id = \(mediaId)", logger: logger)
+            try await connection.execute("UPDATE media SET state = \(MediaItem.State.failed), failure = \(reason) WHERE id = \(mediaId)", logger: logger)
         }
     }
 
@@ -167,7 +167,7 @@ extension PostgresStore: JobQueue {
     }
 
     public func leaseOwners() async throws -> [String] {
-        try await rows("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'running' AND lease_owner IS NOT NULL")
+        try await rows("SELECT DISTINCT lease_owner FROM jobs WHERE state = \(Job.State.running) AND lease_owner IS NOT NULL")
             .map { try $0.value("lease_owner") }
     }
 
@@ -175,9 +175,9 @@ extension PostgresStore: JobQueue {
         try await transaction { connection in
             let stopped = try await connection.rows(
                 """
-                UPDATE jobs SET state = 'failed', lease_until = NULL, updated_at = \(now),
+                UPDATE jobs SET state = \(Job.State.failed), lease_until = NULL, updated_at = \(now),
                   last_error = 'the worker stopped while processing this file ' || attempts || ' times'
-                WHERE lease_owner = \(worker) AND state = 'running' AND attempts >= max_attempts
+                WHERE lease_owner = \(worker) AND state = \(Job.State.running) AND attempts >= max_attempts
                 RETURNING kind, subject, last_error
                 """,
                 logger: logger
@@ -185,8 +185,8 @@ extension PostgresStore: JobQueue {
             try await Self.failMedia(of: stopped, mediaKinds: JobKind.working(on: .media).map(\.rawValue), connection: connection, logger: logger)
             try await connection.execute(
                 """
-                UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, run_after = \(now), updated_at = \(now)
-                WHERE lease_owner = \(worker) AND state = 'running'
+                UPDATE jobs SET state = \(Job.State.queued), lease_owner = NULL, lease_until = NULL, run_after = \(now), updated_at = \(now)
+                WHERE lease_owner = \(worker) AND state = \(Job.State.running)
                 """,
                 logger: logger
             )
@@ -199,11 +199,11 @@ extension PostgresStore: JobQueue {
             try await connection.execute(
                 """
                 INSERT INTO jobs (kind, subject, state, attempts, max_attempts, run_after, created_at, updated_at)
-                VALUES (\(kind), \(mediaId), 'queued', 0, \(Int64(request.maxAttempts)), \(now), \(now), \(now))
+                VALUES (\(kind), \(mediaId), \(Job.State.queued), 0, \(Int64(request.maxAttempts)), \(now), \(now), \(now))
                 """,
                 logger: logger
             )
-            try await connection.execute("UPDATE media SET state = 'processing', failure = NULL WHERE id = \(mediaId)", logger: logger)
+            try await connection.execute("UPDATE media SET state = \(MediaItem.State.processing), failure = NULL WHERE id = \(mediaId)", logger: logger)
         }
     }
 }

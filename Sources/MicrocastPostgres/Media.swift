@@ -54,7 +54,7 @@ extension PostgresStore: MediaRepository {
                 try await connection.execute(
                     """
                     INSERT INTO jobs (kind, subject, state, attempts, max_attempts, run_after, created_at, updated_at)
-                    VALUES (\(processing.kind), \(processing.subject.key), 'queued', 0, \(Int64(processing.maxAttempts)), \(now), \(now), \(now))
+                    VALUES (\(processing.kind), \(processing.subject.key), \(Job.State.queued), 0, \(Int64(processing.maxAttempts)), \(now), \(now), \(now))
                     """,
                     logger: logger
                 )
@@ -75,7 +75,7 @@ extension PostgresStore: MediaRepository {
     public func media(sha256: String) async throws -> MediaItem? {
         try await rows(
             """
-            SELECT \(unescaped: Self.mediaColumns) FROM media WHERE sha256 = \(sha256) AND state <> 'failed'
+            SELECT \(unescaped: Self.mediaColumns) FROM media WHERE sha256 = \(sha256) AND state <> \(MediaItem.State.failed)
             ORDER BY created_at DESC LIMIT 1
             """
         ).first.map(Self.media)
@@ -170,7 +170,7 @@ extension PostgresStore: MediaRepository {
         try await connection.execute("DELETE FROM renditions WHERE media_id = \(mediaId)", logger: logger)
         for rendition in renditions { try await insert(rendition, on: connection, logger: logger) }
         try await connection.execute(
-            "UPDATE media SET state = 'ready', failure = NULL, placeholder = \(placeholder) WHERE id = \(mediaId)",
+            "UPDATE media SET state = \(MediaItem.State.ready), failure = NULL, placeholder = \(placeholder) WHERE id = \(mediaId)",
             logger: logger
         )
     }

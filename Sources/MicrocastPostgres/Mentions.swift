@@ -53,7 +53,7 @@ extension PostgresStore: MentionRepository {
                   \(fresh.id), \(source), \(target), \(postSlug), \(fresh.state), NULL, NULL, \(fresh.kind), '', '', '', '', '', NULL,
                   \(fresh.url), \(now), \(now))
                 ON CONFLICT (source, target) DO UPDATE SET reason = NULL, detail = NULL, updated_at = \(now),
-                  state = CASE WHEN mentions.state = 'rejected' THEN 'pending' ELSE mentions.state END
+                  state = CASE WHEN mentions.state = \(Mention.State.rejected) THEN \(Mention.State.pending) ELSE mentions.state END
                 RETURNING \(unescaped: Self.mentionColumns)
                 """,
                 logger: logger
@@ -104,7 +104,7 @@ extension PostgresStore: MentionRepository {
         for row in try await rows(
             """
             SELECT post_slug, kind, count(*) AS n FROM mentions
-            WHERE post_slug = ANY(\(postSlugs)) AND state = 'shown' GROUP BY post_slug, kind
+            WHERE post_slug = ANY(\(postSlugs)) AND state = \(Mention.State.shown) GROUP BY post_slug, kind
             """
         ) {
             let kind: MentionKind = try row.value("kind")

@@ -89,7 +89,7 @@ public final class PostgresStore: DataStore, Sendable {
             SELECT (SELECT count(*) FROM renditions r WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.id = r.media_id))
                  + (SELECT count(*) FROM post_media p WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.id = p.media_id))
                  + (SELECT count(*) FROM jobs j WHERE j.kind = ANY(\(JobKind.working(on: .media).map(\.rawValue)))
-                      AND j.state IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = j.subject)) AS orphans
+                      AND j.state IN (\(Job.State.queued), \(Job.State.running)) AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = j.subject)) AS orphans
             """
         )
         let count = try orphans.first.map { try $0["orphans"].decode(Int64.self) } ?? 0
