@@ -57,6 +57,15 @@ public struct MediaFormat: Hashable, Sendable, Codable {
 
     /// The file's real format once its streams are known: an MP4 with only
     /// sound is an M4A, a WebM or Ogg with only sound is audio.
+    /// The `Content-Type` a rendition is served with, by its file extension:
+    /// the formats we make (images, podcast audio, web video) and JSON (a
+    /// waveform's peaks, a chapters file); nil for anything else.
+    public static func renditionContentType(fileExtension: String) -> String? {
+        if fileExtension == "json" { return "application/json" }
+        let made: [MediaFormat] = [.jpeg, .webp, .avif, .png, .mp3, .m4a, .mp4]
+        return made.first { $0.fileExtension == fileExtension }?.mimeType
+    }
+
     public func refined(for kind: MediaKind) -> MediaFormat {
         switch (self, kind) {
         case (.mp4, .audio), (.mov, .audio): .m4a

@@ -124,7 +124,10 @@ extension PostgresStore: JobQueue {
         for row in stopped where mediaKinds.contains(try row.value("kind", as: String.self)) {
             let mediaId: String = try row.value("subject")
             let reason: String = try row.value("last_error")
-            try await connection.execute("UPDATE media SET state = \(MediaItem.State.failed), failure = \(reason) WHERE id = \(mediaId)", logger: logger)
+            try await connection.execute(
+                "UPDATE media SET state = \(MediaItem.State.failed), failure = \(reason) WHERE id = \(mediaId)",
+                logger: logger
+            )
         }
     }
 
@@ -203,7 +206,10 @@ extension PostgresStore: JobQueue {
                 """,
                 logger: logger
             )
-            try await connection.execute("UPDATE media SET state = \(MediaItem.State.processing), failure = NULL WHERE id = \(mediaId)", logger: logger)
+            try await connection.execute(
+                "UPDATE media SET state = \(MediaItem.State.processing), failure = NULL WHERE id = \(mediaId)",
+                logger: logger
+            )
         }
     }
 }

@@ -5,11 +5,13 @@ import MicrocastCore
 extension SQLiteStore: SettingsRepository {
     public func settings() async throws -> Settings {
         try await pool.read { db in
-            Settings(stored: Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM settings").map {
-                    ($0["key"] as String, $0["value"] as String)
-                }
-            ))
+            Settings(
+                stored: Dictionary(
+                    uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM settings").map {
+                        ($0["key"] as String, $0["value"] as String)
+                    }
+                )
+            )
         }
     }
 

@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import MediaModel
+import Synchronization
 
 /// An allowance of decoder memory that cannot be streamed, shared by every
 /// photo decode of a process (the composition root makes one).
@@ -9,19 +11,17 @@ import MediaModel
 /// 48-megapixel 4:2:0 photo). Decodes reserve their estimate here first, so
 /// several at once wait for each other instead of adding up; one larger than
 /// the whole allowance runs alone.
-public final class DecodeBudget: @unchecked Sendable {
-    // Sendable: `available` is read and written only under `condition`'s lock,
-    // which it also waits on (a Mutex cannot be waited on).
+public final class DecodeBudget: Sendable {
     /// The allowance a server uses: a few progressive photos at once.
     public static let defaultBytes = 320 << 20
 
-    private let condition = NSCondition()
     private let capacity: Int
-    private var available: Int
+    /// Bytes free, and the decodes waiting for more (each woken to look again when any are given back).
+    private let state: Mutex<(available: Int, waiting: [DispatchSemaphore])>
 
     public init(bytes: Int = DecodeBudget.defaultBytes) {
         capacity = bytes
-        available = bytes
+        state = Mutex((bytes, []))
     }
 
     /// Runs `body` once `bytes` (capped at the whole allowance) are free.
@@ -29,15 +29,26 @@ public final class DecodeBudget: @unchecked Sendable {
     func withReservation<T>(_ bytes: Int, _ body: () throws(MediaError) -> T) throws(MediaError) -> T {
         let reserved = min(max(0, bytes), capacity)
         guard reserved > 0 else { return try body() }
-        condition.lock()
-        while available < reserved { condition.wait() }
-        available -= reserved
-        condition.unlock()
+        while true {
+            let wake = DispatchSemaphore(value: 0)
+            let taken = state.withLock { state -> Bool in
+                guard state.available >= reserved else {
+                    state.waiting.append(wake)
+                    return false
+                }
+                state.available -= reserved
+                return true
+            }
+            if taken { break }
+            wake.wait()
+        }
         defer {
-            condition.lock()
-            available += reserved
-            condition.broadcast()
-            condition.unlock()
+            let waiting = state.withLock { state -> [DispatchSemaphore] in
+                state.available += reserved
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for waiter in waiting { waiter.signal() }
         }
         return try body()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MediaModel
 import MicrocastApp
 import MicrocastCore
 
@@ -84,7 +85,7 @@ struct MediaFileController: Sendable {
     func rendition(_ name: String, request: Request, context: AppRequestContext) async throws -> Response {
         // STEM.HASH.EXT, written by MediaLibrary.writeRendition; nothing else is served from here.
         let parts = name.split(separator: ".")
-        guard parts.count == 3, !name.hasPrefix("."), let type = Self.types[String(parts[2])] else {
+        guard parts.count == 3, !name.hasPrefix("."), let type = MediaFormat.renditionContentType(fileExtension: String(parts[2])) else {
             throw HTTPError(.notFound)
         }
         var file = FileResponder.File(
@@ -145,9 +146,4 @@ struct MediaFileController: Sendable {
         )
         return (address, request.headers[.userAgent] ?? "")
     }
-
-    static let types = [
-        "jpg": "image/jpeg", "webp": "image/webp", "avif": "image/avif", "png": "image/png",
-        "mp3": "audio/mpeg", "m4a": "audio/mp4", "mp4": "video/mp4", "json": "application/json",
-    ]
 }
