@@ -14,13 +14,37 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     return try await buildApplication(configuration, services: services)
 }
 
-/// The HTTP application over services already started.
+/// The HTTP application over services already started: the router, the
+/// server's own handlers (connection limit, `Expect: 100-continue`), and the
+/// services that start and stop with it.
 public func buildApplication(
     _ configuration: ServerConfiguration,
     services: MicrocastServices
 ) async throws
     -> some ApplicationProtocol
 {
+    let router = try await buildRouter(configuration, services: services)
+    let connections = ConnectionLimitHandler.Counter(limit: configuration.maxConnections)
+    return Application(
+        router: router,
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [ConnectionLimitHandler(counter: connections), ExpectContinueHandler()],
+                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.milliseconds * 1_000_000))
+            )
+        ),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
+        // Shut down in reverse: the server stops taking requests, then the
+        // scheduler and the jobs finish, the last download counts are
+        // written, and only then are the pools and the store closed under them.
+        services: [services.poolsService, services.listeners, services.jobs, services.scheduler],
+        logger: services.logger
+    )
+}
+
+/// Every route, and the middleware in front of them: the one place the
+/// HTTP layer is put together. Each controller takes the few services it uses.
+func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServices) async throws -> Router<AppRequestContext> {
     let store = services.store
     let site = services.site
     let renderer = services.publisher.renderer
@@ -72,15 +96,27 @@ public func buildApplication(
     TokenController(owner: store, tokens: store, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
     // The owner's token list moved into the studio.
     router.get("/auth/tokens") { _, _ in OwnerPage.redirect(to: site.urls.ownerTokens) }
-    StudioController(
-        services: services,
-        publishing: publishing,
-        sessions: sessions,
-        renderer: renderer,
-        assets: try StaticAssets.bundled()
-    ) { next in
+    let pages = StudioPages(sessions: sessions, renderer: renderer, site: site, assets: try StaticAssets.bundled()) { next in
         try await authorization.signInPage(hidden: [HiddenField(name: "next", value: next)])
-    }.addRoutes(to: api)
+    }
+    StudioController(
+        pages: pages,
+        posts: StudioPostsController(pages: pages, store: store, publishing: publishing),
+        media: StudioMediaController(pages: pages, store: store, intake: services.intake),
+        show: StudioShowController(
+            pages: pages,
+            settings: store,
+            artwork: services.artwork,
+            maxUploadBytes: services.configuration.limits.maxUploadBytes
+        ),
+        audience: StudioAudienceController(
+            pages: pages,
+            store: store,
+            countsListeners: services.configuration.countListeners,
+            today: services.configuration.listenerClock
+        ),
+        events: StudioEvents(store: store, progress: services.progress)
+    ).addRoutes(to: api)
 
     // Conversations: Webmentions received.
     WebmentionController(store: store, urls: site.urls, limiter: SenderRateLimit()).addRoutes(to: api)
@@ -96,20 +132,5 @@ public func buildApplication(
     ).addRoutes(to: router)
     SiteController(publisher: services.publisher, cache: PageCache()).addRoutes(to: router)
 
-    let connections = ConnectionLimitHandler.Counter(limit: configuration.maxConnections)
-    return Application(
-        router: router,
-        server: .http1(
-            configuration: .init(
-                additionalChannelHandlers: [ConnectionLimitHandler(counter: connections), ExpectContinueHandler()],
-                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.milliseconds * 1_000_000))
-            )
-        ),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Microcast"),
-        // Shut down in reverse: the server stops taking requests, then the
-        // scheduler and the media worker finish, the last download counts are
-        // written, and only then are the pools and the store closed under them.
-        services: [services.poolsService, services.listeners, services.jobs, services.scheduler],
-        logger: services.logger
-    )
+    return router
 }

@@ -85,7 +85,7 @@ public struct MicrocastServices: Sendable {
         let progress = ProgressBoard()
         var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
         intake.keepLocation = configuration.keepLocation
-        let artwork = ShowArtworkStore(library: library, threadPool: requestPool)
+        let artwork = ShowArtworkStore(library: library, threadPool: requestPool, settings: store)
         let publishing = Publishing(posts: store, ingests: store, intake: intake, urls: urls)
         let outboundPool = NIOThreadPool(numberOfThreads: 4)
         outboundPool.start()
