@@ -150,6 +150,11 @@ let package = Package(
         .executableTarget(name: "fuzz", dependencies: ["FuzzHarnesses", "MediaModel"], path: "Fuzz/Driver"),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarnesses"]),
 
+        // The application without the HTTP layer: no Hummingbird in its tests either.
+        .testTarget(
+            name: "MicrocastAppTests",
+            dependencies: ["MicrocastApp", "MicrocastCore", "MicrocastStore", "MediaModel", "TestSupport"]
+        ),
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "MediaEngine", "MediaModel", "TestSupport"]),
         .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore", "MediaModel"]),
         .testTarget(name: "HTMLKitTests", dependencies: ["HTMLKit"]),

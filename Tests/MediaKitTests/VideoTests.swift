@@ -143,14 +143,7 @@ struct VideoTests {
                 return nil
             } catch { return error }
         }
-        let whole = folder.appendingPathComponent("whole.mp4")
-        try Fixtures.run(
-            "ffmpeg",
-            ["-v", "error", "-y", "-i", try Fixtures.silentVideo(in: folder).path, "-c", "copy", "-movflags", "+faststart", whole.path]
-        )
-        let bytes = try Data(contentsOf: whole)
-        let cut = folder.appendingPathComponent("cut.mp4")
-        try bytes.prefix(bytes.count * 6 / 10).write(to: cut)
+        let cut = try Fixtures.truncatedMP4(in: folder, fraction: 0.6)
         guard case .unreadable(let why)? = reason(cut) else {
             Issue.record("truncated MP4 accepted")
             return

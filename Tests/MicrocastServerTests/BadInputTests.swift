@@ -72,14 +72,7 @@ struct BadInputTests {
             let folder = try Fixtures.folder()
             let token = try await site.token("media")
 
-            let whole = folder.appendingPathComponent("whole.mp4")
-            try Fixtures.run(
-                "ffmpeg",
-                ["-v", "error", "-y", "-i", try Fixtures.silentVideo(in: folder).path, "-c", "copy", "-movflags", "+faststart", whole.path]
-            )
-            let bytes = try Data(contentsOf: whole)
-            let cut = folder.appendingPathComponent("cut.mp4")
-            try bytes.prefix(bytes.count / 2).write(to: cut)
+            let cut = try Fixtures.truncatedMP4(in: folder)
             let truncated = try await site.upload(cut, token: token)
             #expect(truncated.status == .unprocessableEntity)
             #expect((truncated.json["error_description"] as? String)?.contains("truncated") == true)

@@ -8,52 +8,19 @@ import Testing
 /// The `microcast` command line, run as users run it: the built binary.
 @Suite("Command line")
 struct CLITests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/microcast")
-
-    struct Outcome {
-        var status: Int32
-        var output: String
-        var errors: String
-    }
-
-    func run(_ arguments: [String], input: String? = nil) throws -> Outcome {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        let folder = try Fixtures.folder()
-        let outputFile = folder.appendingPathComponent("out")
-        let errorFile = folder.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: outputFile)
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus,
-            output: try String(contentsOf: outputFile, encoding: .utf8),
-            errors: try String(contentsOf: errorFile, encoding: .utf8)
-        )
-    }
-
     @Test("probe prints JSON for media and exits 2 with a reason for anything else")
     func probe() throws {
         let folder = try Fixtures.folder()
-        let tone = try run(["probe", try Fixtures.tone(in: folder, seconds: 2).path])
+        let tone = try Microcast.run(["probe", try Fixtures.tone(in: folder, seconds: 2).path])
         #expect(tone.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(tone.output.utf8)) as? [String: Any])
         #expect(json["kind"] as? String == "audio" && json["mime_type"] as? String == "audio/mpeg")
-        let photo = try run(["probe", try Fixtures.sidewaysJPEGWithGPS(in: folder).path])
+        let photo = try Microcast.run(["probe", try Fixtures.sidewaysJPEGWithGPS(in: folder).path])
         #expect(photo.output.contains("\"orientation\" : 6") && photo.output.contains("\"has_gps\" : true"))
 
         let text = folder.appendingPathComponent("notes.mp3")
         try Data("not audio\n".utf8).write(to: text)
-        let refused = try run(["probe", text.path])
+        let refused = try Microcast.run(["probe", text.path])
         #expect(refused.status == 2)
         #expect(refused.output.isEmpty)
         #expect(refused.errors.contains("not an audio, video or photo format"))
@@ -62,30 +29,30 @@ struct CLITests {
     @Test("token create prints only the token; list shows it without the secret; revoke ends it")
     func tokens() async throws {
         let data = try Fixtures.folder().path
-        let created = try run(["token", "create", "--data", data, "--scope", "create update delete media"])
+        let created = try Microcast.run(["token", "create", "--data", data, "--scope", "create update delete media"])
         #expect(created.status == 0)
         let token = created.output.trimmingCharacters(in: .newlines)
         #expect(!token.contains("\n") && token.count == 43)
-        #expect(try run(["token", "create", "--data", data, "--scope", "everything"]).status != 0)
+        #expect(try Microcast.run(["token", "create", "--data", data, "--scope", "everything"]).status != 0)
 
         let store = try SQLiteStore(path: URL(fileURLWithPath: data).appendingPathComponent("microcast.sqlite").path)
         let stored = try #require(try await store.token(hash: Secrets.hash(token), now: Date()))
         #expect(stored.scope == ScopeSet("create update delete media"))
 
-        let list = try run(["token", "list", "--data", data])
+        let list = try Microcast.run(["token", "list", "--data", data])
         #expect(list.output.contains("active\tcommand line\tcreate delete media update"))
         #expect(!list.output.contains(token))
         let id = try #require(stored.id)
-        #expect(try run(["token", "revoke", "--data", data, "\(id)"]).status == 0)
+        #expect(try Microcast.run(["token", "revoke", "--data", data, "\(id)"]).status == 0)
         #expect(try await store.token(hash: Secrets.hash(token), now: Date()) == nil)
-        #expect(try run(["token", "list", "--data", data]).output.contains("revoked"))
+        #expect(try Microcast.run(["token", "list", "--data", data]).output.contains("revoked"))
     }
 
     @Test("owner password reads standard input and stores only an scrypt hash")
     func ownerPassword() async throws {
         let data = try Fixtures.folder().path
-        #expect(try run(["owner", "password", "--data", data], input: "short\n").status != 0)
-        let set = try run(["owner", "password", "--data", data], input: "a long enough passphrase\n")
+        #expect(try Microcast.run(["owner", "password", "--data", data], input: "short\n").status != 0)
+        let set = try Microcast.run(["owner", "password", "--data", data], input: "a long enough passphrase\n")
         #expect(set.status == 0)
         let store = try SQLiteStore(path: URL(fileURLWithPath: data).appendingPathComponent("microcast.sqlite").path)
         let hash = try #require(try await store.passphraseHash())
@@ -93,7 +60,7 @@ struct CLITests {
         #expect(PassphraseHasher.verify("a long enough passphrase", against: hash))
         #expect(!PassphraseHasher.verify("a long enough passphrasf", against: hash))
         // --if-unset leaves an existing passphrase alone.
-        #expect(try run(["owner", "password", "--data", data, "--if-unset"], input: "something else entirely\n").status == 0)
+        #expect(try Microcast.run(["owner", "password", "--data", data, "--if-unset"], input: "something else entirely\n").status == 0)
         #expect(try await store.passphraseHash() == hash)
     }
 }

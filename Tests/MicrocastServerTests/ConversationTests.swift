@@ -23,83 +23,36 @@ struct ConversationTests {
     }
     static let changing = Changing()
 
-    static func allowPrivate(_ configuration: inout ServerConfiguration) {
-        configuration.services.allowPrivateFetch = true
-    }
-
-    /// Polls until `condition` holds; fails the test after `timeout`.
-    func eventually(
-        _ what: String,
-        timeout: Duration = .seconds(60),
-        sourceLocation: SourceLocation = #_sourceLocation,
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
-        throw Fixtures.CommandFailed(description: "timed out waiting until \(what)")
-    }
-
-    func createPost(on site: TestSite, token: String, _ fields: [(String, String)]) async throws -> String {
-        let reply = try await site.postForm([("h", "entry")] + fields, token: token)
-        #expect(reply.status == .created, "\(reply.text)")
-        return try #require(reply.headers.first(name: "location"))
-    }
-
-    func sendWebmention(to site: TestSite, source: String, target: String) async throws -> TestSite.Reply {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        let body =
-            "source=\(source.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")&target=\(target.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
-        return try await site.request(
-            "/webmention",
-            method: .POST,
-            headers: [("Content-Type", "application/x-www-form-urlencoded")],
-            body: Data(body.utf8)
-        )
-    }
-
-    func status(_ site: TestSite, _ reply: TestSite.Reply) async throws -> [String: Any] {
-        let location = try #require(reply.headers.first(name: "location"))
-        return try await site.get(location).json
-    }
-
-    func microcast(_ arguments: [String]) async throws -> String {
-        String(decoding: try await Fixtures.runOffPool(CLITests.binary.path, arguments), as: UTF8.self)
-    }
-
     @Test(
         "a reply from one site appears on the other after approval with its author's name and photo, follows edits and deletion; likes and reposts show as such"
     )
     func twoSites() async throws {
-        try await TestSite.run(configure: Self.allowPrivate) { b in
+        try await TestSite.run(configure: Webmentions.allowPrivate) { b in
             try await TestSite.run(configure: {
-                Self.allowPrivate(&$0)
+                Webmentions.allowPrivate(&$0)
                 $0.services.authorName = "Alice Example"
             }) { a in
                 let bToken = try await b.token("create update delete")
                 let aToken = try await a.token("create update delete")
-                let post = try await createPost(on: b, token: bToken, [("content", "Episode notes: what do you think?")])
+                let post = try await Webmentions.createPost(on: b, token: bToken, [("content", "Episode notes: what do you think?")])
                 // Both pages advertise the endpoint, in the header and the page.
                 let page = try await b.get(post)
                 #expect(page.headers.first(name: "link")?.contains("<\(b.base)/webmention>; rel=\"webmention\"") == true)
                 #expect(page.text.contains("<link rel=\"webmention\" href=\"\(b.base)/webmention\">"))
 
-                let reply = try await createPost(on: a, token: aToken, [("content", "Great episode, thank you!"), ("in-reply-to", post)])
-                try await eventually("B holds A's reply for approval") {
+                let reply = try await Webmentions.createPost(on: a, token: aToken, [("content", "Great episode, thank you!"), ("in-reply-to", post)])
+                try await Webmentions.eventually("B holds A's reply for approval") {
                     try await b.store.mentions(state: .held, limit: 10).count == 1
                 }
                 #expect(try await b.get(post).text.contains("Great episode") == false, "a first-time sender waits for approval")
-                try await eventually("A records the Webmention as sent") {
+                try await Webmentions.eventually("A records the Webmention as sent") {
                     try await a.store.sentMentions(postSlug: URL(string: reply)!.lastPathComponent).first?.outcome == .sent
                 }
 
                 // The owner approves on the command line, as docs/conversations.md says.
-                let listed = try await microcast(["mentions", "list", "--state", "held", "--data", b.data.path] + b.databaseArguments)
+                let listed = try await Webmentions.microcast(["mentions", "list", "--state", "held", "--data", b.data.path] + b.databaseArguments)
                 let id = try #require(listed.split(separator: "\n").dropFirst().first?.split(separator: "\t").first.map(String.init))
-                _ = try await microcast(["mentions", "approve", id, "--data", b.data.path] + b.databaseArguments)
+                _ = try await Webmentions.microcast(["mentions", "approve", id, "--data", b.data.path] + b.databaseArguments)
 
                 let shown = try await b.get(post).text
                 #expect(shown.contains("Great episode, thank you!"))
@@ -127,12 +80,12 @@ struct ConversationTests {
                 // An edit on A is sent again and B shows the new text.
                 let update = #"{"action":"update","url":"\#(reply)","replace":{"content":["Great episode. Edited: the second half was best."]}}"#
                 #expect(try await a.postJSON(update, token: aToken).status == .noContent)
-                try await eventually("B shows the edited reply") { try await b.get(post).text.contains("the second half was best") }
+                try await Webmentions.eventually("B shows the edited reply") { try await b.get(post).text.contains("the second half was best") }
 
                 // A like and a repost from an approved site appear at once, as such.
-                _ = try await createPost(on: a, token: aToken, [("like-of", post)])
-                _ = try await createPost(on: a, token: aToken, [("repost-of", post)])
-                try await eventually("B shows a like and a repost") {
+                _ = try await Webmentions.createPost(on: a, token: aToken, [("like-of", post)])
+                _ = try await Webmentions.createPost(on: a, token: aToken, [("repost-of", post)])
+                try await Webmentions.eventually("B shows a like and a repost") {
                     let text = try await b.get(post).text
                     return text.contains("1 like") && text.contains("1 repost")
                 }
@@ -141,7 +94,7 @@ struct ConversationTests {
                 #expect(try await b.get("/").text.contains("1 reply · 1 like · 1 repost"))
                 // A static export of B carries the conversation and its own copy of the photo.
                 let exported = try Fixtures.folder().appendingPathComponent("site")
-                _ = try await microcast(["export", "--data", b.data.path, exported.path] + b.databaseArguments)
+                _ = try await Webmentions.microcast(["export", "--data", b.data.path, exported.path] + b.databaseArguments)
                 let avatarName = URL(string: avatar)!.lastPathComponent
                 #expect(FileManager.default.fileExists(atPath: exported.appendingPathComponent("media/r/\(avatarName)").path))
 
@@ -151,7 +104,7 @@ struct ConversationTests {
                 // A deletes the reply: B learns of it (A's post answers 410) and takes it down.
                 let delete = #"{"action":"delete","url":"\#(reply)"}"#
                 #expect(try await a.postJSON(delete, token: aToken).status == .noContent)
-                try await eventually("B removes the deleted reply") { try await !b.get(post).text.contains("the second half was best") }
+                try await Webmentions.eventually("B removes the deleted reply") { try await !b.get(post).text.contains("the second half was best") }
                 #expect(try await b.get(post).text.contains("1 reply") == false)
             }
         }
@@ -216,7 +169,7 @@ struct ConversationTests {
             router.post("/test/{n}/webmention", use: record)
             router.post("/test/{n}/wrong", use: record)
         } body: { peer in
-            try await TestSite.run(configure: Self.allowPrivate) { site in try await checkDiscovery(site: site, peer: peer) }
+            try await TestSite.run(configure: Webmentions.allowPrivate) { site in try await checkDiscovery(site: site, peer: peer) }
         }
     }
 
@@ -225,7 +178,7 @@ struct ConversationTests {
         let links = (1...23).map { "<a href='\(peer.base)/test/\($0)'>test \($0)</a>" }.joined(separator: " ")
         let reply = try await site.postJSON(#"{"type":["h-entry"],"properties":{"content":[{"html":"\#(links)"}]}}"#, token: token)
         let post = try #require(reply.headers.first(name: "location"))
-        try await eventually("every target has a result") {
+        try await Webmentions.eventually("every target has a result") {
             try await site.store.sentMentions(postSlug: URL(string: post)!.lastPathComponent).count == 23
         }
         let posts = await peer.received.posts
@@ -266,16 +219,16 @@ struct ConversationTests {
                 )
             }
         } body: { peer in
-            try await TestSite.run(configure: Self.allowPrivate) { site in
+            try await TestSite.run(configure: Webmentions.allowPrivate) { site in
                 let token = try await site.token("create")
-                let post = try await createPost(on: site, token: token, [("content", "Hello")])
+                let post = try await Webmentions.createPost(on: site, token: token, [("content", "Hello")])
                 let encoded = post.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? post
 
-                let same = try await sendWebmention(to: site, source: post, target: post)
+                let same = try await Webmentions.sendWebmention(to: site, source: post, target: post)
                 #expect(same.status == .badRequest && (same.json["error_description"] as? String)?.contains("same") == true)
-                let notOurs = try await sendWebmention(to: site, source: peer.base + "/nolink", target: "https://example.org/posts/x")
+                let notOurs = try await Webmentions.sendWebmention(to: site, source: peer.base + "/nolink", target: "https://example.org/posts/x")
                 #expect(notOurs.status == .badRequest && notOurs.json["error"] as? String == "invalid_request")
-                let missing = try await sendWebmention(to: site, source: peer.base + "/nolink", target: site.base + "/posts/no-such-post")
+                let missing = try await Webmentions.sendWebmention(to: site, source: peer.base + "/nolink", target: site.base + "/posts/no-such-post")
                 #expect(missing.status == .badRequest)
 
                 // The sender reads why; a fetch that failed says only that, and the owner reads the rest.
@@ -286,35 +239,39 @@ struct ConversationTests {
                 ]
                 var replies: [TestSite.Reply] = []
                 for refusal in cases {
-                    let reply = try await sendWebmention(to: site, source: refusal.source, target: post)
+                    let reply = try await Webmentions.sendWebmention(to: site, source: refusal.source, target: post)
                     #expect(reply.status == .accepted)
                     replies.append(reply)
                 }
                 for (reply, refusal) in zip(replies, cases) {
-                    try await eventually("\(refusal.source) is rejected") { try await status(site, reply)["status"] as? String == "rejected" }
-                    #expect((try await status(site, reply)["detail"] as? String)?.contains(refusal.reason) == true, "\(refusal.source)")
+                    try await Webmentions.eventually("\(refusal.source) is rejected") {
+                        try await Webmentions.status(site, reply)["status"] as? String == "rejected"
+                    }
+                    #expect((try await Webmentions.status(site, reply)["detail"] as? String)?.contains(refusal.reason) == true, "\(refusal.source)")
                     let id = try #require(reply.headers.first(name: "location")?.split(separator: "/").last.map(String.init))
                     #expect(try await site.store.mention(id: id)?.ownerReason?.contains(refusal.detail) == true, "\(refusal.source)")
                 }
 
                 // A source that stops linking the target takes its mention down when it is sent again.
                 let changing = peer.base + "/changing?t=\(encoded)"
-                let first = try await sendWebmention(to: site, source: changing, target: post)
-                try await eventually("the changing source is verified") { try await status(site, first)["status"] as? String == "accepted" }
+                let first = try await Webmentions.sendWebmention(to: site, source: changing, target: post)
+                try await Webmentions.eventually("the changing source is verified") {
+                    try await Webmentions.status(site, first)["status"] as? String == "accepted"
+                }
                 let id = try #require(first.headers.first(name: "location")?.split(separator: "/").last.map(String.init))
-                _ = try await microcast(["mentions", "approve", id, "--data", site.data.path] + site.databaseArguments)
+                _ = try await Webmentions.microcast(["mentions", "approve", id, "--data", site.data.path] + site.databaseArguments)
                 #expect(try await site.get(post).text.contains("First thoughts"))
                 await ConversationTests.changing.unlink()
-                #expect(try await sendWebmention(to: site, source: changing, target: post).status == .accepted)
-                try await eventually("the unlinked mention is taken down") { try await !site.get(post).text.contains("First thoughts") }
-                #expect(try await status(site, first)["status"] as? String == "rejected")
+                #expect(try await Webmentions.sendWebmention(to: site, source: changing, target: post).status == .accepted)
+                try await Webmentions.eventually("the unlinked mention is taken down") { try await !site.get(post).text.contains("First thoughts") }
+                #expect(try await Webmentions.status(site, first)["status"] as? String == "rejected")
 
                 // A blocked domain is still answered 202, and nothing it sends is shown.
-                _ = try await microcast(["mentions", "block", "127.0.0.1", "--data", site.data.path] + site.databaseArguments)
-                let blocked = try await sendWebmention(to: site, source: peer.base + "/links?t=\(encoded)", target: post)
+                _ = try await Webmentions.microcast(["mentions", "block", "127.0.0.1", "--data", site.data.path] + site.databaseArguments)
+                let blocked = try await Webmentions.sendWebmention(to: site, source: peer.base + "/links?t=\(encoded)", target: post)
                 #expect(blocked.status == .accepted)
-                try await eventually("the blocked sender's mention is rejected") {
-                    try await status(site, blocked)["status"] as? String == "rejected"
+                try await Webmentions.eventually("the blocked sender's mention is rejected") {
+                    try await Webmentions.status(site, blocked)["status"] as? String == "rejected"
                 }
                 let page = try await site.get(post).text
                 #expect(!page.contains("Buy now") && !page.contains("class=\"conversation\""))
@@ -332,40 +289,42 @@ struct ConversationTests {
         // The counter does count: one connection of our own, then none from the server.
         // A plain TCP connect: an HTTP client may retry on the closed connection and count twice.
         try ConnectionCounter.connect(port: v4)
-        try await eventually("the counter sees a direct connection") { counter.connections >= 1 }
+        try await Webmentions.eventually("the counter sees a direct connection") { counter.connections >= 1 }
         let baseline = counter.connections
 
         try await TestSite.run { site in
             let token = try await site.token("create")
-            let post = try await createPost(on: site, token: token, [("content", "Private parts")])
+            let post = try await Webmentions.createPost(on: site, token: token, [("content", "Private parts")])
             let sources = [
                 "http://127.0.0.1:\(v4)/a", "http://10.0.0.1/a", "http://169.254.169.254/latest/meta-data/", "http://[::1]:\(v6)/a",
                 "http://[::ffff:127.0.0.1]:\(v4)/a", "http://localhost:\(v4)/a",
             ]
             var replies: [(String, TestSite.Reply)] = []
             for source in sources {
-                let reply = try await sendWebmention(to: site, source: source, target: post)
+                let reply = try await Webmentions.sendWebmention(to: site, source: source, target: post)
                 #expect(reply.status == .accepted, "\(source): \(reply.text)")
                 replies.append((source, reply))
             }
             for (source, reply) in replies {
-                try await eventually("\(source) is refused") { try await status(site, reply)["status"] as? String == "rejected" }
+                try await Webmentions.eventually("\(source) is refused") {
+                    try await Webmentions.status(site, reply)["status"] as? String == "rejected"
+                }
                 // The public status says the source could not be fetched, and nothing of what a name resolved to;
                 // the owner reads which address it was and why it was refused.
-                let told = try await status(site, reply)["detail"] as? String
+                let told = try await Webmentions.status(site, reply)["detail"] as? String
                 #expect(told == "the source could not be fetched", "\(source): \(told ?? "")")
                 let id = try #require(reply.headers.first(name: "location")?.split(separator: "/").last.map(String.init))
                 let owner = try await site.store.mention(id: id)?.ownerReason ?? ""
                 #expect(owner.contains("not fetched") && (owner.contains("loopback") || owner.contains("private") || owner.contains("link-local")))
             }
-            let listed = try await microcast(["mentions", "list", "--data", site.data.path])
+            let listed = try await Webmentions.microcast(["mentions", "list", "--data", site.data.path])
             #expect(listed.contains("localhost is at 127.0.0.1, a loopback address"), "the owner's list says why")
             #expect(counter.connections == baseline, "no refused source was connected to")
 
             // One sending domain cannot fill the queue.
             var answers: [Int] = []
             for n in 0..<31 {
-                answers.append(Int(try await sendWebmention(to: site, source: "http://flood.invalid/\(n)", target: post).status.code))
+                answers.append(Int(try await Webmentions.sendWebmention(to: site, source: "http://flood.invalid/\(n)", target: post).status.code))
             }
             #expect(answers.prefix(30).allSatisfy { $0 == 202 } && answers.last == 429)
         }
@@ -376,9 +335,13 @@ extension ConversationTests {
     @Test("the studio lists held mentions; approving one shows it, blocking a domain takes its mentions down; each post shows what it sent")
     func studioModeration() async throws {
         try await TestSite.run { site in
-            let owner = try await StudioTests.signIn(site)
+            let owner = try await OwnerSession.signIn(site)
             let token = try await site.token("create")
-            let post = try await createPost(on: site, token: token, [("content", "Talk to me"), ("in-reply-to", "http://192.168.0.9/elsewhere")])
+            let post = try await Webmentions.createPost(
+                on: site,
+                token: token,
+                [("content", "Talk to me"), ("in-reply-to", "http://192.168.0.9/elsewhere")]
+            )
             let slug = URL(string: post)!.lastPathComponent
             func held(_ source: String, id: String, author: String) async throws {
                 var mention = try await site.store.receiveMention(source: source, target: post, postSlug: slug, newId: id, now: Date())
@@ -396,7 +359,7 @@ extension ConversationTests {
             #expect(try await site.get("/studio/mentions").text.contains("Spammy Sam") == false, "the owner's page only")
 
             #expect(
-                try await StudioTests().form(
+                try await OwnerSession.form(
                     site,
                     "/studio/mentions",
                     [("csrf", owner.csrf), ("id", "aaaaaaaaaaaaaaaaaaaa"), ("do", "approve")],
@@ -404,7 +367,7 @@ extension ConversationTests {
                 ).status == .seeOther
             )
             #expect(
-                try await StudioTests().form(
+                try await OwnerSession.form(
                     site,
                     "/studio/mentions",
                     [("csrf", owner.csrf), ("id", "bbbbbbbbbbbbbbbbbbbb"), ("do", "block")],
@@ -416,7 +379,7 @@ extension ConversationTests {
             #expect(try await site.store.settings()[.mentionDomain("spam.example")] == "blocked")
 
             // The post's own Webmention to a private address is refused, and the studio says why.
-            try await eventually("the post's send is recorded") { try await !site.store.sentMentions(postSlug: slug).isEmpty }
+            try await Webmentions.eventually("the post's send is recorded") { try await !site.store.sentMentions(postSlug: slug).isEmpty }
             let edit = try await site.get("/studio/posts/\(slug)", headers: [owner.cookie]).text
             #expect(edit.contains("Webmentions sent") && edit.contains("http://192.168.0.9/elsewhere") && edit.contains("a private address"))
         }

@@ -13,32 +13,7 @@ import Testing
 /// file at once. Each runs the built binary or a real server on loopback.
 @Suite("Faults")
 struct FaultTests {
-    typealias Running = ScaleOutTests.Running
-
-    /// The data folder's SQLite store, opened by the test beside the server.
-    static func openStore(_ data: URL) async throws -> any DataStore {
-        try await MicrocastServices.openStore(.sqlite(path: data.appendingPathComponent("microcast.sqlite").path), connections: 2)
-    }
-
-    /// Sends the first half of an upload and then nothing more, until the
-    /// connection dies under it: the upload the kill always cuts off.
-    static func uploadHalfThenWait(_ file: URL, to base: String, token: String) async throws -> HTTPClientResponse {
-        let boundary = "----microcast-fault"
-        let body =
-            Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.lastPathComponent)\"\r\n\r\n".utf8)
-            + (try Data(contentsOf: file)) + Data("\r\n--\(boundary)--\r\n".utf8)
-        var request = HTTPClientRequest(url: base + "/micropub/media")
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
-        let half = body.prefix(body.count / 2)
-        let parts = AsyncStream<ByteBuffer> { continuation in
-            continuation.yield(ByteBuffer(bytes: half))
-            // Never finished: the rest never comes.
-        }
-        request.body = .stream(parts, length: .known(Int64(body.count)))
-        return try await TestSite.client.execute(request, timeout: .seconds(600))
-    }
+    typealias Running = Microcast.Running
 
     /// Waits until no media job is queued or running (two minutes at most).
     static func waitForMediaJobs(_ store: any DataStore, log: Running) async throws {
@@ -58,8 +33,8 @@ struct FaultTests {
         let data = try Fixtures.folder()
         let logs = try Fixtures.folder()
         let site = ["--data", data.path]
-        let token = try CLITests().run(["token", "create"] + site).output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let store = try await Self.openStore(data)
+        let token = try Microcast.run(["token", "create"] + site).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let store = try await TestSite.openStore(data)
         defer { Task { await store.close() } }
 
         // A photo, an episode and a clip; each upload a different file, so
@@ -110,7 +85,7 @@ struct FaultTests {
                     uploads.addTask {
                         try await Task.sleep(for: start)
                         guard index > 0 else {
-                            _ = try? await Self.uploadHalfThenWait(file, to: web.base, token: token)
+                            _ = try? await TestSite.uploadHalfThenWait(file, to: web.base, token: token)
                             return nil
                         }
                         guard let reply = try? await web.upload(file, token: token), reply.status == .created else { return nil }

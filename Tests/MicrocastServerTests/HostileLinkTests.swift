@@ -33,9 +33,9 @@ struct HostileLinkTests {
                 )
             }
         } body: { peer in
-            try await TestSite.run(configure: ConversationTests.allowPrivate) { site in
+            try await TestSite.run(configure: Webmentions.allowPrivate) { site in
                 let token = try await site.token("create")
-                let conversations = ConversationTests()
+                let conversations = Webmentions.self
                 let fields =
                     [("h", "entry"), ("content", "Answering tricks")]
                     + Self.hostile.flatMap { url in [("in-reply-to", url), ("like-of", url), ("syndication", url), ("photo", url)] }
@@ -48,7 +48,7 @@ struct HostileLinkTests {
                     try await site.store.mentions(state: .held, limit: 10).count == 1
                 }
                 // The owner sees, before approving, which addresses would be links and which would not.
-                let owner = try await StudioTests.signIn(site)
+                let owner = try await OwnerSession.signIn(site)
                 let review = try await site.get("/studio/mentions", headers: [owner.cookie]).text
                 #expect(review.contains("not linked: only http and https addresses are"), "\(review)")
                 let held = try #require(try await site.store.mentions(state: .held, limit: 10).first)
@@ -60,17 +60,17 @@ struct HostileLinkTests {
                 let base = "http://127.0.0.1:\(port)"
                 let output = try Fixtures.folder().appendingPathComponent("site")
                 let exported = try await Fixtures.offPool {
-                    try CLITests().run(["export", "--data", site.data.path, "--base-url", base, output.path])
+                    try Microcast.run(["export", "--data", site.data.path, "--base-url", base, output.path])
                 }
                 #expect(exported.status == 0, "\(exported.errors)")
                 let headersFile = try String(contentsOf: output.appendingPathComponent("_headers"), encoding: .utf8)
                 #expect(headersFile.contains("Content-Security-Policy: default-src 'self'") && headersFile.contains("script-src"))
-                let server = try PublishedSiteTests.serveStatically(output, port: port)
+                let server = try StaticHost.serve(output, port: port)
                 defer { kill(server.processIdentifier, SIGKILL) }
                 _ = try await Fixtures.runOffPool("curl", ["-sf", "--retry", "20", "--retry-connrefused", "--retry-delay", "0", base + "/"])
 
                 let exportedPost = post.replacingOccurrences(of: site.base, with: base)
-                let script = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/hostile_links.py")
+                let script = Repository.root.appendingPathComponent("Tests/Browser/hostile_links.py")
                 let output2 = try await Fixtures.runOffPool(
                     "python3",
                     [script.path, "live=\(post)", "exported=\(exportedPost)", "exportedHome=\(base)/"]

@@ -10,7 +10,6 @@ import Testing
 /// step as Quill or Indigenous would, against the real server on loopback.
 @Suite("IndieAuth sign-in")
 struct IndieAuthTests {
-    static let passphrase = "correct horse battery staple"
 
     struct Client {
         let id = "http://127.0.0.1:9/"
@@ -18,34 +17,6 @@ struct IndieAuthTests {
         let verifier = Secrets.make()
         var challenge: String { PKCE.challenge(for: verifier) }
         let state = Secrets.make()
-    }
-
-    static func form(_ fields: [(String, String)]) -> Data {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        return Data(fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&").utf8)
-    }
-
-    static func hiddenFields(_ html: String) -> [(String, String)] {
-        let pattern = try! NSRegularExpression(pattern: #"<input type="hidden" name="([^"]+)" value="([^"]*)">"#)
-        return pattern.matches(in: html, range: NSRange(html.startIndex..., in: html)).map { match in
-            let name = String(html[Range(match.range(at: 1), in: html)!])
-            let value = String(html[Range(match.range(at: 2), in: html)!])
-                .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
-                .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-                .replacingOccurrences(of: "&amp;", with: "&")
-            return (name, value)
-        }
-    }
-
-    static func cookie(_ name: String, in reply: TestSite.Reply) -> String? {
-        reply.headers["Set-Cookie"].lazy.compactMap { header -> String? in
-            guard header.hasPrefix(name + "=") else { return nil }
-            return String(header.dropFirst(name.count + 1).prefix { $0 != ";" })
-        }.first
-    }
-
-    static func query(_ url: String) -> [String: String] {
-        Dictionary((URLComponents(string: url)?.queryItems ?? []).map { ($0.name, $0.value ?? "") }) { first, _ in first }
     }
 
     func post(
@@ -58,7 +29,7 @@ struct IndieAuthTests {
         var headers = [("Content-Type", "application/x-www-form-urlencoded")]
         if !cookies.isEmpty { headers.append(("Cookie", cookies.joined(separator: "; "))) }
         if let bearer { headers.append(("Authorization", "Bearer \(bearer)")) }
-        return try await site.request(url, method: .POST, headers: headers, body: Self.form(fields))
+        return try await site.request(url, method: .POST, headers: headers, body: WebForms.encode(fields))
     }
 
     func authorizationURL(
@@ -79,15 +50,15 @@ struct IndieAuthTests {
     func approve(_ site: TestSite, _ client: Client, scope: String = "create media", grant: [String]? = nil) async throws -> String {
         let signInPage = try await site.get(authorizationURL(site, client, scope: scope))
         #expect(signInPage.status == .ok)
-        let csrfCookie = try #require(Self.cookie("mc_csrf", in: signInPage))
+        let csrfCookie = try #require(WebForms.cookie("mc_csrf", in: signInPage))
         let signedIn = try await post(
             site,
             site.base + "/auth/sign-in",
-            Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
+            WebForms.hiddenFields(signInPage.text) + [("passphrase", OwnerSession.passphrase)],
             cookies: ["mc_csrf=\(csrfCookie)"]
         )
         #expect(signedIn.status == .seeOther)
-        let session = try #require(Self.cookie("mc_session", in: signedIn))
+        let session = try #require(WebForms.cookie("mc_session", in: signedIn))
         let setCookie = signedIn.headers["Set-Cookie"].joined()
         #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
 
@@ -98,7 +69,7 @@ struct IndieAuthTests {
         let decided = try await post(
             site,
             site.base + "/auth/consent",
-            Self.hiddenFields(consentPage.text) + granted + [("decision", "approve")],
+            WebForms.hiddenFields(consentPage.text) + granted + [("decision", "approve")],
             cookies: ["mc_session=\(session)"]
         )
         #expect(decided.status == .found)
@@ -118,7 +89,7 @@ struct IndieAuthTests {
 
     func withOwner(_ body: (TestSite) async throws -> Void) async throws {
         try await TestSite.run { site in
-            try await site.store.setPassphraseHash(try PassphraseHasher.hash(Self.passphrase), now: Date())
+            try await site.store.setPassphraseHash(try PassphraseHasher.hash(OwnerSession.passphrase), now: Date())
             try await body(site)
         }
     }
@@ -147,7 +118,7 @@ struct IndieAuthTests {
 
             let client = Client()
             let back = try await approve(site, client)
-            let answer = Self.query(back)
+            let answer = WebForms.query(back)
             #expect(back.hasPrefix(client.redirect + "?"))
             #expect(answer["state"] == client.state)
             #expect(answer["iss"] == site.base + "/")
@@ -201,12 +172,12 @@ struct IndieAuthTests {
     func narrowing() async throws {
         try await withOwner { site in
             let client = Client()
-            let code = try #require(Self.query(try await approve(site, client, scope: "create media", grant: ["media"]))["code"])
+            let code = try #require(WebForms.query(try await approve(site, client, scope: "create media", grant: ["media"]))["code"])
             let issued = try await exchange(site, client, code: code)
             #expect(issued.json["scope"] as? String == "media")
 
             let profileClient = Client()
-            let profileCode = try #require(Self.query(try await approve(site, profileClient, scope: ""))["code"])
+            let profileCode = try #require(WebForms.query(try await approve(site, profileClient, scope: ""))["code"])
             let profile = try await exchange(site, profileClient, code: profileCode)
             #expect(profile.json["me"] as? String == site.base + "/")
             #expect(profile.json["access_token"] == nil)
@@ -217,7 +188,7 @@ struct IndieAuthTests {
     func badExchanges() async throws {
         try await withOwner { site in
             let client = Client()
-            func code() async throws -> String { try #require(Self.query(try await approve(site, client))["code"]) }
+            func code() async throws -> String { try #require(WebForms.query(try await approve(site, client))["code"]) }
 
             let wrongVerifier = try await exchange(site, client, code: try await code(), verifier: Secrets.make())
             #expect(wrongVerifier.status == .badRequest)
@@ -258,17 +229,21 @@ struct IndieAuthTests {
         try await withOwner { site in
             let client = Client()
             let page = try await site.get(authorizationURL(site, client))
-            let csrf = try #require(Self.cookie("mc_csrf", in: page))
+            let csrf = try #require(WebForms.cookie("mc_csrf", in: page))
             let wrong = try await post(
                 site,
                 site.base + "/auth/sign-in",
-                Self.hiddenFields(page.text) + [("passphrase", "not the passphrase")],
+                WebForms.hiddenFields(page.text) + [("passphrase", "not the passphrase")],
                 cookies: ["mc_csrf=\(csrf)"]
             )
             #expect(wrong.status == .unauthorized)
             #expect(wrong.text.contains("That passphrase is not right."))
-            #expect(Self.cookie("mc_session", in: wrong) == nil)
-            let forged = try await post(site, site.base + "/auth/sign-in", Self.hiddenFields(page.text) + [("passphrase", Self.passphrase)])
+            #expect(WebForms.cookie("mc_session", in: wrong) == nil)
+            let forged = try await post(
+                site,
+                site.base + "/auth/sign-in",
+                WebForms.hiddenFields(page.text) + [("passphrase", OwnerSession.passphrase)]
+            )
             #expect(forged.status == .forbidden, "no CSRF cookie")
 
             let noState = try await site.get(authorizationURL(site, client, drop: "state"))
@@ -301,10 +276,10 @@ struct IndieAuthTests {
             let signedIn = try await post(
                 site,
                 site.base + "/auth/sign-in",
-                Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
-                cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: signInPage)))"]
+                WebForms.hiddenFields(signInPage.text) + [("passphrase", OwnerSession.passphrase)],
+                cookies: ["mc_csrf=\(try #require(WebForms.cookie("mc_csrf", in: signInPage)))"]
             )
-            let session = try #require(Self.cookie("mc_session", in: signedIn))
+            let session = try #require(WebForms.cookie("mc_session", in: signedIn))
             let consentPage = try await site.get(
                 try #require(signedIn.headers.first(name: "Location")),
                 headers: [("Cookie", "mc_session=\(session)")]
@@ -312,17 +287,17 @@ struct IndieAuthTests {
             let denied = try await post(
                 site,
                 site.base + "/auth/consent",
-                Self.hiddenFields(consentPage.text) + [("decision", "deny")],
+                WebForms.hiddenFields(consentPage.text) + [("decision", "deny")],
                 cookies: ["mc_session=\(session)"]
             )
-            let deniedAnswer = Self.query(try #require(denied.headers.first(name: "Location")))
+            let deniedAnswer = WebForms.query(try #require(denied.headers.first(name: "Location")))
             #expect(deniedAnswer["error"] == "access_denied")
             #expect(deniedAnswer["code"] == nil)
 
             let noCSRF = try await post(
                 site,
                 site.base + "/auth/consent",
-                Self.hiddenFields(consentPage.text).filter { $0.0 != "csrf" } + [("decision", "approve"), ("grant[]", "create")],
+                WebForms.hiddenFields(consentPage.text).filter { $0.0 != "csrf" } + [("decision", "approve"), ("grant[]", "create")],
                 cookies: ["mc_session=\(session)"]
             )
             #expect(noCSRF.status == .forbidden)
@@ -336,7 +311,7 @@ struct IndieAuthTests {
         try await TestSite.run(
             configure: { $0.signInDelays = (60, 120) },
             body: { site in
-                try await site.store.setPassphraseHash(try PassphraseHasher.hash(Self.passphrase), now: Date())
+                try await site.store.setPassphraseHash(try PassphraseHasher.hash(OwnerSession.passphrase), now: Date())
                 let client = Client()
                 var statuses: [Int] = []
                 for _ in 0..<6 {
@@ -344,8 +319,8 @@ struct IndieAuthTests {
                     let reply = try await post(
                         site,
                         site.base + "/auth/sign-in",
-                        Self.hiddenFields(page.text) + [("passphrase", "guess")],
-                        cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: page)))"]
+                        WebForms.hiddenFields(page.text) + [("passphrase", "guess")],
+                        cookies: ["mc_csrf=\(try #require(WebForms.cookie("mc_csrf", in: page)))"]
                     )
                     statuses.append(Int(reply.status.code))
                 }
@@ -421,24 +396,24 @@ struct IndieAuthTests {
         try await TestSite.run(
             configure: { $0.consentReauthentication = 0 },
             body: { site in
-                try await site.store.setPassphraseHash(try PassphraseHasher.hash(Self.passphrase), now: Date())
+                try await site.store.setPassphraseHash(try PassphraseHasher.hash(OwnerSession.passphrase), now: Date())
                 let client = Client()
                 let signInPage = try await site.get(authorizationURL(site, client))
-                let csrfCookie = try #require(Self.cookie("mc_csrf", in: signInPage))
+                let csrfCookie = try #require(WebForms.cookie("mc_csrf", in: signInPage))
                 let signedIn = try await post(
                     site,
                     site.base + "/auth/sign-in",
-                    Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
+                    WebForms.hiddenFields(signInPage.text) + [("passphrase", OwnerSession.passphrase)],
                     cookies: ["mc_csrf=\(csrfCookie)"]
                 )
-                let session = try #require(Self.cookie("mc_session", in: signedIn))
+                let session = try #require(WebForms.cookie("mc_session", in: signedIn))
                 try await Task.sleep(for: .milliseconds(20))
                 let consentPage = try await site.get(
                     try #require(signedIn.headers.first(name: "Location")),
                     headers: [("Cookie", "mc_session=\(session)")]
                 )
                 #expect(consentPage.text.contains(#"name="passphrase""#))
-                let fields = Self.hiddenFields(consentPage.text) + [("grant[]", "create"), ("decision", "approve")]
+                let fields = WebForms.hiddenFields(consentPage.text) + [("grant[]", "create"), ("decision", "approve")]
 
                 // A page's script or a stolen cookie has the session and its CSRF token, not the passphrase.
                 let without = try await post(site, site.base + "/auth/consent", fields, cookies: ["mc_session=\(session)"])
@@ -455,21 +430,21 @@ struct IndieAuthTests {
                 let denied = try await post(
                     site,
                     site.base + "/auth/consent",
-                    Self.hiddenFields(consentPage.text) + [("decision", "deny")],
+                    WebForms.hiddenFields(consentPage.text) + [("decision", "deny")],
                     cookies: ["mc_session=\(session)"]
                 )
                 let deniedLocation = try #require(denied.headers.first(name: "Location"))
-                #expect(Self.query(deniedLocation)["error"] == "access_denied")
+                #expect(WebForms.query(deniedLocation)["error"] == "access_denied")
 
                 let approved = try await post(
                     site,
                     site.base + "/auth/consent",
-                    fields + [("passphrase", Self.passphrase)],
+                    fields + [("passphrase", OwnerSession.passphrase)],
                     cookies: ["mc_session=\(session)"]
                 )
                 #expect(approved.status == .found)
                 let location = try #require(approved.headers.first(name: "Location"))
-                let code = try #require(Self.query(location)["code"])
+                let code = try #require(WebForms.query(location)["code"])
                 #expect(try await exchange(site, client, code: code).json["access_token"] != nil)
             }
         )
@@ -480,11 +455,11 @@ struct IndieAuthTests {
         try await withOwner { site in
             let client = Client()
             let page = try await site.get(authorizationURL(site, client))
-            let fields = Self.hiddenFields(page.text)
-            let csrf = try #require(Self.cookie("mc_csrf", in: page))
+            let fields = WebForms.hiddenFields(page.text)
+            let csrf = try #require(WebForms.cookie("mc_csrf", in: page))
             // 60 connections at once, as an attacker's script would open them (curl --parallel;
             // the tests' HTTP client keeps a small pool).
-            let form = String(decoding: Self.form(fields + [("passphrase", "guess")]), as: UTF8.self)
+            let form = String(decoding: WebForms.encode(fields + [("passphrase", "guess")]), as: UTF8.self)
             let output = try await Fixtures.runOffPool(
                 "curl",
                 ["-s", "-Z", "--parallel-max", "60", "-w", "%{http_code}\\n", "-b", "mc_csrf=\(csrf)", "--data", form]
@@ -500,7 +475,12 @@ struct IndieAuthTests {
             #expect(statuses.filter { $0 == 429 }.count == 60 - checked)
             // Not an hour: within the ceiling the owner's right passphrase works.
             try await Task.sleep(for: .seconds(SignInThrottle.ceiling))
-            let owner = try await post(site, site.base + "/auth/sign-in", fields + [("passphrase", Self.passphrase)], cookies: ["mc_csrf=\(csrf)"])
+            let owner = try await post(
+                site,
+                site.base + "/auth/sign-in",
+                fields + [("passphrase", OwnerSession.passphrase)],
+                cookies: ["mc_csrf=\(csrf)"]
+            )
             #expect(owner.status == .seeOther)
         }
     }
@@ -516,22 +496,22 @@ struct IndieAuthTests {
                 let signedIn = try await post(
                     site,
                     site.base + "/auth/sign-in",
-                    Self.hiddenFields(page.text) + [("passphrase", Self.passphrase)],
-                    cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: page)))"]
+                    WebForms.hiddenFields(page.text) + [("passphrase", OwnerSession.passphrase)],
+                    cookies: ["mc_csrf=\(try #require(WebForms.cookie("mc_csrf", in: page)))"]
                 )
-                return try #require(Self.cookie("mc_session", in: signedIn))
+                return try #require(WebForms.cookie("mc_session", in: signedIn))
             }
 
             // The owner revokes an app in the studio: its refresh token buys nothing any more.
             let app = Client()
-            let issued = try await exchange(site, app, code: try #require(Self.query(try await approve(site, app))["code"]))
+            let issued = try await exchange(site, app, code: try #require(WebForms.query(try await approve(site, app))["code"]))
             let access = try #require(issued.json["access_token"] as? String)
             let refreshToken = try #require(issued.json["refresh_token"] as? String)
             let session = try await signIn()
             let list = try await site.get("/studio/apps", headers: [("Cookie", "mc_session=\(session)")])
             let rows = list.text.components(separatedBy: "<tr>").filter { $0.contains(app.id) }
             #expect(rows.count == 1, "one row for the grant, not one per token")
-            let hidden = Self.hiddenFields(list.text)
+            let hidden = WebForms.hiddenFields(list.text)
             let fields = [try #require(hidden.first { $0.0 == "csrf" }), try #require(hidden.first { $0.0 == "id" })]
             let revoked = try await post(site, site.base + "/studio/apps/revoke", fields, cookies: ["mc_session=\(session)"])
             #expect(revoked.status == .seeOther)
@@ -542,7 +522,7 @@ struct IndieAuthTests {
 
             // POST /token/revoke with the refresh token ends the access token too.
             let second = Client()
-            let pair = try await exchange(site, second, code: try #require(Self.query(try await approve(site, second))["code"]))
+            let pair = try await exchange(site, second, code: try #require(WebForms.query(try await approve(site, second))["code"]))
             let secondAccess = try #require(pair.json["access_token"] as? String)
             #expect(try await post(site, site.base + "/token/revoke", [("token", try #require(pair.json["refresh_token"] as? String))]).status == .ok)
             #expect(try await site.postForm([("h", "entry"), ("content", "x")], token: secondAccess).status == .unauthorized)
@@ -550,7 +530,7 @@ struct IndieAuthTests {
             // A copied refresh token: the thief refreshes first; when the app then
             // presents the same (now used) token, the whole grant ends, the thief's pair included.
             let victim = Client()
-            let victimPair = try await exchange(site, victim, code: try #require(Self.query(try await approve(site, victim))["code"]))
+            let victimPair = try await exchange(site, victim, code: try #require(WebForms.query(try await approve(site, victim))["code"]))
             let stolen = try #require(victimPair.json["refresh_token"] as? String)
             let thief = try await refresh(stolen, victim)
             let thiefAccess = try #require(thief.json["access_token"] as? String)
@@ -563,7 +543,7 @@ struct IndieAuthTests {
 
             // A grant whose access token ran out but whose refresh token lives is listed, and revocable.
             let idle = Client()
-            let idlePair = try await exchange(site, idle, code: try #require(Self.query(try await approve(site, idle))["code"]))
+            let idlePair = try await exchange(site, idle, code: try #require(WebForms.query(try await approve(site, idle))["code"]))
             let idleToken = try #require(idlePair.json["access_token"] as? String)
             let idleAccess = try #require(try await site.store.token(hash: Secrets.hash(idleToken), now: Date()))
             // Its hour passes (written as GRDB stores dates, by the sqlite3 module).
@@ -575,7 +555,7 @@ struct IndieAuthTests {
             )
             let listed = try await site.get("/studio/apps", headers: [("Cookie", "mc_session=\(try await signIn())")])
             #expect(listed.text.contains("active (refresh only)"))
-            let cli = try await Fixtures.offPool { try CLITests().run(["token", "list", "--data", site.data.path]) }
+            let cli = try await Fixtures.offPool { try Microcast.run(["token", "list", "--data", site.data.path]) }
             #expect(cli.output.contains("active (refresh only)\t\(idle.id)"), "\(cli.output)")
         }
     }
@@ -592,16 +572,16 @@ struct IndieAuthTests {
             let signedIn = try await post(
                 site,
                 site.base + "/auth/sign-in",
-                Self.hiddenFields(signInPage.text) + [("passphrase", Self.passphrase)],
-                cookies: ["mc_csrf=\(try #require(Self.cookie("mc_csrf", in: signInPage)))"]
+                WebForms.hiddenFields(signInPage.text) + [("passphrase", OwnerSession.passphrase)],
+                cookies: ["mc_csrf=\(try #require(WebForms.cookie("mc_csrf", in: signInPage)))"]
             )
             #expect(signedIn.headers.first(name: "Location") == site.base + "/studio/apps")
-            let session = try #require(Self.cookie("mc_session", in: signedIn))
+            let session = try #require(WebForms.cookie("mc_session", in: signedIn))
             let list = try await site.get("/studio/apps", headers: [("Cookie", "mc_session=\(session)")])
             #expect(list.text.contains("command line"))
             #expect(!list.text.contains("not yet"), "the token was used to post: its last use is shown")
             // One revoke form's fields, as a browser sends them.
-            let hidden = Self.hiddenFields(list.text)
+            let hidden = WebForms.hiddenFields(list.text)
             let fields = [try #require(hidden.first { $0.0 == "csrf" }), try #require(hidden.first { $0.0 == "id" })]
             let revoked = try await post(site, site.base + "/studio/apps/revoke", fields, cookies: ["mc_session=\(session)"])
             #expect(revoked.status == .seeOther)

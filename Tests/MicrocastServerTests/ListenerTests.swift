@@ -11,16 +11,6 @@ import Testing
 /// Episode downloads counted on a real server, as podcast apps fetch them.
 @Suite("Listeners")
 struct ListenerTests {
-    /// The time the server counts at; a test moves it to "the next day".
-    final class TestClock: Sendable {
-        private let offset = Mutex<TimeInterval>(0)
-        func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
-        func advance(by seconds: TimeInterval) { offset.withLock { $0 += seconds } }
-    }
-
-    static let repositoryPresets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Presets")
-
     /// A site that counts downloads and writes them every 100 ms, behind a
     /// "proxy" (the test itself) whose `X-Forwarded-For` names the listener.
     static func runCountingSite(clock: TestClock? = nil, bots: BotList = BotList(), body: (TestSite) async throws -> Void) async throws {
@@ -69,7 +59,7 @@ struct ListenerTests {
     )
     func counting() async throws {
         let clock = TestClock()
-        let bots = try BotList.load(from: Self.repositoryPresets)
+        let bots = try BotList.load(from: Repository.presets)
         var dataFolder: URL?
         try await Self.runCountingSite(
             clock: clock,
@@ -151,7 +141,7 @@ struct ListenerTests {
         #expect(leaks.isEmpty, "addresses found in \(leaks)")
 
         // `microcast stats` prints what the studio shows.
-        let printed = try await Fixtures.offPool { try CLITests().run(["stats", "--data", data.path]) }
+        let printed = try await Fixtures.offPool { try Microcast.run(["stats", "--data", data.path]) }
         #expect(printed.status == 0, "\(printed.errors)")
         let lines = printed.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(lines.first { $0.first == "Counted" }?.suffix(3) == ["4", "4", "4"], "\(printed.output)")
@@ -189,7 +179,7 @@ struct ListenerTests {
         defer { close(reservation) }
         let cdn = "http://127.0.0.1:\(port)"
         let on = try await Fixtures.offPool {
-            try CLITests().run(["stats", "prefix", "on", "--data", site.data.path, "--counter", site.base, "--files", cdn])
+            try Microcast.run(["stats", "prefix", "on", "--data", site.data.path, "--counter", site.base, "--files", cdn])
         }
         #expect(on.status == 0, "\(on.errors)")
         try await publish("After")
@@ -199,14 +189,14 @@ struct ListenerTests {
         #expect(live["After"]?.hasPrefix(site.base + "/dl/media/r/") == true, "\(live)")
 
         let output = try Fixtures.folder().appendingPathComponent("site")
-        let exported = try await Fixtures.offPool { try CLITests().run(["export", "--data", site.data.path, "--base-url", cdn, output.path]) }
+        let exported = try await Fixtures.offPool { try Microcast.run(["export", "--data", site.data.path, "--base-url", cdn, output.path]) }
         #expect(exported.status == 0, "\(exported.errors)")
         let feed = enclosures(try String(contentsOf: output.appendingPathComponent("podcast.xml"), encoding: .utf8))
         #expect(feed["Before"]?.hasPrefix(cdn + "/media/r/") == true, "\(feed)")
         let prefixed = try #require(feed["After"])
         #expect(prefixed.hasPrefix(site.base + "/dl/media/r/"), "\(feed)")
 
-        let server = try PublishedSiteTests.serveStatically(output, port: port)
+        let server = try StaticHost.serve(output, port: port)
         defer { kill(server.processIdentifier, SIGKILL) }
 
         // A HEAD and a two-byte probe through the prefix are not downloads; an app's GET is.
@@ -240,7 +230,7 @@ struct ListenerTests {
         #expect(counted.map(\.app) == [.overcast] && counted.map(\.count) == [1], "\(counted)")
 
         // Off: new episodes are plain again; "After" keeps its prefixed URL.
-        let off = try await Fixtures.offPool { try CLITests().run(["stats", "prefix", "off", "--data", site.data.path]) }
+        let off = try await Fixtures.offPool { try Microcast.run(["stats", "prefix", "off", "--data", site.data.path]) }
         #expect(off.status == 0, "\(off.errors)")
         try await publish("Later")
         let later = enclosures(try await site.get("/podcast.xml").text)
@@ -302,7 +292,7 @@ struct ListenerTests {
     }
 
     func listenersPageBody(_ site: TestSite) async throws {
-        try await site.store.setPassphraseHash(try PassphraseHasher.hash(StudioTests.passphrase), now: Date())
+        try await site.store.setPassphraseHash(try PassphraseHasher.hash(OwnerSession.passphrase), now: Date())
         let episode = try await Self.episodeSite(site)
         let listeners = [
             ("203.0.113.50", "AppleCoreMedia/1.0.0.21E230 (iPhone; U; CPU OS 17_4 like Mac OS X; en_us)"),
@@ -315,9 +305,9 @@ struct ListenerTests {
         }
         #expect(try await Self.downloads(of: site, total: 3).reduce(0) { $0 + $1.count } == 3)
 
-        let screenshots = PublishedSiteTests.repository.appendingPathComponent("test-artifacts/screenshots")
-        let script = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/listeners_page.py")
-        let output = try await Fixtures.runOffPool("python3", [script.path, site.base, StudioTests.passphrase, screenshots.path])
+        let screenshots = Repository.root.appendingPathComponent("test-artifacts/screenshots")
+        let script = Repository.root.appendingPathComponent("Tests/Browser/listeners_page.py")
+        let output = try await Fixtures.runOffPool("python3", [script.path, site.base, OwnerSession.passphrase, screenshots.path])
         let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
         #expect((report["errors"] as? [String])?.isEmpty == true, "\(report["errors"] ?? "")")
         #expect(report["current"] as? String == "Listeners")

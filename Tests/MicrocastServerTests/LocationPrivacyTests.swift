@@ -80,7 +80,7 @@ struct LocationPrivacyTests {
 
             let output = try Fixtures.folder().appendingPathComponent("site")
             let exported = try await Fixtures.offPool {
-                try CLITests().run(["export", "--data", site.data.path, "--base-url", "https://example.org", output.path])
+                try Microcast.run(["export", "--data", site.data.path, "--base-url", "https://example.org", output.path])
             }
             #expect(exported.status == 0, "\(exported.errors)")
             let read = try await Fixtures.runOffPool("exiftool", ["-j", "-r", "-G", "-a", "-m", "-GPS:all", "-XMP:all", output.path])
@@ -90,7 +90,7 @@ struct LocationPrivacyTests {
             #expect(located == [], "exported files with a location")
 
             // Chromium shows the Location URL's file upright (it applies the orientation kept in it).
-            let script = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/check_pages.py")
+            let script = Repository.root.appendingPathComponent("Tests/Browser/check_pages.py")
             let shown = location.replacingOccurrences(of: try #require(location.components(separatedBy: "/media/").first), with: site.base)
             // /media answers are sandboxed (no script runs in them); the checks need to run in it.
             let report = try await Fixtures.runOffPool("python3", [script.path, try Fixtures.folder().path, "--bypass-csp", "upload=\(shown)"])

@@ -14,7 +14,7 @@ import Testing
 /// post comes in is the one way: a post made by `ingest` sends its Webmentions.
 @Suite("The outbox")
 struct OutboxFaultTests {
-    typealias Running = ScaleOutTests.Running
+    typealias Running = Microcast.Running
 
     /// A page elsewhere with a Webmention endpoint that records what it is sent.
     static func article(_ router: Router<BasicRequestContext>, _ base: String, _ received: PeerServer.Received) {
@@ -31,7 +31,7 @@ struct OutboxFaultTests {
             try Data(#"{"title": "A view", "content": "Seen after reading [this article](\#(peer.base)/article)."}"#.utf8)
                 .write(to: folder.appendingPathComponent("view.json"))
             let ingested = try await Fixtures.offPool {
-                try CLITests().run(["ingest", "--data", data.path, "--allow-private-fetch", photo.path])
+                try Microcast.run(["ingest", "--data", data.path, "--allow-private-fetch", photo.path])
             }
             #expect(ingested.status == 0, "\(ingested.errors)")
             let sent = await peer.received.posts.filter { $0.path == "/endpoint" }
@@ -50,7 +50,7 @@ struct OutboxFaultTests {
             log: logs.appendingPathComponent("\(name).log"),
             environment: fault.map { ["MICROCAST_FAULT_AT": $0.rawValue] } ?? [:]
         )
-        let site = TestSite(base: "http://127.0.0.1:\(port)", data: data, store: try await FaultTests.openStore(data), databaseArguments: [])
+        let site = TestSite(base: "http://127.0.0.1:\(port)", data: data, store: try await TestSite.openStore(data), databaseArguments: [])
         try await site.waitUntilUp()
         return (server, site)
     }
@@ -63,7 +63,7 @@ struct OutboxFaultTests {
 
     /// Waits until `condition` holds (two minutes at most).
     func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        try await ConversationTests().eventually(what, timeout: .seconds(120), condition)
+        try await Webmentions.eventually(what, timeout: .seconds(120), condition)
     }
 
     @Test("stopped dead after a post is saved and before its client is answered: after a restart the post is there and its Webmention is sent")
@@ -71,7 +71,7 @@ struct OutboxFaultTests {
         try await PeerServer.run(routes: Self.article) { peer in
             let data = try Fixtures.folder()
             let logs = try Fixtures.folder()
-            let token = try CLITests().run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
+            let token = try Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
             let (armed, site) = try await serve(data, logs: logs, fault: .postSaved, name: "armed")
             let reply = try? await site.postForm([("h", "entry"), ("content", "Bookmarked"), ("bookmark-of", peer.base + "/article")], token: token)
             #expect(reply == nil || reply?.status != .created, "no answer reached the client")
@@ -91,7 +91,7 @@ struct OutboxFaultTests {
     func uploadRowSaved() async throws {
         let data = try Fixtures.folder()
         let logs = try Fixtures.folder()
-        let token = try CLITests().run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
+        let token = try Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
         let (armed, site) = try await serve(data, logs: logs, fault: .uploadRowSaved, name: "armed")
         let photo = try Fixtures.sidewaysJPEGWithGPS(in: try Fixtures.folder())
         _ = try? await site.upload(photo, token: token)
@@ -112,7 +112,7 @@ struct OutboxFaultTests {
     func jobWorkDone() async throws {
         let data = try Fixtures.folder()
         let logs = try Fixtures.folder()
-        let token = try CLITests().run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
+        let token = try Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
         let (armed, site) = try await serve(data, logs: logs, fault: .jobWorkDone, name: "armed")
         let photo = try Fixtures.png(in: try Fixtures.folder(), name: "picture.png", size: "640x480")
         let uploaded = try await site.upload(photo, token: token)

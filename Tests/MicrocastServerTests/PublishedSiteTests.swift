@@ -9,9 +9,6 @@ import Testing
 /// The published site as readers, parsers and browsers see it.
 @Suite("Published site")
 struct PublishedSiteTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     /// Posts of every kind: a note, a photo, an episode with chapters, a video.
     struct Posts {
         var note: String
@@ -167,19 +164,6 @@ struct PublishedSiteTests {
         }
     }
 
-    /// A static host for an export: Python's `http.server` on `port`. Stop it
-    /// with SIGKILL: the test process ignores SIGTERM (the server under test
-    /// handles it itself), a child inherits that, and `terminate()` would leave it running.
-    static func serveStatically(_ folder: URL, port: Int) throws -> Process {
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", folder.path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        return server
-    }
-
     @Test("the exported site, served by Python's http.server, shows the same pages, feeds and media")
     func export() async throws {
         try await TestSite.run { site in
@@ -190,10 +174,10 @@ struct PublishedSiteTests {
             let base = "http://127.0.0.1:\(port)"
             let output = try Fixtures.folder().appendingPathComponent("site")
             let exported = try await Fixtures.offPool {
-                try CLITests().run(["export", "--data", site.data.path, "--base-url", base, output.path])
+                try Microcast.run(["export", "--data", site.data.path, "--base-url", base, output.path])
             }
             #expect(exported.status == 0, "\(exported.errors)")
-            let server = try PublishedSiteTests.serveStatically(output, port: port)
+            let server = try StaticHost.serve(output, port: port)
             defer { kill(server.processIdentifier, SIGKILL) }
 
             func fetch(_ url: String) async throws -> Data {
@@ -232,8 +216,8 @@ struct PublishedSiteTests {
     func browser() async throws {
         try await TestSite.run { site in
             let posts = try await Self.publishEveryKind(site)
-            let artifacts = Self.repository.appendingPathComponent("test-artifacts/screenshots")
-            let script = Self.repository.appendingPathComponent("Tests/Browser/check_pages.py")
+            let artifacts = Repository.root.appendingPathComponent("test-artifacts/screenshots")
+            let script = Repository.root.appendingPathComponent("Tests/Browser/check_pages.py")
             let pages = [
                 "home": site.base + "/", "photo-post": posts.photo, "episode": posts.episode, "video-post": posts.video,
                 "podcast": site.base + "/podcast", "photos": site.base + "/photos", "tag": site.base + "/tags/tea",

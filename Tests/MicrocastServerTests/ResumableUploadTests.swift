@@ -24,7 +24,7 @@ struct ResumableUploadTests {
         try await TestSite.run(workerThreads: 0) { site in
             let mine = try await site.token("media")
             let theirs = try await site.token("media")
-            let owner = try await StudioTests.signIn(site)
+            let owner = try await OwnerSession.signIn(site)
             let created = try await create(site, length: 4, headers: bearer(mine))
             #expect(created.status == .created)
             let url = try #require(created.headers.first(name: "Location"))

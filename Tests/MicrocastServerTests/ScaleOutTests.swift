@@ -12,30 +12,6 @@ import Testing
 @Suite("Several processes on PostgreSQL")
 struct ScaleOutTests {
     /// A CLI process whose standard error is kept in a file for a failure's report.
-    struct Running {
-        let process: Process
-        let log: URL
-        var text: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-        /// - Parameter environment: added to this process's own.
-        init(_ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            process = Process()
-            process.executableURL = CLITests.binary
-            process.arguments = arguments
-            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = try FileHandle(forWritingTo: log)
-            try process.run()
-            self.log = log
-        }
-
-        func stop() async throws {
-            if process.isRunning { process.terminate() }
-            try await Fixtures.offPool { process.waitUntilExit() }
-        }
-    }
-
     @Test(
         "serve --workers 0 and two workers on one data folder: every upload processed once by one of them, a killed worker's episode finished by the other"
     )
@@ -44,16 +20,16 @@ struct ScaleOutTests {
         let data = try Fixtures.folder()
         let logs = try Fixtures.folder()
         let site = ["--data", data.path, "--database", url]
-        let token = try CLITests().run(["token", "create"] + site).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try Microcast.run(["token", "create"] + site).output.trimmingCharacters(in: .whitespacesAndNewlines)
 
         let (port, reservation) = try reservePort()
         close(reservation)
-        let server = try Running(["serve"] + site + ["--port", "\(port)", "--workers", "0"], log: logs.appendingPathComponent("serve.log"))
+        let server = try Microcast.Running(["serve"] + site + ["--port", "\(port)", "--workers", "0"], log: logs.appendingPathComponent("serve.log"))
         let store = try await MicrocastServices.openStore(.postgres(url: url), connections: 2)
         let web = TestSite(base: "http://127.0.0.1:\(port)", data: data, store: store, databaseArguments: ["--database", url])
         try await web.waitUntilUp()
         let workers = try (0..<2).map { index in
-            try Running(["worker"] + site + ["--threads", "2", "--lease", "6"], log: logs.appendingPathComponent("worker-\(index).log"))
+            try Microcast.Running(["worker"] + site + ["--threads", "2", "--lease", "6"], log: logs.appendingPathComponent("worker-\(index).log"))
         }
         var report: String { "serve:\n\(server.text)\n" + workers.map(\.text).joined(separator: "\n---\n") }
         defer {
@@ -187,11 +163,11 @@ struct StoreCopyTests {
         }
 
         let url = try await PostgresCluster.shared.newDatabase()
-        let copied = try CLITests().run(["store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url])
+        let copied = try Microcast.run(["store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url])
         #expect(copied.status == 0, "\(copied.errors)")
         #expect(copied.errors.contains("every table matches"))
         // A second copy into the same, now populated, database is refused.
-        let again = try CLITests().run(["store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url])
+        let again = try Microcast.run(["store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url])
         #expect(again.status != 0 && again.errors.contains("not empty"), "\(again.errors)")
 
         func onPostgres(_ configuration: inout ServerConfiguration) {

@@ -73,7 +73,7 @@ struct SecurityTests {
             let root = try Fixtures.folder()
             let output = root.appendingPathComponent("a/b/site")
             let exported = try await Fixtures.offPool {
-                try CLITests().run(["export", "--data", site.data.path, "--base-url", "https://example.org", output.path])
+                try Microcast.run(["export", "--data", site.data.path, "--base-url", "https://example.org", output.path])
             }
             #expect(exported.status == 0, "\(exported.errors)")
             #expect(exported.errors.contains("left out /tags/%2E%2E"))
@@ -99,14 +99,14 @@ struct SecurityTests {
             "ffmpeg",
             ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=44100", "-t", "300", "-ac", "1", long.path]
         )
-        let token = try CLITests().run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         let store = try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
 
         func start() async throws -> (Process, String) {
             let (port, reservation) = try reservePort()
             defer { close(reservation) }
             let server = Process()
-            server.executableURL = CLITests.binary
+            server.executableURL = Microcast.binary
             server.arguments = ["serve", "--data", data.path, "--port", "\(port)", "--workers", "1"]
             server.standardOutput = FileHandle.nullDevice
             server.standardError = FileHandle.nullDevice
@@ -360,7 +360,7 @@ struct SecurityTests {
             for feed in ["/feed.xml", "/feed.json"] { #expect(!(try await site.get(feed).text.contains("document.title="))) }
             let source = try await site.get("/micropub?q=source&url=\(permalink)", headers: [("Authorization", "Bearer \(token)")]).text
             #expect(source.contains("document.title="))
-            let script2 = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/check_pages.py")
+            let script2 = Repository.root.appendingPathComponent("Tests/Browser/check_pages.py")
             let report = try await Fixtures.runOffPool("python3", [script2.path, try Fixtures.folder().path, "post=\(permalink)"])
             let result = (try JSONSerialization.jsonObject(with: report) as? [String: [String: Any]])?["post"]
             let title = result?["title"] as? String ?? ""

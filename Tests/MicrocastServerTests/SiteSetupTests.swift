@@ -11,7 +11,7 @@ import Testing
 /// ran with, and a mistyped passphrase is asked again.
 @Suite("Setting up a site")
 struct SiteSetupTests {
-    typealias Running = ScaleOutTests.Running
+    typealias Running = Microcast.Running
 
     func mode(_ path: String) throws -> Int {
         try #require((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue)
@@ -22,7 +22,7 @@ struct SiteSetupTests {
         let parent = try Fixtures.folder()
         let data = parent.appendingPathComponent("site")
         let logs = try Fixtures.folder()
-        let token = try CLITests().run(["token", "create", "--data", data.path])
+        let token = try Microcast.run(["token", "create", "--data", data.path])
         #expect(token.status == 0)
         #expect(try mode(data.path) == 0o700)
         #expect(try mode(data.appendingPathComponent("microcast.sqlite").path) == 0o600)
@@ -33,7 +33,7 @@ struct SiteSetupTests {
         let (port, reservation) = try reservePort()
         close(reservation)
         let server = try Running(["serve", "--data", data.path, "--port", "\(port)"], log: logs.appendingPathComponent("serve.log"))
-        let web = TestSite(base: "http://127.0.0.1:\(port)", data: data, store: try await FaultTests.openStore(data), databaseArguments: [])
+        let web = TestSite(base: "http://127.0.0.1:\(port)", data: data, store: try await TestSite.openStore(data), databaseArguments: [])
         try await web.waitUntilUp()
         // Written while serving: the WAL and shared-memory files exist now, with the database's mode.
         let posted = try await web.postForm([("h", "entry"), ("content", "Private folder")], token: token.output.trimmingCharacters(in: .newlines))
@@ -51,12 +51,12 @@ struct SiteSetupTests {
     func exportTakesServesURL() async throws {
         let data = try Fixtures.folder()
         let logs = try Fixtures.folder()
-        let token = try CLITests().run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
+        let token = try Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
         let (port, reservation) = try reservePort()
         close(reservation)
         let base = "http://127.0.0.1:\(port)"
         let server = try Running(["serve", "--data", data.path, "--port", "\(port)"], log: logs.appendingPathComponent("serve.log"))
-        let store = try await FaultTests.openStore(data)
+        let store = try await TestSite.openStore(data)
         let web = TestSite(base: base, data: data, store: store, databaseArguments: [])
         try await web.waitUntilUp()
         #expect(try await web.postForm([("h", "entry"), ("content", "One post")], token: token).status == .created)
@@ -64,7 +64,7 @@ struct SiteSetupTests {
         await store.close()
 
         let output = try Fixtures.folder().appendingPathComponent("site")
-        let exported = try await Fixtures.offPool { try CLITests().run(["export", "--data", data.path, output.path]) }
+        let exported = try await Fixtures.offPool { try Microcast.run(["export", "--data", data.path, output.path]) }
         #expect(exported.status == 0, "\(exported.errors)")
         var ourLinks: [String] = []
         let walk = FileManager.default.enumerator(at: output, includingPropertiesForKeys: nil)
@@ -77,9 +77,9 @@ struct SiteSetupTests {
         #expect(!ourLinks.isEmpty, "the export links its own pages and feeds")
         #expect(ourLinks.allSatisfy { $0.hasPrefix(base) }, "\(Set(ourLinks))")
 
-        let printed = try CLITests().run(["site", "print", "--data", data.path])
+        let printed = try Microcast.run(["site", "print", "--data", data.path])
         #expect(printed.output.contains("url: \(base)/"), "\(printed.output)")
-        let reopened = try await FaultTests.openStore(data)
+        let reopened = try await TestSite.openStore(data)
         let history = try await reopened.settings()[.baseURLHistory] ?? ""
         await reopened.close()
         #expect(!history.contains("8080"), "\(history)")
@@ -103,13 +103,13 @@ struct SiteSetupTests {
             print(child.before)
             """
         let output = String(
-            decoding: try await Fixtures.runOffPool("python3", ["-c", script, CLITests.binary.path, data.path]),
+            decoding: try await Fixtures.runOffPool("python3", ["-c", script, Microcast.binary.path, data.path]),
             as: UTF8.self
         )
         #expect(output.hasPrefix("0\n"), "\(output)")
         #expect(output.contains("passphrase set"))
         #expect(!output.contains("Usage:"))
-        let store = try await FaultTests.openStore(data)
+        let store = try await TestSite.openStore(data)
         let hash = try #require(try await store.passphraseHash())
         #expect(PassphraseHasher.verify("long enough words", against: hash))
         await store.close()
@@ -127,7 +127,7 @@ struct SiteSetupTests {
             print(child.before)
             """
         let failed = String(
-            decoding: try await Fixtures.runOffPool("python3", ["-c", failing, CLITests.binary.path, other.path]),
+            decoding: try await Fixtures.runOffPool("python3", ["-c", failing, Microcast.binary.path, other.path]),
             as: UTF8.self
         )
         #expect(!failed.hasPrefix("0\n") && failed.contains("after 3 tries") && !failed.contains("Usage:"), "\(failed)")

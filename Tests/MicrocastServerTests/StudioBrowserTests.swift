@@ -13,7 +13,7 @@ struct StudioBrowserTests {
     )
     func ownerFlow() async throws {
         try await TestSite.run { site in
-            try await site.store.setPassphraseHash(try PassphraseHasher.hash(StudioTests.passphrase), now: Date())
+            try await site.store.setPassphraseHash(try PassphraseHasher.hash(OwnerSession.passphrase), now: Date())
             let folder = try Fixtures.folder()
             var photos: [String] = []
             for (index, colour) in ["red", "green", "blue"].enumerated() {
@@ -38,12 +38,12 @@ struct StudioBrowserTests {
                 "episode": try Fixtures.speech(in: folder, name: "episode-one.wav", seconds: 8).path, "photos": photos,
                 "video": try Fixtures.silentVideo(in: folder, name: "film.mp4").path, "silent": silent.path, "artwork": artwork.path,
             ]
-            let screenshots = PublishedSiteTests.repository.appendingPathComponent("test-artifacts/screenshots")
-            let script = PublishedSiteTests.repository.appendingPathComponent("Tests/Browser/studio_flow.py")
+            let screenshots = Repository.root.appendingPathComponent("test-artifacts/screenshots")
+            let script = Repository.root.appendingPathComponent("Tests/Browser/studio_flow.py")
             let output = try await Fixtures.runOffPool(
                 "python3",
                 [
-                    script.path, site.base, StudioTests.passphrase,
+                    script.path, site.base, OwnerSession.passphrase,
                     String(decoding: try JSONSerialization.data(withJSONObject: files), as: UTF8.self),
                     screenshots.path,
                 ]

@@ -12,46 +12,8 @@ import Testing
 /// editing, retrying and scheduling. The browser flows are in `StudioBrowserTests`.
 @Suite("Studio")
 struct StudioTests {
-    static let passphrase = "correct horse battery staple"
 
     /// A signed-in owner: the session cookie and its CSRF token.
-    struct Owner {
-        var session: String
-        var csrf: String
-        var cookie: (String, String) { ("Cookie", "mc_session=\(session)") }
-        var headers: [(String, String)] { [cookie, ("X-CSRF-Token", csrf)] }
-    }
-
-    /// Signs in as the owner, setting the passphrase first unless asked not to (a new passphrase signs every browser out).
-    static func signIn(_ site: TestSite, settingPassphrase: Bool = true) async throws -> Owner {
-        if settingPassphrase { try await site.store.setPassphraseHash(try PassphraseHasher.hash(passphrase), now: Date()) }
-        let page = try await site.get("/studio/sign-in?next=\(site.base)/studio/new")
-        let csrfCookie = try #require(IndieAuthTests.cookie("mc_csrf", in: page))
-        let form = IndieAuthTests.hiddenFields(page.text) + [("passphrase", passphrase)]
-        let signedIn = try await site.request(
-            "/auth/sign-in",
-            method: .POST,
-            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "mc_csrf=\(csrfCookie)")],
-            body: IndieAuthTests.form(form)
-        )
-        #expect(signedIn.headers.first(name: "Location") == site.base + "/studio/new")
-        let session = try #require(IndieAuthTests.cookie("mc_session", in: signedIn))
-        let composer = try await site.get("/studio/new", headers: [("Cookie", "mc_session=\(session)")])
-        let csrf = try #require(
-            composer.text.components(separatedBy: "<meta name=\"csrf-token\" content=\"").dropFirst().first?.prefix { $0 != "\"" }
-        )
-        return Owner(session: session, csrf: String(csrf))
-    }
-
-    func form(_ site: TestSite, _ path: String, _ fields: [(String, String)], owner: Owner) async throws -> TestSite.Reply {
-        try await site.request(
-            path,
-            method: .POST,
-            headers: [("Content-Type", "application/x-www-form-urlencoded"), owner.cookie],
-            body: IndieAuthTests.form(fields)
-        )
-    }
-
     @Test("every studio page needs the owner's session; every form and studio request its own CSRF token, never another session's")
     func sessionsAndCSRF() async throws {
         try await TestSite.run(workerThreads: 0) { site in
@@ -60,17 +22,19 @@ struct StudioTests {
                 #expect(reply.text.contains("name=\"passphrase\""), "\(page) shows the sign-in form")
                 #expect(reply.text.contains(site.base + page))
             }
-            let owner = try await Self.signIn(site)
-            let other = try await Self.signIn(site, settingPassphrase: false)
+            let owner = try await OwnerSession.signIn(site)
+            let other = try await OwnerSession.signIn(site, settingPassphrase: false)
             for page in ["/studio/new", "/studio/posts", "/studio/media", "/studio/show", "/studio/apps"] {
                 let reply = try await site.get(page, headers: [owner.cookie])
                 #expect(reply.status == .ok, "\(page)")
                 #expect(reply.headers.first(name: "Content-Security-Policy")?.contains("script-src 'self'") == true)
             }
             // A form without its token, or with another session's, changes nothing.
-            #expect(try await form(site, "/studio/show", [("title", "Stolen")], owner: owner).status == .forbidden)
-            #expect(try await form(site, "/studio/show", [("csrf", other.csrf), ("title", "Stolen")], owner: owner).status == .forbidden)
-            #expect(try await form(site, "/studio/show", [("csrf", owner.csrf), ("title", "Kept")], owner: owner).status == .seeOther)
+            #expect(try await OwnerSession.form(site, "/studio/show", [("title", "Stolen")], owner: owner).status == .forbidden)
+            #expect(
+                try await OwnerSession.form(site, "/studio/show", [("csrf", other.csrf), ("title", "Stolen")], owner: owner).status == .forbidden
+            )
+            #expect(try await OwnerSession.form(site, "/studio/show", [("csrf", owner.csrf), ("title", "Kept")], owner: owner).status == .seeOther)
             #expect(try await site.store.settings()[.show(.title)] == "Kept")
             // Micropub and the media endpoint take the session only with its token in X-CSRF-Token.
             let json = Data(#"{"type":["h-entry"],"properties":{"content":["From the studio"]}}"#.utf8)
@@ -96,7 +60,7 @@ struct StudioTests {
             )
             #expect(posted.status == .created)
             // Signing out ends the session.
-            #expect(try await form(site, "/studio/sign-out", [("csrf", owner.csrf)], owner: owner).status == .seeOther)
+            #expect(try await OwnerSession.form(site, "/studio/sign-out", [("csrf", owner.csrf)], owner: owner).status == .seeOther)
             #expect(try await site.get("/studio/posts", headers: [owner.cookie]).text.contains("name=\"passphrase\""))
         }
     }
@@ -104,7 +68,7 @@ struct StudioTests {
     @Test("Markdown is previewed as the post will show it: rendered and sanitised")
     func preview() async throws {
         try await TestSite.run(workerThreads: 0) { site in
-            let owner = try await Self.signIn(site)
+            let owner = try await OwnerSession.signIn(site)
             let reply = try await site.request(
                 "/studio/preview",
                 method: .POST,
@@ -125,7 +89,7 @@ struct StudioTests {
     @Test("a 300 MB resumable upload cut off at half resumes from the server's offset, sends nothing twice, and keeps its SHA-256")
     func resumableUpload() async throws {
         try await TestSite.run(workerThreads: 0) { site in
-            let owner = try await Self.signIn(site)
+            let owner = try await OwnerSession.signIn(site)
             let folder = try Fixtures.folder()
             let file = folder.appendingPathComponent("long.wav")
             // 300 MB of real sound: 28 minutes of 48 kHz stereo 24-bit PCM.
@@ -237,7 +201,7 @@ struct StudioTests {
     @Test("a post dated a few seconds ahead stays out of the site and feeds until its time, then appears by itself")
     func scheduled() async throws {
         // The scheduler's clock is the test's: the post's time comes when the test says, not when a busy machine gets there.
-        let clock = ListenerTests.TestClock()
+        let clock = TestClock()
         let moved: (inout ServerConfiguration) -> Void = { $0.services.schedulerClock = { clock.now() } }
         try await TestSite.run(workerThreads: 0, configure: moved) { site in
             let token = try await site.token("create")
@@ -263,13 +227,13 @@ struct StudioTests {
     @Test("the owner edits, deletes and restores a post, retries a failed file, and changes the show, all from studio forms")
     func ownerForms() async throws {
         try await TestSite.run { site in
-            let owner = try await Self.signIn(site)
+            let owner = try await OwnerSession.signIn(site)
             let token = try await site.token("create media")
             let url = try site.created(try await site.postForm([("h", "entry"), ("name", "First"), ("content", "Old words")], token: token))
             let slug = try #require(url.split(separator: "/").last.map(String.init))
             let edit = try await site.get("/studio/posts/\(slug)", headers: [owner.cookie])
             #expect(edit.text.contains("Old words"))
-            let saved = try await form(
+            let saved = try await OwnerSession.form(
                 site,
                 "/studio/posts/\(slug)",
                 [("csrf", owner.csrf), ("name", "First"), ("content", "New *words*"), ("category", "a, b")],
@@ -281,11 +245,11 @@ struct StudioTests {
             // The studio keeps the Markdown to edit again.
             #expect(try await site.get("/studio/posts/\(slug)", headers: [owner.cookie]).text.contains("New *words*"))
 
-            #expect(try await form(site, "/studio/posts/\(slug)/delete", [("csrf", owner.csrf)], owner: owner).status == .seeOther)
+            #expect(try await OwnerSession.form(site, "/studio/posts/\(slug)/delete", [("csrf", owner.csrf)], owner: owner).status == .seeOther)
             #expect(try await site.get(url).status == .gone)
             let deleted = try await site.get("/studio/posts?state=deleted", headers: [owner.cookie]).text
             #expect(deleted.contains("data-post=\"\(slug)\""))
-            #expect(try await form(site, "/studio/posts/\(slug)/undelete", [("csrf", owner.csrf)], owner: owner).status == .seeOther)
+            #expect(try await OwnerSession.form(site, "/studio/posts/\(slug)/undelete", [("csrf", owner.csrf)], owner: owner).status == .seeOther)
             #expect(try await site.get(url).status == .ok)
 
             // A recording that is silent fails with a reason; Retry queues it again.
@@ -301,11 +265,11 @@ struct StudioTests {
             let media = try await site.get("/studio/media", headers: [owner.cookie]).text
             #expect(media.contains("data-media=\"\(id)\" data-state=\"failed\""))
             #expect(media.contains("silent"))
-            #expect(try await form(site, "/studio/media/\(id)/retry", [("csrf", owner.csrf)], owner: owner).status == .seeOther)
+            #expect(try await OwnerSession.form(site, "/studio/media/\(id)/retry", [("csrf", owner.csrf)], owner: owner).status == .seeOther)
             #expect(try await site.store.jobs(subject: .media(id)).count == 2)
             _ = try await site.waitForJobs()
 
-            let show = try await form(
+            let show = try await OwnerSession.form(
                 site,
                 "/studio/show",
                 [("csrf", owner.csrf), ("title", "Kitchen Radio"), ("site-title", "Ada's")],
@@ -321,7 +285,7 @@ struct StudioTests {
     @Test("each file's processing is pushed as Server-Sent Events: queued or processing, then done, then the stream ends")
     func liveStates() async throws {
         try await TestSite.run { site in
-            let owner = try await Self.signIn(site)
+            let owner = try await OwnerSession.signIn(site)
             let token = try await site.token("media")
             let upload = try await site.upload(try Fixtures.speech(in: try Fixtures.folder(), seconds: 8), token: token)
             let location = try #require(upload.headers.first(name: "Location"))

@@ -16,7 +16,7 @@ struct WatchFolderTests {
         let errors = try Fixtures.folder().appendingPathComponent("watch.log")
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
-        process.executableURL = CLITests.binary
+        process.executableURL = Microcast.binary
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: errors)

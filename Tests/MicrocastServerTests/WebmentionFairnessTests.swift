@@ -50,7 +50,7 @@ struct WebmentionFairnessTests {
     )
     func slowSenderWaitsForItself() async throws {
         let slow = Slow()
-        let conversations = ConversationTests()
+        let conversations = Webmentions.self
         try await PeerServer.run { router, _, _ in
             router.get("/slow/{n}") { request, _ in
                 await slow.hold()
@@ -66,7 +66,7 @@ struct WebmentionFairnessTests {
                 router.get("/article") { _, _ in PeerServer.html(#"<link rel="webmention" href="\#(base)/endpoint"><p>An article</p>"#) }
                 router.post("/endpoint", use: PeerServer.recordingEndpoint(received))
             } body: { fastPeer in
-                try await TestSite.run(configure: ConversationTests.allowPrivate) { site in
+                try await TestSite.run(configure: Webmentions.allowPrivate) { site in
                     defer { slow.release() }
                     let token = try await site.token("create")
                     let post = try await conversations.createPost(on: site, token: token, [("content", "Talk to me")])

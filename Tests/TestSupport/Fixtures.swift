@@ -96,6 +96,20 @@ public enum Fixtures {
         return file
     }
 
+    /// A fast-start MP4 cut short: its first `fraction` only, as a dropped
+    /// upload or a sync client's half-copied file leaves it.
+    public static func truncatedMP4(in folder: URL, fraction: Double = 0.5) throws -> URL {
+        let whole = folder.appendingPathComponent("whole.mp4")
+        _ = try run(
+            "ffmpeg",
+            ["-v", "error", "-y", "-i", try silentVideo(in: folder).path, "-c", "copy", "-movflags", "+faststart", whole.path]
+        )
+        let bytes = try Data(contentsOf: whole)
+        let cut = folder.appendingPathComponent("cut.mp4")
+        try bytes.prefix(Int(Double(bytes.count) * fraction)).write(to: cut)
+        return cut
+    }
+
     /// An image's pixel size, as libvips's `vipsheader` reads it (the test's
     /// own reader, not the server's).
     public static func imageSize(_ data: Data) throws -> (width: Int, height: Int) {

@@ -16,8 +16,28 @@ public struct JobRunner: Service {
     let pollInterval: Duration
     /// Renewed every third of itself while a job runs.
     let lease: TimeInterval
+    /// A full disk (the files' or the store's) is nobody's fault: the job waits for room.
+    let diskSpace: DiskSpace?
     let logger: Logger
     let name = JobRunner.localName(pid: ProcessInfo.processInfo.processIdentifier)
+
+    package init(
+        queue: any JobQueue,
+        registry: JobRegistry,
+        loops: [JobPool: Int],
+        pollInterval: Duration,
+        lease: TimeInterval,
+        diskSpace: DiskSpace? = nil,
+        logger: Logger
+    ) {
+        self.queue = queue
+        self.diskSpace = diskSpace
+        self.registry = registry
+        self.loops = loops
+        self.pollInterval = pollInterval
+        self.lease = lease
+        self.logger = logger
+    }
 
     /// Workers are named by host and process, so a restarted process can tell
     /// which running jobs belonged to a process that is gone.
@@ -88,6 +108,20 @@ public struct JobRunner: Service {
                 try await queue.requeue(jobId: job.id, reason: reason, runAfter: Date().addingTimeInterval(after), now: Date())
             }
             metadata["outcome"] = "postponed"
+            metadata["reason"] = "\(reason)"
+        } catch  where diskSpace?.isFull(error) == true {
+            // Writing what the job did met a full disk (its files, or the store's
+            // own): nothing is wrong with the subject, so no attempt is spent.
+            let reason = "waiting for disk space: \(error)"
+            await record(job, &metadata) {
+                try await queue.requeue(
+                    jobId: job.id,
+                    reason: reason,
+                    runAfter: Date().addingTimeInterval(JobBackoff.doubling(attempt: job.attempts)),
+                    now: Date()
+                )
+            }
+            metadata["outcome"] = "disk full"
             metadata["reason"] = "\(reason)"
         } catch JobSetback.giveUp(let reason) {
             // The job and its subject fail together (`fail` with no retry).

@@ -116,6 +116,7 @@ public struct MicrocastServices: Sendable {
             ],
             pollInterval: configuration.jobPollInterval,
             lease: configuration.jobLease,
+            diskSpace: DiskSpace(store: store),
             logger: logger
         )
         if configuration.servesSite {

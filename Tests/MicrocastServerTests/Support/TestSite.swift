@@ -30,12 +30,7 @@ struct TestSite {
         var testDescription: String { rawValue }
     }
 
-    static let presets: Presets = {
-        // Tests run from anywhere; the repository's Presets/ sits beside Tests/.
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return try! Presets.load(from: repository.appendingPathComponent("Presets"))
-    }()
+    static let presets: Presets = try! Presets.load(from: Repository.presets)
 
     /// Like a Micropub client's HTTP stack, minus redirects: tests look at each answer.
     static let client = HTTPClient(
@@ -144,6 +139,30 @@ struct TestSite {
         }
     }
 
+    /// The data folder's SQLite store, opened by the test beside the server.
+    static func openStore(_ data: URL) async throws -> any DataStore {
+        try await MicrocastServices.openStore(.sqlite(path: data.appendingPathComponent("microcast.sqlite").path), connections: 2)
+    }
+
+    /// Sends the first half of an upload and then nothing more, until the
+    /// connection dies under it: the upload the kill always cuts off.
+    static func uploadHalfThenWait(_ file: URL, to base: String, token: String) async throws -> HTTPClientResponse {
+        var multipart = MultipartBody()
+        try multipart.add(file: file, field: "file")
+        let body = multipart.data
+        var request = HTTPClientRequest(url: base + "/micropub/media")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: multipart.contentType)
+        let half = body.prefix(body.count / 2)
+        let parts = AsyncStream<ByteBuffer> { continuation in
+            continuation.yield(ByteBuffer(bytes: half))
+            // Never finished: the rest never comes.
+        }
+        request.body = .stream(parts, length: .known(Int64(body.count)))
+        return try await TestSite.client.execute(request, timeout: .seconds(600))
+    }
+
     func waitUntilUp() async throws {
         for _ in 0..<200 {
             if (try? await get("/health").status) == .ok { return }
@@ -187,22 +206,12 @@ struct TestSite {
 
     /// Uploads `file` to the media endpoint as a multipart part named `field`.
     func upload(_ file: URL?, field: String = "file", token: String?, fileName: String? = nil) async throws -> Reply {
-        let boundary = "----microcast-test-\(UUID().uuidString)"
-        var body = Data()
-        if let file {
-            body.append(
-                Data(
-                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName ?? file.lastPathComponent)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-                        .utf8
-                )
-            )
-            body.append(try Data(contentsOf: file))
-            body.append(Data("\r\n".utf8))
-        }
-        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--\(boundary)--\r\n".utf8))
-        var headers = [("Content-Type", "multipart/form-data; boundary=\(boundary)")]
+        var body = MultipartBody()
+        if let file { try body.add(file: file, field: field, fileName: fileName) }
+        body.add(field: "note", value: "hello")
+        var headers = [("Content-Type", body.contentType)]
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        return try await request("/micropub/media", method: .POST, headers: headers, body: body)
+        return try await request("/micropub/media", method: .POST, headers: headers, body: body.data)
     }
 
     func postForm(_ fields: [(String, String)], token: String) async throws -> Reply {

@@ -62,27 +62,14 @@ extension TestSite {
 
     /// Multipart to the Micropub endpoint: text parts first, then file parts.
     func postMultipart(fields: [(String, String)], files: [(String, URL)], token: String) async throws -> Reply {
-        let boundary = "----microcast-\(UUID().uuidString)"
-        var body = Data()
-        for (name, value) in fields {
-            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
-        }
-        for (name, file) in files {
-            body.append(
-                Data(
-                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(file.lastPathComponent)\"\r\nContent-Type: image/jpeg\r\n\r\n"
-                        .utf8
-                )
-            )
-            body.append(try Data(contentsOf: file))
-            body.append(Data("\r\n".utf8))
-        }
-        body.append(Data("--\(boundary)--\r\n".utf8))
+        var body = MultipartBody()
+        for (name, value) in fields { body.add(field: name, value: value) }
+        for (name, file) in files { try body.add(file: file, field: name, contentType: "image/jpeg") }
         return try await request(
             "/micropub",
             method: .POST,
-            headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)"), ("Authorization", "Bearer \(token)")],
-            body: body
+            headers: [("Content-Type", body.contentType), ("Authorization", "Bearer \(token)")],
+            body: body.data
         )
     }
 

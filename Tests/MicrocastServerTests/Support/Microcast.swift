@@ -1,0 +1,63 @@
+import Foundation
+import TestSupport
+
+/// The built `microcast` binary, run as users run it.
+enum Microcast {
+    static let binary = Repository.root.appendingPathComponent(".build/debug/microcast")
+
+    struct Outcome {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    /// Runs a command to its end; what it printed, and its status.
+    static func run(_ arguments: [String], input: String? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        let folder = try Fixtures.folder()
+        let outputFile = folder.appendingPathComponent("out")
+        let errorFile = folder.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outputFile)
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        let stdin = Pipe()
+        process.standardInput = stdin
+        try process.run()
+        if let input { try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus,
+            output: try String(contentsOf: outputFile, encoding: .utf8),
+            errors: try String(contentsOf: errorFile, encoding: .utf8)
+        )
+    }
+
+    /// A long-running command (`serve`, `worker`, `watch`), its standard error in a log file.
+    struct Running {
+        let process: Process
+        let log: URL
+        var text: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+        /// - Parameter environment: added to this process's own.
+        init(_ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process = Process()
+            process.executableURL = Microcast.binary
+            process.arguments = arguments
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: log)
+            try process.run()
+            self.log = log
+        }
+
+        func stop() async throws {
+            if process.isRunning { process.terminate() }
+            try await Fixtures.offPool { process.waitUntilExit() }
+        }
+    }
+}
