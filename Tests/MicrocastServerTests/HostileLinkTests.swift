@@ -55,36 +55,30 @@ struct HostileLinkTests {
                 _ = try await conversations.microcast(["mentions", "approve", held.id, "--data", site.data.path])
 
                 // The static export, served by a plain static host.
-                let (port, reservation) = try reservePort()
+                let (export, reservation) = try StaticExport.reserve()
                 defer { close(reservation) }
-                let base = "http://127.0.0.1:\(port)"
-                let output = try Fixtures.folder().appendingPathComponent("site")
-                let exported = try await Fixtures.offPool {
-                    try Microcast.run(["export", "--data", site.data.path, "--base-url", base, output.path])
-                }
-                #expect(exported.status == 0, "\(exported.errors)")
-                let headersFile = try String(contentsOf: output.appendingPathComponent("_headers"), encoding: .utf8)
+                try await export.export(site)
+                let headersFile = try String(contentsOf: export.folder.appendingPathComponent("_headers"), encoding: .utf8)
                 #expect(headersFile.contains("Content-Security-Policy: default-src 'self'") && headersFile.contains("script-src"))
-                let server = try StaticHost.serve(output, port: port)
-                defer { kill(server.processIdentifier, SIGKILL) }
-                _ = try await Fixtures.runOffPool("curl", ["-sf", "--retry", "20", "--retry-connrefused", "--retry-delay", "0", base + "/"])
-
-                let exportedPost = post.replacingOccurrences(of: site.base, with: base)
-                let script = Repository.root.appendingPathComponent("Tests/Browser/hostile_links.py")
-                let output2 = try await Fixtures.runOffPool(
-                    "python3",
-                    [script.path, "live=\(post)", "exported=\(exportedPost)", "exportedHome=\(base)/"]
-                )
-                let report = try #require(try JSONSerialization.jsonObject(with: output2) as? [String: [String: Any]])
-                for (name, page) in report {
-                    #expect((page["risky"] as? [Any])?.isEmpty == true, "\(name): \(page["risky"] ?? "")")
-                    #expect(page["alerts"] as? Int == 0, "\(name) opened a dialog")
-                    #expect((page["csp"] as? String)?.contains("script-src") == true, "\(name) carries its policy in the page")
+                try await export.serving {
+                    let base = export.base
+                    let exportedPost = post.replacingOccurrences(of: site.base, with: base)
+                    let script = Repository.root.appendingPathComponent("Tests/Browser/hostile_links.py")
+                    let result = try await Fixtures.runOffPool(
+                        "python3",
+                        [script.path, "live=\(post)", "exported=\(exportedPost)", "exportedHome=\(base)/"]
+                    )
+                    let report = try #require(try JSONSerialization.jsonObject(with: result) as? [String: [String: Any]])
+                    for (name, page) in report {
+                        #expect((page["risky"] as? [Any])?.isEmpty == true, "\(name): \(page["risky"] ?? "")")
+                        #expect(page["alerts"] as? Int == 0, "\(name) opened a dialog")
+                        #expect((page["csp"] as? String)?.contains("script-src") == true, "\(name) carries its policy in the page")
+                    }
+                    let text = try #require(report["exported"]?["text"] as? String)
+                    #expect(text.contains("Mallory") && text.contains("A reply with a trick"), "the reply is shown, as text where it cannot link")
+                    #expect(text.contains("In reply to javascript:alert(document.domain)"), "a response URL that cannot be linked is shown as text")
+                    #expect(text.contains("social.example"), "a real syndication link is kept")
                 }
-                let text = try #require(report["exported"]?["text"] as? String)
-                #expect(text.contains("Mallory") && text.contains("A reply with a trick"), "the reply is shown, as text where it cannot link")
-                #expect(text.contains("In reply to javascript:alert(document.domain)"), "a response URL that cannot be linked is shown as text")
-                #expect(text.contains("social.example"), "a real syndication link is kept")
                 // The feeds carry no such URL either.
                 for feed in ["/feed.xml", "/feed.json"] {
                     let body = try await site.get(feed).text.lowercased()

@@ -175,9 +175,9 @@ struct ListenerTests {
         try await publish("Before")
 
         // The CDN: the export, served by Python's http.server.
-        let (port, reservation) = try reservePort()
+        let (export, reservation) = try StaticExport.reserve()
         defer { close(reservation) }
-        let cdn = "http://127.0.0.1:\(port)"
+        let cdn = export.base
         let on = try await Fixtures.offPool {
             try Microcast.run(["stats", "prefix", "on", "--data", site.data.path, "--counter", site.base, "--files", cdn])
         }
@@ -188,15 +188,13 @@ struct ListenerTests {
         #expect(live["Before"]?.hasPrefix(site.base + "/media/r/") == true, "\(live)")
         #expect(live["After"]?.hasPrefix(site.base + "/dl/media/r/") == true, "\(live)")
 
-        let output = try Fixtures.folder().appendingPathComponent("site")
-        let exported = try await Fixtures.offPool { try Microcast.run(["export", "--data", site.data.path, "--base-url", cdn, output.path]) }
-        #expect(exported.status == 0, "\(exported.errors)")
-        let feed = enclosures(try String(contentsOf: output.appendingPathComponent("podcast.xml"), encoding: .utf8))
+        try await export.export(site)
+        let feed = enclosures(try String(contentsOf: export.folder.appendingPathComponent("podcast.xml"), encoding: .utf8))
         #expect(feed["Before"]?.hasPrefix(cdn + "/media/r/") == true, "\(feed)")
         let prefixed = try #require(feed["After"])
         #expect(prefixed.hasPrefix(site.base + "/dl/media/r/"), "\(feed)")
 
-        let server = try StaticHost.serve(output, port: port)
+        let server = try StaticHost.serve(export.folder, port: export.port)
         defer { kill(server.processIdentifier, SIGKILL) }
 
         // A HEAD and a two-byte probe through the prefix are not downloads; an app's GET is.
@@ -223,7 +221,7 @@ struct ListenerTests {
             ]
         )
         let name = try #require(prefixed.split(separator: "/").last)
-        let file = output.appendingPathComponent("media/r/\(name)")
+        let file = export.folder.appendingPathComponent("media/r/\(name)")
         #expect(try Data(contentsOf: downloaded) == (try Data(contentsOf: file)), "the download is the exported file")
 
         let counted = try await Self.downloads(of: site, total: 1)

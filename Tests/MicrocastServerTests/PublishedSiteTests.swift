@@ -51,7 +51,7 @@ struct PublishedSiteTests {
         return Posts(note: note, photo: photo, episode: episode, video: video)
     }
 
-    func items(_ parsed: [String: Any]) -> [[String: Any]] { parsed["items"] as? [[String: Any]] ?? [] }
+    static func items(_ parsed: [String: Any]) -> [[String: Any]] { parsed["items"] as? [[String: Any]] ?? [] }
 
     @Test(
         "every page parses with mf2py: the home h-feed has every post, each permalink the h-entry properties; podcast, photos, tag pages, sitemap, sharing tags, 404 and 410"
@@ -62,7 +62,7 @@ struct PublishedSiteTests {
 
             let home = try await site.get("/")
             let feed = try #require(
-                items(try Fixtures.microformats(html: home.text, url: site.base + "/")).first { ($0["type"] as? [String]) == ["h-feed"] }
+                Self.items(try Fixtures.microformats(html: home.text, url: site.base + "/")).first { ($0["type"] as? [String]) == ["h-feed"] }
             )
             let children = try #require(feed["children"] as? [[String: Any]])
             #expect(Set(children.compactMap { (($0["properties"] as? [String: Any])?["url"] as? [String])?.first }) == Set(posts.all))
@@ -110,7 +110,7 @@ struct PublishedSiteTests {
             // Tag page: an h-feed of that tag's posts only.
             let tagPage = try await site.get("/tags/travel")
             let tagFeed = try #require(
-                items(try Fixtures.microformats(html: tagPage.text, url: site.base + "/tags/travel")).first {
+                Self.items(try Fixtures.microformats(html: tagPage.text, url: site.base + "/tags/travel")).first {
                     ($0["type"] as? [String]) == ["h-feed"]
                 }
             )
@@ -168,48 +168,44 @@ struct PublishedSiteTests {
     func export() async throws {
         try await TestSite.run { site in
             let posts = try await Self.publishEveryKind(site)
-            // Held (SO_REUSEADDR, not listening) until Python's server, which also reuses addresses, has it.
-            let (port, reservation) = try reservePort()
+            // The port is held (SO_REUSEADDR, not listening) until Python's server, which also reuses addresses, has it.
+            let (export, reservation) = try StaticExport.reserve()
             defer { close(reservation) }
-            let base = "http://127.0.0.1:\(port)"
-            let output = try Fixtures.folder().appendingPathComponent("site")
-            let exported = try await Fixtures.offPool {
-                try Microcast.run(["export", "--data", site.data.path, "--base-url", base, output.path])
-            }
-            #expect(exported.status == 0, "\(exported.errors)")
-            let server = try StaticHost.serve(output, port: port)
-            defer { kill(server.processIdentifier, SIGKILL) }
-
-            func fetch(_ url: String) async throws -> Data {
-                try await Fixtures.runOffPool("curl", ["-sfL", "--retry", "20", "--retry-connrefused", "--retry-delay", "0", url])
-            }
-            let live = try await site.get("/feed.json").json
-            let staticFeed = try JSONSerialization.jsonObject(with: try await fetch(base + "/feed.json")) as? [String: Any] ?? [:]
-            let liveItems = live["items"] as? [[String: Any]] ?? []
-            let staticItems = staticFeed["items"] as? [[String: Any]] ?? []
-            #expect(staticItems.count == liveItems.count && staticItems.count == 4)
-            #expect(Set(staticItems.compactMap { $0["title"] as? String }) == Set(liveItems.compactMap { $0["title"] as? String }))
-            for item in staticItems {
-                for attachment in item["attachments"] as? [[String: Any]] ?? [] {
-                    let url = try #require(attachment["url"] as? String)
-                    #expect(url.hasPrefix(base))
-                    #expect(try await fetch(url).count == attachment["size_in_bytes"] as? Int, "\(url)")
-                }
-            }
-            let home = String(decoding: try await fetch(base + "/"), as: UTF8.self)
-            let feed = try #require(items(try Fixtures.microformats(html: home, url: base + "/")).first { ($0["type"] as? [String]) == ["h-feed"] })
-            #expect((feed["children"] as? [[String: Any]])?.count == 4)
-            for permalink in posts.all {
-                let page = String(decoding: try await fetch(permalink.replacingOccurrences(of: site.base, with: base)), as: UTF8.self)
-                let entry = items(try Fixtures.microformats(html: page, url: base)).first { ($0["type"] as? [String]) == ["h-entry"] }
-                #expect(entry != nil, "\(permalink) exported")
-            }
-            #expect(String(decoding: try await fetch(base + "/podcast.xml"), as: UTF8.self).contains("<enclosure url=\"\(base)/media/r/"))
-            #expect(!String(decoding: try await fetch(base + "/sitemap.xml"), as: UTF8.self).contains(site.base))
-            // The camera photo's original (with GPS) is not published; its renditions are.
-            let originals = (try? FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("media").path)) ?? []
-            #expect(!originals.contains { $0.hasSuffix(".jpg") }, "\(originals)")
+            try await export.export(site)
+            try await export.serving { try await Self.checkExport(export, of: site, posts: posts) }
         }
+    }
+
+    /// The export's feeds, pages and media against the live site's.
+    static func checkExport(_ export: StaticExport, of site: TestSite, posts: Posts) async throws {
+        let base = export.base
+        let fetch = export.fetch
+        let live = try await site.get("/feed.json").json
+        let staticFeed = try JSONSerialization.jsonObject(with: try await fetch(base + "/feed.json")) as? [String: Any] ?? [:]
+        let liveItems = live["items"] as? [[String: Any]] ?? []
+        let staticItems = staticFeed["items"] as? [[String: Any]] ?? []
+        #expect(staticItems.count == liveItems.count && staticItems.count == 4)
+        #expect(Set(staticItems.compactMap { $0["title"] as? String }) == Set(liveItems.compactMap { $0["title"] as? String }))
+        for item in staticItems {
+            for attachment in item["attachments"] as? [[String: Any]] ?? [] {
+                let url = try #require(attachment["url"] as? String)
+                #expect(url.hasPrefix(base))
+                #expect(try await fetch(url).count == attachment["size_in_bytes"] as? Int, "\(url)")
+            }
+        }
+        let home = String(decoding: try await fetch(base + "/"), as: UTF8.self)
+        let feed = try #require(Self.items(try Fixtures.microformats(html: home, url: base + "/")).first { ($0["type"] as? [String]) == ["h-feed"] })
+        #expect((feed["children"] as? [[String: Any]])?.count == 4)
+        for permalink in posts.all {
+            let page = String(decoding: try await fetch(permalink.replacingOccurrences(of: site.base, with: base)), as: UTF8.self)
+            let entry = Self.items(try Fixtures.microformats(html: page, url: base)).first { ($0["type"] as? [String]) == ["h-entry"] }
+            #expect(entry != nil, "\(permalink) exported")
+        }
+        #expect(String(decoding: try await fetch(base + "/podcast.xml"), as: UTF8.self).contains("<enclosure url=\"\(base)/media/r/"))
+        #expect(!String(decoding: try await fetch(base + "/sitemap.xml"), as: UTF8.self).contains(site.base))
+        // The camera photo's original (with GPS) is not published; its renditions are.
+        let originals = (try? FileManager.default.contentsOfDirectory(atPath: export.folder.appendingPathComponent("media").path)) ?? []
+        #expect(!originals.contains { $0.hasSuffix(".jpg") }, "\(originals)")
     }
 
     @Test("in headless Chromium: no console errors, every image loads, the player knows the episode's length, readable at 360 px; screenshots saved")

@@ -58,6 +58,18 @@ package struct MediaJobContext: Sendable {
         }
     }
 
+    /// For a job whose whole work blocks (decoding and encoding in the C
+    /// libraries): runs `make` on the media threads and records what it made.
+    func processOnMediaThread(
+        _ job: Job,
+        _ make: @escaping @Sendable (MediaItem, JobControl) throws -> ProcessedMedia
+    ) async throws -> JobDone {
+        try await process(job) { item, control in
+            let made = try await onMediaThread { try make(item, control) }
+            return .mediaProcessed(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
+        }
+    }
+
     /// Runs blocking media work on the media threads, at the lower priority.
     func onMediaThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await threadPool.runImageWork {

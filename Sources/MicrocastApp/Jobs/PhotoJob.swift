@@ -13,10 +13,7 @@ struct PhotoJob: JobHandler {
     var library: MediaLibrary { context.library }
 
     func run(_ job: Job) async throws -> JobDone {
-        try await context.process(job) { item, control in
-            let made = try await context.onMediaThread { try makeRenditions(for: item, control: control) }
-            return .mediaProcessed(mediaId: item.id, renditions: made.renditions, placeholder: made.placeholder)
-        }
+        try await context.processOnMediaThread(job) { item, control in try makeRenditions(for: item, control: control) }
     }
 
     /// Blocking: decodes and encodes with libvips, then writes each file by rename.
