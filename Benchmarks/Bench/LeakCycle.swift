@@ -8,10 +8,10 @@ import TestSupport
 /// photo, an episode, a phone video, and damaged copies whose jobs must fail.
 func leakFixtures(in folder: URL) throws {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let photo = try Fixtures.sidewaysJPEGWithGPS(in: folder, name: "photo.jpg")
-    _ = try Fixtures.tone(in: folder, name: "episode.mp3", seconds: 2)
-    let m4a = try Fixtures.tone(in: folder, name: "episode.m4a", seconds: 2)
-    let video = try Fixtures.phoneVideo(in: folder, name: "video.mov", seconds: 1)
+    let photo = try fixture { try await Fixtures.sidewaysJPEGWithGPS(in: folder, name: "photo.jpg") }
+    _ = try fixture { try await Fixtures.tone(in: folder, name: "episode.mp3", seconds: 2) }
+    let m4a = try fixture { try await Fixtures.tone(in: folder, name: "episode.m4a", seconds: 2) }
+    let video = try fixture { try await Fixtures.phoneVideo(in: folder, name: "video.mov", seconds: 1) }
     // Half a JPEG ends early; half an M4A has lost its index (moov); half a MOV its frames.
     for (source, name) in [(photo, "broken.jpg"), (m4a, "broken.m4a"), (video, "broken.mov")] {
         let bytes = try Data(contentsOf: source)

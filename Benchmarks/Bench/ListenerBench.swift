@@ -11,7 +11,7 @@ import TestSupport
 func listenerBenchmark() throws {
     let scratch = scratchFolder("listeners")
     defer { try? FileManager.default.removeItem(at: scratch) }
-    let episode = try Fixtures.tone(in: scratch, name: "episode.wav", seconds: 120)
+    let episode = try fixture { try await Fixtures.tone(in: scratch, name: "episode.wav", seconds: 120) }
     let counting = try ServerUnderTest(name: "counting")
     let silent = try ServerUnderTest(name: "not-counting", extraArguments: ["--no-listener-counts"])
     defer {

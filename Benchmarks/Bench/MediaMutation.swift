@@ -75,17 +75,17 @@ func mutationFixtures(in folder: URL) throws -> [MutationFixture] {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     func file(_ name: String) -> URL { folder.appendingPathComponent(name) }
     var made: [MutationFixture] = []
-    let jpeg = try Fixtures.sidewaysJPEGWithGPS(in: folder, name: "photo.jpg")
+    let jpeg = try fixture { try await Fixtures.sidewaysJPEGWithGPS(in: folder, name: "photo.jpg") }
     made.append(.init(format: "jpg", file: jpeg))
-    let png = try Fixtures.png(in: folder, name: "photo.png", size: "320x200")
+    let png = try fixture { try await Fixtures.png(in: folder, name: "photo.png", size: "320x200") }
     made.append(.init(format: "png", file: png))
     for format in ["webp", "tif", "heic", "avif"] {
         try Fixtures.run("vips", ["copy", png.path, file("photo.\(format)").path])
         made.append(.init(format: format, file: file("photo.\(format)")))
     }
-    made.append(.init(format: "gif", file: try Fixtures.gif(in: folder, name: "photo.gif")))
+    made.append(.init(format: "gif", file: try fixture { try await Fixtures.gif(in: folder, name: "photo.gif") }))
     for format in ["mp3", "m4a", "wav", "flac", "ogg"] {
-        made.append(.init(format: format, file: try Fixtures.tone(in: folder, name: "episode.\(format)", seconds: 2)))
+        made.append(.init(format: format, file: try fixture { try await Fixtures.tone(in: folder, name: "episode.\(format)", seconds: 2) }))
     }
     // Small clips with sound, so a mutant's job is quick and the campaign large.
     let clips: [(String, [String])] = [

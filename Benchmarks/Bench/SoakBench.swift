@@ -26,8 +26,8 @@ func soakBenchmark(minutes: Double) async throws {
     say("soak: \(minutes) minutes against \(server.base)")
 
     // Something to read: a photo post and an episode, processed.
-    let photo = try Fixtures.sidewaysJPEGWithGPS(in: scratch, name: "photo.jpg")
-    let episode = try Fixtures.tone(in: scratch, name: "episode.wav", seconds: 20)
+    let photo = try fixture { try await Fixtures.sidewaysJPEGWithGPS(in: scratch, name: "photo.jpg") }
+    let episode = try fixture { try await Fixtures.tone(in: scratch, name: "episode.wav", seconds: 20) }
     let seededPhoto = try server.publish(photo, as: "photo", name: nil)
     _ = try server.publish(episode, as: "audio", name: "Soak episode")
     while server.processingCount() > 0 { usleep(200_000) }

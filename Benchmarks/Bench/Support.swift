@@ -113,3 +113,16 @@ func runTool(_ tool: String, _ arguments: [String]) -> Data {
     guard process.terminationStatus == 0 else { fatalError("\(tool) failed") }
     return data
 }
+
+/// Waits for asynchronous fixture making from the benchmark's own
+/// (synchronous) code, which runs on the main thread, never on Swift's pool.
+func fixture<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var result: Result<T, any Error>?
+    Task {
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try result!.get()
+}

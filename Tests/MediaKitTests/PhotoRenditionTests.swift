@@ -18,8 +18,8 @@ struct PhotoRenditionTests {
     init() throws { folder = try Fixtures.folder() }
 
     @Test("a sideways camera photo comes out upright, with no EXIF, GPS or camera data, in JPEG and WebP")
-    func uprightAndStripped() throws {
-        let source = try Fixtures.sidewaysJPEGWithGPS(in: folder)
+    func uprightAndStripped() async throws {
+        let source = try await Fixtures.sidewaysJPEGWithGPS(in: folder)
         let renditions = try PhotoRenditions.make(from: source.path, preset: preset, budget: DecodeBudget()).renditions
         // Displayed 480 wide: one 320 rendition and one at its own 480, in both formats.
         #expect(renditions.map(\.width) == [320, 320, 480, 480])
@@ -27,7 +27,7 @@ struct PhotoRenditionTests {
             #expect(rendition.height > rendition.width, "stored 640×480 with orientation 6 must come out portrait")
             let file = folder.appendingPathComponent("out-\(index).\(rendition.format.fileExtension)")
             try rendition.data.write(to: file)
-            #expect(try Fixtures.leakedMetadata(of: file) == [], "\(rendition.format) kept metadata")
+            #expect(try await Fixtures.leakedMetadata(of: file) == [], "\(rendition.format) kept metadata")
             let probe = try Prober.probe(path: file.path)
             #expect(probe.width == rendition.width && probe.height == rendition.height)
             #expect(probe.orientation == nil || probe.orientation == 1)
@@ -44,8 +44,8 @@ struct PhotoRenditionTests {
     }
 
     @Test("the copyright notice can be kept while everything else goes")
-    func keepCopyright() throws {
-        let source = try Fixtures.sidewaysJPEGWithGPS(in: folder)
+    func keepCopyright() async throws {
+        let source = try await Fixtures.sidewaysJPEGWithGPS(in: folder)
         try Fixtures.run("exiftool", ["-q", "-overwrite_original", "-Copyright=© Test Owner", source.path])
         var keeping = preset
         keeping.keepCopyright = true
@@ -53,15 +53,15 @@ struct PhotoRenditionTests {
         let first = try #require(try PhotoRenditions.make(from: source.path, preset: keeping, budget: DecodeBudget()).renditions.first)
         let file = folder.appendingPathComponent("kept.jpg")
         try first.data.write(to: file)
-        let tags = try Fixtures.metadata(of: file)
+        let tags = try await Fixtures.metadata(of: file)
         #expect(tags.keys.contains { $0.hasSuffix(":Copyright") })
         #expect(!tags.keys.contains { $0.hasPrefix("GPS:") || $0.hasSuffix(":Make") || $0.hasSuffix(":SerialNumber") })
     }
 
     @Test("a progressive JPEG's unstreamable decoder memory is known from its header, and decodes take turns within the budget")
-    func progressiveBudget() throws {
+    func progressiveBudget() async throws {
         let folder = try Fixtures.folder()
-        let source = try Fixtures.png(in: folder, name: "budget.png", size: "800x600")
+        let source = try await Fixtures.png(in: folder, name: "budget.png", size: "800x600")
         let progressive = folder.appendingPathComponent("progressive.jpg")
         try Fixtures.run("vips", ["copy", source.path, "\(progressive.path)[interlace,Q=80,subsample-mode=on]"])
         let baseline = folder.appendingPathComponent("baseline.jpg")
@@ -86,9 +86,9 @@ struct PhotoRenditionTests {
     }
 
     @Test("AVIF, TIFF and WebP inputs become renditions of the right size")
-    func otherInputs() throws {
+    func otherInputs() async throws {
         let folder = try Fixtures.folder()
-        let source = try Fixtures.png(in: folder, name: "source.png", size: "900x600")
+        let source = try await Fixtures.png(in: folder, name: "source.png", size: "900x600")
         let preset = PhotoPreset(widths: [320, 640, 1280], encodings: [.init(format: .jpeg, quality: 80)])
         for format in ["avif", "tif", "webp"] {
             let file = folder.appendingPathComponent("input.\(format)")
@@ -100,10 +100,10 @@ struct PhotoRenditionTests {
     }
 
     @Test("a Display P3 photo is converted to sRGB, not just stripped of its profile")
-    func colourManaged() throws {
+    func colourManaged() async throws {
         let folder = try Fixtures.folder()
         let preset = PhotoPreset(widths: [320], encodings: [.init(format: .jpeg, quality: 90)])
-        let source = try Fixtures.png(in: folder, name: "srgb.png", size: "320x240")
+        let source = try await Fixtures.png(in: folder, name: "srgb.png", size: "320x240")
         let p3 = folder.appendingPathComponent("p3.jpg")
         try Fixtures.run("vips", ["icc_transform", source.path, "\(p3.path)[Q=95]", "p3", "--input-profile", "srgb"])
         func average(_ file: URL) throws -> Double {
@@ -188,14 +188,14 @@ struct StripWebPChunksTests {
 @Suite("Show artwork")
 struct ShowArtworkTests {
     @Test("the owner's image becomes a square JPEG of at least 1400 px, metadata stripped; a title card is made otherwise")
-    func artwork() throws {
+    func artwork() async throws {
         let folder = try Fixtures.folder()
-        let source = try Fixtures.sidewaysJPEGWithGPS(in: folder)
+        let source = try await Fixtures.sidewaysJPEGWithGPS(in: folder)
         let square = folder.appendingPathComponent("square.jpg")
         try ShowArtwork.make(from: source.path).write(to: square)
         let probe = try Prober.probe(path: square.path)
         #expect(probe.format == "jpeg" && probe.width == 1400 && probe.height == 1400)
-        #expect(try Fixtures.leakedMetadata(of: square) == [])
+        #expect(try await Fixtures.leakedMetadata(of: square) == [])
 
         let card = folder.appendingPathComponent("card.jpg")
         try ShowArtwork.titleCard("Tea & Talk").write(to: card)

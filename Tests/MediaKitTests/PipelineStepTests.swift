@@ -51,15 +51,15 @@ struct PipelineStepTests {
     // MARK: Photo
 
     @Test("scale on load: shrunk to the width asked, turned upright by its EXIF orientation")
-    func scaleOnLoad() throws {
-        let camera = try Fixtures.sidewaysJPEGWithGPS(in: folder)  // 640 × 480 stored, orientation 6
+    func scaleOnLoad() async throws {
+        let camera = try await Fixtures.sidewaysJPEGWithGPS(in: folder)  // 640 × 480 stored, orientation 6
         let image = try ScaleOnLoad.run(path: camera.path, width: 240)
         #expect(image.width == 240 && image.height == 320)
     }
 
     @Test("strip metadata: no EXIF, GPS, XMP, ICC or orientation field is left; a kept copyright is")
-    func stripMetadata() throws {
-        let camera = try VipsImageRef.open(path: try Fixtures.sidewaysJPEGWithGPS(in: folder).path)
+    func stripMetadata() async throws {
+        let camera = try VipsImageRef.open(path: try await Fixtures.sidewaysJPEGWithGPS(in: folder).path)
         #expect(camera.fieldNames.contains { $0.hasPrefix("exif-ifd3-") })
         let stripped = try StripMetadata.run(camera, keepCopyright: false)
         let left = stripped.fieldNames.filter { $0.hasPrefix("exif-") || $0.hasPrefix("xmp-") || $0 == "icc-profile-data" || $0 == "orientation" }
@@ -69,16 +69,16 @@ struct PipelineStepTests {
     }
 
     @Test("resize: a smaller width keeps the shape; the master's own width is the master")
-    func resize() throws {
-        let master = try VipsImageRef.open(path: try Fixtures.png(in: folder, size: "800x600").path)
+    func resize() async throws {
+        let master = try VipsImageRef.open(path: try await Fixtures.png(in: folder, size: "800x600").path)
         let half = try Resize.run(master, toWidth: 400).inMemory()
         #expect(half.width == 400 && half.height == 300)
         #expect(try Resize.run(master, toWidth: 800) === master)
     }
 
     @Test("encode: each format's bytes decode back at the size given, and WebP carries no EXIF chunk")
-    func encode() throws {
-        let image = try VipsImageRef.thumbnail(path: try Fixtures.sidewaysJPEGWithGPS(in: folder).path, width: 200, height: 10_000)
+    func encode() async throws {
+        let image = try VipsImageRef.thumbnail(path: try await Fixtures.sidewaysJPEGWithGPS(in: folder).path, width: 200, height: 10_000)
         for format in ImageFormat.allCases {
             let data = try Encode.run(image, as: .init(format: format, quality: 80, effort: 0), keepingCopyright: false)
             let file = folder.appendingPathComponent("encoded.\(format.fileExtension)")
@@ -142,8 +142,8 @@ struct PipelineStepTests {
     }
 
     @Test("encode and verify: one pass writes every output; a file holding less than the source promised is refused")
-    func encodeAndVerify() throws {
-        let source = try Fixtures.speech(in: folder, seconds: 8)
+    func encodeAndVerify() async throws {
+        let source = try await Fixtures.speech(in: folder, seconds: 8)
         let decoder = try AudioDecoder(path: source.path)
         let outputs = try GainAndLimit.outputs(
             preset: presets.audio,
@@ -176,8 +176,8 @@ struct PipelineStepTests {
     // MARK: Video
 
     @Test("transcode: every planned size written from one decode, the poster chosen on the way, held to the length limit")
-    func transcode() throws {
-        let clip = try Fixtures.phoneVideo(in: folder, seconds: 2)
+    func transcode() async throws {
+        let clip = try await Fixtures.phoneVideo(in: folder, seconds: 2)
         let source = try VideoSource(path: clip.path, maxPixels: MediaLimits().maxPixels)
         let plan = VideoPlan(
             codedWidth: source.codedWidth,
@@ -241,8 +241,8 @@ struct PipelineStepTests {
     }
 
     @Test("encode poster: the frame in every photo format, the size of the frame, with its colour")
-    func encodePoster() throws {
-        let clip = try Fixtures.phoneVideo(in: folder, seconds: 1)
+    func encodePoster() async throws {
+        let clip = try await Fixtures.phoneVideo(in: folder, seconds: 1)
         let source = try VideoSource(path: clip.path, maxPixels: MediaLimits().maxPixels)
         var kept: RetainedFrame?
         try source.decodeAll(

@@ -17,8 +17,8 @@ struct PodcastAudioTests {
     }
 
     @Test("mono speech becomes a 64 kb/s CBR MP3 and an M4A at -19 LUFS, within 1 LU, peaks under -1.5 dBTP", arguments: ["wav", "ogg", "mp3"])
-    func monoSpeech(_ format: String) throws {
-        let source = try Fixtures.speech(in: folder, name: "talk.\(format)", seconds: 14)
+    func monoSpeech(_ format: String) async throws {
+        let source = try await Fixtures.speech(in: folder, name: "talk.\(format)", seconds: 14)
         let result = try PodcastAudio.make(
             from: source.path,
             into: folder,
@@ -35,7 +35,7 @@ struct PodcastAudioTests {
         #expect(mp3.bitRate == 64000)
         let sourceDuration = try #require(try Prober.probe(path: source.path).duration)
         #expect(abs(mp3.duration - sourceDuration) < 0.5)
-        let measured = try Fixtures.loudness(of: mp3.temporaryFile)
+        let measured = try await Fixtures.loudness(of: mp3.temporaryFile)
         #expect(abs(measured.integrated - preset.loudness.monoLufs) <= 1, "integrated \(measured.integrated) LUFS")
         #expect(measured.truePeak <= preset.loudness.truePeakDbtp, "true peak \(measured.truePeak) dBTP")
         let tags = try Prober.probe(path: mp3.temporaryFile.path).tags
@@ -45,19 +45,19 @@ struct PodcastAudioTests {
     }
 
     @Test("stereo speech is normalised to -16 LUFS at 128 kb/s")
-    func stereoSpeech() throws {
-        let source = try Fixtures.speech(in: folder, name: "duo.wav", stereo: true, seconds: 14)
+    func stereoSpeech() async throws {
+        let source = try await Fixtures.speech(in: folder, name: "duo.wav", stereo: true, seconds: 14)
         let result = try PodcastAudio.make(from: source.path, into: folder, preset: preset, tags: AudioTags())
         let mp3 = try #require(result.files.first)
         #expect(mp3.channels == 2 && mp3.bitRate == 128000)
-        let measured = try Fixtures.loudness(of: mp3.temporaryFile)
+        let measured = try await Fixtures.loudness(of: mp3.temporaryFile)
         #expect(abs(measured.integrated - preset.loudness.stereoLufs) <= 1, "integrated \(measured.integrated) LUFS")
         #expect(measured.truePeak <= preset.loudness.truePeakDbtp, "true peak \(measured.truePeak) dBTP")
     }
 
     @Test("chapters in the source become ID3 chapters in the MP3, and the cover is embedded")
-    func chapters() throws {
-        let source = try Fixtures.speech(in: folder, name: "plain.wav", seconds: 14)
+    func chapters() async throws {
+        let source = try await Fixtures.speech(in: folder, name: "plain.wav", seconds: 14)
         let metadata = folder.appendingPathComponent("chapters.txt")
         try Data(
             ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=5000\ntitle=Intro\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=5000\nEND=12000\ntitle=Main part\n"
@@ -92,24 +92,24 @@ struct PodcastAudioTests {
     }
 
     @Test("silence, a file with no audio, a recording over the limit and a truncated MP3 are refused with a reason")
-    func refusals() throws {
+    func refusals() async throws {
         let silent = folder.appendingPathComponent("silent.wav")
         try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3", silent.path])
         #expect(throws: MediaError.unreadable("the recording is silent")) {
             try PodcastAudio.make(from: silent.path, into: folder, preset: preset, tags: AudioTags())
         }
-        let picture = try Fixtures.png(in: folder)
+        let picture = try await Fixtures.png(in: folder)
         #expect(throws: MediaError.self) { try PodcastAudio.make(from: picture.path, into: folder, preset: preset, tags: AudioTags()) }
         var short = MediaLimits()
         short.maxDurationSeconds = 5
-        let long = try Fixtures.speech(in: folder, name: "long.wav", seconds: 14)
+        let long = try await Fixtures.speech(in: folder, name: "long.wav", seconds: 14)
         #expect {
             try PodcastAudio.make(from: long.path, into: folder, preset: preset, tags: AudioTags(), limits: short)
         } throws: { error in
             if case MediaError.tooLarge = error { return true }
             return false
         }
-        let whole = try Data(contentsOf: Fixtures.speech(in: folder, name: "whole.mp3", seconds: 14))
+        let whole = try await Data(contentsOf: Fixtures.speech(in: folder, name: "whole.mp3", seconds: 14))
         let cut = folder.appendingPathComponent("cut.mp3")
         try whole.prefix(whole.count / 2).write(to: cut)
         #expect {
@@ -123,8 +123,8 @@ struct PodcastAudioTests {
     }
 
     @Test("an M4A whose chapter track outlasts its sound is an episode: chapters end with the sound, one after it is dropped")
-    func chapterTrackLongerThanSound() throws {
-        let source = try Fixtures.speech(in: folder, name: "short.wav", seconds: 6)
+    func chapterTrackLongerThanSound() async throws {
+        let source = try await Fixtures.speech(in: folder, name: "short.wav", seconds: 6)
         let sound = try #require(try Prober.probe(path: source.path).duration)
         let metadata = folder.appendingPathComponent("long-chapters.txt")
         let end = Int(sound * 1000)
@@ -170,8 +170,8 @@ struct PodcastAudioTests {
     }
 
     @Test("an MP3 whose Xing header promises more frames than it holds is refused as ending early")
-    func xingHeaderLongerThanFrames() throws {
-        let whole = try Fixtures.speech(in: folder, name: "xing.mp3", seconds: 10)
+    func xingHeaderLongerThanFrames() async throws {
+        let whole = try await Fixtures.speech(in: folder, name: "xing.mp3", seconds: 10)
         let probe = try Prober.probe(path: whole.path)
         let data = try Data(contentsOf: whole)
         let cut = folder.appendingPathComponent("xing-cut.mp3")

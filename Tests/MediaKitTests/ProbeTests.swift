@@ -34,9 +34,9 @@ struct ProbeTests {
     }
 
     @Test("a photo's EXIF date becomes its creation_time, with the offset when EXIF has one")
-    func photoDate() throws {
+    func photoDate() async throws {
         let folder = try Fixtures.folder()
-        let photo = try Fixtures.png(in: folder, name: "dated.png")
+        let photo = try await Fixtures.png(in: folder, name: "dated.png")
         let jpeg = folder.appendingPathComponent("dated.jpg")
         try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", photo.path, jpeg.path])
         try Fixtures.run("exiftool", ["-q", "-overwrite_original", "-DateTimeOriginal=2025:06:01 07:30:00", "-OffsetTimeOriginal=+02:00", jpeg.path])
@@ -44,8 +44,8 @@ struct ProbeTests {
     }
 
     @Test("an MP3's duration agrees with ffprobe to the millisecond, with its tags")
-    func mp3() throws {
-        let file = try Fixtures.tone(in: folder, seconds: 2.5, title: "Episode one")
+    func mp3() async throws {
+        let file = try await Fixtures.tone(in: folder, seconds: 2.5, title: "Episode one")
         let probe = try Prober.probe(path: file.path)
         let ffprobe = try Fixtures.run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file.path])
         let expected = try #require(Double(String(decoding: ffprobe, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -58,8 +58,8 @@ struct ProbeTests {
     }
 
     @Test("an M4A is audio/mp4 even though its container is MP4")
-    func m4a() throws {
-        let file = try Fixtures.tone(in: folder, name: "voice.m4a", seconds: 1)
+    func m4a() async throws {
+        let file = try await Fixtures.tone(in: folder, name: "voice.m4a", seconds: 1)
         let probe = try Prober.probe(path: file.path)
         #expect(probe.kind == .audio)
         #expect(probe.mimeType == "audio/mp4")
@@ -67,8 +67,8 @@ struct ProbeTests {
     }
 
     @Test("a phone video reports its size, frame rate and display rotation")
-    func rotatedVideo() throws {
-        let file = try Fixtures.rotatedVideo(in: folder)
+    func rotatedVideo() async throws {
+        let file = try await Fixtures.rotatedVideo(in: folder)
         let probe = try Prober.probe(path: file.path)
         let video = try #require(probe.streams.first { $0.type == .video })
         #expect(probe.kind == .video)
@@ -81,8 +81,8 @@ struct ProbeTests {
     }
 
     @Test("a camera JPEG reports its orientation, GPS and size from the header")
-    func cameraJPEG() throws {
-        let probe = try Prober.probe(path: Fixtures.sidewaysJPEGWithGPS(in: folder).path)
+    func cameraJPEG() async throws {
+        let probe = try await Prober.probe(path: Fixtures.sidewaysJPEGWithGPS(in: folder).path)
         #expect(probe.kind == .photo)
         #expect(probe.format == "jpeg")
         #expect(probe.width == 640 && probe.height == 480)
@@ -91,8 +91,8 @@ struct ProbeTests {
     }
 
     @Test("a PNG without location data says so")
-    func png() throws {
-        let probe = try Prober.probe(path: Fixtures.png(in: folder).path)
+    func png() async throws {
+        let probe = try await Prober.probe(path: Fixtures.png(in: folder).path)
         #expect(probe.format == "png")
         #expect(probe.hasGPS == false)
         #expect(probe.mimeType == "image/png")
@@ -129,8 +129,8 @@ struct ProbeTests {
     }
 
     @Test("an HLS playlist is not opened, so it cannot point FFmpeg at other files")
-    func playlist() throws {
-        let secret = try Fixtures.tone(in: folder, name: "secret.mp3")
+    func playlist() async throws {
+        let secret = try await Fixtures.tone(in: folder, name: "secret.mp3")
         let playlist = folder.appendingPathComponent("evil.mp3")
         try Data("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n\(secret.path)\n#EXT-X-ENDLIST\n".utf8).write(to: playlist)
         #expect(throws: MediaError.self) { try Prober.probe(path: playlist.path) }
@@ -144,8 +144,8 @@ struct InspectorTests {
     init() throws { folder = try Fixtures.folder() }
 
     @Test("a truncated JPEG is refused with a reason")
-    func truncated() throws {
-        let whole = try Data(contentsOf: Fixtures.sidewaysJPEGWithGPS(in: folder))
+    func truncated() async throws {
+        let whole = try await Data(contentsOf: Fixtures.sidewaysJPEGWithGPS(in: folder))
         let cut = folder.appendingPathComponent("cut.jpg")
         try whole.prefix(whole.count / 2).write(to: cut)
         #expect {
@@ -157,8 +157,8 @@ struct InspectorTests {
     }
 
     @Test("a 30000×30000 PNG of under a kilobyte is refused from its header")
-    func decompressionBomb() throws {
-        let bomb = try Fixtures.decompressionBomb(in: folder)
+    func decompressionBomb() async throws {
+        let bomb = try await Fixtures.decompressionBomb(in: folder)
         #expect(try Data(contentsOf: bomb).count < 2048)
         #expect {
             try Inspector.inspect(path: bomb.path, limits: MediaLimits(), budget: DecodeBudget())
@@ -181,8 +181,8 @@ struct InspectorTests {
     }
 
     @Test("a good photo passes with its probe")
-    func good() throws {
-        let probe = try Inspector.inspect(path: Fixtures.png(in: folder).path, limits: MediaLimits(), budget: DecodeBudget())
+    func good() async throws {
+        let probe = try await Inspector.inspect(path: Fixtures.png(in: folder).path, limits: MediaLimits(), budget: DecodeBudget())
         #expect(probe.width == 320)
     }
 }

@@ -16,9 +16,9 @@ struct RemoveLocationTests {
             (.avif, .reencoded),
         ]
     )
-    func format(_ format: MediaFormat, method: RemoveLocation.Method) throws {
+    func format(_ format: MediaFormat, method: RemoveLocation.Method) async throws {
         let folder = try Fixtures.folder()
-        let png = try Fixtures.png(in: folder, name: "source.png", size: "320x240")
+        let png = try await Fixtures.png(in: folder, name: "source.png", size: "320x240")
         let photo = folder.appendingPathComponent("photo.\(format.fileExtension)")
         if format == .png {
             try FileManager.default.copyItem(at: png, to: photo)
@@ -32,11 +32,11 @@ struct RemoveLocationTests {
                 "-GPSLongitudeRef=W", photo.path,
             ]
         )
-        #expect(!(try Fixtures.locationTags(of: photo)).isEmpty, "the fixture has a location to lose")
+        #expect(!(try await Fixtures.locationTags(of: photo)).isEmpty, "the fixture has a location to lose")
 
         let copy = folder.appendingPathComponent("public.\(format.fileExtension)")
         #expect(try RemoveLocation.copy(from: photo.path, format: format, to: copy) == method)
-        #expect(try Fixtures.locationTags(of: copy) == [])
+        #expect(try await Fixtures.locationTags(of: copy) == [])
         let probe = try Prober.probe(path: copy.path)
         #expect(probe.mimeType == format.mimeType)
         #expect([probe.width, probe.height] == [320, 240])

@@ -20,8 +20,8 @@ struct VideoTests {
         return try WebVideo.make(from: source.path, into: folder, preset: preset, posterEncodings: photo.encodings)
     }
 
-    func streams(_ file: URL) throws -> [[String: Any]] {
-        try Fixtures.ffprobe(file)["streams"] as? [[String: Any]] ?? []
+    func streams(_ file: URL) async throws -> [[String: Any]] {
+        try await Fixtures.ffprobe(file)["streams"] as? [[String: Any]] ?? []
     }
 
     @Test("a video whose container declares no duration is held to the duration limit by what decodes")
@@ -54,8 +54,8 @@ struct VideoTests {
     }
 
     @Test("a portrait HEVC phone video becomes upright 1080p and 720p H.264/AAC MP4s, fast-start, without its location")
-    func phoneVideo() throws {
-        let result = try transcode(try Fixtures.phoneVideo(in: folder))
+    func phoneVideo() async throws {
+        let result = try transcode(try await Fixtures.phoneVideo(in: folder))
         #expect(result.files.map(\.name) == ["1080p", "720p"])
         #expect(result.files.map(\.width) == [1080, 720])
         #expect(result.files.map(\.height) == [1920, 1280])
@@ -64,7 +64,7 @@ struct VideoTests {
             let moov = try #require(boxes.firstIndex(of: "moov"))
             let mdat = try #require(boxes.firstIndex(of: "mdat"))
             #expect(moov < mdat, "moov must come first for fast start: \(boxes)")
-            let described = try streams(file.temporaryFile)
+            let described = try await streams(file.temporaryFile)
             let video = try #require(described.first { $0["codec_type"] as? String == "video" })
             #expect(video["codec_name"] as? String == "h264")
             #expect(video["pix_fmt"] as? String == "yuv420p")
@@ -72,7 +72,7 @@ struct VideoTests {
             // Upright as stored: no display matrix left for players to apply twice.
             #expect((video["side_data_list"] as? [[String: Any]] ?? []).allSatisfy { $0["rotation"] == nil })
             #expect(described.first { $0["codec_type"] as? String == "audio" }?["codec_name"] as? String == "aac")
-            let format = try Fixtures.ffprobe(file.temporaryFile)["format"] as? [String: Any] ?? [:]
+            let format = try await Fixtures.ffprobe(file.temporaryFile)["format"] as? [String: Any] ?? [:]
             let tags = format["tags"] as? [String: String] ?? [:]
             #expect(!tags.keys.contains { $0.lowercased().contains("location") }, "location kept: \(tags)")
             #expect(abs(file.duration - 2) < 0.15)
@@ -96,16 +96,16 @@ struct VideoTests {
     }
 
     @Test("a VP9 WebM smaller than every preset keeps its size; a video without sound gets no sound track")
-    func webmAndSilent() throws {
-        let webm = try transcode(try Fixtures.webmVideo(in: folder))
+    func webmAndSilent() async throws {
+        let webm = try transcode(try await Fixtures.webmVideo(in: folder))
         #expect(webm.files.map(\.width) == [480])
         #expect(webm.files.map(\.height) == [270])
-        let webmStreams = try streams(try #require(webm.files.first).temporaryFile)
+        let webmStreams = try await streams(try #require(webm.files.first).temporaryFile)
         #expect(webmStreams.compactMap { $0["codec_name"] as? String }.sorted() == ["aac", "h264"])
 
-        let silent = try transcode(try Fixtures.silentVideo(in: folder))
+        let silent = try transcode(try await Fixtures.silentVideo(in: folder))
         #expect(silent.files.map(\.width) == [640])
-        let silentStreams = try streams(try #require(silent.files.first).temporaryFile)
+        let silentStreams = try await streams(try #require(silent.files.first).temporaryFile)
         #expect(silentStreams.compactMap { $0["codec_type"] as? String } == ["video"])
         #expect(abs(try #require(silent.files.first).duration - 1) < 0.1)
     }
@@ -135,7 +135,7 @@ struct VideoTests {
     }
 
     @Test("truncated and moov-less videos, a PNG bomb, a huge-header image and an SVG are refused with reasons")
-    func refused() throws {
+    func refused() async throws {
         let limits = MediaLimits()
         func reason(_ file: URL) -> MediaError? {
             do {
@@ -143,14 +143,14 @@ struct VideoTests {
                 return nil
             } catch { return error }
         }
-        let cut = try Fixtures.truncatedMP4(in: folder, fraction: 0.6)
+        let cut = try await Fixtures.truncatedMP4(in: folder, fraction: 0.6)
         guard case .unreadable(let why)? = reason(cut) else {
             Issue.record("truncated MP4 accepted")
             return
         }
         #expect(why.contains("truncated"))
 
-        let mov = try Fixtures.phoneVideo(in: folder, name: "nomoov.mov", seconds: 1)
+        let mov = try await Fixtures.phoneVideo(in: folder, name: "nomoov.mov", seconds: 1)
         let movBytes = try Data(contentsOf: mov)
         let headless = folder.appendingPathComponent("headless.mov")
         // FFmpeg writes the moov last: cutting the tail leaves media with no index.
@@ -161,12 +161,12 @@ struct VideoTests {
         }
         #expect(!noMoov.isEmpty)
 
-        guard case .tooLarge(let bomb)? = reason(try Fixtures.pngBomb(in: folder)) else {
+        guard case .tooLarge(let bomb)? = reason(try await Fixtures.pngBomb(in: folder)) else {
             Issue.record("PNG bomb accepted")
             return
         }
         #expect(bomb.contains("30000×30000"))
-        guard case .tooLarge? = reason(try Fixtures.decompressionBomb(in: folder)) else {
+        guard case .tooLarge? = reason(try await Fixtures.decompressionBomb(in: folder)) else {
             Issue.record("huge header accepted")
             return
         }

@@ -27,7 +27,7 @@ struct BadInputTests {
             #expect(fake.status == .unsupportedMediaType)
             #expect(fake.json["error"] as? String == "invalid_request")
 
-            let whole = try Data(contentsOf: Fixtures.sidewaysJPEGWithGPS(in: folder))
+            let whole = try await Data(contentsOf: Fixtures.sidewaysJPEGWithGPS(in: folder))
             let cut = folder.appendingPathComponent("cut.jpg")
             try whole.prefix(whole.count / 2).write(to: cut)
             let truncated = try await site.upload(cut, token: token)
@@ -44,11 +44,11 @@ struct BadInputTests {
             let oversized = try await site.upload(big, token: token)
             #expect(oversized.status == .payloadTooLarge)
 
-            let bomb = try await site.upload(try Fixtures.decompressionBomb(in: folder), token: token)
+            let bomb = try await site.upload(try await Fixtures.decompressionBomb(in: folder), token: token)
             #expect(bomb.status == .payloadTooLarge)
             #expect((bomb.json["error_description"] as? String)?.contains("megapixels") == true)
 
-            let png = try Fixtures.png(in: folder)
+            let png = try await Fixtures.png(in: folder)
             let wrong = try await site.upload(png, token: "not-a-real-token")
             #expect(wrong.status == .unauthorized)
             #expect(wrong.json["error"] as? String == "unauthorized")
@@ -72,17 +72,17 @@ struct BadInputTests {
             let folder = try Fixtures.folder()
             let token = try await site.token("media")
 
-            let cut = try Fixtures.truncatedMP4(in: folder)
+            let cut = try await Fixtures.truncatedMP4(in: folder)
             let truncated = try await site.upload(cut, token: token)
             #expect(truncated.status == .unprocessableEntity)
             #expect((truncated.json["error_description"] as? String)?.contains("truncated") == true)
 
-            let mov = try Data(contentsOf: try Fixtures.phoneVideo(in: folder, seconds: 1))
+            let mov = try Data(contentsOf: try await Fixtures.phoneVideo(in: folder, seconds: 1))
             let headless = folder.appendingPathComponent("headless.mov")
             try mov.prefix(mov.count * 8 / 10).write(to: headless)
             #expect(try await site.upload(headless, token: token).status == .unprocessableEntity)
 
-            let bomb = try await site.upload(try Fixtures.pngBomb(in: folder), token: token)
+            let bomb = try await site.upload(try await Fixtures.pngBomb(in: folder), token: token)
             #expect(bomb.status == .payloadTooLarge)
             #expect((bomb.json["error_description"] as? String)?.contains("30000×30000") == true)
 

@@ -9,7 +9,7 @@ struct FileServingTests {
     @Test("byte ranges, HEAD and conditional requests on an uploaded MP3")
     func ranges() async throws {
         try await TestSite.run { site in
-            let file = try Fixtures.tone(in: try Fixtures.folder(), seconds: 2)
+            let file = try await Fixtures.tone(in: try Fixtures.folder(), seconds: 2)
             let bytes = try Data(contentsOf: file)
             let size = bytes.count
             let location = try #require(try await site.upload(file, token: try await site.token("media")).headers.first(name: "Location"))
@@ -71,7 +71,7 @@ struct FileServingTests {
     @Test("Expect: 100-continue is answered, so curl sends a large upload at once")
     func expectContinue() async throws {
         try await TestSite.run { site in
-            let photo = try Fixtures.png(in: try Fixtures.folder(), size: "1600x1200")
+            let photo = try await Fixtures.png(in: try Fixtures.folder(), size: "1600x1200")
             let token = try await site.token("media")
             let output = try await Fixtures.runOffPool(
                 "sh",

@@ -106,7 +106,7 @@ struct IndieAuthTests {
             #expect(head.headers.first(name: "Content-Length") == "\(home.body.count)")
             #expect(head.body.isEmpty)
             #expect(link.contains("rel=\"indieauth-metadata\"") && link.contains("rel=\"authorization_endpoint\""))
-            let rels = try Fixtures.microformats(html: home.text, url: site.base + "/")["rels"] as? [String: [String]] ?? [:]
+            let rels = try await Fixtures.microformats(html: home.text, url: site.base + "/")["rels"] as? [String: [String]] ?? [:]
             let metadataURL = try #require(rels["indieauth-metadata"]?.first)
             #expect(rels["token_endpoint"]?.first == site.base + "/token")
             let metadata = try await site.get(metadataURL).json
@@ -135,7 +135,7 @@ struct IndieAuthTests {
             #expect((issued.json["expires_in"] as? Int ?? 0) > 0)
 
             // The token works for what a client does next.
-            let photo = try site.created(try await site.upload(try Fixtures.png(in: try Fixtures.folder()), token: access))
+            let photo = try site.created(try await site.upload(try await Fixtures.png(in: try Fixtures.folder()), token: access))
             let entry = try site.created(try await site.postForm([("h", "entry"), ("content", "Signed in"), ("photo", photo)], token: access))
             #expect(try await site.get(entry).status == .ok)
             // Not more than was granted.
@@ -555,7 +555,7 @@ struct IndieAuthTests {
             )
             let listed = try await site.get("/studio/apps", headers: [("Cookie", "mc_session=\(try await signIn())")])
             #expect(listed.text.contains("active (refresh only)"))
-            let cli = try await Fixtures.offPool { try Microcast.run(["token", "list", "--data", site.data.path]) }
+            let cli = try await Microcast.run(["token", "list", "--data", site.data.path])
             #expect(cli.output.contains("active (refresh only)\t\(idle.id)"), "\(cli.output)")
         }
     }

@@ -40,7 +40,7 @@ struct ListenerTests {
     static func episodeSite(_ site: TestSite) async throws -> (url: String, size: Int64, duration: Double, upload: String) {
         let token = try await site.token("create media")
         let audio = try site.created(
-            try await site.upload(try Fixtures.tone(in: try Fixtures.folder(), name: "episode.wav", seconds: 75), token: token)
+            try await site.upload(try await Fixtures.tone(in: try Fixtures.folder(), name: "episode.wav", seconds: 75), token: token)
         )
         _ = try site.created(try await site.postForm([("h", "entry"), ("name", "Counted"), ("audio", audio)], token: token))
         _ = try await site.waitForJobs()
@@ -141,7 +141,7 @@ struct ListenerTests {
         #expect(leaks.isEmpty, "addresses found in \(leaks)")
 
         // `microcast stats` prints what the studio shows.
-        let printed = try await Fixtures.offPool { try Microcast.run(["stats", "--data", data.path]) }
+        let printed = try await Microcast.run(["stats", "--data", data.path])
         #expect(printed.status == 0, "\(printed.errors)")
         let lines = printed.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(lines.first { $0.first == "Counted" }?.suffix(3) == ["4", "4", "4"], "\(printed.output)")
@@ -160,7 +160,7 @@ struct ListenerTests {
         let token = try await site.token("create media")
         let folder = try Fixtures.folder()
         func publish(_ title: String) async throws {
-            let audio = try site.created(try await site.upload(try Fixtures.tone(in: folder, name: "\(title).wav", seconds: 65), token: token))
+            let audio = try site.created(try await site.upload(try await Fixtures.tone(in: folder, name: "\(title).wav", seconds: 65), token: token))
             _ = try site.created(try await site.postForm([("h", "entry"), ("name", title), ("audio", audio)], token: token))
             _ = try await site.waitForJobs()
         }
@@ -178,9 +178,7 @@ struct ListenerTests {
         let (export, reservation) = try StaticExport.reserve()
         defer { close(reservation) }
         let cdn = export.base
-        let on = try await Fixtures.offPool {
-            try Microcast.run(["stats", "prefix", "on", "--data", site.data.path, "--counter", site.base, "--files", cdn])
-        }
+        let on = try await Microcast.run(["stats", "prefix", "on", "--data", site.data.path, "--counter", site.base, "--files", cdn])
         #expect(on.status == 0, "\(on.errors)")
         try await publish("After")
 
@@ -228,7 +226,7 @@ struct ListenerTests {
         #expect(counted.map(\.app) == [.overcast] && counted.map(\.count) == [1], "\(counted)")
 
         // Off: new episodes are plain again; "After" keeps its prefixed URL.
-        let off = try await Fixtures.offPool { try Microcast.run(["stats", "prefix", "off", "--data", site.data.path]) }
+        let off = try await Microcast.run(["stats", "prefix", "off", "--data", site.data.path])
         #expect(off.status == 0, "\(off.errors)")
         try await publish("Later")
         let later = enclosures(try await site.get("/podcast.xml").text)

@@ -12,8 +12,8 @@ struct LocationPrivacyTests {
     @Test("a phone JPEG with GPS and orientation 6: Location URL, page before and after processing, renditions, feeds and export carry no location")
     func phonePhotoLocation() async throws {
         let folder = try Fixtures.folder()
-        let photo = try Fixtures.sidewaysJPEGWithGPS(in: folder)
-        #expect(try Fixtures.locationTags(of: photo).contains("EXIF:GPSLatitude"), "the fixture has a location to lose")
+        let photo = try await Fixtures.sidewaysJPEGWithGPS(in: folder)
+        #expect(try await Fixtures.locationTags(of: photo).contains("EXIF:GPSLatitude"), "the fixture has a location to lose")
         var location = ""
         var permalink = ""
         var data: URL?
@@ -30,14 +30,14 @@ struct LocationPrivacyTests {
             #expect(served.status == .ok && served.headers.first(name: "Content-Type") == "image/jpeg")
             let servedFile = folder.appendingPathComponent("served.jpg")
             try served.body.write(to: servedFile)
-            #expect(try Fixtures.locationTags(of: servedFile) == [])
-            #expect(try Fixtures.leakedMetadata(of: servedFile).allSatisfy { !$0.hasPrefix("EXIF:Make") && !$0.hasPrefix("EXIF:SerialNumber") })
+            #expect(try await Fixtures.locationTags(of: servedFile) == [])
+            #expect(try await Fixtures.leakedMetadata(of: servedFile).allSatisfy { !$0.hasPrefix("EXIF:Make") && !$0.hasPrefix("EXIF:SerialNumber") })
             // Without re-encoding: the same pixels, still marked to be turned upright.
-            #expect(try Self.pixelDigest(servedFile) == (try Self.pixelDigest(photo)))
-            #expect(try Fixtures.metadata(of: servedFile)["EXIF:Orientation"] as? String == "Rotate 90 CW")
+            #expect(try await Self.pixelDigest(servedFile) == (try Self.pixelDigest(photo)))
+            #expect(try await Fixtures.metadata(of: servedFile)["EXIF:Orientation"] as? String == "Rotate 90 CW")
             // The owner's upload is kept whole, unserved.
             let id = URL(string: location)!.lastPathComponent
-            #expect(try Fixtures.locationTags(of: site.data.appendingPathComponent("originals/\(id)")).contains("EXIF:GPSLatitude"))
+            #expect(try await Fixtures.locationTags(of: site.data.appendingPathComponent("originals/\(id)")).contains("EXIF:GPSLatitude"))
 
             permalink = try site.created(
                 try await site.postForm(
@@ -48,12 +48,12 @@ struct LocationPrivacyTests {
             let page = try await site.get(permalink)
             #expect(!page.text.contains(location) && !page.text.contains("/media/\(id)"), "the page links the upload")
             #expect(page.text.contains("class=\"photo-pending\" role=\"img\" aria-label=\"A sideways test card\" style=\"aspect-ratio:480/640\""))
-            #expect(try Fixtures.emptyAttributes(html: page.text) == [])
+            #expect(try await Fixtures.emptyAttributes(html: page.text) == [])
             for path in ["/feed.xml", "/feed.json", "/"] {
                 let text = try await site.get(path).text
                 #expect(!text.contains("/media/\(id)"), "\(path) links the upload")
             }
-            #expect(try Fixtures.feedPictures(feed: try await site.get("/feed.json").body, json: true).first?["image"] is NSNull)
+            #expect(try await Fixtures.feedPictures(feed: try await site.get("/feed.json").body, json: true).first?["image"] is NSNull)
         }
 
         // The same data folder served again (on another port), now with workers.
@@ -62,11 +62,11 @@ struct LocationPrivacyTests {
             let relocated = permalink.replacingOccurrences(of: try #require(permalink.components(separatedBy: "/posts/").first), with: site.base)
             let page = try await site.get(relocated)
             #expect(!page.text.contains("photo-pending"))
-            #expect(try Fixtures.emptyAttributes(html: page.text) == [])
+            #expect(try await Fixtures.emptyAttributes(html: page.text) == [])
             var urls = PhotoPostTests.srcsetURLs(in: page.text)
             #expect(!urls.isEmpty)
             for feed in ["/feed.xml", "/feed.json"] {
-                let pictures = try Fixtures.feedPictures(feed: try await site.get(feed).body, json: feed.hasSuffix("json"))
+                let pictures = try await Fixtures.feedPictures(feed: try await site.get(feed).body, json: feed.hasSuffix("json"))
                 let images = (pictures.first?["images"] as? [[String: Any]] ?? []).compactMap { $0["src"] as? String }
                 #expect(images.count == 1, "\(feed): \(pictures)")
                 urls += images
@@ -75,13 +75,11 @@ struct LocationPrivacyTests {
                 #expect(url.contains("/media/r/"), "\(url) is not a rendition")
                 let file = folder.appendingPathComponent("rendition-\(index)")
                 try await site.get(url).body.write(to: file)
-                #expect(try Fixtures.locationTags(of: file) == [], "\(url)")
+                #expect(try await Fixtures.locationTags(of: file) == [], "\(url)")
             }
 
             let output = try Fixtures.folder().appendingPathComponent("site")
-            let exported = try await Fixtures.offPool {
-                try Microcast.run(["export", "--data", site.data.path, "--base-url", "https://example.org", output.path])
-            }
+            let exported = try await Microcast.run(["export", "--data", site.data.path, "--base-url", "https://example.org", output.path])
             #expect(exported.status == 0, "\(exported.errors)")
             let read = try await Fixtures.runOffPool("exiftool", ["-j", "-r", "-G", "-a", "-m", "-GPS:all", "-XMP:all", output.path])
             let exportedFiles = try #require(try JSONSerialization.jsonObject(with: read) as? [[String: Any]])
@@ -107,7 +105,7 @@ struct LocationPrivacyTests {
             let alts = ["The first card", "The second card", "The third card"]
             var fields: [(String, String)] = [("h", "entry"), ("content", "Three cards")]
             for (index, alt) in alts.enumerated() {
-                let file = try Fixtures.png(in: folder, name: "card-\(index).png", size: "\(640 + index * 100)x480")
+                let file = try await Fixtures.png(in: folder, name: "card-\(index).png", size: "\(640 + index * 100)x480")
                 let location = try #require(try await site.upload(file, token: token).headers.first(name: "Location"))
                 fields += [("photo[]", location), ("mp-photo-alt[]", alt)]
             }
@@ -115,7 +113,7 @@ struct LocationPrivacyTests {
             #expect(try await site.waitForJobs() == [.done, .done, .done])
 
             for json in [false, true] {
-                let entries = try Fixtures.feedPictures(feed: try await site.get(json ? "/feed.json" : "/feed.xml").body, json: json)
+                let entries = try await Fixtures.feedPictures(feed: try await site.get(json ? "/feed.json" : "/feed.xml").body, json: json)
                 let images = try #require(entries.first?["images"] as? [[String: Any]])
                 #expect(images.compactMap { $0["alt"] as? String } == alts, "\(json ? "JSON" : "RSS"): \(images)")
                 for image in images {
@@ -143,7 +141,7 @@ struct LocationPrivacyTests {
     }
 
     /// The decoded pixels' digest, whatever the metadata around them.
-    static func pixelDigest(_ file: URL) throws -> String {
-        String(decoding: try Fixtures.run("ffmpeg", ["-v", "error", "-i", file.path, "-f", "md5", "-"]), as: UTF8.self)
+    static func pixelDigest(_ file: URL) async throws -> String {
+        String(decoding: try await Fixtures.runOffPool("ffmpeg", ["-v", "error", "-i", file.path, "-f", "md5", "-"]), as: UTF8.self)
     }
 }

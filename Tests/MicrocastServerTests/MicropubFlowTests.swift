@@ -15,7 +15,7 @@ struct MicropubFlowTests {
             let token = try await site.token(Self.everything)
             let folder = try Fixtures.folder()
 
-            let audio = try site.created(try await site.upload(try Fixtures.tone(in: folder, name: "audio.mp3", seconds: 2), token: token))
+            let audio = try site.created(try await site.upload(try await Fixtures.tone(in: folder, name: "audio.mp3", seconds: 2), token: token))
             let episode = try site.created(
                 try await site.postForm(
                     [("h", "entry"), ("name", "Episode 1"), ("content", "Our first show"), ("audio", audio), ("summary", "A first try")],
@@ -31,7 +31,7 @@ struct MicropubFlowTests {
             #expect(episodePage["summary"] as? [String] == ["A first try"])
             #expect(try await site.get(episode).text.contains("<audio class=\"u-audio\" controls"))
 
-            let video = try site.created(try await site.upload(try Fixtures.rotatedVideo(in: folder), token: token))
+            let video = try site.created(try await site.upload(try await Fixtures.rotatedVideo(in: folder), token: token))
             #expect(try await site.get(video).headers.first(name: "Content-Type") == "video/mp4")
             let clip = try site.created(try await site.postForm([("h", "entry"), ("content", "A clip"), ("video", video)], token: token))
             // Once transcoded, the page plays the web MP4 made from the upload.
@@ -39,8 +39,8 @@ struct MicropubFlowTests {
             let playedVideo = try #require((try await site.pageEntry(clip)["video"] as? [String])?.first)
             #expect(playedVideo.hasPrefix(site.base + "/media/r/") && playedVideo.hasSuffix(".mp4"))
 
-            let first = try site.created(try await site.upload(try Fixtures.sidewaysJPEGWithGPS(in: folder), token: token))
-            let second = try site.created(try await site.upload(try Fixtures.png(in: folder), token: token))
+            let first = try site.created(try await site.upload(try await Fixtures.sidewaysJPEGWithGPS(in: folder), token: token))
+            let second = try site.created(try await site.upload(try await Fixtures.png(in: folder), token: token))
             let album = try site.created(
                 try await site.postForm(
                     [
@@ -147,7 +147,7 @@ struct MicropubFlowTests {
             let folder = try Fixtures.folder()
             var uploaded: [String] = []
             for index in 0..<3 {
-                uploaded.append(try site.created(try await site.upload(try Fixtures.png(in: folder, name: "p\(index).png"), token: token)))
+                uploaded.append(try site.created(try await site.upload(try await Fixtures.png(in: folder, name: "p\(index).png"), token: token)))
                 try await Task.sleep(for: .milliseconds(20))
             }
             _ = try await site.waitForJobs()

@@ -143,8 +143,8 @@ struct MicropubRocksTests {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
             let folder = try Fixtures.folder()
-            let sunset = try Fixtures.sidewaysJPEGWithGPS(in: folder, name: "sunset.jpg")
-            let city = try Fixtures.png(in: folder, name: "city-at-night.png")
+            let sunset = try await Fixtures.sidewaysJPEGWithGPS(in: folder, name: "sunset.jpg")
+            let city = try await Fixtures.png(in: folder, name: "city-at-night.png")
 
             let one = try site.created(
                 try await site.postMultipart(fields: [("h", "entry"), ("content", "Nice sunset tonight")], files: [("photo", sunset)], token: token)
@@ -332,9 +332,9 @@ struct MicropubRocksTests {
             #expect(endpoint.range(of: #"^https?://[^/]+/[^ ]*$"#, options: .regularExpression) != nil)
             let folder = try Fixtures.folder()
             for (file, type) in [
-                (try Fixtures.sidewaysJPEGWithGPS(in: folder, name: "sunset.jpg"), "image/jpeg"),
-                (try Fixtures.png(in: folder, name: "micropub-rocks.png"), "image/png"),
-                (try Fixtures.gif(in: folder, name: "w3c-socialwg.gif"), "image/gif"),
+                (try await Fixtures.sidewaysJPEGWithGPS(in: folder, name: "sunset.jpg"), "image/jpeg"),
+                (try await Fixtures.png(in: folder, name: "micropub-rocks.png"), "image/png"),
+                (try await Fixtures.gif(in: folder, name: "w3c-socialwg.gif"), "image/gif"),
             ] {
                 let reply = try await site.upload(file, token: token)
                 #expect(reply.status == .created)

@@ -27,12 +27,10 @@ struct OutboxFaultTests {
         try await PeerServer.run(routes: Self.article) { peer in
             let data = try Fixtures.folder()
             let folder = try Fixtures.folder()
-            let photo = try Fixtures.png(in: folder, name: "view.png")
+            let photo = try await Fixtures.png(in: folder, name: "view.png")
             try Data(#"{"title": "A view", "content": "Seen after reading [this article](\#(peer.base)/article)."}"#.utf8)
                 .write(to: folder.appendingPathComponent("view.json"))
-            let ingested = try await Fixtures.offPool {
-                try Microcast.run(["ingest", "--data", data.path, "--allow-private-fetch", photo.path])
-            }
+            let ingested = try await Microcast.run(["ingest", "--data", data.path, "--allow-private-fetch", photo.path])
             #expect(ingested.status == 0, "\(ingested.errors)")
             let sent = await peer.received.posts.filter { $0.path == "/endpoint" }
             #expect(sent.count == 1, "ingest returned once its post's Webmention had a first try")
@@ -71,7 +69,7 @@ struct OutboxFaultTests {
         try await PeerServer.run(routes: Self.article) { peer in
             let data = try Fixtures.folder()
             let logs = try Fixtures.folder()
-            let token = try Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
+            let token = try await Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
             let (armed, site) = try await serve(data, logs: logs, fault: .postSaved, name: "armed")
             let reply = try? await site.postForm([("h", "entry"), ("content", "Bookmarked"), ("bookmark-of", peer.base + "/article")], token: token)
             #expect(reply == nil || reply?.status != .created, "no answer reached the client")
@@ -91,9 +89,9 @@ struct OutboxFaultTests {
     func uploadRowSaved() async throws {
         let data = try Fixtures.folder()
         let logs = try Fixtures.folder()
-        let token = try Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
+        let token = try await Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
         let (armed, site) = try await serve(data, logs: logs, fault: .uploadRowSaved, name: "armed")
-        let photo = try Fixtures.sidewaysJPEGWithGPS(in: try Fixtures.folder())
+        let photo = try await Fixtures.sidewaysJPEGWithGPS(in: try Fixtures.folder())
         _ = try? await site.upload(photo, token: token)
         try await stoppedDead(armed)
         let (server, again) = try await serve(data, logs: logs, fault: nil, name: "again")
@@ -112,9 +110,9 @@ struct OutboxFaultTests {
     func jobWorkDone() async throws {
         let data = try Fixtures.folder()
         let logs = try Fixtures.folder()
-        let token = try Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
+        let token = try await Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
         let (armed, site) = try await serve(data, logs: logs, fault: .jobWorkDone, name: "armed")
-        let photo = try Fixtures.png(in: try Fixtures.folder(), name: "picture.png", size: "640x480")
+        let photo = try await Fixtures.png(in: try Fixtures.folder(), name: "picture.png", size: "640x480")
         let uploaded = try await site.upload(photo, token: token)
         #expect(uploaded.status == .created)
         try await stoppedDead(armed)

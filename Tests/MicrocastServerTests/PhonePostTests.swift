@@ -13,7 +13,7 @@ struct PhonePostTests {
             let folder = try Fixtures.folder()
             let token = try await site.token("create media")
             let sources = [
-                try Fixtures.phoneVideo(in: folder), try Fixtures.webmVideo(in: folder), try Fixtures.silentVideo(in: folder),
+                try await Fixtures.phoneVideo(in: folder), try await Fixtures.webmVideo(in: folder), try await Fixtures.silentVideo(in: folder),
             ]
             var permalinks: [String] = []
             for (index, source) in sources.enumerated() {
@@ -44,7 +44,7 @@ struct PhonePostTests {
                 try served.body.write(to: file)
                 let boxes = try Fixtures.topLevelBoxes(of: file)
                 #expect((boxes.firstIndex(of: "moov") ?? 99) < (boxes.firstIndex(of: "mdat") ?? -1), "\(boxes)")
-                let stream = (try Fixtures.ffprobe(file)["streams"] as? [[String: Any]])?.first { $0["codec_type"] as? String == "video" }
+                let stream = (try await Fixtures.ffprobe(file)["streams"] as? [[String: Any]])?.first { $0["codec_type"] as? String == "video" }
                 #expect(stream?["codec_name"] as? String == "h264")
                 #expect([stream?["width"] as? Int, stream?["height"] as? Int] == size.map { Optional($0) })
 
@@ -80,10 +80,10 @@ struct PhonePostTests {
             let folder = try Fixtures.folder()
             let token = try await site.token("create media")
             let photos: [(URL, String)] = [
-                (try Fixtures.heic(in: folder), "An HEIC test card"),
-                (try Fixtures.deepPNG(in: folder), "A deep PNG with a clear stripe"),
-                (try Fixtures.sidewaysJPEGWithGPS(in: folder), "A sideways camera shot"),
-                (try Fixtures.gif(in: folder), "A moving test card"),
+                (try await Fixtures.heic(in: folder), "An HEIC test card"),
+                (try await Fixtures.deepPNG(in: folder), "A deep PNG with a clear stripe"),
+                (try await Fixtures.sidewaysJPEGWithGPS(in: folder), "A sideways camera shot"),
+                (try await Fixtures.gif(in: folder), "A moving test card"),
             ]
             var fields: [(String, String)] = [("h", "entry"), ("content", "Four photos")]
             var locations: [String] = []
@@ -115,7 +115,7 @@ struct PhonePostTests {
                 try await site.get(url).body.write(to: file)
                 let probe = try Prober.probe(path: file.path)
                 #expect(probe.hasGPS == false, "\(url)")
-                #expect(try Fixtures.leakedMetadata(of: file) == [], "\(url) kept metadata")
+                #expect(try await Fixtures.leakedMetadata(of: file) == [], "\(url) kept metadata")
                 #expect(probe.colorSpace == "srgb", "\(url) is \(probe.colorSpace ?? "?")")
             }
             // The sideways JPEG's renditions are portrait; the others keep their shape.
@@ -126,9 +126,13 @@ struct PhonePostTests {
             let deepFile = folder.appendingPathComponent("deep-top.jpg")
             try await site.get(deepJPEG).body.write(to: deepFile)
             let top = folder.appendingPathComponent("deep-top-strip.v")
-            try Fixtures.run("vips", ["crop", deepFile.path, top.path, "0", "0", "100", "10"])
+            try await Fixtures.runOffPool("vips", ["crop", deepFile.path, top.path, "0", "0", "100", "10"])
             let topBrightness =
-                Double(String(decoding: try Fixtures.run("vips", ["avg", top.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                Double(
+                    String(decoding: try await Fixtures.runOffPool("vips", ["avg", top.path]), as: UTF8.self).trimmingCharacters(
+                        in: .whitespacesAndNewlines
+                    )
+                )
                 ?? 0
             #expect(topBrightness > 250, "transparent rows came out at \(topBrightness)")
             let heicWidths = try await renditionWidths(site: site, page: page.text, index: 0)

@@ -10,7 +10,7 @@ struct PhotoPostTests {
     func uploadPostAndPublish() async throws {
         try await TestSite.run { site in
             let folder = try Fixtures.folder()
-            let photo = try Fixtures.sidewaysJPEGWithGPS(in: folder)
+            let photo = try await Fixtures.sidewaysJPEGWithGPS(in: folder)
             let token = try await site.token("create media")
 
             // 201 with an absolute Location, served at once as image/jpeg, without its location.
@@ -23,7 +23,7 @@ struct PhotoPostTests {
             #expect(original.headers.first(name: "Content-Type") == "image/jpeg")
             let servedFile = folder.appendingPathComponent("served.jpg")
             try original.body.write(to: servedFile)
-            #expect(try Fixtures.locationTags(of: servedFile) == [])
+            #expect(try await Fixtures.locationTags(of: servedFile) == [])
             let uploaded = try Data(contentsOf: photo)
             #expect(original.body.count > 1000 && original.body != uploaded)
 
@@ -43,7 +43,7 @@ struct PhotoPostTests {
             // The permalink's h-entry, as an mf2 parser reads it.
             let page = try await site.get(permalink)
             #expect(page.status == .ok)
-            let parsed = try Fixtures.microformats(html: page.text, url: permalink)
+            let parsed = try await Fixtures.microformats(html: page.text, url: permalink)
             let entry = try #require((parsed["items"] as? [[String: Any]])?.first { ($0["type"] as? [String]) == ["h-entry"] })
             let properties = try #require(entry["properties"] as? [String: Any])
             let photoValue = try #require((properties["photo"] as? [[String: Any]])?.first)
@@ -63,7 +63,7 @@ struct PhotoPostTests {
                 let probe = try Prober.probe(path: file.path)
                 #expect(try #require(probe.height) > (try #require(probe.width)), "\(url) is not upright")
                 #expect(probe.hasGPS == false)
-                #expect(try Fixtures.leakedMetadata(of: file) == [], "\(url) kept metadata")
+                #expect(try await Fixtures.leakedMetadata(of: file) == [], "\(url) kept metadata")
             }
             // Renditions are named by their content.
             #expect(site.files(in: "renditions").allSatisfy { $0.split(separator: ".").count == 3 })
@@ -74,7 +74,7 @@ struct PhotoPostTests {
     func jsonCreateOnHomePage() async throws {
         try await TestSite.run { site in
             let token = try await site.token("create media")
-            let png = try Fixtures.png(in: try Fixtures.folder())
+            let png = try await Fixtures.png(in: try Fixtures.folder())
             let location = try #require(try await site.upload(png, token: token).headers.first(name: "Location"))
             let first = try await site.postForm([("h", "entry"), ("content", "An older note")], token: token)
             #expect(first.status == .created)
@@ -87,7 +87,7 @@ struct PhotoPostTests {
 
             let home = try await site.get("/")
             #expect(home.text.contains("<link rel=\"micropub\" href=\"\(site.base)/micropub\">"))
-            let parsed = try Fixtures.microformats(html: home.text, url: site.base + "/")
+            let parsed = try await Fixtures.microformats(html: home.text, url: site.base + "/")
             let feed = try #require((parsed["items"] as? [[String: Any]])?.first { ($0["type"] as? [String]) == ["h-feed"] })
             let entries = try #require(feed["children"] as? [[String: Any]])
             #expect(entries.count == 2)
@@ -101,7 +101,7 @@ struct PhotoPostTests {
     @Test("a GIF is served as the GIF it is")
     func gifKeepsItsType() async throws {
         try await TestSite.run { site in
-            let gif = try Fixtures.gif(in: try Fixtures.folder())
+            let gif = try await Fixtures.gif(in: try Fixtures.folder())
             let upload = try await site.upload(gif, token: try await site.token("media"), fileName: "looks-like.jpg")
             #expect(upload.status == .created)
             let location = try #require(upload.headers.first(name: "Location"))

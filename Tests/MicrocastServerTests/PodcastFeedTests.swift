@@ -12,10 +12,10 @@ struct PodcastFeedTests {
     func publishEpisodes(_ site: TestSite, token: String) async throws -> [String] {
         let folder = try Fixtures.folder()
         let sources = [
-            try Fixtures.speech(in: folder, name: "mono.wav", seconds: 8),
-            try Fixtures.speech(in: folder, name: "stereo.wav", stereo: true, seconds: 8),
-            try Fixtures.speech(in: folder, name: "talk.ogg", seconds: 8),
-            try Fixtures.speech(in: folder, name: "talk.mp3", seconds: 8, title: "From the file"),
+            try await Fixtures.speech(in: folder, name: "mono.wav", seconds: 8),
+            try await Fixtures.speech(in: folder, name: "stereo.wav", stereo: true, seconds: 8),
+            try await Fixtures.speech(in: folder, name: "talk.ogg", seconds: 8),
+            try await Fixtures.speech(in: folder, name: "talk.mp3", seconds: 8, title: "From the file"),
         ]
         var posts: [String] = []
         for (index, source) in sources.enumerated() {
@@ -45,7 +45,7 @@ struct PodcastFeedTests {
             let feed = try await site.get("/podcast.xml")
             #expect(feed.status == .ok)
             #expect(feed.headers.first(name: "Content-Type") == "application/rss+xml; charset=utf-8")
-            let read = try Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")
+            let read = try await Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")
             let parsed = try #require(read["podcastparser"] as? [String: Any])
             let episodes = try #require(parsed["episodes"] as? [[String: Any]])
             #expect(episodes.count == 4)
@@ -68,7 +68,7 @@ struct PodcastFeedTests {
                 try served.body.write(to: file)
                 let duration = try #require(try Prober.probe(path: file.path).duration)
                 #expect(abs(Double(episode["total_time"] as? Int ?? 0) - duration) <= 0.5)
-                let loudness = try Fixtures.loudness(of: file)
+                let loudness = try await Fixtures.loudness(of: file)
                 let target = index == 1 ? -16.0 : -19.0
                 #expect(abs(loudness.integrated - target) <= 1, "episode \(index + 1): \(loudness.integrated) LUFS")
                 #expect(loudness.truePeak <= -1.5)
@@ -87,7 +87,8 @@ struct PodcastFeedTests {
 
             // The home page points readers at every feed.
             let rels =
-                try Fixtures.microformats(html: try await site.get("/").text, url: site.base + "/")["rel-urls"] as? [String: [String: Any]] ?? [:]
+                try await Fixtures.microformats(html: try await site.get("/").text, url: site.base + "/")["rel-urls"] as? [String: [String: Any]]
+                ?? [:]
             for feed in ["/podcast.xml", "/podcast.json", "/feed.xml", "/feed.json"] {
                 #expect((rels[site.base + feed]?["rels"] as? [String])?.contains("alternate") == true, "\(feed) not linked")
             }
@@ -99,14 +100,14 @@ struct PodcastFeedTests {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
             let folder = try Fixtures.folder()
-            let source = try Fixtures.chapteredSpeech(in: folder)
+            let source = try await Fixtures.chapteredSpeech(in: folder)
             let audio = try site.created(try await site.upload(source, token: token))
             _ = try site.created(try await site.postForm([("h", "entry"), ("name", "With chapters"), ("audio", audio)], token: token))
             #expect(try await site.waitForJobs() == [.done])
 
             let feed = try await site.get("/podcast.xml")
             let episode = try #require(
-                ((try Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")["podcastparser"] as? [String: Any])?["episodes"]
+                ((try await Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")["podcastparser"] as? [String: Any])?["episodes"]
                     as? [[String: Any]])?.first
             )
             // podcastparser 0.6 knows the podcast namespace only by its old GitHub address, so
@@ -159,7 +160,7 @@ struct PodcastFeedTests {
             #expect(try await site.get(vttURL).headers.first(name: "Content-Type") == "text/vtt")
             #expect(try await site.get(srtURL).headers.first(name: "Content-Type") == "application/x-subrip")
 
-            let audio = try site.created(try await site.upload(try Fixtures.speech(in: folder, name: "talk.wav", seconds: 6), token: token))
+            let audio = try site.created(try await site.upload(try await Fixtures.speech(in: folder, name: "talk.wav", seconds: 6), token: token))
             _ = try site.created(
                 try await site.postForm(
                     [
@@ -190,7 +191,7 @@ struct PodcastFeedTests {
         try await TestSite.run { site in
             let token = try await site.token(Self.everything)
             let folder = try Fixtures.folder()
-            let audio = try site.created(try await site.upload(try Fixtures.speech(in: folder, name: "show.wav", seconds: 6), token: token))
+            let audio = try site.created(try await site.upload(try await Fixtures.speech(in: folder, name: "show.wav", seconds: 6), token: token))
             _ = try site.created(try await site.postForm([("h", "entry"), ("name", "Pilot"), ("audio", audio)], token: token))
             _ = try await site.waitForJobs()
 
@@ -243,7 +244,7 @@ struct PodcastFeedTests {
             let token = try await site.token(Self.everything)
             let folder = try Fixtures.folder()
             let empty = folder.appendingPathComponent("empty.wav")
-            try Fixtures.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "0", empty.path])
+            try await Fixtures.runOffPool("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "0", empty.path])
             // The header is valid, so the upload is taken; processing finds nothing to encode.
             let url = try site.created(try await site.upload(empty, token: token))
             #expect(try await site.waitForJobs() == [.failed])
@@ -262,7 +263,7 @@ struct PodcastFeedTests {
         try await TestSite.run(database: database) { site in
             let token = try await site.token(Self.everything)
             let silence = try Fixtures.folder().appendingPathComponent("silence.m4a")
-            try Fixtures.run(
+            try await Fixtures.runOffPool(
                 "ffmpeg",
                 ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "5", "-c:a", "aac", silence.path]
             )
@@ -275,7 +276,7 @@ struct PodcastFeedTests {
             let described = try await site.get("/micropub/media?q=source&url=\(audio)", headers: [("Authorization", "Bearer \(token)")])
             #expect(described.json["state"] as? String == "failed")
             #expect(described.json["error"] as? String == "the recording is silent")
-            let clients = try Fixtures.podcastClients(feed: try await site.get("/podcast.xml").body, url: site.base + "/podcast.xml")
+            let clients = try await Fixtures.podcastClients(feed: try await site.get("/podcast.xml").body, url: site.base + "/podcast.xml")
             #expect(((clients["podcastparser"] as? [String: Any])?["episodes"] as? [Any])?.count == 0)
             #expect(((clients["feedparser"] as? [String: Any])?["entries"] as? [Any])?.isEmpty == true)
             #expect((try await site.get("/podcast.json").json["items"] as? [Any])?.isEmpty == true)

@@ -27,7 +27,7 @@ struct PublishedSiteTests {
                 token: token
             )
         )
-        let photoURL = try site.created(try await site.upload(try Fixtures.sidewaysJPEGWithGPS(in: folder), token: token))
+        let photoURL = try site.created(try await site.upload(try await Fixtures.sidewaysJPEGWithGPS(in: folder), token: token))
         let photo = try site.created(
             try await site.postForm(
                 [
@@ -37,7 +37,7 @@ struct PublishedSiteTests {
                 token: token
             )
         )
-        let chaptered = try Fixtures.chapteredSpeech(in: folder)
+        let chaptered = try await Fixtures.chapteredSpeech(in: folder)
         let audioURL = try site.created(try await site.upload(chaptered, token: token))
         let episode = try site.created(
             try await site.postForm(
@@ -45,7 +45,7 @@ struct PublishedSiteTests {
                 token: token
             )
         )
-        let videoURL = try site.created(try await site.upload(try Fixtures.silentVideo(in: folder), token: token))
+        let videoURL = try site.created(try await site.upload(try await Fixtures.silentVideo(in: folder), token: token))
         let video = try site.created(try await site.postForm([("h", "entry"), ("name", "A clip"), ("video", videoURL)], token: token))
         #expect(try await site.waitForJobs(timeout: .seconds(120)).allSatisfy { $0 == .done })
         return Posts(note: note, photo: photo, episode: episode, video: video)
@@ -62,7 +62,7 @@ struct PublishedSiteTests {
 
             let home = try await site.get("/")
             let feed = try #require(
-                Self.items(try Fixtures.microformats(html: home.text, url: site.base + "/")).first { ($0["type"] as? [String]) == ["h-feed"] }
+                Self.items(try await Fixtures.microformats(html: home.text, url: site.base + "/")).first { ($0["type"] as? [String]) == ["h-feed"] }
             )
             let children = try #require(feed["children"] as? [[String: Any]])
             #expect(Set(children.compactMap { (($0["properties"] as? [String: Any])?["url"] as? [String])?.first }) == Set(posts.all))
@@ -110,7 +110,7 @@ struct PublishedSiteTests {
             // Tag page: an h-feed of that tag's posts only.
             let tagPage = try await site.get("/tags/travel")
             let tagFeed = try #require(
-                Self.items(try Fixtures.microformats(html: tagPage.text, url: site.base + "/tags/travel")).first {
+                Self.items(try await Fixtures.microformats(html: tagPage.text, url: site.base + "/tags/travel")).first {
                     ($0["type"] as? [String]) == ["h-feed"]
                 }
             )
@@ -134,7 +134,7 @@ struct PublishedSiteTests {
     func weight() async throws {
         try await TestSite.run { site in
             let token = try await site.token("create media")
-            let photo = try site.created(try await site.upload(try Fixtures.sidewaysJPEGWithGPS(in: try Fixtures.folder()), token: token))
+            let photo = try site.created(try await site.upload(try await Fixtures.sidewaysJPEGWithGPS(in: try Fixtures.folder()), token: token))
             for index in 1...21 {
                 _ = try site.created(
                     try await site.postForm(
@@ -194,11 +194,13 @@ struct PublishedSiteTests {
             }
         }
         let home = String(decoding: try await fetch(base + "/"), as: UTF8.self)
-        let feed = try #require(Self.items(try Fixtures.microformats(html: home, url: base + "/")).first { ($0["type"] as? [String]) == ["h-feed"] })
+        let feed = try #require(
+            Self.items(try await Fixtures.microformats(html: home, url: base + "/")).first { ($0["type"] as? [String]) == ["h-feed"] }
+        )
         #expect((feed["children"] as? [[String: Any]])?.count == 4)
         for permalink in posts.all {
             let page = String(decoding: try await fetch(permalink.replacingOccurrences(of: site.base, with: base)), as: UTF8.self)
-            let entry = Self.items(try Fixtures.microformats(html: page, url: base)).first { ($0["type"] as? [String]) == ["h-entry"] }
+            let entry = Self.items(try await Fixtures.microformats(html: page, url: base)).first { ($0["type"] as? [String]) == ["h-entry"] }
             #expect(entry != nil, "\(permalink) exported")
         }
         #expect(String(decoding: try await fetch(base + "/podcast.xml"), as: UTF8.self).contains("<enclosure url=\"\(base)/media/r/"))

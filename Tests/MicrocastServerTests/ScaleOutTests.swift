@@ -20,7 +20,7 @@ struct ScaleOutTests {
         let data = try Fixtures.folder()
         let logs = try Fixtures.folder()
         let site = ["--data", data.path, "--database", url]
-        let token = try Microcast.run(["token", "create"] + site).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try await Microcast.run(["token", "create"] + site).output.trimmingCharacters(in: .whitespacesAndNewlines)
 
         let (port, reservation) = try reservePort()
         close(reservation)
@@ -45,9 +45,11 @@ struct ScaleOutTests {
         func jobs() async throws -> [Job] { try await store.snapshot().jobs.map(\.job).filter { JobKind.working(on: .media).contains($0.kind) } }
         func waitFor(_ what: String, timeout: Duration = .seconds(240), _ condition: ([Job]) -> Bool) async throws -> [Job] {
             let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
+            while true {
                 let now = try await jobs()
                 if condition(now) { return now }
+                // Checked once more after the deadline: a busy machine may wake us late.
+                guard ContinuousClock.now < deadline else { break }
                 try await Task.sleep(for: .milliseconds(40))
             }
             throw Fixtures.CommandFailed(description: "timed out waiting for \(what)\n\(report)")
@@ -55,7 +57,7 @@ struct ScaleOutTests {
 
         // Twenty photos, until each worker has done some of them.
         let folder = try Fixtures.folder()
-        let photo = try Fixtures.sidewaysJPEGWithGPS(in: folder)
+        let photo = try await Fixtures.sidewaysJPEGWithGPS(in: folder)
         let bytes = try Data(contentsOf: photo)
         for index in 0..<20 {
             // Each photo different, so none is taken for a copy of another.
@@ -73,7 +75,7 @@ struct ScaleOutTests {
         var episodes: [String] = []
         for index in 0..<4 {
             let audio = try web.created(
-                try await web.upload(try Fixtures.speech(in: folder, name: "episode-\(index).wav", seconds: 60), token: token)
+                try await web.upload(try await Fixtures.speech(in: folder, name: "episode-\(index).wav", seconds: 60), token: token)
             )
             episodes.append(
                 try web.created(
@@ -149,8 +151,8 @@ struct StoreCopyTests {
         try await TestSite.run(data: data, configure: samePort) { site in
             let token = try await site.token("create update delete media")
             let folder = try Fixtures.folder()
-            let photo = try site.created(try await site.upload(try Fixtures.sidewaysJPEGWithGPS(in: folder), token: token))
-            let audio = try site.created(try await site.upload(try Fixtures.speech(in: folder, seconds: 8), token: token))
+            let photo = try site.created(try await site.upload(try await Fixtures.sidewaysJPEGWithGPS(in: folder), token: token))
+            let audio = try site.created(try await site.upload(try await Fixtures.speech(in: folder, seconds: 8), token: token))
             for fields in [
                 [("h", "entry"), ("content", "A note"), ("category", "talk")],
                 [("h", "entry"), ("content", "A photo"), ("photo", photo), ("mp-photo-alt", "A test card")],
@@ -163,11 +165,15 @@ struct StoreCopyTests {
         }
 
         let url = try await PostgresCluster.shared.newDatabase()
-        let copied = try Microcast.run(["store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url])
+        let copied = try await Microcast.run([
+            "store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url,
+        ])
         #expect(copied.status == 0, "\(copied.errors)")
         #expect(copied.errors.contains("every table matches"))
         // A second copy into the same, now populated, database is refused.
-        let again = try Microcast.run(["store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url])
+        let again = try await Microcast.run([
+            "store", "copy", "--from", "sqlite:" + data.appendingPathComponent("microcast.sqlite").path, "--to", url,
+        ])
         #expect(again.status != 0 && again.errors.contains("not empty"), "\(again.errors)")
 
         func onPostgres(_ configuration: inout ServerConfiguration) {

@@ -52,7 +52,7 @@ struct SecurityTests {
                 #expect([400, 415].contains(Int(empty.status.code)), "\(path): \(empty.status) \(empty.text)")
             }
             // A UTF-8 file name (a header value) is still fine.
-            let photo = try Fixtures.png(in: try Fixtures.folder(), name: "café.png")
+            let photo = try await Fixtures.png(in: try Fixtures.folder(), name: "café.png")
             #expect(try await site.upload(photo, token: token, fileName: "café.png").status == .created)
             #expect(try await site.get("/health").status == .ok)
         }
@@ -72,9 +72,7 @@ struct SecurityTests {
             // OUT sits three folders down in a fresh folder, so anything climbing out lands in `root`.
             let root = try Fixtures.folder()
             let output = root.appendingPathComponent("a/b/site")
-            let exported = try await Fixtures.offPool {
-                try Microcast.run(["export", "--data", site.data.path, "--base-url", "https://example.org", output.path])
-            }
+            let exported = try await Microcast.run(["export", "--data", site.data.path, "--base-url", "https://example.org", output.path])
             #expect(exported.status == 0, "\(exported.errors)")
             #expect(exported.errors.contains("left out /tags/%2E%2E"))
 
@@ -95,11 +93,11 @@ struct SecurityTests {
     func crashLoop() async throws {
         let data = try Fixtures.folder()
         let long = try Fixtures.folder().appendingPathComponent("long.wav")
-        try Fixtures.run(
+        try await Fixtures.runOffPool(
             "ffmpeg",
             ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=44100", "-t", "300", "-ac", "1", long.path]
         )
-        let token = try Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try await Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         let store = try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
 
         func start() async throws -> (Process, String) {
@@ -156,7 +154,7 @@ struct SecurityTests {
     @Test("/media answers are never sniffed and run sandboxed; q=source needs a token that may write posts")
     func mediaHeadersAndSourceScope() async throws {
         try await TestSite.run { site in
-            let upload = try await site.upload(try Fixtures.png(in: try Fixtures.folder()), token: try await site.token("media"))
+            let upload = try await site.upload(try await Fixtures.png(in: try Fixtures.folder()), token: try await site.token("media"))
             let location = try #require(upload.headers.first(name: "Location"))
             _ = try await site.waitForJobs()
             let rendition = try #require(site.files(in: "renditions").first { !$0.hasPrefix(".") })
@@ -212,7 +210,7 @@ struct SecurityTests {
             #expect(largest == 0, "an unauthenticated body reached the disk: \(largest) bytes")
 
             let token = try await site.token("media")
-            let photo = try Fixtures.png(in: folder)
+            let photo = try await Fixtures.png(in: folder)
             func send(_ parts: [String]) async throws -> String {
                 String(
                     decoding: try await Fixtures.runOffPool(
@@ -437,7 +435,7 @@ struct SecurityTests {
                     """
                 async let strangers = Fixtures.runOffPool("python3", ["-c", script, "\(port)"])
                 try await Task.sleep(for: .seconds(2))
-                let photo = try Fixtures.png(in: try Fixtures.folder())
+                let photo = try await Fixtures.png(in: try Fixtures.folder())
                 #expect(try await site.upload(photo, token: token).status == .created)
                 let status = String(decoding: try await strangers, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(status == "HTTP/1.1 503 Service Unavailable")

@@ -22,7 +22,7 @@ struct SiteSetupTests {
         let parent = try Fixtures.folder()
         let data = parent.appendingPathComponent("site")
         let logs = try Fixtures.folder()
-        let token = try Microcast.run(["token", "create", "--data", data.path])
+        let token = try await Microcast.run(["token", "create", "--data", data.path])
         #expect(token.status == 0)
         #expect(try mode(data.path) == 0o700)
         #expect(try mode(data.appendingPathComponent("microcast.sqlite").path) == 0o600)
@@ -51,7 +51,7 @@ struct SiteSetupTests {
     func exportTakesServesURL() async throws {
         let data = try Fixtures.folder()
         let logs = try Fixtures.folder()
-        let token = try Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
+        let token = try await Microcast.run(["token", "create", "--data", data.path]).output.trimmingCharacters(in: .newlines)
         let (port, reservation) = try reservePort()
         close(reservation)
         let base = "http://127.0.0.1:\(port)"
@@ -64,7 +64,7 @@ struct SiteSetupTests {
         await store.close()
 
         let output = try Fixtures.folder().appendingPathComponent("site")
-        let exported = try await Fixtures.offPool { try Microcast.run(["export", "--data", data.path, output.path]) }
+        let exported = try await Microcast.run(["export", "--data", data.path, output.path])
         #expect(exported.status == 0, "\(exported.errors)")
         var ourLinks: [String] = []
         let walk = FileManager.default.enumerator(at: output, includingPropertiesForKeys: nil)
@@ -77,7 +77,7 @@ struct SiteSetupTests {
         #expect(!ourLinks.isEmpty, "the export links its own pages and feeds")
         #expect(ourLinks.allSatisfy { $0.hasPrefix(base) }, "\(Set(ourLinks))")
 
-        let printed = try Microcast.run(["site", "print", "--data", data.path])
+        let printed = try await Microcast.run(["site", "print", "--data", data.path])
         #expect(printed.output.contains("url: \(base)/"), "\(printed.output)")
         let reopened = try await TestSite.openStore(data)
         let history = try await reopened.settings()[.baseURLHistory] ?? ""

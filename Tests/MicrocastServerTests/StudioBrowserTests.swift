@@ -35,8 +35,8 @@ struct StudioBrowserTests {
                 ["-v", "error", "-f", "lavfi", "-i", "testsrc2=s=1600x1600", "-frames:v", "1", "-y", artwork.path]
             )
             let files: [String: Any] = [
-                "episode": try Fixtures.speech(in: folder, name: "episode-one.wav", seconds: 8).path, "photos": photos,
-                "video": try Fixtures.silentVideo(in: folder, name: "film.mp4").path, "silent": silent.path, "artwork": artwork.path,
+                "episode": try await Fixtures.speech(in: folder, name: "episode-one.wav", seconds: 8).path, "photos": photos,
+                "video": try await Fixtures.silentVideo(in: folder, name: "film.mp4").path, "silent": silent.path, "artwork": artwork.path,
             ]
             let screenshots = Repository.root.appendingPathComponent("test-artifacts/screenshots")
             let script = Repository.root.appendingPathComponent("Tests/Browser/studio_flow.py")
@@ -58,7 +58,7 @@ struct StudioBrowserTests {
             #expect(episode["reloaded"] as? Bool == false)
             let feed = try await site.get("/podcast.xml")
             let parsed = try #require(
-                try Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")["podcastparser"] as? [String: Any]
+                try await Fixtures.podcastClients(feed: feed.body, url: site.base + "/podcast.xml")["podcastparser"] as? [String: Any]
             )
             let item = try #require((parsed["episodes"] as? [[String: Any]])?.first { $0["title"] as? String == "Episode one" })
             let enclosure = try #require((item["enclosures"] as? [[String: Any]])?.first)
@@ -69,7 +69,7 @@ struct StudioBrowserTests {
 
             // The photos, in the order set in the composer, with their alt texts, on the home page.
             #expect((report["photos"] as? [String: Any])?["states"] as? [String] == ["done", "done", "done"])
-            let home = try Fixtures.microformats(html: try await site.get("/").text, url: site.base + "/")
+            let home = try await Fixtures.microformats(html: try await site.get("/").text, url: site.base + "/")
             let hFeed = (home["items"] as? [[String: Any]])?.first { ($0["type"] as? [String]) == ["h-feed"] }
             let entries = hFeed?["children"] as? [[String: Any]] ?? []
             let photoEntry = try #require(
@@ -109,7 +109,7 @@ struct StudioBrowserTests {
             #expect(artworkReport["shown"] as? String == after)
             let image = try await site.get(after)
             #expect(image.status == .ok && image.headers.first(name: "Content-Type") == "image/jpeg")
-            let size = try Fixtures.imageSize(image.body)
+            let size = try await Fixtures.imageSize(image.body)
             #expect(size.width == size.height && size.width >= 1400, "\(size)")
 
             // The scheduled post appeared when its time came, not before.

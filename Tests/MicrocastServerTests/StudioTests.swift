@@ -287,7 +287,7 @@ struct StudioTests {
         try await TestSite.run { site in
             let owner = try await OwnerSession.signIn(site)
             let token = try await site.token("media")
-            let upload = try await site.upload(try Fixtures.speech(in: try Fixtures.folder(), seconds: 8), token: token)
+            let upload = try await site.upload(try await Fixtures.speech(in: try Fixtures.folder(), seconds: 8), token: token)
             let location = try #require(upload.headers.first(name: "Location"))
             let id = try #require(site.urlsFor().mediaId(fromURL: location))
             let events = try await Fixtures.runOffPool(

@@ -53,24 +53,24 @@ struct WatchFolderTests {
             let scratch = try Fixtures.folder()
 
             var ready: [URL] = []
-            ready.append(try Fixtures.speech(in: drop, name: "monday.wav", seconds: 8))
+            ready.append(try await Fixtures.speech(in: drop, name: "monday.wav", seconds: 8))
             try Data(#"{"title": "Monday's episode", "episode": 1, "categories": ["talk"]}"#.utf8).write(
                 to: drop.appendingPathComponent("monday.json")
             )
-            ready.append(try Fixtures.speech(in: drop, name: "tuesday.mp3", stereo: true, seconds: 8, title: "Tuesday from its tag"))
-            ready.append(try Fixtures.sidewaysJPEGWithGPS(in: drop, name: "card.jpg"))
+            ready.append(try await Fixtures.speech(in: drop, name: "tuesday.mp3", stereo: true, seconds: 8, title: "Tuesday from its tag"))
+            ready.append(try await Fixtures.sidewaysJPEGWithGPS(in: drop, name: "card.jpg"))
             try Data(#"{"content": "Morning light", "alt": "A colourful test card"}"#.utf8).write(to: drop.appendingPathComponent("card.json"))
-            ready.append(try Fixtures.silentVideo(in: drop, name: "clip.mp4"))
+            ready.append(try await Fixtures.silentVideo(in: drop, name: "clip.mp4"))
             try Data(#"{"title": "A short clip"}"#.utf8).write(to: drop.appendingPathComponent("clip.json"))
             let trip = drop.appendingPathComponent("Skye")
             try FileManager.default.createDirectory(at: trip, withIntermediateDirectories: true)
             ready += [
-                try Fixtures.png(in: trip, name: "1-harbour.png", size: "400x300"),
-                try Fixtures.png(in: trip, name: "2-hill.png", size: "300x400"),
-                try Fixtures.sidewaysJPEGWithGPS(in: trip, name: "3-beach.jpg"),
+                try await Fixtures.png(in: trip, name: "1-harbour.png", size: "400x300"),
+                try await Fixtures.png(in: trip, name: "2-hill.png", size: "300x400"),
+                try await Fixtures.sidewaysJPEGWithGPS(in: trip, name: "3-beach.jpg"),
             ]
             try Data(#"{"title": "Skye", "alt": ["Harbour", "Hill", "Beach"]}"#.utf8).write(to: drop.appendingPathComponent("Skye.json"))
-            let whole = try Data(contentsOf: try Fixtures.sidewaysJPEGWithGPS(in: scratch, name: "whole.jpg"))
+            let whole = try Data(contentsOf: try await Fixtures.sidewaysJPEGWithGPS(in: scratch, name: "whole.jpg"))
             try whole.prefix(whole.count / 2).write(to: drop.appendingPathComponent("broken.jpg"))
             try Data("these are notes, not a recording\n".utf8).write(to: drop.appendingPathComponent("notes.wav"))
             try Data("half a download".utf8).write(to: drop.appendingPathComponent("film.mp4.part"))
@@ -81,7 +81,7 @@ struct WatchFolderTests {
             try age(ready)
 
             // A recording still being written when the run starts: half now, the rest in three seconds.
-            let growingSource = try Fixtures.speech(in: scratch, name: "growing.wav", seconds: 14)
+            let growingSource = try await Fixtures.speech(in: scratch, name: "growing.wav", seconds: 14)
             let fullLength = try #require(try Prober.probe(path: growingSource.path).duration)
             let growingBytes = try Data(contentsOf: growingSource)
             let growing = drop.appendingPathComponent("wednesday.wav")
@@ -158,9 +158,9 @@ struct WatchFolderTests {
         try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
         var files: [URL] = []
         for index in 1...8 {
-            files.append(try Fixtures.png(in: drop, name: "photo-\(index).png", size: "\(1600 + index * 16)x1200"))
+            files.append(try await Fixtures.png(in: drop, name: "photo-\(index).png", size: "\(1600 + index * 16)x1200"))
         }
-        files.append(try Fixtures.speech(in: drop, name: "talk.wav", seconds: 14))
+        files.append(try await Fixtures.speech(in: drop, name: "talk.wav", seconds: 14))
         try age(files)
         let store = try SQLiteStore(path: data.appendingPathComponent("microcast.sqlite").path)
 
@@ -197,7 +197,7 @@ struct WatchFolderTests {
         let folder = try Fixtures.folder()
         let set = try await run(["site", "set", "--data", data.path, "--title", "Kitchen Radio", "--author", "Ada Lovelace"])
         #expect(set.status == 0, "\(set.log)")
-        let talk = try Fixtures.speech(in: folder, name: "talk.wav", seconds: 8)
+        let talk = try await Fixtures.speech(in: folder, name: "talk.wav", seconds: 8)
         let ingested = try await run(["ingest", "--data", data.path, talk.path])
         #expect(ingested.status == 0, "\(ingested.log)")
 
@@ -206,7 +206,7 @@ struct WatchFolderTests {
         let mp3 = try #require(try await store.renditions(forMedia: [item.id])[item.id]?.podcastFile)
         let tags =
             try #require(
-                try Fixtures.ffprobe(data.appendingPathComponent("renditions/\(mp3.fileName)"))["format"] as? [String: Any]
+                try await Fixtures.ffprobe(data.appendingPathComponent("renditions/\(mp3.fileName)"))["format"] as? [String: Any]
             )["tags"] as? [String: String]
         #expect(tags?["artist"] == "Ada Lovelace")
         #expect(tags?["album"] == "Kitchen Radio")
@@ -216,8 +216,8 @@ struct WatchFolderTests {
     func ingestCommand() async throws {
         let data = try Fixtures.folder()
         let folder = try Fixtures.folder()
-        let photo = try Fixtures.png(in: folder, name: "sunset.png")
-        let tone = try Fixtures.tone(in: folder, name: "jingle.mp3", seconds: 2, title: "The jingle")
+        let photo = try await Fixtures.png(in: folder, name: "sunset.png")
+        let tone = try await Fixtures.tone(in: folder, name: "jingle.mp3", seconds: 2, title: "The jingle")
         let good = try await run(["ingest", "--data", data.path, photo.path, tone.path])
         #expect(good.status == 0, "\(good.log)")
         #expect(good.log.contains("posted 2"))
@@ -241,7 +241,7 @@ struct WatchFolderTests {
         let data = try Fixtures.folder()
         let drop = try Fixtures.folder().appendingPathComponent("Drop")
         try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
-        try age([try Fixtures.sidewaysJPEGWithGPS(in: drop, name: "card.jpg")])
+        try age([try await Fixtures.sidewaysJPEGWithGPS(in: drop, name: "card.jpg")])
         let watched = try await run(["watch", "--data", data.path, "--once", "--settle", "0", drop.path])
         #expect(watched.status == 0, "\(watched.log)")
 
@@ -259,16 +259,16 @@ struct WatchFolderTests {
     func symlinksNotFollowed() async throws {
         let data = try Fixtures.folder()
         let elsewhere = try Fixtures.folder()
-        let secretPhoto = try Fixtures.png(in: elsewhere, name: "private.png")
+        let secretPhoto = try await Fixtures.png(in: elsewhere, name: "private.png")
         let secretFolder = elsewhere.appendingPathComponent("Private")
         try FileManager.default.createDirectory(at: secretFolder, withIntermediateDirectories: true)
-        _ = try Fixtures.png(in: secretFolder, name: "inside.png")
+        _ = try await Fixtures.png(in: secretFolder, name: "inside.png")
 
         let drop = try Fixtures.folder().appendingPathComponent("Drop")
         let album = drop.appendingPathComponent("Album")
         try FileManager.default.createDirectory(at: album, withIntermediateDirectories: true)
         // Different pictures: the same bytes twice would be one post (ingest skips duplicates).
-        var ready = [try Fixtures.png(in: drop, name: "card.png"), try Fixtures.png(in: album, name: "one.png", size: "240x160")]
+        var ready = [try await Fixtures.png(in: drop, name: "card.png"), try await Fixtures.png(in: album, name: "one.png", size: "240x160")]
         let manager = FileManager.default
         try manager.createSymbolicLink(at: drop.appendingPathComponent("linked.png"), withDestinationURL: secretPhoto)
         try manager.createSymbolicLink(at: drop.appendingPathComponent("Trip"), withDestinationURL: secretFolder)

@@ -83,10 +83,10 @@ public enum Fixtures {
 
     /// A 640×480 camera-style JPEG stored sideways (EXIF orientation 6, so it
     /// displays 480×640) with GPS coordinates, a camera make and a serial number.
-    public static func sidewaysJPEGWithGPS(in folder: URL, name: String = "camera.jpg") throws -> URL {
+    public static func sidewaysJPEGWithGPS(in folder: URL, name: String = "camera.jpg") async throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480", "-frames:v", "1", file.path])
-        try run(
+        try await runOffPool("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480", "-frames:v", "1", file.path])
+        try await runOffPool(
             "exiftool",
             [
                 "-q", "-overwrite_original", "-Orientation#=6", "-GPSLatitude=51.5007", "-GPSLatitudeRef=N",
@@ -98,11 +98,11 @@ public enum Fixtures {
 
     /// A fast-start MP4 cut short: its first `fraction` only, as a dropped
     /// upload or a sync client's half-copied file leaves it.
-    public static func truncatedMP4(in folder: URL, fraction: Double = 0.5) throws -> URL {
+    public static func truncatedMP4(in folder: URL, fraction: Double = 0.5) async throws -> URL {
         let whole = folder.appendingPathComponent("whole.mp4")
-        _ = try run(
+        _ = try await runOffPool(
             "ffmpeg",
-            ["-v", "error", "-y", "-i", try silentVideo(in: folder).path, "-c", "copy", "-movflags", "+faststart", whole.path]
+            ["-v", "error", "-y", "-i", try await silentVideo(in: folder).path, "-c", "copy", "-movflags", "+faststart", whole.path]
         )
         let bytes = try Data(contentsOf: whole)
         let cut = folder.appendingPathComponent("cut.mp4")
@@ -112,31 +112,32 @@ public enum Fixtures {
 
     /// An image's pixel size, as libvips's `vipsheader` reads it (the test's
     /// own reader, not the server's).
-    public static func imageSize(_ data: Data) throws -> (width: Int, height: Int) {
+    public static func imageSize(_ data: Data) async throws -> (width: Int, height: Int) {
         let file = try folder().appendingPathComponent("image")
         try data.write(to: file)
-        let fields = try ["width", "height"].map { field in
-            Int(String(decoding: try run("vipsheader", ["-f", field, file.path]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        }
-        return (fields[0], fields[1])
+        // "FILE: 64x32 uchar, 3 bands, srgb, pngload"
+        let line = String(decoding: try await runOffPool("vipsheader", [file.path]), as: UTF8.self)
+        let size = line.split(separator: " ").dropFirst().first?.split(separator: "x").compactMap { Int($0) } ?? []
+        guard size.count == 2 else { throw CommandFailed(description: "vipsheader said \(line)") }
+        return (size[0], size[1])
     }
 
-    public static func png(in folder: URL, name: String = "picture.png", size: String = "320x200") throws -> URL {
+    public static func png(in folder: URL, name: String = "picture.png", size: String = "320x200") async throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size)", "-frames:v", "1", file.path])
+        try await runOffPool("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size)", "-frames:v", "1", file.path])
         return file
     }
 
-    public static func gif(in folder: URL, name: String = "anim.gif") throws -> URL {
+    public static func gif(in folder: URL, name: String = "anim.gif") async throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=5", "-t", "1", file.path])
+        try await runOffPool("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=5", "-t", "1", file.path])
         return file
     }
 
     /// A sine tone with an ID3 title, in the format the extension names (mp3, m4a, wav, flac, ogg).
-    public static func tone(in folder: URL, name: String = "tone.mp3", seconds: Double = 3, title: String = "Test tone") throws -> URL {
+    public static func tone(in folder: URL, name: String = "tone.mp3", seconds: Double = 3, title: String = "Test tone") async throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run(
+        try await runOffPool(
             "ffmpeg",
             [
                 "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)",
@@ -154,23 +155,27 @@ public enum Fixtures {
         stereo: Bool = false,
         seconds: Int = 8,
         title: String? = nil
-    ) throws -> URL {
+    ) async throws -> URL {
         let raw = folder.appendingPathComponent("raw-\(UUID().uuidString).wav")
         let sentence = "Welcome to the show. Today we talk about publishing audio on your own website, with feeds that every podcast app can read. "
         let words = String(repeating: sentence, count: max(1, seconds / 7))
-        try run("espeak-ng", ["-s", "160", "-w", raw.path, words])
+        try await runOffPool("espeak-ng", ["-s", "160", "-w", raw.path, words])
         let file = folder.appendingPathComponent(name)
         var arguments = ["-v", "error", "-y", "-i", raw.path]
         if stereo { arguments += ["-af", "pan=stereo|c0=0.9*c0|c1=0.6*c0"] }
         if let title { arguments += ["-metadata", "title=\(title)"] }
         arguments += ["-ar", "44100", file.path]
-        try run("ffmpeg", arguments)
+        try await runOffPool("ffmpeg", arguments)
         try? FileManager.default.removeItem(at: raw)
         return file
     }
 
     /// Integrated loudness (LUFS) and true peak (dBTP) as the ffmpeg command line measures them.
-    public static func loudness(of file: URL) throws -> (integrated: Double, truePeak: Double) {
+    public static func loudness(of file: URL) async throws -> (integrated: Double, truePeak: Double) {
+        try await offPool { try measureLoudness(of: file) }
+    }
+
+    static func measureLoudness(of file: URL) throws -> (integrated: Double, truePeak: Double) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["ffmpeg", "-hide_banner", "-nostats", "-i", file.path, "-af", "ebur128=peak=true", "-f", "null", "-"]
@@ -193,10 +198,10 @@ public enum Fixtures {
     }
 
     /// A short H.264 MP4 whose display matrix says "rotate 90°", as phones write.
-    public static func rotatedVideo(in folder: URL, name: String = "phone.mp4") throws -> URL {
+    public static func rotatedVideo(in folder: URL, name: String = "phone.mp4") async throws -> URL {
         let plain = folder.appendingPathComponent("plain-\(name)")
         let file = folder.appendingPathComponent(name)
-        try run(
+        try await runOffPool(
             "ffmpeg",
             [
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi",
@@ -205,20 +210,20 @@ public enum Fixtures {
             ]
         )
         // FFmpeg 5.1 writes the rotation tag as a display matrix only when copying streams.
-        try run("ffmpeg", ["-v", "error", "-y", "-i", plain.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", file.path])
+        try await runOffPool("ffmpeg", ["-v", "error", "-y", "-i", plain.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", file.path])
         return file
     }
 
     /// Speech in an M4A with two chapters, "Hello" (0–6 s) and "Goodbye" (6–12 s).
-    public static func chapteredSpeech(in folder: URL, name: String = "chaptered.m4a") throws -> URL {
-        let speech = try Fixtures.speech(in: folder, name: "plain-\(UUID().uuidString).wav", seconds: 14)
+    public static func chapteredSpeech(in folder: URL, name: String = "chaptered.m4a") async throws -> URL {
+        let speech = try await Fixtures.speech(in: folder, name: "plain-\(UUID().uuidString).wav", seconds: 14)
         let metadata = folder.appendingPathComponent("chapters-\(UUID().uuidString).txt")
         try Data(
             ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=6000\ntitle=Hello\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=6000\nEND=12000\ntitle=Goodbye\n"
                 .utf8
         ).write(to: metadata)
         let file = folder.appendingPathComponent(name)
-        try run(
+        try await runOffPool(
             "ffmpeg",
             ["-v", "error", "-y", "-i", speech.path, "-i", metadata.path, "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", file.path]
         )
@@ -228,10 +233,10 @@ public enum Fixtures {
     /// A phone's portrait video: 1920×1080 HEVC stored sideways in a MOV with
     /// a display matrix turning it upright (1080×1920), AAC sound, a location
     /// tag, and a picture that fades in from black over its first second.
-    public static func phoneVideo(in folder: URL, name: String = "IMG_0001.mov", seconds: Double = 2) throws -> URL {
+    public static func phoneVideo(in folder: URL, name: String = "IMG_0001.mov", seconds: Double = 2) async throws -> URL {
         let plain = folder.appendingPathComponent("plain-\(name)")
         let file = folder.appendingPathComponent(name)
-        try run(
+        try await runOffPool(
             "ffmpeg",
             [
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30,fade=in:st=0:d=1",
@@ -240,15 +245,15 @@ public enum Fixtures {
                 "-c:a", "aac", "-metadata", "location=+51.5007-000.1246/", plain.path,
             ]
         )
-        try run("ffmpeg", ["-v", "error", "-y", "-i", plain.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", file.path])
+        try await runOffPool("ffmpeg", ["-v", "error", "-y", "-i", plain.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", file.path])
         try? FileManager.default.removeItem(at: plain)
         return file
     }
 
     /// A VP9 + Opus WebM, 480×270.
-    public static func webmVideo(in folder: URL, name: String = "clip.webm") throws -> URL {
+    public static func webmVideo(in folder: URL, name: String = "clip.webm") async throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run(
+        try await runOffPool(
             "ffmpeg",
             [
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=480x270:rate=25", "-f", "lavfi",
@@ -260,9 +265,9 @@ public enum Fixtures {
     }
 
     /// An H.264 MP4 with no sound track, 640×360.
-    public static func silentVideo(in folder: URL, name: String = "silent.mp4") throws -> URL {
+    public static func silentVideo(in folder: URL, name: String = "silent.mp4") async throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run(
+        try await runOffPool(
             "ffmpeg",
             [
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "1",
@@ -273,18 +278,18 @@ public enum Fixtures {
     }
 
     /// An HEIC photo, as iPhones take them (made by libvips and libheif).
-    public static func heic(in folder: URL, name: String = "IMG_0002.heic") throws -> URL {
-        let jpeg = try png(in: folder, name: "heic-source-\(UUID().uuidString).png", size: "1600x1200")
+    public static func heic(in folder: URL, name: String = "IMG_0002.heic") async throws -> URL {
+        let jpeg = try await png(in: folder, name: "heic-source-\(UUID().uuidString).png", size: "1600x1200")
         let file = folder.appendingPathComponent(name)
-        try run("vips", ["copy", jpeg.path, "\(file.path)[Q=60]"])
+        try await runOffPool("vips", ["copy", jpeg.path, "\(file.path)[Q=60]"])
         try? FileManager.default.removeItem(at: jpeg)
         return file
     }
 
     /// A 16-bit RGBA PNG with a transparent stripe.
-    public static func deepPNG(in folder: URL, name: String = "deep.png") throws -> URL {
+    public static func deepPNG(in folder: URL, name: String = "deep.png") async throws -> URL {
         let file = folder.appendingPathComponent(name)
-        try run(
+        try await runOffPool(
             "ffmpeg",
             [
                 "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=800x600", "-vf",
@@ -296,7 +301,7 @@ public enum Fixtures {
 
     /// A real decompression bomb: a valid 30000×30000 one-bit PNG whose pixels
     /// (900 megapixels, 900 MB once decoded to bytes) compress to about 100 KB.
-    public static func pngBomb(in folder: URL) throws -> URL {
+    public static func pngBomb(in folder: URL) async throws -> URL {
         let file = folder.appendingPathComponent("bomb-real.png")
         let script = """
             import struct, sys, zlib
@@ -308,7 +313,7 @@ public enum Fixtures {
             body = b"".join(packer.compress(row * 1000) for _ in range(30)) + packer.flush()
             sys.stdout.buffer.write(b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
             """
-        try run("python3", ["-c", script]).write(to: file)
+        try await runOffPool("python3", ["-c", script]).write(to: file)
         return file
     }
 
@@ -328,13 +333,13 @@ public enum Fixtures {
     }
 
     /// `ffprobe`'s JSON description of a file's format and streams.
-    public static func ffprobe(_ file: URL) throws -> [String: Any] {
-        let data = try run("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file.path])
+    public static func ffprobe(_ file: URL) async throws -> [String: Any] {
+        let data = try await runOffPool("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file.path])
         return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
     }
 
     /// A valid PNG header claiming 30000×30000 pixels (900 megapixels), under a kilobyte.
-    public static func decompressionBomb(in folder: URL) throws -> URL {
+    public static func decompressionBomb(in folder: URL) async throws -> URL {
         let file = folder.appendingPathComponent("bomb.png")
         let script = """
             import struct, sys, zlib
@@ -344,27 +349,27 @@ public enum Fixtures {
             rows = zlib.compress(b"\\0" * 30001 * 8, 9)
             sys.stdout.buffer.write(b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
             """
-        try run("python3", ["-c", script]).write(to: file)
+        try await runOffPool("python3", ["-c", script]).write(to: file)
         return file
     }
 
     /// The file's metadata as exiftool reads it, group-qualified (`GPS:GPSLatitude`, `EXIF:Make`).
-    public static func metadata(of file: URL) throws -> [String: Any] {
-        let data = try run("exiftool", ["-j", "-G", "-a", file.path])
+    public static func metadata(of file: URL) async throws -> [String: Any] {
+        let data = try await runOffPool("exiftool", ["-j", "-G", "-a", file.path])
         let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]]
         return list?.first ?? [:]
     }
 
     /// Tag groups that mean "metadata was kept": EXIF, GPS, XMP, IPTC, ICC, MakerNotes.
-    public static func leakedMetadata(of file: URL) throws -> [String] {
-        try metadata(of: file).keys.filter { key in
+    public static func leakedMetadata(of file: URL) async throws -> [String] {
+        try await metadata(of: file).keys.filter { key in
             ["EXIF:", "GPS:", "XMP:", "IPTC:", "ICC_Profile:", "MakerNotes:"].contains { key.hasPrefix($0) }
         }.sorted()
     }
 
     /// Reads a podcast feed as gPodder's `podcastparser` and as `feedparser` do,
     /// returning what each found: `{"podcastparser": {...}, "feedparser": {...}}`.
-    public static func podcastClients(feed: Data, url: String) throws -> [String: Any] {
+    public static func podcastClients(feed: Data, url: String) async throws -> [String: Any] {
         let script = """
             import io, json, sys, podcastparser, feedparser
             data = sys.stdin.buffer.read()
@@ -381,25 +386,25 @@ public enum Fixtures {
                  "enclosures": [{"href": x.get("href"), "length": x.get("length"), "type": x.get("type")} for x in e.get("enclosures", [])]}
                 for e in fp.entries]}}))
             """
-        let output = try run("python3", ["-c", script, url], stdin: feed)
+        let output = try await runOffPool("python3", ["-c", script, url], stdin: feed)
         return try JSONSerialization.jsonObject(with: output) as? [String: Any] ?? [:]
     }
 
     /// Tags that place a photo on a map, wherever exiftool finds them (the GPS IFD, XMP, composites).
-    public static func locationTags(of file: URL) throws -> [String] {
-        try metadata(of: file).keys.filter { $0.contains("GPS") }.sorted()
+    public static func locationTags(of file: URL) async throws -> [String] {
+        try await metadata(of: file).keys.filter { $0.contains("GPS") }.sorted()
     }
 
     /// Elements whose `srcset`, `style`, `src` or `href` is present but empty, in
     /// HTML parsed as browsers parse it (html5lib), as `tag attribute`.
-    public static func emptyAttributes(html: String) throws -> [String] {
+    public static func emptyAttributes(html: String) async throws -> [String] {
         let script = """
             import json, sys, html5lib
             tree = html5lib.parse(sys.stdin.read(), namespaceHTMLElements=False)
             print(json.dumps([f"{e.tag} {name}" for e in tree.iter() for name in ("srcset", "style", "src", "href")
                               if name in e.attrib and not e.attrib[name].strip()]))
             """
-        let data = try run("python3", ["-c", script], stdin: Data(html.utf8))
+        let data = try await runOffPool("python3", ["-c", script], stdin: Data(html.utf8))
         return try JSONSerialization.jsonObject(with: data) as? [String] ?? []
     }
 
@@ -408,7 +413,7 @@ public enum Fixtures {
     /// `media:content`); for JSON Feed (which the released feedparser does not
     /// read) the `<img>`s of `content_html` and `image`. The HTML is parsed with html5lib.
     /// `[{"title", "images": [{"src", "alt", "width", "height"}], "media": [{"url", "medium", "type", "width", "height"}], "image"}]`
-    public static func feedPictures(feed: Data, json: Bool) throws -> [[String: Any]] {
+    public static func feedPictures(feed: Data, json: Bool) async throws -> [[String: Any]] {
         let script = """
             import json, sys, html5lib, feedparser
             def images(html):
@@ -424,14 +429,14 @@ public enum Fixtures {
                             "media": e.get("media_content", []), "image": None} for e in parsed.entries]
             print(json.dumps(entries))
             """
-        let output = try run("python3", ["-c", script, json ? "json" : "rss"], stdin: feed)
+        let output = try await runOffPool("python3", ["-c", script, json ? "json" : "rss"], stdin: feed)
         return try JSONSerialization.jsonObject(with: output) as? [[String: Any]] ?? []
     }
 
     /// Parses microformats2 from HTML with mf2py, as IndieWeb readers do.
-    public static func microformats(html: String, url: String) throws -> [String: Any] {
+    public static func microformats(html: String, url: String) async throws -> [String: Any] {
         let script = "import json, sys, mf2py; print(json.dumps(mf2py.parse(doc=sys.stdin.read(), url=sys.argv[1])))"
-        let data = try run("python3", ["-c", script, url], stdin: Data(html.utf8))
+        let data = try await runOffPool("python3", ["-c", script, url], stdin: Data(html.utf8))
         return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
     }
 }

@@ -11,8 +11,14 @@ enum Microcast {
         var errors: String
     }
 
-    /// Runs a command to its end; what it printed, and its status.
-    static func run(_ arguments: [String], input: String? = nil) throws -> Outcome {
+    /// Runs a command to its end, waited for off Swift's cooperative pool
+    /// (two threads on two cores: a test blocking one starves the rest).
+    static func run(_ arguments: [String], input: String? = nil) async throws -> Outcome {
+        try await Fixtures.offPool { try runBlocking(arguments, input: input) }
+    }
+
+    /// `run`, on the caller's thread: only for code already off the pool.
+    static func runBlocking(_ arguments: [String], input: String? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments

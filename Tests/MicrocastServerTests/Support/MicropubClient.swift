@@ -16,7 +16,7 @@ extension TestSite {
     func pageEntry(_ url: String) async throws -> [String: Any] {
         let page = try await get(url)
         #expect(page.status == .ok)
-        let parsed = try Fixtures.microformats(html: page.text, url: url)
+        let parsed = try await Fixtures.microformats(html: page.text, url: url)
         let items = parsed["items"] as? [[String: Any]] ?? []
         let entry = items.first { ($0["type"] as? [String]) == ["h-entry"] }
         return entry?["properties"] as? [String: Any] ?? [:]

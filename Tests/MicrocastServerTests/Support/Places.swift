@@ -48,9 +48,7 @@ struct StaticExport {
 
     /// Exports `site` for this address; throws with the command's errors if it fails.
     func export(_ site: TestSite) async throws {
-        let exported = try await Fixtures.offPool {
-            try Microcast.run(["export", "--data", site.data.path, "--base-url", base, folder.path])
-        }
+        let exported = try await Microcast.run(["export", "--data", site.data.path, "--base-url", base, folder.path])
         guard exported.status == 0 else { throw Failed(description: "export failed: \(exported.errors)") }
     }
 
@@ -58,7 +56,10 @@ struct StaticExport {
     func serving<T>(_ body: () async throws -> T) async throws -> T {
         let server = try StaticHost.serve(folder, port: port)
         defer { kill(server.processIdentifier, SIGKILL) }
-        _ = try await Fixtures.runOffPool("curl", ["-s", "-o", "/dev/null", "--retry", "20", "--retry-connrefused", "--retry-delay", "0", base + "/"])
+        _ = try await Fixtures.runOffPool(
+            "curl",
+            ["-s", "-o", "/dev/null", "--retry", "20", "--retry-connrefused", "--retry-delay", "0", base + "/"]
+        )
         return try await body()
     }
 

@@ -18,8 +18,10 @@ enum Webmentions {
         _ condition: () async throws -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             if try await condition() { return }
+            // Checked once more after the deadline: a busy machine may wake us late.
+            guard ContinuousClock.now < deadline else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
