@@ -46,6 +46,13 @@ extension PostgresStore: JobQueue {
                 logger: logger
             )
             try await Self.failMedia(of: stopped, mediaKinds: mediaKinds, connection: connection, logger: logger)
+            // One job at a time per kind and subject (a change queued while its
+            // copy is being posted waits, so the two never both post). Two
+            // claims in flight cannot see each other's uncommitted claim, so
+            // claims of copy jobs take turns.
+            if kinds.contains(where: { $0.subjectKind == .copy }) {
+                try await connection.execute("SELECT pg_advisory_xact_lock(\(Schema.copyClaimLockKey))", logger: logger)
+            }
             return try await connection.rows(
                 """
                 UPDATE jobs SET state = \(Job.State.running), attempts = attempts + 1, lease_owner = \(worker), lease_until = \(until), updated_at = \(now)
@@ -53,6 +60,8 @@ extension PostgresStore: JobQueue {
                   SELECT id FROM jobs
                   WHERE ((state = \(Job.State.queued) AND run_after <= \(now)) OR (state = \(Job.State.running) AND lease_until < \(now)))
                     AND attempts < max_attempts AND kind = ANY(\(kindNames))
+                    AND NOT EXISTS (SELECT 1 FROM jobs AS other WHERE other.kind = jobs.kind AND other.subject = jobs.subject
+                      AND other.state = \(Job.State.running) AND other.id <> jobs.id AND other.lease_until >= \(now))
                   ORDER BY run_after, id LIMIT 1
                   FOR UPDATE SKIP LOCKED)
                 RETURNING \(unescaped: Self.jobColumns)
@@ -74,6 +83,12 @@ extension PostgresStore: JobQueue {
                 try await Self.finish(mediaId: mediaId, renditions: renditions, placeholder: placeholder, on: connection, logger: logger)
             case .mentionVerified(let mention):
                 try await connection.execute(try Self.update(mention), logger: logger)
+            case .copied(let copy, let next):
+                try await Self.record(copy, on: connection, logger: logger)
+                try await Self.enqueue(next, now: now, on: connection, logger: logger)
+            case .backfed(let responses, let next):
+                try await Self.record(responses: responses, on: connection, logger: logger)
+                if let next { try await Self.enqueue([next], now: now, on: connection, logger: logger) }
             }
             // The lease owner stays, so the job's row says which worker did it.
             try await connection.execute(
@@ -143,7 +158,8 @@ extension PostgresStore: JobQueue {
             try await connection.execute(
                 """
                 INSERT INTO jobs (kind, subject, state, attempts, max_attempts, run_after, created_at, updated_at)
-                SELECT \(request.kind), \(request.subject.key), \(Job.State.queued), 0, \(Int64(request.maxAttempts)), \(now), \(now), \(now)
+                SELECT \(request.kind), \(request.subject.key), \(Job.State.queued), 0, \(Int64(request.maxAttempts)),
+                  \(max(now, request.runAfter ?? now)), \(now), \(now)
                 WHERE NOT EXISTS (
                   SELECT 1 FROM jobs WHERE kind = \(request.kind) AND subject = \(request.subject.key) AND state = \(Job.State.queued))
                 """,

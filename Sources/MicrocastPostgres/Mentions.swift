@@ -5,7 +5,7 @@ import PostgresNIO
 extension PostgresStore: MentionRepository {
     static let mentionColumns = """
         id, source, target, post_slug, state, reason, detail, kind, author_name, author_url, author_remote_photo, author_photo_file,
-        content_html, published, url, received_at, updated_at
+        content_html, published, url, received_at, updated_at, via
         """
 
     static func mention(_ row: PostgresRandomAccessRow) throws -> Mention {
@@ -28,7 +28,8 @@ extension PostgresStore: MentionRepository {
             published: try row.value("published"),
             url: try row.value("url"),
             receivedAt: try row.value("received_at"),
-            updatedAt: try row.value("updated_at")
+            updatedAt: try row.value("updated_at"),
+            via: try row.value("via")
         )
     }
 
@@ -37,7 +38,8 @@ extension PostgresStore: MentionRepository {
             """
             INSERT INTO mentions (\(unescaped: mentionColumns)) VALUES (
               \(m.id), \(m.source), \(m.target), \(m.postSlug), \(m.state), \(m.reason), \(m.detail), \(m.kind), \(m.author.name), \(m.author.url),
-              \(m.author.remotePhoto), \(m.author.photoFile), \(m.contentHTML), \(m.published), \(m.url), \(m.receivedAt), \(m.updatedAt))
+              \(m.author.remotePhoto), \(m.author.photoFile), \(m.contentHTML), \(m.published), \(m.url), \(m.receivedAt), \(m.updatedAt),
+              \(m.via))
             """,
             logger: logger
         )
@@ -51,9 +53,11 @@ extension PostgresStore: MentionRepository {
                 """
                 INSERT INTO mentions (\(unescaped: Self.mentionColumns)) VALUES (
                   \(fresh.id), \(source), \(target), \(postSlug), \(fresh.state), NULL, NULL, \(fresh.kind), '', '', '', '', '', NULL,
-                  \(fresh.url), \(now), \(now))
-                ON CONFLICT (source, target) DO UPDATE SET reason = NULL, detail = NULL, updated_at = \(now),
-                  state = CASE WHEN mentions.state = \(Mention.State.rejected) THEN \(Mention.State.pending) ELSE mentions.state END
+                  \(fresh.url), \(now), \(now), NULL)
+                ON CONFLICT (source, target) DO UPDATE SET reason = CASE WHEN mentions.via IS NULL THEN NULL ELSE mentions.reason END,
+                  detail = CASE WHEN mentions.via IS NULL THEN NULL ELSE mentions.detail END,
+                  updated_at = CASE WHEN mentions.via IS NULL THEN \(now) ELSE mentions.updated_at END,
+                  state = CASE WHEN mentions.state = \(Mention.State.rejected) AND mentions.via IS NULL THEN \(Mention.State.pending) ELSE mentions.state END
                 RETURNING \(unescaped: Self.mentionColumns)
                 """,
                 logger: logger
@@ -75,7 +79,7 @@ extension PostgresStore: MentionRepository {
         try """
         UPDATE mentions SET state = \(m.state), reason = \(m.reason), detail = \(m.detail), kind = \(m.kind), author_name = \(m.author.name),
           author_url = \(m.author.url), author_remote_photo = \(m.author.remotePhoto), author_photo_file = \(m.author.photoFile),
-          content_html = \(m.contentHTML), published = \(m.published), url = \(m.url), updated_at = \(m.updatedAt)
+          content_html = \(m.contentHTML), published = \(m.published), url = \(m.url), updated_at = \(m.updatedAt), via = \(m.via)
         WHERE id = \(m.id)
         """
     }

@@ -214,6 +214,7 @@ extension AccessToken.Kind: StoredAsText {}
 extension Mention.State: StoredAsText {}
 extension MentionKind: StoredAsText {}
 extension SentMention.Outcome: StoredAsText {}
+extension SyndicationCopy.State: StoredAsText {}
 
 /// The JSON coder of every JSON column: keys sorted, so the bytes are stable.
 enum StoreJSON {

@@ -3,7 +3,7 @@ import MicrocastCore
 import PostgresNIO
 
 extension PostgresStore: PostRepository {
-    static let postColumns = "id, slug, type, properties::text AS properties, published, updated, status, deleted_at, created_at"
+    static let postColumns = "id, slug, type, properties::text AS properties, published, updated, status, deleted_at, created_at, syndicate_to"
 
     static func post(_ row: PostgresRandomAccessRow) throws -> Post {
         Post(
@@ -14,8 +14,13 @@ extension PostgresStore: PostRepository {
             published: try row.value("published"),
             updated: try row.value("updated"),
             status: try row.value("status"),
-            deletedAt: try row.value("deleted_at")
+            deletedAt: try row.value("deleted_at"),
+            syndicateTo: try JSONDecoder().decode([String].self, from: Data(try row.value("syndicate_to", as: String.self).utf8))
         )
+    }
+
+    static func syndicateToJSON(_ post: Post) throws -> String {
+        String(decoding: try StoreJSON.encoder.encode(post.syndicateTo), as: UTF8.self)
     }
 
     static func propertiesJSON(_ post: Post) throws -> String {
@@ -36,10 +41,12 @@ extension PostgresStore: PostRepository {
         try await connection.execute("SELECT pg_advisory_xact_lock(\(Schema.slugLockKey))", logger: logger)
         let slug = try await uniqueSlug(post.slug, on: connection, logger: logger)
         let json = try propertiesJSON(post)
+        let syndicateTo = try syndicateToJSON(post)
         let rows = try await connection.rows(
             """
-            INSERT INTO posts (slug, type, kind, properties, published, updated, status, deleted_at, created_at)
-            VALUES (\(slug), \(post.type), \(post.kind), \(json)::jsonb, \(post.published), \(post.updated), \(post.status), \(post.deletedAt), \(createdAt))
+            INSERT INTO posts (slug, type, kind, properties, published, updated, status, deleted_at, created_at, syndicate_to)
+            VALUES (\(slug), \(post.type), \(post.kind), \(json)::jsonb, \(post.published), \(post.updated), \(post.status), \(post.deletedAt), \(createdAt),
+              \(syndicateTo))
             RETURNING \(unescaped: postColumns)
             """,
             logger: logger
@@ -141,11 +148,12 @@ extension PostgresStore: PostRepository {
 
     public func update(_ post: Post, mediaIds: [String], jobs: PostJobs) async throws {
         let json = try Self.propertiesJSON(post)
+        let syndicateTo = try Self.syndicateToJSON(post)
         try await transaction { connection in
             let rows = try await connection.rows(
                 """
                 UPDATE posts SET type = \(post.type), kind = \(post.kind), properties = \(json)::jsonb, published = \(post.published),
-                  updated = \(post.updated), status = \(post.status), deleted_at = \(post.deletedAt)
+                  updated = \(post.updated), status = \(post.status), deleted_at = \(post.deletedAt), syndicate_to = \(syndicateTo)
                 WHERE slug = \(post.slug) RETURNING id
                 """,
                 logger: logger

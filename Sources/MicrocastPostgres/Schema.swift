@@ -11,12 +11,15 @@ enum Schema {
     static let lockKey: Int64 = 0x6D63_6173_74
     /// Held while a new post's slug is chosen and inserted.
     static let slugLockKey: Int64 = 0x6D63_736C_7567
+    /// Held while a copy job is claimed ("mccopy").
+    static let copyClaimLockKey: Int64 = 0x6D63_636F_7079
 
     static let migrations: [(version: Int64, name: String, statements: [String])] = [
         (1, "posts, media, renditions, tokens, owner, settings, ingests, jobs", first),
         (2, "jobs of any subject; conversations", second),
         (3, "download counts", third),
         (4, "mention details for the owner", fourth),
+        (5, "syndication", fifth),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
@@ -261,6 +264,50 @@ enum Schema {
         """
         UPDATE mentions SET detail = reason, reason = 'the source could not be fetched'
         WHERE reason LIKE 'the source was not fetched%' OR reason LIKE 'the source could not be fetched%'
+        """,
+    ]
+
+    /// Accounts on other networks, the copies of posts there, OAuth sign-ins
+    /// under way; which accounts a post goes to; which copy a response came from.
+    static let fifth: [String] = [
+        "ALTER TABLE posts ADD COLUMN syndicate_to TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE mentions ADD COLUMN via TEXT",
+        """
+        CREATE TABLE syndication_accounts (
+          uid TEXT COLLATE "C" PRIMARY KEY,
+          service TEXT NOT NULL,
+          name TEXT NOT NULL,
+          user_json TEXT NOT NULL,
+          credentials TEXT NOT NULL,
+          reconnect_reason TEXT,
+          defaults TEXT NOT NULL,
+          limits TEXT,
+          connected_at TIMESTAMPTZ(3) NOT NULL)
+        """,
+        """
+        CREATE TABLE syndication_copies (
+          post_slug TEXT COLLATE "C" NOT NULL,
+          account_uid TEXT COLLATE "C" NOT NULL,
+          state TEXT NOT NULL,
+          remote_id TEXT,
+          remote_url TEXT,
+          write_key TEXT,
+          sent_digest TEXT,
+          replaced_urls JSONB NOT NULL DEFAULT '[]',
+          posted_at TIMESTAMPTZ(3),
+          updated_at TIMESTAMPTZ(3) NOT NULL,
+          PRIMARY KEY (post_slug, account_uid))
+        """,
+        "CREATE INDEX syndication_copies_url ON syndication_copies (remote_url)",
+        """
+        CREATE TABLE pending_connections (
+          state TEXT COLLATE "C" PRIMARY KEY,
+          instance TEXT NOT NULL,
+          client_id TEXT NOT NULL,
+          client_secret TEXT NOT NULL,
+          code_verifier TEXT NOT NULL,
+          redirect_uri TEXT NOT NULL,
+          created_at TIMESTAMPTZ(3) NOT NULL)
         """,
     ]
 }

@@ -83,6 +83,14 @@ extension PostgresStore {
                 "SELECT episode, day, app, count FROM downloads ORDER BY day, episode, app",
                 logger: logger
             ).map(Self.download)
+            snapshot.syndicationAccounts = try await connection.rows(
+                "SELECT \(unescaped: Self.accountColumns) FROM syndication_accounts ORDER BY uid",
+                logger: logger
+            ).map(Self.account)
+            snapshot.copies = try await connection.rows(
+                "SELECT \(unescaped: Self.copyColumns) FROM syndication_copies ORDER BY post_slug, account_uid",
+                logger: logger
+            ).map(Self.copy)
             return snapshot
         }
     }
@@ -91,7 +99,7 @@ extension PostgresStore {
         try await transaction { connection in
             let tables = [
                 "posts", "media", "renditions", "post_media", "tokens", "owner", "sessions", "authorization_codes", "settings", "ingests", "jobs",
-                "mentions", "sent_mentions", "citations", "downloads",
+                "mentions", "sent_mentions", "citations", "downloads", "syndication_accounts", "syndication_copies",
             ]
             var present: [String] = []
             for table in tables where try await !connection.rows("SELECT 1 FROM \(unescaped: table) LIMIT 1", logger: logger).isEmpty {
@@ -103,9 +111,9 @@ extension PostgresStore {
                 let post = row.post
                 try await connection.execute(
                     """
-                    INSERT INTO posts (id, slug, type, kind, properties, published, updated, status, deleted_at, created_at)
+                    INSERT INTO posts (id, slug, type, kind, properties, published, updated, status, deleted_at, created_at, syndicate_to)
                     VALUES (\(post.id ?? 0), \(post.slug), \(post.type), \(post.kind), \(try Self.propertiesJSON(post))::jsonb, \(post.published),
-                      \(post.updated), \(post.status), \(post.deletedAt), \(row.createdAt))
+                      \(post.updated), \(post.status), \(post.deletedAt), \(row.createdAt), \(try Self.syndicateToJSON(post)))
                     """,
                     logger: logger
                 )
@@ -185,6 +193,10 @@ extension PostgresStore {
                 )
             }
             for count in snapshot.downloads { try await Self.addDownload(count, on: connection, logger: logger) }
+            for account in snapshot.syndicationAccounts {
+                try await Self.insertAccount(try SyndicationAccountColumns(account), upsert: false, on: connection, logger: logger)
+            }
+            for copy in snapshot.copies { try await Self.upsert(copy, on: connection, logger: logger) }
             // Ids were kept: the sequences go on after the highest.
             for table in ["posts", "renditions", "tokens", "jobs"] {
                 try await connection.execute(

@@ -71,6 +71,15 @@ extension SQLiteStore: JobQueue {
             let ready = JobRecord.Columns.state == Job.State.queued && JobRecord.Columns.runAfter <= now
             guard
                 var record = try JobRecord.filter((ready || abandoned) && ofKinds).filter(JobRecord.Columns.attempts < JobRecord.Columns.maxAttempts)
+                    // One job at a time per kind and subject: a change queued while
+                    // its copy is being posted waits, so the two never both post.
+                    .filter(
+                        sql: """
+                            NOT EXISTS (SELECT 1 FROM jobs AS other WHERE other.kind = jobs.kind AND other.subject = jobs.subject
+                              AND other.state = 'running' AND other.id != jobs.id AND other.leaseUntil >= ?)
+                            """,
+                        arguments: [now]
+                    )
                     .order(JobRecord.Columns.runAfter, JobRecord.Columns.id).fetchOne(db)
             else { return nil }
             record.state = .running
@@ -114,6 +123,12 @@ extension SQLiteStore: JobQueue {
                 try Self.finish(mediaId: mediaId, renditions: renditions, placeholder: placeholder, db)
             case .mentionVerified(let mention):
                 try MentionRecord(mention).update(db)
+            case .copied(let copy, let next):
+                try Self.record(copy, db)
+                try Self.enqueue(next, now: now, db)
+            case .backfed(let responses, let next):
+                try Self.record(responses: responses, db)
+                if let next { try Self.enqueue([next], now: now, db) }
             }
             // The lease owner stays, so the job's row says which worker did it.
             _ = try JobRecord.filter(key: jobId).updateAll(
@@ -176,6 +191,7 @@ extension SQLiteStore: JobQueue {
             )
             guard try waiting.fetchCount(db) == 0 else { continue }
             var record = JobRecord(request, now: now)
+            if let later = request.runAfter, later > now { record.runAfter = later }
             try record.insert(db)
         }
     }

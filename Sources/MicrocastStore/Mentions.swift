@@ -33,6 +33,7 @@ struct MentionRecord: Codable, FetchableRecord, PersistableRecord {
     var url: String
     var receivedAt: Date
     var updatedAt: Date
+    var via: String?
 
     init(_ mention: Mention) {
         id = mention.id
@@ -52,6 +53,7 @@ struct MentionRecord: Codable, FetchableRecord, PersistableRecord {
         url = mention.url
         receivedAt = mention.receivedAt
         updatedAt = mention.updatedAt
+        via = mention.via
     }
 
     var mention: Mention {
@@ -69,7 +71,8 @@ struct MentionRecord: Codable, FetchableRecord, PersistableRecord {
             published: published,
             url: url,
             receivedAt: receivedAt,
-            updatedAt: updatedAt
+            updatedAt: updatedAt,
+            via: via
         )
     }
 }
@@ -122,6 +125,9 @@ extension SQLiteStore: MentionRepository {
             if var earlier = try MentionRecord.filter(MentionRecord.Columns.source == source && MentionRecord.Columns.target == target)
                 .fetchOne(db)
             {
+                // A response read from another network is that network's to
+                // change: a Webmention naming its URL does not reopen it.
+                if earlier.via != nil { return earlier.mention }
                 // What was shown stays shown until the new verification decides otherwise.
                 if earlier.state == .rejected { earlier.state = .pending }
                 earlier.reason = nil

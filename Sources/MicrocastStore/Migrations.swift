@@ -249,6 +249,43 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("12 syndication") { db in
+            try db.alter(table: "posts") { t in t.add(column: "syndicateTo", .text).notNull().defaults(to: "[]") }
+            try db.alter(table: "mentions") { t in t.add(column: "via", .text) }
+            try db.create(table: "syndicationAccounts") { t in
+                t.primaryKey("uid", .text)
+                t.column("service", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("user", .text).notNull()
+                t.column("credentials", .text).notNull()
+                t.column("reconnectReason", .text)
+                t.column("defaults", .text).notNull()
+                t.column("limits", .text)
+                t.column("connectedAt", .datetime).notNull()
+            }
+            try db.create(table: "syndicationCopies") { t in
+                t.column("postSlug", .text).notNull()
+                t.column("accountUid", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("remoteId", .text)
+                t.column("remoteURL", .text).indexed()
+                t.column("writeKey", .text)
+                t.column("sentDigest", .text)
+                t.column("replacedURLs", .text).notNull()
+                t.column("postedAt", .datetime)
+                t.column("updatedAt", .datetime).notNull()
+                t.primaryKey(["postSlug", "accountUid"])
+            }
+            try db.create(table: "pendingConnections") { t in
+                t.primaryKey("state", .text)
+                t.column("instance", .text).notNull()
+                t.column("clientId", .text).notNull()
+                t.column("clientSecret", .text).notNull()
+                t.column("codeVerifier", .text).notNull()
+                t.column("redirectURI", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 

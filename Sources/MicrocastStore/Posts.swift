@@ -25,6 +25,7 @@ struct PostRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var status: Post.Status
     var deletedAt: Date?
     var createdAt: Date
+    var syndicateTo: String
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
@@ -39,6 +40,7 @@ struct PostRecord: Codable, FetchableRecord, MutablePersistableRecord {
         status = post.status
         deletedAt = post.deletedAt
         self.createdAt = createdAt
+        syndicateTo = String(decoding: try StoreJSON.encoder.encode(post.syndicateTo), as: UTF8.self)
     }
 
     func post() throws -> Post {
@@ -50,7 +52,8 @@ struct PostRecord: Codable, FetchableRecord, MutablePersistableRecord {
             published: published,
             updated: updated,
             status: status,
-            deletedAt: deletedAt
+            deletedAt: deletedAt,
+            syndicateTo: try JSONDecoder().decode([String].self, from: Data(syndicateTo.utf8))
         )
     }
 }

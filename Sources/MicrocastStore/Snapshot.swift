@@ -36,6 +36,8 @@ extension SQLiteStore {
             snapshot.sentMentions = try SentMentionRecord.order(Column("postSlug"), Column("target")).fetchAll(db).map(\.sent)
             snapshot.citations = try CitationRecord.order(Column("url")).fetchAll(db).map(\.citation)
             snapshot.downloads = try Self.downloads(db)
+            snapshot.syndicationAccounts = try SyndicationAccountRecord.order(Column("uid")).fetchAll(db).map { try $0.columns.account() }
+            snapshot.copies = try SyndicationCopyRecord.order(Column("postSlug"), Column("accountUid")).fetchAll(db).map(\.copy)
             return snapshot
         }
     }
@@ -94,6 +96,8 @@ extension SQLiteStore {
             for mention in snapshot.mentions { try MentionRecord(mention).insert(db) }
             for sent in snapshot.sentMentions { try SentMentionRecord(sent).insert(db) }
             for citation in snapshot.citations { try CitationRecord(citation).insert(db) }
+            for account in snapshot.syndicationAccounts { try SyndicationAccountRecord(try SyndicationAccountColumns(account)).insert(db) }
+            for copy in snapshot.copies { try SyndicationCopyRecord(copy).insert(db) }
             for count in snapshot.downloads {
                 try db.execute(
                     sql: "INSERT INTO downloads (episode, day, app, count) VALUES (?, ?, ?, ?)",
@@ -107,7 +111,7 @@ extension SQLiteStore {
     static func tablesWithRows(_ db: Database) throws -> [String] {
         let tables = [
             "posts", "media", "renditions", "postMedia", "tokens", "owner", "sessions", "authorizationCodes", "settings", "ingests", "jobs",
-            "mentions", "sentMentions", "citations", "downloads",
+            "mentions", "sentMentions", "citations", "downloads", "syndicationAccounts", "syndicationCopies",
         ]
         return try tables.filter { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \($0))") ?? false }
     }

@@ -7,7 +7,7 @@ struct Microcast: AsyncParsableCommand {
         abstract: "Self-hosted microcasts, videos and photos: Micropub in, podcast feed and pages out.",
         subcommands: [
             Serve.self, Ingest.self, Watch.self, Export.self, TokenCommand.self, OwnerCommand.self, SiteCommand.self, ShowCommand.self,
-            Probe.self, WorkerCommand.self, StoreCommand.self, MentionsCommand.self, StatsCommand.self,
+            Probe.self, WorkerCommand.self, StoreCommand.self, MentionsCommand.self, StatsCommand.self, SyndicateCommand.self,
         ]
     )
 }

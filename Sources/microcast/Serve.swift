@@ -11,6 +11,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var data: DataOptions
     @OptionGroup var presets: PresetOptions
+    @OptionGroup var syndication: SyndicationOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(name: .customLong("base-url"), help: "Public URL of the site (default http://HOST:PORT).") var baseURL: String?
@@ -53,6 +54,7 @@ struct Serve: AsyncParsableCommand {
         services.allowPrivateFetch = allowPrivateFetch
         services.bots = try presets.bots()
         services.countListeners = !noListenerCounts
+        syndication.apply(to: &services)
         var configuration = ServerConfiguration(services: services, host: host, port: port)
         configuration.trustedProxies = trustedProxies
         if try await data.withStore({ try await $0.passphraseHash() }) == nil {

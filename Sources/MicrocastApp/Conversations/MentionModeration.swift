@@ -14,12 +14,13 @@ public struct MentionModeration: Sendable {
         public let description: String
     }
 
-    /// Shows the mention, and lets its domain's later mentions appear at once.
+    /// Shows the mention, and lets its sender's later mentions appear at once
+    /// (a site's domain; for a response from another network, its author).
     @discardableResult
     public func approve(id: String, now: Date = Date()) async throws -> Mention {
         guard var mention = try await store.mention(id: id) else { throw Failure(description: "no mention has the id \(id)") }
         guard mention.state != .pending else { throw Failure(description: "\(id) is still being verified; approve it once it is held") }
-        try await store.setSettings([.mentionDomain(mention.domain): MentionPolicy.DomainDecision.approved.rawValue])
+        try await store.setSettings([.mentionSender(mention.sender): MentionPolicy.DomainDecision.approved.rawValue])
         mention.state = .shown
         mention.reason = nil
         mention.detail = nil
@@ -48,7 +49,7 @@ public struct MentionModeration: Sendable {
         let policy = MentionPolicy(settings: try await store.settings())
         var count = 0
         for var mention in try await store.mentions(state: nil, limit: Int.max)
-        where mention.state != .rejected && policy.isBlocked(mention.domain) {
+        where mention.state != .rejected && policy.isBlocked(mention.sender) {
             mention.state = .rejected
             mention.reason = "not accepted"
             mention.detail = "the sender's domain is blocked"

@@ -24,6 +24,8 @@ struct VerifyMentionJob: JobHandler {
     /// Fetches the source and decides: shown, held for the owner, or rejected (and why).
     func verify(mentionId: String, attempts: Int, isLastAttempt: Bool) async throws -> JobDone {
         guard var mention = try await store.mention(id: mentionId) else { return JobDone(summary: "gone") }
+        // A response read from another network came through its API, not a page of the sender's.
+        guard mention.via == nil else { return JobDone(summary: "from \(mention.via ?? ""): nothing to verify") }
         let policy = MentionPolicy(settings: try await store.settings())
         guard !policy.isBlocked(mention.domain) else {
             return reject(&mention, "not accepted", detail: "the sender's domain is blocked")

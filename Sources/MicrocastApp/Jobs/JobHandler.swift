@@ -11,6 +11,9 @@ package enum JobPool: String, Sendable, CaseIterable {
     case verification
     /// Sending what we publish to other sites.
     case delivery
+    /// Copies on other networks and the responses read from them: each
+    /// network's slowness or rate limit stays with its own jobs.
+    case network
 }
 
 /// A job's attempt that did not succeed, when "failed, try again later" is not the whole story.

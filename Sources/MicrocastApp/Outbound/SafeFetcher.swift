@@ -116,11 +116,32 @@ public struct SafeFetcher: Sendable {
     public func postForm(_ url: URL, fields: [(String, String)]) async throws -> FetchedResource {
         try await withDeadline {
             let body = fields.map { "\(FormEncoding.escape($0.0))=\(FormEncoding.escape($0.1))" }.joined(separator: "&")
-            return try await once(.POST, url, headers: ["Content-Type": "application/x-www-form-urlencoded"], body: body)
+            return try await once(.POST, url, headers: ["Content-Type": "application/x-www-form-urlencoded"], body: .text(body))
         }
     }
 
-    func once(_ method: HTTPMethod, _ url: URL, headers: [String: String], body: String?) async throws -> FetchedResource {
+    /// One request to an API (a network's REST or XRPC endpoint), its
+    /// answer whatever the status, without following redirects; bounded by
+    /// the request's own time and answer size.
+    public func send(_ request: OutboundRequest) async throws -> FetchedResource {
+        try await withDeadline(request.timeout ?? policy.totalTimeout) {
+            try await once(
+                request.method,
+                request.url,
+                headers: request.headers,
+                body: request.body,
+                maxBodyBytes: request.maxAnswerBytes ?? policy.maxBodyBytes
+            )
+        }
+    }
+
+    func once(
+        _ method: HTTPMethod,
+        _ url: URL,
+        headers: [String: String],
+        body: OutboundBody?,
+        maxBodyBytes: Int? = nil
+    ) async throws -> FetchedResource {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
             throw FetchError.unsupportedURL(url.absoluteString)
         }
@@ -138,13 +159,15 @@ public struct SafeFetcher: Sendable {
             request.method = method
             request.headers.add(name: "User-Agent", value: policy.userAgent)
             for (name, value) in headers { request.headers.add(name: name, value: value) }
-            if let body { request.body = .bytes(ByteBuffer(string: body)) }
-            let response = try await client.execute(request, timeout: .seconds(15))
+            if let body { request.body = try body.requestBody() }
+            // The deadline around the whole fetch (`withDeadline`) is what ends it.
+            let response = try await client.execute(request, timeout: .hours(1))
+            let limit = maxBodyBytes ?? policy.maxBodyBytes
             let bytes: ByteBuffer
             do {
-                bytes = try await response.body.collect(upTo: policy.maxBodyBytes)
+                bytes = try await response.body.collect(upTo: limit)
             } catch is NIOTooManyBytesError {
-                throw FetchError.tooLarge(limit: policy.maxBodyBytes)
+                throw FetchError.tooLarge(limit: limit)
             }
             try await client.shutdown()
             return FetchedResource(url: url, status: Int(response.status.code), headers: response.headers, body: bytes)
@@ -181,8 +204,8 @@ public struct SafeFetcher: Sendable {
     }
 
     /// Ends the whole fetch at the policy's total time, whatever step it is in.
-    func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let limit = policy.totalTimeout
+    func withDeadline<T: Sendable>(_ limit: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let limit = limit ?? policy.totalTimeout
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {
@@ -192,6 +215,27 @@ public struct SafeFetcher: Sendable {
             defer { group.cancelAll() }
             guard let first = try await group.next(), let value = first else { throw FetchError.timedOut }
             return value
+        }
+    }
+}
+
+extension SafeFetcher {
+    /// A fetcher for one command's life (`microcast syndicate add`), its
+    /// name lookups on threads of its own, stopped after `body`.
+    public static func whileRunning<T: Sendable>(
+        policy: FetchPolicy,
+        _ body: (SafeFetcher) async throws -> T
+    ) async throws -> T {
+        let threads = NIOThreadPool(numberOfThreads: 2)
+        threads.start()
+        let fetcher = SafeFetcher(policy: policy, resolver: NameResolver(threads: threads))
+        do {
+            let result = try await body(fetcher)
+            try? await threads.shutdownGracefully()
+            return result
+        } catch {
+            try? await threads.shutdownGracefully()
+            throw error
         }
     }
 }

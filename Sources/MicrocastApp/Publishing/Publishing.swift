@@ -9,18 +9,37 @@ import MicrocastCore
 package struct Publishing: Sendable {
     package let posts: any PostRepository
     package let ingests: any IngestRepository
+    /// The accounts a post may be copied to.
+    package let accounts: any SyndicationRepository
     package let intake: MediaIntake
     package let urls: SiteURLs
 
-    package init(posts: any PostRepository, ingests: any IngestRepository, intake: MediaIntake, urls: SiteURLs) {
+    package init(
+        posts: any PostRepository,
+        ingests: any IngestRepository,
+        accounts: any SyndicationRepository,
+        intake: MediaIntake,
+        urls: SiteURLs
+    ) {
         self.posts = posts
         self.ingests = ingests
+        self.accounts = accounts
         self.intake = intake
         self.urls = urls
     }
 
-    /// What a change to a post readers can see (or could) sets going.
-    static let changeJobs: PostJobs = { post in [JobRequest(kind: .sendMentions, subject: .post(post.slug))] }
+    /// What a change to a post readers can see (or could) sets going: its
+    /// Webmentions, and its copy on each account it goes to.
+    static let changeJobs: PostJobs = { post in changeJobs(post, alsoCopiedTo: []) }
+
+    /// The same, with the copies on `earlier` accounts too (ones the change
+    /// took the post off, whose copies go).
+    static func changeJobs(_ post: Post, alsoCopiedTo earlier: [String]) -> [JobRequest] {
+        var accounts = post.syndicateTo
+        for uid in earlier where !accounts.contains(uid) { accounts.append(uid) }
+        return [JobRequest(kind: .sendMentions, subject: .post(post.slug))]
+            + accounts.map { JobRequest(kind: .syndicate, subject: .copy(post: post.slug, account: $0)) }
+    }
     /// A new post sets them going once it is published (a draft or a scheduled post waits).
     static let creationJobs: PostJobs = { post in post.status == .published ? changeJobs(post) : [] }
 
@@ -35,7 +54,8 @@ package struct Publishing: Sendable {
             let item = try await intake.adopt(file)
             create.properties[file.field, default: []].append(.string(urls.original(fileName: item.fileName)))
         }
-        let draft = PostBuilder.post(from: create)
+        var draft = PostBuilder.post(from: create)
+        draft.syndicateTo = try await syndicationTargets(create.commands["mp-syndicate-to"] ?? [])
         let saved = try await posts.create(draft, mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls), jobs: Self.creationJobs)
         FaultPoint.postSaved.reached()
         return saved
@@ -61,8 +81,31 @@ package struct Publishing: Sendable {
     /// Applies an update (replace, add, delete) and saves the result.
     package func update(_ update: MicropubUpdate) async throws {
         guard !update.isEmpty else { throw MicropubError.invalidRequest("the update has no replace, add or delete") }
-        let changed = update.apply(to: try await post(at: update.url))
-        try await posts.update(changed, mediaIds: EntryPresenter.mediaIds(in: changed, urls: urls), jobs: Self.changeJobs)
+        let earlier = try await post(at: update.url)
+        try await save(update.apply(to: earlier), replacing: earlier)
+    }
+
+    /// Saves a changed post (the studio's editor, a Micropub update), with
+    /// the jobs the change causes.
+    package func save(_ changed: Post, replacing earlier: Post) async throws {
+        let before = earlier.syndicateTo
+        try await posts.update(changed, mediaIds: EntryPresenter.mediaIds(in: changed, urls: urls)) { Self.changeJobs($0, alsoCopiedTo: before) }
+    }
+
+    /// The accounts named by `mp-syndicate-to`: each must be one of ours.
+    package func syndicationTargets(_ values: [JSONValue]) async throws -> [String] {
+        let named = values.compactMap(\.stringValue).filter { !$0.isEmpty }
+        guard !named.isEmpty else { return [] }
+        let known = try await accounts.syndicationAccounts().map(\.uid)
+        var chosen: [String] = []
+        for uid in named where !chosen.contains(uid) {
+            guard known.contains(uid) else {
+                let list = known.isEmpty ? "there are none (q=syndicate-to)" : "q=syndicate-to lists " + known.joined(separator: ", ")
+                throw MicropubError.invalidRequest("unknown mp-syndicate-to \"\(uid)\"; \(list)")
+            }
+            chosen.append(uid)
+        }
+        return chosen
     }
 
     /// Deletes the post at `url` (it then answers 410 until restored).

@@ -86,7 +86,7 @@ public struct MicrocastServices: Sendable {
         var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
         intake.keepLocation = configuration.keepLocation
         let artwork = ShowArtworkStore(library: library, threadPool: requestPool, settings: store)
-        let publishing = Publishing(posts: store, ingests: store, intake: intake, urls: urls)
+        let publishing = Publishing(posts: store, ingests: store, accounts: store, intake: intake, urls: urls)
         let outboundPool = NIOThreadPool(numberOfThreads: 4)
         outboundPool.start()
         let fetcher = SafeFetcher(
@@ -97,6 +97,7 @@ public struct MicrocastServices: Sendable {
         let media = MediaJobContext(library: library, media: store, threadPool: mediaPool, progress: progress, timeLimit: configuration.jobTimeLimit)
         let presets = configuration.presets
         let avatars = AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool)
+        let networks = SyndicationNetworks(store: store, fetcher: fetcher, library: library, threadPool: mediaPool, urls: urls)
         let registry = JobRegistry([
             PhotoJob(context: media, preset: presets.photo, budget: budget),
             AudioJob(context: media, preset: presets.audio, limits: configuration.limits, settings: store, site: site, artwork: artwork),
@@ -104,6 +105,8 @@ public struct MicrocastServices: Sendable {
             PublicCopyJob(context: media, intake: intake),
             VerifyMentionJob(store: store, fetcher: fetcher, avatars: avatars, turns: SenderTurns()),
             SendMentionsJob(store: store, fetcher: fetcher, site: site),
+            SyndicateJob(store: store, networks: networks, urls: urls, backfeed: configuration.backfeed),
+            BackfeedJob(store: store, networks: networks, avatars: avatars, urls: urls, schedule: configuration.backfeed),
         ])
         let runsJobs = configuration.workerThreads > 0
         let jobs = JobRunner(
@@ -113,6 +116,7 @@ public struct MicrocastServices: Sendable {
                 .media: configuration.workerThreads,
                 .verification: runsJobs ? configuration.verificationLoops : 0,
                 .delivery: runsJobs ? configuration.sendingLoops : 0,
+                .network: runsJobs ? configuration.networkLoops : 0,
             ],
             pollInterval: configuration.jobPollInterval,
             lease: configuration.jobLease,

@@ -50,6 +50,12 @@ public struct ServiceConfiguration: Sendable {
     public var verificationLoops = 8
     /// Posts whose Webmentions are sent at once, apart from verification.
     public var sendingLoops = 2
+    /// Copies on other networks, and reads of their responses, at once.
+    public var networkLoops = 4
+    /// When a copy's responses are read: the first look, the longest wait, the period.
+    public var backfeed = BackfeedSchedule()
+    /// Where AT Protocol handles and DIDs are resolved.
+    public var atprotoDirectory = ATProtoDirectory()
     /// Episode downloads are counted (docs/listeners.md); off only to measure what counting costs.
     public var countListeners = true
     /// User agents that are not listeners (`Presets/bots.json`).

@@ -42,6 +42,9 @@ public struct Mention: Sendable, Equatable {
     public var url: String
     public var receivedAt: Date
     public var updatedAt: Date
+    /// The account whose copy it answered (`SyndicationAccount.uid`), for a
+    /// response read from another network; nil for a Webmention.
+    public var via: String?
 
     public init(
         id: String,
@@ -57,7 +60,8 @@ public struct Mention: Sendable, Equatable {
         published: Date? = nil,
         url: String? = nil,
         receivedAt: Date,
-        updatedAt: Date? = nil
+        updatedAt: Date? = nil,
+        via: String? = nil
     ) {
         self.id = id
         self.source = source
@@ -73,7 +77,13 @@ public struct Mention: Sendable, Equatable {
         self.url = url ?? source
         self.receivedAt = receivedAt
         self.updatedAt = updatedAt ?? receivedAt
+        self.via = via
     }
+
+    /// What the owner's approval names: for a Webmention the sending site's
+    /// domain; for a response from another network its author (everyone on
+    /// one Mastodon server is not one sender).
+    public var sender: MentionSender { via == nil ? .domain(domain) : .author(author.url) }
 
     /// What the owner reads about its state: the detail if there is one, else the reason.
     public var ownerReason: String? { detail ?? reason }
@@ -83,6 +93,21 @@ public struct Mention: Sendable, Equatable {
 
     public static func domain(of url: String) -> String {
         (URLComponents(string: url)?.host ?? "").lowercased()
+    }
+}
+
+/// Who the owner approves or blocks.
+public enum MentionSender: Sendable, Equatable, CustomStringConvertible {
+    /// A site, with its subdomains.
+    case domain(String)
+    /// One person on another network, by their profile URL.
+    case author(String)
+
+    public var description: String {
+        switch self {
+        case .domain(let domain): domain
+        case .author(let url): url
+        }
     }
 }
 

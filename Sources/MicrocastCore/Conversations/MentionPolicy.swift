@@ -1,8 +1,9 @@
 import Foundation
 
 /// The owner's rules for what received mentions show: a moderation setting
-/// and the domains approved or blocked, kept as settings
-/// (`mentions.moderation`, `mentions.domain.HOST`).
+/// and the senders approved or blocked (sites by domain, people on other
+/// networks by profile URL), kept as settings (`mentions.moderation`,
+/// `mentions.domain.HOST`, `mentions.author.URL`).
 public struct MentionPolicy: Sendable, Equatable {
     /// When a verified mention appears.
     public enum Moderation: String, Sendable, CaseIterable {
@@ -19,15 +20,37 @@ public struct MentionPolicy: Sendable, Equatable {
 
     public var moderation: Moderation
     public var domains: [String: DomainDecision]
+    public var authors: [String: DomainDecision]
 
-    public init(moderation: Moderation = .firstTime, domains: [String: DomainDecision] = [:]) {
+    public init(moderation: Moderation = .firstTime, domains: [String: DomainDecision] = [:], authors: [String: DomainDecision] = [:]) {
         self.moderation = moderation
         self.domains = domains
+        self.authors = authors
     }
 
     public init(settings: Settings) {
         moderation = settings[.mentionModeration].flatMap(Moderation.init(rawValue:)) ?? .firstTime
         domains = settings.mentionDomains.compactMapValues(DomainDecision.init(rawValue:))
+        authors = settings.mentionAuthors.compactMapValues(DomainDecision.init(rawValue:))
+    }
+
+    /// A sender's decision: a person's own, else (blocking only) their server's domain's.
+    public func decision(for sender: MentionSender) -> DomainDecision? {
+        switch sender {
+        case .domain(let domain):
+            return decision(for: domain)
+        case .author(let url):
+            if let own = authors[url] { return own }
+            // Blocking a server blocks everyone on it; approving one person approves only them.
+            return decision(for: Mention.domain(of: url)) == .blocked ? .blocked : nil
+        }
+    }
+
+    public func isBlocked(_ sender: MentionSender) -> Bool { decision(for: sender) == .blocked }
+
+    /// Where a verified mention from `sender` goes: shown, or held for the owner.
+    public func state(forVerifiedFrom sender: MentionSender) -> Mention.State {
+        state(for: decision(for: sender))
     }
 
     public func isBlocked(_ domain: String) -> Bool { decision(for: domain) == .blocked }
@@ -44,7 +67,11 @@ public struct MentionPolicy: Sendable, Equatable {
 
     /// Where a verified mention from `domain` goes: shown, or held for the owner.
     public func state(forVerifiedFrom domain: String) -> Mention.State {
-        switch decision(for: domain) {
+        state(for: decision(for: domain))
+    }
+
+    func state(for decision: DomainDecision?) -> Mention.State {
+        switch decision {
         case .blocked?: return .rejected
         case .approved?: return moderation == .all ? .held : .shown
         case nil: return moderation == .none ? .shown : .held

@@ -66,3 +66,7 @@ extension JSONValue {
         .object(["html": .string(Markdown.html(text)), "value": .string(text)])
     }
 }
+
+extension JSONValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+}

@@ -18,6 +18,11 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     case verifyMention = "webmention.verify"
     /// Webmentions sent for every page a post links.
     case sendMentions = "webmention.send"
+    /// A post's copy on one account made to match the post: posted, edited
+    /// (or replaced), deleted or posted again.
+    case syndicate = "syndication.copy"
+    /// Replies, likes and reposts of a copy, fetched from its network.
+    case backfeed = "syndication.backfeed"
 
     /// What a job of this kind works on.
     public var subjectKind: JobSubject.Kind {
@@ -25,11 +30,18 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .photoRenditions, .audioEpisode, .videoWeb, .publicCopy: .media
         case .verifyMention: .mention
         case .sendMentions: .post
+        case .syndicate, .backfeed: .copy
         }
     }
 
-    /// Tries before a job of this kind ends failed.
-    public var attempts: Int { 5 }
+    /// Tries before a job of this kind ends failed. A copy waits out a
+    /// network's bad hour (ten tries, backing off to ten minutes apart).
+    public var attempts: Int {
+        switch self {
+        case .syndicate: 10
+        default: 5
+        }
+    }
 
     /// The processing an upload of `kind` gets; nil for files served as they are.
     public static func processing(_ kind: MediaKind) -> JobKind? {
@@ -45,28 +57,35 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     public static func working(on subject: JobSubject.Kind) -> [JobKind] { allCases.filter { $0.subjectKind == subject } }
 }
 
-/// What a job works on, typed: a media item, a received mention, a post.
-/// Stored as its key (`key`), the kind of job saying which it is.
+/// What a job works on, typed: a media item, a received mention, a post,
+/// a post's copy on one account. Stored as its key (`key`), the kind of job
+/// saying which it is.
 public enum JobSubject: Sendable, Hashable, CustomStringConvertible {
     case media(String)
     case mention(String)
     case post(String)
+    case copy(post: String, account: String)
 
     /// The kinds of thing a job can work on.
-    public enum Kind: Sendable { case media, mention, post }
+    public enum Kind: Sendable { case media, mention, post, copy }
 
     public init(_ kind: Kind, key: String) {
         switch kind {
         case .media: self = .media(key)
         case .mention: self = .mention(key)
         case .post: self = .post(key)
+        case .copy:
+            // A slug has no spaces; an account's uid is a URL, which has none either.
+            let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+            self = .copy(post: parts.first ?? "", account: parts.count > 1 ? parts[1] : "")
         }
     }
 
-    /// The id or slug, as stored.
+    /// The id or slug (for a copy, the post's slug and the account's uid), as stored.
     public var key: String {
         switch self {
         case .media(let id), .mention(let id), .post(let id): id
+        case .copy(let post, let account): "\(post) \(account)"
         }
     }
 
@@ -75,6 +94,7 @@ public enum JobSubject: Sendable, Hashable, CustomStringConvertible {
         case .media: .media
         case .mention: .mention
         case .post: .post
+        case .copy: .copy
         }
     }
 
@@ -86,6 +106,7 @@ public enum JobSubject: Sendable, Hashable, CustomStringConvertible {
         case .media(let id): "media \(id)"
         case .mention(let id): "mention \(id)"
         case .post(let slug): "post \(slug)"
+        case .copy(let post, let account): "post \(post) on \(account)"
         }
     }
 }
@@ -95,13 +116,16 @@ public struct JobRequest: Sendable, Equatable {
     public var kind: JobKind
     public var subject: JobSubject
     public var maxAttempts: Int
+    /// Not before this time (nil: at once).
+    public var runAfter: Date?
 
     /// A job of `kind` on `subject`, which must be the kind of thing `kind` works on.
-    public init(kind: JobKind, subject: JobSubject, maxAttempts: Int? = nil) {
+    public init(kind: JobKind, subject: JobSubject, maxAttempts: Int? = nil, runAfter: Date? = nil) {
         precondition(subject.kind == kind.subjectKind, "\(kind.rawValue) works on a \(kind.subjectKind), not \(subject)")
         self.kind = kind
         self.subject = subject
         self.maxAttempts = maxAttempts ?? kind.attempts
+        self.runAfter = runAfter
     }
 }
 
@@ -116,6 +140,12 @@ public enum JobResult: Sendable {
     case mediaProcessed(mediaId: String, renditions: [Rendition], placeholder: String?)
     /// A received Webmention as its verification left it.
     case mentionVerified(Mention)
+    /// A post's copy as the network now has it (the post's `syndication`
+    /// URLs follow it), and the jobs it starts (the first look for responses).
+    case copied(SyndicationCopy, then: [JobRequest])
+    /// Responses read from a copy's network (new ones added, known ones
+    /// brought up to date), and the next look, if there is one.
+    case backfed([Mention], next: JobRequest?)
 }
 
 /// A queued, running or finished job.

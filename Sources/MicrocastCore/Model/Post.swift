@@ -28,6 +28,12 @@ public struct Post: Sendable, Equatable {
     public var updated: Date?
     public var status: Status
     public var deletedAt: Date?
+    /// The accounts (`SyndicationAccount.uid`) the owner chose to copy the
+    /// post to: kept beside its properties, not among them (it is an
+    /// instruction, `mp-syndicate-to`, not something the post says). A copy
+    /// exists only while the post is published; the URLs of those that exist
+    /// are its `syndication` property.
+    public var syndicateTo: [String]
 
     public init(
         id: Int64? = nil,
@@ -37,7 +43,8 @@ public struct Post: Sendable, Equatable {
         published: Date,
         updated: Date? = nil,
         status: Status = .published,
-        deletedAt: Date? = nil
+        deletedAt: Date? = nil,
+        syndicateTo: [String] = []
     ) {
         self.id = id
         self.slug = slug
@@ -47,7 +54,11 @@ public struct Post: Sendable, Equatable {
         self.updated = updated
         self.status = status
         self.deletedAt = deletedAt
+        self.syndicateTo = syndicateTo
     }
+
+    /// Whether readers see it now: published and not deleted (what a copy elsewhere follows).
+    public var isPublic: Bool { status == .published && deletedAt == nil }
 
     /// What kind of post this reads as, by its richest media.
     public var kind: PostKind {
@@ -64,4 +75,4 @@ public struct Post: Sendable, Equatable {
 }
 
 /// What a post reads as, by its richest media: how the site lists it.
-public enum PostKind: String, Sendable, Codable { case note, article, photo, audio, video }
+public enum PostKind: String, Sendable, Codable, CaseIterable { case note, article, photo, audio, video }

@@ -220,7 +220,7 @@ public struct EntryPresenter: Sendable {
         }
     }
 
-    static func paragraphs(_ text: String) -> String {
+    public static func paragraphs(_ text: String) -> String {
         let escaped = HTML.escape(text)
         guard !escaped.isEmpty else { return "" }
         if !escaped.utf8.contains(0x0A) { return "<p>" + escaped + "</p>" }

@@ -29,6 +29,16 @@ public struct SettingKey: Hashable, Sendable, CustomStringConvertible {
     /// The owner's decision about every mention from one domain.
     public static func mentionDomain(_ domain: String) -> SettingKey { SettingKey(stored: mentionDomainPrefix + domain.lowercased()) }
     static let mentionDomainPrefix = "mentions.domain."
+    /// The owner's decision about one person on another network (their profile URL).
+    public static func mentionAuthor(_ url: String) -> SettingKey { SettingKey(stored: mentionAuthorPrefix + url) }
+    static let mentionAuthorPrefix = "mentions.author."
+    /// The decision about a sender, whichever kind it is.
+    public static func mentionSender(_ sender: MentionSender) -> SettingKey {
+        switch sender {
+        case .domain(let domain): mentionDomain(domain)
+        case .author(let url): mentionAuthor(url)
+        }
+    }
     public static let listenerPrefix = SettingKey(stored: "listeners.prefix")
     public static let listenerFiles = SettingKey(stored: "listeners.files")
     public static let listenerPrefixPeriods = SettingKey(stored: "listeners.prefix.periods")
@@ -47,10 +57,14 @@ public struct Settings: Sendable, Equatable {
     }
 
     /// The mention decisions, by domain.
-    public var mentionDomains: [String: String] {
+    public var mentionDomains: [String: String] { values(under: SettingKey.mentionDomainPrefix) }
+    /// The mention decisions about people on other networks, by profile URL.
+    public var mentionAuthors: [String: String] { values(under: SettingKey.mentionAuthorPrefix) }
+
+    func values(under prefix: String) -> [String: String] {
         var found: [String: String] = [:]
-        for (name, value) in stored where name.hasPrefix(SettingKey.mentionDomainPrefix) {
-            found[String(name.dropFirst(SettingKey.mentionDomainPrefix.count))] = value
+        for (name, value) in stored where name.hasPrefix(prefix) {
+            found[String(name.dropFirst(prefix.count))] = value
         }
         return found
     }

@@ -92,6 +92,9 @@ public struct StoreSnapshot: Sendable, Equatable {
     public var downloads: [DownloadCount] = []
     public var sentMentions: [SentMention] = []
     public var citations: [Citation] = []
+    /// Accounts elsewhere, credentials included: a store copy is the same site.
+    public var syndicationAccounts: [SyndicationAccount] = []
+    public var copies: [SyndicationCopy] = []
 
     public init() {}
 
@@ -102,6 +105,7 @@ public struct StoreSnapshot: Sendable, Equatable {
             "tokens": tokens.count, "owner": owner == nil ? 0 : 1, "sessions": sessions.count, "authorization codes": codes.count,
             "settings": settings.count, "ingests": ingests.count, "jobs": jobs.count, "mentions": mentions.count,
             "sent mentions": sentMentions.count, "citations": citations.count, "downloads": downloads.count,
+            "syndication accounts": syndicationAccounts.count, "copies": copies.count,
         ]
     }
 
@@ -143,6 +147,28 @@ public struct StoreSnapshot: Sendable, Equatable {
             return row
         }
         copy.ingests = ingests.map { IngestRecord(hash: $0.hash, source: $0.source, postSlug: $0.postSlug, createdAt: ms($0.createdAt)) }
+        copy.syndicationAccounts = syndicationAccounts.map { account in
+            var account = account
+            account.connectedAt = ms(account.connectedAt)
+            if var limits = account.limits {
+                limits.fetchedAt = ms(limits.fetchedAt)
+                account.limits = limits
+            }
+            return account
+        }
+        copy.copies = copies.map { row in
+            var row = row
+            row.postedAt = ms(row.postedAt)
+            row.updatedAt = ms(row.updatedAt)
+            return row
+        }
+        copy.mentions = mentions.map { mention in
+            var mention = mention
+            mention.published = ms(mention.published)
+            mention.receivedAt = ms(mention.receivedAt)
+            mention.updatedAt = ms(mention.updatedAt)
+            return mention
+        }
         copy.jobs = jobs.map { row in
             JobRow(
                 job: row.job,

@@ -32,7 +32,7 @@ struct MicropubController: Sendable {
         case "config":
             return JSONResponse.ok(try await config())
         case "syndicate-to":
-            return JSONResponse.ok(.object(["syndicate-to": .array([])]))
+            return JSONResponse.ok(.object(["syndicate-to": try await syndicationTargets()]))
         case "category":
             let filter = parameters["filter"].map { String($0).lowercased() } ?? ""
             let categories = try await posts.categories().filter { filter.isEmpty || $0.lowercased().hasPrefix(filter) }
@@ -44,6 +44,12 @@ struct MicropubController: Sendable {
             }
             let names = Self.values(named: ["properties[]", "properties"], in: parameters)
             if let url = parameters["url"].map(String.init) {
+                // A copy's URL on another network finds its post too (a client holding a reply to it).
+                if urls.slug(fromURL: url) == nil, let copy = try await publishing.accounts.copy(remoteURL: url),
+                    let post = try await posts.post(slug: copy.postSlug), post.deletedAt == nil
+                {
+                    return JSONResponse.ok(post.source(only: names))
+                }
                 return JSONResponse.ok(try await publishing.post(at: url).source(only: names))
             }
             let page = Paging(limit: parameters["limit"], offset: parameters["offset"])
@@ -70,7 +76,7 @@ struct MicropubController: Sendable {
         let title = try await site.info().title
         return .object([
             "media-endpoint": .string(urls.mediaEndpoint),
-            "syndicate-to": .array([]),
+            "syndicate-to": try await syndicationTargets(),
             "destination": .array([.object(["uid": .string(urls.home), "name": .string(title)])]),
             "post-types": .array(
                 [("note", "Note"), ("article", "Article"), ("photo", "Photo"), ("audio", "Podcast episode"), ("video", "Video")]
@@ -78,6 +84,28 @@ struct MicropubController: Sendable {
             ),
             "q": .array(["config", "source", "syndicate-to", "category"].map(JSONValue.string)),
         ])
+    }
+
+    /// The accounts posts can be copied to, as Micropub lists them: `uid`,
+    /// `name`, and the `service` and `user` each is on.
+    func syndicationTargets() async throws -> JSONValue {
+        .array(
+            try await publishing.accounts.syndicationAccounts().map { account in
+                .object([
+                    "uid": .string(account.uid),
+                    "name": .string(account.name),
+                    "service": .object([
+                        "name": .string(account.service.displayName),
+                        "url": .string(account.service.homePage(account: account)),
+                    ]),
+                    "user": .object([
+                        "name": .string(account.user.name),
+                        "url": .string(account.user.url),
+                        "photo": .string(account.user.photo),
+                    ]),
+                ])
+            }
+        )
     }
 
     // MARK: Actions

@@ -50,7 +50,9 @@ struct WebmentionController: Sendable {
             newId: MentionIdentifier.make(),
             now: now
         )
-        if MentionPolicy(settings: try await store.settings()).isBlocked(domain) {
+        if mention.via != nil {
+            // A response read from another network: its network keeps it up to date, not this request.
+        } else if MentionPolicy(settings: try await store.settings()).isBlocked(domain) {
             // Answered like any other, so a blocked sender learns nothing.
             mention.state = .rejected
             mention.reason = "not accepted"
