@@ -159,6 +159,190 @@ struct SyndicationTests {
             }
         }
     }
+
+    @Test(
+        "Bluesky: 300 graphemes with facets at UTF-8 byte offsets (accents, emoji, joined emoji), four images within 1,000,000 bytes with alt text and aspect ratio, a video embed, an episode's card; an update replaces the post and the old URL still finds it"
+    )
+    func blueskyKinds() async throws {
+        try await Syndicating.run { network in
+            let uid = try await network.connectBluesky()
+            let folder = try Fixtures.folder()
+
+            let opening = "Café déjà vu 👩‍👩‍👧 🇫🇷 crème brûlée with @friend.test #ThéVert https://example.com/é"
+            let words = opening + " " + (1...60).map { "mot\($0)" }.joined(separator: " ")
+            let note = try await network.create(["content": [words], "category": ["tea time"]], syndicateTo: [uid])
+            let record = try await awaitValue("the note on the PDS") { try await network.records(linking: note).first }
+            let text = Syndicating.text(of: record)
+            #expect(text.count <= 300 && text.utf8.count <= 3000)
+            #expect(text.hasPrefix(opening) && text.contains("…") && text.hasSuffix(note))
+            let facets = try #require((record["record"] as? [String: Any])?["facets"] as? [[String: Any]])
+            let bytes = Array(text.utf8)
+            var seen: [String: String] = [:]
+            for facet in facets {
+                let index = try #require(facet["index"] as? [String: Int])
+                let slice = String(decoding: bytes[try #require(index["byteStart"])..<(try #require(index["byteEnd"]))], as: UTF8.self)
+                let feature = try #require((facet["features"] as? [[String: Any]])?.first)
+                switch feature["$type"] as? String {
+                case "app.bsky.richtext.facet#link": #expect(slice == feature["uri"] as? String)
+                case "app.bsky.richtext.facet#tag": #expect(slice == "#" + (feature["tag"] as? String ?? ""))
+                case "app.bsky.richtext.facet#mention": #expect((feature["did"] as? String)?.hasPrefix("did:plc:") == true)
+                default: Issue.record("unexpected facet \(feature)")
+                }
+                seen[slice] = feature["$type"] as? String
+            }
+            #expect(seen["@friend.test"] == "app.bsky.richtext.facet#mention")
+            #expect(seen["#ThéVert"] == "app.bsky.richtext.facet#tag")
+            #expect(seen["#TeaTime"] == "app.bsky.richtext.facet#tag")
+            #expect(seen["https://example.com/é"] == "app.bsky.richtext.facet#link")
+            #expect(seen[note] == "app.bsky.richtext.facet#link")
+
+            // Five photos: four images with alt text and aspect ratio, each blob within the limit.
+            var photos: [[String: String]] = []
+            for index in 1...5 {
+                let file = try await Fixtures.png(in: folder, name: "p\(index).png", size: "640x400")
+                photos.append(["value": try await network.upload(file), "alt": "Card \(index)"])
+            }
+            let album = try await network.create(["content": ["Five cards"], "photo": photos], syndicateTo: [uid])
+            let albumRecord = try await awaitValue("the album on the PDS") { try await network.records(linking: album).first }
+            let embed = try #require((albumRecord["record"] as? [String: Any])?["embed"] as? [String: Any])
+            let images = try #require(embed["images"] as? [[String: Any]])
+            #expect(images.compactMap { $0["alt"] as? String } == ["Card 1", "Card 2", "Card 3", "Card 4"])
+            #expect(images.allSatisfy { ($0["aspectRatio"] as? [String: Int]) == ["width": 640, "height": 400] })
+            let blobs = try #require(albumRecord["blobs"] as? [[String: Any]])
+            #expect(blobs.count == 4 && blobs.allSatisfy { ($0["size"] as? Int ?? .max) <= 1_000_000 && $0["mimeType"] as? String == "image/jpeg" })
+            #expect(Syndicating.text(of: albumRecord).contains("4 of 5 photos; all at the link"))
+
+            // A video as a video embed; an episode as a card to its page, with the show's artwork.
+            let video = try await network.create(
+                ["content": ["A clip"], "video": [try await network.upload(try await Fixtures.phoneVideo(in: folder))]],
+                syndicateTo: [uid]
+            )
+            let videoRecord = try await awaitValue("the video on the PDS", timeout: .seconds(120)) { try await network.records(linking: video).first }
+            let videoEmbed = try #require((videoRecord["record"] as? [String: Any])?["embed"] as? [String: Any])
+            #expect(videoEmbed["$type"] as? String == "app.bsky.embed.video")
+            #expect((videoRecord["blobs"] as? [[String: Any]])?.first?["mimeType"] as? String == "video/mp4")
+            let tone = try await Fixtures.tone(in: folder, seconds: 2)
+            let episode = try await network.create(
+                ["name": ["Episode one"], "content": ["Show notes"], "audio": [try await network.upload(tone)]],
+                syndicateTo: [uid]
+            )
+            let card = try await awaitValue("the episode's card", timeout: .seconds(120)) { try await network.records(linking: episode).first }
+            let external = try #require(((card["record"] as? [String: Any])?["embed"] as? [String: Any])?["external"] as? [String: Any])
+            #expect(external["uri"] as? String == episode && external["title"] as? String == "Episode one")
+            #expect(external["description"] as? String == "Show notes")
+            #expect((card["blobs"] as? [[String: Any]])?.first?["mimeType"] as? String == "image/jpeg", "the show's artwork as the thumbnail")
+
+            // No edits on Bluesky: a new post, the old one deleted, its URL still finding the post.
+            let firstURL = try await awaitValue("syndication") { try await network.syndication(of: note).first }
+            try await network.action(["action": "update", "url": note, "replace": ["content": ["Now shorter"]]])
+            let replaced = try await awaitValue("the replacement") {
+                try await network.records(linking: note).first { Syndicating.text(of: $0).hasPrefix("Now shorter") }
+            }
+            #expect(replaced["rkey"] as? String != record["rkey"] as? String)
+            #expect(try await network.records(linking: note).count == 1, "the old post is deleted")
+            let secondURL = try await awaitValue("the new URL on the post") {
+                let urls = try await network.syndication(of: note)
+                return urls.count == 1 && urls != [firstURL] ? urls[0] : nil
+            }
+            #expect(secondURL.hasSuffix("/post/" + (replaced["rkey"] as? String ?? "")))
+            let byOldURL = try await network.site.source(firstURL, token: network.token)
+            #expect((byOldURL["properties"] as? [String: Any])?["syndication"] as? [String] == [secondURL])
+
+            try await network.action(["action": "delete", "url": note])
+            _ = try await awaitValue("deleted on the PDS") { try await network.records(linking: note).isEmpty ? true : nil }
+            try await network.action(["action": "undelete", "url": note])
+            _ = try await awaitValue("posted again") { try await network.records(linking: note).first }
+        }
+    }
+
+    @Test(
+        "exactly once on Bluesky: a lost answer rewrites the same record; an expired session is refreshed; a revoked app password asks to reconnect"
+    )
+    func blueskyExactlyOnce() async throws {
+        try await Syndicating.run { network in
+            let uid = try await network.connectBluesky()
+
+            try await network.pds.post("lose-next-answer")
+            let lost = try await network.create(["content": ["Said once"]], syndicateTo: [uid])
+            _ = try await awaitValue("the copy recorded after the retry", timeout: .seconds(90)) {
+                try await network.syndication(of: lost).isEmpty ? nil : true
+            }
+            let written = try await network.records(linking: lost)
+            #expect(written.count == 1)
+            #expect(written.first?["writes"] as? Int == 2, "the same record key written twice")
+
+            try await network.pds.post("expire-sessions")
+            let before = try await network.site.store.syndicationAccount(uid: uid)?.credentials
+            let refreshed = try await network.create(["content": ["After the session expired"]], syndicateTo: [uid])
+            _ = try await awaitValue("the copy with a refreshed session") { try await network.records(linking: refreshed).first }
+            #expect(try await network.site.store.syndicationAccount(uid: uid)?.credentials != before)
+
+            try await network.pds.post("rate-limit", ["count": 1, "retry_after": 1])
+            let limited = try await network.create(["content": ["After the limit"]], syndicateTo: [uid])
+            _ = try await awaitValue("the copy after the rate limit") { try await network.records(linking: limited).first }
+
+            try await network.pds.post("revoke")
+            let waiting = try await network.create(["content": ["Made while revoked"]], syndicateTo: [uid])
+            _ = try await awaitValue("the account marked for reconnecting") {
+                try await network.site.store.syndicationAccount(uid: uid)?.status.needsReconnect == true ? true : nil
+            }
+            try await network.connectBluesky()
+            _ = try await awaitValue("the copy after reconnecting") { try await network.records(linking: waiting).first }
+        }
+    }
+
+    @Test(
+        "replies, likes and boosts come home from both networks: held for a new author, shown once approved, an approved author's next reply at once; the owner's own not shown twice"
+    )
+    func backfeed() async throws {
+        try await Syndicating.run(backfeedFirstLook: 1) { network in
+            let mastodonUid = try await network.connectMastodon()
+            let blueskyUid = try await network.connectBluesky()
+            let post = try await network.create(["content": ["Talk to me"]], syndicateTo: [mastodonUid, blueskyUid])
+            let status = try await awaitValue("the status") { try await network.statuses(linking: post).first }
+            let record = try await awaitValue("the record") { try await network.records(linking: post).first }
+            let statusId = try #require(status["id"] as? String)
+            let owner = try await network.pds.get("owner") as? [String: Any] ?? [:]
+            let uri = "at://\(owner["did"] as? String ?? "")/app.bsky.feed.post/\(record["rkey"] as? String ?? "")"
+
+            try await network.mastodon.post(
+                "reply",
+                ["in_reply_to_id": statusId, "username": "alice", "display_name": "Alice", "text": "Lovely post"]
+            )
+            try await network.mastodon.post("reply", ["in_reply_to_id": statusId, "username": "owner", "text": "Thanks, from me"])
+            try await network.mastodon.post("favourite", ["status_id": statusId, "username": "bob"])
+            try await network.mastodon.post("reblog", ["status_id": statusId, "username": "carol"])
+            try await network.pds.post("reply", ["parent": uri, "handle": "dave.test", "display_name": "Dave", "text": "Hello from Bluesky"])
+            try await network.pds.post("like", ["uri": uri, "handle": "friend.test"])
+            try await network.pds.post("repost", ["uri": uri, "handle": "erin.test"])
+
+            let held = try await awaitValue("six responses held") { () async throws -> [Mention]? in
+                let mentions = try await network.site.store.mentions(state: .held, limit: 50).filter { $0.via != nil }
+                return mentions.count >= 6 ? mentions : nil
+            }
+            #expect(held.count == 6, "the owner's own reply is not among them")
+            #expect(Set(held.map(\.kind)) == [.reply, .like, .repost])
+            #expect(!held.contains { $0.contentHTML.contains("Thanks, from me") })
+            let alice = try #require(held.first { $0.author.name == "Alice" })
+            #expect(alice.author.url == network.mastodon.base + "/@alice")
+            #expect(!(try await network.site.get(post)).text.contains("Lovely post"), "held, not shown")
+
+            let approved = try await Microcast.run(
+                ["mentions", "approve", alice.id, "--data", network.site.data.path] + network.site.databaseArguments
+            )
+            #expect(approved.status == 0, "\(approved.errors)")
+            let page = try await network.site.get(post).text
+            #expect(page.contains("Lovely post") && page.contains("Alice"))
+            #expect(!page.contains("Hello from Bluesky"))
+
+            // Alice is approved: her next reply shows without the owner.
+            try await network.mastodon.post("reply", ["in_reply_to_id": statusId, "username": "alice", "text": "And another thing"])
+            _ = try await awaitValue("the approved author's next reply shown") {
+                try await network.site.get(post).text.contains("And another thing") ? true : nil
+            }
+            #expect(try await network.site.store.mentions(state: nil, limit: 100).filter { $0.via != nil }.count == 7)
+        }
+    }
 }
 
 /// The slug of one of the site's permalinks.

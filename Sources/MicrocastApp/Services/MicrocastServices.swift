@@ -97,7 +97,7 @@ public struct MicrocastServices: Sendable {
         let media = MediaJobContext(library: library, media: store, threadPool: mediaPool, progress: progress, timeLimit: configuration.jobTimeLimit)
         let presets = configuration.presets
         let avatars = AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool)
-        let networks = SyndicationNetworks(store: store, fetcher: fetcher, library: library, threadPool: mediaPool, urls: urls)
+        let networks = SyndicationNetworks(store: store, fetcher: fetcher, library: library, threadPool: mediaPool, site: site, artwork: artwork)
         let registry = JobRegistry([
             PhotoJob(context: media, preset: presets.photo, budget: budget),
             AudioJob(context: media, preset: presets.audio, limits: configuration.limits, settings: store, site: site, artwork: artwork),

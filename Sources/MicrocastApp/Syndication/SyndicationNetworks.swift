@@ -8,13 +8,23 @@ package struct SyndicationNetworks: Sendable {
     let store: any DataStore
     let fetcher: SafeFetcher
     let files: CopyFiles
-    let urls: SiteURLs
+    let site: SiteDirectory
+    let artwork: ShowArtworkStore
+    var urls: SiteURLs { site.urls }
 
-    package init(store: any DataStore, fetcher: SafeFetcher, library: MediaLibrary, threadPool: NIOThreadPool, urls: SiteURLs) {
+    package init(
+        store: any DataStore,
+        fetcher: SafeFetcher,
+        library: MediaLibrary,
+        threadPool: NIOThreadPool,
+        site: SiteDirectory,
+        artwork: ShowArtworkStore
+    ) {
         self.store = store
         self.fetcher = fetcher
         self.files = CopyFiles(library: library, threadPool: threadPool)
-        self.urls = urls
+        self.site = site
+        self.artwork = artwork
     }
 
     package func copier(for account: SyndicationAccount, keyChosen: Date? = nil) throws -> any Copier {
@@ -41,7 +51,30 @@ package struct SyndicationNetworks: Sendable {
         if media.values.contains(where: { $0.state == .processing }) { return nil }
         let renditions = try await store.renditions(forMedia: ids)
         let limits = account.limits ?? (account.service == .bluesky ? .bluesky : .mastodonDefaults)
-        return CopyPlan.make(post: post, media: media, renditions: renditions, urls: urls, service: account.service, limits: limits)
+        var plan = CopyPlan.make(post: post, media: media, renditions: renditions, urls: urls, service: account.service, limits: limits)
+        // An episode without artwork of its own shows the show's.
+        if var card = plan.card, card.thumbnail == nil {
+            card.thumbnail = try await showArtwork(limit: limits.imageBytes)
+            plan.card = card
+            plan.digest = CopyPlan.digest(text: plan.text.text, files: plan.files, card: card)
+        }
+        return plan
+    }
+
+    func showArtwork(limit: Int) async throws -> CopyFile {
+        let show = ShowSettings(stored: try await store.settings(), site: try await site.info())
+        let name = try await artwork.fileName(for: show)
+        let size = (try? FileManager.default.attributesOfItem(atPath: files.library.rendition(name).path)[.size] as? Int) ?? 0
+        return CopyFile(
+            role: .thumbnail,
+            fileName: name,
+            mimeType: "image/jpeg",
+            byteCount: Int64(size),
+            width: 0,
+            height: 0,
+            alt: "",
+            needsShrinking: size > limit
+        )
     }
 
     /// Saves credentials a call renewed (a Bluesky session).

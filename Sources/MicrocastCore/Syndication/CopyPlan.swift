@@ -22,6 +22,26 @@ public struct CopyFile: Sendable, Equatable {
     /// Larger than the network takes: to be made smaller before it is sent
     /// (a photo re-encoded under Bluesky's 1,000,000 bytes).
     public var needsShrinking: Bool
+
+    public init(
+        role: Role,
+        fileName: String,
+        mimeType: String,
+        byteCount: Int64,
+        width: Int,
+        height: Int,
+        alt: String,
+        needsShrinking: Bool
+    ) {
+        self.role = role
+        self.fileName = fileName
+        self.mimeType = mimeType
+        self.byteCount = byteCount
+        self.width = width
+        self.height = height
+        self.alt = alt
+        self.needsShrinking = needsShrinking
+    }
 }
 
 /// A link card (Bluesky's `app.bsky.embed.external`): an episode's page.
