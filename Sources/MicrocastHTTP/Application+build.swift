@@ -115,6 +115,7 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
             countsListeners: services.configuration.countListeners,
             today: services.configuration.listenerClock
         ),
+        syndication: StudioSyndicationController(pages: pages, store: store, connections: services.accountConnections),
         events: StudioEvents(store: store, progress: services.progress)
     ).addRoutes(to: api)
 

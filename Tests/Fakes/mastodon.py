@@ -104,6 +104,11 @@ class Mastodon(Handler):
     def dispatch(self, method, path, query):
         if path.startswith("/_fake/"):
             return self.control(method, path[7:], query)
+        if path == "/favicon.ico":
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if path.startswith("/avatars/"):
             self.send_response(200)
             self.send_header("Content-Type", "image/png")

@@ -137,3 +137,44 @@ struct StudioBrowserTests {
         }
     }
 }
+
+@Suite("Syndication in the studio, in a browser")
+struct SyndicationBrowserTests {
+    @Test("connect a Mastodon account through the server's OAuth sign-in (PKCE), then post from the composer with its box ticked")
+    func connectAndPost() async throws {
+        try await Syndicating.run { network in
+            let site = network.site
+            try await site.store.setPassphraseHash(try PassphraseHasher.hash(OwnerSession.passphrase), now: Date())
+            let output = try await Fixtures.runOffPool(
+                "python3",
+                [
+                    Repository.root.appendingPathComponent("Tests/Browser/syndication_flow.py").path, site.base, OwnerSession.passphrase,
+                    network.mastodon.base, Repository.root.appendingPathComponent("test-artifacts/screenshots").path,
+                ]
+            )
+            let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+            #expect((report["errors"] as? [String])?.isEmpty == true, "\(report["errors"] ?? "")")
+            let authorize = try #require((report["authorizeURL"] as? String).flatMap(URLComponents.init(string:)))
+            let query = Dictionary((authorize.queryItems ?? []).map { ($0.name, $0.value ?? "") }) { first, _ in first }
+            #expect(query["code_challenge_method"] == "S256" && query["code_challenge"]?.isEmpty == false)
+            #expect(query["scope"] == "read:accounts read:statuses write:media write:statuses")
+            #expect(query["redirect_uri"] == site.base + "/studio/syndication/mastodon/callback")
+            #expect((report["notice"] as? String)?.contains("Connected @owner@") == true)
+            #expect((report["accounts"] as? [String])?.count == 1)
+            let page = try #require(report["page"] as? [String: Any])
+            #expect((page["unlabelled"] as? [String])?.isEmpty == true, "\(page["unlabelled"] ?? "")")
+            #expect((page["consoleErrors"] as? [String])?.isEmpty == true, "\(page["consoleErrors"] ?? "")")
+            #expect(report["ticked"] as? Bool == true)
+
+            let permalink = try #require(report["posted"] as? String)
+            let status = try await awaitValue("the composer's post on Mastodon") { try await network.statuses(linking: permalink).first }
+            #expect((status["text"] as? String)?.hasPrefix("Hello from the composer") == true)
+            let account = try #require(try await site.store.syndicationAccounts().first)
+            guard case .mastodon(let credentials) = account.credentials else {
+                Issue.record("not Mastodon")
+                return
+            }
+            #expect(!credentials.clientSecret.isEmpty && !credentials.accessToken.isEmpty)
+        }
+    }
+}

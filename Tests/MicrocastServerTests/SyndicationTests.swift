@@ -153,6 +153,9 @@ struct SyndicationTests {
                 try await network.site.store.syndicationAccount(uid: uid)?.status.needsReconnect == true ? true : nil
             }
             #expect(try await network.command(["list"]).output.contains("reconnect"))
+            let owner = try await OwnerSession.signIn(network.site)
+            let studio = try await network.site.get("/studio/syndication", headers: [owner.cookie]).text
+            #expect(studio.contains("<strong>Reconnect</strong> Mastodon") && studio.contains("Reconnect @owner@"))
             try await network.connectMastodon()
             _ = try await awaitValue("the edit after reconnecting") {
                 try await network.statuses(linking: limited).first { ($0["text"] as? String)?.hasPrefix("Changed while revoked") == true }

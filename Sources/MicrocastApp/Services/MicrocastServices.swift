@@ -180,6 +180,11 @@ public struct MicrocastServices: Sendable {
         }
     }
 
+    /// Connecting accounts on other networks (the studio, `syndicate add`).
+    public var accountConnections: AccountConnections {
+        AccountConnections(store: store, fetcher: fetcher, directory: configuration.atprotoDirectory)
+    }
+
     /// Takes files through the same path as uploads (`ingest`, `watch`).
     public var ingester: Ingester {
         Ingester(library: library, intake: intake, publishing: publishing, media: store, ingests: store, urls: site.urls, threadPool: requestPool)

@@ -10,8 +10,22 @@ public struct ComposerView: Sendable {
     public var signInURL: String
     /// The composer's kind on arrival (`note`, `photo`, `audio`, `video`).
     public var kind: String
+    /// Where a copy can go, each ticked by default for some kinds of post.
+    public var accounts: [ComposerAccount]
+    /// Stored, not computed: templates see stored properties only.
+    public var hasAccounts: Bool
 
-    public init(micropubURL: String, uploadsURL: String, previewURL: String, eventsURL: String, signInURL: String, kind: String) {
+    public init(
+        micropubURL: String,
+        uploadsURL: String,
+        previewURL: String,
+        eventsURL: String,
+        signInURL: String,
+        kind: String,
+        accounts: [ComposerAccount] = []
+    ) {
+        self.accounts = accounts
+        hasAccounts = !accounts.isEmpty
         self.micropubURL = micropubURL
         self.signInURL = signInURL
         self.uploadsURL = uploadsURL

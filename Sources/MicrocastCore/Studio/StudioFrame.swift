@@ -50,7 +50,7 @@ public struct StudioFrame: Sendable {
 /// The studio's pages, in the order its navigation lists them; each one's
 /// path under `/studio/` is its raw value.
 public enum StudioSection: String, Sendable, CaseIterable {
-    case new, posts, media, show, mentions, listeners, apps
+    case new, posts, media, show, mentions, listeners, syndication, apps
 
     /// Its name in the navigation.
     public var label: String {
@@ -61,6 +61,7 @@ public enum StudioSection: String, Sendable, CaseIterable {
         case .show: "Show"
         case .mentions: "Mentions"
         case .listeners: "Listeners"
+        case .syndication: "Syndication"
         case .apps: "Apps"
         }
     }

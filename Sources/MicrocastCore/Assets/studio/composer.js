@@ -20,6 +20,18 @@
   for (const radio of kindRadios) radio.addEventListener("change", showKind);
   showKind();
 
+  // Each account is ticked for the kinds of post the owner chose for it
+  // (the studio's Syndication page), until the owner ticks by hand.
+  const accounts = form.querySelectorAll("input[name=mp-syndicate-to]");
+  function postKind() { return kind() === "note" && form.elements.name.value.trim() ? "article" : kind(); }
+  function tickDefaults() {
+    for (const box of accounts) if (!box.dataset.touched) box.checked = box.dataset.kinds.split(" ").includes(postKind());
+  }
+  for (const box of accounts) box.addEventListener("change", () => { box.dataset.touched = "1"; });
+  for (const radio of kindRadios) radio.addEventListener("change", tickDefaults);
+  form.elements.name.addEventListener("input", tickDefaults);
+  tickDefaults();
+
   // Unsent text stays in the browser.
   const kept = ["name", "content", "category", "episode", "season"];
   function saveDraft() {
@@ -33,7 +45,7 @@
     if (draft) {
       for (const name of kept) if (draft[name]) form.elements[name].value = draft[name];
       const radio = form.querySelector("input[name=kind][value=" + (draft.kind || "note") + "]");
-      if (radio) { radio.checked = true; showKind(); }
+      if (radio) { radio.checked = true; showKind(); tickDefaults(); }
     }
   } catch (_) { localStorage.removeItem(draftKey); }
   form.addEventListener("input", saveDraft);
@@ -194,6 +206,8 @@
       if (text.trim()) properties.content = [{ html: await render_markdown(text), value: text }];
       const categories = form.elements.category.value.split(",").map((c) => c.trim()).filter(Boolean);
       if (categories.length) properties.category = categories;
+      const targets = Array.from(accounts).filter((box) => box.checked).map((box) => box.value);
+      if (targets.length) properties["mp-syndicate-to"] = targets;
       const when = form.querySelector("input[name=post-status]:checked").value;
       if (when === "draft") properties["post-status"] = ["draft"];
       if (when === "scheduled" && form.elements.published.value) properties.published = [new Date(form.elements.published.value).toISOString()];

@@ -18,6 +18,7 @@ struct StudioController: Sendable {
     let media: StudioMediaController
     let show: StudioShowController
     let audience: StudioAudienceController
+    let syndication: StudioSyndicationController
     let events: StudioEvents
 
     var urls: SiteURLs { pages.urls }
@@ -36,6 +37,7 @@ struct StudioController: Sendable {
         media.addRoutes(to: router)
         show.addRoutes(to: router)
         audience.addRoutes(to: router)
+        syndication.addRoutes(to: router)
     }
 
     func signOut(_ request: Request) async throws -> Response {

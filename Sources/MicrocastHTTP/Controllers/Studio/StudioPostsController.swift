@@ -10,7 +10,7 @@ import NIOCore
 /// site, in the browser), preview Markdown, list, edit, delete and restore.
 struct StudioPostsController: Sendable {
     let pages: StudioPages
-    let store: any PostRepository & MediaRepository & MentionRepository
+    let store: any PostRepository & MediaRepository & MentionRepository & SyndicationRepository
     let publishing: Publishing
     var urls: SiteURLs { pages.urls }
     var base: String { pages.base }
@@ -44,7 +44,8 @@ struct StudioPostsController: Sendable {
             previewURL: base + "/preview",
             eventsURL: base + "/events",
             signInURL: base + "/sign-in",
-            kind: ["note", "photo", "audio", "video"].contains(kind) ? kind : "note"
+            kind: ["note", "photo", "audio", "video"].contains(kind) ? kind : "note",
+            accounts: try await store.syndicationAccounts().map(ComposerAccount.init)
         )
         return pages.render(
             "new",
