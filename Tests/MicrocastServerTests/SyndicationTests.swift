@@ -259,10 +259,11 @@ struct SyndicationTests {
     }
 
     @Test(
-        "exactly once on Bluesky: a lost answer rewrites the same record; an expired session is refreshed; a revoked app password asks to reconnect"
+        "exactly once on Bluesky: a lost answer rewrites the same record; an expired session is refreshed; a revoked app password asks to reconnect",
+        arguments: TestSite.Database.allCases
     )
-    func blueskyExactlyOnce() async throws {
-        try await Syndicating.run { network in
+    func blueskyExactlyOnce(database: TestSite.Database) async throws {
+        try await Syndicating.run(database: database) { network in
             let uid = try await network.connectBluesky()
 
             try await network.pds.post("lose-next-answer")
@@ -295,10 +296,11 @@ struct SyndicationTests {
     }
 
     @Test(
-        "replies, likes and boosts come home from both networks: held for a new author, shown once approved, an approved author's next reply at once; the owner's own not shown twice"
+        "replies, likes and boosts come home from both networks: held for a new author, shown once approved, an approved author's next reply at once; the owner's own not shown twice",
+        arguments: TestSite.Database.allCases
     )
-    func backfeed() async throws {
-        try await Syndicating.run(backfeedFirstLook: 1) { network in
+    func backfeed(database: TestSite.Database) async throws {
+        try await Syndicating.run(database: database, backfeedFirstLook: 1) { network in
             let mastodonUid = try await network.connectMastodon()
             let blueskyUid = try await network.connectBluesky()
             let post = try await network.create(["content": ["Talk to me"]], syndicateTo: [mastodonUid, blueskyUid])

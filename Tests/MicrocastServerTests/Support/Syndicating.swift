@@ -14,13 +14,14 @@ struct Syndicating {
 
     /// - Parameter backfeedFirstLook: seconds to the first look for responses; nil reads none.
     static func run(
+        database: TestSite.Database = .sqlite,
         backfeedFirstLook: Double? = nil,
         mastodonArguments: [String] = [],
         _ body: (Syndicating) async throws -> Void
     ) async throws {
         try await FakeNetwork.run(.mastodon, arguments: mastodonArguments) { mastodon in
             try await FakeNetwork.run(.pds) { pds in
-                try await TestSite.run(configure: { configuration in
+                try await TestSite.run(database: database, configure: { configuration in
                     configuration.services.allowPrivateFetch = true
                     configuration.services.backfeed = BackfeedSchedule(
                         period: backfeedFirstLook == nil ? 0 : 7 * 86_400,
