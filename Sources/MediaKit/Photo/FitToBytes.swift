@@ -7,7 +7,8 @@ import MediaModel
 /// smaller, in steps, until it does.
 public enum FitToBytes {
     public static func jpeg(path: String, maxBytes: Int) throws(MediaError) -> Data {
-        let image = try VipsImageRef.open(path: path)
+        // Decoded once and kept: each try encodes it again (a rendition, at most 2048 pixels wide).
+        let image = try VipsImageRef.open(path: path).inMemory()
         var scale = 1.0
         for _ in 0..<8 {
             let candidate = scale < 1 ? try image.resized(by: scale) : image

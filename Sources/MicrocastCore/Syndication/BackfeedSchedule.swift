@@ -4,7 +4,7 @@ import Foundation
 /// when people answer, then less and less, and not at all after `period`.
 /// The wait is half the copy's age, between `first` and `longest`: with the
 /// defaults, at 1, 2, 3, 4.5 … minutes, every 6 hours after its first half
-/// day, and never after a week: 41 looks in all (see docs/syndication.md).
+/// day, and never after a week: 42 looks in all (see docs/syndication.md).
 public struct BackfeedSchedule: Sendable, Equatable {
     public var period: TimeInterval
     public var first: TimeInterval

@@ -21,13 +21,16 @@ struct Syndicating {
     ) async throws {
         try await FakeNetwork.run(.mastodon, arguments: mastodonArguments) { mastodon in
             try await FakeNetwork.run(.pds) { pds in
-                try await TestSite.run(database: database, configure: { configuration in
-                    configuration.services.allowPrivateFetch = true
-                    configuration.services.backfeed = BackfeedSchedule(
-                        period: backfeedFirstLook == nil ? 0 : 7 * 86_400,
-                        first: backfeedFirstLook ?? 60
-                    )
-                }) { site in
+                try await TestSite.run(
+                    database: database,
+                    configure: { configuration in
+                        configuration.services.allowPrivateFetch = true
+                        configuration.services.backfeed = BackfeedSchedule(
+                            period: backfeedFirstLook == nil ? 0 : 7 * 86_400,
+                            first: backfeedFirstLook ?? 60
+                        )
+                    }
+                ) { site in
                     let token = try await site.token("create update delete media")
                     try await body(Syndicating(site: site, mastodon: mastodon, pds: pds, token: token))
                 }
