@@ -12,6 +12,7 @@
 //     scripts/leaks   (runs `bench cycle` under valgrind's memcheck)
 //     swift build -c release && .build/release/bench soak [MINUTES]
 //     swift build -c release && .build/release/bench listeners
+//     swift build -c release && .build/release/bench syndicate [POSTS]
 //     scripts/fuzz-media [PER_FORMAT]   (runs `bench mutate` with the AddressSanitizer child)
 import Foundation
 
@@ -32,6 +33,7 @@ case "scale": try await scaleBenchmark(posts: number(1, 10_000), jobs: number(2,
 case "cycle-fixtures": try leakFixtures(in: URL(fileURLWithPath: arguments[1]))
 case "cycle": try leakCycle(rounds: number(1, 2), folder: URL(fileURLWithPath: arguments[2]))
 case "listeners": try listenerBenchmark()
+case "syndicate": try syndicationBenchmark(posts: number(1, 20))
 case "soak": try await soakBenchmark(minutes: Double(arguments.count > 1 ? arguments[1] : "") ?? 10)
 case "mutate":
     try mutationCampaign(perFormat: number(1, 125), child: arguments[2], seconds: number(3, 30), seed: UInt64(number(4, 1)))
@@ -39,6 +41,6 @@ case "idle": break
 case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
     print(
-        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] [square|phone|progressive] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR | soak [MINUTES] | listeners | mutate PER_FORMAT CHILD [SECONDS] [SEED]"
+        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] [square|phone|progressive] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR | soak [MINUTES] | listeners | syndicate [POSTS] | mutate PER_FORMAT CHILD [SECONDS] [SEED]"
     )
 }
