@@ -41,6 +41,20 @@ struct SyndicationTests {
             #expect(!list.output.contains(credentials.appPassword) && !list.output.contains(credentials.accessJwt))
             #expect(!"\(stored)".contains(credentials.appPassword))
 
+            // Nor in the static export.
+            let exported = try Fixtures.folder()
+            let export = try await Microcast.run(["export", "--data", network.site.data.path, exported.path] + network.site.databaseArguments)
+            #expect(export.status == 0, "\(export.errors)")
+            var files = 0
+            for case let file as URL in FileManager.default.enumerator(at: exported, includingPropertiesForKeys: nil) ?? .init() {
+                guard let data = try? Data(contentsOf: file) else { continue }
+                files += 1
+                for secret in [credentials.appPassword, credentials.accessJwt, credentials.refreshJwt] {
+                    #expect(data.range(of: Data(secret.utf8)) == nil, "\(file.lastPathComponent) holds a credential")
+                }
+            }
+            #expect(files > 3)
+
             let removed = try await network.command(["remove", bluesky])
             #expect(removed.status == 0)
             #expect(try await network.site.store.syndicationAccounts().map(\.uid) == [mastodon])
