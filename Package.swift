@@ -156,7 +156,7 @@ let package = Package(
             dependencies: ["MicrocastApp", "MicrocastCore", "MicrocastStore", "MediaModel", "TestSupport"]
         ),
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "MediaEngine", "MediaModel", "TestSupport"]),
-        .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore", "MediaModel"]),
+        .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore", "MediaModel", "TestSupport"]),
         .testTarget(name: "HTMLKitTests", dependencies: ["HTMLKit"]),
         .testTarget(
             name: "MicrocastStoreTests",
