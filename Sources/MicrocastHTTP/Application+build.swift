@@ -131,7 +131,11 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         settings: store,
         urls: site.urls
     ).addRoutes(to: router)
-    SiteController(publisher: services.publisher, cache: PageCache()).addRoutes(to: router)
+    SiteController(publisher: services.publisher, cache: PageCache(), fediverse: services.fediverse).addRoutes(to: router)
+
+    // The site as a fediverse account; its key pair made once, before the first request.
+    _ = try await services.fediverse.settings()
+    FediverseController(identity: services.fediverse).addRoutes(to: api)
 
     return router
 }

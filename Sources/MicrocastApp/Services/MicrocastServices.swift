@@ -180,6 +180,9 @@ public struct MicrocastServices: Sendable {
         }
     }
 
+    /// The site as a fediverse account.
+    public var fediverse: FediverseIdentity { FediverseIdentity(store: store, site: site, artwork: artwork) }
+
     /// Connecting accounts on other networks (the studio, `syndicate add`).
     public var accountConnections: AccountConnections {
         AccountConnections(store: store, fetcher: fetcher, directory: configuration.atprotoDirectory)

@@ -12,6 +12,8 @@ import MicrocastCore
 struct SiteController: Sendable {
     let publisher: SitePublisher
     let cache: PageCache
+    /// The home page and permalinks as ActivityStreams, for clients that ask.
+    let fediverse: FediverseIdentity
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
         for path in SitePath.routePatterns {
@@ -24,13 +26,22 @@ struct SiteController: Sendable {
 
     func serve(_ request: Request) async throws -> Response {
         let path = request.uri.path
+        let sitePath = SitePath(path: path)
+        if ActivityStreams.isWanted(accept: request.headers[.accept]) {
+            switch sitePath {
+            case .home(page: 1)?: return FediverseController.json(try await fediverse.actor())
+            case .post(let slug)?:
+                if let object = try await fediverse.object(slug: slug) { return FediverseController.json(object) }
+            default: break
+            }
+        }
         let stamp = try await publisher.posts.contentStamp()
         let entry: PageCache.Entry
         if let cached = await cache.entry(path, stamp: stamp) {
             entry = cached
         } else {
             var found: PublishedPage?
-            if let sitePath = SitePath(path: path) { found = try await publisher.page(sitePath) }
+            if let sitePath { found = try await publisher.page(sitePath) }
             let page = if let found { found } else { try await publisher.notFound() }
             entry = PageCache.Entry(stamp: stamp, page: page, modified: Date())
             if page.status == 200 { await cache.store(path, entry) }
@@ -42,7 +53,9 @@ struct SiteController: Sendable {
             .cacheControl: isStylesheet ? "public, max-age=31536000, immutable" : "public, max-age=300",
         ]
         let urls = publisher.site.urls
+        if case .post? = sitePath { headers[.vary] = "Accept" }
         if path == "/" {
+            headers[.vary] = "Accept"
             // Clients that read only headers discover the endpoints here.
             headers[.link] = [
                 "<\(urls.micropub)>; rel=\"micropub\"", "<\(urls.indieAuthMetadata)>; rel=\"indieauth-metadata\"",

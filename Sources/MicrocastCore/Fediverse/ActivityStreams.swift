@@ -1,0 +1,127 @@
+import Foundation
+
+/// The site as a fediverse account: its name, kind and key, from settings.
+public struct FediverseSettings: Sendable, Equatable {
+    /// Setting keys, as stored.
+    public enum Key: String, CaseIterable, Sendable {
+        /// The account's name: `NAME` in `@NAME@host`.
+        case name
+        /// `Person`, or `Service` if the owner chooses.
+        case actorType = "actor-type"
+        case privateKey = "private-key"
+        case publicKey = "public-key"
+    }
+
+    public var name: String
+    public var actorType: String
+    public var privateKey: String?
+    public var publicKey: String?
+
+    public init(stored: Settings, site: SiteInfo) {
+        func value(_ key: Key) -> String? { stored[.fediverse(key)].flatMap { $0.isEmpty ? nil : $0 } }
+        name = value(.name) ?? Self.defaultName(author: site.authorName)
+        actorType = value(.actorType) == "Service" ? "Service" : "Person"
+        privateKey = value(.privateKey)
+        publicKey = value(.publicKey)
+    }
+
+    /// The owner's first name, as a username: lower-case ASCII letters and
+    /// digits ("Ada Lovelace" → `ada`); `owner` when nothing is left.
+    public static func defaultName(author: String) -> String {
+        let first = author.split(separator: " ").first.map(String.init) ?? ""
+        let made = PostBuilder.slugify(first, maxWords: 1).replacingOccurrences(of: "-", with: "")
+        return made.isEmpty ? "owner" : String(made.prefix(30))
+    }
+}
+
+extension SettingKey {
+    /// A fediverse setting.
+    public static func fediverse(_ key: FediverseSettings.Key) -> SettingKey { SettingKey(stored: "fediverse." + key.rawValue) }
+}
+
+/// Where the site's actor and its collections live: one actor per site,
+/// under a path that never changes when the owner renames the account.
+extension SiteURLs {
+    public var actor: String { base + "/actor" }
+    public var actorKey: String { actor + "#main-key" }
+    public var inbox: String { actor + "/inbox" }
+    /// One inbox for every activity sent to the site, whoever it names.
+    public var sharedInbox: String { base + "/inbox" }
+    public var outbox: String { actor + "/outbox" }
+    public var followers: String { actor + "/followers" }
+    public var following: String { actor + "/following" }
+}
+
+/// ActivityStreams 2.0 documents the site serves, as Mastodon reads them.
+public enum ActivityStreams {
+    public static let context: JSONValue = .array([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        .object([
+            "Hashtag": "as:Hashtag",
+            "sensitive": "as:sensitive",
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "toot": "http://joinmastodon.org/ns#",
+            "focalPoint": .object(["@container": "@list", "@id": "toot:focalPoint"]),
+            "blurhash": "toot:blurhash",
+        ]),
+    ])
+    public static let publicAddress = "https://www.w3.org/ns/activitystreams#Public"
+    /// What clients ask for: `application/activity+json`, or JSON-LD with the ActivityStreams profile.
+    public static let contentType = "application/activity+json"
+
+    /// Whether an `Accept` header asks for ActivityStreams rather than a page.
+    public static func isWanted(accept: String?) -> Bool {
+        guard let accept = accept?.lowercased() else { return false }
+        return accept.contains("application/activity+json")
+            || (accept.contains("application/ld+json") && accept.contains("https://www.w3.org/ns/activitystreams"))
+    }
+
+    /// The site's actor.
+    public static func actor(
+        settings: FediverseSettings,
+        site: SiteInfo,
+        summary: String,
+        icon: String?,
+        header: String?,
+        manuallyApprovesFollowers: Bool = false
+    ) -> JSONValue {
+        let urls = site.urls
+        var actor: [String: JSONValue] = [
+            "@context": context,
+            "id": .string(urls.actor),
+            "type": .string(settings.actorType),
+            "preferredUsername": .string(settings.name),
+            "name": .string(site.authorName == "Site owner" ? site.title : site.authorName),
+            "summary": .string(summary),
+            "url": .string(urls.home),
+            "inbox": .string(urls.inbox),
+            "outbox": .string(urls.outbox),
+            "followers": .string(urls.followers),
+            "following": .string(urls.following),
+            "endpoints": .object(["sharedInbox": .string(urls.sharedInbox)]),
+            "manuallyApprovesFollowers": .bool(manuallyApprovesFollowers),
+            "discoverable": .bool(true),
+            "publicKey": .object([
+                "id": .string(urls.actorKey),
+                "owner": .string(urls.actor),
+                "publicKeyPem": .string(settings.publicKey ?? ""),
+            ]),
+        ]
+        if let icon { actor["icon"] = .object(["type": "Image", "mediaType": "image/jpeg", "url": .string(icon)]) }
+        if let header { actor["image"] = .object(["type": "Image", "mediaType": "image/jpeg", "url": .string(header)]) }
+        return .object(actor)
+    }
+
+    /// WebFinger's answer for `acct:NAME@HOST`.
+    public static func webfinger(name: String, host: String, urls: SiteURLs) -> JSONValue {
+        .object([
+            "subject": .string("acct:\(name)@\(host)"),
+            "aliases": .array([.string(urls.actor), .string(urls.home)]),
+            "links": .array([
+                .object(["rel": "self", "type": "application/activity+json", "href": .string(urls.actor)]),
+                .object(["rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": .string(urls.home)]),
+            ]),
+        ])
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import MicrocastCore
+import TestSupport
+import Testing
+
+@Suite("The site as a fediverse account")
+struct FediverseTests {
+    static let activityJSON = [("Accept", "application/activity+json")]
+
+    @Test("WebFinger finds @NAME@host; the actor has its key, inbox, outbox, followers and shared inbox; the key is made once and kept")
+    func discovery() async throws {
+        let data = try Fixtures.folder()
+        var firstKey = ""
+        try await TestSite.run(data: data) { site in
+            let host = try #require(URL(string: site.base)).host! + ":" + String(try #require(URL(string: site.base)?.port))
+            let finger = try await site.get("/.well-known/webfinger?resource=acct:site@\(host)")
+            #expect(finger.status == .ok)
+            #expect(finger.headers.first(name: "Content-Type")?.hasPrefix("application/jrd+json") == true)
+            let links = try #require(finger.json["links"] as? [[String: Any]])
+            let me = try #require(links.first { $0["rel"] as? String == "self" })
+            #expect(me["type"] as? String == "application/activity+json" && me["href"] as? String == site.base + "/actor")
+            #expect(finger.json["subject"] as? String == "acct:site@\(host)")
+            #expect(try await site.get("/.well-known/webfinger?resource=acct:someone@elsewhere.example").status == .notFound)
+
+            let actor = try await site.get("/actor", headers: Self.activityJSON)
+            #expect(actor.headers.first(name: "Content-Type") == "application/activity+json")
+            let document = actor.json
+            #expect(document["type"] as? String == "Person" && document["preferredUsername"] as? String == "site")
+            for (field, path) in [
+                ("inbox", "/actor/inbox"), ("outbox", "/actor/outbox"), ("followers", "/actor/followers"), ("following", "/actor/following"),
+            ] {
+                #expect(document[field] as? String == site.base + path)
+            }
+            #expect((document["endpoints"] as? [String: Any])?["sharedInbox"] as? String == site.base + "/inbox")
+            let key = try #require(document["publicKey"] as? [String: Any])
+            #expect(key["id"] as? String == site.base + "/actor#main-key" && key["owner"] as? String == site.base + "/actor")
+            firstKey = try #require(key["publicKeyPem"] as? String)
+            #expect(firstKey.hasPrefix("-----BEGIN PUBLIC KEY-----"))
+            #expect((document["icon"] as? [String: Any])?["url"] as? String != nil)
+
+            // The home page is the actor to ActivityPub clients, a page to browsers.
+            let home = try await site.get("/", headers: [("Accept", #"application/ld+json; profile="https://www.w3.org/ns/activitystreams""#)])
+            #expect(home.json["id"] as? String == site.base + "/actor")
+            let page = try await site.get("/", headers: [("Accept", "text/html,application/xhtml+xml")])
+            #expect(page.headers.first(name: "Content-Type")?.hasPrefix("text/html") == true)
+            #expect(page.headers.first(name: "Vary") == "Accept")
+
+            let nodeinfo = try await site.get("/.well-known/nodeinfo")
+            let href = try #require((nodeinfo.json["links"] as? [[String: Any]])?.first?["href"] as? String)
+            let info = try await site.get(href)
+            #expect(info.json["protocols"] as? [String] == ["activitypub"])
+            #expect(info.json["openRegistrations"] as? Bool == false)
+        }
+        // A second run keeps the key: followers' servers have it cached.
+        try await TestSite.run(data: data) { site in
+            let actor = try await site.get("/actor", headers: Self.activityJSON)
+            #expect((actor.json["publicKey"] as? [String: Any])?["publicKeyPem"] as? String == firstKey)
+        }
+    }
+
+    @Test(
+        "permalinks answer ActivityStreams: a Note with photos (alt text, size), a video, an episode's MP3 and artwork, hashtags; a draft is not there"
+    )
+    func objects() async throws {
+        try await TestSite.run { site in
+            let token = try await site.token("create media")
+            let folder = try Fixtures.folder()
+            let photo = try #require(
+                try await site.upload(try await Fixtures.png(in: folder, size: "640x400"), token: token).headers.first(name: "Location")
+            )
+            let video = try #require(try await site.upload(try await Fixtures.phoneVideo(in: folder), token: token).headers.first(name: "Location"))
+            let tone = try #require(
+                try await site.upload(try await Fixtures.tone(in: folder, seconds: 2), token: token).headers.first(name: "Location")
+            )
+            func create(_ json: String) async throws -> String {
+                let reply = try await site.postJSON(json, token: token)
+                #expect(reply.status == .created, "\(reply.text)")
+                return try #require(reply.headers.first(name: "Location"))
+            }
+            let photoPost = try await create(
+                #"{"type":["h-entry"],"properties":{"content":["Cards"],"category":["tea time"],"photo":[{"value":"\#(photo)","alt":"A test card"}]}}"#
+            )
+            let videoPost = try await create(#"{"type":["h-entry"],"properties":{"content":["A clip"],"video":["\#(video)"]}}"#)
+            let episode = try await create(#"{"type":["h-entry"],"properties":{"name":["Episode one"],"content":["Notes"],"audio":["\#(tone)"]}}"#)
+            let draft = try await create(#"{"type":["h-entry"],"properties":{"content":["Not yet"],"post-status":["draft"]}}"#)
+            _ = try await site.waitForJobs(timeout: .seconds(120))
+
+            let note = try await site.get(photoPost, headers: Self.activityJSON).json
+            #expect(note["type"] as? String == "Note" && note["id"] as? String == photoPost)
+            #expect(note["attributedTo"] as? String == site.base + "/actor")
+            #expect((note["to"] as? [String]) == ["https://www.w3.org/ns/activitystreams#Public"])
+            #expect((note["content"] as? String)?.contains("Cards") == true)
+            let image = try #require((note["attachment"] as? [[String: Any]])?.first)
+            #expect(image["type"] as? String == "Image" && image["name"] as? String == "A test card")
+            #expect(image["width"] as? Int == 640 && image["height"] as? Int == 400)
+            #expect(try await site.get(try #require(image["url"] as? String)).status == .ok)
+            let tag = try #require((note["tag"] as? [[String: Any]])?.first)
+            #expect(tag["type"] as? String == "Hashtag" && tag["name"] as? String == "#TeaTime")
+
+            let clip = try #require((try await site.get(videoPost, headers: Self.activityJSON).json["attachment"] as? [[String: Any]])?.first)
+            #expect(clip["type"] as? String == "Video" && clip["mediaType"] as? String == "video/mp4")
+
+            let show = try await site.get(episode, headers: Self.activityJSON).json
+            #expect(show["name"] as? String == "Episode one")
+            let parts = try #require(show["attachment"] as? [[String: Any]])
+            #expect(parts.map { $0["type"] as? String } == ["Audio", "Image"])
+            #expect(parts.first?["mediaType"] as? String == "audio/mpeg")
+
+            let hidden = try await site.get(draft, headers: Self.activityJSON)
+            #expect(hidden.status == .notFound && hidden.json["type"] == nil)
+        }
+    }
+}
