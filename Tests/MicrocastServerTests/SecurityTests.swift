@@ -260,17 +260,6 @@ struct SecurityTests {
         }
         let stale = ["uploads/abc.part", "renditions/.0f3a.mp3.tmp", "renditions/.video-1234.mp4", "public/.x1.tmp"]
         let kept = ["uploads/being-copied.part", "renditions/.still-encoding.m4a.tmp", "renditions/photo-320.ab12cd.jpg"]
-        // Written just before the server starts (once it has its turn among the test's servers),
-        // so "fresh" means fresh however long the wait for that turn was.
-        let write: @Sendable (inout ServerConfiguration) -> Void = { _ in
-            let old = Date().addingTimeInterval(-3600)
-            for path in stale + kept {
-                manager.createFile(atPath: data.appendingPathComponent(path).path, contents: Data("x".utf8))
-            }
-            for path in stale + ["renditions/photo-320.ab12cd.jpg"] {
-                try? manager.setAttributes([.modificationDate: old], ofItemAtPath: data.appendingPathComponent(path).path)
-            }
-        }
         // Fresh files whose names say who writes them: a process that has
         // ended (a server killed mid-upload) and this one, which is alive.
         let ended = Process()
@@ -280,8 +269,17 @@ struct SecurityTests {
         let endedWriter = TemporaryName.make("upload", extension: "part")
             .replacingOccurrences(of: "-\(getpid()).", with: "-\(ended.processIdentifier).")
         let liveWriter = TemporaryName.make(".photo-640", extension: "tmp")
-        manager.createFile(atPath: data.appendingPathComponent("uploads/\(endedWriter)").path, contents: Data("x".utf8))
-        manager.createFile(atPath: data.appendingPathComponent("renditions/\(liveWriter)").path, contents: Data("x".utf8))
+        // Every file written just before the server starts (once it has its turn among the
+        // test's servers), so "fresh" means fresh however long the wait for that turn was.
+        let write: @Sendable (inout ServerConfiguration) -> Void = { _ in
+            let old = Date().addingTimeInterval(-3600)
+            for path in stale + kept + ["uploads/\(endedWriter)", "renditions/\(liveWriter)"] {
+                manager.createFile(atPath: data.appendingPathComponent(path).path, contents: Data("x".utf8))
+            }
+            for path in stale + ["renditions/photo-320.ab12cd.jpg"] {
+                try? manager.setAttributes([.modificationDate: old], ofItemAtPath: data.appendingPathComponent(path).path)
+            }
+        }
         let swept = stale + ["uploads/\(endedWriter)"]
         let left = kept + ["renditions/\(liveWriter)"]
         try await TestSite.run(data: data, configure: write) { site in

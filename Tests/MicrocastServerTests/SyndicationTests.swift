@@ -293,7 +293,10 @@ struct SyndicationTests {
             let before = try await network.site.store.syndicationAccount(uid: uid)?.credentials
             let refreshed = try await network.create(["content": ["After the session expired"]], syndicateTo: [uid])
             _ = try await awaitValue("the copy with a refreshed session") { try await network.records(linking: refreshed).first }
-            #expect(try await network.site.store.syndicationAccount(uid: uid)?.credentials != before)
+            // The renewed session is saved as the job ends, just after the network has the post.
+            _ = try await awaitValue("the renewed session saved") {
+                try await network.site.store.syndicationAccount(uid: uid)?.credentials != before ? true : nil
+            }
 
             try await network.pds.post("rate-limit", ["count": 1, "retry_after": 1])
             let limited = try await network.create(["content": ["After the limit"]], syndicateTo: [uid])

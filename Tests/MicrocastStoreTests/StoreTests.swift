@@ -317,6 +317,30 @@ struct StoreTests {
         )
         try await store.saveCitation(Citation(url: "https://friend.example/post", name: "A post", authorName: "Friend", fetchedAt: now))
         try await store.addDownloads([DownloadCount(episode: "first", day: "2026-12-04", app: .overcast, count: 7)])
+        let account = SyndicationAccount(
+            uid: "https://social.example/@me",
+            service: .mastodon,
+            name: "@me@social.example on Mastodon",
+            user: SyndicationUser(name: "Me", url: "https://social.example/@me"),
+            credentials: .mastodon(MastodonCredentials(instance: "https://social.example", accessToken: "secret", accountId: "1")),
+            defaults: [.photo, .audio],
+            limits: .mastodonDefaults,
+            connectedAt: now
+        )
+        try await store.saveSyndicationAccount(account)
+        try await store.saveCopy(
+            SyndicationCopy(
+                postSlug: "first",
+                accountUid: account.uid,
+                state: .live,
+                remoteId: "99",
+                remoteURL: "https://social.example/@me/99",
+                sentDigest: "abc def",
+                replacedURLs: ["https://social.example/@me/98"],
+                postedAt: now,
+                updatedAt: now
+            )
+        )
     }
 
     @Test("a re-sent Webmention updates the one mention; counts are of shown mentions by kind", arguments: StoreKind.allCases)
