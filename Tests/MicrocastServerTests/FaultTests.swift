@@ -251,8 +251,9 @@ struct FaultTests {
             let post = try site.created(try await site.postForm([("h", "entry"), ("name", "Full disk"), ("audio", media)], token: token))
 
             // The job meets the full disk and goes back to the queue, its attempt not used up.
+            // Long enough for a busy machine: the encoder must first fill the disk.
             var waiting: Job?
-            let deadline = ContinuousClock.now + .seconds(60)
+            let deadline = ContinuousClock.now + .seconds(240)
             while waiting == nil, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
                 let jobs = try await site.store.snapshot().jobs.map(\.job)

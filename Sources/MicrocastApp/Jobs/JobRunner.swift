@@ -144,7 +144,19 @@ public struct JobRunner: Service {
     /// failure is logged, never swallowed, and nothing is left half-written.
     func record(_ job: Job, _ metadata: inout Logger.Metadata, _ write: @escaping @Sendable () async throws -> Void) async {
         do {
-            try await writeOutcome(write)
+            // A full disk often has room again a moment later (the job's own
+            // temporaries removed, another writer done): a few more tries
+            // before the outcome waits for the lease.
+            var tries = 0
+            while true {
+                do {
+                    try await writeOutcome(write)
+                    break
+                } catch  where diskSpace?.isFull(error) == true && tries < 20 {
+                    tries += 1
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
         } catch {
             metadata["store-error"] = "\(error)"
             logger.error("job outcome not recorded; it runs again after its lease", metadata: ["job": "\(job.id)", "error": "\(error)"])
