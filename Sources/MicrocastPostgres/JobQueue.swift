@@ -89,6 +89,8 @@ extension PostgresStore: JobQueue {
             case .backfed(let responses, let next):
                 try await Self.record(responses: responses, on: connection, logger: logger)
                 if let next { try await Self.enqueue([next], now: now, on: connection, logger: logger) }
+            case .enqueued(let requests):
+                try await Self.enqueue(requests, now: now, on: connection, logger: logger)
             }
             // The lease owner stays, so the job's row says which worker did it.
             try await connection.execute(

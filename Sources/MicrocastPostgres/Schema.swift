@@ -20,6 +20,7 @@ enum Schema {
         (3, "download counts", third),
         (4, "mention details for the owner", fourth),
         (5, "syndication", fifth),
+        (6, "fediverse followers", sixth),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
@@ -309,5 +310,15 @@ enum Schema {
           redirect_uri TEXT NOT NULL,
           created_at TIMESTAMPTZ(3) NOT NULL)
         """,
+    ]
+
+    static let sixth: [String] = [
+        """
+        CREATE TABLE followers (
+          actor_id TEXT COLLATE "C" PRIMARY KEY,
+          inbox TEXT NOT NULL,
+          follow_id TEXT NOT NULL,
+          followed_at TIMESTAMPTZ(3) NOT NULL)
+        """
     ]
 }

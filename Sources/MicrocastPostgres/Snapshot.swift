@@ -91,6 +91,10 @@ extension PostgresStore {
                 "SELECT \(unescaped: Self.copyColumns) FROM syndication_copies ORDER BY post_slug, account_uid",
                 logger: logger
             ).map(Self.copy)
+            snapshot.followers = try await connection.rows(
+                "SELECT \(unescaped: Self.followerColumns) FROM followers ORDER BY actor_id",
+                logger: logger
+            ).map(Self.follower)
             return snapshot
         }
     }
@@ -99,7 +103,7 @@ extension PostgresStore {
         try await transaction { connection in
             let tables = [
                 "posts", "media", "renditions", "post_media", "tokens", "owner", "sessions", "authorization_codes", "settings", "ingests", "jobs",
-                "mentions", "sent_mentions", "citations", "downloads", "syndication_accounts", "syndication_copies",
+                "mentions", "sent_mentions", "citations", "downloads", "syndication_accounts", "syndication_copies", "followers",
             ]
             var present: [String] = []
             for table in tables where try await !connection.rows("SELECT 1 FROM \(unescaped: table) LIMIT 1", logger: logger).isEmpty {
@@ -197,6 +201,7 @@ extension PostgresStore {
                 try await Self.insertAccount(try SyndicationAccountColumns(account), upsert: false, on: connection, logger: logger)
             }
             for copy in snapshot.copies { try await Self.upsert(copy, on: connection, logger: logger) }
+            for follower in snapshot.followers { try await Self.insertFollower(follower, upsert: false, on: connection, logger: logger) }
             // Ids were kept: the sequences go on after the highest.
             for table in ["posts", "renditions", "tokens", "jobs"] {
                 try await connection.execute(

@@ -129,6 +129,8 @@ extension SQLiteStore: JobQueue {
             case .backfed(let responses, let next):
                 try Self.record(responses: responses, db)
                 if let next { try Self.enqueue([next], now: now, db) }
+            case .enqueued(let requests):
+                try Self.enqueue(requests, now: now, db)
             }
             // The lease owner stays, so the job's row says which worker did it.
             _ = try JobRecord.filter(key: jobId).updateAll(

@@ -286,6 +286,14 @@ enum Migrations {
                 t.column("createdAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("13 followers") { db in
+            try db.create(table: "followers") { t in
+                t.primaryKey("actorId", .text)
+                t.column("inbox", .text).notNull()
+                t.column("followId", .text).notNull()
+                t.column("followedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 

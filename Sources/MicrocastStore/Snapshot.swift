@@ -38,6 +38,7 @@ extension SQLiteStore {
             snapshot.downloads = try Self.downloads(db)
             snapshot.syndicationAccounts = try SyndicationAccountRecord.order(Column("uid")).fetchAll(db).map { try $0.columns.account() }
             snapshot.copies = try SyndicationCopyRecord.order(Column("postSlug"), Column("accountUid")).fetchAll(db).map(\.copy)
+            snapshot.followers = try FollowerRecord.order(Column("actorId")).fetchAll(db).map(\.follower)
             return snapshot
         }
     }
@@ -98,6 +99,7 @@ extension SQLiteStore {
             for citation in snapshot.citations { try CitationRecord(citation).insert(db) }
             for account in snapshot.syndicationAccounts { try SyndicationAccountRecord(try SyndicationAccountColumns(account)).insert(db) }
             for copy in snapshot.copies { try SyndicationCopyRecord(copy).insert(db) }
+            for follower in snapshot.followers { try FollowerRecord(follower).insert(db) }
             for count in snapshot.downloads {
                 try db.execute(
                     sql: "INSERT INTO downloads (episode, day, app, count) VALUES (?, ?, ?, ?)",
@@ -111,7 +113,7 @@ extension SQLiteStore {
     static func tablesWithRows(_ db: Database) throws -> [String] {
         let tables = [
             "posts", "media", "renditions", "postMedia", "tokens", "owner", "sessions", "authorizationCodes", "settings", "ingests", "jobs",
-            "mentions", "sentMentions", "citations", "downloads", "syndicationAccounts", "syndicationCopies",
+            "mentions", "sentMentions", "citations", "downloads", "syndicationAccounts", "syndicationCopies", "followers",
         ]
         return try tables.filter { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \($0))") ?? false }
     }

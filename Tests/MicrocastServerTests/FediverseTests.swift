@@ -110,4 +110,76 @@ struct FediverseTests {
             #expect(hidden.status == .notFound && hidden.json["type"] == nil)
         }
     }
+
+    @Test(
+        "a remote account follows (its signed Follow accepted with a signed Accept); photo and episode posts arrive as signed Creates (once their media are ready), an update as Update, a delete as Delete; unsigned, wrongly signed, stale and digest-mismatched POSTs get 401 and change nothing; an Undo unfollows"
+    )
+    func following() async throws {
+        try await FakeNetwork.run(.remoteActor) { remote in
+            try await TestSite.run(configure: { $0.services.allowPrivateFetch = true }) { site in
+                let target: [String: Any] = ["actor": site.base + "/actor", "inbox": site.base + "/actor/inbox"]
+                for mode in ["unsigned", "wrongkey", "stale", "digest"] {
+                    let answer = try await remote.post("spoiled", target.merging(["mode": mode]) { $1 })
+                    #expect(answer["status"] as? Int == 401, "\(mode)")
+                }
+                #expect(try await site.store.followers().isEmpty, "nothing changed")
+
+                let followed = try await remote.post("follow", target)
+                #expect(followed["status"] as? Int == 202, "\(followed["reason"] ?? "")")
+                let follower = try #require(try await site.store.followers().first)
+                #expect(follower.actorId == remote.base + "/users/ann" && follower.inbox == remote.base + "/inbox")
+                let accept = try await awaitValue("the Accept") { try await Self.received(remote).first { Self.type($0) == "Accept" } }
+                #expect(accept["verified"] as? Bool == true && accept["digestOK"] as? Bool == true)
+                #expect(
+                    ((accept["activity"] as? [String: Any])?["object"] as? [String: Any])?["id"] as? String == remote.base + "/users/ann#follows/1"
+                )
+
+                let token = try await site.token("create update delete media")
+                let folder = try Fixtures.folder()
+                let photo = try #require(try await site.upload(try await Fixtures.png(in: folder), token: token).headers.first(name: "Location"))
+                let tone = try #require(
+                    try await site.upload(try await Fixtures.tone(in: folder, seconds: 2), token: token).headers.first(name: "Location")
+                )
+                let photoPost = try site.created(
+                    try await site.postJSON(
+                        #"{"type":["h-entry"],"properties":{"content":["Cards"],"photo":[{"value":"\#(photo)","alt":"A card"}]}}"#,
+                        token: token
+                    )
+                )
+                let episode = try site.created(
+                    try await site.postJSON(#"{"type":["h-entry"],"properties":{"name":["Episode"],"audio":["\#(tone)"]}}"#, token: token)
+                )
+                for (permalink, attachment) in [(photoPost, "Image"), (episode, "Audio")] {
+                    let create = try await awaitValue("the Create of \(permalink)", timeout: .seconds(120)) {
+                        try await Self.received(remote).first { Self.type($0) == "Create" && Self.objectId($0) == permalink }
+                    }
+                    #expect(create["verified"] as? Bool == true, "signed with the key the actor publishes")
+                    let object = try #require((create["activity"] as? [String: Any])?["object"] as? [String: Any])
+                    #expect((object["attachment"] as? [[String: Any]])?.first?["type"] as? String == attachment)
+                }
+                #expect(try await Self.received(remote).filter { Self.type($0) == "Create" }.count == 2, "one Create per post to the shared inbox")
+
+                let updated = try await site.postJSON(#"{"action":"update","url":"\#(photoPost)","replace":{"content":["Changed"]}}"#, token: token)
+                #expect(updated.status == .noContent || updated.status == .ok)
+                _ = try await awaitValue("the Update") {
+                    try await Self.received(remote).first { Self.type($0) == "Update" && Self.objectId($0) == photoPost }
+                }
+                _ = try await site.postJSON(#"{"action":"delete","url":"\#(photoPost)"}"#, token: token)
+                let delete = try await awaitValue("the Delete") {
+                    try await Self.received(remote).first { Self.type($0) == "Delete" && Self.objectId($0) == photoPost }
+                }
+                #expect(delete["verified"] as? Bool == true)
+
+                #expect(try await remote.post("unfollow", target)["status"] as? Int == 202)
+                #expect(try await site.store.followers().isEmpty)
+            }
+        }
+    }
+
+    static func received(_ remote: FakeNetwork) async throws -> [[String: Any]] { try await remote.get("received") as? [[String: Any]] ?? [] }
+    static func type(_ item: [String: Any]) -> String? { (item["activity"] as? [String: Any])?["type"] as? String }
+    static func objectId(_ item: [String: Any]) -> String? {
+        let object = (item["activity"] as? [String: Any])?["object"]
+        return (object as? [String: Any])?["id"] as? String ?? object as? String
+    }
 }

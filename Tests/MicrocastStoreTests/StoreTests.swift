@@ -341,6 +341,15 @@ struct StoreTests {
                 updatedAt: now
             )
         )
+        try await store.saveFollower(
+            Follower(
+                actorId: "https://remote.example/users/ann",
+                inbox: "https://remote.example/inbox",
+                followId: "https://remote.example/f/1",
+                followedAt: now
+            ),
+            jobs: []
+        )
     }
 
     @Test("a re-sent Webmention updates the one mention; counts are of shown mentions by kind", arguments: StoreKind.allCases)

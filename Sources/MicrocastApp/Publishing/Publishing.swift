@@ -37,7 +37,7 @@ package struct Publishing: Sendable {
     static func changeJobs(_ post: Post, alsoCopiedTo earlier: [String]) -> [JobRequest] {
         var accounts = post.syndicateTo
         for uid in earlier where !accounts.contains(uid) { accounts.append(uid) }
-        return [JobRequest(kind: .sendMentions, subject: .post(post.slug))]
+        return [JobRequest(kind: .sendMentions, subject: .post(post.slug)), JobRequest(kind: .fanout, subject: .post(post.slug))]
             + accounts.map { JobRequest(kind: .syndicate, subject: .copy(post: post.slug, account: $0)) }
     }
     /// A new post sets them going once it is published (a draft or a scheduled post waits).

@@ -40,6 +40,8 @@ public struct MicrocastServices: Sendable {
     package let publisher: SitePublisher
     /// Episode downloads, counted in memory and written once a minute.
     package let listeners: ListenerCounter
+    /// Fediverse actors whose keys this process has fetched.
+    package let remoteActors: RemoteActors
     public let logger: Logger
 
     /// Opens the store (migrating it), records the base URL, and starts the pools.
@@ -97,6 +99,8 @@ public struct MicrocastServices: Sendable {
         let media = MediaJobContext(library: library, media: store, threadPool: mediaPool, progress: progress, timeLimit: configuration.jobTimeLimit)
         let presets = configuration.presets
         let avatars = AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool)
+        let identity = FediverseIdentity(store: store, site: site, artwork: artwork)
+        let sender = ActivitySender(fetcher: fetcher, identity: identity)
         let networks = SyndicationNetworks(store: store, fetcher: fetcher, library: library, threadPool: mediaPool, site: site, artwork: artwork)
         let registry = JobRegistry([
             PhotoJob(context: media, preset: presets.photo, budget: budget),
@@ -107,6 +111,8 @@ public struct MicrocastServices: Sendable {
             SendMentionsJob(store: store, fetcher: fetcher, site: site),
             SyndicateJob(store: store, networks: networks, urls: urls, backfeed: configuration.backfeed),
             BackfeedJob(store: store, networks: networks, avatars: avatars, urls: urls, schedule: configuration.backfeed),
+            FanoutJob(store: store),
+            DeliverJob(store: store, identity: identity, sender: sender),
         ])
         let runsJobs = configuration.workerThreads > 0
         let jobs = JobRunner(
@@ -162,6 +168,7 @@ public struct MicrocastServices: Sendable {
             outboundPool: outboundPool,
             publisher: publisher,
             listeners: listeners,
+            remoteActors: RemoteActors(sender: sender),
             logger: logger
         )
     }
@@ -182,6 +189,11 @@ public struct MicrocastServices: Sendable {
 
     /// The site as a fediverse account.
     public var fediverse: FediverseIdentity { FediverseIdentity(store: store, site: site, artwork: artwork) }
+
+    /// The site's inbox, with the actors it has verified cached for this process.
+    package var inbox: FediverseInbox {
+        FediverseInbox(store: store, actors: remoteActors, urls: site.urls)
+    }
 
     /// Connecting accounts on other networks (the studio, `syndicate add`).
     public var accountConnections: AccountConnections {

@@ -125,3 +125,55 @@ public enum ActivityStreams {
         ])
     }
 }
+
+/// The activities the site sends.
+public enum Activities {
+    /// `Create` or `Update` of a post's object; its id names the change, so a
+    /// retry is the same activity (receivers drop one they have seen).
+    public static func wrap(_ type: String, object: JSONValue, actor: String, followers: String, at date: Date) -> JSONValue {
+        let objectId = object.objectValue?["id"]?.stringValue ?? actor
+        return .object([
+            "@context": ActivityStreams.context,
+            "id": .string(objectId + "#\(type.lowercased())-\(Int(date.timeIntervalSince1970))"),
+            "type": .string(type),
+            "actor": .string(actor),
+            "published": .string(PostObject.timestamp(date)),
+            "to": .array([.string(ActivityStreams.publicAddress)]),
+            "cc": .array([.string(followers)]),
+            "object": object.removingContext,
+        ])
+    }
+
+    /// `Delete` of a post: its object becomes a `Tombstone`.
+    public static func delete(objectId: String, actor: String, followers: String, at date: Date) -> JSONValue {
+        .object([
+            "@context": ActivityStreams.context,
+            "id": .string(objectId + "#delete-\(Int(date.timeIntervalSince1970))"),
+            "type": "Delete",
+            "actor": .string(actor),
+            "to": .array([.string(ActivityStreams.publicAddress)]),
+            "cc": .array([.string(followers)]),
+            "object": .object(["id": .string(objectId), "type": "Tombstone"]),
+        ])
+    }
+
+    /// `Accept` of someone's `Follow`.
+    public static func accept(follow followId: String, follower: String, actor: String) -> JSONValue {
+        .object([
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": .string(actor + "#accepts/" + (followId.data(using: .utf8)?.base64EncodedString() ?? "")),
+            "type": "Accept",
+            "actor": .string(actor),
+            "object": .object(["id": .string(followId), "type": "Follow", "actor": .string(follower), "object": .string(actor)]),
+        ])
+    }
+}
+
+extension JSONValue {
+    /// An object without its `@context` (one embedded in an activity has the activity's).
+    var removingContext: JSONValue {
+        guard case .object(var fields) = self else { return self }
+        fields["@context"] = nil
+        return .object(fields)
+    }
+}

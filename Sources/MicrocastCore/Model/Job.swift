@@ -23,14 +23,19 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     case syndicate = "syndication.copy"
     /// Replies, likes and reposts of a copy, fetched from its network.
     case backfeed = "syndication.backfeed"
+    /// A change to a post, turned into one delivery per follower inbox.
+    case fanout = "fediverse.fanout"
+    /// One signed activity POSTed to one inbox.
+    case deliver = "fediverse.deliver"
 
     /// What a job of this kind works on.
     public var subjectKind: JobSubject.Kind {
         switch self {
         case .photoRenditions, .audioEpisode, .videoWeb, .publicCopy: .media
         case .verifyMention: .mention
-        case .sendMentions: .post
+        case .sendMentions, .fanout: .post
         case .syndicate, .backfeed: .copy
+        case .deliver: .delivery
         }
     }
 
@@ -39,6 +44,8 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     public var attempts: Int {
         switch self {
         case .syndicate: 10
+        // A follower's server down for a day still gets it (backing off to ten minutes apart).
+        case .deliver: 12
         default: 5
         }
     }
@@ -65,9 +72,11 @@ public enum JobSubject: Sendable, Hashable, CustomStringConvertible {
     case mention(String)
     case post(String)
     case copy(post: String, account: String)
+    /// An activity for one inbox: `create SLUG`, `update SLUG`, `delete SLUG`, `accept ACTOR`.
+    case delivery(inbox: String, activity: String)
 
     /// The kinds of thing a job can work on.
-    public enum Kind: Sendable { case media, mention, post, copy }
+    public enum Kind: Sendable { case media, mention, post, copy, delivery }
 
     public init(_ kind: Kind, key: String) {
         switch kind {
@@ -78,6 +87,10 @@ public enum JobSubject: Sendable, Hashable, CustomStringConvertible {
             // A slug has no spaces; an account's uid is a URL, which has none either.
             let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
             self = .copy(post: parts.first ?? "", account: parts.count > 1 ? parts[1] : "")
+        case .delivery:
+            // An inbox is a URL: it has no spaces.
+            let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+            self = .delivery(inbox: parts.first ?? "", activity: parts.count > 1 ? parts[1] : "")
         }
     }
 
@@ -86,6 +99,7 @@ public enum JobSubject: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .media(let id), .mention(let id), .post(let id): id
         case .copy(let post, let account): "\(post) \(account)"
+        case .delivery(let inbox, let activity): "\(inbox) \(activity)"
         }
     }
 
@@ -95,6 +109,7 @@ public enum JobSubject: Sendable, Hashable, CustomStringConvertible {
         case .mention: .mention
         case .post: .post
         case .copy: .copy
+        case .delivery: .delivery
         }
     }
 
@@ -107,6 +122,7 @@ public enum JobSubject: Sendable, Hashable, CustomStringConvertible {
         case .mention(let id): "mention \(id)"
         case .post(let slug): "post \(slug)"
         case .copy(let post, let account): "post \(post) on \(account)"
+        case .delivery(let inbox, let activity): "\(activity) to \(inbox)"
         }
     }
 }
@@ -146,6 +162,8 @@ public enum JobResult: Sendable {
     /// Responses read from a copy's network (new ones added, known ones
     /// brought up to date), and the next look, if there is one.
     case backfed([Mention], next: JobRequest?)
+    /// More jobs to queue (one delivery per inbox).
+    case enqueued([JobRequest])
 }
 
 /// A queued, running or finished job.

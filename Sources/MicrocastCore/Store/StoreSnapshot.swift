@@ -95,6 +95,7 @@ public struct StoreSnapshot: Sendable, Equatable {
     /// Accounts elsewhere, credentials included: a store copy is the same site.
     public var syndicationAccounts: [SyndicationAccount] = []
     public var copies: [SyndicationCopy] = []
+    public var followers: [Follower] = []
 
     public init() {}
 
@@ -105,7 +106,7 @@ public struct StoreSnapshot: Sendable, Equatable {
             "tokens": tokens.count, "owner": owner == nil ? 0 : 1, "sessions": sessions.count, "authorization codes": codes.count,
             "settings": settings.count, "ingests": ingests.count, "jobs": jobs.count, "mentions": mentions.count,
             "sent mentions": sentMentions.count, "citations": citations.count, "downloads": downloads.count,
-            "syndication accounts": syndicationAccounts.count, "copies": copies.count,
+            "syndication accounts": syndicationAccounts.count, "copies": copies.count, "followers": followers.count,
         ]
     }
 
@@ -155,6 +156,11 @@ public struct StoreSnapshot: Sendable, Equatable {
                 account.limits = limits
             }
             return account
+        }
+        copy.followers = followers.map { row in
+            var row = row
+            row.followedAt = ms(row.followedAt)
+            return row
         }
         copy.copies = copies.map { row in
             var row = row

@@ -10,6 +10,18 @@ import TestSupport
 struct FakeNetwork {
     enum Kind: String {
         case mastodon, pds
+        /// A fediverse account on another server (`Tests/Fediverse/remote_actor.py`).
+        case remoteActor
+
+        var script: String {
+            switch self {
+            case .mastodon, .pds: "Tests/Fakes/\(rawValue).py"
+            case .remoteActor: "Tests/Fediverse/remote_actor.py"
+            }
+        }
+
+        /// A path that answers 200 once it listens.
+        var readyPath: String { self == .remoteActor ? "/_fake/received" : "/_fake/requests" }
     }
 
     let base: String
@@ -22,21 +34,21 @@ struct FakeNetwork {
         defer { close(reservation) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repository.root.appendingPathComponent("Tests/Fakes/\(kind.rawValue).py").path, String(port)] + arguments
+        process.arguments = ["python3", Repository.root.appendingPathComponent(kind.script).path, String(port)] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.standardError
         try process.run()
         // SIGKILL: the test process ignores SIGTERM (the servers under test take it).
         defer { kill(process.processIdentifier, SIGKILL) }
         let fake = FakeNetwork(base: "http://127.0.0.1:\(port)", process: process)
-        try await fake.waitUntilUp()
+        try await fake.waitUntilUp(kind.readyPath)
         return try await body(fake)
     }
 
-    func waitUntilUp() async throws {
+    func waitUntilUp(_ readyPath: String) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
-            if (try? await TestSite.client.execute(.init(url: base + "/_fake/requests"), timeout: .seconds(2)))?.status == .ok { return }
+            if (try? await TestSite.client.execute(.init(url: base + readyPath), timeout: .seconds(2)))?.status == .ok { return }
             guard ContinuousClock.now < deadline else { break }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -1,0 +1,95 @@
+import Foundation
+import MicrocastCore
+
+/// Turns a change to a post into one delivery per follower inbox (a
+/// server's shared inbox once, however many of its people follow).
+package struct FanoutJob: JobHandler {
+    package let kind = JobKind.fanout
+    package let pool = JobPool.network
+    let store: any DataStore
+
+    package init(store: any DataStore) { self.store = store }
+
+    package func run(_ job: Job) async throws -> JobDone {
+        guard case .post(let slug) = job.subject else { throw JobSetback.giveUp("not a post: \(job.subject)") }
+        guard let post = try await store.post(slug: slug) else { return JobDone(summary: "no post") }
+        // What the change is to followers: the post gone, new, or changed.
+        let activity: String
+        if post.deletedAt != nil || post.status != .published {
+            guard post.deletedAt != nil else { return JobDone(summary: "not public") }
+            activity = "delete"
+        } else {
+            activity = post.updated == nil ? "create" : "update"
+        }
+        let inboxes = Set(try await store.followers().map(\.inbox)).sorted()
+        let deliveries = inboxes.map { JobRequest(kind: .deliver, subject: .delivery(inbox: $0, activity: "\(activity) \(slug)")) }
+        return JobDone(.enqueued(deliveries), summary: "\(activity) to \(deliveries.count) inboxes")
+    }
+}
+
+/// One signed activity POSTed to one inbox: a post's `Create`, `Update` or
+/// `Delete`, or our `Accept` of a follow. Built when it is sent, so a retry
+/// after a day sends the post as it is then; its id names the change, so a
+/// receiver that saw a try already drops the next.
+package struct DeliverJob: JobHandler {
+    package let kind = JobKind.deliver
+    package let pool = JobPool.network
+    let store: any DataStore
+    let identity: FediverseIdentity
+    let sender: ActivitySender
+
+    package init(store: any DataStore, identity: FediverseIdentity, sender: ActivitySender) {
+        self.store = store
+        self.identity = identity
+        self.sender = sender
+    }
+
+    /// 10 s, 20 s, 40 s … up to ten minutes, then every ten minutes: twelve tries span about an hour and a quarter.
+    package func backoff(attempt: Int) -> TimeInterval { JobBackoff.doubling(attempt: attempt) }
+
+    package func run(_ job: Job) async throws -> JobDone {
+        guard case .delivery(let inbox, let spec) = job.subject, let url = URL(string: inbox) else {
+            throw JobSetback.giveUp("not a delivery: \(job.subject)")
+        }
+        let parts = spec.split(separator: " ", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw JobSetback.giveUp("unreadable delivery \(spec)") }
+        let urls = identity.urls
+        let activity: JSONValue
+        switch parts[0] {
+        case "accept":
+            guard let follower = try await store.followers().first(where: { $0.actorId == parts[1] }) else {
+                return JobDone(summary: "no longer a follower")
+            }
+            activity = Activities.accept(follow: follower.followId, follower: follower.actorId, actor: urls.actor)
+        case "delete":
+            activity = Activities.delete(objectId: urls.post(slug: parts[1]), actor: urls.actor, followers: urls.followers, at: Date())
+        case "create", "update":
+            guard let post = try await store.post(slug: parts[1]) else { return JobDone(summary: "no post") }
+            // Sent whole, as followers will see it: never before its photos, video or audio are ready.
+            let ids = EntryPresenter.mediaIds(in: post, urls: urls)
+            if try await store.media(ids: ids).values.contains(where: { $0.state == .processing }) {
+                throw JobSetback.postpone("waiting for the post's media to be processed", after: 2)
+            }
+            guard let object = try await identity.object(slug: parts[1]) else { return JobDone(summary: "the post is not public now") }
+            let type = parts[0] == "create" ? "Create" : "Update"
+            activity = Activities.wrap(type, object: object, actor: urls.actor, followers: urls.followers, at: post.updated ?? post.published)
+        default:
+            throw JobSetback.giveUp("unknown activity \(parts[0])")
+        }
+        let answer: FetchedResource
+        do {
+            answer = try await sender.post(activity, to: url)
+        } catch let error as FetchError {
+            if case .refusedAddress = error { throw JobSetback.giveUp("\(error)") }
+            throw error
+        }
+        switch answer.status {
+        case 200..<300: return JobDone(summary: "\(parts[0]) delivered: \(answer.status)")
+        case 429, 503:
+            throw JobSetback.postpone("\(inbox) asked to wait", after: NetworkRefusal.wait(answer.headers, now: Date()) ?? 60)
+        // Gone, or refused for good (not found, forbidden, unprocessable): trying again cannot help.
+        case 400..<500 where answer.status != 408: throw JobSetback.giveUp("\(inbox) answered \(answer.status)")
+        default: throw FetchError.failed("\(inbox) answered \(answer.status)")
+        }
+    }
+}

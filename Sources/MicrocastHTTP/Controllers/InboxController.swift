@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MicrocastApp
+import MicrocastCore
+import NIOCore
+
+/// The actor's inbox and the shared inbox: what other fediverse servers
+/// send the site. A request that does not prove its sender (unsigned, a
+/// signature that does not verify, a stale date, a body that does not match
+/// its digest) is a 401 and changes nothing; a proven one is handled and
+/// answered 202.
+struct InboxController: Sendable {
+    let inbox: FediverseInbox
+    static let maxBodyBytes = 256 * 1024
+
+    func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
+        router.post("/actor/inbox") { request, _ in try await receive(request) }
+        router.post("/inbox") { request, _ in try await receive(request) }
+    }
+
+    func receive(_ request: Request) async throws -> Response {
+        // Nothing unsigned is read past its headers.
+        guard request.headers[.init("Signature")!] != nil else { return Self.refused(HTTPSignature.Refusal.missing.description) }
+        let body = Data(buffer: try await request.body.collect(upTo: Self.maxBodyBytes))
+        let headers = request.headers
+        let path = request.uri.description
+        // HTTP types keep the Host header as the request's authority.
+        let authority = request.head.authority
+        do {
+            _ = try await inbox.receive(body: body, method: request.method.rawValue, path: path) { name in
+                if name == "host" { return authority }
+                guard let field = HTTPField.Name(name) else { return nil }
+                let values = headers[values: field]
+                return values.isEmpty ? nil : values.joined(separator: ", ")
+            }
+        } catch let refusal as HTTPSignature.Refusal {
+            return Self.refused(refusal.description)
+        } catch let error as FetchError {
+            return Self.refused("the signer's key could not be fetched: \(error.description)")
+        }
+        return Response(status: .accepted)
+    }
+
+    static func refused(_ reason: String) -> Response {
+        let body = (try? JSONEncoder.sorted.encode(JSONValue.object(["error": "unauthorized", "error_description": .string(reason)]))) ?? Data()
+        return Response(
+            status: .unauthorized,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+}
