@@ -21,7 +21,9 @@ struct InboxController: Sendable {
 
     func receive(_ request: Request) async throws -> Response {
         // Nothing unsigned is read past its headers.
-        guard request.headers[.init("Signature")!] != nil else { return Self.refused(HTTPSignature.Refusal.missing.description) }
+        guard request.headers.contains(where: { $0.name.canonicalName == "signature" }) else {
+            return Self.refused(HTTPSignature.Refusal.missing.description)
+        }
         let body = Data(buffer: try await request.body.collect(upTo: Self.maxBodyBytes))
         let headers = request.headers
         let path = request.uri.description
