@@ -78,12 +78,19 @@ struct RequestBodyTests {
                               b"Content-Type: application/x-www-form-urlencoded\\r\\nContent-Length: 8000\\r\\n\\r\\nsource=")
                     return s
                 held = [start() for _ in range(3)]
+                held_since = time.time()
                 # A slot is taken when the server reads a head: retry until the cap answers
-                # (for up to three minutes: a busy machine reads heads late).
+                # (for up to three minutes: a busy machine reads heads late). Holders are
+                # started again before the server's 30 s idle timeout lets them go.
                 deadline = time.time() + 180
                 while time.time() < deadline:
+                    if time.time() - held_since > 20:
+                        for s in held:
+                            s.close()
+                        held = [start() for _ in range(3)]
+                        held_since = time.time()
                     extra = start()
-                    extra.settimeout(2)
+                    extra.settimeout(5)
                     try:
                         answer = extra.recv(200).decode(errors="replace").split("\\r\\n")[0]
                     except socket.timeout:
