@@ -37,16 +37,8 @@ package struct BackfeedJob: JobHandler {
             found = try await copier.responses(to: remote)
             try await networks.keep(copier.credentials, of: account)
         } catch let refusal as NetworkRefusal {
-            try await networks.keep(copier.credentials, of: account)
-            switch refusal {
-            case .credentials(let why):
-                try await networks.needsReconnect(account, why)
-                throw JobSetback.postpone("\(account.name) needs reconnecting: \(why)", after: 86_400)
-            case .slowDown(let after, let why): throw JobSetback.postpone(why, after: max(1, after))
             // A copy deleted on the network by hand: nothing more to read there.
-            case .rejected(let why): return JobDone(summary: "stopped looking: \(why)")
-            case .unavailable: throw refusal
-            }
+            return JobDone(summary: "stopped looking: " + (try await networks.settle(refusal, credentials: copier.credentials, of: account)))
         }
 
         let policy = MentionPolicy(settings: try await store.settings())

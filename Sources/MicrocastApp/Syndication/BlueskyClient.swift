@@ -252,21 +252,8 @@ package struct BlueskyClient: Sendable {
             var replies: [Node]?
         }
         struct Thread: Decodable { var thread: Node }
-        let thread = try await authorized(
-            {
-                OutboundRequest(
-                    .GET,
-                    Self.xrpc(
-                        $1,
-                        "app.bsky.feed.getPostThread",
-                        query: [URLQueryItem(name: "uri", value: uri), URLQueryItem(name: "depth", value: "20")]
-                    ),
-                    headers: ["Authorization": "Bearer \($0)"],
-                    maxAnswerBytes: 8 << 20
-                )
-            },
-            "reading replies"
-        ).decode(Thread.self, "reading replies").thread
+        let thread = try await read("app.bsky.feed.getPostThread", ["uri": uri, "depth": "20"], "reading replies")
+            .decode(Thread.self, "reading replies").thread
         var found: [ThreadPost] = []
         var stack = thread.replies ?? []
         while let node = stack.popLast() {
@@ -280,40 +267,23 @@ package struct BlueskyClient: Sendable {
     package mutating func likes(of uri: String) async throws -> [Actor] {
         struct Like: Decodable { var actor: Actor }
         struct Likes: Decodable { var likes: [Like] }
-        return try await authorized(
-            {
-                OutboundRequest(
-                    .GET,
-                    Self.xrpc(
-                        $1,
-                        "app.bsky.feed.getLikes",
-                        query: [URLQueryItem(name: "uri", value: uri), URLQueryItem(name: "limit", value: "100")]
-                    ),
-                    headers: ["Authorization": "Bearer \($0)"],
-                    maxAnswerBytes: 4 << 20
-                )
-            },
-            "reading likes"
-        ).decode(Likes.self, "reading likes").likes.map(\.actor)
+        return try await read("app.bsky.feed.getLikes", ["uri": uri, "limit": "100"], "reading likes").decode(Likes.self, "reading likes")
+            .likes.map(\.actor)
     }
 
     /// Who reposted it (`app.bsky.feed.getRepostedBy`), up to 100.
     package mutating func reposts(of uri: String) async throws -> [Actor] {
         struct Reposts: Decodable { var repostedBy: [Actor] }
+        return try await read("app.bsky.feed.getRepostedBy", ["uri": uri, "limit": "100"], "reading reposts")
+            .decode(Reposts.self, "reading reposts").repostedBy
+    }
+
+    /// An authorised XRPC query (a GET) on the PDS, which answers it or proxies it to the AppView.
+    mutating func read(_ method: String, _ parameters: KeyValuePairs<String, String>, _ what: String) async throws -> FetchedResource {
+        let query = parameters.map { URLQueryItem(name: $0.key, value: $0.value) }
         return try await authorized(
-            {
-                OutboundRequest(
-                    .GET,
-                    Self.xrpc(
-                        $1,
-                        "app.bsky.feed.getRepostedBy",
-                        query: [URLQueryItem(name: "uri", value: uri), URLQueryItem(name: "limit", value: "100")]
-                    ),
-                    headers: ["Authorization": "Bearer \($0)"],
-                    maxAnswerBytes: 4 << 20
-                )
-            },
-            "reading reposts"
-        ).decode(Reposts.self, "reading reposts").repostedBy
+            { OutboundRequest(.GET, Self.xrpc($1, method, query: query), headers: ["Authorization": "Bearer \($0)"], maxAnswerBytes: 8 << 20) },
+            what
+        )
     }
 }

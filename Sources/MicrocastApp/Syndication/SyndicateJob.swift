@@ -48,15 +48,7 @@ package struct SyndicateJob: JobHandler {
             try await networks.keep(copier.credentials, of: account)
             return done
         } catch let refusal as NetworkRefusal {
-            try await networks.keep(copier.credentials, of: account)
-            switch refusal {
-            case .credentials(let why):
-                try await networks.needsReconnect(account, why)
-                throw JobSetback.postpone("\(account.name) needs reconnecting: \(why)", after: 86_400)
-            case .slowDown(let after, let why): throw JobSetback.postpone(why, after: max(1, after))
-            case .rejected(let why): throw JobSetback.giveUp(why)
-            case .unavailable: throw refusal
-            }
+            throw JobSetback.giveUp(try await networks.settle(refusal, credentials: copier.credentials, of: account))
         }
     }
 

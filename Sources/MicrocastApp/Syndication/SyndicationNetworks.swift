@@ -84,6 +84,21 @@ package struct SyndicationNetworks: Sendable {
         try await store.saveSyndicationAccount(current)
     }
 
+    /// What a job does after the network refused: credentials it renewed are
+    /// kept, then it waits for a reconnect, waits as asked, or is tried again
+    /// (thrown); a refusal for good comes back as its reason, for the job to end on.
+    func settle(_ refusal: NetworkRefusal, credentials: SyndicationCredentials, of account: SyndicationAccount) async throws -> String {
+        try await keep(credentials, of: account)
+        switch refusal {
+        case .credentials(let why):
+            try await needsReconnect(account, why)
+            throw JobSetback.postpone("\(account.name) needs reconnecting: \(why)", after: 86_400)
+        case .slowDown(let after, let why): throw JobSetback.postpone(why, after: max(1, after))
+        case .rejected(let why): return why
+        case .unavailable: throw refusal
+        }
+    }
+
     /// Marks the account as needing the owner to reconnect it.
     func needsReconnect(_ account: SyndicationAccount, _ why: String) async throws {
         guard var current = try await store.syndicationAccount(uid: account.uid) else { return }
