@@ -7,7 +7,7 @@ import Testing
 
 @testable import MediaKit
 
-@Suite("Photo renditions")
+@Suite("Photo renditions", .onMediaThreads)
 struct PhotoRenditionTests {
     let folder: URL
     let preset = PhotoPreset(
@@ -140,7 +140,7 @@ struct PhotoRenditionTests {
     }
 }
 
-@Suite("Format sniffing")
+@Suite("Format sniffing", .onMediaThreads)
 struct FormatSnifferTests {
     @Test("formats are told apart by their first bytes")
     func magic() {
@@ -165,7 +165,7 @@ struct FormatSnifferTests {
     }
 }
 
-@Suite("WebP metadata chunks")
+@Suite("WebP metadata chunks", .onMediaThreads)
 struct StripWebPChunksTests {
     @Test("EXIF and XMP chunks are removed, their flags cleared and the RIFF size fixed")
     func strip() throws {
@@ -185,7 +185,7 @@ struct StripWebPChunksTests {
     }
 }
 
-@Suite("Show artwork")
+@Suite("Show artwork", .onMediaThreads)
 struct ShowArtworkTests {
     @Test("the owner's image becomes a square JPEG of at least 1400 px, metadata stripped; a title card is made otherwise")
     func artwork() async throws {

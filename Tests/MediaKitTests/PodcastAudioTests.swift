@@ -5,7 +5,7 @@ import Testing
 
 @testable import MediaKit
 
-@Suite("Podcast audio")
+@Suite("Podcast audio", .onMediaThreads)
 struct PodcastAudioTests {
     let folder: URL
     let preset: AudioPreset

@@ -6,7 +6,7 @@ import Testing
 
 @testable import MediaKit
 
-@Suite("Probing real files")
+@Suite("Probing real files", .onMediaThreads)
 struct ProbeTests {
     let folder: URL
 
@@ -137,7 +137,7 @@ struct ProbeTests {
     }
 }
 
-@Suite("Upload inspection")
+@Suite("Upload inspection", .onMediaThreads)
 struct InspectorTests {
     let folder: URL
 

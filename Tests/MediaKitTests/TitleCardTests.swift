@@ -1,26 +1,43 @@
 import Foundation
 import MediaModel
+import TestSupport
 import Testing
 
 @testable import MediaKit
 
-@Suite("Show title cards")
+@Suite("Show title cards", .onMediaThreads)
 struct TitleCardTests {
+    /// More threads than cores, so cards are truly drawn at once; threads that
+    /// never exit, as the product's are (see `DedicatedExecutor.media`).
+    static let painters = DedicatedExecutor(threads: 8, name: "test-cards")
+
     @Test("cards drawn on many threads at once all come out: text drawing is serialised around Pango's shared font map")
     func concurrentCards() async throws {
         // A crash would end the whole test process; libvips #3660 reports one for concurrent vips_text.
         let sizes = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<64 {
-                group.addTask {
-                    try await withCheckedThrowingContinuation { continuation in
-                        Thread {
-                            continuation.resume(with: Result { try ShowArtwork.titleCard("Show number \(index)", side: 256).count })
-                        }.start()
-                    }
+                group.addTask(executorPreference: Self.painters) {
+                    try ShowArtwork.titleCard("Show number \(index)", side: 256).count
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(sizes.count == 64 && sizes.allSatisfy { $0 > 1_000 })
+    }
+
+    @Test("an asynchronous media test runs on threads that never exit, before and after it suspends")
+    func asynchronousOnMediaThreads() async throws {
+        #expect(Self.onMediaThread())
+        try await Task.sleep(for: .milliseconds(1))
+        #expect(Self.onMediaThread())
+    }
+
+    @Test("a synchronous media test runs on threads that never exit")
+    func synchronousOnMediaThreads() {
+        #expect(Self.onMediaThread())
+    }
+
+    private static func onMediaThread() -> Bool {
+        Thread.current.name?.hasPrefix("test-media-") == true
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 @testable import MediaKit
 
-@Suite("Web video")
+@Suite("Web video", .onMediaThreads)
 struct VideoTests {
     let folder: URL
     let preset: VideoPreset

@@ -123,7 +123,7 @@ struct LocationPrivacyTests {
                     #expect(served.status == .ok)
                     let file = folder.appendingPathComponent("feed-\(json)-\(URL(string: url)!.lastPathComponent)")
                     try served.body.write(to: file)
-                    let probe = try Prober.probe(path: file.path)
+                    let probe = try await probed(file.path)
                     #expect([probe.width, probe.height].map { $0.map(String.init) } == [image["width"] as? String, image["height"] as? String])
                 }
                 if json {

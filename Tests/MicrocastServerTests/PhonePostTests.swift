@@ -52,7 +52,7 @@ struct PhonePostTests {
                 #expect(still.headers.first(name: "Content-Type") == "image/jpeg")
                 let stillFile = folder.appendingPathComponent(URL(string: poster)!.lastPathComponent)
                 try still.body.write(to: stillFile)
-                let probe = try Prober.probe(path: stillFile.path)
+                let probe = try await probed(stillFile.path)
                 #expect([probe.width, probe.height] == size.map { Optional($0) })
             }
 
@@ -113,7 +113,7 @@ struct PhonePostTests {
             for url in urls {
                 let file = folder.appendingPathComponent(URL(string: url)!.lastPathComponent)
                 try await site.get(url).body.write(to: file)
-                let probe = try Prober.probe(path: file.path)
+                let probe = try await probed(file.path)
                 #expect(probe.hasGPS == false, "\(url)")
                 #expect(try await Fixtures.leakedMetadata(of: file) == [], "\(url) kept metadata")
                 #expect(probe.colorSpace == "srgb", "\(url) is \(probe.colorSpace ?? "?")")

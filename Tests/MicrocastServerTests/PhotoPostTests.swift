@@ -60,7 +60,7 @@ struct PhotoPostTests {
                 #expect(rendition.status == .ok)
                 let file = folder.appendingPathComponent(URL(string: url)!.lastPathComponent)
                 try rendition.body.write(to: file)
-                let probe = try Prober.probe(path: file.path)
+                let probe = try await probed(file.path)
                 #expect(try #require(probe.height) > (try #require(probe.width)), "\(url) is not upright")
                 #expect(probe.hasGPS == false)
                 #expect(try await Fixtures.leakedMetadata(of: file) == [], "\(url) kept metadata")

@@ -66,7 +66,7 @@ struct PodcastFeedTests {
                 let served = try await site.get(url)
                 let file = try Fixtures.folder().appendingPathComponent("episode.mp3")
                 try served.body.write(to: file)
-                let duration = try #require(try Prober.probe(path: file.path).duration)
+                let duration = try #require(try await probed(file.path).duration)
                 #expect(abs(Double(episode["total_time"] as? Int ?? 0) - duration) <= 0.5)
                 let loudness = try await Fixtures.loudness(of: file)
                 let target = index == 1 ? -16.0 : -19.0
@@ -124,7 +124,7 @@ struct PodcastFeedTests {
             let mp3URL = try #require((episode["enclosures"] as? [[String: Any]])?.first?["url"] as? String)
             let mp3 = folder.appendingPathComponent("episode.mp3")
             try (try await site.get(mp3URL)).body.write(to: mp3)
-            let probe = try Prober.probe(path: mp3.path)
+            let probe = try await probed(mp3.path)
             #expect(probe.hasCoverArt)
             #expect(probe.chapters.map(\.title) == ["Hello", "Goodbye"])
             #expect(probe.tags["album"] == "Microcast")

@@ -240,7 +240,7 @@ struct PublishedSiteTests {
             let mp3 = try #require(try await site.pageEntry(posts.episode)["audio"] as? [String]).first ?? ""
             let file = try Fixtures.folder().appendingPathComponent("episode.mp3")
             try await site.get(mp3).body.write(to: file)
-            let expected = try #require(try Prober.probe(path: file.path).duration)
+            let expected = try #require(try await probed(file.path).duration)
             let player = try #require((report["episode"]?["players"] as? [[String: Any]])?.first)
             #expect(abs((player["duration"] as? Double ?? 0) - expected) < 0.5, "player says \(player["duration"] ?? ""), file \(expected)")
             for name in ["home", "photo-post", "episode"] {

@@ -82,7 +82,7 @@ struct WatchFolderTests {
 
             // A recording still being written when the run starts: half now, the rest in three seconds.
             let growingSource = try await Fixtures.speech(in: scratch, name: "growing.wav", seconds: 14)
-            let fullLength = try #require(try Prober.probe(path: growingSource.path).duration)
+            let fullLength = try #require(try await probed(growingSource.path).duration)
             let growingBytes = try Data(contentsOf: growingSource)
             let growing = drop.appendingPathComponent("wednesday.wav")
             FileManager.default.createFile(atPath: growing.path, contents: nil)

@@ -9,14 +9,29 @@ public final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
     /// Shared by every test server in the process.
     public static let servers = DedicatedExecutor(threads: 4, name: "test-servers")
 
+    /// Where tests call libvips and FFmpeg themselves, as the product does on
+    /// its `ImageThreads`: threads that never exit. Swift's cooperative
+    /// threads do (Dispatch retires idle ones), and a thread that exits tears
+    /// down libvips's per-thread buffer cache under buffers still in use,
+    /// which crashed the media tests' process with SIGFPE in GLib's hash table.
+    public static let media = DedicatedExecutor(threads: 4, name: "test-media")
+
+    /// Runs blocking work, such as a call into the media engine, on one of these threads.
+    public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await Task(executorPreference: self) { try work() }.value
+    }
+
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
 
     public init(threads: Int, name: String) {
         for index in 0..<threads {
-            let thread = Thread { [unowned self] in self.work() }
-            thread.name = "\(name)-\(index)"
-            thread.start()
+            // Named from inside: a Linux thread otherwise keeps the name of the
+            // thread that started it (often one of Dispatch's).
+            Thread { [unowned self] in
+                Thread.current.name = "\(name)-\(index)"
+                self.work()
+            }.start()
         }
     }
 
