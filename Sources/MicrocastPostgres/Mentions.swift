@@ -84,6 +84,19 @@ extension PostgresStore: MentionRepository {
         """
     }
 
+    public func recordResponses(_ responses: [Mention]) async throws {
+        try await transaction { connection in try await Self.record(responses: responses, on: connection, logger: logger) }
+    }
+
+    public func forgetResponses(authorURL: String, source: String?) async throws -> Int {
+        try await rows(
+            """
+            DELETE FROM mentions WHERE via IS NOT NULL AND author_url = \(authorURL) AND (\(source)::text IS NULL OR source = \(source))
+            RETURNING id
+            """
+        ).count
+    }
+
     public func mentions(postSlug: String, states: [Mention.State]) async throws -> [Mention] {
         try await rows(
             """

@@ -14,6 +14,8 @@ struct MentionRecord: Codable, FetchableRecord, PersistableRecord {
         static let kind = Column(CodingKeys.kind)
         static let receivedAt = Column(CodingKeys.receivedAt)
         static let updatedAt = Column(CodingKeys.updatedAt)
+        static let authorURL = Column(CodingKeys.authorURL)
+        static let via = Column(CodingKeys.via)
     }
 
     var id: String
@@ -148,6 +150,18 @@ extension SQLiteStore: MentionRepository {
 
     public func saveMention(_ mention: Mention) async throws {
         try await pool.write { db in try MentionRecord(mention).update(db) }
+    }
+
+    public func recordResponses(_ responses: [Mention]) async throws {
+        try await pool.write { db in try Self.record(responses: responses, db) }
+    }
+
+    public func forgetResponses(authorURL: String, source: String?) async throws -> Int {
+        try await pool.write { db in
+            var request = MentionRecord.filter(MentionRecord.Columns.via != nil && MentionRecord.Columns.authorURL == authorURL)
+            if let source { request = request.filter(MentionRecord.Columns.source == source) }
+            return try request.deleteAll(db)
+        }
     }
 
     public func mentions(postSlug: String, states: [Mention.State]) async throws -> [Mention] {

@@ -2,7 +2,9 @@
 key, an actor document, an inbox that records what arrives and checks each
 delivery's HTTP Signature with httpsig (an implementation independent of
 Microcast's) against the sender's published key; and controls that make it
-follow, unfollow, or send requests a server must refuse.
+follow, unfollow, send any activity signed as Ann, or send requests a
+server must refuse. A second account, Bea, says she is also Ann (the
+account Ann moves to).
 
 Run: python3 remote_actor.py PORT. Controls under /_fake/."""
 import base64
@@ -35,6 +37,16 @@ def actor_document():
         "endpoints": {"sharedInbox": BASE + "/inbox"},
         "publicKey": {"id": ACTOR + "#main-key", "owner": ACTOR, "publicKeyPem": KEY.publickey().export_key().decode()},
     }
+
+
+def moved_document():
+    """Bea: the account Ann moves to, naming Ann in alsoKnownAs."""
+    document = actor_document()
+    document.update({"id": BASE + "/users/bea", "preferredUsername": "bea", "name": "Bea (was Ann)",
+                     "inbox": BASE + "/users/bea/inbox", "alsoKnownAs": [ACTOR]})
+    document["publicKey"] = {"id": BASE + "/users/bea#main-key", "owner": BASE + "/users/bea",
+                             "publicKeyPem": OTHER_KEY.publickey().export_key().decode()}
+    return document
 
 
 def fetch_key(key_id):
@@ -86,6 +98,8 @@ class Remote(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/users/ann":
             return self.reply(200, actor_document())
+        if path == "/users/bea":
+            return self.reply(200, moved_document())
         if path == "/_fake/received":
             with lock:
                 return self.reply(200, received, "application/json")
@@ -120,6 +134,9 @@ class Remote(BaseHTTPRequestHandler):
             activity = {"@context": "https://www.w3.org/ns/activitystreams", "id": ACTOR + "#undo/1", "type": "Undo", "actor": ACTOR,
                         "object": {"id": ACTOR + "#follows/1", "type": "Follow", "actor": ACTOR, "object": control["actor"]}}
             status, reason = signed_post(control["inbox"], activity)
+            return self.reply(200, {"status": status, "reason": reason}, "application/json")
+        if path == "/_fake/send":
+            status, reason = signed_post(control["inbox"], control["activity"])
             return self.reply(200, {"status": status, "reason": reason}, "application/json")
         if path == "/_fake/spoiled":
             activity = {"@context": "https://www.w3.org/ns/activitystreams", "id": ACTOR + "#follows/2", "type": "Follow",

@@ -176,6 +176,78 @@ struct FediverseTests {
         }
     }
 
+    @Test(
+        "a reply, a like and a boost from a remote account are held like Webmentions, shown once approved; an edit shows, an Undo and a Delete take them back; a Move carries the follow over; a Delete of the account forgets it; a blocked server is ignored"
+    )
+    func responses() async throws {
+        try await FakeNetwork.run(.remoteActor) { remote in
+            try await TestSite.run(configure: { $0.services.allowPrivateFetch = true }) { site in
+                let ann = remote.base + "/users/ann"
+                let inbox = site.base + "/inbox"
+                func send(_ activity: [String: Any]) async throws {
+                    let answer = try await remote.post("send", ["inbox": inbox, "activity": activity])
+                    #expect(answer["status"] as? Int == 202, "\(activity["type"] ?? ""): \(answer["reason"] ?? "")")
+                }
+                func microcast(_ arguments: [String]) async throws {
+                    _ = try await Webmentions.microcast(arguments + ["--data", site.data.path] + site.databaseArguments)
+                }
+                func fediverseMentions() async throws -> [Mention] {
+                    try await site.store.mentions(state: nil, limit: 100).filter { $0.via == Mention.fediverse }
+                }
+                let token = try await site.token("create")
+                let post = try site.created(try await site.postJSON(#"{"type":["h-entry"],"properties":{"content":["Tea at four"]}}"#, token: token))
+                let reply: [String: Any] = [
+                    "id": ann + "/statuses/1", "type": "Note", "attributedTo": ann, "inReplyTo": post,
+                    "content": "<p>Great <b>tea</b><script>alert(1)</script></p>", "url": remote.base + "/@ann/1",
+                ]
+                try await send(["type": "Create", "id": ann + "/statuses/1/activity", "actor": ann, "object": reply])
+                let held = try #require(try await fediverseMentions().first)
+                #expect(held.state == .held && held.kind == .reply && held.author.name == "Ann Remote" && post.hasSuffix("/" + held.postSlug))
+                #expect(!(try await site.get(post).text.contains("Great")), "held until the owner approves")
+
+                try await microcast(["mentions", "approve", held.id])
+                let page = try await site.get(post).text
+                #expect(page.contains("Great <b>tea</b>") && page.contains("Ann Remote") && !page.contains("alert(1)"))
+                // Ann is approved now: her like and boost show at once.
+                try await send(["type": "Like", "id": ann + "#likes/1", "actor": ann, "object": post])
+                try await send(["type": "Announce", "id": ann + "/statuses/2/activity", "actor": ann, "object": post])
+                #expect(Set(try await fediverseMentions().filter { $0.state == .shown }.map(\.kind)) == [.reply, .like, .repost])
+
+                var edited = reply
+                edited["content"] = "<p>Great tea, and cake</p>"
+                try await send(["type": "Update", "id": ann + "/statuses/1#updates/1", "actor": ann, "object": edited])
+                #expect(try await site.get(post).text.contains("Great tea, and cake"))
+                #expect(try await fediverseMentions().count == 3, "an edit is the same response")
+
+                try await send(["type": "Undo", "id": ann + "#likes/1/undo", "actor": ann, "object": ["type": "Like", "id": ann + "#likes/1"]])
+                try await send([
+                    "type": "Delete", "id": ann + "/statuses/1#delete", "actor": ann, "object": ["type": "Tombstone", "id": ann + "/statuses/1"],
+                ])
+                #expect(try await fediverseMentions().map(\.kind) == [.repost])
+                #expect(!(try await site.get(post).text.contains("Great tea")))
+
+                // Ann follows, then moves to Bea, who names her in alsoKnownAs.
+                let target: [String: Any] = ["actor": site.base + "/actor", "inbox": site.base + "/actor/inbox"]
+                #expect(try await remote.post("follow", target)["status"] as? Int == 202)
+                try await send(["type": "Move", "id": ann + "#moves/1", "actor": ann, "object": ann, "target": remote.base + "/users/bea"])
+                #expect(try await site.store.followers().map(\.actorId) == [remote.base + "/users/bea"])
+
+                // Ann's account is deleted: what she sent is forgotten.
+                #expect(try await remote.post("follow", target)["status"] as? Int == 202)
+                try await send(["type": "Delete", "id": ann + "#delete", "actor": ann, "object": ann])
+                #expect(try await fediverseMentions().isEmpty)
+                #expect(try await site.store.followers().map(\.actorId) == [remote.base + "/users/bea"])
+
+                // A blocked server is answered 202 and changes nothing.
+                try await microcast(["mentions", "block", "127.0.0.1"])
+                #expect(try await remote.post("follow", target)["status"] as? Int == 202)
+                try await send(["type": "Like", "id": ann + "#likes/2", "actor": ann, "object": post])
+                #expect(try await site.store.followers().map(\.actorId) == [remote.base + "/users/bea"])
+                #expect(try await fediverseMentions().isEmpty)
+            }
+        }
+    }
+
     static func received(_ remote: FakeNetwork) async throws -> [[String: Any]] { try await remote.get("received") as? [[String: Any]] ?? [] }
     static func type(_ item: [String: Any]) -> String? { (item["activity"] as? [String: Any])?["type"] as? String }
     static func objectId(_ item: [String: Any]) -> String? {

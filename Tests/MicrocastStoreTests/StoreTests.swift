@@ -352,6 +352,55 @@ struct StoreTests {
         )
     }
 
+    @Test(
+        "responses from another network: one per source and target, an update keeps the owner's decision, only their author forgets them, Webmentions stay",
+        arguments: StoreKind.allCases
+    )
+    func responses(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let ann = "https://social.example/users/ann"
+            func response(_ id: String, source: String, author: String = ann, text: String = "Hi") -> Mention {
+                Mention(
+                    id: id,
+                    source: source,
+                    target: "https://example.com/posts/p",
+                    postSlug: "p",
+                    state: .held,
+                    kind: .reply,
+                    author: MentionAuthor(name: "Ann", url: author),
+                    contentHTML: text,
+                    receivedAt: now,
+                    via: Mention.fediverse
+                )
+            }
+            try await store.recordResponses([
+                response("r1", source: ann + "/1"), response("r2", source: "https://other.example/bo/1", author: "https://other.example/bo"),
+            ])
+            var approved = try #require(try await store.mention(id: "r1"))
+            approved.state = .shown
+            try await store.saveMention(approved)
+            let webmention = try await store.receiveMention(
+                source: "https://site.example/a",
+                target: "https://example.com/posts/p",
+                postSlug: "p",
+                newId: "w1",
+                now: now
+            )
+            let before = try await store.contentStamp()
+            try await store.recordResponses([response("r3", source: ann + "/1", text: "Hi, edited")])
+            let edited = try #require(try await store.mention(id: "r1"))
+            #expect(edited.contentHTML == "Hi, edited" && edited.state == .shown, "the same response, still shown")
+            #expect(try await store.mention(id: "r3") == nil)
+            #expect(try await store.contentStamp() != before, "pages showing it are rendered again")
+
+            #expect(try await store.forgetResponses(authorURL: ann, source: "https://other.example/bo/1") == 0, "not Ann's to take back")
+            #expect(try await store.forgetResponses(authorURL: ann, source: ann + "/1") == 1)
+            #expect(try await store.forgetResponses(authorURL: "https://other.example/bo", source: nil) == 1)
+            #expect(try await store.forgetResponses(authorURL: "https://site.example/a", source: nil) == 0)
+            #expect(try await store.mentions(state: nil, limit: 10).map(\.id) == [webmention.id])
+        }
+    }
+
     @Test("a re-sent Webmention updates the one mention; counts are of shown mentions by kind", arguments: StoreKind.allCases)
     func mentions(kind: StoreKind) async throws {
         try await kind.with { store in

@@ -45,7 +45,14 @@ public struct MentionModeration: Sendable {
     public func block(domain: String, now: Date = Date()) async throws -> Int {
         let domain = domain.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". "))
         guard domain.contains("."), !domain.contains("/") else { throw Failure(description: "\(domain) is not a domain name") }
-        try await store.setSettings([.mentionDomain(domain): MentionPolicy.DomainDecision.blocked.rawValue])
+        // Blocking a server outranks the approvals given to people on it
+        // before; approving one of them again lets that one through.
+        var changes: [SettingKey: String?] = [.mentionDomain(domain): MentionPolicy.DomainDecision.blocked.rawValue]
+        for (url, decision) in try await store.settings().mentionAuthors where decision == MentionPolicy.DomainDecision.approved.rawValue {
+            let host = Mention.domain(of: url)
+            if host == domain || host.hasSuffix("." + domain) { changes[.mentionAuthor(url)] = .some(nil) }
+        }
+        try await store.setSettings(changes)
         let policy = MentionPolicy(settings: try await store.settings())
         var count = 0
         for var mention in try await store.mentions(state: nil, limit: Int.max)

@@ -1,52 +1,27 @@
 import Foundation
 import MicrocastCore
-import Synchronization
-
-/// A fediverse actor as far as verifying and answering them needs.
-package struct RemoteActor: Sendable, Equatable {
-    package var id: String
-    package var publicKeyPEM: String
-    /// Their server's shared inbox, else their own.
-    package var inbox: String
-}
-
-/// Actors fetched to verify their signatures, kept a day; fetched again at
-/// once when a signature does not verify (their key may have rotated).
-package final class RemoteActors: Sendable {
-    let sender: ActivitySender
-    private let cache = Mutex<[String: (actor: RemoteActor, fetched: Date)]>([:])
-
-    package init(sender: ActivitySender) { self.sender = sender }
-
-    /// The actor a `keyId` names (`https://host/users/ann#main-key`).
-    package func actor(keyId: String, fresh: Bool = false) async throws -> RemoteActor {
-        let id = String(keyId.split(separator: "#", maxSplits: 1).first ?? "")
-        if !fresh, let cached = cache.withLock({ $0[id] }), Date().timeIntervalSince(cached.fetched) < 86_400 { return cached.actor }
-        guard let url = URL(string: id) else { throw HTTPSignature.Refusal.unreadable("keyId \(keyId) is not a URL") }
-        let answer = try await sender.get(url)
-        guard (200..<300).contains(answer.status),
-            let document = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body.readableBytesView)).objectValue,
-            let key = document["publicKey"]?.objectValue, let pem = key["publicKeyPem"]?.stringValue,
-            let actorId = document["id"]?.stringValue, let inbox = document["inbox"]?.stringValue
-        else { throw HTTPSignature.Refusal.unreadable("no actor with a public key at \(id)") }
-        let shared = document["endpoints"]?.objectValue?["sharedInbox"]?.stringValue
-        let actor = RemoteActor(id: actorId, publicKeyPEM: pem, inbox: shared ?? inbox)
-        cache.withLock { $0[id] = (actor, Date()) }
-        return actor
-    }
-}
 
 /// What the inbox did with an activity.
 package enum InboxOutcome: Equatable, Sendable {
     case followed(String)
     case unfollowed(String)
+    /// A reply, like or repost recorded for a post, in the moderation state the owner's rules gave it.
+    case responded(MentionKind, Mention.State)
+    /// Responses their author took back (how many).
+    case withdrew(Int)
+    /// An account that is gone: its follow and responses forgotten.
+    case forgot(String)
+    case moved(from: String, to: String)
     case ignored(String)
 }
 
 /// The site's inbox: every POST's signature verified against its sender's
-/// key, the body against its digest; a `Follow` of the site accepted (the
-/// follower saved and our `Accept` queued, in one transaction), its `Undo`
-/// forgotten; anything else taken and ignored.
+/// key, the body against its digest. A `Follow` of the site is accepted (the
+/// follower saved and our `Accept` queued, in one transaction); replies,
+/// likes and reposts of our posts become responses under the moderation
+/// Webmentions have, and their author can take them back; anything else is
+/// taken and ignored. Senders the owner blocked (`microcast mentions block`)
+/// are taken and ignored whatever they send.
 package struct FediverseInbox: Sendable {
     let store: any DataStore
     let actors: RemoteActors
@@ -74,7 +49,14 @@ package struct FediverseInbox: Sendable {
         guard HTTPSignature.bodyMatches(body, digest: header("digest"), contentDigest: header("content-digest")) else {
             throw HTTPSignature.Refusal.digestMismatch
         }
-        var signer = try await actors.actor(keyId: parameters.keyId)
+        var signer: RemoteActor
+        do {
+            signer = try await actors.actor(keyId: parameters.keyId)
+        } catch  where Self.isSelfDelete(body, keyId: parameters.keyId) {
+            // A deleted account's actor is gone (410) with its key, and its
+            // server keeps retrying until answered: taken, unverified, unused.
+            return .ignored("a Delete of an account whose key is gone")
+        }
         if !Self.verifies(parameters, method: method, path: path, key: signer.publicKeyPEM, header: header) {
             signer = try await actors.actor(keyId: parameters.keyId, fresh: true)
         }
@@ -82,19 +64,78 @@ package struct FediverseInbox: Sendable {
         guard let activity = try? JSONDecoder().decode(JSONValue.self, from: body).objectValue else { return .ignored("not JSON") }
         // Only the signer speaks for themselves.
         guard activity["actor"]?.stringValue == signer.id else { return .ignored("signed by \(signer.id) for another actor") }
-        let type = activity["type"]?.stringValue ?? ""
-        switch type {
-        case "Follow" where activity["object"]?.stringValue == urls.actor:
-            let followId = activity["id"]?.stringValue ?? signer.id + "#follow"
+        let policy = MentionPolicy(settings: try await store.settings())
+        guard !policy.isBlocked(.author(signer.id)) else { return .ignored("\(signer.id) is blocked") }
+        return try await handle(InboxRequest.read(activity, signer: signer.id, urls: urls), from: signer, policy: policy)
+    }
+
+    static func isSelfDelete(_ body: Data, keyId: String) -> Bool {
+        guard let activity = try? JSONDecoder().decode(JSONValue.self, from: body).objectValue,
+            activity["type"]?.stringValue == "Delete", let actor = activity["actor"]?.stringValue
+        else { return false }
+        return InboxRequest.id(of: activity["object"]) == actor && keyId.hasPrefix(actor)
+    }
+
+    func handle(_ request: InboxRequest, from signer: RemoteActor, policy: MentionPolicy) async throws -> InboxOutcome {
+        switch request {
+        case .follow(let followId):
             try await store.saveFollower(
                 Follower(actorId: signer.id, inbox: signer.inbox, followId: followId, followedAt: Date()),
                 jobs: [JobRequest(kind: .deliver, subject: .delivery(inbox: signer.inbox, activity: "accept " + signer.id))]
             )
             return .followed(signer.id)
-        case "Undo" where activity["object"]?.objectValue?["type"]?.stringValue == "Follow":
+        case .unfollow:
             return try await store.removeFollower(actorId: signer.id) ? .unfollowed(signer.id) : .ignored("not a follower")
-        default:
-            return .ignored(type)
+        case .respond(let response):
+            return try await record(response, from: signer, policy: policy)
+        case .withdraw(let source):
+            return .withdrew(try await store.forgetResponses(authorURL: signer.id, source: source))
+        case .accountDeleted:
+            _ = try await store.removeFollower(actorId: signer.id)
+            _ = try await store.forgetResponses(authorURL: signer.id, source: nil)
+            return .forgot(signer.id)
+        case .moved(let target):
+            // Believed only if the new account says it is the old one.
+            let moved = try await actors.actor(keyId: target, fresh: true)
+            guard moved.alsoKnownAs.contains(signer.id) else { return .ignored("\(target) does not name \(signer.id) in alsoKnownAs") }
+            guard let follower = try await store.followers().first(where: { $0.actorId == signer.id }) else {
+                return .ignored("not a follower")
+            }
+            _ = try await store.removeFollower(actorId: signer.id)
+            try await store.saveFollower(
+                Follower(actorId: moved.id, inbox: moved.inbox, followId: follower.followId, followedAt: follower.followedAt),
+                jobs: []
+            )
+            return .moved(from: signer.id, to: moved.id)
+        case .ignore(let what):
+            return .ignored(what)
         }
+    }
+
+    /// A response to a published post, held or shown as the owner's rules say.
+    func record(_ response: FediverseResponse, from signer: RemoteActor, policy: MentionPolicy) async throws -> InboxOutcome {
+        guard let slug = urls.slug(fromURL: response.target), let post = try await store.post(slug: slug), post.status == .published,
+            post.deletedAt == nil
+        else {
+            return .ignored("a response to no post of ours")
+        }
+        let state = policy.state(forVerifiedFrom: .author(signer.id))
+        let mention = Mention(
+            id: MentionIdentifier.make(),
+            source: response.source,
+            target: urls.post(slug: slug),
+            postSlug: slug,
+            state: state,
+            reason: state == .held ? "waiting for the owner's approval" : nil,
+            kind: response.kind,
+            author: MentionAuthor(name: signer.name, url: signer.id, remotePhoto: signer.icon),
+            contentHTML: response.contentHTML,
+            published: response.published,
+            url: response.url,
+            receivedAt: Date(),
+            via: Mention.fediverse
+        )
+        try await store.recordResponses([mention])
+        return .responded(response.kind, state)
     }
 }

@@ -43,8 +43,12 @@ public struct Mention: Sendable, Equatable {
     public var receivedAt: Date
     public var updatedAt: Date
     /// The account whose copy it answered (`SyndicationAccount.uid`), for a
-    /// response read from another network; nil for a Webmention.
+    /// response read from another network; `Mention.fediverse` for one sent
+    /// to the site's inbox; nil for a Webmention.
     public var via: String?
+
+    /// `via` of a response that came to the site's ActivityPub inbox.
+    public static let fediverse = "fediverse"
 
     public init(
         id: String,

@@ -53,6 +53,11 @@ public enum JSONValue: Codable, Sendable, Hashable {
         return nil
     }
 
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
     /// The URL of a file property: a plain string, or `{"value": url, "alt": text}`.
     public var urlValue: String? {
         stringValue ?? objectValue?["value"]?.stringValue

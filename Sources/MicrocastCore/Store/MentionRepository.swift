@@ -11,6 +11,14 @@ public protocol MentionRepository: Sendable {
     func mention(id: String) async throws -> Mention?
     /// Saves every field of a mention already received.
     func saveMention(_ mention: Mention) async throws
+    /// Records responses from another network (replies, likes, reposts):
+    /// new ones inserted, known ones (same source and target) updated with
+    /// their moderation state kept.
+    func recordResponses(_ responses: [Mention]) async throws
+    /// Forgets responses from another network by one author (`author.url`):
+    /// the one with `source`, or all of them (nil). Their author withdrew them
+    /// (Undo, Delete); Webmentions are never touched. Returns how many went.
+    func forgetResponses(authorURL: String, source: String?) async throws -> Int
     /// Mentions of one post in any of `states`, oldest first (the conversation's order).
     func mentions(postSlug: String, states: [Mention.State]) async throws -> [Mention]
     /// Mentions in `state` (nil: any), newest first: the owner's list.
