@@ -159,6 +159,26 @@ struct FediverseTests {
                 }
                 #expect(try await Self.received(remote).filter { Self.type($0) == "Create" }.count == 2, "one Create per post to the shared inbox")
 
+                // The outbox pages our posts as Creates; the followers are a count, listed for the owner only.
+                let outbox = try await site.get(site.base + "/actor/outbox", headers: Self.activityJSON).json
+                #expect(outbox["type"] as? String == "OrderedCollection" && outbox["totalItems"] as? Int == 2)
+                let firstPage = try await site.get(try #require(outbox["first"] as? String), headers: Self.activityJSON).json
+                let items = try #require(firstPage["orderedItems"] as? [[String: Any]])
+                #expect(items.map { $0["type"] as? String } == ["Create", "Create"])
+                #expect(Set(items.compactMap { ($0["object"] as? [String: Any])?["id"] as? String }) == [photoPost, episode])
+                let strangers = try await site.get(site.base + "/actor/followers", headers: Self.activityJSON).json
+                #expect(strangers["totalItems"] as? Int == 1 && strangers["first"] == nil && strangers["orderedItems"] == nil)
+                let forged = try await site.get(
+                    site.base + "/actor/followers?page=1",
+                    headers: Self.activityJSON + [("Authorization", "Bearer forged")]
+                )
+                #expect(forged.json["orderedItems"] == nil, "a token that does not verify lists nobody")
+                let listed = try await site.get(
+                    site.base + "/actor/followers?page=1",
+                    headers: Self.activityJSON + [("Authorization", "Bearer " + token)]
+                ).json
+                #expect(listed["orderedItems"] as? [String] == [remote.base + "/users/ann"])
+
                 let updated = try await site.postJSON(#"{"action":"update","url":"\#(photoPost)","replace":{"content":["Changed"]}}"#, token: token)
                 #expect(updated.status == .noContent || updated.status == .ok)
                 _ = try await awaitValue("the Update") {

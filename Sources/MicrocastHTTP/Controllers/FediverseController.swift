@@ -5,9 +5,11 @@ import MicrocastCore
 import NIOCore
 
 /// The site as a fediverse account: WebFinger finds it (`@NAME@host`),
-/// NodeInfo describes the server, `/actor` is the account itself.
+/// NodeInfo describes the server, `/actor` is the account itself, with its
+/// outbox and followers paged (the followers listed for the owner only).
 struct FediverseController: Sendable {
     let identity: FediverseIdentity
+    let authenticator: Authenticator
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
         router.get("/.well-known/webfinger") { request, _ in try await webfinger(request) }
@@ -23,6 +25,18 @@ struct FediverseController: Sendable {
         }
         router.get("/nodeinfo/2.1") { _, _ in try await nodeInfo() }
         router.get("/actor") { _, _ in Self.json(try await identity.actor()) }
+        router.get("/actor/outbox") { request, _ in
+            Self.json(try await identity.outbox(page: ActorCollections.pageNumber(request.uri.queryParameters["page"].map(String.init))))
+        }
+        router.get("/actor/followers") { request, _ in
+            let page = ActorCollections.pageNumber(request.uri.queryParameters["page"].map(String.init))
+            // A token that does not verify counts as none: the count, not the list.
+            let token = Authenticator.bearer(request.headers[.authorization])
+            var owner = false
+            if token != nil { owner = (try? await authenticator.authorize(token: token, anyOf: [])) != nil }
+            return Self.json(try await identity.followers(page: page, owner: owner), private: owner)
+        }
+        router.get("/actor/following") { _, _ in Self.json(identity.following()) }
     }
 
     func webfinger(_ request: Request) async throws -> Response {
@@ -55,11 +69,14 @@ struct FediverseController: Sendable {
     }
 
     /// An ActivityStreams document, readable from any origin (clients fetch from browsers).
-    static func json(_ value: JSONValue, type: String = ActivityStreams.contentType) -> Response {
+    static func json(_ value: JSONValue, type: String = ActivityStreams.contentType, private: Bool = false) -> Response {
         let body = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
         return Response(
             status: .ok,
-            headers: [.contentType: type, .accessControlAllowOrigin: "*", .cacheControl: "public, max-age=60", .vary: "Accept"],
+            headers: [
+                .contentType: type, .accessControlAllowOrigin: "*", .cacheControl: `private` ? "private, no-store" : "public, max-age=60",
+                .vary: "Accept, Authorization",
+            ],
             body: .init(byteBuffer: ByteBuffer(bytes: body))
         )
     }
