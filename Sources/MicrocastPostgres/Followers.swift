@@ -4,14 +4,15 @@ import MicrocastCore
 import PostgresNIO
 
 extension PostgresStore: FollowerRepository {
-    static let followerColumns = "actor_id, inbox, follow_id, followed_at"
+    static let followerColumns = "actor_id, inbox, follow_id, followed_at, state"
 
     static func follower(_ row: PostgresRandomAccessRow) throws -> Follower {
         Follower(
             actorId: try row.value("actor_id", as: String.self),
             inbox: try row.value("inbox", as: String.self),
             followId: try row.value("follow_id", as: String.self),
-            followedAt: try row.value("followed_at", as: Date.self)
+            followedAt: try row.value("followed_at", as: Date.self),
+            state: Follower.State(rawValue: try row.value("state", as: String.self)) ?? .pending
         )
     }
 
@@ -27,11 +28,12 @@ extension PostgresStore: FollowerRepository {
     }
 
     static func insertFollower(_ follower: Follower, upsert: Bool, on connection: PostgresConnection, logger: Logger) async throws {
-        let conflict = upsert ? " ON CONFLICT (actor_id) DO UPDATE SET inbox = EXCLUDED.inbox, follow_id = EXCLUDED.follow_id" : ""
+        let conflict =
+            upsert ? " ON CONFLICT (actor_id) DO UPDATE SET inbox = EXCLUDED.inbox, follow_id = EXCLUDED.follow_id, state = EXCLUDED.state" : ""
         try await connection.execute(
             """
-            INSERT INTO followers (actor_id, inbox, follow_id, followed_at)
-            VALUES (\(follower.actorId), \(follower.inbox), \(follower.followId), \(follower.followedAt))\(unescaped: conflict)
+            INSERT INTO followers (actor_id, inbox, follow_id, followed_at, state)
+            VALUES (\(follower.actorId), \(follower.inbox), \(follower.followId), \(follower.followedAt), \(follower.state.rawValue))\(unescaped: conflict)
             """,
             logger: logger
         )

@@ -21,6 +21,7 @@ enum Schema {
         (4, "mention details for the owner", fourth),
         (5, "syndication", fifth),
         (6, "fediverse followers", sixth),
+        (7, "follow requests", ["ALTER TABLE followers ADD COLUMN state TEXT NOT NULL DEFAULT 'accepted'"]),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

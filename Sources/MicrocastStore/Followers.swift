@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import MicrocastCore
 
+extension Follower.State: DatabaseValueConvertible {}
+
 /// A row of `followers`.
 struct FollowerRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "followers"
@@ -9,15 +11,17 @@ struct FollowerRecord: Codable, FetchableRecord, PersistableRecord {
     var inbox: String
     var followId: String
     var followedAt: Date
+    var state: Follower.State
 
     init(_ follower: Follower) {
         actorId = follower.actorId
         inbox = follower.inbox
         followId = follower.followId
         followedAt = follower.followedAt
+        state = follower.state
     }
 
-    var follower: Follower { Follower(actorId: actorId, inbox: inbox, followId: followId, followedAt: followedAt) }
+    var follower: Follower { Follower(actorId: actorId, inbox: inbox, followId: followId, followedAt: followedAt, state: state) }
 }
 
 extension SQLiteStore: FollowerRepository {

@@ -294,6 +294,9 @@ enum Migrations {
                 t.column("followedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("14 follow requests") { db in
+            try db.alter(table: "followers") { t in t.add(column: "state", .text).notNull().defaults(to: "accepted") }
+        }
         return migrator
     }
 

@@ -268,6 +268,53 @@ struct FediverseTests {
         }
     }
 
+    @Test(
+        "with follows held for approval, a follow waits (no Accept, no posts) until the owner approves it from the CLI; a refusal sends a Reject and ends deliveries; a blocked server cannot follow"
+    )
+    func followApproval() async throws {
+        try await FakeNetwork.run(.remoteActor) { remote in
+            try await TestSite.run(configure: { $0.services.allowPrivateFetch = true }) { site in
+                let ann = remote.base + "/users/ann"
+                let target: [String: Any] = ["actor": site.base + "/actor", "inbox": site.base + "/actor/inbox"]
+                func fediverse(_ arguments: [String]) async throws -> String {
+                    try await Webmentions.microcast(["fediverse"] + arguments + ["--data", site.data.path] + site.databaseArguments)
+                }
+                _ = try await fediverse(["follows", "approval"])
+                #expect(try await site.get(site.base + "/actor", headers: Self.activityJSON).json["manuallyApprovesFollowers"] as? Bool == true)
+
+                #expect(try await remote.post("follow", target)["status"] as? Int == 202)
+                #expect(try await site.store.followers().map(\.state) == [.pending])
+                #expect(try await fediverse(["followers", "--state", "pending"]).contains(ann))
+                let token = try await site.token("create")
+                let early = try site.created(try await site.postJSON(#"{"type":["h-entry"],"properties":{"content":["Before"]}}"#, token: token))
+                _ = try await site.waitForJobs(timeout: .seconds(120))
+                #expect(try await Self.received(remote).isEmpty, "a pending follower is sent nothing, not even an Accept")
+                #expect(try await site.get(site.base + "/actor/followers", headers: Self.activityJSON).json["totalItems"] as? Int == 0)
+
+                _ = try await fediverse(["approve", ann])
+                let accept = try await awaitValue("the Accept") { try await Self.received(remote).first { Self.type($0) == "Accept" } }
+                #expect(accept["verified"] as? Bool == true)
+                let later = try site.created(try await site.postJSON(#"{"type":["h-entry"],"properties":{"content":["After"]}}"#, token: token))
+                _ = try await awaitValue("the Create of the later post") {
+                    try await Self.received(remote).first { Self.type($0) == "Create" && Self.objectId($0) == later }
+                }
+                #expect(!(try await Self.received(remote).contains { Self.objectId($0) == early }))
+
+                _ = try await fediverse(["reject", ann])
+                let reject = try await awaitValue("the Reject") { try await Self.received(remote).first { Self.type($0) == "Reject" } }
+                #expect(reject["verified"] as? Bool == true)
+                #expect(try await site.store.followers().map(\.state) == [.rejected])
+
+                _ = try await fediverse(["block", "127.0.0.1"])
+                #expect(try await remote.post("follow", target)["status"] as? Int == 202)
+                #expect(try await site.store.followers().map(\.state) == [.rejected], "a blocked server's follow is dropped")
+                _ = try await fediverse(["unblock", "127.0.0.1"])
+                #expect(try await remote.post("follow", target)["status"] as? Int == 202)
+                #expect(try await site.store.followers().map(\.state) == [.pending], "after the block, asking again waits for the owner")
+            }
+        }
+    }
+
     static func received(_ remote: FakeNetwork) async throws -> [[String: Any]] { try await remote.get("received") as? [[String: Any]] ?? [] }
     static func type(_ item: [String: Any]) -> String? { (item["activity"] as? [String: Any])?["type"] as? String }
     static func objectId(_ item: [String: Any]) -> String? {

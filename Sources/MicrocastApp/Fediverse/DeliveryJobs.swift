@@ -21,14 +21,14 @@ package struct FanoutJob: JobHandler {
         } else {
             activity = post.updated == nil ? "create" : "update"
         }
-        let inboxes = Set(try await store.followers().map(\.inbox)).sorted()
+        let inboxes = Set(try await store.followers().filter { $0.state == .accepted }.map(\.inbox)).sorted()
         let deliveries = inboxes.map { JobRequest(kind: .deliver, subject: .delivery(inbox: $0, activity: "\(activity) \(slug)")) }
         return JobDone(.enqueued(deliveries), summary: "\(activity) to \(deliveries.count) inboxes")
     }
 }
 
 /// One signed activity POSTed to one inbox: a post's `Create`, `Update` or
-/// `Delete`, or our `Accept` of a follow. Built when it is sent, so a retry
+/// `Delete`, or our `Accept` or `Reject` of a follow. Built when it is sent, so a retry
 /// after a day sends the post as it is then; its id names the change, so a
 /// receiver that saw a try already drops the next.
 package struct DeliverJob: JobHandler {
@@ -56,11 +56,18 @@ package struct DeliverJob: JobHandler {
         let urls = identity.urls
         let activity: JSONValue
         switch parts[0] {
-        case "accept":
-            guard let follower = try await store.followers().first(where: { $0.actorId == parts[1] }) else {
-                return JobDone(summary: "no longer a follower")
+        case "accept", "reject":
+            // Sent only while the follow is still in the state it answers.
+            let wanted: Follower.State = parts[0] == "accept" ? .accepted : .rejected
+            guard let follower = try await store.followers().first(where: { $0.actorId == parts[1] && $0.state == wanted }) else {
+                return JobDone(summary: "the follow is no longer \(wanted.rawValue)")
             }
-            activity = Activities.accept(follow: follower.followId, follower: follower.actorId, actor: urls.actor)
+            activity = Activities.accept(
+                follow: follower.followId,
+                follower: follower.actorId,
+                actor: urls.actor,
+                type: parts[0] == "accept" ? "Accept" : "Reject"
+            )
         case "delete":
             activity = Activities.delete(objectId: urls.post(slug: parts[1]), actor: urls.actor, followers: urls.followers, at: Date())
         case "create", "update":

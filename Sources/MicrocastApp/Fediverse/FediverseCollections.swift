@@ -19,7 +19,7 @@ extension FediverseIdentity {
     /// The followers: their count for anyone; who they are, oldest first, for the owner only.
     public func followers(page: Int?, owner: Bool) async throws -> JSONValue {
         let urls = site.urls
-        let followers = try await store.followers()
+        let followers = try await store.followers().filter { $0.state == .accepted }
         guard owner, let page else { return ActorCollections.collection(id: urls.followers, totalItems: followers.count, listed: owner) }
         let items = followers.dropFirst((page - 1) * ActorCollections.pageSize).prefix(ActorCollections.pageSize).map { JSONValue.string($0.actorId) }
         return ActorCollections.page(of: urls.followers, page: page, totalItems: followers.count, items: Array(items))

@@ -4,6 +4,8 @@ import MicrocastCore
 /// What the inbox did with an activity.
 package enum InboxOutcome: Equatable, Sendable {
     case followed(String)
+    /// A follow held for the owner's approval.
+    case askedToFollow(String)
     case unfollowed(String)
     /// A reply, like or repost recorded for a post, in the moderation state the owner's rules gave it.
     case responded(MentionKind, Mention.State)
@@ -79,11 +81,16 @@ package struct FediverseInbox: Sendable {
     func handle(_ request: InboxRequest, from signer: RemoteActor, policy: MentionPolicy) async throws -> InboxOutcome {
         switch request {
         case .follow(let followId):
+            // Someone already following is accepted again (their server lost
+            // our Accept); anyone else waits for the owner if the owner asks.
+            let known = try await store.followers().first { $0.actorId == signer.id }
+            let approves = FediverseSettings.approvesFollowers(try await store.settings())
+            let state: Follower.State = known?.state == .accepted || !approves ? .accepted : .pending
             try await store.saveFollower(
-                Follower(actorId: signer.id, inbox: signer.inbox, followId: followId, followedAt: Date()),
-                jobs: [JobRequest(kind: .deliver, subject: .delivery(inbox: signer.inbox, activity: "accept " + signer.id))]
+                Follower(actorId: signer.id, inbox: signer.inbox, followId: followId, followedAt: known?.followedAt ?? Date(), state: state),
+                jobs: state == .pending ? [] : [JobRequest(kind: .deliver, subject: .delivery(inbox: signer.inbox, activity: "accept " + signer.id))]
             )
-            return .followed(signer.id)
+            return state == .pending ? .askedToFollow(signer.id) : .followed(signer.id)
         case .unfollow:
             return try await store.removeFollower(actorId: signer.id) ? .unfollowed(signer.id) : .ignored("not a follower")
         case .respond(let response):
@@ -103,7 +110,13 @@ package struct FediverseInbox: Sendable {
             }
             _ = try await store.removeFollower(actorId: signer.id)
             try await store.saveFollower(
-                Follower(actorId: moved.id, inbox: moved.inbox, followId: follower.followId, followedAt: follower.followedAt),
+                Follower(
+                    actorId: moved.id,
+                    inbox: moved.inbox,
+                    followId: follower.followId,
+                    followedAt: follower.followedAt,
+                    state: follower.state
+                ),
                 jobs: []
             )
             return .moved(from: signer.id, to: moved.id)

@@ -10,12 +10,16 @@ public struct FediverseSettings: Sendable, Equatable {
         case actorType = "actor-type"
         case privateKey = "private-key"
         case publicKey = "public-key"
+        /// `approval` holds follows for the owner; anything else accepts them at once.
+        case follows
     }
 
     public var name: String
     public var actorType: String
     public var privateKey: String?
     public var publicKey: String?
+    /// Follows wait for the owner's approval (`manuallyApprovesFollowers`).
+    public var approvesFollowers: Bool
 
     public init(stored: Settings, site: SiteInfo) {
         func value(_ key: Key) -> String? { stored[.fediverse(key)].flatMap { $0.isEmpty ? nil : $0 } }
@@ -23,7 +27,11 @@ public struct FediverseSettings: Sendable, Equatable {
         actorType = value(.actorType) == "Service" ? "Service" : "Person"
         privateKey = value(.privateKey)
         publicKey = value(.publicKey)
+        approvesFollowers = Self.approvesFollowers(stored)
     }
+
+    /// Whether follows wait for the owner, from the settings alone.
+    public static func approvesFollowers(_ stored: Settings) -> Bool { stored[.fediverse(.follows)] == "approval" }
 
     /// The owner's first name, as a username: lower-case ASCII letters and
     /// digits ("Ada Lovelace" → `ada`); `owner` when nothing is left.
@@ -83,8 +91,7 @@ public enum ActivityStreams {
         site: SiteInfo,
         summary: String,
         icon: String?,
-        header: String?,
-        manuallyApprovesFollowers: Bool = false
+        header: String?
     ) -> JSONValue {
         let urls = site.urls
         var actor: [String: JSONValue] = [
@@ -100,7 +107,7 @@ public enum ActivityStreams {
             "followers": .string(urls.followers),
             "following": .string(urls.following),
             "endpoints": .object(["sharedInbox": .string(urls.sharedInbox)]),
-            "manuallyApprovesFollowers": .bool(manuallyApprovesFollowers),
+            "manuallyApprovesFollowers": .bool(settings.approvesFollowers),
             "discoverable": .bool(true),
             "publicKey": .object([
                 "id": .string(urls.actorKey),
@@ -157,12 +164,12 @@ public enum Activities {
         ])
     }
 
-    /// `Accept` of someone's `Follow`.
-    public static func accept(follow followId: String, follower: String, actor: String) -> JSONValue {
+    /// `Accept` (or `Reject`) of someone's `Follow`.
+    public static func accept(follow followId: String, follower: String, actor: String, type: String = "Accept") -> JSONValue {
         .object([
             "@context": "https://www.w3.org/ns/activitystreams",
-            "id": .string(actor + "#accepts/" + (followId.data(using: .utf8)?.base64EncodedString() ?? "")),
-            "type": "Accept",
+            "id": .string(actor + "#\(type.lowercased())s/" + (followId.data(using: .utf8)?.base64EncodedString() ?? "")),
+            "type": .string(type),
             "actor": .string(actor),
             "object": .object(["id": .string(followId), "type": "Follow", "actor": .string(follower), "object": .string(actor)]),
         ])
