@@ -25,11 +25,17 @@ struct TitleCardTests {
         #expect(sizes.count == 64 && sizes.allSatisfy { $0 > 1_000 })
     }
 
-    @Test("an asynchronous media test runs on threads that never exit, before and after it suspends")
+    @Test("an asynchronous media test runs on threads that never exit, from its start and after every await")
     func asynchronousOnMediaThreads() async throws {
         #expect(Self.onMediaThread())
-        try await Task.sleep(for: .milliseconds(1))
-        #expect(Self.onMediaThread())
+        var away = 0
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(1))
+            if !Self.onMediaThread() { away += 1 }
+            _ = try await Fixtures.runOffPool("true", [])
+            if !Self.onMediaThread() { away += 1 }
+        }
+        #expect(away == 0, "resumed away from the media threads \(away) times in 40")
     }
 
     @Test("a synchronous media test runs on threads that never exit")

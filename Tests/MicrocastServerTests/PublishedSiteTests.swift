@@ -130,6 +130,16 @@ struct PublishedSiteTests {
         }
     }
 
+    @Test("/favicon.ico, which every browser asks for, leads to the show's artwork")
+    func favicon() async throws {
+        try await TestSite.run { site in
+            let icon = try await site.get("/favicon.ico")
+            #expect(icon.status == .found)
+            let artwork = try await site.get(try #require(icon.headers.first(name: "Location")))
+            #expect(artwork.status == .ok && artwork.headers.first(name: "Content-Type") == "image/jpeg")
+        }
+    }
+
     @Test("a page of 20 photo posts is under 100 KB of HTML and CSS, lazy below the fold, cached with ETags; the stylesheet is immutable")
     func weight() async throws {
         try await TestSite.run { site in

@@ -32,6 +32,13 @@ package struct SitePublisher: Sendable {
     /// The photos grid shows the latest photos of this many posts.
     package static let photosPagePosts = 240
 
+    /// The site's icon, which browsers ask for as `/favicon.ico`: the show's artwork.
+    package func iconURL() async throws -> String {
+        let site = try await self.site.info()
+        let show = ShowSettings(stored: try await settings.settings(), site: site)
+        return site.urls.rendition(fileName: try await artwork.fileName(for: show))
+    }
+
     /// The answer for `path`, or nil when the site has nothing there.
     package func page(_ path: SitePath) async throws -> PublishedPage? {
         var site = try await self.site.info()

@@ -22,6 +22,10 @@ struct SiteController: Sendable {
             router.head(RouterPath(path)) { request, _ in try await serve(request) }
         }
         router.get("/health") { _, _ in "ok" }
+        // Browsers ask every site for this; the answer is the show's artwork.
+        router.get("/favicon.ico") { _, _ in
+            Response(status: .found, headers: [.location: try await publisher.iconURL(), .cacheControl: "public, max-age=3600"])
+        }
     }
 
     func serve(_ request: Request) async throws -> Response {

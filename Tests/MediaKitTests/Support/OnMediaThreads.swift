@@ -12,7 +12,14 @@ struct OnMediaThreads: SuiteTrait, TestTrait, TestScoping {
         testCase: Test.Case?,
         performing function: @Sendable () async throws -> Void
     ) async throws {
-        try await withTaskExecutorPreference(DedicatedExecutor.media) { try await function() }
+        // A task of its own that prefers those threads starts on one of them
+        // (a preference pushed onto the running task takes effect only at its
+        // next suspension, so a test could begin on a cooperative thread) and
+        // resumes on one after every await. Task locals, such as the running
+        // test, come along. The task is awaited, so `function` never outlives this call.
+        try await withoutActuallyEscaping(function) { function in
+            try await Task(executorPreference: DedicatedExecutor.media) { try await function() }.value
+        }
     }
 }
 

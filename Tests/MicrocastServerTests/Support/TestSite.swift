@@ -195,7 +195,11 @@ struct TestSite {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await Self.client.execute(request, timeout: .seconds(60))
+        // The deadline turns a hung request into a failure; it does not time
+        // the server. One minute was not always enough for an upload's
+        // inspection on two cores also running two media workers and two
+        // busy loops, so it is three.
+        let response = try await Self.client.execute(request, timeout: .seconds(180))
         let bytes = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: response.status, headers: response.headers, body: Data(buffer: bytes))
     }
