@@ -131,11 +131,12 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         settings: store,
         urls: site.urls
     ).addRoutes(to: router)
-    SiteController(publisher: services.publisher, cache: PageCache(), fediverse: services.fediverse).addRoutes(to: router)
+    SiteController(publisher: services.publisher, cache: PageCache(), fediverse: services.fediverse, inbox: services.inbox)
+        .addRoutes(to: router)
 
     // The site as a fediverse account; its key pair made once, before the first request.
     _ = try await services.fediverse.settings()
-    FediverseController(identity: services.fediverse, authenticator: authenticator).addRoutes(to: api)
+    FediverseController(identity: services.fediverse, authenticator: authenticator, inbox: services.inbox).addRoutes(to: api)
     InboxController(inbox: services.inbox).addRoutes(to: api)
 
     return router

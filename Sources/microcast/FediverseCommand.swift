@@ -8,7 +8,7 @@ struct FediverseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fediverse",
         abstract: "List, approve and refuse followers on the fediverse; hold follows for approval; block servers.",
-        subcommands: [Followers.self, Approve.self, Reject.self, Follows.self, Block.self, Unblock.self]
+        subcommands: [Followers.self, Approve.self, Reject.self, Follows.self, Block.self, Unblock.self, SecureMode.self]
     )
 
     struct Followers: AsyncParsableCommand {
@@ -87,6 +87,24 @@ struct FediverseCommand: AsyncParsableCommand {
         func run() async throws {
             try await data.withStore { try await FollowerModeration(store: $0).unblock(domain: domain) }
             print("unblocked \(domain)")
+        }
+    }
+
+    struct SecureMode: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "secure-mode",
+            abstract:
+                "on: posts as objects and the collections answer only signed requests from servers not blocked (Mastodon's authorized fetch); off (the default)."
+        )
+        @OptionGroup var data: DataOptions
+        @Argument(help: "on or off.") var setting: Setting
+
+        enum Setting: String, ExpressibleByArgument, CaseIterable { case on, off }
+
+        func run() async throws {
+            let value: String? = setting == .on ? "on" : nil
+            try await data.withStore { try await $0.setSettings([.fediverse(.secureMode): value]) }
+            print("fediverse secure mode: \(setting.rawValue)")
         }
     }
 }

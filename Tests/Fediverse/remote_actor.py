@@ -2,8 +2,8 @@
 key, an actor document, an inbox that records what arrives and checks each
 delivery's HTTP Signature with httpsig (an implementation independent of
 Microcast's) against the sender's published key; and controls that make it
-follow, unfollow, send any activity signed as Ann, or send requests a
-server must refuse. A second account, Bea, says she is also Ann (the
+follow, unfollow, send any activity or GET any URL signed as Ann, or send
+requests a server must refuse. A second account, Bea, says she is also Ann (the
 account Ann moves to).
 
 Run: python3 remote_actor.py PORT. Controls under /_fake/."""
@@ -80,6 +80,21 @@ def signed_post(inbox, activity, mode="good"):
         return error.code, error.read().decode("utf-8", "replace")
 
 
+def signed_get(url):
+    """GETs a URL as Ann's server does in authorized-fetch mode: signed, without a body."""
+    target = urlsplit(url)
+    headers = {"Host": target.netloc, "Date": formatdate(usegmt=True), "Accept": "application/activity+json"}
+    signer = HeaderSigner(ACTOR + "#main-key", KEY.export_key().decode(), algorithm="rsa-sha256",
+                          headers=["(request-target)", "host", "date"], sign_header="signature")
+    headers = signer.sign(headers, method="GET", path=target.path + ("?" + target.query if target.query else ""))
+    request = urllib.request.Request(url, headers=dict(headers))
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
 class Remote(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -135,6 +150,9 @@ class Remote(BaseHTTPRequestHandler):
                         "object": {"id": ACTOR + "#follows/1", "type": "Follow", "actor": ACTOR, "object": control["actor"]}}
             status, reason = signed_post(control["inbox"], activity)
             return self.reply(200, {"status": status, "reason": reason}, "application/json")
+        if path == "/_fake/fetch":
+            status, document = signed_get(control["url"])
+            return self.reply(200, {"status": status, "document": document}, "application/json")
         if path == "/_fake/send":
             status, reason = signed_post(control["inbox"], control["activity"])
             return self.reply(200, {"status": status, "reason": reason}, "application/json")

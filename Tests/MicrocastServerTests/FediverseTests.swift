@@ -315,6 +315,39 @@ struct FediverseTests {
         }
     }
 
+    @Test(
+        "secure mode: posts as objects and the collections answer only signed GETs (a remote server's, verified against its key), never a blocked server's; the actor, WebFinger and the pages stay open"
+    )
+    func secureMode() async throws {
+        try await FakeNetwork.run(.remoteActor) { remote in
+            try await TestSite.run(configure: { $0.services.allowPrivateFetch = true }) { site in
+                let token = try await site.token("create")
+                let post = try site.created(try await site.postJSON(#"{"type":["h-entry"],"properties":{"content":["Members only"]}}"#, token: token))
+                func fetched(_ url: String) async throws -> (status: Int?, document: [String: Any]) {
+                    let answer = try await remote.post("fetch", ["url": url])
+                    return (answer["status"] as? Int, answer["document"] as? [String: Any] ?? [:])
+                }
+                #expect(try await site.get(post, headers: Self.activityJSON).status == .ok, "open until the owner turns it on")
+                _ = try await Webmentions.microcast(["fediverse", "secure-mode", "on", "--data", site.data.path] + site.databaseArguments)
+
+                for url in [post, site.base + "/actor/outbox", site.base + "/actor/followers"] {
+                    let unsigned = try await site.get(url, headers: Self.activityJSON)
+                    #expect(unsigned.status == .unauthorized && unsigned.json["error"] as? String == "unauthorized", "\(url)")
+                }
+                let signed = try await fetched(post)
+                #expect(signed.status == 200 && signed.document["id"] as? String == post && signed.document["type"] as? String == "Note")
+                #expect(try await fetched(site.base + "/actor/outbox").document["totalItems"] as? Int == 1)
+                #expect(try await site.get(site.base + "/actor", headers: Self.activityJSON).json["publicKey"] != nil)
+                #expect(try await site.get("/.well-known/webfinger?resource=" + site.base + "/actor").status == .ok)
+                #expect(try await site.get(post).text.contains("Members only"), "browsers still get the page")
+
+                _ = try await Webmentions.microcast(["fediverse", "block", "127.0.0.1", "--data", site.data.path] + site.databaseArguments)
+                let blocked = try await fetched(post)
+                #expect(blocked.status == 403 && blocked.document["type"] == nil)
+            }
+        }
+    }
+
     static func received(_ remote: FakeNetwork) async throws -> [[String: Any]] { try await remote.get("received") as? [[String: Any]] ?? [] }
     static func type(_ item: [String: Any]) -> String? { (item["activity"] as? [String: Any])?["type"] as? String }
     static func objectId(_ item: [String: Any]) -> String? {

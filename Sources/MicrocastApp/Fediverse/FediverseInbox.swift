@@ -35,13 +35,54 @@ package struct FediverseInbox: Sendable {
         self.urls = urls
     }
 
-    static func verifies(_ parameters: HTTPSignature.Parameters, method: String, path: String, key: String, header: (String) -> String?) -> Bool {
+    static func verifies(
+        _ parameters: HTTPSignature.Parameters,
+        method: String,
+        path: String,
+        hasBody: Bool,
+        key: String,
+        header: (String) -> String?
+    ) -> Bool {
         do {
-            try HTTPSignature.verify(parameters, method: method, path: path, hasBody: true, publicKeyPEM: key, value: header)
+            try HTTPSignature.verify(parameters, method: method, path: path, hasBody: hasBody, publicKeyPEM: key, value: header)
             return true
         } catch {
             return false
         }
+    }
+
+    /// The actor who signed a request, its signature verified against their
+    /// published key (fetched again once if it does not verify: keys rotate).
+    func signer(
+        _ parameters: HTTPSignature.Parameters,
+        method: String,
+        path: String,
+        hasBody: Bool,
+        header: (String) -> String?
+    ) async throws -> RemoteActor {
+        var signer = try await actors.actor(keyId: parameters.keyId)
+        if !Self.verifies(parameters, method: method, path: path, hasBody: hasBody, key: signer.publicKeyPEM, header: header) {
+            signer = try await actors.actor(keyId: parameters.keyId, fresh: true)
+        }
+        try HTTPSignature.verify(parameters, method: method, path: path, hasBody: hasBody, publicKeyPEM: signer.publicKeyPEM, value: header)
+        return signer
+    }
+
+    /// Who a signed GET comes from (secure mode): throws `HTTPSignature.Refusal`
+    /// for a request that does not prove its sender, `FetchError` when their
+    /// key cannot be had; nil when the owner blocked them.
+    package func signedReader(method: String, path: String, header: (String) -> String?) async throws -> RemoteActor? {
+        guard let signature = header("signature") else { throw HTTPSignature.Refusal.missing }
+        let reader = try await signer(try HTTPSignature.parse(signature), method: method, path: path, hasBody: false, header: header)
+        return MentionPolicy(settings: try await store.settings()).isBlocked(.author(reader.id)) ? nil : reader
+    }
+
+    /// Whether a GET of the site's objects and collections may be answered:
+    /// always, unless secure mode is on; then only when signed by an actor the
+    /// owner has not blocked (false). Throws the refusal of an unproven request.
+    package func mayRead(method: String, path: String, header: (String) -> String?) async throws -> Bool {
+        guard FediverseSettings.secureMode(try await store.settings()) else { return true }
+        return try await signedReader(method: method, path: path, header: header) != nil
     }
 
     /// Verifies and handles one POST; throws `HTTPSignature.Refusal` for a request that does not prove its sender.
@@ -51,18 +92,16 @@ package struct FediverseInbox: Sendable {
         guard HTTPSignature.bodyMatches(body, digest: header("digest"), contentDigest: header("content-digest")) else {
             throw HTTPSignature.Refusal.digestMismatch
         }
-        var signer: RemoteActor
+        let signer: RemoteActor
         do {
-            signer = try await actors.actor(keyId: parameters.keyId)
+            signer = try await self.signer(parameters, method: method, path: path, hasBody: true, header: header)
+        } catch let refusal as HTTPSignature.Refusal {
+            throw refusal
         } catch  where Self.isSelfDelete(body, keyId: parameters.keyId) {
             // A deleted account's actor is gone (410) with its key, and its
             // server keeps retrying until answered: taken, unverified, unused.
             return .ignored("a Delete of an account whose key is gone")
         }
-        if !Self.verifies(parameters, method: method, path: path, key: signer.publicKeyPEM, header: header) {
-            signer = try await actors.actor(keyId: parameters.keyId, fresh: true)
-        }
-        try HTTPSignature.verify(parameters, method: method, path: path, hasBody: true, publicKeyPEM: signer.publicKeyPEM, value: header)
         guard let activity = try? JSONDecoder().decode(JSONValue.self, from: body).objectValue else { return .ignored("not JSON") }
         // Only the signer speaks for themselves.
         guard activity["actor"]?.stringValue == signer.id else { return .ignored("signed by \(signer.id) for another actor") }

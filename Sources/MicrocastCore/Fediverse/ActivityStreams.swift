@@ -12,6 +12,8 @@ public struct FediverseSettings: Sendable, Equatable {
         case publicKey = "public-key"
         /// `approval` holds follows for the owner; anything else accepts them at once.
         case follows
+        /// `on`: objects and collections are served only to signed requests (Mastodon's authorized fetch).
+        case secureMode = "secure-mode"
     }
 
     public var name: String
@@ -29,6 +31,9 @@ public struct FediverseSettings: Sendable, Equatable {
         publicKey = value(.publicKey)
         approvesFollowers = Self.approvesFollowers(stored)
     }
+
+    /// Whether objects and collections need a signed request, from the settings alone.
+    public static func secureMode(_ stored: Settings) -> Bool { stored[.fediverse(.secureMode)] == "on" }
 
     /// Whether follows wait for the owner, from the settings alone.
     public static func approvesFollowers(_ stored: Settings) -> Bool { stored[.fediverse(.follows)] == "approval" }

@@ -10,6 +10,8 @@ import NIOCore
 struct FediverseController: Sendable {
     let identity: FediverseIdentity
     let authenticator: Authenticator
+    /// Checks signed GETs in secure mode.
+    let inbox: FediverseInbox
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
         router.get("/.well-known/webfinger") { request, _ in try await webfinger(request) }
@@ -25,10 +27,13 @@ struct FediverseController: Sendable {
         }
         router.get("/nodeinfo/2.1") { _, _ in try await nodeInfo() }
         router.get("/actor") { _, _ in Self.json(try await identity.actor()) }
+        // The actor and WebFinger stay open in secure mode: a server must read our key to verify anything we sign.
         router.get("/actor/outbox") { request, _ in
-            Self.json(try await identity.outbox(page: ActorCollections.pageNumber(request.uri.queryParameters["page"].map(String.init))))
+            if let refusal = try await InboxController.readRefusal(request, inbox: inbox) { return refusal }
+            return Self.json(try await identity.outbox(page: ActorCollections.pageNumber(request.uri.queryParameters["page"].map(String.init))))
         }
         router.get("/actor/followers") { request, _ in
+            if let refusal = try await InboxController.readRefusal(request, inbox: inbox) { return refusal }
             let page = ActorCollections.pageNumber(request.uri.queryParameters["page"].map(String.init))
             // A token that does not verify counts as none: the count, not the list.
             let token = Authenticator.bearer(request.headers[.authorization])
@@ -36,7 +41,10 @@ struct FediverseController: Sendable {
             if token != nil { owner = (try? await authenticator.authorize(token: token, anyOf: [])) != nil }
             return Self.json(try await identity.followers(page: page, owner: owner), private: owner)
         }
-        router.get("/actor/following") { _, _ in Self.json(identity.following()) }
+        router.get("/actor/following") { request, _ in
+            if let refusal = try await InboxController.readRefusal(request, inbox: inbox) { return refusal }
+            return Self.json(identity.following())
+        }
     }
 
     func webfinger(_ request: Request) async throws -> Response {
@@ -75,7 +83,8 @@ struct FediverseController: Sendable {
             status: .ok,
             headers: [
                 .contentType: type, .accessControlAllowOrigin: "*", .cacheControl: `private` ? "private, no-store" : "public, max-age=60",
-                .vary: "Accept, Authorization",
+                // Signature: a signed reader's answer (secure mode) is never a shared cache's answer to anyone else.
+                .vary: "Accept, Authorization, Signature",
             ],
             body: .init(byteBuffer: ByteBuffer(bytes: body))
         )

@@ -14,6 +14,8 @@ struct SiteController: Sendable {
     let cache: PageCache
     /// The home page and permalinks as ActivityStreams, for clients that ask.
     let fediverse: FediverseIdentity
+    /// Checks signed GETs of posts as objects in secure mode.
+    let inbox: FediverseInbox
 
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
         for path in SitePath.routePatterns {
@@ -35,6 +37,7 @@ struct SiteController: Sendable {
             switch sitePath {
             case .home(page: 1)?: return FediverseController.json(try await fediverse.actor())
             case .post(let slug)?:
+                if let refusal = try await InboxController.readRefusal(request, inbox: inbox) { return refusal }
                 if let object = try await fediverse.object(slug: slug) { return FediverseController.json(object) }
             default: break
             }
