@@ -17,14 +17,15 @@ struct FediverseCommand: AsyncParsableCommand {
         @Option(help: "Only those in this state: accepted, pending, rejected.") var state: Follower.State?
 
         func run() async throws {
-            let followers = try await data.withStore { try await FollowerModeration(store: $0).followers() }
+            let (followers, unreachable) = try await data.withStore { store in
+                (try await FollowerModeration(store: store).followers(), try await store.settings().unreachableServers)
+            }
             print("ACTOR\tSTATE\tSINCE\tINBOX")
             for follower in followers where state == nil || follower.state == state {
-                print(
-                    [follower.actorId, follower.state.rawValue, ISO8601DateFormatter().string(from: follower.followedAt), follower.inbox].joined(
-                        separator: "\t"
-                    )
-                )
+                var inbox = follower.inbox
+                if let url = URL(string: inbox), let since = unreachable[url.fediverseServer] { inbox += " (unreachable since \(since))" }
+                let since = ISO8601DateFormatter().string(from: follower.followedAt)
+                print([follower.actorId, follower.state.rawValue, since, inbox].joined(separator: "\t"))
             }
         }
     }

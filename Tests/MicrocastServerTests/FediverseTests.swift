@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import MicrocastCore
 import TestSupport
 import Testing
@@ -344,6 +345,51 @@ struct FediverseTests {
                 _ = try await Webmentions.microcast(["fediverse", "block", "127.0.0.1", "--data", site.data.path] + site.databaseArguments)
                 let blocked = try await fetched(post)
                 #expect(blocked.status == 403 && blocked.document["type"] == nil)
+            }
+        }
+    }
+
+    @Test(
+        "a server that fails a delivery's last try is marked unreachable; later deliveries to it are tried once and given up; a server that answers again is unmarked"
+    )
+    func unreachableServers() async throws {
+        try await FakeNetwork.run(.remoteActor) { remote in
+            try await TestSite.run(configure: { $0.services.allowPrivateFetch = true }) { site in
+                // Nothing listens at this port once the reservation is let go.
+                let (port, reservation) = try reservePort()
+                close(reservation)
+                let dead = "127.0.0.1:\(port)"
+                let deadInbox = "http://\(dead)/inbox"
+                // A follower on a server that is down, whose Accept gets a single try.
+                try await site.store.saveFollower(
+                    Follower(actorId: "http://\(dead)/users/gone", inbox: deadInbox, followId: "http://\(dead)/f/1", followedAt: Date()),
+                    jobs: [
+                        JobRequest(kind: .deliver, subject: .delivery(inbox: deadInbox, activity: "accept http://\(dead)/users/gone"), maxAttempts: 1)
+                    ]
+                )
+                _ = try await awaitValue("the dead server marked unreachable") { try await site.store.settings().unreachableServers[dead] }
+
+                // Ann's server is up, but was marked while it was down.
+                let target: [String: Any] = ["actor": site.base + "/actor", "inbox": site.base + "/actor/inbox"]
+                #expect(try await remote.post("follow", target)["status"] as? Int == 202)
+                let live = try #require(URL(string: remote.base)).fediverseServer
+                try await site.store.setSettings([.unreachableServer(live): "2026-12-01T00:00:00Z"])
+
+                let token = try await site.token("create")
+                let post = try site.created(
+                    try await site.postJSON(#"{"type":["h-entry"],"properties":{"content":["Anyone there?"]}}"#, token: token)
+                )
+                _ = try await awaitValue("the Create at the live server") {
+                    try await Self.received(remote).first { Self.type($0) == "Create" && Self.objectId($0) == post }
+                }
+                _ = try await site.waitForJobs(timeout: .seconds(120))
+                #expect(try await site.store.settings().unreachableServers[live] == nil, "it answered, so it is reachable again")
+                let toDead = try await site.store.snapshot().jobs.map(\.job).filter {
+                    $0.subject == .delivery(inbox: deadInbox, activity: "create " + (post.split(separator: "/").last.map(String.init) ?? ""))
+                }
+                #expect(toDead.count == 1 && toDead.first?.state == .failed && toDead.first?.attempts == 1)
+                #expect(toDead.first?.lastError?.contains("unreachable since") == true, "\(toDead.first?.lastError ?? "")")
+                #expect(try await site.store.settings().unreachableServers[dead] != nil, "still marked")
             }
         }
     }

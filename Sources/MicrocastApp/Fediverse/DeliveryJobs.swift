@@ -83,20 +83,36 @@ package struct DeliverJob: JobHandler {
         default:
             throw JobSetback.giveUp("unknown activity \(parts[0])")
         }
+        let server = url.fediverseServer
+        let since = try await store.settings().unreachableServers[server]
         let answer: FetchedResource
         do {
             answer = try await sender.post(activity, to: url)
         } catch let error as FetchError {
             if case .refusedAddress = error { throw JobSetback.giveUp("\(error)") }
-            throw error
+            try await failed(job, server: server, unreachableSince: since, reason: error.description)
         }
+        // Any answer but a server error says the server is there again.
+        if since != nil, answer.status < 500 || answer.status == 503 { try await store.setSettings([.unreachableServer(server): nil]) }
         switch answer.status {
         case 200..<300: return JobDone(summary: "\(parts[0]) delivered: \(answer.status)")
         case 429, 503:
             throw JobSetback.postpone("\(inbox) asked to wait", after: NetworkRefusal.wait(answer.headers, now: Date()) ?? 60)
         // Gone, or refused for good (not found, forbidden, unprocessable): trying again cannot help.
         case 400..<500 where answer.status != 408: throw JobSetback.giveUp("\(inbox) answered \(answer.status)")
-        default: throw FetchError.failed("\(inbox) answered \(answer.status)")
+        default: try await failed(job, server: server, unreachableSince: since, reason: "\(inbox) answered \(answer.status)")
         }
+    }
+
+    /// A delivery the server did not take. A server already marked
+    /// unreachable is tried once per delivery and not again; one that fails a
+    /// delivery's last try is marked, so later deliveries do not spend their
+    /// retries on it until it answers again.
+    func failed(_ job: Job, server: String, unreachableSince since: String?, reason: String) async throws -> Never {
+        if let since { throw JobSetback.giveUp("\(server) has been unreachable since \(since); tried once: \(reason)") }
+        if job.isLastAttempt {
+            try await store.setSettings([.unreachableServer(server): ISO8601DateFormatter().string(from: Date())])
+        }
+        throw FetchError.failed(reason)
     }
 }

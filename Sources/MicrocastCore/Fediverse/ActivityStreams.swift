@@ -50,6 +50,20 @@ public struct FediverseSettings: Sendable, Equatable {
 extension SettingKey {
     /// A fediverse setting.
     public static func fediverse(_ key: FediverseSettings.Key) -> SettingKey { SettingKey(stored: "fediverse." + key.rawValue) }
+
+    /// When a fediverse server (`host` or `host:port`) was marked unreachable.
+    public static func unreachableServer(_ server: String) -> SettingKey { SettingKey(stored: unreachablePrefix + server.lowercased()) }
+    static let unreachablePrefix = "fediverse.unreachable."
+}
+
+extension Settings {
+    /// Fediverse servers that stopped answering deliveries, with when (ISO 8601).
+    public var unreachableServers: [String: String] { values(under: SettingKey.unreachablePrefix) }
+}
+
+extension URL {
+    /// The server an inbox belongs to, as deliveries count its failures: its host, with a port if it has one.
+    public var fediverseServer: String { (host ?? "").lowercased() + (port.map { ":\($0)" } ?? "") }
 }
 
 /// Where the site's actor and its collections live: one actor per site,
