@@ -116,6 +116,7 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
             today: services.configuration.listenerClock
         ),
         syndication: StudioSyndicationController(pages: pages, store: store, connections: services.accountConnections),
+        fediverse: StudioFediverseController(pages: pages, store: store, identity: services.fediverse),
         events: StudioEvents(store: store, progress: services.progress)
     ).addRoutes(to: api)
 

@@ -164,6 +164,7 @@ def main():
 
     # Every page at 1280 px and at 360 px: screenshots, labels, contrast, width.
     pages = {"compose": "/studio/new", "posts": "/studio/posts", "media": "/studio/media", "show": "/studio/show", "apps": "/studio/apps",
+             "fediverse": "/studio/fediverse",
              "edit": None}
     edit_link = None
     driver.get(BASE + "/studio/posts")

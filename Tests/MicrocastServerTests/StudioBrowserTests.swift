@@ -119,7 +119,7 @@ struct StudioBrowserTests {
 
             // Every page: no console errors, every control labelled, readable, no sideways scrolling at 360 px, light.
             let pages = try #require(report["pages"] as? [String: [String: Any]])
-            #expect(Set(pages.keys) == ["compose", "posts", "media", "show", "apps", "edit"])
+            #expect(Set(pages.keys) == ["compose", "posts", "media", "show", "apps", "fediverse", "edit"])
             for (name, page) in pages {
                 #expect((page["consoleErrors"] as? [String])?.isEmpty == true, "\(name): \(page["consoleErrors"] ?? "")")
                 #expect((page["unlabelled"] as? [String])?.isEmpty == true, "\(name): \(page["unlabelled"] ?? "")")

@@ -50,7 +50,7 @@ public struct StudioFrame: Sendable {
 /// The studio's pages, in the order its navigation lists them; each one's
 /// path under `/studio/` is its raw value.
 public enum StudioSection: String, Sendable, CaseIterable {
-    case new, posts, media, show, mentions, listeners, syndication, apps
+    case new, posts, media, show, mentions, listeners, syndication, fediverse, apps
 
     /// Its name in the navigation.
     public var label: String {
@@ -62,6 +62,7 @@ public enum StudioSection: String, Sendable, CaseIterable {
         case .mentions: "Mentions"
         case .listeners: "Listeners"
         case .syndication: "Syndication"
+        case .fediverse: "Fediverse"
         case .apps: "Apps"
         }
     }

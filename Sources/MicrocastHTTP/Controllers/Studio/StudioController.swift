@@ -19,6 +19,7 @@ struct StudioController: Sendable {
     let show: StudioShowController
     let audience: StudioAudienceController
     let syndication: StudioSyndicationController
+    let fediverse: StudioFediverseController
     let events: StudioEvents
 
     var urls: SiteURLs { pages.urls }
@@ -38,6 +39,7 @@ struct StudioController: Sendable {
         show.addRoutes(to: router)
         audience.addRoutes(to: router)
         syndication.addRoutes(to: router)
+        fediverse.addRoutes(to: router)
     }
 
     func signOut(_ request: Request) async throws -> Response {
