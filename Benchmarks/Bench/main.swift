@@ -13,6 +13,7 @@
 //     swift build -c release && .build/release/bench soak [MINUTES]
 //     swift build -c release && .build/release/bench listeners
 //     swift build -c release && .build/release/bench syndicate [POSTS]
+//     swift build -c release && .build/release/bench deliver [FOLLOWERS] [INBOXES] [POSTS]
 //     scripts/fuzz-media [PER_FORMAT]   (runs `bench mutate` with the AddressSanitizer child)
 import Foundation
 
@@ -34,6 +35,7 @@ case "cycle-fixtures": try leakFixtures(in: URL(fileURLWithPath: arguments[1]))
 case "cycle": try leakCycle(rounds: number(1, 2), folder: URL(fileURLWithPath: arguments[2]))
 case "listeners": try listenerBenchmark()
 case "syndicate": try syndicationBenchmark(posts: number(1, 20))
+case "deliver": try await deliveryBenchmark(followers: number(1, 1_000), inboxes: number(2, 100), posts: number(3, 10))
 case "soak": try await soakBenchmark(minutes: Double(arguments.count > 1 ? arguments[1] : "") ?? 10)
 case "mutate":
     try mutationCampaign(perFormat: number(1, 125), child: arguments[2], seconds: number(3, 30), seed: UInt64(number(4, 1)))
@@ -41,6 +43,6 @@ case "idle": break
 case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
     print(
-        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] [square|phone|progressive] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR | soak [MINUTES] | listeners | syndicate [POSTS] | mutate PER_FORMAT CHILD [SECONDS] [SEED]"
+        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] [square|phone|progressive] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR | soak [MINUTES] | listeners | syndicate [POSTS] | deliver [FOLLOWERS] [INBOXES] [POSTS] | mutate PER_FORMAT CHILD [SECONDS] [SEED]"
     )
 }
