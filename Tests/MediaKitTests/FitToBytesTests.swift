@@ -5,7 +5,7 @@ import Testing
 
 @testable import MediaKit
 
-@Suite("A photo made to fit a network's byte limit", .onMediaThreads)
+@Suite("A photo made to fit a network's byte limit") @MediaThread
 struct FitToBytesTests {
     @Test("a noisy photo far over the limit comes out as a JPEG within it, smaller but the same shape")
     func fits() async throws {

@@ -7,7 +7,7 @@ import Testing
 
 @testable import MediaKit
 
-@Suite("Photo renditions", .onMediaThreads)
+@Suite("Photo renditions") @MediaThread
 struct PhotoRenditionTests {
     let folder: URL
     let preset = PhotoPreset(
@@ -140,7 +140,7 @@ struct PhotoRenditionTests {
     }
 }
 
-@Suite("Format sniffing", .onMediaThreads)
+@Suite("Format sniffing") @MediaThread
 struct FormatSnifferTests {
     @Test("formats are told apart by their first bytes")
     func magic() {
@@ -165,7 +165,7 @@ struct FormatSnifferTests {
     }
 }
 
-@Suite("WebP metadata chunks", .onMediaThreads)
+@Suite("WebP metadata chunks") @MediaThread
 struct StripWebPChunksTests {
     @Test("EXIF and XMP chunks are removed, their flags cleared and the RIFF size fixed")
     func strip() throws {
@@ -185,7 +185,7 @@ struct StripWebPChunksTests {
     }
 }
 
-@Suite("Show artwork", .onMediaThreads)
+@Suite("Show artwork") @MediaThread
 struct ShowArtworkTests {
     @Test("the owner's image becomes a square JPEG of at least 1400 px, metadata stripped; a title card is made otherwise")
     func artwork() async throws {

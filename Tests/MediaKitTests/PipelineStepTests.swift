@@ -8,7 +8,7 @@ import Testing
 
 /// Each step of the photo, audio and video pipelines on its own, on media
 /// the suite makes; the whole pipelines are tested in their own suites.
-@Suite("Pipeline steps", .onMediaThreads)
+@Suite("Pipeline steps") @MediaThread
 struct PipelineStepTests {
     let folder: URL
     let presets: Presets

@@ -5,7 +5,7 @@ import Testing
 
 @testable import MediaKit
 
-@Suite("Podcast audio", .onMediaThreads)
+@Suite("Podcast audio") @MediaThread
 struct PodcastAudioTests {
     let folder: URL
     let preset: AudioPreset

@@ -6,7 +6,7 @@ import Testing
 
 @testable import MediaKit
 
-@Suite("Probing real files", .onMediaThreads)
+@Suite("Probing real files") @MediaThread
 struct ProbeTests {
     let folder: URL
 
@@ -137,7 +137,7 @@ struct ProbeTests {
     }
 }
 
-@Suite("Upload inspection", .onMediaThreads)
+@Suite("Upload inspection") @MediaThread
 struct InspectorTests {
     let folder: URL
 

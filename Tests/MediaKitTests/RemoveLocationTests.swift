@@ -7,7 +7,7 @@ import Testing
 
 /// The public copy of every photo format we accept: no location left, same
 /// picture, by the method docs/photos-and-video.md promises for that format.
-@Suite("Location removal", .onMediaThreads)
+@Suite("Location removal") @MediaThread
 struct RemoveLocationTests {
     @Test(
         "each format loses its GPS tags, keeps its size, and is rewritten losslessly where the docs say so",

@@ -5,22 +5,25 @@ import Testing
 
 @testable import MediaKit
 
-@Suite("Show title cards", .onMediaThreads)
+@Suite("Show title cards") @MediaThread
 struct TitleCardTests {
     /// More threads than cores, so cards are truly drawn at once; threads that
     /// never exit, as the product's are (see `DedicatedExecutor.media`).
-    static let painters = DedicatedExecutor(threads: 8, name: "test-cards")
+    nonisolated static let painters = DedicatedExecutor(threads: 8, name: "test-cards")
 
     @Test("cards drawn on many threads at once all come out: text drawing is serialised around Pango's shared font map")
     func concurrentCards() async throws {
         // A crash would end the whole test process; libvips #3660 reports one for concurrent vips_text.
         let sizes = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<64 {
-                group.addTask(executorPreference: Self.painters) {
+                // @Sendable: not isolated to the suite's actor, so the cards are drawn on the painters, at once.
+                group.addTask(executorPreference: Self.painters) { @Sendable in
                     try ShowArtwork.titleCard("Show number \(index)", side: 256).count
                 }
             }
-            return try await group.reduce(into: []) { $0.append($1) }
+            var sizes: [Int] = []
+            for try await size in group { sizes.append(size) }
+            return sizes
         }
         #expect(sizes.count == 64 && sizes.allSatisfy { $0 > 1_000 })
     }
@@ -44,6 +47,6 @@ struct TitleCardTests {
     }
 
     private static func onMediaThread() -> Bool {
-        Thread.current.name?.hasPrefix("test-media-") == true
+        Thread.current.name == "test-media"
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 @testable import MediaKit
 
-@Suite("Web video", .onMediaThreads)
+@Suite("Web video") @MediaThread
 struct VideoTests {
     let folder: URL
     let preset: VideoPreset

@@ -53,3 +53,39 @@ public final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 }
+
+/// A serial executor on one thread of its own that never exits, for a global
+/// actor: code isolated to the actor runs on that thread from its start and
+/// after every await, which a task's executor preference does not promise
+/// (a loaded run saw tests resume on cooperative threads after awaits).
+public final class DedicatedSerialExecutor: SerialExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    public init(name: String) {
+        Thread { [unowned self] in
+            Thread.current.name = name
+            self.work()
+        }.start()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedSerialExecutor())
+        }
+    }
+}
