@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from Crypto.PublicKey import RSA
+from cryptography.hazmat.primitives import serialization
+from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 from httpsig import HeaderSigner, HeaderVerifier
 
 PORT = int(sys.argv[1])
@@ -95,6 +97,30 @@ def signed_get(url):
         return error.code, json.loads(error.read() or b"{}")
 
 
+class Message:
+    """What http-message-signatures reads of a request: its method, URL and headers."""
+
+    def __init__(self, method, url, headers):
+        self.method, self.url, self.headers = method, url, dict(headers)
+
+
+def signed_post_rfc9421(inbox, activity):
+    """POSTs an activity signed as Mastodon 4.5 signs: RFC 9421 over @method, @target-uri and Content-Digest."""
+    body = json.dumps(activity).encode()
+    private = serialization.load_pem_private_key(KEY.export_key(), password=None)
+    signer = HTTPMessageSigner(signature_algorithm=algorithms.RSA_V1_5_SHA256,
+                               key_resolver=MappingKeyResolver(public_keys={}, private_keys={ACTOR + "#main-key": private}))
+    message = Message("POST", inbox, {"Content-Type": "application/activity+json"})
+    signer.sign(message, key_id=ACTOR + "#main-key", label="sig1", body=body,
+                covered_component_ids=("@method", "@target-uri", "content-digest"))
+    request = urllib.request.Request(inbox, data=body, method="POST", headers=message.headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, ""
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
 class Remote(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -154,7 +180,8 @@ class Remote(BaseHTTPRequestHandler):
             status, document = signed_get(control["url"])
             return self.reply(200, {"status": status, "document": document}, "application/json")
         if path == "/_fake/send":
-            status, reason = signed_post(control["inbox"], control["activity"])
+            send = signed_post_rfc9421 if control.get("scheme") == "rfc9421" else signed_post
+            status, reason = send(control["inbox"], control["activity"])
             return self.reply(200, {"status": status, "reason": reason}, "application/json")
         if path == "/_fake/spoiled":
             activity = {"@context": "https://www.w3.org/ns/activitystreams", "id": ACTOR + "#follows/2", "type": "Follow",

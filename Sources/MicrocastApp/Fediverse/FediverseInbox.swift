@@ -35,36 +35,37 @@ package struct FediverseInbox: Sendable {
         self.urls = urls
     }
 
-    static func verifies(
-        _ parameters: HTTPSignature.Parameters,
-        method: String,
-        path: String,
-        hasBody: Bool,
-        key: String,
-        header: (String) -> String?
-    ) -> Bool {
-        do {
-            try HTTPSignature.verify(parameters, method: method, path: path, hasBody: hasBody, publicKeyPEM: key, value: header)
-            return true
-        } catch {
-            return false
-        }
-    }
-
-    /// The actor who signed a request, its signature verified against their
-    /// published key (fetched again once if it does not verify: keys rotate).
+    /// The actor who signed a request, its signature (draft-cavage or RFC
+    /// 9421) verified against their published key, fetched again once if it
+    /// does not verify: keys rotate.
     func signer(
-        _ parameters: HTTPSignature.Parameters,
+        _ signature: IncomingSignature,
         method: String,
         path: String,
         hasBody: Bool,
         header: (String) -> String?
-    ) async throws -> RemoteActor {
-        var signer = try await actors.actor(keyId: parameters.keyId)
-        if !Self.verifies(parameters, method: method, path: path, hasBody: hasBody, key: signer.publicKeyPEM, header: header) {
-            signer = try await actors.actor(keyId: parameters.keyId, fresh: true)
+    ) async throws
+        -> RemoteActor
+    {
+        // RFC 9421 covers the whole target: the scheme is the site's (behind a proxy too), the host the request's.
+        let scheme = URLComponents(string: urls.base)?.scheme ?? "https"
+        let target = scheme + "://" + (header("host") ?? "") + path
+        func check(_ key: String) throws(HTTPSignature.Refusal) {
+            try signature.verify(method: method, path: path, targetURI: target, hasBody: hasBody, publicKeyPEM: key, header: header)
         }
-        try HTTPSignature.verify(parameters, method: method, path: path, hasBody: hasBody, publicKeyPEM: signer.publicKeyPEM, value: header)
+        func failure(_ key: String) -> HTTPSignature.Refusal? {
+            do {
+                try check(key)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        var signer = try await actors.actor(keyId: signature.keyId)
+        // Only a signature that does not verify sends us for the key again
+        // (a stale or malformed request would not verify with any key).
+        if failure(signer.publicKeyPEM) == .badSignature { signer = try await actors.actor(keyId: signature.keyId, fresh: true) }
+        try check(signer.publicKeyPEM)
         return signer
     }
 
@@ -72,8 +73,7 @@ package struct FediverseInbox: Sendable {
     /// for a request that does not prove its sender, `FetchError` when their
     /// key cannot be had; nil when the owner blocked them.
     package func signedReader(method: String, path: String, header: (String) -> String?) async throws -> RemoteActor? {
-        guard let signature = header("signature") else { throw HTTPSignature.Refusal.missing }
-        let reader = try await signer(try HTTPSignature.parse(signature), method: method, path: path, hasBody: false, header: header)
+        let reader = try await signer(try IncomingSignature.read(header: header), method: method, path: path, hasBody: false, header: header)
         return MentionPolicy(settings: try await store.settings()).isBlocked(.author(reader.id)) ? nil : reader
     }
 
@@ -87,17 +87,16 @@ package struct FediverseInbox: Sendable {
 
     /// Verifies and handles one POST; throws `HTTPSignature.Refusal` for a request that does not prove its sender.
     package func receive(body: Data, method: String, path: String, header: (String) -> String?) async throws -> InboxOutcome {
-        guard let signature = header("signature") else { throw HTTPSignature.Refusal.missing }
-        let parameters = try HTTPSignature.parse(signature)
+        let signature = try IncomingSignature.read(header: header)
         guard HTTPSignature.bodyMatches(body, digest: header("digest"), contentDigest: header("content-digest")) else {
             throw HTTPSignature.Refusal.digestMismatch
         }
         let signer: RemoteActor
         do {
-            signer = try await self.signer(parameters, method: method, path: path, hasBody: true, header: header)
+            signer = try await self.signer(signature, method: method, path: path, hasBody: true, header: header)
         } catch let refusal as HTTPSignature.Refusal {
             throw refusal
-        } catch  where Self.isSelfDelete(body, keyId: parameters.keyId) {
+        } catch  where Self.isSelfDelete(body, keyId: signature.keyId) {
             // A deleted account's actor is gone (410) with its key, and its
             // server keeps retrying until answered: taken, unverified, unused.
             return .ignored("a Delete of an account whose key is gone")
