@@ -54,6 +54,19 @@ public enum Harnesses {
             }
         },
         Harness(name: "sidecar") { _ = try? Sidecar(json: $0) },
+        Harness(name: "http-signatures") { data in
+            // Line 1: a draft-cavage Signature; lines 2 and 3: RFC 9421's
+            // Signature-Input and Signature; the rest: an activity for the inbox.
+            let lines = text(data).split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+            func line(_ index: Int) -> String { index < lines.count ? lines[index] : "" }
+            _ = try? HTTPSignature.parse(line(0))
+            if let parameters = try? MessageSignature.parse(signatureInput: line(1), signature: line(2)) {
+                _ = try? MessageSignature.base(parameters, target: .init(method: "POST", uri: "https://site.example/inbox?a=1")) { $0 }
+            }
+            if let activity = (try? JSONDecoder().decode(JSONValue.self, from: Data(line(3).utf8)))?.objectValue {
+                _ = InboxRequest.read(activity, signer: "https://remote.example/users/ann", urls: SiteURLs(base: "https://site.example"))
+            }
+        },
         Harness(name: "chapters") { data in
             _ = try? TextProbe.probe(data: data, format: .chapters, maxBytes: 1 << 20)
             _ = try? JSONDecoder().decode(PodcastChapters.self, from: data)

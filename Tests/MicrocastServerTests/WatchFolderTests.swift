@@ -166,10 +166,12 @@ struct WatchFolderTests {
 
         let (watcher, log) = try start(["watch", "--data", data.path, "--settle", "0", "--jobs", "1", drop.path])
         // Killed as soon as the first item has moved to done/, watched from a thread of its own.
+        // The deadline only keeps a broken watcher from hanging the suite: a
+        // loaded run once took over a minute to finish the first item.
         let done = drop.appendingPathComponent("done")
         let pid = watcher.processIdentifier
         try await Fixtures.offPool {
-            let deadline = Date().addingTimeInterval(60)
+            let deadline = Date().addingTimeInterval(600)
             while ((try? FileManager.default.contentsOfDirectory(atPath: done.path)) ?? []).isEmpty && Date() < deadline {
                 usleep(5_000)
             }
