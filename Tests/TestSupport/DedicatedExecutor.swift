@@ -21,37 +21,13 @@ public final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
         try await Task(executorPreference: self) { try work() }.value
     }
 
-    private let condition = NSCondition()
-    private var jobs: [UnownedJob] = []
+    private let queue = JobThreads()
 
     public init(threads: Int, name: String) {
-        for index in 0..<threads {
-            // Named from inside: a Linux thread otherwise keeps the name of the
-            // thread that started it (often one of Dispatch's).
-            Thread { [unowned self] in
-                Thread.current.name = "\(name)-\(index)"
-                self.work()
-            }.start()
-        }
+        queue.start(threads: threads, name: name) { [unowned self] job in job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 
-    public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func work() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job.runSynchronously(on: asUnownedTaskExecutor())
-        }
-    }
+    public func enqueue(_ job: consuming ExecutorJob) { queue.add(UnownedJob(job)) }
 }
 
 /// A serial executor on one thread of its own that never exits, for a global
@@ -59,33 +35,45 @@ public final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
 /// after every await, which a task's executor preference does not promise
 /// (a loaded run saw tests resume on cooperative threads after awaits).
 public final class DedicatedSerialExecutor: SerialExecutor, @unchecked Sendable {
+    private let queue = JobThreads()
+
+    public init(name: String) {
+        queue.start(threads: 1, name: name) { [unowned self] job in job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) { queue.add(UnownedJob(job)) }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+}
+
+/// Jobs waiting for threads that never exit: the queue both executors share.
+final class JobThreads: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
 
-    public init(name: String) {
-        Thread { [unowned self] in
-            Thread.current.name = name
-            self.work()
-        }.start()
+    /// Starts `threads` threads, each running jobs in turn as they come.
+    func start(threads: Int, name: String, run: @escaping @Sendable (UnownedJob) -> Void) {
+        for index in 0..<threads {
+            // Named from inside: a Linux thread otherwise keeps the name of the
+            // thread that started it (often one of Dispatch's).
+            Thread { [self] in
+                Thread.current.name = threads == 1 ? name : "\(name)-\(index)"
+                while true { run(next()) }
+            }.start()
+        }
     }
 
-    public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
+    func add(_ job: UnownedJob) {
         condition.lock()
         jobs.append(job)
         condition.signal()
         condition.unlock()
     }
 
-    public func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
-
-    private func work() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job.runSynchronously(on: asUnownedSerialExecutor())
-        }
+    private func next() -> UnownedJob {
+        condition.lock()
+        defer { condition.unlock() }
+        while jobs.isEmpty { condition.wait() }
+        return jobs.removeFirst()
     }
 }
