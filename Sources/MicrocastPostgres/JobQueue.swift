@@ -87,10 +87,15 @@ extension PostgresStore: JobQueue {
                 try await Self.record(copy, on: connection, logger: logger)
                 try await Self.enqueue(next, now: now, on: connection, logger: logger)
             case .backfed(let responses, let next):
-                try await Self.record(responses: responses, on: connection, logger: logger)
+                try await Self.record(responses: responses, now: now, on: connection, logger: logger)
                 if let next { try await Self.enqueue([next], now: now, on: connection, logger: logger) }
             case .enqueued(let requests):
                 try await Self.enqueue(requests, now: now, on: connection, logger: logger)
+            case .authorPhoto(let remote, let file):
+                try await connection.execute(
+                    "UPDATE mentions SET author_photo_file = \(file) WHERE author_remote_photo = \(remote) AND author_photo_file = ''",
+                    logger: logger
+                )
             }
             // The lease owner stays, so the job's row says which worker did it.
             try await connection.execute(

@@ -85,7 +85,7 @@ extension PostgresStore: MentionRepository {
     }
 
     public func recordResponses(_ responses: [Mention]) async throws {
-        try await transaction { connection in try await Self.record(responses: responses, on: connection, logger: logger) }
+        try await transaction { connection in try await Self.record(responses: responses, now: Date(), on: connection, logger: logger) }
     }
 
     public func forgetResponses(authorURL: String, source: String?) async throws -> Int {

@@ -148,9 +148,9 @@ extension PostgresStore: SyndicationRepository {
 
     /// Adds responses read from a network, or brings known ones up to date
     /// (an edited reply) without undoing the owner's decision on them.
-    static func record(responses: [Mention], on connection: PostgresConnection, logger: Logger) async throws {
+    static func record(responses: [Mention], now: Date, on connection: PostgresConnection, logger: Logger) async throws {
         for m in responses {
-            try await connection.execute(
+            let stored = try await connection.rows(
                 """
                 INSERT INTO mentions (\(unescaped: mentionColumns)) VALUES (
                   \(m.id), \(m.source), \(m.target), \(m.postSlug), \(m.state), \(m.reason), \(m.detail), \(m.kind), \(m.author.name),
@@ -164,9 +164,18 @@ extension PostgresStore: SyndicationRepository {
                 WHERE (mentions.kind, mentions.author_name, mentions.author_url, mentions.content_html, mentions.url, mentions.author_remote_photo)
                   IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.author_name, EXCLUDED.author_url, EXCLUDED.content_html, EXCLUDED.url,
                     EXCLUDED.author_remote_photo)
+                RETURNING id, author_remote_photo, author_photo_file
                 """,
                 logger: logger
             )
+            // A response whose author's photo is not ours yet gets a job to fetch it, committed with it.
+            for row in stored
+            where try !row.value("author_remote_photo", as: String.self).isEmpty
+                && row.value("author_photo_file", as: String.self).isEmpty
+            {
+                let request = JobRequest(kind: .authorPhoto, subject: .mention(try row.value("id", as: String.self)))
+                try await enqueue([request], now: now, on: connection, logger: logger)
+            }
         }
     }
 

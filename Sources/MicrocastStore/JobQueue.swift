@@ -127,10 +127,13 @@ extension SQLiteStore: JobQueue {
                 try Self.record(copy, db)
                 try Self.enqueue(next, now: now, db)
             case .backfed(let responses, let next):
-                try Self.record(responses: responses, db)
+                try Self.record(responses: responses, now: now, db)
                 if let next { try Self.enqueue([next], now: now, db) }
             case .enqueued(let requests):
                 try Self.enqueue(requests, now: now, db)
+            case .authorPhoto(let remote, let file):
+                _ = try MentionRecord.filter(MentionRecord.Columns.authorRemotePhoto == remote && MentionRecord.Columns.authorPhotoFile == "")
+                    .updateAll(db, MentionRecord.Columns.authorPhotoFile.set(to: file))
             }
             // The lease owner stays, so the job's row says which worker did it.
             _ = try JobRecord.filter(key: jobId).updateAll(

@@ -15,6 +15,8 @@ struct MentionRecord: Codable, FetchableRecord, PersistableRecord {
         static let receivedAt = Column(CodingKeys.receivedAt)
         static let updatedAt = Column(CodingKeys.updatedAt)
         static let authorURL = Column(CodingKeys.authorURL)
+        static let authorRemotePhoto = Column(CodingKeys.authorRemotePhoto)
+        static let authorPhotoFile = Column(CodingKeys.authorPhotoFile)
         static let via = Column(CodingKeys.via)
     }
 
@@ -153,7 +155,7 @@ extension SQLiteStore: MentionRepository {
     }
 
     public func recordResponses(_ responses: [Mention]) async throws {
-        try await pool.write { db in try Self.record(responses: responses, db) }
+        try await pool.write { db in try Self.record(responses: responses, now: Date(), db) }
     }
 
     public func forgetResponses(authorURL: String, source: String?) async throws -> Int {

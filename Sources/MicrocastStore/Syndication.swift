@@ -199,23 +199,27 @@ extension SQLiteStore: SyndicationRepository {
     }
 
     /// Adds responses read from a network, or brings known ones up to date
-    /// (an edited reply) without undoing the owner's decision on them.
-    static func record(responses: [Mention], _ db: Database) throws {
+    /// (an edited reply) without undoing the owner's decision on them. A
+    /// response whose author's photo is not ours yet gets a job to fetch it,
+    /// committed with it.
+    static func record(responses: [Mention], now: Date, _ db: Database) throws {
         for response in responses {
-            if var known = try MentionRecord.filter(
+            var stored = MentionRecord(response)
+            if let earlier = try MentionRecord.filter(
                 MentionRecord.Columns.source == response.source && MentionRecord.Columns.target == response.target
             )
             .fetchOne(db) {
-                let earlier = known
-                known = MentionRecord(response)
-                known.id = earlier.id
-                known.state = earlier.state
-                known.receivedAt = earlier.receivedAt
-                if earlier.authorRemotePhoto == known.authorRemotePhoto { known.authorPhotoFile = earlier.authorPhotoFile }
-                guard known.mention != earlier.mention else { continue }
-                try known.update(db)
+                stored.id = earlier.id
+                stored.state = earlier.state
+                stored.receivedAt = earlier.receivedAt
+                if earlier.authorRemotePhoto == stored.authorRemotePhoto { stored.authorPhotoFile = earlier.authorPhotoFile }
+                guard stored.mention != earlier.mention else { continue }
+                try stored.update(db)
             } else {
-                try MentionRecord(response).insert(db)
+                try stored.insert(db)
+            }
+            if !stored.authorRemotePhoto.isEmpty && stored.authorPhotoFile.isEmpty {
+                try enqueue([JobRequest(kind: .authorPhoto, subject: .mention(stored.id))], now: now, db)
             }
         }
     }

@@ -10,9 +10,11 @@ Run: python3 remote_actor.py PORT. Controls under /_fake/."""
 import base64
 import hashlib
 import json
+import struct
 import sys
 import threading
 import urllib.request
+import zlib
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -28,7 +30,20 @@ ACTOR = BASE + "/users/ann"
 KEY = RSA.generate(2048)
 OTHER_KEY = RSA.generate(2048)
 received = []
+photo_fetches = []
 lock = threading.Lock()
+
+
+def png(width, height, rgb):
+    """A solid-colour PNG, written by hand: the fake needs no imaging library."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+PHOTO = png(200, 200, (200, 80, 40))
 
 
 def actor_document():
@@ -37,6 +52,7 @@ def actor_document():
         "id": ACTOR, "type": "Person", "preferredUsername": "ann", "name": "Ann Remote",
         "inbox": ACTOR + "/inbox", "outbox": ACTOR + "/outbox", "url": BASE + "/@ann",
         "endpoints": {"sharedInbox": BASE + "/inbox"},
+        "icon": {"type": "Image", "mediaType": "image/png", "url": BASE + "/avatars/ann.png"},
         "publicKey": {"id": ACTOR + "#main-key", "owner": ACTOR, "publicKeyPem": KEY.publickey().export_key().decode()},
     }
 
@@ -141,9 +157,21 @@ class Remote(BaseHTTPRequestHandler):
             return self.reply(200, actor_document())
         if path == "/users/bea":
             return self.reply(200, moved_document())
+        if path == "/avatars/ann.png":
+            with lock:
+                photo_fetches.append(path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(PHOTO)))
+            self.end_headers()
+            self.wfile.write(PHOTO)
+            return
         if path == "/_fake/received":
             with lock:
                 return self.reply(200, received, "application/json")
+        if path == "/_fake/photo-fetches":
+            with lock:
+                return self.reply(200, {"count": len(photo_fetches)}, "application/json")
         self.reply(404, {"error": "not found"})
 
     def do_POST(self):

@@ -229,6 +229,17 @@ struct FediverseTests {
                 try await microcast(["mentions", "approve", held.id])
                 let page = try await site.get(post).text
                 #expect(page.contains("Great <b>tea</b>") && page.contains("Ann Remote") && !page.contains("alert(1)"))
+                // Ann's photo, fetched once in the background, is shown from our own renditions.
+                var photo = ""
+                try await Webmentions.eventually("Ann's photo shows on the post", timeout: .seconds(300)) {
+                    let page = try await site.get(post).text
+                    photo = page.firstMatch(of: /class="u-photo" src="([^"]+\/avatar\.[^"]+)"/).map { String($0.1) } ?? ""
+                    return !photo.isEmpty
+                }
+                let shown = try await site.get(post).text
+                #expect(photo.hasPrefix(site.base) && !shown.contains("/avatars/ann.png"), "\(photo)")
+                let served = try await site.get(photo)
+                #expect(served.status == .ok && served.headers.first(name: "content-type") == "image/jpeg")
                 // Ann is approved now: her like and boost show at once.
                 try await send(["type": "Like", "id": ann + "#likes/1", "actor": ann, "object": post])
                 // Signed as Mastodon 4.5 may sign, RFC 9421: taken as well.
@@ -241,6 +252,9 @@ struct FediverseTests {
                 )
                 #expect(boost["status"] as? Int == 202, "\(boost["reason"] ?? "")")
                 #expect(Set(try await fediverseMentions().filter { $0.state == .shown }.map(\.kind)) == [.reply, .like, .repost])
+                _ = try await site.waitForJobs(timeout: .seconds(300))
+                #expect(try await fediverseMentions().allSatisfy { !$0.author.photoFile.isEmpty }, "one photo for all of Ann's responses")
+                #expect((try await remote.get("photo-fetches") as? [String: Any])?["count"] as? Int == 1, "fetched once")
 
                 var edited = reply
                 edited["content"] = "<p>Great tea, and cake</p>"

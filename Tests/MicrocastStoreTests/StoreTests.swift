@@ -401,6 +401,41 @@ struct StoreTests {
         }
     }
 
+    @Test(
+        "a response whose author's photo is not ours comes with a job to fetch it, queued on the stored response; its result shows the photo on every response that has it",
+        arguments: StoreKind.allCases
+    )
+    func authorPhotos(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let ann = "https://social.example/users/ann"
+            func response(_ id: String, source: String, photo: String, text: String = "Hi") -> Mention {
+                Mention(
+                    id: id,
+                    source: source,
+                    target: "https://example.com/posts/p",
+                    postSlug: "p",
+                    state: .held,
+                    kind: .reply,
+                    author: MentionAuthor(name: "Ann", url: ann, remotePhoto: photo),
+                    contentHTML: text,
+                    receivedAt: now,
+                    via: Mention.fediverse
+                )
+            }
+            let photo = "https://social.example/ann.png"
+            try await store.recordResponses([response("r1", source: ann + "/1", photo: photo), response("r2", source: ann + "/2", photo: photo)])
+            try await store.recordResponses([response("r3", source: ann + "/1", photo: photo, text: "Hi, edited")])
+            #expect(try await store.jobs(subject: .mention("r1")).map(\.kind) == [.authorPhoto], "once while it waits, on the stored id")
+            #expect(try await store.jobs(subject: .mention("r3")).isEmpty)
+            let job = try #require(try await store.jobs(subject: .mention("r1")).first)
+            try await store.complete(jobId: job.id, result: .authorPhoto(remote: photo, file: "avatar.0123456789.jpg"), now: now)
+            for id in ["r1", "r2"] { #expect(try await store.mention(id: id)?.author.photoFile == "avatar.0123456789.jpg") }
+
+            try await store.recordResponses([response("r4", source: ann + "/3", photo: "")])
+            #expect(try await store.jobs(subject: .mention("r4")).isEmpty, "no photo, nothing to fetch")
+        }
+    }
+
     @Test("a re-sent Webmention updates the one mention; counts are of shown mentions by kind", arguments: StoreKind.allCases)
     func mentions(kind: StoreKind) async throws {
         try await kind.with { store in

@@ -108,6 +108,7 @@ public struct MicrocastServices: Sendable {
             VideoJob(context: media, preset: presets.video, posterEncodings: presets.photo.encodings, limits: configuration.limits),
             PublicCopyJob(context: media, intake: intake),
             VerifyMentionJob(store: store, fetcher: fetcher, avatars: avatars, turns: SenderTurns()),
+            AuthorPhotoJob(store: store, avatars: avatars),
             SendMentionsJob(store: store, fetcher: fetcher, site: site),
             SyndicateJob(store: store, networks: networks, urls: urls, backfeed: configuration.backfeed),
             BackfeedJob(store: store, networks: networks, avatars: avatars, urls: urls, schedule: configuration.backfeed),

@@ -16,6 +16,9 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     case publicCopy = "media.public-copy"
     /// A received Webmention's source fetched and checked.
     case verifyMention = "webmention.verify"
+    /// A response's author photo fetched and made ours (one fetch serves
+    /// every response that shows the same photo).
+    case authorPhoto = "mention.author-photo"
     /// Webmentions sent for every page a post links.
     case sendMentions = "webmention.send"
     /// A post's copy on one account made to match the post: posted, edited
@@ -32,7 +35,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     public var subjectKind: JobSubject.Kind {
         switch self {
         case .photoRenditions, .audioEpisode, .videoWeb, .publicCopy: .media
-        case .verifyMention: .mention
+        case .verifyMention, .authorPhoto: .mention
         case .sendMentions, .fanout: .post
         case .syndicate, .backfeed: .copy
         case .deliver: .delivery
@@ -164,6 +167,9 @@ public enum JobResult: Sendable {
     case backfed([Mention], next: JobRequest?)
     /// More jobs to queue (one delivery per inbox).
     case enqueued([JobRequest])
+    /// An author photo made ours: `file`, a rendition, shown for every
+    /// response whose author's photo is `remote` and that has none yet.
+    case authorPhoto(remote: String, file: String)
 }
 
 /// A queued, running or finished job.
