@@ -84,7 +84,7 @@ struct FediverseTests {
             let videoPost = try await create(#"{"type":["h-entry"],"properties":{"content":["A clip"],"video":["\#(video)"]}}"#)
             let episode = try await create(#"{"type":["h-entry"],"properties":{"name":["Episode one"],"content":["Notes"],"audio":["\#(tone)"]}}"#)
             let draft = try await create(#"{"type":["h-entry"],"properties":{"content":["Not yet"],"post-status":["draft"]}}"#)
-            _ = try await site.waitForJobs(timeout: .seconds(120))
+            _ = try await site.waitForJobs()
 
             let note = try await site.get(photoPost, headers: Self.activityJSON).json
             #expect(note["type"] as? String == "Note" && note["id"] as? String == photoPost)
@@ -151,7 +151,7 @@ struct FediverseTests {
                     try await site.postJSON(#"{"type":["h-entry"],"properties":{"name":["Episode"],"audio":["\#(tone)"]}}"#, token: token)
                 )
                 for (permalink, attachment) in [(photoPost, "Image"), (episode, "Audio")] {
-                    let create = try await awaitValue("the Create of \(permalink)", timeout: .seconds(120)) {
+                    let create = try await awaitValue("the Create of \(permalink)", timeout: .seconds(600)) {
                         try await Self.received(remote).first { Self.type($0) == "Create" && Self.objectId($0) == permalink }
                     }
                     #expect(create["verified"] as? Bool == true, "signed with the key the actor publishes")
@@ -255,6 +255,11 @@ struct FediverseTests {
                 _ = try await site.waitForJobs(timeout: .seconds(300))
                 #expect(try await fediverseMentions().allSatisfy { !$0.author.photoFile.isEmpty }, "one photo for all of Ann's responses")
                 #expect((try await remote.get("photo-fetches") as? [String: Any])?["count"] as? Int == 1, "fetched once")
+                // The owner sees them on the post's page in the studio.
+                let owner = try await OwnerSession.signIn(site)
+                let studio = try await site.get("/studio/posts/" + held.postSlug, headers: [owner.cookie]).text
+                #expect(studio.contains("Shown under the post: 1 reply · 1 like · 1 repost."), "\(studio)")
+                #expect(studio.components(separatedBy: "<td>fediverse</td>").count == 4 && studio.contains(">Ann Remote</a>"))
 
                 var edited = reply
                 edited["content"] = "<p>Great tea, and cake</p>"
@@ -310,7 +315,7 @@ struct FediverseTests {
                 #expect(try await fediverse(["followers", "--state", "pending"]).contains(ann))
                 let token = try await site.token("create")
                 let early = try site.created(try await site.postJSON(#"{"type":["h-entry"],"properties":{"content":["Before"]}}"#, token: token))
-                _ = try await site.waitForJobs(timeout: .seconds(120))
+                _ = try await site.waitForJobs()
                 #expect(try await Self.received(remote).isEmpty, "a pending follower is sent nothing, not even an Accept")
                 #expect(try await site.get(site.base + "/actor/followers", headers: Self.activityJSON).json["totalItems"] as? Int == 0)
 
@@ -404,7 +409,7 @@ struct FediverseTests {
                 _ = try await awaitValue("the Create at the live server") {
                     try await Self.received(remote).first { Self.type($0) == "Create" && Self.objectId($0) == post }
                 }
-                _ = try await site.waitForJobs(timeout: .seconds(120))
+                _ = try await site.waitForJobs()
                 #expect(try await site.store.settings().unreachableServers[live] == nil, "it answered, so it is reachable again")
                 let toDead = try await site.store.snapshot().jobs.map(\.job).filter {
                     $0.subject == .delivery(inbox: deadInbox, activity: "create " + (post.split(separator: "/").last.map(String.init) ?? ""))

@@ -8,12 +8,16 @@ public struct MentionsPageView: Sendable {
         public var kind: String
         public var authorName: String
         public var source: String
+        /// The source as a link, when it may be one (`LinkPolicy`); empty otherwise.
+        public var sourceLink: String
         public var domain: String
         public var postURL: String
         public var contentHTML: String
         public var state: String
         public var reason: String
         public var received: String
+        /// How it came: by Webmention, from the fediverse, or read from a copy on another network.
+        public var via: String
         /// The addresses the mention would put on the page, and which of them
         /// would be links (`LinkPolicy`), so the owner sees them before approving.
         public var renders: [RenderedURL]
@@ -32,12 +36,19 @@ public struct MentionsPageView: Sendable {
             kind = mention.kind.rawValue
             authorName = mention.author.name.isEmpty ? mention.domain : mention.author.name
             source = mention.source
+            sourceLink = LinkPolicy.renderable(mention.source) ?? ""
             domain = mention.domain
             self.postURL = postURL
             contentHTML = mention.contentHTML
             state = mention.state.rawValue
             reason = mention.ownerReason ?? ""
             received = DateText.long(mention.receivedAt)
+            via =
+                switch mention.via {
+                case nil: "Webmention"
+                case Mention.fediverse?: "fediverse"
+                default: "a copy elsewhere"
+                }
             renders = [("Their response", mention.url), ("Its author", mention.author.url), ("The author's photo", mention.author.remotePhoto)]
                 .filter { !$0.1.isEmpty }
                 .map { label, url in

@@ -123,6 +123,13 @@ public struct PostEditView: Sendable {
     /// What came of the Webmentions this post sent, by target.
     public var sent: [SentRow] = []
     public var hasSent = false
+    /// Replies, likes and reposts of the post, whatever their state and however they came.
+    public var responses: [MentionsPageView.Row] = []
+    public var hasResponses = false
+    /// "2 replies · 3 likes", of those shown.
+    public var responseCounts = ""
+    /// Where they are approved, rejected and blocked.
+    public var mentionsURL = ""
 
     /// One page the post linked and what its Webmention did.
     public struct SentRow: Sendable {

@@ -134,6 +134,12 @@ struct StudioPostsController: Sendable {
         )
         view.sent = try await store.sentMentions(postSlug: slug).map(PostEditView.SentRow.init)
         view.hasSent = !view.sent.isEmpty
+        let responses = try await store.mentions(postSlug: slug, states: [.held, .shown, .rejected])
+        view.responses = responses.map { MentionsPageView.Row($0, postURL: urls.post(slug: slug)) }
+        view.hasResponses = !responses.isEmpty
+        view.mentionsURL = base + "/mentions"
+        let shown = responses.filter { $0.state == .shown }
+        view.responseCounts = ConversationPresenter.countsText(Dictionary(grouping: shown, by: \.kind).mapValues(\.count))
         return pages.render("edit", try await pages.frame("Edit: " + StudioText.title(of: post), section: .posts, csrf: signedIn.csrf), view)
     }
 
