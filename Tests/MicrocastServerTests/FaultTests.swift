@@ -270,7 +270,7 @@ struct FaultTests {
             #expect(!(try await site.get("/podcast.xml").text.contains("<enclosure")))
 
             try await disk.makeRoom()
-            let states = try await site.waitForJobs(timeout: .seconds(120))
+            let states = try await site.waitForJobs()
             #expect(states.allSatisfy { $0 == .done }, "\(states)")
             let ready = try #require(try await site.store.snapshot().media.first)
             #expect(ready.state == .ready)

@@ -25,9 +25,9 @@ struct ListenerTests {
         )
     }
 
-    /// The stored counts once they add up to `total` (or 20 s have passed), and a flush later.
+    /// The stored counts once they add up to `total` (or two minutes have passed), and a flush later.
     static func downloads(of site: TestSite, total: Int) async throws -> [DownloadCount] {
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(120)
         while try await site.store.downloads().reduce(0, { $0 + $1.count }) < total, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }

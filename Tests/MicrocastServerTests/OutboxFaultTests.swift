@@ -61,7 +61,7 @@ struct OutboxFaultTests {
 
     /// Waits until `condition` holds (two minutes at most).
     func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        try await Webmentions.eventually(what, timeout: .seconds(120), condition)
+        try await Webmentions.eventually(what, timeout: .seconds(600), condition)
     }
 
     @Test("stopped dead after a post is saved and before its client is answered: after a restart the post is there and its Webmention is sent")

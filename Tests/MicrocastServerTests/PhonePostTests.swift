@@ -26,7 +26,7 @@ struct PhonePostTests {
                 )
                 permalinks.append(try site.created(created))
             }
-            #expect(try await site.waitForJobs(timeout: .seconds(120)) == [.done, .done, .done])
+            #expect(try await site.waitForJobs() == [.done, .done, .done])
 
             let expectedSizes = [[1080, 1920], [480, 270], [640, 360]]
             for (permalink, size) in zip(permalinks, expectedSizes) {

@@ -32,7 +32,7 @@ struct PodcastFeedTests {
                 )
             )
         }
-        #expect(try await site.waitForJobs(timeout: .seconds(120)) == [.done, .done, .done, .done])
+        #expect(try await site.waitForJobs() == [.done, .done, .done, .done])
         return posts
     }
 

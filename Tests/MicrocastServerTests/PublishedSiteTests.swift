@@ -47,7 +47,7 @@ struct PublishedSiteTests {
         )
         let videoURL = try site.created(try await site.upload(try await Fixtures.silentVideo(in: folder), token: token))
         let video = try site.created(try await site.postForm([("h", "entry"), ("name", "A clip"), ("video", videoURL)], token: token))
-        #expect(try await site.waitForJobs(timeout: .seconds(120)).allSatisfy { $0 == .done })
+        #expect(try await site.waitForJobs().allSatisfy { $0 == .done })
         return Posts(note: note, photo: photo, episode: episode, video: video)
     }
 

@@ -107,7 +107,7 @@ struct SyndicationTests {
                 syndicateTo: [uid]
             )
             for (permalink, mime) in [(episode, "audio/mpeg"), (video, "video/mp4")] {
-                let copy = try await awaitValue("\(mime) on Mastodon", timeout: .seconds(120)) {
+                let copy = try await awaitValue("\(mime) on Mastodon", timeout: .seconds(600)) {
                     try await network.statuses(linking: permalink).first
                 }
                 let media = try #require((copy["media_attachments"] as? [[String: Any]])?.first)
@@ -124,7 +124,10 @@ struct SyndicationTests {
             #expect(edited["edits"] as? Int == 1)
             try await network.action(["action": "delete", "url": note])
             _ = try await awaitValue("the copy deleted") { try await network.statuses(linking: note).isEmpty ? true : nil }
-            #expect(try await network.site.store.copy(postSlug: slug(note), accountUid: uid)?.state == .deleted)
+            // The job records the deletion once Mastodon has answered it.
+            _ = try await awaitValue("the copy recorded as deleted") {
+                try await network.site.store.copy(postSlug: slug(note), accountUid: uid)?.state == .deleted ? true : nil
+            }
             try await network.action(["action": "undelete", "url": note])
             let again = try await awaitValue("posted again") { try await network.statuses(linking: note).first }
             #expect(again["id"] as? String != status["id"] as? String)
@@ -142,7 +145,7 @@ struct SyndicationTests {
             // The server makes the status and the answer is lost: the retry, with the same Idempotency-Key, gets the same status.
             try await network.mastodon.post("lose-next-answer")
             let lost = try await network.create(["content": ["Said once"]], syndicateTo: [uid])
-            _ = try await awaitValue("the copy recorded after the retry", timeout: .seconds(90)) {
+            _ = try await awaitValue("the copy recorded after the retry", timeout: .seconds(600)) {
                 try await network.syndication(of: lost).isEmpty ? nil : true
             }
             #expect(try await network.statuses(linking: lost).count == 1)
@@ -234,7 +237,7 @@ struct SyndicationTests {
                 ["content": ["A clip"], "video": [try await network.upload(try await Fixtures.phoneVideo(in: folder))]],
                 syndicateTo: [uid]
             )
-            let videoRecord = try await awaitValue("the video on the PDS", timeout: .seconds(120)) { try await network.records(linking: video).first }
+            let videoRecord = try await awaitValue("the video on the PDS", timeout: .seconds(600)) { try await network.records(linking: video).first }
             let videoEmbed = try #require((videoRecord["record"] as? [String: Any])?["embed"] as? [String: Any])
             #expect(videoEmbed["$type"] as? String == "app.bsky.embed.video")
             #expect((videoRecord["blobs"] as? [[String: Any]])?.first?["mimeType"] as? String == "video/mp4")
@@ -243,7 +246,7 @@ struct SyndicationTests {
                 ["name": ["Episode one"], "content": ["Show notes"], "audio": [try await network.upload(tone)]],
                 syndicateTo: [uid]
             )
-            let card = try await awaitValue("the episode's card", timeout: .seconds(120)) { try await network.records(linking: episode).first }
+            let card = try await awaitValue("the episode's card", timeout: .seconds(600)) { try await network.records(linking: episode).first }
             let external = try #require(((card["record"] as? [String: Any])?["embed"] as? [String: Any])?["external"] as? [String: Any])
             #expect(external["uri"] as? String == episode && external["title"] as? String == "Episode one")
             #expect(external["description"] as? String == "Show notes")
@@ -282,7 +285,7 @@ struct SyndicationTests {
 
             try await network.pds.post("lose-next-answer")
             let lost = try await network.create(["content": ["Said once"]], syndicateTo: [uid])
-            _ = try await awaitValue("the copy recorded after the retry", timeout: .seconds(90)) {
+            _ = try await awaitValue("the copy recorded after the retry", timeout: .seconds(600)) {
                 try await network.syndication(of: lost).isEmpty ? nil : true
             }
             let written = try await network.records(linking: lost)

@@ -46,7 +46,8 @@ struct FakeNetwork {
     }
 
     func waitUntilUp(_ readyPath: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Python and its imports can take long to start on a busy machine.
+        let deadline = ContinuousClock.now + .seconds(300)
         while true {
             if (try? await TestSite.client.execute(.init(url: base + readyPath), timeout: .seconds(2)))?.status == .ok { return }
             guard ContinuousClock.now < deadline else { break }
@@ -91,7 +92,7 @@ struct FakeNetwork {
 /// Waits (never for a fixed time) until `condition` gives a value, or fails after `timeout`.
 func awaitValue<T>(
     _ what: String,
-    timeout: Duration = .seconds(60),
+    timeout: Duration = .seconds(300),
     _ condition: () async throws -> T?
 ) async throws -> T {
     let deadline = ContinuousClock.now + timeout

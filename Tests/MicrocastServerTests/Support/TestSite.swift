@@ -245,7 +245,7 @@ struct TestSite {
 
     /// Waits for every queued job to end, and returns the final states of the media jobs
     /// (a post's Webmention sending is a job too, and is waited for, not returned).
-    func waitForJobs(timeout: Duration = .seconds(60)) async throws -> [Job.State] {
+    func waitForJobs(timeout: Duration = .seconds(600)) async throws -> [Job.State] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let jobs = try await store.snapshot().jobs.map(\.job)

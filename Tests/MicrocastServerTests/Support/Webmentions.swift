@@ -13,7 +13,7 @@ enum Webmentions {
     /// Polls until `condition` holds; fails the test after `timeout`.
     static func eventually(
         _ what: String,
-        timeout: Duration = .seconds(60),
+        timeout: Duration = .seconds(300),
         sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: () async throws -> Bool
     ) async throws {
