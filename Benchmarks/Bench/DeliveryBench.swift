@@ -3,9 +3,10 @@
 // (one loopback receiver, Benchmarks/Bench/inboxes.py); POSTS notes
 // published one after another; measured from the first publish until every
 // inbox has every post's signed Create, and the server's resident memory
-// before, at its peak (sampled every 100 ms) and after. Beside it, the same
-// number of bodies POSTed by curl, eight at a time and unsigned: the floor
-// of HTTP to that receiver on this machine.
+// before, at its peak (sampled every 100 ms), at each tenth of the
+// deliveries and after. Beside it, the same number of bodies POSTed by
+// curl, eight at a time and unsigned: the floor of HTTP to that receiver on
+// this machine.
 import Foundation
 import Glibc
 import MicrocastApp
@@ -21,7 +22,8 @@ func deliveryBenchmark(followers: Int, inboxes: Int, posts: Int) async throws {
     receiver.standardOutput = FileHandle.nullDevice
     receiver.standardError = FileHandle.nullDevice
     try receiver.run()
-    defer { receiver.terminate() }
+    // SIGKILL: the receiver survived SIGTERM (left running after every run).
+    defer { kill(receiver.processIdentifier, SIGKILL) }
     func count() -> (count: Int, first: Double, last: Double) {
         let answer = (try? curl(["-s", receiverBase + "/_count"])).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
         let fields = answer as? [String: Any] ?? [:]
@@ -61,11 +63,14 @@ func deliveryBenchmark(followers: Int, inboxes: Int, posts: Int) async throws {
             "--data-urlencode", "content=Delivered note \(index) \(UUID().uuidString)", server.base + "/micropub",
         ])
     }
+    // Resident memory as each tenth of the deliveries arrives: flat once warm, or growing with the work.
+    var checkpoints: [(delivered: Int, megabytes: Double)] = []
     var delivered = count()
     while delivered.count < expected {
-        if Date().timeIntervalSince(started) > 600 { fatalError("deliver: \(delivered.count) of \(expected) delivered in 10 minutes") }
+        if Date().timeIntervalSince(started) > 1800 { fatalError("deliver: \(delivered.count) of \(expected) delivered in 30 minutes") }
         usleep(20_000)
         delivered = count()
+        if delivered.count * 10 >= expected * (checkpoints.count + 1) { checkpoints.append((delivered.count, server.residentMB)) }
     }
     let elapsed = Date().timeIntervalSince(started)
     sampling.store(false, ordering: .relaxed)
@@ -99,4 +104,8 @@ func deliveryBenchmark(followers: Int, inboxes: Int, posts: Int) async throws {
     print("| before publishing | \(String(format: "%.0f", before)) |")
     print("| peak while delivering | \(String(format: "%.0f", peak.withLock { $0 })) |")
     print("| after | \(String(format: "%.0f", after)) |")
+    print("")
+    print("| deliveries arrived | server resident MB |")
+    print("| --- | --- |")
+    for checkpoint in checkpoints { print("| \(checkpoint.delivered) | \(String(format: "%.0f", checkpoint.megabytes)) |") }
 }

@@ -20,7 +20,8 @@ func syndicationBenchmark(posts: Int) throws {
         try? process.run()
         return process
     }
-    defer { for fake in fakes { fake.terminate() } }
+    // SIGKILL: the fakes outlive SIGTERM from here.
+    defer { for fake in fakes { kill(fake.processIdentifier, SIGKILL) } }
     let mastodon = "http://127.0.0.1:\(mastodonPort)"
     let pds = "http://127.0.0.1:\(pdsPort)"
     for base in [mastodon, pds] {

@@ -68,20 +68,19 @@ extension SQLiteStore: JobQueue {
             let abandoned = JobRecord.Columns.state == Job.State.running && JobRecord.Columns.leaseUntil < now
             try Self.giveUpStopped(JobRecord.filter(abandoned && ofKinds), db: db, now: now)
 
-            let ready = JobRecord.Columns.state == Job.State.queued && JobRecord.Columns.runAfter <= now
-            guard
-                var record = try JobRecord.filter((ready || abandoned) && ofKinds).filter(JobRecord.Columns.attempts < JobRecord.Columns.maxAttempts)
-                    // One job at a time per kind and subject: a change queued while
-                    // its copy is being posted waits, so the two never both post.
-                    .filter(
-                        sql: """
-                            NOT EXISTS (SELECT 1 FROM jobs AS other WHERE other.kind = jobs.kind AND other.subject = jobs.subject
-                              AND other.state = 'running' AND other.id != jobs.id AND other.leaseUntil >= ?)
-                            """,
-                        arguments: [now]
-                    )
-                    .order(JobRecord.Columns.runAfter, JobRecord.Columns.id).fetchOne(db)
-            else { return nil }
+            // An abandoned job first (there are few, and theirs is the earlier
+            // turn); else the earliest ready job of each kind, each found by one
+            // ordered walk of `jobsClaim`, and the earliest of those.
+            var candidates = try Self.claimable(JobRecord.filter(abandoned && ofKinds), now: now, db).map { [$0] } ?? []
+            if candidates.isEmpty {
+                for kind in kinds {
+                    let ready =
+                        JobRecord.Columns.state == Job.State.queued && JobRecord.Columns.kind == kind.rawValue
+                        && JobRecord.Columns.runAfter <= now
+                    if let record = try Self.claimable(JobRecord.filter(ready), now: now, db) { candidates.append(record) }
+                }
+            }
+            guard var record = candidates.min(by: { ($0.runAfter, $0.id ?? 0) < ($1.runAfter, $1.id ?? 0) }) else { return nil }
             record.state = .running
             record.attempts += 1
             record.leaseOwner = worker
@@ -90,6 +89,21 @@ extension SQLiteStore: JobQueue {
             try record.update(db)
             return record.job
         }
+    }
+
+    /// The first job of `request` that may run now, in turn: attempts left,
+    /// and no job of its kind for its subject running (a change queued while
+    /// its copy is being posted waits, so the two never both post).
+    static func claimable(_ request: QueryInterfaceRequest<JobRecord>, now: Date, _ db: Database) throws -> JobRecord? {
+        try request.filter(JobRecord.Columns.attempts < JobRecord.Columns.maxAttempts)
+            .filter(
+                sql: """
+                    NOT EXISTS (SELECT 1 FROM jobs AS other WHERE other.kind = jobs.kind AND other.subject = jobs.subject
+                      AND other.state = 'running' AND other.id != jobs.id AND other.leaseUntil >= ?)
+                    """,
+                arguments: [now]
+            )
+            .order(JobRecord.Columns.runAfter, JobRecord.Columns.id).fetchOne(db)
     }
 
     /// Fails, with their media, the jobs of `request` whose worker stopped
