@@ -14,6 +14,7 @@
 //     swift build -c release && .build/release/bench listeners
 //     swift build -c release && .build/release/bench syndicate [POSTS]
 //     swift build -c release && .build/release/bench deliver [FOLLOWERS] [INBOXES] [POSTS]
+//     swift build -c release && .build/release/bench import [EPISODES] [SECONDS]
 //     scripts/fuzz-media [PER_FORMAT]   (runs `bench mutate` with the AddressSanitizer child)
 import Foundation
 
@@ -36,6 +37,7 @@ case "cycle": try leakCycle(rounds: number(1, 2), folder: URL(fileURLWithPath: a
 case "listeners": try listenerBenchmark()
 case "syndicate": try syndicationBenchmark(posts: number(1, 20))
 case "deliver": try await deliveryBenchmark(followers: number(1, 1_000), inboxes: number(2, 100), posts: number(3, 10))
+case "import": try await importBenchmark(episodes: number(1, 200), seconds: number(2, 10))
 case "soak": try await soakBenchmark(minutes: Double(arguments.count > 1 ? arguments[1] : "") ?? 10)
 case "mutate":
     try mutationCampaign(perFormat: number(1, 125), child: arguments[2], seconds: number(3, 30), seed: UInt64(number(4, 1)))

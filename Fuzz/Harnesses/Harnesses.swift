@@ -95,7 +95,17 @@ public enum Harnesses {
             _ = WebmentionDiscovery.endpoint(pageURL: page, linkHeaders: [parts[0]], html: parts.last)
         },
         Harness(name: "multipart") { readMultipart($0) },
+        // The importers read other hosts' feeds and exports (docs/moving.md).
+        Harness(name: "podcast-feed") { data in
+            guard let podcast = try? PodcastFeedReader(feedURL: importBase).read(data) else { return }
+            for episode in podcast.episodes { _ = EpisodePost.item(episode) }
+        },
+        Harness(name: "wordpress-export") { _ = try? WordPressReader(uploads: nil).read($0) },
+        Harness(name: "json-feed") { _ = try? JSONFeedReader(location: importBase).read($0) },
     ]
+
+    /// Where the imported documents say they came from.
+    static let importBase = URL(fileURLWithPath: "/nonexistent/import/feed.xml")
 
     /// A body under boundary `b`, fed in chunks whose size the first byte
     /// chooses (the network splits bodies anywhere), read with small limits

@@ -1,5 +1,8 @@
 #include "CVipsShim.h"
 
+#include <pango/pangocairo.h>
+#include <string.h>
+
 static VipsFailOn fail_mode(int fail_on_truncated) {
     return fail_on_truncated ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE;
 }
@@ -45,6 +48,79 @@ int mc_vips_square(const char *path, int size, VipsImage **out) {
         NULL);
 }
 
+/* The process's one font map, made on first use and never freed. libvips
+ * 8.14.1's vips_text draws with Pango's per-thread default font map and hands
+ * the layout to the operation, so Pango objects could be released on a
+ * libvips worker thread while the drawing thread used the same map; 8.14.2
+ * moved to a private map used under a lock. This does the same, outside
+ * libvips: the caller holds a lock around every use (Vips.titleCard). */
+static PangoFontMap *mc_font_map(void) {
+    static PangoFontMap *map = NULL;
+    if (!map) map = pango_cairo_font_map_new();
+    return map;
+}
+
+/* A layout of `markup` in `font` at `points`, wrapped at `width` pixels, centred. */
+static PangoLayout *mc_layout(PangoContext *context, const char *markup, const char *font, int points, int width) {
+    PangoLayout *layout = pango_layout_new(context);
+    PangoFontDescription *description = pango_font_description_from_string(font);
+    pango_font_description_set_absolute_size(description, points * PANGO_SCALE);
+    pango_layout_set_font_description(layout, description);
+    pango_font_description_free(description);
+    pango_layout_set_width(layout, width * PANGO_SCALE);
+    pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER);
+    pango_layout_set_markup(layout, markup, -1);
+    return layout;
+}
+
+int mc_text_mask(const char *markup, const char *font, int width, int height, VipsImage **out) {
+    *out = NULL;
+    PangoContext *context = pango_font_map_create_context(mc_font_map());
+    // The largest size whose layout fits the box, found by halving the range.
+    int low = 1, high = height > 1 ? height : 1, best = 1;
+    while (low <= high) {
+        int middle = (low + high) / 2;
+        PangoLayout *layout = mc_layout(context, markup, font, middle, width);
+        PangoRectangle ink, logical;
+        pango_layout_get_pixel_extents(layout, &ink, &logical);
+        g_object_unref(layout);
+        if (logical.width <= width && logical.height <= height) {
+            best = middle;
+            low = middle + 1;
+        } else {
+            high = middle - 1;
+        }
+    }
+    PangoLayout *layout = mc_layout(context, markup, font, best, width);
+    PangoRectangle ink, logical;
+    pango_layout_get_pixel_extents(layout, &ink, &logical);
+    int w = logical.width > 0 ? logical.width : 1, h = logical.height > 0 ? logical.height : 1;
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_A8, w, h);
+    cairo_t *cr = cairo_create(surface);
+    cairo_move_to(cr, -logical.x, -logical.y);
+    pango_cairo_show_layout(cr, layout);
+    cairo_destroy(cr);
+    cairo_surface_flush(surface);
+    int failed = cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS;
+    if (!failed) {
+        // Rows without cairo's padding: one byte of coverage per pixel.
+        int stride = cairo_image_surface_get_stride(surface);
+        unsigned char *rows = cairo_image_surface_get_data(surface);
+        unsigned char *pixels = g_malloc((size_t) w * h);
+        for (int y = 0; y < h; y++) memcpy(pixels + (size_t) y * w, rows + (size_t) y * stride, w);
+        *out = vips_image_new_from_memory_copy(pixels, (size_t) w * h, w, h, 1, VIPS_FORMAT_UCHAR);
+        g_free(pixels);
+        failed = *out == NULL;
+    } else {
+        vips_error("mc_text_mask", "cairo could not draw the text");
+    }
+    cairo_surface_destroy(surface);
+    g_object_unref(layout);
+    g_object_unref(context);
+    return failed ? -1 : 0;
+}
+
 int mc_vips_title_card(const char *text, int size, double red, double green, double blue, VipsImage **out) {
     // Intermediate images belong to `scope` and go with it; *out keeps what it needs.
     VipsObject *scope = VIPS_OBJECT(vips_image_new());
@@ -55,9 +131,8 @@ int mc_vips_title_card(const char *text, int size, double red, double green, dou
     int margin = size / 8;
     char *markup = g_markup_escape_text(text, -1);
     int failed =
-        // A mask of the text, fitted within the margins.
-        vips_text(&t[0], markup, "font", "sans bold", "width", size - 2 * margin, "height", size / 2,
-            "align", VIPS_ALIGN_CENTRE, NULL) ||
+        // A mask of the text, fitted within the margins: plain pixels, no Pango object behind them.
+        mc_text_mask(markup, "sans bold", size - 2 * margin, size / 2, &t[0]) ||
         vips_embed(t[0], &t[1], (size - t[0]->Xsize) / 2, (size - t[0]->Ysize) / 2, size, size, NULL) ||
         vips_black(&t[2], size, size, "bands", 3, NULL) ||
         vips_linear(t[2], &t[3], zero, colour, 3, NULL) ||

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Keeps the formatting people write (links, emphasis, lists, images,
 /// headings, code, quotes, tables) and nothing that can run, load a frame or
 /// restyle the page, by walking a real HTML5 parse tree against allow-lists of
@@ -14,6 +16,9 @@ public struct HTMLSanitizer: Sendable {
     public var imageSchemes: Set<String>
     /// When set, every link gets exactly this `rel` (text from strangers: `nofollow ugc`).
     public var forcedLinkRel: String?
+    /// When set, relative links and image sources are made absolute against
+    /// it (HTML from another site, whose relative links mean that site).
+    public var baseURL: URL?
 
     /// For the owner's posts and their approved clients' HTML.
     public static let content = HTMLSanitizer(
@@ -62,6 +67,13 @@ public struct HTMLSanitizer: Sendable {
         self.forcedLinkRel = forcedLinkRel
     }
 
+    /// The same policy, resolving relative URLs against `base`.
+    public func resolvingLinks(against base: URL) -> HTMLSanitizer {
+        var policy = self
+        policy.baseURL = base
+        return policy
+    }
+
     /// Sanitised HTML for a fragment of HTML.
     public func sanitize(_ html: String) -> String {
         guard !html.isEmpty else { return "" }
@@ -104,6 +116,14 @@ public struct HTMLSanitizer: Sendable {
 
     func keep(_ attribute: HTMLAttribute, of element: String, allowed: Set<String>) -> HTMLAttribute? {
         guard allowed.contains(attribute.name) else { return nil }
+        var attribute = attribute
+        if let baseURL, ["href", "cite", "src"].contains(attribute.name), !attribute.value.hasPrefix("#"),
+            Self.isSafe(url: attribute.value, schemes: []),
+            let absolute = URL(string: attribute.value.trimmingCharacters(in: .whitespacesAndNewlines), relativeTo: baseURL)?.absoluteString
+        {
+            // Only relative URLs pass `isSafe` with no schemes allowed: those are resolved.
+            attribute.value = absolute
+        }
         switch attribute.name {
         case "href", "cite":
             return Self.isSafe(url: attribute.value, schemes: linkSchemes) ? attribute : nil

@@ -51,6 +51,7 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(scriptHashes: renderer.scriptHashes))
+    router.add(middleware: OldAddressesMiddleware(redirects: store, urls: site.urls))
     let sessions = OwnerSessions(
         owner: store,
         urls: site.urls,
@@ -117,6 +118,7 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         ),
         syndication: StudioSyndicationController(pages: pages, store: store, connections: services.accountConnections),
         fediverse: StudioFediverseController(pages: pages, store: store, identity: services.fediverse),
+        imports: StudioImportController(pages: pages, redirects: store, imports: services.imports),
         events: StudioEvents(store: store, progress: services.progress)
     ).addRoutes(to: api)
 

@@ -22,6 +22,10 @@ enum Schema {
         (5, "syndication", fifth),
         (6, "fediverse followers", sixth),
         (7, "follow requests", ["ALTER TABLE followers ADD COLUMN state TEXT NOT NULL DEFAULT 'accepted'"]),
+        (
+            8, "redirects from old addresses",
+            ["CREATE TABLE redirects (path TEXT PRIMARY KEY, target TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)"]
+        ),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

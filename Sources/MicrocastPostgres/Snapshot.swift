@@ -95,6 +95,10 @@ extension PostgresStore {
                 "SELECT \(unescaped: Self.followerColumns) FROM followers ORDER BY actor_id",
                 logger: logger
             ).map(Self.follower)
+            snapshot.redirects = try await connection.rows(
+                "SELECT \(unescaped: Self.redirectColumns) FROM redirects ORDER BY path",
+                logger: logger
+            ).map(Self.redirect)
             return snapshot
         }
     }
@@ -104,6 +108,7 @@ extension PostgresStore {
             let tables = [
                 "posts", "media", "renditions", "post_media", "tokens", "owner", "sessions", "authorization_codes", "settings", "ingests", "jobs",
                 "mentions", "sent_mentions", "citations", "downloads", "syndication_accounts", "syndication_copies", "followers",
+                "redirects",
             ]
             var present: [String] = []
             for table in tables where try await !connection.rows("SELECT 1 FROM \(unescaped: table) LIMIT 1", logger: logger).isEmpty {
@@ -202,6 +207,7 @@ extension PostgresStore {
             }
             for copy in snapshot.copies { try await Self.upsert(copy, on: connection, logger: logger) }
             for follower in snapshot.followers { try await Self.insertFollower(follower, upsert: false, on: connection, logger: logger) }
+            for redirect in snapshot.redirects { try await Self.insertRedirect(redirect, on: connection, logger: logger) }
             // Ids were kept: the sequences go on after the highest.
             for table in ["posts", "renditions", "tokens", "jobs"] {
                 try await connection.execute(

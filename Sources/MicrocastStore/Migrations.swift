@@ -307,6 +307,13 @@ enum Migrations {
             try db.drop(index: "jobsSubject")
             try db.create(index: "jobsSubject", on: "jobs", columns: ["subject", "kind", "state"])
         }
+        migrator.registerMigration("16 redirects from old addresses") { db in
+            try db.create(table: "redirects") { t in
+                t.primaryKey("path", .text)
+                t.column("target", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 

@@ -39,6 +39,7 @@ extension SQLiteStore {
             snapshot.syndicationAccounts = try SyndicationAccountRecord.order(Column("uid")).fetchAll(db).map { try $0.columns.account() }
             snapshot.copies = try SyndicationCopyRecord.order(Column("postSlug"), Column("accountUid")).fetchAll(db).map(\.copy)
             snapshot.followers = try FollowerRecord.order(Column("actorId")).fetchAll(db).map(\.follower)
+            snapshot.redirects = try RedirectRecord.order(Column("path")).fetchAll(db).map(\.redirect)
             return snapshot
         }
     }
@@ -100,6 +101,7 @@ extension SQLiteStore {
             for account in snapshot.syndicationAccounts { try SyndicationAccountRecord(try SyndicationAccountColumns(account)).insert(db) }
             for copy in snapshot.copies { try SyndicationCopyRecord(copy).insert(db) }
             for follower in snapshot.followers { try FollowerRecord(follower).insert(db) }
+            for redirect in snapshot.redirects { try RedirectRecord(redirect).insert(db) }
             for count in snapshot.downloads {
                 try db.execute(
                     sql: "INSERT INTO downloads (episode, day, app, count) VALUES (?, ?, ?, ?)",
@@ -114,6 +116,7 @@ extension SQLiteStore {
         let tables = [
             "posts", "media", "renditions", "postMedia", "tokens", "owner", "sessions", "authorizationCodes", "settings", "ingests", "jobs",
             "mentions", "sentMentions", "citations", "downloads", "syndicationAccounts", "syndicationCopies", "followers",
+            "redirects",
         ]
         return try tables.filter { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \($0))") ?? false }
     }

@@ -15,7 +15,8 @@ struct IngestOptions: ParsableArguments {
     @Flag(help: "Serve uploaded photos with the location they were taken at (removed by default).") var keepLocation = false
     @Flag(
         name: .customLong("allow-private-fetch"),
-        help: "Let Webmentions sent for new posts reach loopback and private addresses. For tests on one machine; never on a public server."
+        help:
+            "Let outbound fetches (an import's feed and files, Webmentions for new posts) reach loopback and private addresses. For tests on one machine; never on a public server."
     )
     var allowPrivateFetch = false
 

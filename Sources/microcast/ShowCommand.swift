@@ -9,7 +9,7 @@ struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "The podcast show: title, description, artwork and the rest of the feed's channel.",
-        subcommands: [Print.self, Set.self],
+        subcommands: [Print.self, Set.self, Move.self],
         defaultSubcommand: Print.self
     )
 
@@ -30,6 +30,7 @@ struct ShowCommand: AsyncParsableCommand {
                 ("explicit", String(show.explicit)), ("type", show.type), ("artwork", show.artwork ?? "(generated title card)"),
                 ("website", show.website), ("funding-url", show.fundingURL), ("funding-text", show.fundingText),
                 ("guid", show.guid), ("locked", show.locked ? "yes" : "no"),
+                ("moved-to", show.movedTo.map { $0 + (show.redirectsFeed ? " (the feed redirects there)" : "") } ?? "(not moved)"),
             ]
             for (name, value) in rows { print("\(name): \(value)") }
         }
@@ -86,6 +87,54 @@ struct ShowCommand: AsyncParsableCommand {
             }
             guard !values.isEmpty else { throw ValidationError("name at least one setting to change") }
             try await data.withStore { try await $0.setSettings(values) }
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "move",
+            abstract: "Move the show to another host, in two steps, the way Apple Podcasts and the podcast namespace describe.",
+            discussion: """
+                Step one (--to URL): the feed says where the show is going (<itunes:new-feed-url>) and unlocks itself \
+                (<podcast:locked>no</podcast:locked>), so the new host may import it while it is still served here. \
+                Step two (--to URL --redirect), once the new host has every episode: the feed answers 301 to the new \
+                address, which apps and directories follow and keep. --cancel undoes both; the lock is then the owner's \
+                again (microcast show set --locked yes).
+                """
+        )
+
+        @OptionGroup var data: DataOptions
+        @Option(help: "The show's feed URL at its new host.") var to: String?
+        @Flag(help: "Step two: the feed answers 301 to the new address.") var redirect = false
+        @Flag(help: "Stay: no new-feed-url, no redirect.") var cancel = false
+
+        func validate() throws {
+            if cancel {
+                guard to == nil, !redirect else { throw ValidationError("--cancel takes nothing else") }
+                return
+            }
+            guard let to, let url = URL(string: to), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw ValidationError("--to takes the new feed's http or https URL")
+            }
+        }
+
+        func run() async throws {
+            if cancel {
+                try await data.withStore { try await $0.setSettings([.showMovedTo: nil, .showMoveRedirects: nil]) }
+                print("The show stays: the feed no longer names a new address or redirects.")
+                return
+            }
+            let target = to ?? ""
+            try await data.withStore { store in
+                try await store.setSettings([.showMovedTo: target, .showMoveRedirects: redirect ? "yes" : nil, .show(.locked): "no"])
+            }
+            if redirect {
+                print("The podcast feed now answers 301 to \(target). Keep this site answering for a few weeks, until apps have followed.")
+            } else {
+                print(
+                    "The feed now names \(target) as its new address and is unlocked for the new host to import. Once the new host has every episode (same guids), run this again with --redirect."
+                )
+            }
         }
     }
 }

@@ -350,6 +350,7 @@ struct StoreTests {
             ),
             jobs: []
         )
+        try await store.setRedirect(Redirect(path: "/2019/05/bread", target: "/posts/bread", createdAt: now))
     }
 
     @Test(

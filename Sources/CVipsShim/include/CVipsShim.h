@@ -31,6 +31,11 @@ int mc_vips_thumbnail(const char *path, int width, int height,
 /// allowed), orientation applied, in sRGB: podcast artwork.
 int mc_vips_square(const char *path, int size, VipsImage **out);
 
+/// A one-band mask of Pango `markup` in `font`, at the largest size that
+/// fits `width` x `height`, centred lines: coverage 0–255 per pixel. Drawn
+/// with the process's own font map; callers hold one lock around every call.
+int mc_text_mask(const char *markup, const char *font, int width, int height, VipsImage **out);
+
 /// A `size` x `size` card: `text` in white, centred and fitted, on a solid
 /// colour. The generated default artwork of a new show.
 int mc_vips_title_card(const char *text, int size, double red, double green, double blue, VipsImage **out);

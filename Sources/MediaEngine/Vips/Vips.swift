@@ -92,12 +92,10 @@ public final class VipsImageRef {
     /// A `size` × `size` card: `text` in white, centred and fitted, on a solid colour (0–255 channels).
     public static func titleCard(_ text: String, size: Int, red: Double, green: Double, blue: Double) throws(MediaError) -> VipsImageRef {
         try Vips.start()
-        // Text is drawn one call at a time in the whole process: libvips 8.14.1
-        // (Debian 12's) draws through Pango's shared font map, which 8.14.2
-        // replaced with a private one, and concurrent vips_text has been reported
-        // to crash in GLib's hash table (libvips #3660). Not reproduced here; a
-        // precaution that costs nothing (a card is drawn once per show title).
-        // vips_text renders while it is built, so the lock covers all of Pango's work.
+        // The text is drawn by our shim with a font map of its own, into plain
+        // pixels (not vips_text: in 8.14.1 its layout, on Pango's per-thread
+        // default map, lives as long as the text image, which libvips's worker
+        // threads may be the last to release). The map is not thread-safe: one card at a time.
         textLock.lock()
         defer { textLock.unlock() }
         return try make("cannot draw the card") { mc_vips_title_card(text, Int32(size), red, green, blue, $0) }

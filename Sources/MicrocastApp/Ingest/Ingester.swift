@@ -19,20 +19,19 @@ public enum IngestOutcome: Sendable, Equatable {
 /// again by their hash, and the post is saved in the same transaction as the
 /// record of its hash, so the same bytes never make two posts.
 public struct Ingester: Sendable {
-    let library: MediaLibrary
-    let intake: MediaIntake
+    let files: FileAdoption
     /// Posts are made the one way every post is.
     let publishing: Publishing
-    let media: any MediaRepository
     let ingests: any IngestRepository
     let urls: SiteURLs
     let threadPool: NIOThreadPool
-    var pollInterval: Duration = .milliseconds(100)
 
     public func ingest(_ item: DropItem, defaultPublished: Date) async -> IngestOutcome {
         do {
             return try await run(item, defaultPublished: defaultPublished)
         } catch let error as IngestFailure {
+            return .failed(reason: error.reason)
+        } catch let error as FileAdoption.Failed {
             return .failed(reason: error.reason)
         } catch let error as MicropubError {
             return .failed(reason: error.description)
@@ -62,13 +61,13 @@ public struct Ingester: Sendable {
         for (index, (file, hash)) in zip(item.files, hashes).enumerated() {
             let alt = item.isFolder ? (index < sidecar.alt.count ? sidecar.alt[index] : nil) : sidecar.alt.first
             do {
-                stored.append(try await store(file, hash: hash, alt: alt))
+                stored.append(try await files.copyIn(file, hash: hash, alt: alt))
             } catch let error as MicropubError {
                 let what = item.isFolder ? "\(file.lastPathComponent): " : ""
                 throw IngestFailure(reason: what + error.description)
             }
         }
-        let ready = try await processed(stored.map(\.id))
+        let ready = try await files.processed(stored.map(\.id))
 
         let create: MicropubCreate
         do {
@@ -92,43 +91,6 @@ public struct Ingester: Sendable {
         let saved = try await publishing.create(create, ingestHash: itemHash, source: item.name)
         let url = urls.post(slug: saved.record.postSlug)
         return saved.created ? .posted(url: url) : .duplicate(url: url)
-    }
-
-    /// The library's item for these bytes: the one stored before, or a new
-    /// copy inspected and queued exactly like an upload.
-    private func store(_ file: URL, hash: String, alt: String?) async throws -> MediaItem {
-        if let known = try await media.media(sha256: hash) {
-            if let alt, known.alt != alt { try await media.setAlt(mediaId: known.id, alt: alt) }
-            return known
-        }
-        let copy = library.newUploadPath()
-        let size = try await threadPool.runIfActive { () throws -> Int64 in
-            try FileManager.default.copyItem(at: file, to: copy)
-            return (try FileManager.default.attributesOfItem(atPath: copy.path)[.size] as? NSNumber)?.int64Value ?? 0
-        }
-        do {
-            return try await intake.adopt(
-                ReceivedFile(field: "file", temporaryFile: copy, byteCount: size, sha256: hash, clientFileName: file.lastPathComponent),
-                alt: alt
-            )
-        } catch {
-            try? FileManager.default.removeItem(at: copy)
-            throw error
-        }
-    }
-
-    /// Waits until every item's processing has ended; a failure is the item's.
-    private func processed(_ ids: [String]) async throws -> [MediaItem] {
-        while true {
-            let items = try await media.media(ids: ids)
-            let ordered = ids.compactMap { items[$0] }
-            guard ordered.count == ids.count else { throw IngestFailure(reason: "a stored file disappeared while it was processed") }
-            if let failed = ordered.first(where: { $0.state == .failed }) {
-                throw IngestFailure(reason: failed.failure ?? "processing failed")
-            }
-            if ordered.allSatisfy({ $0.state == .ready }) { return ordered }
-            try await Task.sleep(for: pollInterval)
-        }
     }
 
     static func sha256(_ file: URL) throws -> String {

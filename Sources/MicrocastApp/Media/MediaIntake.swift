@@ -20,7 +20,10 @@ package struct MediaIntake: Sendable {
 
     package static let inspectionTime = Duration.seconds(20)
 
-    package func adopt(_ upload: ReceivedFile, alt: String? = nil) async throws -> MediaItem {
+    /// With `processing` off an audio file is kept as it came (an import's
+    /// `--keep-audio`, of files already public): ready at once, its original
+    /// the enclosure. Photos and videos are always processed.
+    package func adopt(_ upload: ReceivedFile, alt: String? = nil, processing: Bool = true) async throws -> MediaItem {
         guard upload.byteCount > 0 else { throw MicropubError.invalidRequest("the file is empty") }
         let limits = self.limits
         let budget = self.budget
@@ -43,8 +46,11 @@ package struct MediaIntake: Sendable {
             throw MicropubError.unsupportedMediaType("not an audio, video or photo format Microcast accepts")
         }
         let upright = probe.uprightSize
+        let keptAsIs = !processing && probe.kind == .audio
+        let id = MediaIdentifier.make()
+        let job = keptAsIs ? nil : JobKind.processing(probe.kind).map { JobRequest(kind: $0, subject: .media(id)) }
         let item = MediaItem(
-            id: MediaIdentifier.make(),
+            id: id,
             kind: probe.kind,
             mimeType: probe.mimeType,
             fileExtension: format.fileExtension,
@@ -56,7 +62,7 @@ package struct MediaIntake: Sendable {
             width: upright?.width,
             height: upright?.height,
             duration: probe.kind == .audio ? probe.audioDuration : probe.duration,
-            state: JobKind.processing(probe.kind) == nil ? .ready : .processing,
+            state: job == nil ? .ready : .processing,
             isAnimated: probe.kind == .photo && (probe.pages ?? 1) > 1
         )
         // The public copy exists before the 201, so the Location URL never serves a location.
@@ -71,7 +77,6 @@ package struct MediaIntake: Sendable {
         let staged: URL
         do {
             staged = try library.stage(upload.temporaryFile, as: item.fileName)
-            let job = JobKind.processing(probe.kind).map { JobRequest(kind: $0, subject: .media(item.id)) }
             try await media.add(item, processing: job)
             FaultPoint.uploadRowSaved.reached()
         } catch {

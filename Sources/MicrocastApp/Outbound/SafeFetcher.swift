@@ -94,6 +94,14 @@ public struct SafeFetcher: Sendable {
         self.resolver = resolver
     }
 
+    /// The same fetcher with room for a larger answer and more time (a podcast's whole feed).
+    public func allowing(bodyBytes: Int, time: Duration) -> SafeFetcher {
+        var policy = self.policy
+        policy.maxBodyBytes = bodyBytes
+        policy.totalTimeout = time
+        return SafeFetcher(policy: policy, group: group, resolver: resolver)
+    }
+
     /// GET, following redirects.
     public func get(_ url: URL, accept: String = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1") async throws -> FetchedResource {
         try await withDeadline {
@@ -142,6 +150,27 @@ public struct SafeFetcher: Sendable {
         body: OutboundBody?,
         maxBodyBytes: Int? = nil
     ) async throws -> FetchedResource {
+        let limit = maxBodyBytes ?? policy.maxBodyBytes
+        return try await exchange(method, url, headers: headers, body: body) { response in
+            let bytes: ByteBuffer
+            do {
+                bytes = try await response.body.collect(upTo: limit)
+            } catch is NIOTooManyBytesError {
+                throw FetchError.tooLarge(limit: limit)
+            }
+            return FetchedResource(url: url, status: Int(response.status.code), headers: response.headers, body: bytes)
+        }
+    }
+
+    /// One request to a checked address; `read` takes the answer (its body
+    /// unread) before the connection is closed.
+    func exchange<T: Sendable>(
+        _ method: HTTPMethod,
+        _ url: URL,
+        headers: [String: String],
+        body: OutboundBody?,
+        read: (HTTPClientResponse) async throws -> T
+    ) async throws -> T {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
             throw FetchError.unsupportedURL(url.absoluteString)
         }
@@ -162,15 +191,9 @@ public struct SafeFetcher: Sendable {
             if let body { request.body = try body.requestBody() }
             // The deadline around the whole fetch (`withDeadline`) is what ends it.
             let response = try await client.execute(request, timeout: .hours(1))
-            let limit = maxBodyBytes ?? policy.maxBodyBytes
-            let bytes: ByteBuffer
-            do {
-                bytes = try await response.body.collect(upTo: limit)
-            } catch is NIOTooManyBytesError {
-                throw FetchError.tooLarge(limit: limit)
-            }
+            let result = try await read(response)
             try await client.shutdown()
-            return FetchedResource(url: url, status: Int(response.status.code), headers: response.headers, body: bytes)
+            return result
         } catch {
             try? await client.shutdown()
             if let known = error as? FetchError { throw known }

@@ -61,12 +61,16 @@ package struct Publishing: Sendable {
         return saved
     }
 
-    /// Saves a post made from dropped files (`ingest`, the watch folder),
-    /// with the hash of those files, so the same bytes never make two posts.
+    /// Saves a post made from dropped files (`ingest`, the watch folder) or
+    /// an import, with the key it is known by (the files' hash, an episode's
+    /// guid), so the same thing never makes two posts.
+    /// An import's posts are quiet unless the owner asks (`announce`): years
+    /// of old episodes should not reach every follower and linked page at once.
     package func create(
         _ request: MicropubCreate,
         ingestHash: String,
-        source: String
+        source: String,
+        announce: Bool = true
     ) async throws -> (record: IngestRecord, created: Bool) {
         let draft = PostBuilder.post(from: request)
         return try await ingests.createPost(
@@ -74,7 +78,7 @@ package struct Publishing: Sendable {
             mediaIds: EntryPresenter.mediaIds(in: draft, urls: urls),
             ingestHash: ingestHash,
             source: source,
-            jobs: Self.creationJobs
+            jobs: announce ? Self.creationJobs : { _ in [] }
         )
     }
 

@@ -42,6 +42,8 @@ public struct MicrocastServices: Sendable {
     package let listeners: ListenerCounter
     /// Fediverse actors whose keys this process has fetched.
     package let remoteActors: RemoteActors
+    /// The studio's import, run beside this process's requests.
+    public let imports: ImportRuns
     public let logger: Logger
 
     /// Opens the store (migrating it), records the base URL, and starts the pools.
@@ -152,6 +154,19 @@ public struct MicrocastServices: Sendable {
             clock: configuration.listenerClock,
             logger: logger
         )
+        let importer = PodcastImporter(
+            items: ItemImporter(
+                fetcher: fetcher,
+                files: FileAdoption(intake: intake, media: store, threadPool: requestPool),
+                publishing: publishing,
+                ingests: store,
+                redirects: store,
+                mentions: store,
+                urls: urls
+            ),
+            settings: store,
+            artwork: artwork
+        )
         return MicrocastServices(
             configuration: configuration,
             store: store,
@@ -170,6 +185,7 @@ public struct MicrocastServices: Sendable {
             publisher: publisher,
             listeners: listeners,
             remoteActors: RemoteActors(sender: sender),
+            imports: ImportRuns(importer: importer),
             logger: logger
         )
     }
@@ -203,7 +219,21 @@ public struct MicrocastServices: Sendable {
 
     /// Takes files through the same path as uploads (`ingest`, `watch`).
     public var ingester: Ingester {
-        Ingester(library: library, intake: intake, publishing: publishing, media: store, ingests: store, urls: site.urls, threadPool: requestPool)
+        Ingester(files: fileAdoption, publishing: publishing, ingests: store, urls: site.urls, threadPool: requestPool)
+    }
+
+    /// Imports a show from its feed at another host (`import podcast`, the studio).
+    public var podcastImporter: PodcastImporter { imports.importer }
+
+    /// Imports a JSON Feed's items (`import jsonfeed`).
+    public var jsonFeedImporter: JSONFeedImporter { JSONFeedImporter(items: imports.importer.items) }
+
+    /// Imports a WordPress export (`import wordpress`).
+    public var wordPressImporter: WordPressImporter { WordPressImporter(items: imports.importer.items) }
+
+    /// Files from outside a request taken in as uploads are (`ingest`, `watch`, imports).
+    package var fileAdoption: FileAdoption {
+        FileAdoption(intake: intake, media: store, threadPool: requestPool)
     }
 
     /// Stops the thread pools and closes the store; call once, after the services' last use.

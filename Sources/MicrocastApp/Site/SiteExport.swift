@@ -47,6 +47,12 @@ public enum SiteExport {
                 Data(PagePolicy.staticHostHeaders(scriptHashes: publisher.renderer.scriptHashes).utf8),
                 to: staging.appendingPathComponent("_headers")
             )
+            // And their `_redirects`: an imported site's old addresses keep
+            // working on the static copy too, and a show that moved away sends its apps on.
+            var redirects = RedirectPath.staticHostFile(try await store.redirects())
+            let moving = ShowSettings(stored: try await store.settings(), site: site)
+            if moving.redirectsFeed, let target = moving.movedTo { redirects += "\(SitePath.feed(.podcastRSS).path) \(target) 301\n" }
+            if !redirects.isEmpty { try write(Data(redirects.utf8), to: staging.appendingPathComponent("_redirects")) }
 
             var mediaFiles = 0
             let published = try await store.publishedPosts(limit: Int.max, offset: 0)

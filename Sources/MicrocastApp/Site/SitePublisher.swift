@@ -6,6 +6,8 @@ package struct PublishedPage: Sendable {
     package var status: Int
     package var contentType: String
     package var body: Data
+    /// Where a redirect leads (the podcast feed of a show that moved).
+    package var location: String? = nil
 
     package static func html(_ text: String, status: Int = 200) -> PublishedPage {
         PublishedPage(status: status, contentType: "text/html; charset=utf-8", body: Data(text.utf8))
@@ -51,6 +53,9 @@ package struct SitePublisher: Sendable {
         case .podcast: return try await podcast(site: site)
         case .photos: return try await photos(site: site)
         case .sitemap: return try await sitemap(site: site)
+        case .feed(.podcastRSS) where show.redirectsFeed:
+            // The show has moved: apps follow a permanent redirect and keep the new address.
+            return PublishedPage(status: 301, contentType: "text/plain; charset=utf-8", body: Data(), location: show.movedTo)
         case .feed(let feed): return PublishedPage(status: 200, contentType: feed.contentType, body: try await self.feed(feed, site: site))
         case .stylesheet(let fingerprint):
             guard fingerprint == renderer.stylesheetFingerprint else { return nil }

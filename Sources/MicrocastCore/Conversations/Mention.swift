@@ -49,6 +49,8 @@ public struct Mention: Sendable, Equatable {
 
     /// `via` of a response that came to the site's ActivityPub inbox.
     public static let fediverse = "fediverse"
+    /// `via` of a comment the post had at its old home, kept by an import.
+    public static let imported = "import"
 
     public init(
         id: String,

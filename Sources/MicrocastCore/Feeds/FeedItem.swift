@@ -24,6 +24,9 @@ public struct FeedPicture: Sendable, Equatable {
 /// A post as every feed sees it; built once, rendered as RSS or JSON Feed.
 public struct FeedItem: Sendable {
     public var url: String
+    /// What apps know the item by: its permalink, or the `uid` it came with
+    /// (an imported episode keeps its old host's guid, so no app downloads it again).
+    public var guid: String
     public var title: String
     public var hasOwnTitle: Bool
     public var published: Date
@@ -48,6 +51,11 @@ public struct FeedItem: Sendable {
     public var episode: Int?
     public var season: Int?
     public var episodeType: String
+    /// The episode's own explicit flag, when it has one; else the show's holds.
+    public var explicit: Bool?
+
+    /// Whether `guid` is the permalink (RSS's `isPermaLink`).
+    public var guidIsPermaLink: Bool { guid == url }
 }
 
 /// Builds feed items from posts and what the library knows of their media.
@@ -154,8 +162,10 @@ public struct FeedItemBuilder: Sendable {
             ]
         }
         let image = pictures.first?.url ?? posterURL
+        let url = urls.post(slug: post.slug)
         return FeedItem(
-            url: urls.post(slug: post.slug),
+            url: url,
+            guid: post.strings("uid").first.flatMap { $0.isEmpty ? nil : $0 } ?? url,
             title: title,
             hasOwnTitle: !name.isEmpty,
             published: post.published,
@@ -173,7 +183,11 @@ public struct FeedItemBuilder: Sendable {
             isEpisode: audioURL != nil && enclosure != nil,
             episode: number("episode"),
             season: number("season"),
-            episodeType: post.strings("episode-type").first.flatMap { ["full", "trailer", "bonus"].contains($0) ? $0 : nil } ?? "full"
+            episodeType: post.strings("episode-type").first.flatMap { ["full", "trailer", "bonus"].contains($0) ? $0 : nil } ?? "full",
+            explicit: post.properties["explicit"]?.first.flatMap { value in
+                if case .bool(let flag) = value { return flag }
+                return value.stringValue.flatMap { ["true": true, "false": false][$0] }
+            }
         )
     }
 

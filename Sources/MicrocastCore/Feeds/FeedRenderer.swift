@@ -38,6 +38,7 @@ public enum FeedRenderer {
         }
         xml.element("itunes:explicit", show.explicit ? "true" : "false")
         xml.element("itunes:type", show.type)
+        if let movedTo = show.movedTo { xml.element("itunes:new-feed-url", movedTo) }
         xml.start("itunes:owner")
         xml.element("itunes:name", show.author)
         xml.element("itunes:email", show.email)
@@ -57,7 +58,7 @@ public enum FeedRenderer {
         xml.start("item")
         xml.element("title", item.title)
         xml.element("link", item.url)
-        xml.element("guid", item.url, [("isPermaLink", "true")])
+        xml.element("guid", item.guid, [("isPermaLink", item.guidIsPermaLink ? "true" : "false")])
         xml.element("pubDate", DateText.rfc2822(item.published))
         xml.element("description", item.summary)
         xml.cdata("content:encoded", item.contentHTML)
@@ -66,7 +67,7 @@ public enum FeedRenderer {
         xml.element("itunes:episodeType", item.episodeType)
         if let episode = item.episode { xml.element("itunes:episode", String(episode)) }
         if let season = item.season { xml.element("itunes:season", String(season)) }
-        xml.element("itunes:explicit", show.explicit ? "true" : "false")
+        xml.element("itunes:explicit", (item.explicit ?? show.explicit) ? "true" : "false")
         if let image = item.image { xml.element("itunes:image", "", [("href", image)]) }
         if let chapters = item.chaptersURL {
             xml.element("podcast:chapters", "", [("url", chapters), ("type", PodcastChapters.mimeType)])
@@ -104,7 +105,7 @@ public enum FeedRenderer {
             xml.start("item")
             if item.hasOwnTitle { xml.element("title", item.title) }
             xml.element("link", item.url)
-            xml.element("guid", item.url, [("isPermaLink", "true")])
+            xml.element("guid", item.guid, [("isPermaLink", item.guidIsPermaLink ? "true" : "false")])
             xml.element("pubDate", DateText.rfc2822(item.published))
             let html = item.readerHTML
             xml.element("description", html)
@@ -144,7 +145,7 @@ public enum FeedRenderer {
         feed["items"] = .array(
             items.filter { show == nil || $0.isEpisode }.map { item in
                 var object: [String: JSONValue] = [
-                    "id": .string(item.url), "url": .string(item.url), "content_html": .string(show == nil ? item.readerHTML : item.contentHTML),
+                    "id": .string(item.guid), "url": .string(item.url), "content_html": .string(show == nil ? item.readerHTML : item.contentHTML),
                     "date_published": .string(DateText.iso8601(item.published)),
                 ]
                 if item.hasOwnTitle || show != nil { object["title"] = .string(item.title) }

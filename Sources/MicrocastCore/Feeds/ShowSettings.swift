@@ -30,6 +30,10 @@ public struct ShowSettings: Sendable, Equatable {
     public var fundingText: String
     public var guid: String
     public var locked: Bool
+    /// Where the show has moved (`microcast show move`): the feed says so with `itunes:new-feed-url`.
+    public var movedTo: String?
+    /// The move's second step: the podcast feed answers 301 to `movedTo`.
+    public var redirectsFeed: Bool
 
     public init(stored: Settings, site: SiteInfo) {
         func value(_ key: Key) -> String? { stored[.show(key)].flatMap { $0.isEmpty ? nil : $0 } }
@@ -48,6 +52,8 @@ public struct ShowSettings: Sendable, Equatable {
         fundingText = value(.fundingText) ?? "Support the show"
         guid = value(.guid) ?? Self.podcastGUID(feedURL: site.urls.podcastFeed)
         locked = value(.locked) != "no"
+        movedTo = stored[.showMovedTo].flatMap { $0.isEmpty ? nil : $0 }
+        redirectsFeed = movedTo != nil && stored[.showMoveRedirects] == "yes"
     }
 
     /// Podcasting 2.0 `podcast:guid`: a UUIDv5 of the feed URL without its

@@ -5,7 +5,7 @@ import Foundation
 /// composition root chooses the implementation from the database URL and
 /// nothing else names one.
 public protocol DataStore: PostRepository, MediaRepository, TokenRepository, OwnerRepository, SettingsRepository,
-    IngestRepository, JobQueue, MentionRepository, DownloadRepository, SyndicationRepository, FollowerRepository
+    IngestRepository, JobQueue, MentionRepository, DownloadRepository, SyndicationRepository, FollowerRepository, RedirectRepository
 {
     /// The database's own consistency check: `ok` for a sound one.
     func integrityCheck() async throws -> String

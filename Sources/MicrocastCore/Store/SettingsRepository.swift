@@ -25,6 +25,9 @@ public struct SettingKey: Hashable, Sendable, CustomStringConvertible {
     public static let baseURLHistory = SettingKey(stored: "site.base-url-history")
     /// A podcast show setting, as `microcast show set` names it.
     public static func show(_ key: ShowSettings.Key) -> SettingKey { SettingKey(stored: "show." + key.rawValue) }
+    /// The feed URL the show moved to (`microcast show move`), and whether our feed now redirects there.
+    public static let showMovedTo = SettingKey(stored: "show.moved-to")
+    public static let showMoveRedirects = SettingKey(stored: "show.moved-to.redirect")
     public static let mentionModeration = SettingKey(stored: "mentions.moderation")
     /// The owner's decision about every mention from one domain.
     public static func mentionDomain(_ domain: String) -> SettingKey { SettingKey(stored: mentionDomainPrefix + domain.lowercased()) }

@@ -96,6 +96,7 @@ public struct StoreSnapshot: Sendable, Equatable {
     public var syndicationAccounts: [SyndicationAccount] = []
     public var copies: [SyndicationCopy] = []
     public var followers: [Follower] = []
+    public var redirects: [Redirect] = []
 
     public init() {}
 
@@ -107,6 +108,7 @@ public struct StoreSnapshot: Sendable, Equatable {
             "settings": settings.count, "ingests": ingests.count, "jobs": jobs.count, "mentions": mentions.count,
             "sent mentions": sentMentions.count, "citations": citations.count, "downloads": downloads.count,
             "syndication accounts": syndicationAccounts.count, "copies": copies.count, "followers": followers.count,
+            "redirects": redirects.count,
         ]
     }
 
@@ -162,6 +164,7 @@ public struct StoreSnapshot: Sendable, Equatable {
             row.followedAt = ms(row.followedAt)
             return row
         }
+        copy.redirects = redirects.map { Redirect(path: $0.path, target: $0.target, createdAt: ms($0.createdAt)) }
         copy.copies = copies.map { row in
             var row = row
             row.postedAt = ms(row.postedAt)

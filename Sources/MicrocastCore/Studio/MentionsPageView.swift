@@ -47,6 +47,7 @@ public struct MentionsPageView: Sendable {
                 switch mention.via {
                 case nil: "Webmention"
                 case Mention.fediverse?: "fediverse"
+                case Mention.imported?: "the old site"
                 default: "a copy elsewhere"
                 }
             renders = [("Their response", mention.url), ("Its author", mention.author.url), ("The author's photo", mention.author.remotePhoto)]

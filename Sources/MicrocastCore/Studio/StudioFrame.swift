@@ -50,7 +50,9 @@ public struct StudioFrame: Sendable {
 /// The studio's pages, in the order its navigation lists them; each one's
 /// path under `/studio/` is its raw value.
 public enum StudioSection: String, Sendable, CaseIterable {
-    case new, posts, media, show, mentions, listeners, syndication, fediverse, apps
+    case new, posts, media, show, mentions, listeners, syndication, fediverse
+    case imports = "import"
+    case apps
 
     /// Its name in the navigation.
     public var label: String {
@@ -63,6 +65,7 @@ public enum StudioSection: String, Sendable, CaseIterable {
         case .listeners: "Listeners"
         case .syndication: "Syndication"
         case .fediverse: "Fediverse"
+        case .imports: "Import"
         case .apps: "Apps"
         }
     }

@@ -73,6 +73,12 @@ struct SiteController: Sendable {
             // Webmention senders read the header first (the specification's discovery order).
             headers[.link] = "<\(urls.webmention)>; rel=\"webmention\""
         }
+        if let location = entry.page.location {
+            return Response(
+                status: HTTPResponse.Status(code: entry.page.status),
+                headers: [.location: location, .cacheControl: "public, max-age=3600"]
+            )
+        }
         let status = HTTPResponse.Status(code: entry.page.status)
         let validators = FileValidators(etag: entry.etag, lastModified: entry.modified)
         if status == .ok,

@@ -20,6 +20,7 @@ struct StudioController: Sendable {
     let audience: StudioAudienceController
     let syndication: StudioSyndicationController
     let fediverse: StudioFediverseController
+    let imports: StudioImportController
     let events: StudioEvents
 
     var urls: SiteURLs { pages.urls }
@@ -40,6 +41,7 @@ struct StudioController: Sendable {
         audience.addRoutes(to: router)
         syndication.addRoutes(to: router)
         fediverse.addRoutes(to: router)
+        imports.addRoutes(to: router)
     }
 
     func signOut(_ request: Request) async throws -> Response {
