@@ -39,6 +39,7 @@ let package = Package(
             providers: [.apt(["libvips-dev"])]
         ),
         .systemLibrary(name: "CGumbo", pkgConfig: "gumbo", providers: [.apt(["libgumbo-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(
             name: "CCmark",
             pkgConfig: "libcmark-gfm",
@@ -55,8 +56,9 @@ let package = Package(
         .target(name: "MediaEngine", dependencies: ["MediaModel", "CFFmpeg", "CVips", "CVipsShim"]),
         // Media jobs as pipelines of named steps over the engine.
         .target(name: "MediaKit", dependencies: ["MediaModel", "MediaEngine"]),
-        // HTML parsed as browsers do (Gumbo), sanitised; Markdown (cmark-gfm).
-        .target(name: "HTMLKit", dependencies: ["CGumbo", "CCmark"]),
+        // HTML parsed as browsers do (Gumbo), sanitised; Markdown (cmark-gfm);
+        // XML (feeds, exports) read with libxml2.
+        .target(name: "HTMLKit", dependencies: ["CGumbo", "CCmark", "CLibXML2"]),
         .target(
             name: "MicrocastCore",
             dependencies: [
