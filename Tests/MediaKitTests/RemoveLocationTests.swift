@@ -46,4 +46,42 @@ struct RemoveLocationTests {
             #expect(try digest(copy) == digest(photo))
         }
     }
+
+    @Test("a phone video and a tagged M4A with a cover lose their tags, cover and chapters; streams, duration and rotation stay")
+    func recordings() async throws {
+        let folder = try Fixtures.folder()
+        let video = try await Fixtures.phoneVideo(in: folder)
+        let png = try await Fixtures.png(in: folder, name: "cover.png", size: "300x300")
+        let tone = try await Fixtures.tone(in: folder, name: "tone.wav", seconds: 2)
+        let memo = folder.appendingPathComponent("memo.m4a")
+        try Fixtures.run(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-i", tone.path, "-i", png.path, "-map", "0:a", "-map", "1:v", "-c:a", "aac", "-c:v", "png",
+                "-disposition:v", "attached_pic", "-metadata", "location=+51.5007-000.1246/", "-metadata", "title=Kitchen",
+                memo.path,
+            ]
+        )
+        for (source, format) in [(video, MediaFormat.mov), (memo, .m4a)] {
+            #expect(!(try await Fixtures.locationTags(of: source)).isEmpty, "the fixture has a location to lose")
+            let copy = folder.appendingPathComponent("public.\(format.fileExtension)")
+            #expect(try RemoveLocation.copy(from: source.path, format: format, to: copy) == .remuxed)
+            #expect(try await Fixtures.locationTags(of: copy) == [])
+            let (before, after) = (try await Fixtures.ffprobe(source), try await Fixtures.ffprobe(copy))
+            let tags = (after["format"] as? [String: Any])?["tags"] as? [String: String] ?? [:]
+            #expect(tags.keys.allSatisfy { ["major_brand", "minor_version", "compatible_brands"].contains($0) }, "\(tags)")
+            let codecs = { (probe: [String: Any]) in
+                (probe["streams"] as? [[String: Any]] ?? []).filter { ($0["disposition"] as? [String: Int])?["attached_pic"] != 1 }
+                    .compactMap { $0["codec_name"] as? String }
+            }
+            #expect(codecs(after) == codecs(before) && !codecs(after).isEmpty)
+            #expect((after["streams"] as? [[String: Any]])?.count == codecs(before).count, "the cover picture went")
+            let seconds = { (probe: [String: Any]) in Double((probe["format"] as? [String: Any])?["duration"] as? String ?? "") ?? 0 }
+            #expect(abs(seconds(after) - seconds(before)) < 0.05)
+            #expect(try Prober.probe(path: copy.path).mimeType == format.mimeType)
+        }
+        // Still turned by its display matrix: players show it upright.
+        let turned = try Prober.probe(path: folder.appendingPathComponent("public.mov").path)
+        #expect(turned.streams.first { $0.type == .video }?.rotation.map(abs) == 90)
+    }
 }

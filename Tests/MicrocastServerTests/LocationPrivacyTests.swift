@@ -140,6 +140,65 @@ struct LocationPrivacyTests {
         }
     }
 
+    @Test("a phone video's Location URL: its picture, sound and rotation without its location; a copy made before that is made again")
+    func phoneVideoLocation() async throws {
+        let folder = try Fixtures.folder()
+        let video = try await Fixtures.phoneVideo(in: folder)
+        #expect(try await Fixtures.locationTags(of: video).contains("QuickTime:GPSCoordinates"), "the fixture has a location to lose")
+        var locations: [String] = []
+        var data: URL?
+
+        // The first upload as an owner who publishes locations (the copy is the
+        // original itself, as every video's was before), the second as anyone.
+        for keepLocation in [true, false] {
+            try await TestSite.run(
+                workerThreads: 0,
+                data: data,
+                configure: { $0.keepLocation = keepLocation },
+                body: { site in
+                    data = site.data
+                    let token = try await site.token("create media")
+                    let upload = try await site.upload(video, token: token)
+                    #expect(upload.status == .created)
+                    let location = try #require(upload.headers.first(name: "Location"))
+                    locations.append(location)
+                    let served = folder.appendingPathComponent("served-\(keepLocation).mov")
+                    try await site.get(location).body.write(to: served)
+                    #expect(try await Fixtures.locationTags(of: served).isEmpty != keepLocation)
+                    if !keepLocation { try await Self.expectSameRecording(served, as: video) }
+                }
+            )
+        }
+
+        // Served by default again: the old copy is not served until a job has made it without the location.
+        try await TestSite.run(data: try #require(data)) { site in
+            _ = try await site.waitForJobs()
+            for (index, location) in locations.enumerated() {
+                let relocated = location.replacingOccurrences(of: try #require(location.components(separatedBy: "/media/").first), with: site.base)
+                let reply = try await site.get(relocated)
+                #expect(reply.status == .ok, "\(relocated)")
+                let served = folder.appendingPathComponent("again-\(index).mov")
+                try reply.body.write(to: served)
+                #expect(try await Fixtures.locationTags(of: served) == [], "\(relocated)")
+                try await Self.expectSameRecording(served, as: video)
+            }
+        }
+    }
+
+    /// The same streams, duration and rotation as `original`.
+    static func expectSameRecording(_ copy: URL, as original: URL) async throws {
+        let (before, after) = (try await Fixtures.ffprobe(original), try await Fixtures.ffprobe(copy))
+        let described = { (probe: [String: Any]) -> [String] in
+            (probe["streams"] as? [[String: Any]] ?? []).map { stream in
+                let rotation = (stream["side_data_list"] as? [[String: Any]])?.compactMap { $0["rotation"] as? Int }.first
+                return "\(stream["codec_name"] ?? "?") \(stream["width"] ?? "") \(rotation.map(String.init) ?? "")"
+            }
+        }
+        #expect(described(after) == described(before) && described(after).count == 2, "\(described(after))")
+        let seconds = { (probe: [String: Any]) in Double((probe["format"] as? [String: Any])?["duration"] as? String ?? "") ?? 0 }
+        #expect(abs(seconds(after) - seconds(before)) < 0.05)
+    }
+
     /// The decoded pixels' digest, whatever the metadata around them.
     static func pixelDigest(_ file: URL) async throws -> String {
         String(decoding: try await Fixtures.runOffPool("ffmpeg", ["-v", "error", "-i", file.path, "-f", "md5", "-"]), as: UTF8.self)

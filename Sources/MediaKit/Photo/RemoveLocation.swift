@@ -2,10 +2,14 @@ import Foundation
 import MediaEngine
 import MediaModel
 
-/// Makes the copy of an uploaded photo that its public URL serves: the same
-/// picture without the place it was taken. The untouched upload stays
+/// Makes the copy of an upload that its public URL serves: the same picture
+/// or recording without the place it was made. The untouched upload stays
 /// private in the library; pages and feeds show renditions, which carry no
 /// metadata at all.
+///
+/// Audio and video are copied stream by stream into the same container
+/// (`StreamCopy`): a phone's `.mov` keeps its picture, sound and rotation and
+/// loses its `location`, make and model tags.
 ///
 /// JPEG, PNG and WebP lose their metadata blocks without being re-encoded
 /// (the compressed pixels are copied byte for byte); a JPEG keeps its EXIF
@@ -20,6 +24,8 @@ public enum RemoveLocation {
         case lossless
         /// Decoded and encoded again without metadata.
         case reencoded
+        /// Sound and picture copied into a new file; tags, chapters, cover pictures and data tracks left behind.
+        case remuxed
         /// Nothing to remove.
         case unchanged
     }
@@ -48,6 +54,9 @@ public enum RemoveLocation {
             case .heic, .avif, .tiff:
                 data = try reencode(path: path, format: format, control: control)
                 method = .reencoded
+            case _ where format.kind == .audio || format.kind == .video:
+                try remux(path: path, format: format, to: destination, control: control)
+                return .remuxed
             default:
                 data = try Data(contentsOf: URL(fileURLWithPath: path))
                 method = .unchanged
@@ -59,6 +68,37 @@ public enum RemoveLocation {
             throw .engine("cannot write the public copy: \(error.localizedDescription)")
         }
         return method
+    }
+
+    /// The muxers that write `format`'s container, best first: an M4A or MP4
+    /// holding a codec the stricter MP4 muxer refuses is still a valid MOV.
+    static func muxers(for format: MediaFormat) -> [String] {
+        switch format.fileExtension {
+        case "mov": ["mov"]
+        case "mp4": ["mp4", "mov"]
+        case "m4a": ["ipod", "mp4", "mov"]
+        case "webm": ["webm", "matroska"]
+        case "mkv": ["matroska"]
+        case "mp3": ["mp3"]
+        case "aac": ["adts"]
+        case "ogg", "ogv": ["ogg"]
+        case "aiff": ["aiff"]
+        default: [format.name]
+        }
+    }
+
+    static func remux(path: String, format: MediaFormat, to destination: URL, control: JobControl) throws(MediaError) {
+        var failure = MediaError.engine("no muxer for \(format.name)")
+        for muxer in muxers(for: format) {
+            do throws(MediaError) {
+                try StreamCopy.withoutMetadata(from: path, to: destination, container: muxer, control: control)
+                return
+            } catch {
+                guard case .engine(let message) = error else { throw error }
+                failure = .engine("cannot copy the \(format.name) without its metadata: \(message)")
+            }
+        }
+        throw failure
     }
 
     /// Upright, sRGB, every metadata field removed, same format.

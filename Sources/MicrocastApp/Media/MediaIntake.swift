@@ -65,9 +65,10 @@ package struct MediaIntake: Sendable {
             state: job == nil ? .ready : .processing,
             isAnimated: probe.kind == .photo && (probe.pages ?? 1) > 1
         )
-        // The public copy exists before the 201, so the Location URL never serves a location.
+        // The public copy exists before the 201, so the Location URL never serves
+        // a location. Audio kept as it came was public already, tags and all.
         let publicCopy =
-            probe.kind == .photo && !keepLocation
+            !keepLocation && !keptAsIs && probe.kind != .text
             ? try await locationFreeCopy(of: upload.temporaryFile, format: format, for: item.fileName) : nil
         // The row is committed first, with the files waiting under names that
         // carry the item's id and their writer; only then do they take their
@@ -124,7 +125,7 @@ package struct MediaIntake: Sendable {
         for name in renditions { try? FileManager.default.removeItem(at: library.rendition(name)) }
     }
 
-    /// Writes the photo at `file` without its location under a temporary name in the public folder.
+    /// Writes the upload at `file` without its location under a temporary name in the public folder.
     package func locationFreeCopy(of file: URL, format: MediaFormat, for fileName: String) async throws -> URL {
         let destination = library.newPublicCopyPath(for: fileName)
         let result: Result<RemoveLocation.Method, MediaError> = try await threadPool.runImageWork {
@@ -149,9 +150,9 @@ package struct MediaIntake: Sendable {
     /// else, the original itself) if it is missing, and returns it. Decodes a
     /// photo: for jobs and batch commands (export), not the request path.
     package func makePublicFile(for item: MediaItem, on threads: NIOThreadPool) async throws -> URL {
-        if let made = madePublicFile(for: item) { return made }
+        if let made = madePublicFile(for: item), !isOutdated(item) { return made }
         var made: URL?
-        if item.kind == .photo && !keepLocation,
+        if item.kind != .text && !keepLocation,
             let format = MediaFormat.withMIMEType(item.mimeType) ?? FormatSniffer.sniffFile(library.original(item.fileName).path)
         {
             let (original, destination) = (library.original(item.fileName), library.newPublicCopyPath(for: item.fileName))
@@ -168,11 +169,18 @@ package struct MediaIntake: Sendable {
         return library.publicCopy(item.fileName)
     }
 
+    /// A video's public copy made before videos lost their location there: the original itself.
+    func isOutdated(_ item: MediaItem) -> Bool {
+        item.kind == .video && !keepLocation && library.isOriginal(library.publicCopy(item.fileName), of: item.fileName)
+    }
+
     /// Queues a public copy for every upload that has none (a data folder from
     /// before public copies); returns how many were queued.
     package func queueMissingPublicCopies(_ queue: any JobQueue) async throws -> Int {
         var queued = 0
-        for item in try await media.recentMedia(limit: Int.max, offset: 0) where madePublicFile(for: item) == nil {
+        for item in try await media.recentMedia(limit: Int.max, offset: 0) where madePublicFile(for: item) == nil || isOutdated(item) {
+            // Unserved (503) until its job has made the copy without the location.
+            try? FileManager.default.removeItem(at: library.publicCopy(item.fileName))
             try await queue.enqueue(JobRequest(kind: .publicCopy, subject: .media(item.id)), now: Date())
             queued += 1
         }

@@ -73,6 +73,14 @@ public struct MediaLibrary: Sendable {
         }
     }
 
+    /// Whether `file` is the original of `fileName` (a hard link to it).
+    func isOriginal(_ file: URL, of fileName: String) -> Bool {
+        var linked = stat()
+        var kept = stat()
+        guard stat(file.path, &linked) == 0, stat(original(fileName).path, &kept) == 0 else { return false }
+        return linked.st_dev == kept.st_dev && linked.st_ino == kept.st_ino
+    }
+
     /// A fresh temporary path in the public folder, for the copy of `fileName` being made.
     func newPublicCopyPath(for fileName: String) -> URL {
         publicCopies.appendingPathComponent(TemporaryName.make(".\(fileName)", extension: "tmp"))
