@@ -8,8 +8,9 @@ import Synchronization
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Move in: a show from its podcast feed, a WordPress site from its export, or any JSON Feed (micro.blog's export is one).",
-        subcommands: [PodcastImport.self, WordPressImport.self, JSONFeedImport.self]
+        abstract:
+            "Move in: a show from its podcast feed, a WordPress site from its export, any JSON Feed (micro.blog's export is one), or a Microcast archive.",
+        subcommands: [PodcastImport.self, WordPressImport.self, JSONFeedImport.self, ArchiveImport.self]
     )
 
     /// What every import is asked.

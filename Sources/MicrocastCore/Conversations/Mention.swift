@@ -7,7 +7,7 @@ public enum MentionKind: String, Sendable, Codable, CaseIterable {
 
 /// A Webmention received for one of our posts: who sent it, what it says,
 /// and where it is in its life (being verified, waiting for the owner, shown, refused).
-public struct Mention: Sendable, Equatable {
+public struct Mention: Sendable, Equatable, Codable {
     /// Where a mention is in its life.
     public enum State: String, Sendable, Codable, CaseIterable {
         /// Received; the source is not yet fetched and checked.
@@ -136,7 +136,7 @@ public struct MentionAuthor: Sendable, Equatable, Codable {
 
 /// One Webmention we sent (or tried to) for a post: to which page, through
 /// which endpoint, and what came of it.
-public struct SentMention: Sendable, Equatable {
+public struct SentMention: Sendable, Equatable, Codable {
     /// What came of one send.
     public enum Outcome: String, Sendable, Codable, CaseIterable {
         /// The endpoint took it (2xx).
@@ -167,7 +167,7 @@ public struct SentMention: Sendable, Equatable {
 
 /// A short citation of a page our post responds to (its title and author),
 /// fetched once through the safe client when the response is sent.
-public struct Citation: Sendable, Equatable {
+public struct Citation: Sendable, Equatable, Codable {
     public var url: String
     public var name: String
     public var authorName: String

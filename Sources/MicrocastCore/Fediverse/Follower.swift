@@ -1,7 +1,7 @@
 import Foundation
 
 /// Someone on the fediverse who follows the site, or asked to.
-public struct Follower: Sendable, Equatable {
+public struct Follower: Sendable, Equatable, Codable {
     /// Where a follow is: only accepted followers are sent posts or counted.
     public enum State: String, Sendable, Codable, CaseIterable {
         case accepted

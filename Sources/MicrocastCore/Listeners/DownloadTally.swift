@@ -3,7 +3,7 @@ import Foundation
 
 /// Downloads of one episode on one day from one app: what is stored, and all
 /// that is stored.
-public struct DownloadCount: Sendable, Equatable, Hashable {
+public struct DownloadCount: Sendable, Equatable, Hashable, Codable {
     /// The episode's post slug.
     public var episode: String
     /// The UTC day, `YYYY-MM-DD`.

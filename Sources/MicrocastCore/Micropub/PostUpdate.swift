@@ -36,7 +36,12 @@ extension MicropubUpdate {
 extension Post {
     /// The `q=source` answer: every property with the type, or only the named
     /// properties (and then no type), as the Micropub specification describes.
-    public func source(only names: [String]) -> JSONValue {
+    ///
+    /// With `urls`, an upload's URL written under an earlier address of the
+    /// site (a site moved to a new domain, or rebuilt from an archive) is
+    /// given at the current one, as the pages show it.
+    public func source(only names: [String], urls: SiteURLs? = nil) -> JSONValue {
+        let properties = urls.map { urls in self.properties.mapValues { $0.map { urls.rebasingMedia($0) } } } ?? self.properties
         if names.isEmpty {
             return .object([
                 "type": .array([.string(type)]),

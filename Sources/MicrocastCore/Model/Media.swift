@@ -2,7 +2,7 @@ import Foundation
 import MediaModel
 
 /// An uploaded file: the original as received plus what processing made of it.
-public struct MediaItem: Sendable, Equatable {
+public struct MediaItem: Sendable, Equatable, Codable {
     /// Where an upload's processing is.
     public enum State: String, Sendable, Codable, CaseIterable {
         /// Stored and served; renditions are being made.
@@ -122,7 +122,7 @@ public enum RenditionRole: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A derived file made from a media item, named by its content.
-public struct Rendition: Sendable, Equatable {
+public struct Rendition: Sendable, Equatable, Codable {
     public var mediaId: String
     public var role: RenditionRole
     public var mimeType: String
@@ -155,6 +155,41 @@ public struct Rendition: Sendable, Equatable {
         self.fileName = fileName
         self.duration = duration
         self.bitRate = bitRate
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case mediaId, role, mimeType, width, height, byteCount, fileName, duration, bitRate
+    }
+
+    /// The role as the store keeps it (`jpeg`, `mp3`, `1080p`, `waveform`), read back with the MIME type.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        mimeType = try container.decode(String.self, forKey: .mimeType)
+        let stored = try container.decode(String.self, forKey: .role)
+        guard let role = RenditionRole(stored: stored, mimeType: mimeType) else {
+            throw DecodingError.dataCorruptedError(forKey: .role, in: container, debugDescription: "unknown rendition \(stored)")
+        }
+        self.role = role
+        mediaId = try container.decode(String.self, forKey: .mediaId)
+        width = try container.decode(Int.self, forKey: .width)
+        height = try container.decode(Int.self, forKey: .height)
+        byteCount = try container.decode(Int64.self, forKey: .byteCount)
+        fileName = try container.decode(String.self, forKey: .fileName)
+        duration = try container.decodeIfPresent(Double.self, forKey: .duration)
+        bitRate = try container.decodeIfPresent(Int.self, forKey: .bitRate)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(mediaId, forKey: .mediaId)
+        try container.encode(role.stored, forKey: .role)
+        try container.encode(mimeType, forKey: .mimeType)
+        try container.encode(width, forKey: .width)
+        try container.encode(height, forKey: .height)
+        try container.encode(byteCount, forKey: .byteCount)
+        try container.encode(fileName, forKey: .fileName)
+        try container.encodeIfPresent(duration, forKey: .duration)
+        try container.encodeIfPresent(bitRate, forKey: .bitRate)
     }
 }
 

@@ -5,7 +5,7 @@ public typealias MF2Properties = [String: [JSONValue]]
 
 /// A post, stored as the mf2 properties a client sent plus the few columns the
 /// site needs to list it.
-public struct Post: Sendable, Equatable {
+public struct Post: Sendable, Equatable, Codable {
     /// Whether the post is shown: drafts are the owner's only; a scheduled
     /// post is published by the server when its `published` date comes.
     public enum Status: String, Sendable, Codable, CaseIterable {

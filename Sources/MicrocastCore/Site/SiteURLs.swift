@@ -59,6 +59,23 @@ public struct SiteURLs: Sendable, Equatable {
     public func original(fileName: String) -> String { base + "/media/" + fileName }
     public func rendition(fileName: String) -> String { base + "/media/r/" + fileName }
 
+    /// A value naming one of our uploads under an earlier base, given under
+    /// the current one (in an object, its `value`); anything else as it is.
+    public func rebasingMedia(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let url):
+            guard !url.hasPrefix(mediaPrefix), mediaId(fromURL: url) != nil,
+                let alias = aliases.first(where: { url.hasPrefix($0 + "/media/") })
+            else { return value }
+            return .string(base + String(url.dropFirst(alias.count)))
+        case .object(var object):
+            if let inner = object["value"] { object["value"] = rebasingMedia(inner) }
+            return .object(object)
+        default:
+            return value
+        }
+    }
+
     /// The media id in one of our original URLs (`…/media/ID.EXT`), or nil for any other URL.
     public func mediaId(fromURL url: String) -> String? {
         // By UTF-8 bytes: this runs for every media URL of every page and feed item.

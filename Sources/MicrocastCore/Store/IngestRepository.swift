@@ -2,7 +2,7 @@ import Foundation
 
 /// A post made from files dropped in a watched folder or named to `ingest`,
 /// remembered by the hash of their bytes so the same bytes never post twice.
-public struct IngestRecord: Sendable, Equatable {
+public struct IngestRecord: Sendable, Equatable, Codable {
     public var hash: String
     /// The file or folder name it came from.
     public var source: String

@@ -2,7 +2,7 @@ import Foundation
 
 /// An old address of a post that moved here (an import), answered with a
 /// 301 to where it is now once the old domain points at this site.
-public struct Redirect: Sendable, Equatable {
+public struct Redirect: Sendable, Equatable, Codable {
     /// The old path, as `RedirectPath.key` makes it.
     public var path: String
     /// Where it leads now: a path on this site (so a new base URL keeps it right).

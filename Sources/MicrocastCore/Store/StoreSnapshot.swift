@@ -6,7 +6,7 @@ import Foundation
 /// the same pages.
 public struct StoreSnapshot: Sendable, Equatable {
     /// A post with the time its row was made (not part of the post itself).
-    public struct PostRow: Sendable, Equatable {
+    public struct PostRow: Sendable, Equatable, Codable {
         public var post: Post
         public var createdAt: Date
         public init(post: Post, createdAt: Date) {
@@ -16,7 +16,7 @@ public struct StoreSnapshot: Sendable, Equatable {
     }
 
     /// Which media a post uses, in order.
-    public struct PostMediaRow: Sendable, Equatable {
+    public struct PostMediaRow: Sendable, Equatable, Codable {
         public var postId: Int64
         public var mediaId: String
         public var position: Int

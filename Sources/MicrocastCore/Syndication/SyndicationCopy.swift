@@ -2,7 +2,7 @@ import Foundation
 
 /// One post's copy on one account: what exists on the network, and what a
 /// job chose before its next write so that a retry cannot post twice.
-public struct SyndicationCopy: Sendable, Equatable {
+public struct SyndicationCopy: Sendable, Equatable, Codable {
     /// Where the copy is in its life.
     public enum State: String, Sendable, Codable, CaseIterable {
         /// Not on the network yet.

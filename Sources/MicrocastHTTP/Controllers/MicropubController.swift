@@ -48,13 +48,13 @@ struct MicropubController: Sendable {
                 if urls.slug(fromURL: url) == nil, let copy = try await publishing.accounts.copy(remoteURL: url),
                     let post = try await posts.post(slug: copy.postSlug), post.deletedAt == nil
                 {
-                    return JSONResponse.ok(post.source(only: names))
+                    return JSONResponse.ok(post.source(only: names, urls: urls))
                 }
-                return JSONResponse.ok(try await publishing.post(at: url).source(only: names))
+                return JSONResponse.ok(try await publishing.post(at: url).source(only: names, urls: urls))
             }
             let page = Paging(limit: parameters["limit"], offset: parameters["offset"])
             let list = try await posts.allPosts(limit: page.limit, offset: page.offset)
-            return JSONResponse.ok(.object(["items": .array(list.map { $0.source(only: names) })]))
+            return JSONResponse.ok(.object(["items": .array(list.map { $0.source(only: names, urls: urls) })]))
         case nil:
             throw MicropubError.invalidRequest("a query needs q=config, q=source, q=syndicate-to or q=category")
         case let other?:
