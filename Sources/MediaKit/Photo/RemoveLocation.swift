@@ -70,6 +70,24 @@ public enum RemoveLocation {
         return method
     }
 
+    /// Container tags that say how a file was written, never where or by whom.
+    static let technicalTags: Set<String> = ["major_brand", "minor_version", "compatible_brands", "encoder"]
+
+    /// Whether an upload's public URL needs a copy made without metadata, or
+    /// may serve the original itself: photos always get one; a recording
+    /// only when it carries something beyond how it was written (tags such as
+    /// a phone's `location`, `make` or `creation_time`, a cover picture, a
+    /// data track). A recording with nothing to remove is not written twice.
+    public static func isNeeded(for probe: MediaProbe) -> Bool {
+        switch probe.kind {
+        case .photo: true
+        case .text: false
+        case .audio, .video:
+            probe.hasCoverArt || probe.tags.keys.contains { !technicalTags.contains($0) }
+                || probe.streams.contains { $0.type != .audio && $0.type != .video }
+        }
+    }
+
     /// The muxers that write `format`'s container, best first: an M4A or MP4
     /// holding a codec the stricter MP4 muxer refuses is still a valid MOV.
     static func muxers(for format: MediaFormat) -> [String] {

@@ -78,7 +78,7 @@ struct MediaFileController: Sendable {
     /// The public copy's bytes differ from the original's when the location was removed;
     /// the ETag must change with them, so it is derived from both.
     func publicHash(_ item: MediaItem) -> String {
-        guard item.kind != .text, !intake.keepLocation else { return item.sha256 }
+        guard intake.publicCopyIsMade(for: item) else { return item.sha256 }
         return "\(item.sha256.prefix(16))-p"
     }
 
