@@ -101,6 +101,8 @@ struct ArchiveTests {
         let archive = folder.appendingPathComponent("site.zip")
         let exported = try await Microcast.run(["export", "--data", try #require(data).path, "--archive", archive.path])
         #expect(exported.status == 0, "\(exported.errors)")
+        let mode = (try FileManager.default.attributesOfItem(atPath: archive.path)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600, "the archive holds the originals: owner-only")
 
         // The archive is a ZIP any unzip reads, its head a JSON Feed, no credential in it.
         let listing = String(decoding: try await Fixtures.runOffPool("unzip", ["-Z1", archive.path]), as: UTF8.self)

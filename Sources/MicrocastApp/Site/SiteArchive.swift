@@ -74,6 +74,8 @@ public enum SiteArchive {
                 bytes += (try manager.attributesOfItem(atPath: file.url.path)[.size] as? NSNumber)?.int64Value ?? 0
                 progress(index + 1, files.count)
             }
+            // It holds the originals, locations and all: the owner's only, like the data folder.
+            try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
             guard rename(temporary.path, file.path) == 0 else {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
             }
