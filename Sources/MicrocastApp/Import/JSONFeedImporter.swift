@@ -28,22 +28,17 @@ public struct JSONFeedImporter: Sendable {
             throw ImportRefusal.feed(error.description)
         }
         for reason in read.skipped { report(.note(reason)) }
-        var pending: [ImportItem] = []
-        var summary = ImportSummary()
-        for item in read.items {
-            if let post = try await items.earlier(item) {
-                summary.add(.alreadyImported(url: post), title: item.title)
-            } else {
-                pending.append(item)
-            }
-        }
         let title = (try? JSONDecoder().decode(JSONValue.self, from: data))?.objectValue?["title"]?.stringValue ?? location.lastPathComponent
-        report(.feedRead(show: title, total: read.items.count, pending: pending.count))
         var itemOptions = ItemImporter.Options(source: location.absoluteString)
         itemOptions.keepAudio = options.keepAudio
         itemOptions.announce = options.announce
-        summary.merge(await items.runAll(pending, options: itemOptions, concurrency: options.concurrency, report: report))
-        return summary
+        return try await items.importAll(
+            read.items,
+            from: ImportItem.Batch(title: title, total: read.items.count, noun: "item"),
+            options: itemOptions,
+            concurrency: options.concurrency,
+            report: report
+        )
     }
 
     /// The feed's bytes and where they came from.

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import MediaModel
 import MicrocastCore
-import Synchronization
 
 /// How to import a show.
 public struct PodcastImportOptions: Sendable {
@@ -42,26 +41,23 @@ public struct PodcastImporter: Sendable {
         for reason in podcast.skipped { report(.note(reason)) }
         try await adoptShow(podcast.show, report: report)
 
-        var pending: [ImportItem] = []
-        var summary = ImportSummary()
-        summary.noun = "episode"
+        var episodes: [ImportItem] = []
         for episode in podcast.episodes {
             for transcript in episode.transcripts where !EpisodePost.transcriptTypes.contains(transcript.mimeType) {
                 report(.note("\(episode.title): a transcript of type \(transcript.mimeType) was left out (WebVTT and SubRip are served)"))
             }
-            guard let item = EpisodePost.item(episode) else { continue }
-            if let post = try await items.earlier(item) {
-                summary.add(.alreadyImported(url: post), title: item.title)
-            } else {
-                pending.append(item)
-            }
+            if let item = EpisodePost.item(episode) { episodes.append(item) }
         }
-        report(.feedRead(show: podcast.show.title, total: podcast.episodes.count, pending: pending.count))
         var itemOptions = ItemImporter.Options(source: options.feedURL.absoluteString)
         itemOptions.keepAudio = options.keepAudio
         itemOptions.announce = options.announce
-        summary.merge(await items.runAll(pending, options: itemOptions, concurrency: options.concurrency, report: report))
-        return summary
+        return try await items.importAll(
+            episodes,
+            from: ImportItem.Batch(title: podcast.show.title, total: podcast.episodes.count, noun: "episode"),
+            options: itemOptions,
+            concurrency: options.concurrency,
+            report: report
+        )
     }
 
     func read(_ url: URL) async throws -> ImportedPodcast {
@@ -120,60 +116,6 @@ public struct PodcastImporter: Sendable {
             _ = try await artwork.replace(from: file.file)
         } catch {
             report(.note("the show's artwork was not imported: \(error)"))
-        }
-    }
-}
-
-extension ItemImporter {
-    /// Brings `items` in, `concurrency` at a time, reporting each as it ends.
-    func runAll(
-        _ items: [ImportItem],
-        options: Options,
-        concurrency: Int,
-        report: @escaping @Sendable (ImportEvent) -> Void
-    ) async -> ImportSummary {
-        var summary = ImportSummary()
-        let bytes = ByteTally()
-        await withTaskGroup(of: (String, ImportOutcome).self) { group in
-            var next = items.makeIterator()
-            func start() -> Bool {
-                guard let item = next.next() else { return false }
-                group.addTask {
-                    report(.episodeStarted(title: item.title))
-                    let outcome = await run(item, options: options, bytes: bytes, report: report)
-                    report(.episodeFinished(title: item.title, outcome: outcome))
-                    return (item.title, outcome)
-                }
-                return true
-            }
-            for _ in 0..<max(1, concurrency) where !start() { break }
-            while let ended = await group.next() {
-                summary.add(ended.1, title: ended.0)
-                _ = start()
-            }
-        }
-        return summary
-    }
-}
-
-/// A count shared by concurrent downloads (bytes so far).
-final class ByteTally: Sendable {
-    private let value = Mutex<Int64>(0)
-
-    /// Adds `bytes`; the new total.
-    func add(_ bytes: Int64) -> Int64 {
-        value.withLock { total in
-            total += bytes
-            return total
-        }
-    }
-
-    /// Sets the count; the one before.
-    func replace(with bytes: Int64) -> Int64 {
-        value.withLock { count in
-            let earlier = count
-            count = bytes
-            return earlier
         }
     }
 }

@@ -47,20 +47,14 @@ public struct WordPressImporter: Sendable {
             throw ImportRefusal.feed(error.description)
         }
         for reason in read.skipped { report(.note(reason)) }
-        var pending: [ImportItem] = []
-        var summary = ImportSummary()
-        summary.noun = "post"
-        for item in read.items {
-            if let post = try await items.earlier(item) {
-                summary.add(.alreadyImported(url: post), title: item.title)
-            } else {
-                pending.append(item)
-            }
-        }
-        report(.feedRead(show: read.title, total: read.items.count, pending: pending.count))
         var itemOptions = ItemImporter.Options(source: file.lastPathComponent)
         itemOptions.announce = options.announce
-        summary.merge(await items.runAll(pending, options: itemOptions, concurrency: options.concurrency, report: report))
-        return summary
+        return try await items.importAll(
+            read.items,
+            from: ImportItem.Batch(title: read.title, total: read.items.count, noun: "post"),
+            options: itemOptions,
+            concurrency: options.concurrency,
+            report: report
+        )
     }
 }
