@@ -230,8 +230,9 @@ struct FediverseTests {
                 let page = try await site.get(post).text
                 #expect(page.contains("Great <b>tea</b>") && page.contains("Ann Remote") && !page.contains("alert(1)"))
                 // Ann's photo, fetched once in the background, is shown from our own renditions.
+                // A job's bound: its resize may wait behind other tests' transcodes for the image threads.
                 var photo = ""
-                try await Webmentions.eventually("Ann's photo shows on the post", timeout: .seconds(300)) {
+                try await Webmentions.eventually("Ann's photo shows on the post", timeout: .seconds(600)) {
                     let page = try await site.get(post).text
                     photo = page.firstMatch(of: /class="u-photo" src="([^"]+\/avatar\.[^"]+)"/).map { String($0.1) } ?? ""
                     return !photo.isEmpty

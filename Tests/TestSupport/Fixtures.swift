@@ -233,13 +233,14 @@ public enum Fixtures {
     /// A phone's portrait video: 1920×1080 HEVC stored sideways in a MOV with
     /// a display matrix turning it upright (1080×1920), AAC sound, a location
     /// tag, and a picture that fades in from black over its first second.
-    public static func phoneVideo(in folder: URL, name: String = "IMG_0001.mov", seconds: Double = 2) async throws -> URL {
+    public static func phoneVideo(in folder: URL, name: String = "IMG_0001.mov", seconds: Double = 2, size: String = "1920x1080") async throws -> URL
+    {
         let plain = folder.appendingPathComponent("plain-\(name)")
         let file = folder.appendingPathComponent(name)
         try await runOffPool(
             "ffmpeg",
             [
-                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30,fade=in:st=0:d=1",
+                "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=30,fade=in:st=0:d=1",
                 "-f", "lavfi", "-i", "sine=frequency=330", "-t", String(seconds),
                 "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1",
                 "-c:a", "aac", "-metadata", "location=+51.5007-000.1246/", plain.path,
