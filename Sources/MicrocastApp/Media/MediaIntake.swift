@@ -68,7 +68,7 @@ package struct MediaIntake: Sendable {
         // The public copy exists before the 201, so the Location URL never serves
         // a location. Audio kept as it came was public already, tags and all.
         let publicCopy =
-            !keepLocation && !keptAsIs && RemoveLocation.isNeeded(for: probe)
+            !keptAsIs && publicCopyIsMade(for: item)
             ? try await locationFreeCopy(of: upload.temporaryFile, format: format, for: item.fileName) : nil
         // The row is committed first, with the files waiting under names that
         // carry the item's id and their writer; only then do they take their
@@ -152,7 +152,7 @@ package struct MediaIntake: Sendable {
     package func makePublicFile(for item: MediaItem, on threads: NIOThreadPool) async throws -> URL {
         if let made = madePublicFile(for: item), !isOutdated(item) { return made }
         var made: URL?
-        if !keepLocation && RemoveLocation.isNeeded(for: item.probe),
+        if publicCopyIsMade(for: item),
             let format = MediaFormat.withMIMEType(item.mimeType) ?? FormatSniffer.sniffFile(library.original(item.fileName).path)
         {
             let (original, destination) = (library.original(item.fileName), library.newPublicCopyPath(for: item.fileName))
@@ -177,7 +177,7 @@ package struct MediaIntake: Sendable {
 
     /// A video's public copy made before videos lost their location there: the original itself.
     func isOutdated(_ item: MediaItem) -> Bool {
-        item.kind == .video && !keepLocation && RemoveLocation.isNeeded(for: item.probe)
+        item.kind == .video && publicCopyIsMade(for: item)
             && library.isOriginal(library.publicCopy(item.fileName), of: item.fileName)
     }
 
