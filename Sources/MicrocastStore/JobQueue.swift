@@ -61,7 +61,11 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
 
 extension SQLiteStore: JobQueue {
     public func claim(worker: String, lease: TimeInterval, now: Date, kinds: [JobKind]) async throws -> Job? {
-        try await pool.write { db in
+        // Every worker polls; most polls find nothing. Looking first under a
+        // read (no lock, beside the writer) keeps idle polls from taking the
+        // one write lock that the CLI, other processes and requests wait for.
+        guard try await pool.read({ db in try Self.anyRunnable(kinds: kinds, now: now, db) }) else { return nil }
+        return try await pool.write { db in
             let ofKinds = kinds.map(\.rawValue).contains(JobRecord.Columns.kind)
             // A job whose worker died mid-run has an expired lease; one that
             // has used up its attempts ends here instead of crashing the next worker too.
@@ -89,6 +93,23 @@ extension SQLiteStore: JobQueue {
             try record.update(db)
             return record.job
         }
+    }
+
+    /// Whether a job of `kinds` is ready or was abandoned by its worker: the
+    /// claim's question, asked without taking the write lock.
+    static func anyRunnable(kinds: [JobKind], now: Date, _ db: Database) throws -> Bool {
+        guard !kinds.isEmpty else { return false }
+        let placeholders = Array(repeating: "?", count: kinds.count).joined(separator: ",")
+        let arguments =
+            StatementArguments(kinds.map(\.rawValue)) + [Job.State.queued.rawValue, now, Job.State.running.rawValue, now]
+        return try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM jobs WHERE kind IN (\(placeholders))
+                  AND ((state = ? AND runAfter <= ?) OR (state = ? AND leaseUntil < ?)))
+                """,
+            arguments: arguments
+        ) ?? false
     }
 
     /// The first job of `request` that may run now, in turn: attempts left,

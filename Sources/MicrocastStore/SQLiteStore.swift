@@ -20,8 +20,9 @@ public final class SQLiteStore: DataStore, Sendable {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
         var configuration = Configuration()
-        // The CLI and a running server may write at the same moment.
-        configuration.busyMode = .timeout(10)
+        // The CLI and a running server may write at the same moment; on a busy
+        // machine a writer may wait its turn for seconds rather than fail.
+        configuration.busyMode = .timeout(30)
         try Self.ownerOnly(path)
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)

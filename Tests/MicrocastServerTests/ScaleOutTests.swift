@@ -50,7 +50,7 @@ struct ScaleOutTests {
                 if condition(now) { return now }
                 // Checked once more after the deadline: a busy machine may wake us late.
                 guard ContinuousClock.now < deadline else { break }
-                try await Task.sleep(for: .milliseconds(40))
+                try await Task.sleep(for: .milliseconds(100))
             }
             throw Fixtures.CommandFailed(description: "timed out waiting for \(what)\n\(report)")
         }

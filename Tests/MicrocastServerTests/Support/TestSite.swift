@@ -102,7 +102,7 @@ struct TestSite {
             limits: limits,
             workerThreads: workerThreads,
             logLevel: .warning,
-            jobPollInterval: .milliseconds(50)
+            jobPollInterval: .milliseconds(100)
         )
         var databaseArguments: [String] = []
         if database == .postgres {
@@ -254,7 +254,8 @@ struct TestSite {
             }
             // Checked once more after the deadline: a busy machine may wake us late.
             guard ContinuousClock.now < deadline else { break }
-            try await Task.sleep(for: .milliseconds(50))
+            // A snapshot reads every table: asked a few times a second, not in a spin.
+            try await Task.sleep(for: .milliseconds(200))
         }
         throw Fixtures.CommandFailed(description: "jobs did not finish in time")
     }
