@@ -102,6 +102,15 @@ public enum Harnesses {
         },
         Harness(name: "wordpress-export") { _ = try? WordPressReader(uploads: nil).read($0) },
         Harness(name: "json-feed") { _ = try? JSONFeedReader(location: importBase).read($0) },
+        // A followed site's response: the first byte picks the content type it
+        // claims; discovery reads it, then the reader reads it as every format.
+        Harness(name: "followed-feed") { data in
+            guard let first = data.first, let page = URL(string: "https://followed.example/blog/") else { return }
+            let types = ["text/html", "application/rss+xml", "application/atom+xml", "application/feed+json", "", "text/plain"]
+            let body = data.dropFirst()
+            _ = FeedDiscovery.discover(url: page, contentType: types[Int(first) % types.count], linkHeaders: [], body: body)
+            for format in FeedFormat.allCases { _ = try? FeedEntriesReader(feedURL: page, limit: 50).read(body, format: format) }
+        },
     ]
 
     /// Where the imported documents say they came from.
