@@ -37,7 +37,7 @@ public func buildApplication(
         // Shut down in reverse: the server stops taking requests, then the
         // scheduler and the jobs finish, the last download counts are
         // written, and only then are the pools and the store closed under them.
-        services: [services.poolsService, services.listeners, services.jobs, services.scheduler],
+        services: [services.poolsService, services.listeners, services.jobs, services.scheduler, services.followPoller],
         logger: services.logger
     )
 }

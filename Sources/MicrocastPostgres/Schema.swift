@@ -26,6 +26,25 @@ enum Schema {
             8, "redirects from old addresses",
             ["CREATE TABLE redirects (path TEXT PRIMARY KEY, target TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)"]
         ),
+        (9, "following", following),
+    ]
+
+    static let following: [String] = [
+        """
+        CREATE TABLE follows (
+          id BIGSERIAL PRIMARY KEY, address TEXT NOT NULL UNIQUE, feed_url TEXT NOT NULL, format TEXT NOT NULL, hub TEXT,
+          topic TEXT NOT NULL, title TEXT, etag TEXT, last_modified TEXT, poll_interval DOUBLE PRECISION NOT NULL,
+          next_poll_at TIMESTAMPTZ(3) NOT NULL, last_polled_at TIMESTAMPTZ(3), failures BIGINT NOT NULL, last_error TEXT,
+          created_at TIMESTAMPTZ(3) NOT NULL)
+        """,
+        "CREATE INDEX follows_due ON follows (next_poll_at)",
+        """
+        CREATE TABLE timeline (
+          id BIGSERIAL PRIMARY KEY, follow_id BIGINT NOT NULL REFERENCES follows (id) ON DELETE CASCADE,
+          entry_id TEXT NOT NULL, entry JSONB NOT NULL, sort_date TIMESTAMPTZ(3) NOT NULL, added_at TIMESTAMPTZ(3) NOT NULL,
+          UNIQUE (follow_id, entry_id))
+        """,
+        "CREATE INDEX timeline_order ON timeline (sort_date, id)",
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

@@ -99,6 +99,14 @@ extension PostgresStore {
                 "SELECT \(unescaped: Self.redirectColumns) FROM redirects ORDER BY path",
                 logger: logger
             ).map(Self.redirect)
+            snapshot.follows = try await connection.rows(
+                "SELECT \(unescaped: Self.followColumns) FROM follows ORDER BY id",
+                logger: logger
+            ).map(Self.follow)
+            snapshot.timeline = try await connection.rows(
+                "SELECT \(unescaped: Self.timelineColumns) FROM timeline ORDER BY id",
+                logger: logger
+            ).map(Self.timelineItem)
             return snapshot
         }
     }
@@ -108,7 +116,7 @@ extension PostgresStore {
             let tables = [
                 "posts", "media", "renditions", "post_media", "tokens", "owner", "sessions", "authorization_codes", "settings", "ingests", "jobs",
                 "mentions", "sent_mentions", "citations", "downloads", "syndication_accounts", "syndication_copies", "followers",
-                "redirects",
+                "redirects", "follows", "timeline",
             ]
             var present: [String] = []
             for table in tables where try await !connection.rows("SELECT 1 FROM \(unescaped: table) LIMIT 1", logger: logger).isEmpty {
@@ -208,8 +216,10 @@ extension PostgresStore {
             for copy in snapshot.copies { try await Self.upsert(copy, on: connection, logger: logger) }
             for follower in snapshot.followers { try await Self.insertFollower(follower, upsert: false, on: connection, logger: logger) }
             for redirect in snapshot.redirects { try await Self.insertRedirect(redirect, on: connection, logger: logger) }
+            for follow in snapshot.follows { _ = try await Self.insertFollow(follow, keepingId: true, on: connection, logger: logger) }
+            for item in snapshot.timeline { try await Self.insertTimelineItem(item, keepingId: true, on: connection, logger: logger) }
             // Ids were kept: the sequences go on after the highest.
-            for table in ["posts", "renditions", "tokens", "jobs"] {
+            for table in ["posts", "renditions", "tokens", "jobs", "follows", "timeline"] {
                 try await connection.execute(
                     "SELECT setval(pg_get_serial_sequence('\(unescaped: table)', 'id'), COALESCE((SELECT max(id) FROM \(unescaped: table)), 0) + 1, false)",
                     logger: logger

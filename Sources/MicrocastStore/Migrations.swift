@@ -314,6 +314,35 @@ enum Migrations {
                 t.column("createdAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("17 following") { db in
+            try db.create(table: "follows") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("address", .text).notNull().unique()
+                t.column("feedURL", .text).notNull()
+                t.column("format", .text).notNull()
+                t.column("hub", .text)
+                t.column("topic", .text).notNull()
+                t.column("title", .text)
+                t.column("etag", .text)
+                t.column("lastModified", .text)
+                t.column("interval", .double).notNull()
+                t.column("nextPollAt", .datetime).notNull().indexed()
+                t.column("lastPolledAt", .datetime)
+                t.column("failures", .integer).notNull()
+                t.column("lastError", .text)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "timeline") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("followId", .integer).notNull().references("follows", onDelete: .cascade)
+                t.column("entryId", .text).notNull()
+                t.column("entry", .text).notNull()
+                t.column("sortDate", .datetime).notNull()
+                t.column("addedAt", .datetime).notNull()
+                t.uniqueKey(["followId", "entryId"])
+            }
+            try db.create(index: "timelineOrder", on: "timeline", columns: ["sortDate", "id"])
+        }
         return migrator
     }
 

@@ -40,6 +40,8 @@ extension SQLiteStore {
             snapshot.copies = try SyndicationCopyRecord.order(Column("postSlug"), Column("accountUid")).fetchAll(db).map(\.copy)
             snapshot.followers = try FollowerRecord.order(Column("actorId")).fetchAll(db).map(\.follower)
             snapshot.redirects = try RedirectRecord.order(Column("path")).fetchAll(db).map(\.redirect)
+            snapshot.follows = try FollowRecord.order(Column("id")).fetchAll(db).map { try $0.follow() }
+            snapshot.timeline = try TimelineRecord.order(Column("id")).fetchAll(db).map { try $0.item() }
             return snapshot
         }
     }
@@ -102,6 +104,14 @@ extension SQLiteStore {
             for copy in snapshot.copies { try SyndicationCopyRecord(copy).insert(db) }
             for follower in snapshot.followers { try FollowerRecord(follower).insert(db) }
             for redirect in snapshot.redirects { try RedirectRecord(redirect).insert(db) }
+            for follow in snapshot.follows {
+                var record = FollowRecord(follow)
+                try record.insert(db)
+            }
+            for item in snapshot.timeline {
+                var record = try TimelineRecord(item)
+                try record.insert(db)
+            }
             for count in snapshot.downloads {
                 try db.execute(
                     sql: "INSERT INTO downloads (episode, day, app, count) VALUES (?, ?, ?, ?)",
@@ -116,7 +126,7 @@ extension SQLiteStore {
         let tables = [
             "posts", "media", "renditions", "postMedia", "tokens", "owner", "sessions", "authorizationCodes", "settings", "ingests", "jobs",
             "mentions", "sentMentions", "citations", "downloads", "syndicationAccounts", "syndicationCopies", "followers",
-            "redirects",
+            "redirects", "follows", "timeline",
         ]
         return try tables.filter { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \($0))") ?? false }
     }

@@ -102,12 +102,17 @@ public struct SafeFetcher: Sendable {
         return SafeFetcher(policy: policy, group: group, resolver: resolver)
     }
 
-    /// GET, following redirects.
-    public func get(_ url: URL, accept: String = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1") async throws -> FetchedResource {
+    /// GET, following redirects; `headers` go with every hop (a conditional
+    /// request's `If-None-Match` and `If-Modified-Since`).
+    public func get(
+        _ url: URL,
+        accept: String = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1",
+        headers: [String: String] = [:]
+    ) async throws -> FetchedResource {
         try await withDeadline {
             var current = url
             for _ in 0...policy.maxRedirects {
-                let answer = try await once(.GET, current, headers: ["Accept": accept], body: nil)
+                let answer = try await once(.GET, current, headers: headers.merging(["Accept": accept]) { _, accept in accept }, body: nil)
                 guard (300..<400).contains(answer.status), answer.status != 304, let location = answer.headers.first(name: "location") else {
                     return answer
                 }

@@ -204,6 +204,12 @@ public struct MicrocastServices: Sendable {
         }
     }
 
+    /// The owner's reading list: followed sites and feeds, and their timeline.
+    public var following: Following { Following(store: store, follower: FeedFollower(fetcher: fetcher), logger: logger) }
+
+    /// Polls what the site follows while it serves.
+    public var followPoller: FollowPoller { FollowPoller(following: following, interval: .seconds(30), logger: logger) }
+
     /// The site as a fediverse account.
     public var fediverse: FediverseIdentity { FediverseIdentity(store: store, site: site, artwork: artwork) }
 

@@ -29,6 +29,9 @@ public struct ArchiveDocument: Codable, Sendable, Equatable {
         public var copies: [SyndicationCopy]
         public var followers: [Follower]
         public var redirects: [Redirect]
+        /// What the site follows (absent from archives made before following).
+        /// The timeline itself is others' posts: not archived, read again at the first poll.
+        public var follows: [Follow]?
         /// Uploads whose public copy is the original itself (audio kept as it
         /// came, or the owner publishes locations): stored once, linked again on import.
         public var linkedPublicCopies: [String]
@@ -111,6 +114,14 @@ public struct ArchiveDocument: Codable, Sendable, Equatable {
             copies: snapshot.copies,
             followers: snapshot.followers,
             redirects: snapshot.redirects,
+            follows: snapshot.follows.map { follow in
+                var portable = follow
+                // Read again in full at the first poll after import: the timeline starts empty there.
+                portable.etag = nil
+                portable.lastModified = nil
+                portable.nextPollAt = exportedAt
+                return portable
+            },
             linkedPublicCopies: linkedPublicCopies
         )
     }
@@ -147,6 +158,7 @@ public struct ArchiveDocument: Codable, Sendable, Equatable {
         snapshot.copies = contents.copies
         snapshot.followers = contents.followers
         snapshot.redirects = contents.redirects
+        snapshot.follows = contents.follows ?? []
         return snapshot
     }
 

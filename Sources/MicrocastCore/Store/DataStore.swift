@@ -5,7 +5,8 @@ import Foundation
 /// composition root chooses the implementation from the database URL and
 /// nothing else names one.
 public protocol DataStore: PostRepository, MediaRepository, TokenRepository, OwnerRepository, SettingsRepository,
-    IngestRepository, JobQueue, MentionRepository, DownloadRepository, SyndicationRepository, FollowerRepository, RedirectRepository
+    IngestRepository, JobQueue, MentionRepository, DownloadRepository, SyndicationRepository, FollowerRepository, RedirectRepository,
+    FollowingRepository
 {
     /// The database's own consistency check: `ok` for a sound one.
     func integrityCheck() async throws -> String

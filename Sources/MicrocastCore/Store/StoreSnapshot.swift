@@ -97,6 +97,8 @@ public struct StoreSnapshot: Sendable, Equatable {
     public var copies: [SyndicationCopy] = []
     public var followers: [Follower] = []
     public var redirects: [Redirect] = []
+    public var follows: [Follow] = []
+    public var timeline: [TimelineItem] = []
 
     public init() {}
 

@@ -1,0 +1,28 @@
+import Foundation
+import Logging
+import MicrocastCore
+import ServiceLifecycle
+
+/// Polls followed sources when their turn comes, while the server runs.
+/// Looks every `interval`; polls are leased (`claimDueFollow`), so any number
+/// of processes may run it on one store without asking a source twice.
+public struct FollowPoller: Service {
+    let following: Following
+    let interval: Duration
+    let logger: Logger
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await following.pollDue()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("followed sources could not be polled", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import MicrocastCore
+
+/// The owner's reading list: following an address, unfollowing it, and
+/// polling what is due. Each poll's outcome and its new entries are stored
+/// in one transaction (`recordPoll`), and a poll is taken with a lease, so
+/// two processes never poll one source at once.
+public struct Following: Sendable {
+    let store: any DataStore
+    let follower: FeedFollower
+    let logger: Logger
+    /// How long a taken poll keeps others away: longer than any fetch.
+    static let lease: TimeInterval = 5 * 60
+
+    package init(store: any DataStore, follower: FeedFollower, logger: Logger) {
+        self.store = store
+        self.follower = follower
+        self.logger = logger
+    }
+
+    /// Why an address was not followed.
+    public struct Failure: Error, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// An address as typed: a bare host gets `https://`; only http(s) is followed.
+    public static func address(_ text: String) throws(Failure) -> URL {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let withScheme = trimmed.contains("://") ? trimmed : "https://" + trimmed
+        guard let renderable = LinkPolicy.renderable(withScheme), let url = URL(string: renderable) else {
+            throw Failure(description: "\(trimmed) is not a web address (http or https)")
+        }
+        return url
+    }
+
+    /// Follows `text` (a page or a feed): finds its feed, reads it, and
+    /// stores the source with its entries. Following an address again finds its feed again.
+    public func follow(_ text: String, now: Date = Date()) async throws -> (follow: Follow, entries: Int) {
+        let url = try Self.address(text)
+        let found = try await follower.discover(url)
+        let interval = PollSchedule.interval(published: found.read.entries.compactMap(\.published), now: now)
+        let follow = Follow(
+            address: url.absoluteString,
+            feed: found.feed,
+            title: found.read.title,
+            etag: found.validators.etag,
+            lastModified: found.validators.lastModified,
+            interval: interval,
+            nextPollAt: now.addingTimeInterval(interval),
+            lastPolledAt: now,
+            createdAt: now
+        )
+        let stored = try await store.addFollow(follow, entries: found.read.entries)
+        logger.info("followed", metadata: ["address": "\(stored.address)", "feed": "\(stored.feed.url)", "format": "\(stored.feed.format.rawValue)"])
+        return (stored, found.read.entries.count)
+    }
+
+    /// Stops following `text`; false if it was not followed.
+    public func unfollow(_ text: String) async throws -> Bool {
+        let url = try Self.address(text)
+        return try await store.removeFollow(address: url.absoluteString)
+    }
+
+    /// Makes every source (or the one named) due now; returns how many.
+    public func refresh(_ text: String?, now: Date = Date()) async throws -> Int {
+        try await store.makeDue(address: try text.map { try Self.address($0).absoluteString }, now: now)
+    }
+
+    /// Polls every source whose turn has come; returns the sources polled and the entries they added.
+    @discardableResult
+    public func pollDue(now: @escaping @Sendable () -> Date = { Date() }) async throws -> (polled: Int, added: Int) {
+        var polled = 0
+        var added = 0
+        while let follow = try await store.claimDueFollow(now: now(), lease: Self.lease) {
+            added += try await poll(follow, now: now)
+            polled += 1
+        }
+        return (polled, added)
+    }
+
+    /// One poll, its outcome recorded whatever it is.
+    func poll(_ follow: Follow, now: @Sendable () -> Date) async throws -> Int {
+        let result: FollowPollResult
+        do {
+            let validators = FeedFollower.Validators(etag: follow.etag, lastModified: follow.lastModified)
+            switch try await follower.poll(follow.feed, validators: validators) {
+            case .unchanged:
+                result = .unchanged(interval: PollSchedule.unchanged(previous: follow.interval))
+            case .read(let feed, let answered):
+                let interval = PollSchedule.interval(published: feed.entries.compactMap(\.published), now: now())
+                result = .read(entries: feed.entries, etag: answered.etag, lastModified: answered.lastModified, title: feed.title, interval: interval)
+            }
+        } catch {
+            let reason = (error as? CustomStringConvertible)?.description ?? "\(error)"
+            result = .failed(reason: reason, interval: PollSchedule.afterFailure(count: follow.failures + 1))
+        }
+        let added = try await store.recordPoll(followId: follow.id, result, now: now())
+        logger.info(
+            "polled",
+            metadata: ["address": "\(follow.address)", "outcome": "\(Self.outcome(result))", "new": "\(added)"]
+        )
+        return added
+    }
+
+    static func outcome(_ result: FollowPollResult) -> String {
+        switch result {
+        case .read: "read"
+        case .unchanged: "unchanged"
+        case .failed(let reason, _): "failed: \(reason)"
+        }
+    }
+}

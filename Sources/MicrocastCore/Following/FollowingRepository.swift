@@ -1,0 +1,106 @@
+import Foundation
+
+/// A source the owner follows: the address they gave, the feed found
+/// behind it, and how politely it is being polled.
+public struct Follow: Sendable, Equatable, Codable {
+    public var id: Int64
+    /// The address as the owner gave it (a page, a feed): what `unfollow` names.
+    public var address: String
+    public var feed: DiscoveredFeed
+    public var title: String?
+    /// The last answer's validators, sent back on the next poll.
+    public var etag: String?
+    public var lastModified: String?
+    /// Seconds between polls, as `PollSchedule` last set it.
+    public var interval: TimeInterval
+    public var nextPollAt: Date
+    public var lastPolledAt: Date?
+    /// Failures in a row, and the last one's reason (shown in the list).
+    public var failures: Int
+    public var lastError: String?
+    public var createdAt: Date
+
+    public init(
+        id: Int64 = 0,
+        address: String,
+        feed: DiscoveredFeed,
+        title: String? = nil,
+        etag: String? = nil,
+        lastModified: String? = nil,
+        interval: TimeInterval = PollSchedule.shortest,
+        nextPollAt: Date,
+        lastPolledAt: Date? = nil,
+        failures: Int = 0,
+        lastError: String? = nil,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.address = address
+        self.feed = feed
+        self.title = title
+        self.etag = etag
+        self.lastModified = lastModified
+        self.interval = interval
+        self.nextPollAt = nextPollAt
+        self.lastPolledAt = lastPolledAt
+        self.failures = failures
+        self.lastError = lastError
+        self.createdAt = createdAt
+    }
+}
+
+/// An entry in the owner's timeline, with the source it came from.
+public struct TimelineItem: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var followId: Int64
+    public var entry: TimelineEntry
+    /// The entry's date, or when it was first seen if it has none: the timeline's order.
+    public var sortDate: Date
+    public var addedAt: Date
+
+    public init(id: Int64, followId: Int64, entry: TimelineEntry, sortDate: Date, addedAt: Date) {
+        self.id = id
+        self.followId = followId
+        self.entry = entry
+        self.sortDate = sortDate
+        self.addedAt = addedAt
+    }
+}
+
+/// What a poll of a followed feed found, for the store to record in one transaction.
+public enum FollowPollResult: Sendable, Equatable {
+    /// Read: entries (those already seen are kept once), the new validators and title.
+    case read(entries: [TimelineEntry], etag: String?, lastModified: String?, title: String?, interval: TimeInterval)
+    /// 304 or nothing new worth reading.
+    case unchanged(interval: TimeInterval)
+    case failed(reason: String, interval: TimeInterval)
+}
+
+/// The followed sources and the timeline they fill.
+public protocol FollowingRepository: Sendable {
+    /// Adds a followed address with its first entries, or, for an address
+    /// already followed, takes the newly found feed; returns the row.
+    func addFollow(_ follow: Follow, entries: [TimelineEntry]) async throws -> Follow
+    /// Every followed source, by address.
+    func follows() async throws -> [Follow]
+    func follow(address: String) async throws -> Follow?
+    /// Stops following `address` and forgets its entries; false if it was not followed.
+    func removeFollow(address: String) async throws -> Bool
+    /// A source whose poll is due, taken for `lease` seconds so that no
+    /// other process polls it meanwhile; nil when none is due.
+    func claimDueFollow(now: Date, lease: TimeInterval) async throws -> Follow?
+    /// Makes every source (or the one at `address`) due now: "refresh".
+    func makeDue(address: String?, now: Date) async throws -> Int
+    /// Records a poll and its entries in one transaction; returns how many entries were new.
+    func recordPoll(followId: Int64, _ result: FollowPollResult, now: Date) async throws -> Int
+    /// The timeline, newest first: `limit` items older than the item `before` (nil: from the newest).
+    func timeline(limit: Int, before: Int64?) async throws -> [TimelineItem]
+}
+
+extension TimelineItem {
+    /// The order of a new entry: its own date if it has one in the past, else when it was seen.
+    public static func sortDate(of entry: TimelineEntry, seen: Date) -> Date {
+        guard let published = entry.published, published <= seen else { return seen }
+        return published
+    }
+}

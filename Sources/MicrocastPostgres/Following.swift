@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import MicrocastCore
+import PostgresNIO
+
+extension PostgresStore: FollowingRepository {
+    static let followColumns = """
+        id, address, feed_url, format, hub, topic, title, etag, last_modified, poll_interval, next_poll_at, last_polled_at, failures,
+        last_error, created_at
+        """
+    static let timelineColumns = "id, follow_id, entry::text AS entry, sort_date, added_at"
+
+    static func follow(_ row: PostgresRandomAccessRow) throws -> Follow {
+        let feedText = try row.value("feed_url", as: String.self)
+        let topicText = try row.value("topic", as: String.self)
+        guard let url = URL(string: feedText), let topic = URL(string: topicText),
+            let format = FeedFormat(rawValue: try row.value("format", as: String.self))
+        else { throw StoreError("follows row has an unreadable feed: \(feedText)") }
+        return Follow(
+            id: try row.value("id", as: Int64.self),
+            address: try row.value("address", as: String.self),
+            feed: DiscoveredFeed(url: url, format: format, hub: try row.value("hub", as: String?.self).flatMap(URL.init(string:)), topic: topic),
+            title: try row.value("title", as: String?.self),
+            etag: try row.value("etag", as: String?.self),
+            lastModified: try row.value("last_modified", as: String?.self),
+            interval: try row.value("poll_interval", as: Double.self),
+            nextPollAt: try row.value("next_poll_at", as: Date.self),
+            lastPolledAt: try row.value("last_polled_at", as: Date?.self),
+            failures: Int(try row.value("failures", as: Int64.self)),
+            lastError: try row.value("last_error", as: String?.self),
+            createdAt: try row.value("created_at", as: Date.self)
+        )
+    }
+
+    static func timelineItem(_ row: PostgresRandomAccessRow) throws -> TimelineItem {
+        TimelineItem(
+            id: try row.value("id", as: Int64.self),
+            followId: try row.value("follow_id", as: Int64.self),
+            entry: try JSONDecoder().decode(TimelineEntry.self, from: Data(try row.value("entry", as: String.self).utf8)),
+            sortDate: try row.value("sort_date", as: Date.self),
+            addedAt: try row.value("added_at", as: Date.self)
+        )
+    }
+
+    public func addFollow(_ follow: Follow, entries: [TimelineEntry]) async throws -> Follow {
+        try await transaction { connection in
+            let stored = try await Self.insertFollow(follow, keepingId: false, on: connection, logger: logger)
+            _ = try await Self.addEntries(entries, followId: stored.id, now: follow.createdAt, on: connection, logger: logger)
+            return stored
+        }
+    }
+
+    /// Inserts the row, or (for an address already followed, unless ids are being kept) takes its new feed.
+    static func insertFollow(_ follow: Follow, keepingId: Bool, on connection: PostgresConnection, logger: Logger) async throws -> Follow {
+        let feed = follow.feed
+        let id: Int64? = keepingId ? follow.id : nil
+        let rows = try await connection.rows(
+            """
+            INSERT INTO follows (id, address, feed_url, format, hub, topic, title, etag, last_modified, poll_interval, next_poll_at,
+              last_polled_at, failures, last_error, created_at)
+            VALUES (COALESCE(\(id), nextval(pg_get_serial_sequence('follows', 'id'))), \(follow.address), \(feed.url.absoluteString),
+              \(feed.format.rawValue), \(feed.hub?.absoluteString), \(feed.topic.absoluteString), \(follow.title), \(follow.etag),
+              \(follow.lastModified), \(follow.interval), \(follow.nextPollAt), \(follow.lastPolledAt), \(Int64(follow.failures)),
+              \(follow.lastError), \(follow.createdAt))
+            ON CONFLICT (address) DO UPDATE SET feed_url = EXCLUDED.feed_url, format = EXCLUDED.format, hub = EXCLUDED.hub,
+              topic = EXCLUDED.topic, title = EXCLUDED.title, etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified,
+              poll_interval = EXCLUDED.poll_interval, next_poll_at = EXCLUDED.next_poll_at, failures = 0, last_error = NULL
+            RETURNING \(unescaped: followColumns)
+            """,
+            logger: logger
+        )
+        guard let row = rows.first else { throw StoreError("the follow of \(follow.address) was not stored") }
+        return try Self.follow(row)
+    }
+
+    static func insertTimelineItem(_ item: TimelineItem, keepingId: Bool, on connection: PostgresConnection, logger: Logger) async throws {
+        let json = String(decoding: try JSONEncoder.sortedKeys.encode(item.entry), as: UTF8.self)
+        let id: Int64? = keepingId ? item.id : nil
+        try await connection.execute(
+            """
+            INSERT INTO timeline (id, follow_id, entry_id, entry, sort_date, added_at)
+            VALUES (COALESCE(\(id), nextval(pg_get_serial_sequence('timeline', 'id'))), \(item.followId), \(item.entry.id), \(json)::jsonb,
+              \(item.sortDate), \(item.addedAt))
+            ON CONFLICT (follow_id, entry_id) DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+
+    static func addEntries(
+        _ entries: [TimelineEntry],
+        followId: Int64,
+        now: Date,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Int {
+        var added = 0
+        for entry in entries {
+            let json = String(decoding: try JSONEncoder.sortedKeys.encode(entry), as: UTF8.self)
+            let inserted = try await connection.rows(
+                """
+                INSERT INTO timeline (follow_id, entry_id, entry, sort_date, added_at)
+                VALUES (\(followId), \(entry.id), \(json)::jsonb, \(TimelineItem.sortDate(of: entry, seen: now)), \(now))
+                ON CONFLICT (follow_id, entry_id) DO NOTHING RETURNING id
+                """,
+                logger: logger
+            )
+            added += inserted.count
+        }
+        return added
+    }
+
+    public func follows() async throws -> [Follow] {
+        try await rows("SELECT \(unescaped: Self.followColumns) FROM follows ORDER BY address COLLATE \"C\"").map(Self.follow)
+    }
+
+    public func follow(address: String) async throws -> Follow? {
+        try await rows("SELECT \(unescaped: Self.followColumns) FROM follows WHERE address = \(address)").first.map(Self.follow)
+    }
+
+    public func removeFollow(address: String) async throws -> Bool {
+        try await transaction { connection in
+            !(try await connection.rows("DELETE FROM follows WHERE address = \(address) RETURNING id", logger: logger).isEmpty)
+        }
+    }
+
+    public func claimDueFollow(now: Date, lease: TimeInterval) async throws -> Follow? {
+        try await transaction { connection in
+            try await connection.rows(
+                """
+                UPDATE follows SET next_poll_at = \(now.addingTimeInterval(lease))
+                WHERE id = (SELECT id FROM follows WHERE next_poll_at <= \(now) ORDER BY next_poll_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING \(unescaped: Self.followColumns)
+                """,
+                logger: logger
+            ).first.map(Self.follow)
+        }
+    }
+
+    public func makeDue(address: String?, now: Date) async throws -> Int {
+        try await transaction { connection in
+            let query: PostgresQuery =
+                if let address {
+                    "UPDATE follows SET next_poll_at = \(now) WHERE address = \(address) RETURNING id"
+                } else {
+                    "UPDATE follows SET next_poll_at = \(now) RETURNING id"
+                }
+            return try await connection.rows(query, logger: logger).count
+        }
+    }
+
+    public func recordPoll(followId: Int64, _ result: FollowPollResult, now: Date) async throws -> Int {
+        try await transaction { connection in
+            switch result {
+            case .read(let entries, let etag, let lastModified, let title, let interval):
+                let added = try await Self.addEntries(entries, followId: followId, now: now, on: connection, logger: logger)
+                try await connection.execute(
+                    """
+                    UPDATE follows SET etag = \(etag), last_modified = \(lastModified), title = COALESCE(\(title), title),
+                      poll_interval = \(interval), next_poll_at = \(now.addingTimeInterval(interval)), last_polled_at = \(now),
+                      failures = 0, last_error = NULL
+                    WHERE id = \(followId)
+                    """,
+                    logger: logger
+                )
+                return added
+            case .unchanged(let interval):
+                try await connection.execute(
+                    """
+                    UPDATE follows SET poll_interval = \(interval), next_poll_at = \(now.addingTimeInterval(interval)), last_polled_at = \(now),
+                      failures = 0, last_error = NULL
+                    WHERE id = \(followId)
+                    """,
+                    logger: logger
+                )
+                return 0
+            case .failed(let reason, let interval):
+                try await connection.execute(
+                    """
+                    UPDATE follows SET poll_interval = \(interval), next_poll_at = \(now.addingTimeInterval(interval)), last_polled_at = \(now),
+                      failures = failures + 1, last_error = \(reason)
+                    WHERE id = \(followId)
+                    """,
+                    logger: logger
+                )
+                return 0
+            }
+        }
+    }
+
+    public func timeline(limit: Int, before: Int64?) async throws -> [TimelineItem] {
+        if let before {
+            return try await rows(
+                """
+                SELECT \(unescaped: Self.timelineColumns) FROM timeline
+                WHERE (sort_date, id) < (SELECT sort_date, id FROM timeline WHERE id = \(before))
+                ORDER BY sort_date DESC, id DESC LIMIT \(limit)
+                """
+            ).map(Self.timelineItem)
+        }
+        return try await rows("SELECT \(unescaped: Self.timelineColumns) FROM timeline ORDER BY sort_date DESC, id DESC LIMIT \(limit)")
+            .map(Self.timelineItem)
+    }
+}
+
+extension JSONEncoder {
+    /// Stable bytes for JSON columns.
+    fileprivate static var sortedKeys: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

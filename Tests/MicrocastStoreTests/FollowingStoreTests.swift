@@ -1,0 +1,99 @@
+import Foundation
+import MicrocastCore
+import Testing
+
+/// The reading list and its timeline on both stores.
+@Suite("Followed sources and the timeline")
+struct FollowingStoreTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func follow(_ address: String, at date: Date) -> Follow {
+        Follow(
+            address: address,
+            feed: DiscoveredFeed(url: URL(string: address + "/feed.xml")!, format: .rss, hub: URL(string: "https://hub.example/")),
+            title: "T",
+            etag: "\"v1\"",
+            interval: 1800,
+            nextPollAt: date.addingTimeInterval(1800),
+            createdAt: date
+        )
+    }
+
+    func entry(_ id: String, hoursAgo: Double?) -> TimelineEntry {
+        TimelineEntry(id: id, url: URL(string: "https://a.example/\(id)"), title: id, published: hoursAgo.map { now.addingTimeInterval(-$0 * 3600) })
+    }
+
+    @Test(
+        "a source is stored with its first entries; following it again keeps one row; entries seen before are not added twice",
+        arguments: StoreKind.allCases
+    )
+    func addAndPoll(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let first = try await store.addFollow(
+                follow("https://a.example", at: now),
+                entries: [entry("1", hoursAgo: 3), entry("2", hoursAgo: nil)]
+            )
+            #expect(first.id > 0 && first.feed.hub?.absoluteString == "https://hub.example/" && first.etag == "\"v1\"")
+            let again = try await store.addFollow(follow("https://a.example", at: now), entries: [entry("1", hoursAgo: 3)])
+            #expect(again.id == first.id)
+            #expect(try await store.follows().count == 1)
+            // An entry without a date is placed when it was seen: now, so it is first.
+            #expect(try await store.timeline(limit: 10, before: nil).map(\.entry.id) == ["2", "1"])
+
+            let added = try await store.recordPoll(
+                followId: first.id,
+                .read(
+                    entries: [entry("3", hoursAgo: 1), entry("1", hoursAgo: 3)],
+                    etag: "\"v2\"",
+                    lastModified: nil,
+                    title: "New title",
+                    interval: 3600
+                ),
+                now: now
+            )
+            #expect(added == 1)
+            let polled = try #require(try await store.follow(address: "https://a.example"))
+            #expect(polled.etag == "\"v2\"" && polled.title == "New title" && polled.nextPollAt == now.addingTimeInterval(3600))
+
+            _ = try await store.recordPoll(followId: first.id, .failed(reason: "answered 500", interval: 900), now: now)
+            _ = try await store.recordPoll(followId: first.id, .failed(reason: "answered 503", interval: 1800), now: now)
+            let failing = try #require(try await store.follow(address: "https://a.example"))
+            #expect(failing.failures == 2 && failing.lastError == "answered 503")
+            _ = try await store.recordPoll(followId: first.id, .unchanged(interval: 2700), now: now)
+            let recovered = try #require(try await store.follow(address: "https://a.example"))
+            #expect(recovered.failures == 0 && recovered.lastError == nil && recovered.etag == "\"v2\"")
+        }
+    }
+
+    @Test(
+        "a due source is claimed by one poller at a time; refresh makes it due; the timeline pages newest first; unfollowing removes its entries",
+        arguments: StoreKind.allCases
+    )
+    func claimPageRemove(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let a = try await store.addFollow(follow("https://a.example", at: now), entries: (1...5).map { entry("a\($0)", hoursAgo: Double($0)) })
+            _ = try await store.addFollow(follow("https://b.example", at: now), entries: [entry("b1", hoursAgo: 2.5)])
+            #expect(try await store.claimDueFollow(now: now, lease: 300) == nil, "nothing is due before its time")
+            let later = now.addingTimeInterval(1800)
+            let claimed = try #require(try await store.claimDueFollow(now: later, lease: 300))
+            let other = try #require(try await store.claimDueFollow(now: later, lease: 300))
+            #expect(claimed.address != other.address, "each is claimed once")
+            #expect(try await store.claimDueFollow(now: later, lease: 300) == nil, "both are leased")
+            #expect(try await store.makeDue(address: "https://a.example", now: later) == 1)
+            #expect(try await store.claimDueFollow(now: later, lease: 300)?.id == a.id)
+
+            let page = try await store.timeline(limit: 3, before: nil)
+            #expect(page.map(\.entry.id) == ["a1", "a2", "b1"])
+            let next = try await store.timeline(limit: 3, before: page.last?.id)
+            #expect(next.map(\.entry.id) == ["a3", "a4", "a5"])
+            #expect(next.first?.entry.url?.absoluteString == "https://a.example/a3")
+
+            #expect(try await store.removeFollow(address: "https://a.example"))
+            #expect(try await !store.removeFollow(address: "https://a.example"))
+            #expect(try await store.timeline(limit: 10, before: nil).map(\.entry.id) == ["b1"])
+
+            let snapshot = try await store.snapshot()
+            #expect(snapshot.follows.map(\.address) == ["https://b.example"] && snapshot.timeline.count == 1)
+        }
+    }
+}
