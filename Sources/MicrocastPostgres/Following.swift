@@ -137,15 +137,16 @@ extension PostgresStore: FollowingRepository {
         }
     }
 
-    public func makeDue(address: String?, now: Date) async throws -> Int {
-        try await transaction { connection in
+    public func claimFollows(address: String?, now: Date, lease: TimeInterval) async throws -> [Follow] {
+        let until = now.addingTimeInterval(lease)
+        return try await transaction { connection in
             let query: PostgresQuery =
                 if let address {
-                    "UPDATE follows SET next_poll_at = \(now) WHERE address = \(address) RETURNING id"
+                    "UPDATE follows SET next_poll_at = \(until) WHERE address = \(address) RETURNING \(unescaped: Self.followColumns)"
                 } else {
-                    "UPDATE follows SET next_poll_at = \(now) RETURNING id"
+                    "UPDATE follows SET next_poll_at = \(until) RETURNING \(unescaped: Self.followColumns)"
                 }
-            return try await connection.rows(query, logger: logger).count
+            return try await connection.rows(query, logger: logger).map(Self.follow).sorted { $0.address < $1.address }
         }
     }
 

@@ -145,10 +145,15 @@ extension SQLiteStore: FollowingRepository {
         }
     }
 
-    public func makeDue(address: String?, now: Date) async throws -> Int {
+    public func claimFollows(address: String?, now: Date, lease: TimeInterval) async throws -> [Follow] {
         try await pool.write { db in
             let rows = address.map { FollowRecord.filter(Column("address") == $0) } ?? FollowRecord.all()
-            return try rows.updateAll(db, Column("nextPollAt").set(to: now))
+            return try rows.order(Column("address")).fetchAll(db).map { record in
+                var taken = record
+                taken.nextPollAt = now.addingTimeInterval(lease)
+                try taken.update(db)
+                return try taken.follow()
+            }
         }
     }
 

@@ -92,10 +92,7 @@ struct FollowingCommand: AsyncParsableCommand {
 
         func run() async throws {
             let only = address
-            let (polled, added) = try await options.withFollowing { following in
-                _ = try await following.refresh(only)
-                return try await following.pollDue()
-            }
+            let (polled, added) = try await options.withFollowing { try await $0.refresh(only) }
             print("\(polled) polled, \(added) new entries")
         }
     }

@@ -79,8 +79,12 @@ struct FollowingStoreTests {
             let other = try #require(try await store.claimDueFollow(now: later, lease: 300))
             #expect(claimed.address != other.address, "each is claimed once")
             #expect(try await store.claimDueFollow(now: later, lease: 300) == nil, "both are leased")
-            #expect(try await store.makeDue(address: "https://a.example", now: later) == 1)
-            #expect(try await store.claimDueFollow(now: later, lease: 300)?.id == a.id)
+            #expect(
+                try await store.claimFollows(address: "https://a.example", now: later, lease: 300).map(\.id) == [a.id],
+                "refresh takes it however leased"
+            )
+            #expect(try await store.claimDueFollow(now: later.addingTimeInterval(300), lease: 300) != nil, "a lease ends")
+            #expect(try await store.claimFollows(address: nil, now: later, lease: 300).count == 2)
 
             let page = try await store.timeline(limit: 3, before: nil)
             #expect(page.map(\.entry.id) == ["a1", "a2", "b1"])

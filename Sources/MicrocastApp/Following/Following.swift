@@ -62,9 +62,14 @@ public struct Following: Sendable {
         return try await store.removeFollow(address: url.absoluteString)
     }
 
-    /// Makes every source (or the one named) due now; returns how many.
-    public func refresh(_ text: String?, now: Date = Date()) async throws -> Int {
-        try await store.makeDue(address: try text.map { try Self.address($0).absoluteString }, now: now)
+    /// Polls every source (or the one named) now, whatever its turn: each is
+    /// taken with a lease first, so the server's own poller leaves it alone
+    /// meanwhile. Returns the sources polled and the entries they added.
+    public func refresh(_ text: String?, now: @escaping @Sendable () -> Date = { Date() }) async throws -> (polled: Int, added: Int) {
+        let taken = try await store.claimFollows(address: try text.map { try Self.address($0).absoluteString }, now: now(), lease: Self.lease)
+        var added = 0
+        for follow in taken { added += try await poll(follow, now: now) }
+        return (taken.count, added)
     }
 
     /// Polls every source whose turn has come; returns the sources polled and the entries they added.

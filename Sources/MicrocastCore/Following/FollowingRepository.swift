@@ -89,8 +89,9 @@ public protocol FollowingRepository: Sendable {
     /// A source whose poll is due, taken for `lease` seconds so that no
     /// other process polls it meanwhile; nil when none is due.
     func claimDueFollow(now: Date, lease: TimeInterval) async throws -> Follow?
-    /// Makes every source (or the one at `address`) due now: "refresh".
-    func makeDue(address: String?, now: Date) async throws -> Int
+    /// Takes every source (or the one at `address`) for `lease` seconds
+    /// whatever its turn, to be polled now by the caller: "refresh".
+    func claimFollows(address: String?, now: Date, lease: TimeInterval) async throws -> [Follow]
     /// Records a poll and its entries in one transaction; returns how many entries were new.
     func recordPoll(followId: Int64, _ result: FollowPollResult, now: Date) async throws -> Int
     /// The timeline, newest first: `limit` items older than the item `before` (nil: from the newest).
