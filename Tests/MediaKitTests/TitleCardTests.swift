@@ -30,7 +30,7 @@ struct TitleCardTests {
 
     @Test("an asynchronous media test runs on threads that never exit, from its start and after every await")
     func asynchronousOnMediaThreads() async throws {
-        #expect(Self.onMediaThread())
+        #expect(Self.onMediaThread(), "started on \(Self.threadName)")
         var away = 0
         for _ in 0..<20 {
             try await Task.sleep(for: .milliseconds(1))
@@ -43,10 +43,16 @@ struct TitleCardTests {
 
     @Test("a synchronous media test runs on threads that never exit")
     func synchronousOnMediaThreads() {
-        #expect(Self.onMediaThread())
+        #expect(Self.onMediaThread(), "ran on \(Self.threadName)")
     }
 
     private static func onMediaThread() -> Bool {
         Thread.current.name == "test-media"
+    }
+
+    /// The thread's own name and the kernel's, for a failure to say where it ran.
+    private static var threadName: String {
+        let kernel = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
+        return "\(Thread.current.name ?? "(no name)") / kernel: \(kernel.trimmingCharacters(in: .whitespacesAndNewlines))"
     }
 }
