@@ -74,7 +74,7 @@ extension PostgresStore: FollowingRepository {
     }
 
     static func insertTimelineItem(_ item: TimelineItem, keepingId: Bool, on connection: PostgresConnection, logger: Logger) async throws {
-        let json = String(decoding: try JSONEncoder.sortedKeys.encode(item.entry), as: UTF8.self)
+        let json = String(decoding: try StoreJSON.encoder.encode(item.entry), as: UTF8.self)
         let id: Int64? = keepingId ? item.id : nil
         try await connection.execute(
             """
@@ -96,7 +96,7 @@ extension PostgresStore: FollowingRepository {
     ) async throws -> Int {
         var added = 0
         for entry in entries {
-            let json = String(decoding: try JSONEncoder.sortedKeys.encode(entry), as: UTF8.self)
+            let json = String(decoding: try StoreJSON.encoder.encode(entry), as: UTF8.self)
             let inserted = try await connection.rows(
                 """
                 INSERT INTO timeline (follow_id, entry_id, entry, sort_date, added_at)
@@ -201,14 +201,5 @@ extension PostgresStore: FollowingRepository {
         }
         return try await rows("SELECT \(unescaped: Self.timelineColumns) FROM timeline ORDER BY sort_date DESC, id DESC LIMIT \(limit)")
             .map(Self.timelineItem)
-    }
-}
-
-extension JSONEncoder {
-    /// Stable bytes for JSON columns.
-    fileprivate static var sortedKeys: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

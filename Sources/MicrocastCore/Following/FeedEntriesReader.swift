@@ -126,8 +126,8 @@ public struct FeedEntriesReader {
     func atomHTML(_ node: XMLTree, base: URL?) -> String? {
         switch node.attributes["type"] ?? "text" {
         case "html": text(node.text).map { sanitize($0, base: base) }
-        case "xhtml": text(allText(node)).map { sanitize(escape($0), base: base) }
-        default: text(node.text).map { sanitize(escape($0), base: base) }
+        case "xhtml": text(allText(node)).map { sanitize(HTML.escape($0), base: base) }
+        default: text(node.text).map { sanitize(HTML.escape($0), base: base) }
         }
     }
 
@@ -155,7 +155,7 @@ public struct FeedEntriesReader {
             var id = text(item["id"]?.stringValue)
             if id == nil, case .integer(let number)? = item["id"] { id = String(number) }
             guard let key = id ?? link?.absoluteString else { return nil }
-            let html = text(item["content_html"]?.stringValue) ?? text(item["content_text"]?.stringValue).map(escape)
+            let html = text(item["content_html"]?.stringValue) ?? text(item["content_text"]?.stringValue).map(HTML.escape)
             var entry = TimelineEntry(
                 id: key,
                 url: link,
@@ -201,9 +201,5 @@ public struct FeedEntriesReader {
     func text(_ value: String?) -> String? {
         guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
         return trimmed
-    }
-
-    func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

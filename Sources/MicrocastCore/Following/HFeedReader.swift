@@ -24,7 +24,7 @@ struct HFeedReader {
             contentHTML = HTMLSanitizer.remote.resolvingLinks(against: url ?? pageURL).sanitize(html)
             contentText = plain
         } else if let summary = item.first("summary").flatMap(text) {
-            contentHTML = FeedEntriesReader(feedURL: pageURL).escape(summary)
+            contentHTML = HTML.escape(summary)
             contentText = summary
         }
         return TimelineEntry(
