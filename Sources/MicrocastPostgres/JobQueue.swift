@@ -26,6 +26,28 @@ extension PostgresStore: JobQueue {
         )
     }
 
+    public func runnable(groups: [[JobKind]], now: Date) async throws -> [Bool] {
+        guard !groups.isEmpty else { return [] }
+        // One statement: an EXISTS per group, each an index lookup.
+        var binds = PostgresBindings()
+        binds.append(now)
+        binds.append(Job.State.queued.rawValue)
+        binds.append(Job.State.running.rawValue)
+        var columns: [String] = []
+        for (index, kinds) in groups.enumerated() {
+            binds.append(kinds.map(\.rawValue))
+            columns.append(
+                """
+                EXISTS (SELECT 1 FROM jobs WHERE kind = ANY($\(index + 4))
+                  AND ((state = $2 AND run_after <= $1) OR (state = $3 AND lease_until < $1))) AS g\(index)
+                """
+            )
+        }
+        let query = PostgresQuery(unsafeSQL: "SELECT " + columns.joined(separator: ", "), binds: binds)
+        guard let row = try await rows(query).first else { return groups.map { _ in false } }
+        return try groups.indices.map { try row.value("g\($0)", as: Bool.self) }
+    }
+
     public func claim(worker: String, lease: TimeInterval, now: Date, kinds: [JobKind]) async throws -> Job? {
         let until = now.addingTimeInterval(lease)
         let kindNames = kinds.map(\.rawValue)

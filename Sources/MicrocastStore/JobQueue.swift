@@ -60,11 +60,16 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
 }
 
 extension SQLiteStore: JobQueue {
+    public func runnable(groups: [[JobKind]], now: Date) async throws -> [Bool] {
+        try await pool.read { db in try groups.map { try Self.anyRunnable(kinds: $0, now: now, db) } }
+    }
+
     public func claim(worker: String, lease: TimeInterval, now: Date, kinds: [JobKind]) async throws -> Job? {
-        // Every worker polls; most polls find nothing. Looking first under a
-        // read (no lock, beside the writer) keeps idle polls from taking the
-        // one write lock that the CLI, other processes and requests wait for.
-        guard try await pool.read({ db in try Self.anyRunnable(kinds: kinds, now: now, db) }) else { return nil }
+        // A worker woken for another pool's job, or too late for one, finds
+        // nothing: looking first under a read (no lock, beside the writer)
+        // keeps it from taking the one write lock the CLI, other processes
+        // and requests wait for.
+        guard try await runnable(groups: [kinds], now: now).first == true else { return nil }
         return try await pool.write { db in
             let ofKinds = kinds.map(\.rawValue).contains(JobRecord.Columns.kind)
             // A job whose worker died mid-run has an expired lease; one that

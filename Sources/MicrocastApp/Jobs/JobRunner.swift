@@ -51,16 +51,45 @@ public struct JobRunner: Service {
             return
         }
         await releaseLeasesOfDeadProcesses()
+        // Each pool's idle loops wait together, woken only for their own kinds.
+        let idle = pools.map { (pool: $0, wakeUps: JobWakeUps()) }
         await withTaskGroup(of: Void.self) { group in
-            for pool in pools {
+            group.addTask { await watch(idle) }
+            for (pool, wakeUps) in idle {
                 for index in 0..<(loops[pool] ?? 0) {
-                    group.addTask { await loop(id: "\(name)-\(pool.rawValue)\(index)", kinds: registry.kinds(in: pool), pool: pool) }
+                    group.addTask {
+                        await loop(id: "\(name)-\(pool.rawValue)\(index)", kinds: registry.kinds(in: pool), pool: pool, idle: wakeUps)
+                    }
                 }
             }
         }
     }
 
-    func loop(id: String, kinds: [JobKind], pool: JobPool) async {
+    /// The one poll of this process: every `pollInterval`, and whenever the
+    /// store says a job may have been queued, one cheap read asks which
+    /// pools have a runnable job, and wakes those pools' idle loops. The loops
+    /// themselves never poll: a site's dozen idle loops each reading the
+    /// store several times a second were most of an idle server's CPU.
+    func watch(_ idle: [(pool: JobPool, wakeUps: JobWakeUps)]) async {
+        let groups = idle.map { registry.kinds(in: $0.pool) }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await queue.waitForWork(upTo: pollInterval)
+                do {
+                    let runnable = try await queue.runnable(groups: groups, now: Date())
+                    for (pool, ready) in zip(idle, runnable) where ready { pool.wakeUps.wakeAll() }
+                } catch {
+                    if error is CancellationError || Task.isCancelled { break }
+                    logger.error("job queue unavailable", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// How long an idle loop waits for the watcher before it looks by itself.
+    static let idleWait: Duration = .seconds(30)
+
+    func loop(id: String, kinds: [JobKind], pool: JobPool, idle: JobWakeUps) async {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
@@ -75,8 +104,8 @@ public struct JobRunner: Service {
                     if error is CancellationError || Task.isCancelled { break }
                     logger.error("job queue unavailable", metadata: ["error": "\(error)"])
                 }
-                // Woken as soon as a job is queued; the timeout finds retries whose back-off ran out.
-                await queue.waitForWork(upTo: pollInterval)
+                // Woken by the watcher when a job is runnable (queued, or its back-off ran out).
+                await idle.wait(upTo: Self.idleWait)
             }
         }
     }

@@ -6,6 +6,10 @@ public protocol JobQueue: Sendable {
     /// The oldest ready job of one of `kinds`, now running under `worker` until
     /// `now + lease`; nil when none is ready. A job whose attempts ran out is failed here instead.
     func claim(worker: String, lease: TimeInterval, now: Date, kinds: [JobKind]) async throws -> Job?
+    /// For each group of kinds, whether a job of it could be claimed now: one
+    /// cheap read, no lock, so a process can watch for work without every
+    /// worker polling.
+    func runnable(groups: [[JobKind]], now: Date) async throws -> [Bool]
     /// Queues a job, unless the same kind of job for the same subject is
     /// already waiting (it will see the latest state when it runs).
     func enqueue(_ request: JobRequest, now: Date) async throws
