@@ -6,6 +6,19 @@ let ffmpegPackages = [
     "libswresample-dev", "libswscale-dev", "libavutil-dev",
 ]
 
+/// `MICROCAST_FUZZ=1` (set by scripts/fuzz-build): our own modules that the
+/// fuzz harnesses reach are built with AddressSanitizer and libFuzzer's
+/// coverage, and the dependencies as they are. The fuzz build then shares the
+/// test build's folder and recompiles only our modules (a second build of
+/// every dependency, BoringSSL's C included, took a fifth of CI's time).
+let fuzzing = Context.environment["MICROCAST_FUZZ"] == "1"
+let fuzzed: [SwiftSetting] =
+    fuzzing
+    ? [
+        .define("FUZZING"),
+        .unsafeFlags(["-sanitize=address", "-sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table"]),
+    ] : []
+
 let package = Package(
     name: "Microcast",
     platforms: [.macOS(.v14)],
@@ -52,14 +65,14 @@ let package = Package(
         .target(name: "CMalloc"),
 
         // Values the media code and the domain share: kinds, formats, probes, presets, limits.
-        .target(name: "MediaModel"),
+        .target(name: "MediaModel", swiftSettings: fuzzed),
         // The FFmpeg and libvips binding: the only Swift code that calls them.
-        .target(name: "MediaEngine", dependencies: ["MediaModel", "CFFmpeg", "CVips", "CVipsShim"]),
+        .target(name: "MediaEngine", dependencies: ["MediaModel", "CFFmpeg", "CVips", "CVipsShim"], swiftSettings: fuzzed),
         // Media jobs as pipelines of named steps over the engine.
-        .target(name: "MediaKit", dependencies: ["MediaModel", "MediaEngine"]),
+        .target(name: "MediaKit", dependencies: ["MediaModel", "MediaEngine"], swiftSettings: fuzzed),
         // HTML parsed as browsers do (Gumbo), sanitised; Markdown (cmark-gfm);
         // XML (feeds, exports) read with libxml2.
-        .target(name: "HTMLKit", dependencies: ["CGumbo", "CCmark", "CLibXML2"]),
+        .target(name: "HTMLKit", dependencies: ["CGumbo", "CCmark", "CLibXML2"], swiftSettings: fuzzed),
         .target(
             name: "MicrocastCore",
             dependencies: [
@@ -68,7 +81,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
-            resources: [.copy("Templates"), .copy("Assets")]
+            resources: [.copy("Templates"), .copy("Assets")],
+            swiftSettings: fuzzed
         ),
         .target(
             name: "MicrocastStore",
@@ -93,7 +107,8 @@ let package = Package(
                 "MicrocastCore",
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: fuzzed
         ),
         // The application: services from one composition root, jobs, ingest,
         // media intake, publishing, the site and its export, outbound
@@ -149,9 +164,16 @@ let package = Package(
         .target(
             name: "FuzzHarnesses",
             dependencies: ["HTMLKit", "MediaKit", "MediaModel", "MicrocastCore", "MultipartForm"],
-            path: "Fuzz/Harnesses"
+            path: "Fuzz/Harnesses",
+            swiftSettings: fuzzed
         ),
-        .executableTarget(name: "fuzz", dependencies: ["FuzzHarnesses", "MediaModel"], path: "Fuzz/Driver"),
+        .executableTarget(
+            name: "fuzz",
+            dependencies: ["FuzzHarnesses", "MediaModel"],
+            path: "Fuzz/Driver",
+            swiftSettings: fuzzed,
+            linkerSettings: fuzzing ? [.unsafeFlags(["-sanitize=address"])] : []
+        ),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarnesses"]),
 
         // The application without the HTTP layer: no Hummingbird in its tests either.
