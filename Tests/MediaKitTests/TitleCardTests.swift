@@ -47,7 +47,7 @@ struct TitleCardTests {
     }
 
     private static func onMediaThread() -> Bool {
-        Thread.current.name == "test-media"
+        MediaThread.executor.isCurrentThread
     }
 
     /// The thread's own name and the kernel's, for a failure to say where it ran.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A task executor with threads of its own. Test servers run on it: Swift
 /// Testing runs every test in one process, and a test doing blocking work
@@ -44,12 +45,21 @@ public final class DedicatedSerialExecutor: SerialExecutor, @unchecked Sendable 
     public func enqueue(_ job: consuming ExecutorJob) { queue.add(UnownedJob(job)) }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+
+    /// Whether the calling code runs on this executor's thread, told by the
+    /// thread's identity: its name is no witness (under load a Linux thread
+    /// started from one of Dispatch's was seen to carry that thread's name).
+    public var isCurrentThread: Bool { queue.includesCurrentThread }
 }
 
 /// Jobs waiting for threads that never exit: the queue both executors share.
 final class JobThreads: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
+    private let threads = Mutex<Set<pthread_t>>([])
+
+    /// Whether the caller is one of these threads.
+    var includesCurrentThread: Bool { threads.withLock { $0.contains(pthread_self()) } }
 
     /// Starts `threads` threads, each running jobs in turn as they come.
     func start(threads: Int, name: String, run: @escaping @Sendable (UnownedJob) -> Void) {
@@ -58,6 +68,7 @@ final class JobThreads: @unchecked Sendable {
             // thread that started it (often one of Dispatch's).
             Thread { [self] in
                 Thread.current.name = threads == 1 ? name : "\(name)-\(index)"
+                self.threads.withLock { _ = $0.insert(pthread_self()) }
                 while true { run(next()) }
             }.start()
         }

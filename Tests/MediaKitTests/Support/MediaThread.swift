@@ -7,8 +7,10 @@ import TestSupport
 /// (Dispatch retires them), and a thread that exits tears down libvips's
 /// per-thread buffer cache under buffers still in use, which crashed the
 /// media tests' process with SIGFPE in GLib's hash table. (A task executor
-/// preference was tried first: on a loaded machine tests resumed on
-/// cooperative threads after awaits, 29 times in 40.)
+/// preference was tried first and seemed to let tests resume on cooperative
+/// threads under load; that was judged by the threads' names, which a
+/// loaded run showed are no witness: `DedicatedSerialExecutor.isCurrentThread`
+/// tells by identity.)
 @globalActor
 actor MediaThread {
     static let shared = MediaThread()
