@@ -103,13 +103,18 @@ public enum Harnesses {
         Harness(name: "wordpress-export") { _ = try? WordPressReader(uploads: nil).read($0) },
         Harness(name: "json-feed") { _ = try? JSONFeedReader(location: importBase).read($0) },
         // A followed site's response: the first byte picks the content type it
-        // claims; discovery reads it, then the reader reads it as every format.
+        // claims; discovery reads it, then the reader reads it as every format,
+        // and the OPML reader as a subscription list.
         Harness(name: "followed-feed") { data in
             guard let first = data.first, let page = URL(string: "https://followed.example/blog/") else { return }
             let types = ["text/html", "application/rss+xml", "application/atom+xml", "application/feed+json", "", "text/plain"]
             let body = data.dropFirst()
             _ = FeedDiscovery.discover(url: page, contentType: types[Int(first) % types.count], linkHeaders: [], body: body)
             for format in FeedFormat.allCases { _ = try? FeedEntriesReader(feedURL: page, limit: 50).read(body, format: format) }
+            // The same bytes as an OPML list (an import's file comes from elsewhere too).
+            if let outlines = try? OPML.outlines(from: body) {
+                precondition(outlines.allSatisfy { ["http", "https"].contains($0.feed.scheme) }, "OPML kept a feed that is not http(s)")
+            }
         },
     ]
 

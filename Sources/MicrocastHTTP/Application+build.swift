@@ -140,6 +140,7 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
     // The site as a fediverse account; its key pair made once, before the first request.
     _ = try await services.fediverse.settings()
     FediverseController(identity: services.fediverse, authenticator: authenticator, inbox: services.inbox).addRoutes(to: api)
+    WebSubController(following: services.following).addRoutes(to: api)
     InboxController(inbox: services.inbox).addRoutes(to: api)
 
     return router

@@ -185,6 +185,8 @@ extension PostgresStore: FollowingRepository {
                     logger: logger
                 )
                 return 0
+            case .pushed(let entries):
+                return try await Self.addEntries(entries, followId: followId, now: now, on: connection, logger: logger)
             }
         }
     }

@@ -27,6 +27,17 @@ enum Schema {
             ["CREATE TABLE redirects (path TEXT PRIMARY KEY, target TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)"]
         ),
         (9, "following", following),
+        (
+            10, "push subscriptions",
+            [
+                """
+                CREATE TABLE push_subscriptions (
+                  follow_id BIGINT PRIMARY KEY REFERENCES follows (id) ON DELETE CASCADE, token TEXT NOT NULL UNIQUE,
+                  secret TEXT NOT NULL, state TEXT NOT NULL, lease_until TIMESTAMPTZ(3), requested_at TIMESTAMPTZ(3) NOT NULL,
+                  last_error TEXT)
+                """
+            ]
+        ),
     ]
 
     static let following: [String] = [

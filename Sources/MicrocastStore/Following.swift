@@ -160,6 +160,7 @@ extension SQLiteStore: FollowingRepository {
     public func recordPoll(followId: Int64, _ result: FollowPollResult, now: Date) async throws -> Int {
         try await pool.write { db in
             guard var record = try FollowRecord.fetchOne(db, key: followId) else { return 0 }
+            if case .pushed(let entries) = result { return try Self.addEntries(entries, followId: followId, now: now, db) }
             var added = 0
             record.lastPolledAt = now
             switch result {
@@ -179,6 +180,8 @@ extension SQLiteStore: FollowingRepository {
                 record.failures += 1
                 record.lastError = reason
                 record.interval = interval
+            case .pushed:
+                break
             }
             record.nextPollAt = now.addingTimeInterval(record.interval)
             try record.update(db)

@@ -343,6 +343,17 @@ enum Migrations {
             }
             try db.create(index: "timelineOrder", on: "timeline", columns: ["sortDate", "id"])
         }
+        migrator.registerMigration("18 push subscriptions") { db in
+            try db.create(table: "pushSubscriptions") { t in
+                t.primaryKey("followId", .integer).references("follows", onDelete: .cascade)
+                t.column("token", .text).notNull().unique()
+                t.column("secret", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("leaseUntil", .datetime)
+                t.column("requestedAt", .datetime).notNull()
+                t.column("lastError", .text)
+            }
+        }
         return migrator
     }
 

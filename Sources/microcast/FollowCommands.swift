@@ -10,8 +10,8 @@ struct FollowingOptions: ParsableArguments {
     @Flag(name: .customLong("allow-private-fetch"), help: "Let fetches reach loopback and private addresses (tests only).")
     var allowPrivateFetch = false
 
-    /// Runs `body` with the site's reading list, fetching as the site.
-    func withFollowing<T: Sendable>(_ body: @Sendable (Following) async throws -> T) async throws -> T {
+    /// Runs `body` with the site's reading list and address, fetching as the site.
+    func withFollowing<T: Sendable>(_ body: @Sendable (Following, _ site: String) async throws -> T) async throws -> T {
         let allow = allowPrivateFetch
         return try await data.withStore { store in
             let site = try await SiteDirectory.recorded(in: store)
@@ -19,7 +19,7 @@ struct FollowingOptions: ParsableArguments {
             var logger = Logger(label: "microcast")
             logger.logLevel = .warning
             return try await SafeFetcher.whileRunning(policy: policy) { fetcher in
-                try await body(Following(store: store, follower: FeedFollower(fetcher: fetcher), logger: logger))
+                try await body(Following(store: store, follower: FeedFollower(fetcher: fetcher), logger: logger), site.urls.base)
             }
         }
     }
@@ -35,9 +35,14 @@ struct FollowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let given = address
-        let (follow, entries) = try await options.withFollowing { try await $0.follow(given) }
+        let (follow, entries) = try await options.withFollowing { following, site in
+            let followed = try await following.follow(given)
+            // Pushes come to the served site; `serve` asks again if this does not get through.
+            try await following.subscribe(followed.follow, callbackBase: site)
+            return followed
+        }
         print("following \(follow.address): \(follow.title ?? "untitled"), \(follow.feed.format.rawValue) at \(follow.feed.url.absoluteString)")
-        if let hub = follow.feed.hub { print("  pushed by \(hub.absoluteString)") }
+        if let hub = follow.feed.hub { print("  pushed by \(hub.absoluteString) (subscription asked for)") }
         print("  \(entries) entries read; next look in \(Int(follow.interval / 60)) minutes")
     }
 }
@@ -49,7 +54,7 @@ struct UnfollowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let given = address
-        guard try await options.withFollowing({ try await $0.unfollow(given) }) else {
+        guard try await options.withFollowing({ following, _ in try await following.unfollow(given) }) else {
             throw ValidationError("\(address) is not followed (see `microcast following`)")
         }
         print("unfollowed \(address)")
@@ -59,8 +64,8 @@ struct UnfollowCommand: AsyncParsableCommand {
 struct FollowingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "following",
-        abstract: "List what the site follows, or poll it now.",
-        subcommands: [List.self, Refresh.self],
+        abstract: "List what the site follows, poll it now, or move the list in and out as OPML.",
+        subcommands: [List.self, Refresh.self, Import.self, Export.self],
         defaultSubcommand: List.self
     )
 
@@ -92,8 +97,48 @@ struct FollowingCommand: AsyncParsableCommand {
 
         func run() async throws {
             let only = address
-            let (polled, added) = try await options.withFollowing { try await $0.refresh(only) }
+            let (polled, added) = try await options.withFollowing { following, _ in try await following.refresh(only) }
             print("\(polled) polled, \(added) new entries")
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Follow every feed of an OPML subscription list (exported by a feed reader or podcast app)."
+        )
+        @OptionGroup var options: FollowingOptions
+        @Argument(help: "The OPML file.") var file: String
+
+        func run() async throws {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            let result = try await options.withFollowing { following, _ in
+                try await following.importOPML(data) { done, total, feed in
+                    if done < total { print("[\(done + 1)/\(total)] \(feed.absoluteString)") }
+                }
+            }
+            for (feed, reason) in result.failed { print("not followed: \(feed.absoluteString): \(reason)") }
+            print("\(result.followed.count) followed, \(result.alreadyFollowed.count) already followed, \(result.failed.count) failed")
+            if !result.failed.isEmpty && result.followed.isEmpty && result.alreadyFollowed.isEmpty { throw ExitCode.failure }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write every followed source as an OPML subscription list.")
+        @OptionGroup var data: DataOptions
+        @Argument(help: "The file to write (standard output if left out).") var file: String?
+
+        func run() async throws {
+            let document = try await data.withStore { store in
+                let site = try await SiteDirectory.recorded(in: store)
+                return try await Following.exportOPML(from: store, title: "Followed by \(site.urls.base)")
+            }
+            guard let file else {
+                print(document, terminator: "")
+                return
+            }
+            // Whole or not at all: written beside, then renamed over.
+            try Data(document.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+            print("wrote \(file)")
         }
     }
 }

@@ -3,12 +3,15 @@ import Logging
 import MicrocastCore
 import ServiceLifecycle
 
-/// Polls followed sources when their turn comes, while the server runs.
+/// Polls followed sources when their turn comes, and keeps their WebSub
+/// subscriptions asked for and renewed, while the server runs.
 /// Looks every `interval`; polls are leased (`claimDueFollow`), so any number
 /// of processes may run it on one store without asking a source twice.
 public struct FollowPoller: Service {
     let following: Following
     let interval: Duration
+    /// The site's address, where hubs push (`/websub/TOKEN`).
+    let callbackBase: String
     let logger: Logger
 
     public func run() async throws {
@@ -16,6 +19,7 @@ public struct FollowPoller: Service {
             while !Task.isCancelled {
                 do {
                     try await following.pollDue()
+                    try await following.subscribeDue(callbackBase: callbackBase)
                 } catch is CancellationError {
                     return
                 } catch {

@@ -38,7 +38,17 @@ public struct Following: Sendable {
     /// stores the source with its entries. Following an address again finds its feed again.
     public func follow(_ text: String, now: Date = Date()) async throws -> (follow: Follow, entries: Int) {
         let url = try Self.address(text)
-        let found = try await follower.discover(url)
+        let found: (feed: DiscoveredFeed, read: FollowedFeed, validators: FeedFollower.Validators)
+        do {
+            found = try await follower.discover(url)
+        } catch  where !text.contains("://") {
+            // https was assumed: a site without it fails in its TLS library's words, so say what to try.
+            let reason = (error as? CustomStringConvertible)?.description ?? "\(error)"
+            let typed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw Failure(
+                description: "\(url.absoluteString) could not be read over https (\(reason)); if the site has no https, follow http://\(typed)"
+            )
+        }
         let interval = PollSchedule.interval(published: found.read.entries.compactMap(\.published), now: now)
         let follow = Follow(
             address: url.absoluteString,
@@ -113,6 +123,7 @@ public struct Following: Sendable {
         case .read: "read"
         case .unchanged: "unchanged"
         case .failed(let reason, _): "failed: \(reason)"
+        case .pushed: "pushed"
         }
     }
 }

@@ -208,7 +208,7 @@ public struct MicrocastServices: Sendable {
     public var following: Following { Following(store: store, follower: FeedFollower(fetcher: fetcher), logger: logger) }
 
     /// Polls what the site follows while it serves.
-    public var followPoller: FollowPoller { FollowPoller(following: following, interval: .seconds(30), logger: logger) }
+    public var followPoller: FollowPoller { FollowPoller(following: following, interval: .seconds(30), callbackBase: site.urls.base, logger: logger) }
 
     /// The site as a fediverse account.
     public var fediverse: FediverseIdentity { FediverseIdentity(store: store, site: site, artwork: artwork) }

@@ -74,6 +74,8 @@ public enum FollowPollResult: Sendable, Equatable {
     /// 304 or nothing new worth reading.
     case unchanged(interval: TimeInterval)
     case failed(reason: String, interval: TimeInterval)
+    /// Entries a WebSub hub pushed: added, the poll's schedule and validators left as they are.
+    case pushed(entries: [TimelineEntry])
 }
 
 /// The followed sources and the timeline they fill.
@@ -104,4 +106,15 @@ extension TimelineItem {
         guard let published = entry.published, published <= seen else { return seen }
         return published
     }
+}
+
+/// Followed sources' WebSub push subscriptions. Their secrets are
+/// credentials: no snapshot, copy or archive carries them (a site's
+/// subscriptions are asked for again where it moves).
+public protocol PushSubscriptionRepository: Sendable {
+    func pushSubscription(followId: Int64) async throws -> PushSubscription?
+    /// The subscription whose callback ends in `token`, with its source.
+    func pushSubscription(token: String) async throws -> (subscription: PushSubscription, follow: Follow)?
+    /// Sets a source's subscription, replacing the one it had.
+    func savePushSubscription(_ subscription: PushSubscription) async throws
 }

@@ -8,6 +8,8 @@ extension HTTPField.Name {
     static let xForwardedFor = known("X-Forwarded-For")
     static let forwarded = known("Forwarded")
     static let csrfToken = known("X-CSRF-Token")
+    /// WebSub: a push's HMAC under the subscription's secret.
+    static let hubSignature = known("X-Hub-Signature")
     // tus 1.0, the resumable upload protocol.
     static let tusResumable = known("Tus-Resumable")
     static let tusVersion = known("Tus-Version")
