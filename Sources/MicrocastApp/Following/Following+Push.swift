@@ -15,15 +15,11 @@ extension Following {
     /// subscription is active once the hub has verified it (`verify`).
     /// Nothing happens for a source without a hub.
     public func subscribe(_ follow: Follow, callbackBase: String, now: Date = Date()) async throws {
-        guard let hub = follow.feed.hub, let callback = Self.callback(base: callbackBase, token: "") else { return }
         var subscription = PushSubscription.request(followId: follow.id, now: now)
+        guard let hub = follow.feed.hub, let callback = Self.callback(base: callbackBase, token: subscription.token) else { return }
         // Stored before asking: the hub may verify before its answer to us arrives.
         try await store.savePushSubscription(subscription)
-        let form = WebSub.subscribeForm(
-            topic: follow.feed.topic,
-            callback: callback.appendingPathComponent(subscription.token),
-            secret: subscription.secret
-        )
+        let form = WebSub.subscribeForm(topic: follow.feed.topic, callback: callback, secret: subscription.secret)
         do {
             let answer = try await follower.fetcher.postForm(hub, fields: form)
             guard (200..<300).contains(answer.status) else {

@@ -108,8 +108,10 @@ package final class ListenerCounter: Service, Sendable {
     }
 
     package func run() async throws {
-        // Until shutdown, a flush a minute; then the last one.
-        while !Task.isShuttingDownGracefully {
+        // Until shutdown, a flush a minute; then the last one. A cancelled
+        // task (not a graceful shutdown) ends the loop too: its sleep would
+        // return at once, every time.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
             await flush()
         }

@@ -102,7 +102,7 @@ struct TestSite {
             limits: limits,
             workerThreads: workerThreads,
             logLevel: .warning,
-            jobPollInterval: .milliseconds(100)
+            jobPollInterval: .milliseconds(250)
         )
         var databaseArguments: [String] = []
         if database == .postgres {
