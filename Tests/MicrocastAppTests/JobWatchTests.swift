@@ -74,6 +74,8 @@ struct JobWatchTests {
             registry: JobRegistry([Once(.photoRenditions, pool: .media), Once(.verifyMention, pool: .verification), delivery]),
             loops: [.media: 3, .verification: 2, .delivery: 1],
             pollInterval: .milliseconds(20),
+            // Longer than the test: any claim but the first is the watcher's doing.
+            idleWait: .seconds(600),
             lease: 30,
             logger: Logger(label: "test")
         )

@@ -14,6 +14,9 @@ public struct JobRunner: Service {
     /// Loops per pool; a pool with none runs nothing in this process.
     let loops: [JobPool: Int]
     let pollInterval: Duration
+    /// How long an idle loop waits for the watcher before it looks by itself:
+    /// a safety net, should a wake-up ever be lost (four polls, at least a second).
+    let idleWait: Duration
     /// Renewed every third of itself while a job runs.
     let lease: TimeInterval
     /// A full disk (the files' or the store's) is nobody's fault: the job waits for room.
@@ -26,6 +29,7 @@ public struct JobRunner: Service {
         registry: JobRegistry,
         loops: [JobPool: Int],
         pollInterval: Duration,
+        idleWait: Duration? = nil,
         lease: TimeInterval,
         diskSpace: DiskSpace? = nil,
         logger: Logger
@@ -35,6 +39,7 @@ public struct JobRunner: Service {
         self.registry = registry
         self.loops = loops
         self.pollInterval = pollInterval
+        self.idleWait = idleWait ?? max(pollInterval * 4, .seconds(1))
         self.lease = lease
         self.logger = logger
     }
@@ -68,7 +73,7 @@ public struct JobRunner: Service {
     /// The one poll of this process: every `pollInterval`, and whenever the
     /// store says a job may have been queued, one cheap read asks which
     /// pools have a runnable job, and wakes those pools' idle loops. The loops
-    /// themselves never poll: a site's dozen idle loops each reading the
+    /// themselves look only every `idleWait`: a site's dozen idle loops each reading the
     /// store several times a second were most of an idle server's CPU.
     func watch(_ idle: [(pool: JobPool, wakeUps: JobWakeUps)]) async {
         let groups = idle.map { registry.kinds(in: $0.pool) }
@@ -86,9 +91,6 @@ public struct JobRunner: Service {
         }
     }
 
-    /// How long an idle loop waits for the watcher before it looks by itself.
-    static let idleWait: Duration = .seconds(30)
-
     func loop(id: String, kinds: [JobKind], pool: JobPool, idle: JobWakeUps) async {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -105,7 +107,7 @@ public struct JobRunner: Service {
                     logger.error("job queue unavailable", metadata: ["error": "\(error)"])
                 }
                 // Woken by the watcher when a job is runnable (queued, or its back-off ran out).
-                await idle.wait(upTo: Self.idleWait)
+                await idle.wait(upTo: idleWait)
             }
         }
     }
