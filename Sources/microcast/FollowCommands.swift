@@ -113,7 +113,7 @@ struct FollowingCommand: AsyncParsableCommand {
             let data = try Data(contentsOf: URL(fileURLWithPath: file))
             let result = try await options.withFollowing { following, _ in
                 try await following.importOPML(data) { done, total, feed in
-                    if done < total { print("[\(done + 1)/\(total)] \(feed.absoluteString)") }
+                    print("[\(done + 1)/\(total)] \(feed.absoluteString)")
                 }
             }
             for (feed, reason) in result.failed { print("not followed: \(feed.absoluteString): \(reason)") }

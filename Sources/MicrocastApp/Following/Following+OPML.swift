@@ -35,7 +35,6 @@ extension Following {
                 result.failed.append((outline.feed, (error as? CustomStringConvertible)?.description ?? "\(error)"))
             }
         }
-        report(outlines.count, outlines.count, outlines.last?.feed ?? URL(fileURLWithPath: "/"))
         return result
     }
 
