@@ -1,7 +1,7 @@
 """What the browser tests share: a headless Chromium, waiting, signing in,
 WCAG contrast, and the audit every studio page gets (labels, contrast, width)."""
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -64,6 +64,23 @@ def wait(driver, condition, errors, seconds=60, what="a condition"):
     except TimeoutException:
         errors.append(f"timed out waiting for {what} on {driver.current_url}")
         return None
+
+
+def gone(element):
+    """A condition: the element's page has been replaced. Chromedriver answers a
+    node caught mid-navigation with an "unknown error" (the node "does not belong
+    to the document") rather than a stale reference; both mean the page went."""
+    def condition(_driver):
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    return condition
 
 
 def console_errors(driver):

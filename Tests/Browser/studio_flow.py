@@ -15,7 +15,6 @@ import urllib.request
 import browser_kit
 from browser_kit import AUDIT, browser, console_errors
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 
 BASE, PASSPHRASE, FILES, SHOTS = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
 os.makedirs(SHOTS, exist_ok=True)
@@ -106,7 +105,7 @@ def main():
     report["failed"]["mediaPageReason"] = failed.find_element(By.CSS_SELECTOR, ".reason").text
     failed.find_element(By.CSS_SELECTOR, "button[aria-label^=Retry]").click()
     # The old page's item matches too until the form's answer replaces the page: wait for that first.
-    wait(driver, expected_conditions.staleness_of(failed), what="the Retry form to be sent")
+    wait(driver, browser_kit.gone(failed), what="the Retry form to be sent")
     wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"li[data-media='{media_id}']"), what="the media page after Retry")
     report["failed"]["afterRetry"] = driver.find_element(By.CSS_SELECTOR, f"li[data-media='{media_id}']").get_attribute("data-state")
     report["failed"]["jobs"] = driver.find_element(By.CSS_SELECTOR, f"li[data-media='{media_id}'] .jobs").text
