@@ -119,6 +119,14 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         syndication: StudioSyndicationController(pages: pages, store: store, connections: services.accountConnections),
         fediverse: StudioFediverseController(pages: pages, store: store, identity: services.fediverse),
         imports: StudioImportController(pages: pages, redirects: store, imports: services.imports),
+        following: StudioFollowingController(
+            pages: pages,
+            store: store,
+            following: services.following,
+            answers: services.timelineAnswers,
+            pictures: services.timelinePictures,
+            wakePoller: { [wakeUps = services.followWakeUps] in wakeUps.wakeAll() }
+        ),
         events: StudioEvents(store: store, progress: services.progress)
     ).addRoutes(to: api)
 

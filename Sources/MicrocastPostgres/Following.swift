@@ -78,9 +78,9 @@ extension PostgresStore: FollowingRepository {
         let id: Int64? = keepingId ? item.id : nil
         try await connection.execute(
             """
-            INSERT INTO timeline (id, follow_id, entry_id, entry, sort_date, added_at)
+            INSERT INTO timeline (id, follow_id, entry_id, entry, sort_date, added_at, kind)
             VALUES (COALESCE(\(id), nextval(pg_get_serial_sequence('timeline', 'id'))), \(item.followId), \(item.entry.id), \(json)::jsonb,
-              \(item.sortDate), \(item.addedAt))
+              \(item.sortDate), \(item.addedAt), \(item.entry.kind.rawValue))
             ON CONFLICT (follow_id, entry_id) DO NOTHING
             """,
             logger: logger
@@ -99,8 +99,8 @@ extension PostgresStore: FollowingRepository {
             let json = String(decoding: try StoreJSON.encoder.encode(entry), as: UTF8.self)
             let inserted = try await connection.rows(
                 """
-                INSERT INTO timeline (follow_id, entry_id, entry, sort_date, added_at)
-                VALUES (\(followId), \(entry.id), \(json)::jsonb, \(TimelineItem.sortDate(of: entry, seen: now)), \(now))
+                INSERT INTO timeline (follow_id, entry_id, entry, sort_date, added_at, kind)
+                VALUES (\(followId), \(entry.id), \(json)::jsonb, \(TimelineItem.sortDate(of: entry, seen: now)), \(now), \(entry.kind.rawValue))
                 ON CONFLICT (follow_id, entry_id) DO NOTHING RETURNING id
                 """,
                 logger: logger
@@ -191,17 +191,24 @@ extension PostgresStore: FollowingRepository {
         }
     }
 
-    public func timeline(limit: Int, before: Int64?) async throws -> [TimelineItem] {
-        if let before {
-            return try await rows(
-                """
-                SELECT \(unescaped: Self.timelineColumns) FROM timeline
-                WHERE (sort_date, id) < (SELECT sort_date, id FROM timeline WHERE id = \(before))
-                ORDER BY sort_date DESC, id DESC LIMIT \(limit)
-                """
-            ).map(Self.timelineItem)
-        }
-        return try await rows("SELECT \(unescaped: Self.timelineColumns) FROM timeline ORDER BY sort_date DESC, id DESC LIMIT \(limit)")
-            .map(Self.timelineItem)
+    public func timeline(_ query: TimelineQuery) async throws -> [TimelineItem] {
+        // Absent filters are NULL and match everything; the anchor's (date, id) is compared as a pair.
+        try await rows(
+            """
+            SELECT \(unescaped: Self.timelineColumns) FROM timeline
+            WHERE (\(query.before)::bigint IS NULL OR (sort_date, id) < (SELECT sort_date, id FROM timeline WHERE id = \(query.before)))
+              AND (\(query.followId)::bigint IS NULL OR follow_id = \(query.followId))
+              AND (\(query.kind?.rawValue)::text IS NULL OR kind = \(query.kind?.rawValue))
+            ORDER BY sort_date DESC, id DESC LIMIT \(query.limit)
+            """
+        ).map(Self.timelineItem)
+    }
+
+    public func timelineItem(id: Int64) async throws -> TimelineItem? {
+        try await rows("SELECT \(unescaped: Self.timelineColumns) FROM timeline WHERE id = \(id)").first.map(Self.timelineItem)
+    }
+
+    public func forgetTimeline(before date: Date) async throws -> Int {
+        try await rows("DELETE FROM timeline WHERE sort_date < \(date) RETURNING id").count
     }
 }

@@ -38,6 +38,21 @@ enum Schema {
                 """
             ]
         ),
+        (
+            11, "timeline kinds",
+            [
+                "ALTER TABLE timeline ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'",
+                // As `TimelineEntry.kind` decides: what it plays first, then its pictures.
+                """
+                UPDATE timeline SET kind = CASE
+                  WHEN entry->'attachments' @> '[{"kind": "audio"}]' THEN 'audio'
+                  WHEN entry->'attachments' @> '[{"kind": "video"}]' THEN 'video'
+                  WHEN jsonb_array_length(COALESCE(entry->'photos', '[]')) > 0 THEN 'photo'
+                  ELSE 'text' END
+                """,
+                "CREATE INDEX timeline_kind ON timeline (kind, sort_date)",
+            ]
+        ),
     ]
 
     static let following: [String] = [

@@ -73,6 +73,8 @@ struct TimelineRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var entry: String
     var sortDate: Date
     var addedAt: Date
+    /// The entry's kind, kept beside it for the timeline's filter.
+    var kind: String
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
@@ -83,6 +85,7 @@ struct TimelineRecord: Codable, FetchableRecord, MutablePersistableRecord {
         entry = String(decoding: try StoreJSON.encoder.encode(item.entry), as: UTF8.self)
         sortDate = item.sortDate
         addedAt = item.addedAt
+        kind = item.entry.kind.rawValue
     }
 
     func item() throws -> TimelineItem {
@@ -189,16 +192,26 @@ extension SQLiteStore: FollowingRepository {
         }
     }
 
-    public func timeline(limit: Int, before: Int64?) async throws -> [TimelineItem] {
+    public func timeline(_ query: TimelineQuery) async throws -> [TimelineItem] {
         try await pool.read { db in
-            var request = TimelineRecord.order(Column("sortDate").desc, Column("id").desc).limit(limit)
-            if let before, let anchor = try TimelineRecord.fetchOne(db, key: before) {
+            var request = TimelineRecord.order(Column("sortDate").desc, Column("id").desc).limit(query.limit)
+            if let before = query.before, let anchor = try TimelineRecord.fetchOne(db, key: before) {
                 request = request.filter(
                     Column("sortDate") < anchor.sortDate || (Column("sortDate") == anchor.sortDate && Column("id") < before)
                 )
             }
+            if let followId = query.followId { request = request.filter(Column("followId") == followId) }
+            if let kind = query.kind { request = request.filter(Column("kind") == kind.rawValue) }
             return try request.fetchAll(db).map { try $0.item() }
         }
+    }
+
+    public func timelineItem(id: Int64) async throws -> TimelineItem? {
+        try await pool.read { db in try TimelineRecord.fetchOne(db, key: id)?.item() }
+    }
+
+    public func forgetTimeline(before date: Date) async throws -> Int {
+        try await pool.write { db in try TimelineRecord.filter(Column("sortDate") < date).deleteAll(db) }
     }
 
     /// Inserts the entries not yet in the timeline (by the source's id for them); returns how many.

@@ -354,6 +354,16 @@ enum Migrations {
                 t.column("lastError", .text)
             }
         }
+        migrator.registerMigration("19 timeline kinds") { db in
+            try db.alter(table: "timeline") { t in t.add(column: "kind", .text).notNull().defaults(to: TimelineKind.text.rawValue) }
+            try db.create(index: "timelineKind", on: "timeline", columns: ["kind", "sortDate"])
+            // The kind is the entry's own; entries stored before are read once to set it.
+            for record in try TimelineRecord.fetchAll(db) {
+                var kinded = try TimelineRecord(try record.item())
+                kinded.id = record.id
+                try kinded.update(db)
+            }
+        }
         return migrator
     }
 

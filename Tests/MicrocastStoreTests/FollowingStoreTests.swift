@@ -100,4 +100,41 @@ struct FollowingStoreTests {
             #expect(snapshot.follows.map(\.address) == ["https://b.example"] && snapshot.timeline.count == 1)
         }
     }
+
+    @Test(
+        "the timeline filtered by source and kind, paged within the filter; one item by id; items past the retention forgotten",
+        arguments: StoreKind.allCases
+    )
+    func filterAndForget(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let episode = TimelineEntry(
+                id: "ep",
+                url: URL(string: "https://a.example/ep"),
+                published: now.addingTimeInterval(-3600),
+                attachments: [.init(kind: .audio, url: URL(string: "https://a.example/ep.mp3")!)]
+            )
+            let photo = TimelineEntry(
+                id: "ph",
+                url: URL(string: "https://a.example/ph"),
+                published: now.addingTimeInterval(-7200),
+                photos: [URL(string: "https://a.example/ph.jpg")!]
+            )
+            let a = try await store.addFollow(
+                follow("https://a.example", at: now),
+                entries: [episode, photo, entry("old", hoursAgo: 24 * 30), entry("a1", hoursAgo: 3)]
+            )
+            let b = try await store.addFollow(follow("https://b.example", at: now), entries: [entry("b1", hoursAgo: 2.5)])
+            #expect(try await store.timeline(TimelineQuery(limit: 10, kind: .audio)).map(\.entry.id) == ["ep"])
+            #expect(try await store.timeline(TimelineQuery(limit: 10, kind: .photo)).map(\.entry.id) == ["ph"])
+            #expect(try await store.timeline(TimelineQuery(limit: 10, followId: b.id)).map(\.entry.id) == ["b1"])
+            let texts = try await store.timeline(TimelineQuery(limit: 1, followId: a.id, kind: .text))
+            #expect(texts.map(\.entry.id) == ["a1"])
+            #expect(try await store.timeline(TimelineQuery(limit: 5, before: texts[0].id, followId: a.id, kind: .text)).map(\.entry.id) == ["old"])
+            #expect(try await store.timelineItem(id: texts[0].id)?.entry == entry("a1", hoursAgo: 3))
+            #expect(try await store.timelineItem(id: 999_999) == nil)
+
+            #expect(try await store.forgetTimeline(before: now.addingTimeInterval(-7 * 86_400)) == 1)
+            #expect(try await store.timeline(limit: 10, before: nil).map(\.entry.id) == ["ep", "ph", "b1", "a1"])
+        }
+    }
 }

@@ -12,6 +12,8 @@ public struct FollowPoller: Service {
     let interval: Duration
     /// The site's address, where hubs push (`/websub/TOKEN`).
     let callbackBase: String
+    /// Woken when the owner asks for every source now.
+    let wakeUps: JobWakeUps
     let logger: Logger
 
     public func run() async throws {
@@ -19,13 +21,14 @@ public struct FollowPoller: Service {
             while !Task.isCancelled {
                 do {
                     try await following.pollDue()
+                    try await following.forgetOld()
                     try await following.subscribeDue(callbackBase: callbackBase)
                 } catch is CancellationError {
                     return
                 } catch {
                     logger.error("followed sources could not be polled", metadata: ["error": "\(error)"])
                 }
-                try? await Task.sleep(for: interval)
+                await wakeUps.wait(upTo: interval)
             }
         }
     }

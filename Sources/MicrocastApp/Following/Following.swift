@@ -50,6 +50,7 @@ public struct Following: Sendable {
             )
         }
         let interval = PollSchedule.interval(published: found.read.entries.compactMap(\.published), now: now)
+        let entries = Self.kept(found.read.entries, cutoff: try await retention().cutoff(now: now), now: now)
         let follow = Follow(
             address: url.absoluteString,
             feed: found.feed,
@@ -61,9 +62,9 @@ public struct Following: Sendable {
             lastPolledAt: now,
             createdAt: now
         )
-        let stored = try await store.addFollow(follow, entries: found.read.entries)
+        let stored = try await store.addFollow(follow, entries: entries)
         logger.info("followed", metadata: ["address": "\(stored.address)", "feed": "\(stored.feed.url)", "format": "\(stored.feed.format.rawValue)"])
-        return (stored, found.read.entries.count)
+        return (stored, entries.count)
     }
 
     /// Stops following `text`; false if it was not followed.
@@ -80,6 +81,13 @@ public struct Following: Sendable {
         var added = 0
         for follow in taken { added += try await poll(follow, now: now) }
         return (taken.count, added)
+    }
+
+    /// Makes every source's turn come now, for the poller to take (the
+    /// studio's "refresh all", which must not wait for them); returns how many.
+    public func makeAllDue(now: Date = Date()) async throws -> Int {
+        // Taken with a lease of nothing: each is due at once, and the poller's lease takes it from there.
+        try await store.claimFollows(address: nil, now: now, lease: 0).count
     }
 
     /// Polls every source whose turn has come; returns the sources polled and the entries they added.
@@ -104,7 +112,8 @@ public struct Following: Sendable {
                 result = .unchanged(interval: PollSchedule.unchanged(previous: follow.interval))
             case .read(let feed, let answered):
                 let interval = PollSchedule.interval(published: feed.entries.compactMap(\.published), now: now())
-                result = .read(entries: feed.entries, etag: answered.etag, lastModified: answered.lastModified, title: feed.title, interval: interval)
+                let entries = Self.kept(feed.entries, cutoff: try await retention().cutoff(now: now()), now: now())
+                result = .read(entries: entries, etag: answered.etag, lastModified: answered.lastModified, title: feed.title, interval: interval)
             }
         } catch {
             let reason = (error as? CustomStringConvertible)?.description ?? "\(error)"
@@ -116,6 +125,25 @@ public struct Following: Sendable {
             metadata: ["address": "\(follow.address)", "outcome": "\(Self.outcome(result))", "new": "\(added)"]
         )
         return added
+    }
+
+    /// The owner's retention for the timeline.
+    func retention() async throws -> TimelineRetention { TimelineRetention(settings: try await store.settings()) }
+
+    /// Forgets the items older than the owner's retention; returns how many.
+    @discardableResult
+    public func forgetOld(now: Date = Date()) async throws -> Int {
+        guard let cutoff = try await retention().cutoff(now: now) else { return 0 }
+        let forgotten = try await store.forgetTimeline(before: cutoff)
+        if forgotten > 0 { logger.info("timeline items forgotten", metadata: ["count": "\(forgotten)", "before": "\(cutoff)"]) }
+        return forgotten
+    }
+
+    /// The entries the timeline keeps: an entry already past the retention
+    /// is not taken in, or every read of its feed would add it again.
+    static func kept(_ entries: [TimelineEntry], cutoff: Date?, now: Date) -> [TimelineEntry] {
+        guard let cutoff else { return entries }
+        return entries.filter { TimelineItem.sortDate(of: $0, seen: now) >= cutoff }
     }
 
     static func outcome(_ result: FollowPollResult) -> String {

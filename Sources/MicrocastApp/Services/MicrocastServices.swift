@@ -45,6 +45,8 @@ public struct MicrocastServices: Sendable {
     /// The studio's import, run beside this process's requests.
     public let imports: ImportRuns
     public let logger: Logger
+    /// The follow poller's, woken by the studio's "refresh all".
+    package let followWakeUps = JobWakeUps()
 
     /// Opens the store (migrating it), records the base URL, and starts the pools.
     public static func start(_ configuration: ServiceConfiguration, logger: Logger? = nil) async throws -> MicrocastServices {
@@ -207,8 +209,16 @@ public struct MicrocastServices: Sendable {
     /// The owner's reading list: followed sites and feeds, and their timeline.
     public var following: Following { Following(store: store, follower: FeedFollower(fetcher: fetcher), logger: logger) }
 
+    /// Answers the owner makes from the timeline, published as their posts.
+    public var timelineAnswers: TimelineAnswers { TimelineAnswers(store: store, publishing: publishing, logger: logger) }
+
+    /// The timeline's pictures, fetched for the owner's browser.
+    public var timelinePictures: TimelinePictures { TimelinePictures(fetcher: fetcher) }
+
     /// Polls what the site follows while it serves.
-    public var followPoller: FollowPoller { FollowPoller(following: following, interval: .seconds(30), callbackBase: site.urls.base, logger: logger) }
+    public var followPoller: FollowPoller {
+        FollowPoller(following: following, interval: .seconds(30), callbackBase: site.urls.base, wakeUps: followWakeUps, logger: logger)
+    }
 
     /// The site as a fediverse account.
     public var fediverse: FediverseIdentity { FediverseIdentity(store: store, site: site, artwork: artwork) }

@@ -96,8 +96,35 @@ public protocol FollowingRepository: Sendable {
     func claimFollows(address: String?, now: Date, lease: TimeInterval) async throws -> [Follow]
     /// Records a poll and its entries in one transaction; returns how many entries were new.
     func recordPoll(followId: Int64, _ result: FollowPollResult, now: Date) async throws -> Int
-    /// The timeline, newest first: `limit` items older than the item `before` (nil: from the newest).
-    func timeline(limit: Int, before: Int64?) async throws -> [TimelineItem]
+    /// A page of the timeline, newest first.
+    func timeline(_ query: TimelineQuery) async throws -> [TimelineItem]
+    /// One item, by its id.
+    func timelineItem(id: Int64) async throws -> TimelineItem?
+    /// Forgets the items dated before `date` (the owner's retention); returns how many.
+    func forgetTimeline(before date: Date) async throws -> Int
+}
+
+/// Which page of the timeline to read: `limit` items older than the item
+/// `before` (nil: from the newest), from one source and of one kind when given.
+public struct TimelineQuery: Sendable, Equatable {
+    public var limit: Int
+    public var before: Int64?
+    public var followId: Int64?
+    public var kind: TimelineKind?
+
+    public init(limit: Int, before: Int64? = nil, followId: Int64? = nil, kind: TimelineKind? = nil) {
+        self.limit = limit
+        self.before = before
+        self.followId = followId
+        self.kind = kind
+    }
+}
+
+extension FollowingRepository {
+    /// The whole timeline, newest first, paged from the item `before`.
+    public func timeline(limit: Int, before: Int64?) async throws -> [TimelineItem] {
+        try await timeline(TimelineQuery(limit: limit, before: before))
+    }
 }
 
 extension TimelineItem {

@@ -55,6 +55,13 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
         var isEmpty: Bool { name == nil && url == nil && photo == nil }
     }
 
+    /// What the entry mostly is, for the timeline's filter: what it plays first, then its pictures.
+    public var kind: TimelineKind {
+        if attachments.contains(where: { $0.kind == .audio }) { return .audio }
+        if attachments.contains(where: { $0.kind == .video }) { return .video }
+        return photos.isEmpty ? .text : .photo
+    }
+
     /// Audio or video the post carries (a podcast's episode, a video post).
     public struct Attachment: Sendable, Equatable, Codable {
         /// What plays it: an audio or a video player.
@@ -71,6 +78,11 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
             self.length = length
         }
     }
+}
+
+/// The kinds the timeline can be filtered by.
+public enum TimelineKind: String, Sendable, CaseIterable, Codable {
+    case text, photo, audio, video
 }
 
 /// A followed feed as read: its title, its author, and its entries newest first.

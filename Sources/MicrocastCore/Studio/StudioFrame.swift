@@ -50,7 +50,7 @@ public struct StudioFrame: Sendable {
 /// The studio's pages, in the order its navigation lists them; each one's
 /// path under `/studio/` is its raw value.
 public enum StudioSection: String, Sendable, CaseIterable {
-    case new, posts, media, show, mentions, listeners, syndication, fediverse
+    case new, posts, media, show, timeline, following, mentions, listeners, syndication, fediverse
     case imports = "import"
     case apps
 
@@ -61,6 +61,8 @@ public enum StudioSection: String, Sendable, CaseIterable {
         case .posts: "Posts"
         case .media: "Media"
         case .show: "Show"
+        case .timeline: "Timeline"
+        case .following: "Following"
         case .mentions: "Mentions"
         case .listeners: "Listeners"
         case .syndication: "Syndication"

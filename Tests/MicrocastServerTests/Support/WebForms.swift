@@ -8,6 +8,11 @@ enum WebForms {
         return Data(fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&").utf8)
     }
 
+    /// A value for a URL's query.
+    static func queryValue(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+    }
+
     static func hiddenFields(_ html: String) -> [(String, String)] {
         let pattern = try! NSRegularExpression(pattern: #"<input type="hidden" name="([^"]+)" value="([^"]*)">"#)
         return pattern.matches(in: html, range: NSRange(html.startIndex..., in: html)).map { match in

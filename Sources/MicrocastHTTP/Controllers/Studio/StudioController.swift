@@ -21,6 +21,7 @@ struct StudioController: Sendable {
     let syndication: StudioSyndicationController
     let fediverse: StudioFediverseController
     let imports: StudioImportController
+    let following: StudioFollowingController
     let events: StudioEvents
 
     var urls: SiteURLs { pages.urls }
@@ -42,6 +43,7 @@ struct StudioController: Sendable {
         syndication.addRoutes(to: router)
         fediverse.addRoutes(to: router)
         imports.addRoutes(to: router)
+        following.addRoutes(to: router)
     }
 
     func signOut(_ request: Request) async throws -> Response {

@@ -41,11 +41,13 @@ struct StudioPages: Sendable {
         )
     }
 
-    func render(_ name: String, _ frame: StudioFrame, _ view: any Sendable) -> Response {
+    /// `playsFromAnywhere`: the page plays audio and video from other sites (the timeline's podcasts).
+    func render(_ name: String, _ frame: StudioFrame, _ view: any Sendable, playsFromAnywhere: Bool = false) -> Response {
         var response = OwnerPage.html(.ok, renderer.studio(name, frame: frame, view: view))
         // The studio's own scripts, from this site only; previews may show images from anywhere the owner links.
         response.headers[.contentSecurityPolicy] = [
-            "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' https: blob: data:", "media-src 'self' blob:",
+            "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' https: blob: data:",
+            playsFromAnywhere ? "media-src 'self' blob: https:" : "media-src 'self' blob:",
             "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
         ].joined(separator: "; ")
         response.headers[.frameOptions] = "DENY"
