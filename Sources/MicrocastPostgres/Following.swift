@@ -8,7 +8,7 @@ extension PostgresStore: FollowingRepository {
         id, address, feed_url, format, hub, topic, title, etag, last_modified, poll_interval, next_poll_at, last_polled_at, failures,
         last_error, created_at
         """
-    static let timelineColumns = "id, follow_id, entry::text AS entry, sort_date, added_at"
+    static let timelineColumns = "id, follow_id, entry::text AS entry, sort_date, added_at, is_read"
 
     static func follow(_ row: PostgresRandomAccessRow) throws -> Follow {
         let feedText = try row.value("feed_url", as: String.self)
@@ -38,7 +38,8 @@ extension PostgresStore: FollowingRepository {
             followId: try row.value("follow_id", as: Int64.self),
             entry: try JSONDecoder().decode(TimelineEntry.self, from: Data(try row.value("entry", as: String.self).utf8)),
             sortDate: try row.value("sort_date", as: Date.self),
-            addedAt: try row.value("added_at", as: Date.self)
+            addedAt: try row.value("added_at", as: Date.self),
+            isRead: try row.value("is_read", as: Bool.self)
         )
     }
 
@@ -78,9 +79,9 @@ extension PostgresStore: FollowingRepository {
         let id: Int64? = keepingId ? item.id : nil
         try await connection.execute(
             """
-            INSERT INTO timeline (id, follow_id, entry_id, entry, sort_date, added_at, kind)
+            INSERT INTO timeline (id, follow_id, entry_id, entry, sort_date, added_at, kind, is_read)
             VALUES (COALESCE(\(id), nextval(pg_get_serial_sequence('timeline', 'id'))), \(item.followId), \(item.entry.id), \(json)::jsonb,
-              \(item.sortDate), \(item.addedAt), \(item.entry.kind.rawValue))
+              \(item.sortDate), \(item.addedAt), \(item.entry.kind.rawValue), \(item.isRead))
             ON CONFLICT (follow_id, entry_id) DO NOTHING
             """,
             logger: logger
@@ -210,5 +211,23 @@ extension PostgresStore: FollowingRepository {
 
     public func forgetTimeline(before date: Date) async throws -> Int {
         try await rows("DELETE FROM timeline WHERE sort_date < \(date) RETURNING id").count
+    }
+
+    public func markTimeline(ids: [Int64], read: Bool) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await rows("UPDATE timeline SET is_read = \(read) WHERE id = ANY(\(ids)) RETURNING id")
+    }
+
+    public func markTimelineRead(through id: Int64) async throws {
+        _ = try await rows(
+            """
+            UPDATE timeline SET is_read = true
+            WHERE NOT is_read AND (sort_date, id) <= (SELECT sort_date, id FROM timeline WHERE id = \(id)) RETURNING id
+            """
+        )
+    }
+
+    public func timelineHasUnread() async throws -> Bool {
+        try await rows("SELECT EXISTS (SELECT 1 FROM timeline WHERE NOT is_read) AS unread").first?.value("unread", as: Bool.self) ?? false
     }
 }

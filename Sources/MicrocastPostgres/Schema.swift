@@ -39,9 +39,10 @@ enum Schema {
             ]
         ),
         (
-            11, "timeline kinds",
+            11, "timeline kinds and read state",
             [
                 "ALTER TABLE timeline ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'",
+                "ALTER TABLE timeline ADD COLUMN is_read BOOLEAN NOT NULL DEFAULT false",
                 // As `TimelineEntry.kind` decides: what it plays first, then its pictures.
                 """
                 UPDATE timeline SET kind = CASE
@@ -51,6 +52,7 @@ enum Schema {
                   ELSE 'text' END
                 """,
                 "CREATE INDEX timeline_kind ON timeline (kind, sort_date)",
+                "CREATE INDEX timeline_unread ON timeline (id) WHERE NOT is_read",
             ]
         ),
     ]

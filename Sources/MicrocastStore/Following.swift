@@ -75,6 +75,7 @@ struct TimelineRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var addedAt: Date
     /// The entry's kind, kept beside it for the timeline's filter.
     var kind: String
+    var isRead: Bool
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
@@ -86,6 +87,7 @@ struct TimelineRecord: Codable, FetchableRecord, MutablePersistableRecord {
         sortDate = item.sortDate
         addedAt = item.addedAt
         kind = item.entry.kind.rawValue
+        isRead = item.isRead
     }
 
     func item() throws -> TimelineItem {
@@ -94,7 +96,8 @@ struct TimelineRecord: Codable, FetchableRecord, MutablePersistableRecord {
             followId: followId,
             entry: try JSONDecoder().decode(TimelineEntry.self, from: Data(entry.utf8)),
             sortDate: sortDate,
-            addedAt: addedAt
+            addedAt: addedAt,
+            isRead: isRead
         )
     }
 }
@@ -212,6 +215,23 @@ extension SQLiteStore: FollowingRepository {
 
     public func forgetTimeline(before date: Date) async throws -> Int {
         try await pool.write { db in try TimelineRecord.filter(Column("sortDate") < date).deleteAll(db) }
+    }
+
+    public func markTimeline(ids: [Int64], read: Bool) async throws {
+        try await pool.write { db in _ = try TimelineRecord.filter(keys: ids).updateAll(db, Column("isRead").set(to: read)) }
+    }
+
+    public func markTimelineRead(through id: Int64) async throws {
+        try await pool.write { db in
+            guard let anchor = try TimelineRecord.fetchOne(db, key: id) else { return }
+            _ = try TimelineRecord.filter(Column("sortDate") < anchor.sortDate || (Column("sortDate") == anchor.sortDate && Column("id") <= id))
+                .filter(Column("isRead") == false)
+                .updateAll(db, Column("isRead").set(to: true))
+        }
+    }
+
+    public func timelineHasUnread() async throws -> Bool {
+        try await pool.read { db in try TimelineRecord.filter(Column("isRead") == false).isEmpty(db) == false }
     }
 
     /// Inserts the entries not yet in the timeline (by the source's id for them); returns how many.

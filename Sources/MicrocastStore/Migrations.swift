@@ -354,9 +354,13 @@ enum Migrations {
                 t.column("lastError", .text)
             }
         }
-        migrator.registerMigration("19 timeline kinds") { db in
-            try db.alter(table: "timeline") { t in t.add(column: "kind", .text).notNull().defaults(to: TimelineKind.text.rawValue) }
+        migrator.registerMigration("19 timeline kinds and read state") { db in
+            try db.alter(table: "timeline") { t in
+                t.add(column: "kind", .text).notNull().defaults(to: TimelineKind.text.rawValue)
+                t.add(column: "isRead", .boolean).notNull().defaults(to: false)
+            }
             try db.create(index: "timelineKind", on: "timeline", columns: ["kind", "sortDate"])
+            try db.execute(sql: "CREATE INDEX timelineUnread ON timeline (id) WHERE NOT isRead")
             // The kind is the entry's own; entries stored before are read once to set it.
             for record in try TimelineRecord.fetchAll(db) {
                 var kinded = try TimelineRecord(try record.item())

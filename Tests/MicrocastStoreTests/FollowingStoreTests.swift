@@ -133,6 +133,20 @@ struct FollowingStoreTests {
             #expect(try await store.timelineItem(id: texts[0].id)?.entry == entry("a1", hoursAgo: 3))
             #expect(try await store.timelineItem(id: 999_999) == nil)
 
+            // Read state: one item, then everything from an item down, then one again unread.
+            let all = try await store.timeline(limit: 10, before: nil)
+            #expect(all.map(\.entry.id) == ["ep", "ph", "b1", "a1", "old"] && all.allSatisfy { !$0.isRead })
+            #expect(try await store.timelineHasUnread())
+            try await store.markTimeline(ids: [all[0].id], read: true)
+            #expect(try await store.timeline(limit: 10, before: nil).map(\.isRead) == [true, false, false, false, false])
+            try await store.markTimelineRead(through: all[2].id)
+            #expect(try await store.timeline(limit: 10, before: nil).map(\.isRead) == [true, false, true, true, true])
+            try await store.markTimelineRead(through: all[1].id)
+            #expect(try await !store.timelineHasUnread())
+            try await store.markTimeline(ids: [all[3].id], read: false)
+            #expect(try await store.timeline(limit: 10, before: nil).map(\.isRead) == [true, true, true, false, true])
+            #expect(try await store.timelineHasUnread())
+
             #expect(try await store.forgetTimeline(before: now.addingTimeInterval(-7 * 86_400)) == 1)
             #expect(try await store.timeline(limit: 10, before: nil).map(\.entry.id) == ["ep", "ph", "b1", "a1"])
         }

@@ -57,13 +57,16 @@ public struct TimelineItem: Sendable, Equatable, Codable {
     /// The entry's date, or when it was first seen if it has none: the timeline's order.
     public var sortDate: Date
     public var addedAt: Date
+    /// Whether the owner has seen it (in the studio, or marked it in a reader app).
+    public var isRead: Bool
 
-    public init(id: Int64, followId: Int64, entry: TimelineEntry, sortDate: Date, addedAt: Date) {
+    public init(id: Int64, followId: Int64, entry: TimelineEntry, sortDate: Date, addedAt: Date, isRead: Bool = false) {
         self.id = id
         self.followId = followId
         self.entry = entry
         self.sortDate = sortDate
         self.addedAt = addedAt
+        self.isRead = isRead
     }
 }
 
@@ -102,6 +105,12 @@ public protocol FollowingRepository: Sendable {
     func timelineItem(id: Int64) async throws -> TimelineItem?
     /// Forgets the items dated before `date` (the owner's retention); returns how many.
     func forgetTimeline(before date: Date) async throws -> Int
+    /// Marks these items read or unread.
+    func markTimeline(ids: [Int64], read: Bool) async throws
+    /// Marks the item `id` read with every item before it in the timeline's order (older, or as old and stored earlier).
+    func markTimelineRead(through id: Int64) async throws
+    /// Whether any item is unread.
+    func timelineHasUnread() async throws -> Bool
 }
 
 /// Which page of the timeline to read: `limit` items older than the item

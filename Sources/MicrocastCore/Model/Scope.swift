@@ -3,6 +3,12 @@ public enum Scope: String, Sendable, CaseIterable, Comparable, Codable {
     case create, update, delete, undelete, media, draft
     /// IndieAuth: the owner's profile (name, photo, URL) and e-mail address.
     case profile, email
+    /// Microsub: reading the timeline (and marking it read), following and
+    /// unfollowing, managing channels, muting and blocking.
+    case read, follow, channels, mute, block
+
+    /// What Micropub and the media endpoint take: a reader's token is not one.
+    public static let micropub: [Scope] = [.create, .update, .delete, .undelete, .media, .draft]
 
     public static func < (lhs: Scope, rhs: Scope) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -76,6 +76,11 @@ public struct ConsentView: Sendable {
         case .draft: "create drafts"
         case .profile: "see your profile"
         case .email: "see your e-mail address"
+        case .read: "read your timeline and mark it read"
+        case .follow: "follow and unfollow sites"
+        case .channels: "manage your timeline's channels"
+        case .mute: "mute people in your timeline"
+        case .block: "block people from your timeline"
         }
     }
 }

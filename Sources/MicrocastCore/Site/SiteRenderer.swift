@@ -147,6 +147,7 @@ public struct SiteRenderer: Sendable {
         var photosPageURL: String
         var stylesheetURL: String
         var micropubURL: String
+        var microsubURL: String
         var metadataURL: String
         var authorizationURL: String
         var tokenURL: String
@@ -171,6 +172,7 @@ public struct SiteRenderer: Sendable {
             photosPageURL = site.urls.photosPage
             stylesheetURL = site.urls.stylesheet(fingerprint: renderer.stylesheetFingerprint)
             micropubURL = site.urls.micropub
+            microsubURL = site.urls.microsub
             metadataURL = site.urls.indieAuthMetadata
             authorizationURL = site.urls.authorization
             tokenURL = site.urls.token

@@ -21,6 +21,8 @@ public struct SiteURLs: Sendable, Equatable {
 
     public var home: String { url(.home(page: 1)) }
     public var micropub: String { base + "/micropub" }
+    /// Where reader apps read the owner's timeline (Microsub).
+    public var microsub: String { base + "/microsub" }
     public var mediaEndpoint: String { base + "/micropub/media" }
 
     public var podcastFeed: String { url(.feed(.podcastRSS)) }

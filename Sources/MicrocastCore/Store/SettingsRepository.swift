@@ -42,8 +42,6 @@ public struct SettingKey: Hashable, Sendable, CustomStringConvertible {
         case .author(let url): mentionAuthor(url)
         }
     }
-    /// The newest timeline item the owner has seen (its id): what is newer is shown as new.
-    public static let timelineReadUpTo = SettingKey(stored: "timeline.read-up-to")
     /// Days a timeline item is kept (`TimelineRetention`).
     public static let timelineRetentionDays = SettingKey(stored: "timeline.retention-days")
     public static let listenerPrefix = SettingKey(stored: "listeners.prefix")

@@ -20,7 +20,7 @@ public struct TimelinePageView: Sendable {
         public var photos: [Picture]
         public var audio: [Playable]
         public var video: [Playable]
-        /// Newer than what the owner saw last time.
+        /// Not seen before, here or in a reader app.
         public var isNew: Bool
         /// Only an item with a web address can be answered.
         public var canAnswer: Bool
@@ -87,7 +87,7 @@ public struct TimelinePageView: Sendable {
 
 extension TimelinePageView.Item {
     /// `picture` turns a remote image's address into the proxy's.
-    public init(_ item: TimelineItem, source: String, readUpTo: Int64, picture: (URL) -> String) {
+    public init(_ item: TimelineItem, source: String, picture: (URL) -> String) {
         let entry = item.entry
         id = item.id
         self.source = source
@@ -109,7 +109,7 @@ extension TimelinePageView.Item {
         }
         audio = playable(.audio)
         video = playable(.video)
-        isNew = item.id > readUpTo
+        isNew = !item.isRead
         canAnswer = !url.isEmpty
         let words = title.isEmpty ? String(PostBuilder.stripTags(contentHTML).prefix(40)) : title
         label = words.isEmpty ? "\(name)'s post" : "\(name)'s post “\(words)”"

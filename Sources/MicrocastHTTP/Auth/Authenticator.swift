@@ -101,10 +101,10 @@ struct Authenticator: Sendable {
         return token
     }
 
-    /// A query (`GET ?q=...`) needs a valid token of any scope, from the
-    /// header or an `access_token` query parameter.
+    /// A query (`GET ?q=...`) needs a valid token of any Micropub scope (a
+    /// reader's token sees no drafts), from the header or an `access_token` query parameter.
     func authorizeQuery(_ request: Request) async throws(MicropubError) -> AccessToken {
-        try await authorize(request, bodyToken: request.uri.queryParameters["access_token"].map(String.init), anyOf: [])
+        try await authorize(request, bodyToken: request.uri.queryParameters["access_token"].map(String.init), anyOf: Scope.micropub)
     }
 
     /// Records the token's use for the owner's list of apps, at most once a minute.

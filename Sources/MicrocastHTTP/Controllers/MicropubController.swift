@@ -129,7 +129,7 @@ struct MicropubController: Sendable {
             let authenticator = self.authenticator
             // Without a header token, the body's access_token must come before any file.
             let gate: MultipartUpload.FileGate = { form in
-                _ = try await authenticator.authorize(token: form.field("access_token"), anyOf: Scope.allCases)
+                _ = try await authenticator.authorize(token: form.field("access_token"), anyOf: Scope.micropub)
             }
             received = try await MultipartUpload.receive(
                 body: request.body,

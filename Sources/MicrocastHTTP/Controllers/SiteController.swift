@@ -67,7 +67,7 @@ struct SiteController: Sendable {
             headers[.link] = [
                 "<\(urls.micropub)>; rel=\"micropub\"", "<\(urls.indieAuthMetadata)>; rel=\"indieauth-metadata\"",
                 "<\(urls.authorization)>; rel=\"authorization_endpoint\"", "<\(urls.token)>; rel=\"token_endpoint\"",
-                "<\(urls.webmention)>; rel=\"webmention\"",
+                "<\(urls.webmention)>; rel=\"webmention\"", "<\(urls.microsub)>; rel=\"microsub\"",
             ].joined(separator: ", ")
         } else if entry.page.contentType.hasPrefix("text/html") {
             // Webmention senders read the header first (the specification's discovery order).

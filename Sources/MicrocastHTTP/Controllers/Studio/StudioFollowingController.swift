@@ -110,15 +110,12 @@ struct StudioFollowingController: Sendable {
         let items = try await store.timeline(query)
         let follows = try await store.follows()
         let names = Dictionary(follows.map { ($0.id, $0.title ?? $0.address) }) { first, _ in first }
-        let settings = try await store.settings()
-        let readUpTo = settings[.timelineReadUpTo].flatMap(Int64.init) ?? 0
-        // The first page of the whole timeline is where the owner catches up: what it shows is read from now on.
-        if before == nil, followId == nil, kind == nil, let newest = items.map(\.id).max(), newest > readUpTo {
-            try await store.setSettings([.timelineReadUpTo: String(newest)])
-        }
+        // What a page shows is read from now on (shown once as new).
+        let unread = items.filter { !$0.isRead }.map(\.id)
+        if !unread.isEmpty { try await store.markTimeline(ids: unread, read: true) }
         let view = TimelinePageView(
             items: items.map { item in
-                TimelinePageView.Item(item, source: names[item.followId] ?? "", readUpTo: readUpTo, picture: pictureURL)
+                TimelinePageView.Item(item, source: names[item.followId] ?? "", picture: pictureURL)
             },
             sources: [.init(value: "", label: "All sources", isChosen: followId == nil)]
                 + follows.map { .init(value: String($0.id), label: $0.title ?? $0.address, isChosen: $0.id == followId) },
