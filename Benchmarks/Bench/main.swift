@@ -15,6 +15,7 @@
 //     swift build -c release && .build/release/bench syndicate [POSTS]
 //     swift build -c release && .build/release/bench deliver [FOLLOWERS] [INBOXES] [POSTS]
 //     swift build -c release && .build/release/bench import [EPISODES] [SECONDS]
+//     swift build -c release && .build/release/bench follow [FEEDS] [ROUNDS]
 //     scripts/fuzz-media [PER_FORMAT]   (runs `bench mutate` with the AddressSanitizer child)
 import Foundation
 
@@ -38,6 +39,7 @@ case "listeners": try listenerBenchmark()
 case "syndicate": try syndicationBenchmark(posts: number(1, 20))
 case "deliver": try await deliveryBenchmark(followers: number(1, 1_000), inboxes: number(2, 100), posts: number(3, 10))
 case "import": try await importBenchmark(episodes: number(1, 200), seconds: number(2, 10))
+case "follow": try await followBenchmark(feeds: number(1, 500), rounds: number(2, 4))
 case "soak": try await soakBenchmark(minutes: Double(arguments.count > 1 ? arguments[1] : "") ?? 10)
 case "mutate":
     try mutationCampaign(perFormat: number(1, 125), child: arguments[2], seconds: number(3, 30), seed: UInt64(number(4, 1)))
@@ -45,6 +47,6 @@ case "idle": break
 case "photo-one": try photoOne(arguments[1], presets: arguments.count > 2 ? arguments[2] : nil)
 default:
     print(
-        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] [square|phone|progressive] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR | soak [MINUTES] | listeners | syndicate [POSTS] | deliver [FOLLOWERS] [INBOXES] [POSTS] | mutate PER_FORMAT CHILD [SECONDS] [SEED]"
+        "usage: bench photo [PHOTOS] [ROUNDS] | audio [MINUTES] | feed [EPISODES] | video [SECONDS] | batch [PHOTOS] [EPISODES] [MINUTES] | uploads | backlog [PHOTOS] [square|phone|progressive] | studio [MEGABYTES] [ROUNDS] | scale [POSTS] [JOBS] | cycle-fixtures DIR | cycle ROUNDS DIR | soak [MINUTES] | listeners | syndicate [POSTS] | deliver [FOLLOWERS] [INBOXES] [POSTS] | import [EPISODES] [SECONDS] | follow [FEEDS] [ROUNDS] | mutate PER_FORMAT CHILD [SECONDS] [SEED]"
     )
 }

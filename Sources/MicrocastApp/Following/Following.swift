@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MicrocastCore
+import Synchronization
 
 /// The owner's reading list: following an address, unfollowing it, and
 /// polling what is due. Each poll's outcome and its new entries are stored
@@ -78,11 +79,12 @@ public struct Following: Sendable {
     /// meanwhile. Returns the sources polled and the entries they added.
     public func refresh(_ text: String?, now: @escaping @Sendable () -> Date = { Date() }) async throws -> (polled: Int, added: Int) {
         let taken = try await store.claimFollows(address: try text.map { try Self.address($0).absoluteString }, now: now(), lease: Self.lease)
-        var added = 0
-        for follow in taken { added += try await poll(follow, now: now) }
-        return (taken.count, added)
+        let queue = Mutex(taken[...])
+        return try await polling {
+            guard let follow = queue.withLock({ $0.popFirst() }) else { return nil }
+            return try await poll(follow, now: now)
+        }
     }
-
     /// Makes every source's turn come now, for the poller to take (the
     /// studio's "refresh all", which must not wait for them); returns how many.
     public func makeAllDue(now: Date = Date()) async throws -> Int {
@@ -93,13 +95,33 @@ public struct Following: Sendable {
     /// Polls every source whose turn has come; returns the sources polled and the entries they added.
     @discardableResult
     public func pollDue(now: @escaping @Sendable () -> Date = { Date() }) async throws -> (polled: Int, added: Int) {
-        var polled = 0
-        var added = 0
-        while let follow = try await store.claimDueFollow(now: now(), lease: Self.lease) {
-            added += try await poll(follow, now: now)
-            polled += 1
+        try await polling {
+            guard let follow = try await store.claimDueFollow(now: now(), lease: Self.lease) else { return nil }
+            return try await poll(follow, now: now)
         }
-        return (polled, added)
+    }
+
+    /// Sources polled at once: a slow site (a fetch may take its whole 15 s)
+    /// holds up one of these, not the round; a browser opens as many to one host.
+    static let pollsAtOnce = 6
+
+    /// Runs `next` on `pollsAtOnce` loops until each says there is no more
+    /// (nil); returns how many polls ran and the entries they added.
+    func polling(_ next: @escaping @Sendable () async throws -> Int?) async throws -> (polled: Int, added: Int) {
+        try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for _ in 0..<Self.pollsAtOnce {
+                group.addTask {
+                    var polled = 0
+                    var added = 0
+                    while let new = try await next() {
+                        polled += 1
+                        added += new
+                    }
+                    return (polled, added)
+                }
+            }
+            return try await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+        }
     }
 
     /// One poll, its outcome recorded whatever it is.
