@@ -63,13 +63,15 @@ func followBenchmark(feeds: Int, rounds: Int) async throws {
         let answered = counts()
         roundSeconds.append(seconds)
         resident.append(residentMegabytes())
-        print("\(round)\t\(String(format: "%.2f", seconds))\t\(polled)\t\(added)\t\(answered.notModified)\t\(String(format: "%.0f", resident.last ?? 0))")
+        let columns = [String(round), String(format: "%.2f", seconds), String(polled), String(added), String(answered.notModified)]
+        print((columns + [String(format: "%.0f", resident.last ?? 0)]).joined(separator: "\t"))
     }
     await store.close()
 
     // The floor: the same feeds fetched by curl, six at a time, nothing parsed or stored.
     let list = folder.appendingPathComponent("urls.txt")
-    try (0..<feeds).map { "url = \"\(base)/f/\($0).xml\"\noutput = \"/dev/null\"" }.joined(separator: "\n").write(to: list, atomically: true, encoding: .utf8)
+    let config = (0..<feeds).map { "url = \"\(base)/f/\($0).xml\"\noutput = \"/dev/null\"" }.joined(separator: "\n")
+    try config.write(to: list, atomically: true, encoding: .utf8)
     let curlStarted = Date()
     _ = try curl(["-s", "--parallel", "--parallel-max", "6", "-K", list.path])
     let curlSeconds = Date().timeIntervalSince(curlStarted)

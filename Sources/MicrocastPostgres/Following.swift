@@ -43,10 +43,11 @@ extension PostgresStore: FollowingRepository {
         )
     }
 
-    public func addFollow(_ follow: Follow, entries: [TimelineEntry]) async throws -> Follow {
+    public func addFollow(_ follow: Follow, entries: [TimelineEntry], jobs: [JobRequest]) async throws -> Follow {
         try await transaction { connection in
             let stored = try await Self.insertFollow(follow, keepingId: false, on: connection, logger: logger)
             _ = try await Self.addEntries(entries, followId: stored.id, now: follow.createdAt, on: connection, logger: logger)
+            try await Self.enqueue(jobs, now: follow.createdAt, on: connection, logger: logger)
             return stored
         }
     }
@@ -203,6 +204,11 @@ extension PostgresStore: FollowingRepository {
             ORDER BY sort_date DESC, id DESC LIMIT \(query.limit)
             """
         ).map(Self.timelineItem)
+    }
+
+    public func timelineItem(url: String) async throws -> TimelineItem? {
+        try await rows("SELECT \(unescaped: Self.timelineColumns) FROM timeline WHERE entry->>'url' = \(url) ORDER BY id DESC LIMIT 1").first
+            .map(Self.timelineItem)
     }
 
     public func timelineItem(id: Int64) async throws -> TimelineItem? {

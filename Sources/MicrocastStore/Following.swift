@@ -103,8 +103,9 @@ struct TimelineRecord: Codable, FetchableRecord, MutablePersistableRecord {
 }
 
 extension SQLiteStore: FollowingRepository {
-    public func addFollow(_ follow: Follow, entries: [TimelineEntry]) async throws -> Follow {
-        try await pool.write { db in
+    public func addFollow(_ follow: Follow, entries: [TimelineEntry], jobs: [JobRequest]) async throws -> Follow {
+        defer { if !jobs.isEmpty { wakeUps.wakeAll() } }
+        return try await pool.write { db in
             var record = FollowRecord(follow)
             if let existing = try FollowRecord.filter(Column("address") == follow.address).fetchOne(db) {
                 record.id = existing.id
@@ -115,6 +116,7 @@ extension SQLiteStore: FollowingRepository {
             }
             let id = record.id ?? 0
             _ = try Self.addEntries(entries, followId: id, now: follow.createdAt, db)
+            try Self.enqueue(jobs, now: follow.createdAt, db)
             return try record.follow()
         }
     }
@@ -211,6 +213,17 @@ extension SQLiteStore: FollowingRepository {
 
     public func timelineItem(id: Int64) async throws -> TimelineItem? {
         try await pool.read { db in try TimelineRecord.fetchOne(db, key: id)?.item() }
+    }
+
+    public func timelineItem(url: String) async throws -> TimelineItem? {
+        try await pool.read { db in
+            try TimelineRecord.fetchOne(
+                db,
+                sql: "SELECT * FROM timeline WHERE json_extract(entry, '$.url') = ? ORDER BY id DESC LIMIT 1",
+                arguments: [url]
+            )?
+            .item()
+        }
     }
 
     public func forgetTimeline(before date: Date) async throws -> Int {

@@ -81,4 +81,32 @@ struct InboxRequestTests {
         #expect(try read(#"{"type":"Move","actor":"\#(ann)","object":"https://x.example/u/bo","target":"y"}"#) == .ignore("a Move of someone else"))
         #expect(try read(#"{"type":"Block","actor":"\#(ann)","object":"\#(urls.actor)"}"#) == .ignore("Block"))
     }
+
+    @Test("a post of the signer's that answers nothing of ours is for the timeline: sanitised, its attachments sorted, unsafe addresses dropped")
+    func posts() throws {
+        let json = #"""
+            {"type":"Create","actor":"\#(ann)","object":{"id":"\#(ann)/statuses/9","type":"Note","attributedTo":"\#(ann)",
+            "url":"javascript:alert(1)","published":"2026-12-06T10:00:00Z",
+            "content":"<p>Sea <script>alert(1)</script><a href=\"javascript:x\">link</a></p>",
+            "attachment":[{"type":"Document","mediaType":"image/jpeg","url":"https://social.example/m/1.jpg"},
+              {"type":"Document","mediaType":"audio/mpeg","url":"https://social.example/m/2.mp3"},
+              {"type":"Document","mediaType":"video/mp4","url":"javascript:bad"}]}}
+            """#
+        guard case .post(let entry) = try read(json) else {
+            Issue.record("a Create of the signer's own post is for the timeline")
+            return
+        }
+        #expect(entry.id == ann + "/statuses/9" && entry.url?.absoluteString == ann + "/statuses/9", "an unsafe url falls back to the id")
+        #expect(entry.contentHTML?.contains("script") == false && entry.contentHTML?.contains("javascript") == false)
+        #expect(entry.photos.map(\.absoluteString) == ["https://social.example/m/1.jpg"])
+        #expect(entry.attachments.map(\.kind) == [.audio] && entry.kind == .audio)
+        #expect(entry.published == Date(timeIntervalSince1970: 1_796_551_200))
+        let article = json.replacingOccurrences(of: #""type":"Note""#, with: #""type":"Article","name":"A title""#)
+        guard case .post(let titled) = try read(article) else { return }
+        #expect(titled.title == "A title")
+        #expect(
+            try read(json.replacingOccurrences(of: #""type":"Create""#, with: #""type":"Update""#))
+                == .ignore("a Update that answers nothing of ours")
+        )
+    }
 }

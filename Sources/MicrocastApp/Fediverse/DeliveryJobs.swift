@@ -7,8 +7,13 @@ package struct FanoutJob: JobHandler {
     package let kind = JobKind.fanout
     package let pool = JobPool.network
     let store: any DataStore
+    /// To find the inbox of a followed account a post answers.
+    let actors: RemoteActors
 
-    package init(store: any DataStore) { self.store = store }
+    package init(store: any DataStore, actors: RemoteActors) {
+        self.store = store
+        self.actors = actors
+    }
 
     package func run(_ job: Job) async throws -> JobDone {
         guard case .post(let slug) = job.subject else { throw JobSetback.giveUp("not a post: \(job.subject)") }
@@ -22,8 +27,28 @@ package struct FanoutJob: JobHandler {
             activity = post.updated == nil ? "create" : "update"
         }
         let inboxes = Set(try await store.followers().filter { $0.state == .accepted }.map(\.inbox)).sorted()
-        let deliveries = inboxes.map { JobRequest(kind: .deliver, subject: .delivery(inbox: $0, activity: "\(activity) \(slug)")) }
+        var deliveries = inboxes.map { JobRequest(kind: .deliver, subject: .delivery(inbox: $0, activity: "\(activity) \(slug)")) }
+        if activity == "create" { deliveries += try await answers(post, besides: Set(inboxes)) }
         return JobDone(.enqueued(deliveries), summary: "\(activity) to \(deliveries.count) inboxes")
+    }
+
+    /// A new post that answers a post of a followed fediverse account, told
+    /// to that account the way it understands: a reply as our `Create` (its
+    /// object has `inReplyTo`), a like as a `Like`, a repost as an `Announce`.
+    func answers(_ post: Post, besides followerInboxes: Set<String>) async throws -> [JobRequest] {
+        var deliveries: [JobRequest] = []
+        for (property, activity) in [("in-reply-to", "create"), ("like-of", "like"), ("repost-of", "announce")] {
+            for url in (post.properties[property] ?? []).compactMap(OutgoingLinks.responseURL) {
+                guard let item = try await store.timelineItem(url: url),
+                    let follow = try await store.follows().first(where: { $0.id == item.followId }), follow.feed.format == .activityPub
+                else { continue }
+                let inbox = try await actors.actor(keyId: follow.address).inbox
+                // A follower's inbox already has the post's Create.
+                if activity == "create", followerInboxes.contains(inbox) { continue }
+                deliveries.append(JobRequest(kind: .deliver, subject: .delivery(inbox: inbox, activity: "\(activity) \(post.slug)")))
+            }
+        }
+        return deliveries
     }
 }
 
@@ -68,6 +93,27 @@ package struct DeliverJob: JobHandler {
                 actor: urls.actor,
                 type: parts[0] == "accept" ? "Accept" : "Reject"
             )
+        case "like", "announce":
+            guard let post = try await store.post(slug: parts[1]), post.deletedAt == nil else { return JobDone(summary: "no post") }
+            let property = parts[0] == "like" ? "like-of" : "repost-of"
+            guard let target = (post.properties[property] ?? []).compactMap(OutgoingLinks.responseURL).first else {
+                return JobDone(summary: "the post no longer has \(property)")
+            }
+            // The account knows its post by its id, which may not be the address it is shown at.
+            let item = try await store.timelineItem(url: target)
+            var author = target
+            if let item, let follow = try await store.follows().first(where: { $0.id == item.followId }) { author = follow.address }
+            activity = Activities.respond(
+                parts[0] == "like" ? "Like" : "Announce",
+                to: item?.entry.id ?? target,
+                by: urls.post(slug: post.slug),
+                actor: urls.actor,
+                author: author
+            )
+        case "follow":
+            // Sent only while the owner still follows them.
+            guard try await store.follow(address: parts[1]) != nil else { return JobDone(summary: "no longer followed") }
+            activity = Activities.follow(parts[1], actor: urls.actor)
         case "delete":
             activity = Activities.delete(objectId: urls.post(slug: parts[1]), actor: urls.actor, followers: urls.followers, at: Date())
         case "create", "update":

@@ -14,6 +14,8 @@ package enum InboxOutcome: Equatable, Sendable {
     /// An account that is gone: its follow and responses forgotten.
     case forgot(String)
     case moved(from: String, to: String)
+    /// A followed account's post, and whether it was new to the timeline.
+    case tookPost(new: Bool)
     case ignored(String)
 }
 
@@ -158,6 +160,17 @@ package struct FediverseInbox: Sendable {
                 jobs: []
             )
             return .moved(from: signer.id, to: moved.id)
+        case .post(var entry):
+            guard let follow = try await store.follow(address: signer.id), follow.feed.format == .activityPub else {
+                return .ignored("a post from an account the owner does not follow")
+            }
+            entry.author = TimelineEntry.Author(
+                name: signer.name.isEmpty ? nil : signer.name,
+                url: URL(string: signer.id),
+                photo: LinkPolicy.isRenderable(signer.icon) ? URL(string: signer.icon) : nil
+            )
+            let added = try await store.recordPoll(followId: follow.id, .pushed(entries: [entry]), now: Date())
+            return .tookPost(new: added > 0)
         case .ignore(let what):
             return .ignored(what)
         }

@@ -28,7 +28,8 @@ extension Following {
                 continue
             }
             do {
-                let (follow, _) = try await follow(outline.feed.absoluteString)
+                // An OPML file lists feeds: no need to ask each whether it is a fediverse account.
+                let (follow, _) = try await follow(outline.feed.absoluteString, mayBeAccount: false)
                 followedAddresses.formUnion([follow.address, follow.feed.url.absoluteString])
                 result.followed.append(follow)
             } catch {
@@ -41,7 +42,8 @@ extension Following {
     /// Every followed source as an OPML 2.0 subscription list: its feed, its
     /// title, and its page when the owner followed a page rather than the feed.
     public static func exportOPML(from store: any FollowingRepository, title: String, now: Date = Date()) async throws -> String {
-        let outlines = try await store.follows().map { follow in
+        // A fediverse account is not a feed: readers take OPML for feeds only.
+        let outlines = try await store.follows().filter { $0.feed.format != .activityPub }.map { follow in
             let page = URL(string: follow.address).flatMap { $0 == follow.feed.url ? nil : $0 }
             return OPML.Outline(feed: follow.feed.url, title: follow.title, homePage: page)
         }

@@ -35,10 +35,25 @@ public struct Following: Sendable {
         return url
     }
 
-    /// Follows `text` (a page or a feed): finds its feed, reads it, and
-    /// stores the source with its entries. Following an address again finds its feed again.
-    public func follow(_ text: String, now: Date = Date()) async throws -> (follow: Follow, entries: Int) {
+    var accounts: FediverseAccounts { FediverseAccounts(fetcher: follower.fetcher) }
+
+    /// How long a fediverse account waits between looks: its posts come to
+    /// the inbox, so a poll only keeps it out of the round.
+    static let accountInterval: TimeInterval = 30 * 86_400
+
+    /// Follows `text` (a page, a feed, or a fediverse account: `@name@host`
+    /// or its profile URL): finds its feed, reads it, and stores the source
+    /// with its entries; for an account, stores it with our `Follow` to send,
+    /// in one transaction. Following an address again finds its feed again.
+    public func follow(_ text: String, mayBeAccount: Bool = true, now: Date = Date()) async throws -> (follow: Follow, entries: Int) {
+        if mayBeAccount, let handle = FediverseAccounts.handle(text) {
+            return (try await follow(account: try await accounts.account(handle: handle), now: now), 0)
+        }
         let url = try Self.address(text)
+        // A profile URL answers as an actor when asked; a site's page does not, and is read as a feed below.
+        if mayBeAccount, text.contains("://"), let account = try? await accounts.account(at: url) {
+            return (try await follow(account: account, now: now), 0)
+        }
         let found: (feed: DiscoveredFeed, read: FollowedFeed, validators: FeedFollower.Validators)
         do {
             found = try await follower.discover(url)
@@ -68,8 +83,30 @@ public struct Following: Sendable {
         return (stored, entries.count)
     }
 
+    /// A fediverse account followed: nothing to read now (its posts come to
+    /// the inbox once it accepts); our `Follow` is sent by a delivery job
+    /// committed with the row.
+    func follow(account: FediverseAccounts.Account, now: Date) async throws -> Follow {
+        guard let actor = URL(string: account.id) else { throw Failure(description: "\(account.id) is not an address") }
+        let follow = Follow(
+            address: account.id,
+            feed: DiscoveredFeed(url: actor, format: .activityPub),
+            title: account.name,
+            interval: Self.accountInterval,
+            nextPollAt: now.addingTimeInterval(Self.accountInterval),
+            createdAt: now
+        )
+        let sendFollow = JobRequest(kind: .deliver, subject: .delivery(inbox: account.inbox, activity: "follow \(account.id)"))
+        let stored = try await store.addFollow(follow, entries: [], jobs: [sendFollow])
+        logger.info("followed", metadata: ["address": "\(stored.address)", "format": "activitypub", "inbox": "\(account.inbox)"])
+        return stored
+    }
+
     /// Stops following `text`; false if it was not followed.
     public func unfollow(_ text: String) async throws -> Bool {
+        if let handle = FediverseAccounts.handle(text) {
+            return try await store.removeFollow(address: try await accounts.account(handle: handle).id)
+        }
         let url = try Self.address(text)
         return try await store.removeFollow(address: url.absoluteString)
     }
@@ -127,6 +164,10 @@ public struct Following: Sendable {
     /// One poll, its outcome recorded whatever it is.
     func poll(_ follow: Follow, now: @Sendable () -> Date) async throws -> Int {
         let result: FollowPollResult
+        if follow.feed.format == .activityPub {
+            // Its posts come to the inbox; there is nothing to poll.
+            return try await store.recordPoll(followId: follow.id, .unchanged(interval: Self.accountInterval), now: now())
+        }
         do {
             let validators = FeedFollower.Validators(etag: follow.etag, lastModified: follow.lastModified)
             switch try await follower.poll(follow.feed, validators: validators) {

@@ -105,6 +105,7 @@ public struct MicrocastServices: Sendable {
         let avatars = AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool)
         let identity = FediverseIdentity(store: store, site: site, artwork: artwork)
         let sender = ActivitySender(fetcher: fetcher, identity: identity)
+        let remoteActors = RemoteActors(sender: sender)
         let networks = SyndicationNetworks(store: store, fetcher: fetcher, library: library, threadPool: mediaPool, site: site, artwork: artwork)
         let registry = JobRegistry([
             PhotoJob(context: media, preset: presets.photo, budget: budget),
@@ -116,7 +117,7 @@ public struct MicrocastServices: Sendable {
             SendMentionsJob(store: store, fetcher: fetcher, site: site),
             SyndicateJob(store: store, networks: networks, urls: urls, backfeed: configuration.backfeed),
             BackfeedJob(store: store, networks: networks, avatars: avatars, urls: urls, schedule: configuration.backfeed),
-            FanoutJob(store: store),
+            FanoutJob(store: store, actors: remoteActors),
             DeliverJob(store: store, identity: identity, sender: sender),
         ])
         let runsJobs = configuration.workerThreads > 0
@@ -186,7 +187,7 @@ public struct MicrocastServices: Sendable {
             outboundPool: outboundPool,
             publisher: publisher,
             listeners: listeners,
-            remoteActors: RemoteActors(sender: sender),
+            remoteActors: remoteActors,
             imports: ImportRuns(importer: importer),
             logger: logger
         )

@@ -184,6 +184,30 @@ public enum Activities {
     }
 
     /// `Accept` (or `Reject`) of someone's `Follow`.
+    /// Our `Like` or `Announce` (a repost) of someone's post, made by a post
+    /// of ours (`like-of`, `repost-of`): its id is that post's, so a retry is the same activity.
+    public static func respond(_ type: String, to object: String, by post: String, actor: String, author: String) -> JSONValue {
+        .object([
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": .string(post + "#" + type.lowercased()),
+            "type": .string(type),
+            "actor": .string(actor),
+            "object": .string(object),
+            "to": .array([.string(author)]),
+        ])
+    }
+
+    /// Our `Follow` of a fediverse account (its id is stable: sent again, it is the same follow).
+    public static func follow(_ account: String, actor: String) -> JSONValue {
+        .object([
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": .string(actor + "#follows/" + (account.data(using: .utf8)?.base64EncodedString() ?? "")),
+            "type": "Follow",
+            "actor": .string(actor),
+            "object": .string(account),
+        ])
+    }
+
     public static func accept(follow followId: String, follower: String, actor: String, type: String = "Accept") -> JSONValue {
         .object([
             "@context": "https://www.w3.org/ns/activitystreams",

@@ -40,6 +40,9 @@ public enum InboxRequest: Sendable, Equatable {
     case accountDeleted
     /// The signer moved to another account (Move, checked against the new actor's `alsoKnownAs`).
     case moved(to: String)
+    /// A post of the signer's own that answers nothing of ours (a `Create`
+    /// of a Note): for the timeline, when the owner follows them.
+    case post(TimelineEntry)
     /// Taken and ignored, with what it was.
     case ignore(String)
 
@@ -65,7 +68,10 @@ public enum InboxRequest: Sendable, Equatable {
         case "Create", "Update":
             guard let note = object?.objectValue, let id = note["id"]?.stringValue else { return .ignore("a \(type) without an object") }
             guard Self.id(of: note["attributedTo"]) ?? signer == signer else { return .ignore("a \(type) of another actor's object") }
-            guard let target = ours(Self.id(of: note["inReplyTo"])) else { return .ignore("a \(type) that answers nothing of ours") }
+            guard let target = ours(Self.id(of: note["inReplyTo"])) else {
+                guard type == "Create", let entry = FediversePost.entry(note) else { return .ignore("a \(type) that answers nothing of ours") }
+                return .post(entry)
+            }
             let html = note["content"]?.stringValue ?? ""
             let published = (note["published"]?.stringValue).flatMap(Self.date)
             let url = Self.url(of: note["url"]).flatMap { HTMLSanitizer.isSafe(url: $0, schemes: ["http", "https"]) ? $0 : nil } ?? id

@@ -8,6 +8,9 @@ public enum FeedFormat: String, Sendable, Codable, CaseIterable {
     case rss
     case atom
     case jsonFeed = "json-feed"
+    /// A fediverse account: its posts come to the site's inbox once our
+    /// `Follow` is accepted; nothing is polled (the feed's URL is the actor's id).
+    case activityPub = "activitypub"
 
     /// The formats a page's `<link rel="alternate">` may name, in the order we prefer them.
     static let alternates: [(format: FeedFormat, types: Set<String>)] = [

@@ -45,6 +45,8 @@ public struct FeedEntriesReader {
             feed = jsonFeed(object)
         case .hFeed:
             feed = HFeedReader(pageURL: feedURL).read(String(decoding: data, as: UTF8.self))
+        case .activityPub:
+            throw Failure(description: "a fediverse account is not read as a feed: its posts come to the inbox")
         }
         var seen = Set<String>()
         let unique = feed.entries.filter { seen.insert($0.id).inserted }

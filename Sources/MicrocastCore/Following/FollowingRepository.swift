@@ -84,8 +84,9 @@ public enum FollowPollResult: Sendable, Equatable {
 /// The followed sources and the timeline they fill.
 public protocol FollowingRepository: Sendable {
     /// Adds a followed address with its first entries, or, for an address
-    /// already followed, takes the newly found feed; returns the row.
-    func addFollow(_ follow: Follow, entries: [TimelineEntry]) async throws -> Follow
+    /// already followed, takes the newly found feed; returns the row. `jobs`
+    /// (a fediverse account's `Follow` to send) commit with it.
+    func addFollow(_ follow: Follow, entries: [TimelineEntry], jobs: [JobRequest]) async throws -> Follow
     /// Every followed source, by address.
     func follows() async throws -> [Follow]
     func follow(address: String) async throws -> Follow?
@@ -103,6 +104,8 @@ public protocol FollowingRepository: Sendable {
     func timeline(_ query: TimelineQuery) async throws -> [TimelineItem]
     /// One item, by its id.
     func timelineItem(id: Int64) async throws -> TimelineItem?
+    /// The newest item whose entry is at `url` (what a post of the owner's answers), if any.
+    func timelineItem(url: String) async throws -> TimelineItem?
     /// Forgets the items dated before `date` (the owner's retention); returns how many.
     func forgetTimeline(before date: Date) async throws -> Int
     /// Marks these items read or unread.
@@ -130,6 +133,11 @@ public struct TimelineQuery: Sendable, Equatable {
 }
 
 extension FollowingRepository {
+    /// Follows a feed, which causes no jobs.
+    public func addFollow(_ follow: Follow, entries: [TimelineEntry]) async throws -> Follow {
+        try await addFollow(follow, entries: entries, jobs: [])
+    }
+
     /// The whole timeline, newest first, paged from the item `before`.
     public func timeline(limit: Int, before: Int64?) async throws -> [TimelineItem] {
         try await timeline(TimelineQuery(limit: limit, before: before))
