@@ -120,9 +120,13 @@ extension PostgresStore: FollowingRepository {
         try await rows("SELECT \(unescaped: Self.followColumns) FROM follows WHERE address = \(address)").first.map(Self.follow)
     }
 
-    public func removeFollow(address: String) async throws -> Bool {
+    public func removeFollow(address: String, jobs: [JobRequest]) async throws -> Bool {
         try await transaction { connection in
-            !(try await connection.rows("DELETE FROM follows WHERE address = \(address) RETURNING id", logger: logger).isEmpty)
+            guard !(try await connection.rows("DELETE FROM follows WHERE address = \(address) RETURNING id", logger: logger).isEmpty) else {
+                return false
+            }
+            try await Self.enqueue(jobs, now: Date(), on: connection, logger: logger)
+            return true
         }
     }
 

@@ -129,10 +129,12 @@ extension SQLiteStore: FollowingRepository {
         try await pool.read { db in try FollowRecord.filter(Column("address") == address).fetchOne(db)?.follow() }
     }
 
-    public func removeFollow(address: String) async throws -> Bool {
-        try await pool.write { db in
+    public func removeFollow(address: String, jobs: [JobRequest]) async throws -> Bool {
+        defer { if !jobs.isEmpty { wakeUps.wakeAll() } }
+        return try await pool.write { db in
             guard let record = try FollowRecord.filter(Column("address") == address).fetchOne(db), let id = record.id else { return false }
             try TimelineRecord.filter(Column("followId") == id).deleteAll(db)
+            try Self.enqueue(jobs, now: Date(), db)
             return try FollowRecord.deleteOne(db, key: id)
         }
     }

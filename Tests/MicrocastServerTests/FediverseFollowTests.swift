@@ -9,7 +9,7 @@ import Testing
 @Suite("Following a fediverse account")
 struct FediverseFollowTests {
     @Test(
-        "a second Microcast site followed by its profile URL: our Follow taken there, its next post in our timeline, our like, repost and reply from the timeline there as a Like, an Announce and a Create; unfollowed, it is gone"
+        "a second Microcast site followed by its profile URL: our Follow taken there, its next post in our timeline, our like, repost and reply from the timeline there as a Like, an Announce and a Create; unfollowed, it is gone here and we from its followers"
     )
     func followsAnotherSite() async throws {
         try await TestSite.run(configure: Webmentions.allowPrivate) { other in
@@ -65,9 +65,12 @@ struct FediverseFollowTests {
                 #expect(refreshed.status == 0, "\(refreshed.errors)")
                 #expect(try await site.store.follows().first?.failures == 0)
 
-                let gone = try await Microcast.run(["unfollow", other.base + "/actor", "--data", site.data.path])
+                let gone = try await Microcast.run(["unfollow", other.base + "/actor", "--allow-private-fetch", "--data", site.data.path])
                 #expect(gone.status == 0, "\(gone.errors)")
                 #expect(try await site.store.timeline(limit: 10, before: nil).isEmpty)
+                try await Webmentions.eventually("our Undo reaches the other site, which no longer lists us") {
+                    try await !other.store.followers().contains { $0.actorId == site.base + "/actor" }
+                }
             }
         }
     }

@@ -111,9 +111,12 @@ package struct DeliverJob: JobHandler {
                 author: author
             )
         case "follow":
-            // Sent only while the owner still follows them.
+            // Sent only while the owner still follows them, and the Undo only while not.
             guard try await store.follow(address: parts[1]) != nil else { return JobDone(summary: "no longer followed") }
             activity = Activities.follow(parts[1], actor: urls.actor)
+        case "unfollow":
+            guard try await store.follow(address: parts[1]) == nil else { return JobDone(summary: "followed again") }
+            activity = Activities.undo(Activities.follow(parts[1], actor: urls.actor), actor: urls.actor)
         case "delete":
             activity = Activities.delete(objectId: urls.post(slug: parts[1]), actor: urls.actor, followers: urls.followers, at: Date())
         case "create", "update":

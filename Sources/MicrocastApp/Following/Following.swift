@@ -102,13 +102,27 @@ public struct Following: Sendable {
         return stored
     }
 
-    /// Stops following `text`; false if it was not followed.
+    /// Stops following `text`; false if it was not followed. A fediverse
+    /// account is sent our `Undo` of the follow, committed with its removal,
+    /// so its server stops delivering.
     public func unfollow(_ text: String) async throws -> Bool {
-        if let handle = FediverseAccounts.handle(text) {
-            return try await store.removeFollow(address: try await accounts.account(handle: handle).id)
+        let address =
+            if let handle = FediverseAccounts.handle(text) {
+                try await accounts.account(handle: handle).id
+            } else {
+                try Self.address(text).absoluteString
+            }
+        guard let follow = try await store.follow(address: address) else { return false }
+        var jobs: [JobRequest] = []
+        if follow.feed.format == .activityPub {
+            // Its inbox as it is now; an account that cannot be reached is forgotten all the same.
+            if let account = try? await accounts.account(at: follow.feed.url) {
+                jobs.append(JobRequest(kind: .deliver, subject: .delivery(inbox: account.inbox, activity: "unfollow \(address)")))
+            } else {
+                logger.warning("unfollowed an account that could not be reached to tell", metadata: ["address": "\(address)"])
+            }
         }
-        let url = try Self.address(text)
-        return try await store.removeFollow(address: url.absoluteString)
+        return try await store.removeFollow(address: address, jobs: jobs)
     }
 
     /// Polls every source (or the one named) now, whatever its turn: each is

@@ -208,6 +208,20 @@ public enum Activities {
         ])
     }
 
+    /// `Undo` of an activity of ours (a `Follow`): its id names what it undoes.
+    public static func undo(_ activity: JSONValue, actor: String) -> JSONValue {
+        let inner = activity.objectValue ?? [:]
+        var object = inner
+        object["@context"] = nil
+        return .object([
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": .string((inner["id"]?.stringValue ?? actor) + "/undo"),
+            "type": "Undo",
+            "actor": .string(actor),
+            "object": .object(object),
+        ])
+    }
+
     public static func accept(follow followId: String, follower: String, actor: String, type: String = "Accept") -> JSONValue {
         .object([
             "@context": "https://www.w3.org/ns/activitystreams",

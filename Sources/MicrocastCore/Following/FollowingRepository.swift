@@ -90,8 +90,9 @@ public protocol FollowingRepository: Sendable {
     /// Every followed source, by address.
     func follows() async throws -> [Follow]
     func follow(address: String) async throws -> Follow?
-    /// Stops following `address` and forgets its entries; false if it was not followed.
-    func removeFollow(address: String) async throws -> Bool
+    /// Stops following `address` and forgets its entries; false if it was
+    /// not followed. `jobs` (a fediverse account's `Undo` to send) commit with it.
+    func removeFollow(address: String, jobs: [JobRequest]) async throws -> Bool
     /// A source whose poll is due, taken for `lease` seconds so that no
     /// other process polls it meanwhile; nil when none is due.
     func claimDueFollow(now: Date, lease: TimeInterval) async throws -> Follow?
@@ -133,6 +134,11 @@ public struct TimelineQuery: Sendable, Equatable {
 }
 
 extension FollowingRepository {
+    /// Stops following a feed, which causes no jobs.
+    public func removeFollow(address: String) async throws -> Bool {
+        try await removeFollow(address: address, jobs: [])
+    }
+
     /// Follows a feed, which causes no jobs.
     public func addFollow(_ follow: Follow, entries: [TimelineEntry]) async throws -> Follow {
         try await addFollow(follow, entries: entries, jobs: [])
