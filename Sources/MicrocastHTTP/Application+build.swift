@@ -79,7 +79,8 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         maxUploadBytes: services.configuration.limits.maxUploadBytes
     ).addRoutes(to: api)
     MediaEndpointController(intake: services.intake, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
-    MicrosubController(store: store, following: services.following, authenticator: authenticator).addRoutes(to: api)
+    MicrosubController(store: store, following: services.following, channels: services.channelBook, authenticator: authenticator, urls: site.urls)
+        .addRoutes(to: api)
     let uploads = try ResumableUploads(
         folder: services.library.root.appendingPathComponent("resumable", isDirectory: true),
         uploadsFolder: services.library.uploads

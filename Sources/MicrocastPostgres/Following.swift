@@ -6,9 +6,9 @@ import PostgresNIO
 extension PostgresStore: FollowingRepository {
     static let followColumns = """
         id, address, feed_url, format, hub, topic, title, etag, last_modified, poll_interval, next_poll_at, last_polled_at, failures,
-        last_error, created_at
+        last_error, created_at, channel
         """
-    static let timelineColumns = "id, follow_id, entry::text AS entry, sort_date, added_at, is_read"
+    static let timelineColumns = "id, follow_id, entry::text AS entry, sort_date, added_at, is_read, is_removed"
 
     static func follow(_ row: PostgresRandomAccessRow) throws -> Follow {
         let feedText = try row.value("feed_url", as: String.self)
@@ -28,7 +28,8 @@ extension PostgresStore: FollowingRepository {
             lastPolledAt: try row.value("last_polled_at", as: Date?.self),
             failures: Int(try row.value("failures", as: Int64.self)),
             lastError: try row.value("last_error", as: String?.self),
-            createdAt: try row.value("created_at", as: Date.self)
+            createdAt: try row.value("created_at", as: Date.self),
+            channel: try row.value("channel", as: String.self)
         )
     }
 
@@ -39,7 +40,8 @@ extension PostgresStore: FollowingRepository {
             entry: try JSONDecoder().decode(TimelineEntry.self, from: Data(try row.value("entry", as: String.self).utf8)),
             sortDate: try row.value("sort_date", as: Date.self),
             addedAt: try row.value("added_at", as: Date.self),
-            isRead: try row.value("is_read", as: Bool.self)
+            isRead: try row.value("is_read", as: Bool.self),
+            isRemoved: try row.value("is_removed", as: Bool.self)
         )
     }
 
@@ -59,11 +61,11 @@ extension PostgresStore: FollowingRepository {
         let rows = try await connection.rows(
             """
             INSERT INTO follows (id, address, feed_url, format, hub, topic, title, etag, last_modified, poll_interval, next_poll_at,
-              last_polled_at, failures, last_error, created_at)
+              last_polled_at, failures, last_error, created_at, channel)
             VALUES (COALESCE(\(id), nextval(pg_get_serial_sequence('follows', 'id'))), \(follow.address), \(feed.url.absoluteString),
               \(feed.format.rawValue), \(feed.hub?.absoluteString), \(feed.topic.absoluteString), \(follow.title), \(follow.etag),
               \(follow.lastModified), \(follow.interval), \(follow.nextPollAt), \(follow.lastPolledAt), \(Int64(follow.failures)),
-              \(follow.lastError), \(follow.createdAt))
+              \(follow.lastError), \(follow.createdAt), \(follow.channel))
             ON CONFLICT (address) DO UPDATE SET feed_url = EXCLUDED.feed_url, format = EXCLUDED.format, hub = EXCLUDED.hub,
               topic = EXCLUDED.topic, title = EXCLUDED.title, etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified,
               poll_interval = EXCLUDED.poll_interval, next_poll_at = EXCLUDED.next_poll_at, failures = 0, last_error = NULL
@@ -80,9 +82,9 @@ extension PostgresStore: FollowingRepository {
         let id: Int64? = keepingId ? item.id : nil
         try await connection.execute(
             """
-            INSERT INTO timeline (id, follow_id, entry_id, entry, sort_date, added_at, kind, is_read)
+            INSERT INTO timeline (id, follow_id, entry_id, entry, sort_date, added_at, kind, is_read, is_removed)
             VALUES (COALESCE(\(id), nextval(pg_get_serial_sequence('timeline', 'id'))), \(item.followId), \(item.entry.id), \(json)::jsonb,
-              \(item.sortDate), \(item.addedAt), \(item.entry.kind.rawValue), \(item.isRead))
+              \(item.sortDate), \(item.addedAt), \(item.entry.kind.rawValue), \(item.isRead), \(item.isRemoved))
             ON CONFLICT (follow_id, entry_id) DO NOTHING
             """,
             logger: logger
@@ -202,9 +204,10 @@ extension PostgresStore: FollowingRepository {
         try await rows(
             """
             SELECT \(unescaped: Self.timelineColumns) FROM timeline
-            WHERE (\(query.before)::bigint IS NULL OR (sort_date, id) < (SELECT sort_date, id FROM timeline WHERE id = \(query.before)))
+            WHERE NOT is_removed AND (\(query.before)::bigint IS NULL OR (sort_date, id) < (SELECT sort_date, id FROM timeline WHERE id = \(query.before)))
               AND (\(query.followId)::bigint IS NULL OR follow_id = \(query.followId))
               AND (\(query.kind?.rawValue)::text IS NULL OR kind = \(query.kind?.rawValue))
+              AND (\(query.channel)::text IS NULL OR follow_id IN (SELECT id FROM follows WHERE channel = \(query.channel)))
             ORDER BY sort_date DESC, id DESC LIMIT \(query.limit)
             """
         ).map(Self.timelineItem)
@@ -228,16 +231,38 @@ extension PostgresStore: FollowingRepository {
         _ = try await rows("UPDATE timeline SET is_read = \(read) WHERE id = ANY(\(ids)) RETURNING id")
     }
 
-    public func markTimelineRead(through id: Int64) async throws {
+    public func markTimelineRead(through id: Int64, channel: String?) async throws {
         _ = try await rows(
             """
             UPDATE timeline SET is_read = true
-            WHERE NOT is_read AND (sort_date, id) <= (SELECT sort_date, id FROM timeline WHERE id = \(id)) RETURNING id
+            WHERE NOT is_read AND (sort_date, id) <= (SELECT sort_date, id FROM timeline WHERE id = \(id))
+              AND (\(channel)::text IS NULL OR follow_id IN (SELECT id FROM follows WHERE channel = \(channel))) RETURNING id
             """
         )
     }
 
-    public func timelineHasUnread() async throws -> Bool {
-        try await rows("SELECT EXISTS (SELECT 1 FROM timeline WHERE NOT is_read) AS unread").first?.value("unread", as: Bool.self) ?? false
+    public func timelineUnreadCounts() async throws -> [String: Int] {
+        let rows = try await rows(
+            """
+            SELECT follows.channel AS channel, COUNT(*) AS unread FROM timeline JOIN follows ON follows.id = timeline.follow_id
+            WHERE NOT timeline.is_read AND NOT timeline.is_removed GROUP BY follows.channel
+            """
+        )
+        return Dictionary(
+            uniqueKeysWithValues: try rows.map { (try $0.value("channel", as: String.self), Int(try $0.value("unread", as: Int64.self))) }
+        )
+    }
+
+    public func removeFromTimeline(ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await rows("UPDATE timeline SET is_removed = true WHERE id = ANY(\(ids)) RETURNING id")
+    }
+
+    public func setFollowChannel(address: String, channel: String) async throws -> Bool {
+        try await !rows("UPDATE follows SET channel = \(channel) WHERE address = \(address) RETURNING id").isEmpty
+    }
+
+    public func moveFollows(fromChannel from: String, toChannel to: String) async throws {
+        _ = try await rows("UPDATE follows SET channel = \(to) WHERE channel = \(from) RETURNING id")
     }
 }

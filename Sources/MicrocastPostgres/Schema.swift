@@ -55,6 +55,13 @@ enum Schema {
                 "CREATE INDEX timeline_unread ON timeline (id) WHERE NOT is_read",
             ]
         ),
+        (
+            12, "microsub channels and removed items",
+            [
+                "ALTER TABLE follows ADD COLUMN channel TEXT NOT NULL DEFAULT 'home'",
+                "ALTER TABLE timeline ADD COLUMN is_removed BOOLEAN NOT NULL DEFAULT false",
+            ]
+        ),
     ]
 
     static let following: [String] = [

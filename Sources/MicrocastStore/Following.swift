@@ -22,6 +22,7 @@ struct FollowRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var failures: Int
     var lastError: String?
     var createdAt: Date
+    var channel: String
 
     init(_ follow: Follow) {
         id = follow.id == 0 ? nil : follow.id
@@ -39,6 +40,7 @@ struct FollowRecord: Codable, FetchableRecord, MutablePersistableRecord {
         failures = follow.failures
         lastError = follow.lastError
         createdAt = follow.createdAt
+        channel = follow.channel
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -59,7 +61,8 @@ struct FollowRecord: Codable, FetchableRecord, MutablePersistableRecord {
             lastPolledAt: lastPolledAt,
             failures: failures,
             lastError: lastError,
-            createdAt: createdAt
+            createdAt: createdAt,
+            channel: channel
         )
     }
 }
@@ -76,6 +79,7 @@ struct TimelineRecord: Codable, FetchableRecord, MutablePersistableRecord {
     /// The entry's kind, kept beside it for the timeline's filter.
     var kind: String
     var isRead: Bool
+    var isRemoved: Bool
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
@@ -88,6 +92,7 @@ struct TimelineRecord: Codable, FetchableRecord, MutablePersistableRecord {
         addedAt = item.addedAt
         kind = item.entry.kind.rawValue
         isRead = item.isRead
+        isRemoved = item.isRemoved
     }
 
     func item() throws -> TimelineItem {
@@ -97,7 +102,8 @@ struct TimelineRecord: Codable, FetchableRecord, MutablePersistableRecord {
             entry: try JSONDecoder().decode(TimelineEntry.self, from: Data(entry.utf8)),
             sortDate: sortDate,
             addedAt: addedAt,
-            isRead: isRead
+            isRead: isRead,
+            isRemoved: isRemoved
         )
     }
 }
@@ -110,6 +116,7 @@ extension SQLiteStore: FollowingRepository {
             if let existing = try FollowRecord.filter(Column("address") == follow.address).fetchOne(db) {
                 record.id = existing.id
                 record.createdAt = existing.createdAt
+                record.channel = existing.channel
                 try record.update(db)
             } else {
                 try record.insert(db)
@@ -201,7 +208,7 @@ extension SQLiteStore: FollowingRepository {
 
     public func timeline(_ query: TimelineQuery) async throws -> [TimelineItem] {
         try await pool.read { db in
-            var request = TimelineRecord.order(Column("sortDate").desc, Column("id").desc).limit(query.limit)
+            var request = Self.shown.order(Column("sortDate").desc, Column("id").desc).limit(query.limit)
             if let before = query.before, let anchor = try TimelineRecord.fetchOne(db, key: before) {
                 request = request.filter(
                     Column("sortDate") < anchor.sortDate || (Column("sortDate") == anchor.sortDate && Column("id") < before)
@@ -209,6 +216,7 @@ extension SQLiteStore: FollowingRepository {
             }
             if let followId = query.followId { request = request.filter(Column("followId") == followId) }
             if let kind = query.kind { request = request.filter(Column("kind") == kind.rawValue) }
+            if let channel = query.channel { request = request.filter(Self.inChannel(channel)) }
             return try request.fetchAll(db).map { try $0.item() }
         }
     }
@@ -236,17 +244,51 @@ extension SQLiteStore: FollowingRepository {
         try await pool.write { db in _ = try TimelineRecord.filter(keys: ids).updateAll(db, Column("isRead").set(to: read)) }
     }
 
-    public func markTimelineRead(through id: Int64) async throws {
+    public func markTimelineRead(through id: Int64, channel: String?) async throws {
         try await pool.write { db in
             guard let anchor = try TimelineRecord.fetchOne(db, key: id) else { return }
-            _ = try TimelineRecord.filter(Column("sortDate") < anchor.sortDate || (Column("sortDate") == anchor.sortDate && Column("id") <= id))
-                .filter(Column("isRead") == false)
-                .updateAll(db, Column("isRead").set(to: true))
+            var request = TimelineRecord.filter(
+                Column("sortDate") < anchor.sortDate || (Column("sortDate") == anchor.sortDate && Column("id") <= id)
+            )
+            .filter(Column("isRead") == false)
+            if let channel { request = request.filter(Self.inChannel(channel)) }
+            _ = try request.updateAll(db, Column("isRead").set(to: true))
         }
     }
 
-    public func timelineHasUnread() async throws -> Bool {
-        try await pool.read { db in try TimelineRecord.filter(Column("isRead") == false).isEmpty(db) == false }
+    public func timelineUnreadCounts() async throws -> [String: Int] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT follows.channel AS channel, COUNT(*) AS unread FROM timeline JOIN follows ON follows.id = timeline.followId
+                    WHERE NOT timeline.isRead AND NOT timeline.isRemoved GROUP BY follows.channel
+                    """
+            )
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["channel"] as String, $0["unread"] as Int) })
+        }
+    }
+
+    public func removeFromTimeline(ids: [Int64]) async throws {
+        try await pool.write { db in _ = try TimelineRecord.filter(keys: ids).updateAll(db, Column("isRemoved").set(to: true)) }
+    }
+
+    public func setFollowChannel(address: String, channel: String) async throws -> Bool {
+        try await pool.write { db in
+            try FollowRecord.filter(Column("address") == address).updateAll(db, Column("channel").set(to: channel)) > 0
+        }
+    }
+
+    public func moveFollows(fromChannel from: String, toChannel to: String) async throws {
+        try await pool.write { db in _ = try FollowRecord.filter(Column("channel") == from).updateAll(db, Column("channel").set(to: to)) }
+    }
+
+    /// The items not removed by the owner.
+    static var shown: QueryInterfaceRequest<TimelineRecord> { TimelineRecord.filter(Column("isRemoved") == false) }
+
+    /// Items whose source is in `channel`.
+    static func inChannel(_ channel: String) -> SQLExpression {
+        SQL("followId IN (SELECT id FROM follows WHERE channel = \(channel))").sqlExpression
     }
 
     /// Inserts the entries not yet in the timeline (by the source's id for them); returns how many.

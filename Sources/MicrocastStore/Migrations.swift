@@ -368,6 +368,10 @@ enum Migrations {
                 try kinded.update(db)
             }
         }
+        migrator.registerMigration("20 microsub channels and removed items") { db in
+            try db.alter(table: "follows") { t in t.add(column: "channel", .text).notNull().defaults(to: TimelineChannel.home) }
+            try db.alter(table: "timeline") { t in t.add(column: "isRemoved", .boolean).notNull().defaults(to: false) }
+        }
         return migrator
     }
 

@@ -52,4 +52,51 @@ struct TimelineRulesTests {
         #expect(TimelineEntry(id: "v", photos: [url], attachments: [.init(kind: .video, url: url)]).kind == .video)
         #expect(TimelineEntry(id: "a", attachments: [.init(kind: .video, url: url), .init(kind: .audio, url: url)]).kind == .audio)
     }
+
+    @Test(
+        "channels: home always there and never deleted, notifications never stored, uids from names and unique, a subset ordered in the places it held"
+    )
+    func channels() throws {
+        var channels = TimelineChannels(stored: nil)
+        #expect(channels.list == [TimelineChannel(uid: "home", name: "Home")])
+        let podcasts = try channels.create(name: "  Podcasts & Radio ")
+        #expect(podcasts == TimelineChannel(uid: "podcasts-radio", name: "Podcasts & Radio"))
+        #expect(try channels.create(name: "Podcasts & Radio").uid == "podcasts-radio-2")
+        #expect(try channels.create(name: "Notifications").uid == "notifications-2", "the reserved uid is never given")
+        #expect(try channels.create(name: "Café").uid == "cafe")
+        #expect(try channels.create(name: "🎧").uid == "channel")
+        #expect(throws: TimelineChannels.Failure.self) { try channels.create(name: " ") }
+        #expect(throws: TimelineChannels.Failure.self) { try channels.create(name: String(repeating: "x", count: 101)) }
+        #expect(throws: TimelineChannels.Failure.self) { try channels.remove("home") }
+        #expect(throws: TimelineChannels.Failure.self) { try channels.rename("nope", to: "x") }
+
+        try channels.order(["channel", "podcasts-radio"])
+        #expect(channels.list.map(\.uid) == ["home", "channel", "podcasts-radio-2", "notifications-2", "cafe", "podcasts-radio"])
+        #expect(throws: TimelineChannels.Failure.self) { try channels.order(["cafe", "cafe"]) }
+        try channels.remove("podcasts-radio-2")
+        _ = try channels.rename("home", to: "Everything")
+
+        let reread = TimelineChannels(stored: channels.stored)
+        #expect(reread == channels && reread.list.first == TimelineChannel(uid: "home", name: "Everything"))
+        #expect(TimelineChannels(stored: "not json").list.map(\.uid) == ["home"])
+        #expect(TimelineChannels([TimelineChannel(uid: "notifications", name: "N")]).list.map(\.uid) == ["home"])
+    }
+
+    @Test("a follow from an archive made before channels is read into home; one with a channel keeps it")
+    func followWithoutChannel() throws {
+        let feed = DiscoveredFeed(url: URL(string: "https://a.example/feed")!, format: .rss)
+        let follow = Follow(
+            address: "https://a.example",
+            feed: feed,
+            nextPollAt: Date(timeIntervalSince1970: 0),
+            createdAt: Date(timeIntervalSince1970: 0),
+            channel: "news"
+        )
+        let encoded = try JSONEncoder().encode(follow)
+        #expect(try JSONDecoder().decode(Follow.self, from: encoded) == follow)
+        var object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        object["channel"] = nil
+        let old = try JSONDecoder().decode(Follow.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.channel == TimelineChannel.home && old.address == follow.address)
+    }
 }

@@ -139,9 +139,9 @@ struct FollowingStoreTests {
             #expect(try await store.timelineHasUnread())
             try await store.markTimeline(ids: [all[0].id], read: true)
             #expect(try await store.timeline(limit: 10, before: nil).map(\.isRead) == [true, false, false, false, false])
-            try await store.markTimelineRead(through: all[2].id)
+            try await store.markTimelineRead(through: all[2].id, channel: nil)
             #expect(try await store.timeline(limit: 10, before: nil).map(\.isRead) == [true, false, true, true, true])
-            try await store.markTimelineRead(through: all[1].id)
+            try await store.markTimelineRead(through: all[1].id, channel: nil)
             #expect(try await !store.timelineHasUnread())
             try await store.markTimeline(ids: [all[3].id], read: false)
             #expect(try await store.timeline(limit: 10, before: nil).map(\.isRead) == [true, true, true, false, true])
@@ -149,6 +149,44 @@ struct FollowingStoreTests {
 
             #expect(try await store.forgetTimeline(before: now.addingTimeInterval(-7 * 86_400)) == 1)
             #expect(try await store.timeline(limit: 10, before: nil).map(\.entry.id) == ["ep", "ph", "b1", "a1"])
+        }
+    }
+
+    @Test(
+        "sources sorted into channels: each channel's timeline, unread counts and read-up-to apart; a removed item stays out when its feed offers it again; a channel's sources moved home",
+        arguments: StoreKind.allCases
+    )
+    func channels(kind: StoreKind) async throws {
+        try await kind.with { store in
+            _ = try await store.addFollow(follow("https://a.example", at: now), entries: [entry("a1", hoursAgo: 1), entry("a2", hoursAgo: 3)])
+            let b = try await store.addFollow(follow("https://b.example", at: now), entries: [entry("b1", hoursAgo: 2)])
+            #expect(try await store.setFollowChannel(address: "https://b.example", channel: "podcasts"))
+            #expect(try await !store.setFollowChannel(address: "https://nowhere.example", channel: "podcasts"))
+            #expect(try await store.follow(address: "https://b.example")?.channel == "podcasts")
+            // Following again keeps the channel the owner chose.
+            _ = try await store.addFollow(follow("https://b.example", at: now), entries: [])
+            #expect(try await store.follow(address: "https://b.example")?.channel == "podcasts")
+
+            #expect(try await store.timeline(TimelineQuery(limit: 10, channel: "home")).map(\.entry.id) == ["a1", "a2"])
+            #expect(try await store.timeline(TimelineQuery(limit: 10, channel: "podcasts")).map(\.entry.id) == ["b1"])
+            #expect(try await store.timelineUnreadCounts() == ["home": 2, "podcasts": 1])
+            let b1 = try #require(try await store.timeline(TimelineQuery(limit: 1, channel: "podcasts")).first)
+            try await store.markTimelineRead(through: b1.id, channel: "home")
+            #expect(try await store.timelineUnreadCounts() == ["home": 1, "podcasts": 1], "a2 is older than b1 and in home; b1 is not")
+
+            try await store.removeFromTimeline(ids: [b1.id])
+            #expect(try await store.timeline(TimelineQuery(limit: 10, channel: "podcasts")).isEmpty)
+            #expect(try await store.timelineUnreadCounts() == ["home": 1])
+            _ = try await store.recordPoll(
+                followId: b.id,
+                .read(entries: [entry("b1", hoursAgo: 2)], etag: nil, lastModified: nil, title: nil, interval: 900),
+                now: now
+            )
+            #expect(try await store.timeline(limit: 10, before: nil).map(\.entry.id) == ["a1", "a2"])
+            #expect(try await store.snapshot().timeline.first { $0.entry.id == "b1" }?.isRemoved == true, "a copy keeps the mark")
+
+            try await store.moveFollows(fromChannel: "podcasts", toChannel: "home")
+            #expect(try await store.follows().allSatisfy { $0.channel == "home" })
         }
     }
 }

@@ -83,6 +83,11 @@ public struct Following: Sendable {
         return (stored, entries.count)
     }
 
+    /// What following `url` would bring, read and not stored (a reader app's preview).
+    public func preview(_ url: URL) async throws -> [TimelineEntry] {
+        try await follower.discover(url).read.entries
+    }
+
     /// A fediverse account followed: nothing to read now (its posts come to
     /// the inbox once it accepts); our `Follow` is sent by a delivery job
     /// committed with the row.

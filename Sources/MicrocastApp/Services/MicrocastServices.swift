@@ -47,6 +47,8 @@ public struct MicrocastServices: Sendable {
     public let logger: Logger
     /// The follow poller's, woken by the studio's "refresh all".
     package let followWakeUps = JobWakeUps()
+    /// The owner's Microsub channels, changed one at a time.
+    public let channelBook: ChannelBook
 
     /// Opens the store (migrating it), records the base URL, and starts the pools.
     public static func start(_ configuration: ServiceConfiguration, logger: Logger? = nil) async throws -> MicrocastServices {
@@ -189,7 +191,8 @@ public struct MicrocastServices: Sendable {
             listeners: listeners,
             remoteActors: remoteActors,
             imports: ImportRuns(importer: importer),
-            logger: logger
+            logger: logger,
+            channelBook: ChannelBook(store: store)
         )
     }
 

@@ -19,6 +19,8 @@ public struct Follow: Sendable, Equatable, Codable {
     public var failures: Int
     public var lastError: String?
     public var createdAt: Date
+    /// The Microsub channel its entries are read in (`TimelineChannel.home` unless the owner sorted it).
+    public var channel: String
 
     public init(
         id: Int64 = 0,
@@ -32,7 +34,8 @@ public struct Follow: Sendable, Equatable, Codable {
         lastPolledAt: Date? = nil,
         failures: Int = 0,
         lastError: String? = nil,
-        createdAt: Date
+        createdAt: Date,
+        channel: String = TimelineChannel.home
     ) {
         self.id = id
         self.address = address
@@ -46,6 +49,33 @@ public struct Follow: Sendable, Equatable, Codable {
         self.failures = failures
         self.lastError = lastError
         self.createdAt = createdAt
+        self.channel = channel
+    }
+}
+
+extension Follow {
+    enum CodingKeys: String, CodingKey {
+        case id, address, feed, title, etag, lastModified, interval, nextPollAt, lastPolledAt, failures, lastError, createdAt, channel
+    }
+
+    /// Archives made before channels have none: their follows are read into `home`.
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try values.decode(Int64.self, forKey: .id),
+            address: try values.decode(String.self, forKey: .address),
+            feed: try values.decode(DiscoveredFeed.self, forKey: .feed),
+            title: try values.decodeIfPresent(String.self, forKey: .title),
+            etag: try values.decodeIfPresent(String.self, forKey: .etag),
+            lastModified: try values.decodeIfPresent(String.self, forKey: .lastModified),
+            interval: try values.decode(TimeInterval.self, forKey: .interval),
+            nextPollAt: try values.decode(Date.self, forKey: .nextPollAt),
+            lastPolledAt: try values.decodeIfPresent(Date.self, forKey: .lastPolledAt),
+            failures: try values.decode(Int.self, forKey: .failures),
+            lastError: try values.decodeIfPresent(String.self, forKey: .lastError),
+            createdAt: try values.decode(Date.self, forKey: .createdAt),
+            channel: try values.decodeIfPresent(String.self, forKey: .channel) ?? TimelineChannel.home
+        )
     }
 }
 
@@ -59,14 +89,26 @@ public struct TimelineItem: Sendable, Equatable, Codable {
     public var addedAt: Date
     /// Whether the owner has seen it (in the studio, or marked it in a reader app).
     public var isRead: Bool
+    /// Taken out of the timeline by the owner (Microsub's `remove`): kept as a
+    /// mark, so the next poll of its feed does not bring it back.
+    public var isRemoved: Bool
 
-    public init(id: Int64, followId: Int64, entry: TimelineEntry, sortDate: Date, addedAt: Date, isRead: Bool = false) {
+    public init(
+        id: Int64,
+        followId: Int64,
+        entry: TimelineEntry,
+        sortDate: Date,
+        addedAt: Date,
+        isRead: Bool = false,
+        isRemoved: Bool = false
+    ) {
         self.id = id
         self.followId = followId
         self.entry = entry
         self.sortDate = sortDate
         self.addedAt = addedAt
         self.isRead = isRead
+        self.isRemoved = isRemoved
     }
 }
 
@@ -111,10 +153,17 @@ public protocol FollowingRepository: Sendable {
     func forgetTimeline(before date: Date) async throws -> Int
     /// Marks these items read or unread.
     func markTimeline(ids: [Int64], read: Bool) async throws
-    /// Marks the item `id` read with every item before it in the timeline's order (older, or as old and stored earlier).
-    func markTimelineRead(through id: Int64) async throws
-    /// Whether any item is unread.
-    func timelineHasUnread() async throws -> Bool
+    /// Marks the item `id` read with every item before it in the timeline's
+    /// order (older, or as old and stored earlier), within `channel` when given.
+    func markTimelineRead(through id: Int64, channel: String?) async throws
+    /// Unread items by the channel their source is in (channels with none are absent).
+    func timelineUnreadCounts() async throws -> [String: Int]
+    /// Takes these items out of the timeline for good (see `TimelineItem.isRemoved`).
+    func removeFromTimeline(ids: [Int64]) async throws
+    /// Puts the source at `address` in `channel`; false if it is not followed.
+    func setFollowChannel(address: String, channel: String) async throws -> Bool
+    /// Moves every source in channel `from` to channel `to` (a channel's removal).
+    func moveFollows(fromChannel from: String, toChannel to: String) async throws
 }
 
 /// Which page of the timeline to read: `limit` items older than the item
@@ -124,12 +173,15 @@ public struct TimelineQuery: Sendable, Equatable {
     public var before: Int64?
     public var followId: Int64?
     public var kind: TimelineKind?
+    /// Only sources in this Microsub channel.
+    public var channel: String?
 
-    public init(limit: Int, before: Int64? = nil, followId: Int64? = nil, kind: TimelineKind? = nil) {
+    public init(limit: Int, before: Int64? = nil, followId: Int64? = nil, kind: TimelineKind? = nil, channel: String? = nil) {
         self.limit = limit
         self.before = before
         self.followId = followId
         self.kind = kind
+        self.channel = channel
     }
 }
 
@@ -142,6 +194,11 @@ extension FollowingRepository {
     /// Follows a feed, which causes no jobs.
     public func addFollow(_ follow: Follow, entries: [TimelineEntry]) async throws -> Follow {
         try await addFollow(follow, entries: entries, jobs: [])
+    }
+
+    /// Whether any item is unread.
+    public func timelineHasUnread() async throws -> Bool {
+        try await !timelineUnreadCounts().isEmpty
     }
 
     /// The whole timeline, newest first, paged from the item `before`.

@@ -44,6 +44,8 @@ public struct SettingKey: Hashable, Sendable, CustomStringConvertible {
     }
     /// Days a timeline item is kept (`TimelineRetention`).
     public static let timelineRetentionDays = SettingKey(stored: "timeline.retention-days")
+    /// The owner's Microsub channels in order (`TimelineChannels.stored`).
+    public static let timelineChannels = SettingKey(stored: "timeline.channels")
     public static let listenerPrefix = SettingKey(stored: "listeners.prefix")
     public static let listenerFiles = SettingKey(stored: "listeners.files")
     public static let listenerPrefixPeriods = SettingKey(stored: "listeners.prefix.periods")

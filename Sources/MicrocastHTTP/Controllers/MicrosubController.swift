@@ -5,14 +5,18 @@ import MicrocastCore
 import NIOCore
 
 /// The Microsub endpoint (`/microsub`, advertised with `rel="microsub"`):
-/// the studio's timeline for reader apps. Channels, the home timeline with
-/// its read position, follow and unfollow, and feed search; a token's
+/// the studio's timeline for reader apps. The owner's channels (created,
+/// renamed, ordered, deleted) with their sources and read state, the
+/// site's responses as notifications, follow, unfollow, feed search and
+/// preview; a token's
 /// scopes (`read`, `follow`, `channels`, `mute`, `block`) decide what it may do.
 /// Errors are Micropub's JSON (`invalid_request`, `insufficient_scope`, …).
 struct MicrosubController: Sendable {
     let store: any DataStore
     let following: Following
+    let channels: ChannelBook
     let authenticator: Authenticator
+    let urls: SiteURLs
     static let pageSize = 20
     /// A Microsub form is a few fields: more is not a Microsub request.
     static let maxBodyBytes = 64 * 1024
@@ -39,13 +43,25 @@ struct MicrosubController: Sendable {
         switch fields.action {
         case .channels?:
             try await allow([.read, .channels])
-            return JSONResponse.ok(Microsub.channels(homeHasUnread: try await homeHasUnread()))
+            return JSONResponse.ok(
+                Microsub.channels(
+                    try await channels.channels(),
+                    unread: try await store.timelineUnreadCounts(),
+                    notificationsUnread: try await notifications().count { $0.state == .held }
+                )
+            )
         case .timeline?:
             try await allow([.read])
-            return JSONResponse.ok(try await timeline(fields))
+            switch try await channel(fields) {
+            case .notifications:
+                return JSONResponse.ok(.object(["items": .array(try await notifications().map { Microsub.notification($0, urls: urls) })]))
+            case .feeds(let uid):
+                return JSONResponse.ok(try await timeline(fields, channel: uid))
+            }
         case .follow?:
             try await allow([.read, .follow])
-            let follows = try channel(fields) == .home ? try await store.follows() : []
+            guard case .feeds(let uid) = try await channel(fields) else { return JSONResponse.ok(.object(["items": .array([])])) }
+            let follows = try await store.follows().filter { $0.channel == uid }
             return JSONResponse.ok(.object(["items": .array(follows.map(Microsub.feed))]))
         case .mute?, .block?:
             // Nobody is muted or blocked yet: the lists are empty, and say so.
@@ -70,13 +86,13 @@ struct MicrosubController: Sendable {
         switch fields.action {
         case .timeline?:
             try await allow([.read])
-            return try await markRead(fields)
+            return try await changeTimeline(fields)
         case .follow?:
             try await allow([.follow])
             return JSONResponse.ok(try await follow(fields))
         case .unfollow?:
             try await allow([.follow])
-            guard try channel(fields) == .home, let url = fields.first("url") else {
+            guard case .feeds = try await channel(fields), let url = fields.first("url") else {
                 throw MicropubError(.invalidRequest, "name the url to unfollow")
             }
             guard try await following.unfollow(url) else { throw MicropubError(.invalidRequest, "\(url) is not followed") }
@@ -84,34 +100,76 @@ struct MicrosubController: Sendable {
         case .search?:
             try await allow([.follow, .read])
             return JSONResponse.ok(search(fields.first("query") ?? ""))
+        case .preview?:
+            try await allow([.follow, .read])
+            return JSONResponse.ok(try await preview(fields))
         case .channels?:
             try await allow([.channels])
-            throw MicropubError(.invalidRequest, "this site's channels are home and notifications; channels cannot be added, renamed or removed yet")
+            return JSONResponse.ok(try await changeChannels(fields))
         case .mute?, .unmute?, .block?, .unblock?:
             try await allow(fields.action == .mute || fields.action == .unmute ? [.mute] : [.block])
             throw MicropubError(.invalidRequest, "muting and blocking are not available yet")
         default:
-            throw MicropubError(.invalidRequest, "POST takes action=timeline, follow, unfollow, search or channels")
+            throw MicropubError(.invalidRequest, "POST takes action=timeline, follow, unfollow, search, preview or channels")
         }
     }
 
-    /// The channel a request names; the home timeline when it names none.
-    func channel(_ fields: Fields) throws -> Microsub.Channel {
-        guard let uid = fields.first("channel") else { return .home }
-        guard let channel = Microsub.Channel(rawValue: uid) else { throw MicropubError(.invalidRequest, "unknown channel \"\(uid)\"") }
-        return channel
+    /// A channel a request names: the notifications, or one of the owner's
+    /// channels of followed sources (`home` when it names none).
+    enum ChannelChoice: Equatable {
+        case notifications
+        case feeds(String)
     }
 
-    func homeHasUnread() async throws -> Bool { try await store.timelineHasUnread() }
+    func channel(_ fields: Fields) async throws -> ChannelChoice {
+        let uid = fields.first("channel") ?? TimelineChannel.home
+        if uid == TimelineChannel.notifications { return .notifications }
+        guard try await channels.channels().channel(uid) != nil else { throw MicropubError(.invalidRequest, "unknown channel \"\(uid)\"") }
+        return .feeds(uid)
+    }
 
-    func timeline(_ fields: Fields) async throws -> JSONValue {
-        guard try channel(fields) == .home else { return Microsub.timeline([], isFull: false, hasNewer: false) }
+    /// The responses shown in the notifications channel: those verified (held for approval, or shown), newest first.
+    func notifications() async throws -> [Mention] {
+        try await store.mentions(state: nil, limit: Self.notificationsShown).filter { $0.state == .held || $0.state == .shown }
+    }
+
+    static let notificationsShown = 50
+
+    /// Creating (`name`), renaming (`channel` and `name`), deleting (`method=delete`) and ordering (`method=order`, `channels[]`).
+    func changeChannels(_ fields: Fields) async throws -> JSONValue {
+        do {
+            switch (fields.first("method"), fields.first("channel"), fields.first("name")) {
+            case ("delete", let uid?, _):
+                try await channels.remove(uid)
+                return .object(["deleted": .bool(true)])
+            case ("order", _, _):
+                try await channels.order(fields.all("channels"))
+                return .object([:])
+            case (nil, let uid?, let name?):
+                return Microsub.channel(try await channels.rename(uid, to: name))
+            case (nil, nil, let name?):
+                return Microsub.channel(try await channels.create(name: name))
+            default:
+                throw MicropubError(
+                    .invalidRequest,
+                    "action=channels takes name (create), channel and name (rename), channel and method=delete, or method=order with channels[]"
+                )
+            }
+        } catch let failure as TimelineChannels.Failure {
+            throw MicropubError(.invalidRequest, failure.description)
+        }
+    }
+
+    func timeline(_ fields: Fields, channel: String) async throws -> JSONValue {
+        let page = TimelineQuery(limit: Self.pageSize, channel: channel)
         if let after = fields.first("after") {
             guard let cursor = Int64(after) else { throw MicropubError(.invalidRequest, "after is a cursor this endpoint gave") }
-            let items = try await store.timeline(limit: Self.pageSize, before: cursor)
+            var older = page
+            older.before = cursor
+            let items = try await store.timeline(older)
             return Microsub.timeline(items, isFull: items.count == Self.pageSize, hasNewer: true)
         }
-        var items = try await store.timeline(limit: Self.pageSize, before: nil)
+        var items = try await store.timeline(page)
         // Newer than a cursor: the newest page, up to the cursor.
         if let before = fields.first("before").flatMap(Int64.init), let index = items.firstIndex(where: { $0.id == before }) {
             items = Array(items[..<index])
@@ -120,31 +178,60 @@ struct MicrosubController: Sendable {
         return Microsub.timeline(items, isFull: items.count == Self.pageSize, hasNewer: false)
     }
 
-    /// `mark_read` of entries (`entry`, `entry[]`) or of everything up to one (`last_read_entry`), and `mark_unread`.
-    func markRead(_ fields: Fields) async throws -> Response {
+    /// `mark_read` of entries (`entry`, `entry[]`) or of everything up to one
+    /// (`last_read_entry`), `mark_unread`, and `remove` (the entries leave the timeline for good).
+    func changeTimeline(_ fields: Fields) async throws -> Response {
+        guard case .feeds(let channel) = try await channel(fields) else {
+            throw MicropubError(.invalidRequest, "a notification is read once the owner approves or refuses it in the studio")
+        }
         let entries = fields.all("entry").compactMap(Int64.init)
         let upTo = fields.first("last_read_entry").flatMap(Int64.init)
-        guard !entries.isEmpty || upTo != nil else { throw MicropubError(.invalidRequest, "name the entry (entry or last_read_entry)") }
         switch fields.first("method") {
         case "mark_read":
+            guard !entries.isEmpty || upTo != nil else { throw MicropubError(.invalidRequest, "name the entry (entry or last_read_entry)") }
             if !entries.isEmpty { try await store.markTimeline(ids: entries, read: true) }
-            if let upTo { try await store.markTimelineRead(through: upTo) }
+            if let upTo { try await store.markTimelineRead(through: upTo, channel: channel) }
         case "mark_unread":
+            guard !entries.isEmpty else { throw MicropubError(.invalidRequest, "name the entry") }
             try await store.markTimeline(ids: entries, read: false)
-        default: throw MicropubError(.invalidRequest, "POST action=timeline takes method=mark_read or mark_unread")
+        case "remove":
+            guard !entries.isEmpty else { throw MicropubError(.invalidRequest, "name the entry") }
+            try await store.removeFromTimeline(ids: entries)
+        default: throw MicropubError(.invalidRequest, "POST action=timeline takes method=mark_read, mark_unread or remove")
         }
         return JSONResponse.ok(.object(["result": .string("ok")]))
     }
 
+    /// Follows `url` into the channel named (an address already followed moves there).
     func follow(_ fields: Fields) async throws -> JSONValue {
-        guard try channel(fields) == .home else { throw MicropubError(.invalidRequest, "follows go to the home channel") }
+        guard case .feeds(let channel) = try await channel(fields) else {
+            throw MicropubError(.invalidRequest, "the notifications channel holds the site's responses; follow into another channel")
+        }
         guard let url = fields.first("url"), !url.isEmpty else { throw MicropubError(.invalidRequest, "name the url to follow") }
         do {
-            return Microsub.feed(try await following.follow(url).follow)
+            var follow = try await following.follow(url).follow
+            if follow.channel != channel, try await store.setFollowChannel(address: follow.address, channel: channel) {
+                follow.channel = channel
+            }
+            return Microsub.feed(follow)
         } catch let failure as Following.Failure {
             throw MicropubError(.invalidRequest, failure.description)
         } catch let failure as FeedFollower.Failure {
             throw MicropubError(.invalidRequest, "\(url) could not be followed: \(failure.description)")
+        } catch let error as FetchError {
+            throw MicropubError(.invalidRequest, "\(url) could not be read: \(error.description)")
+        }
+    }
+
+    /// A feed's entries as they would arrive, without following it.
+    func preview(_ fields: Fields) async throws -> JSONValue {
+        guard let text = fields.first("url"), let url = try? Following.address(text) else {
+            throw MicropubError(.invalidRequest, "name the url to preview")
+        }
+        do {
+            return Microsub.preview(try await following.preview(url), now: Date())
+        } catch let failure as FeedFollower.Failure {
+            throw MicropubError(.invalidRequest, "\(url) could not be previewed: \(failure.description)")
         } catch let error as FetchError {
             throw MicropubError(.invalidRequest, "\(url) could not be read: \(error.description)")
         }
