@@ -75,15 +75,15 @@ func batchBenchmark(photoCount: Int, episodeCount: Int, episodeMinutes: Int) asy
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
     func ours(_ drop: URL, data: String) async throws -> Double {
-        let services = try await MicrocastServices.start(
-            ServiceConfiguration(
-                dataDirectory: folder.appendingPathComponent(data),
-                presets: presets,
-                workerThreads: cores,
-                jobPollInterval: .milliseconds(100)
-            ),
-            logger: logger
+        var configuration = ServiceConfiguration(
+            dataDirectory: folder.appendingPathComponent(data),
+            presets: presets,
+            workerThreads: cores,
+            jobPollInterval: .milliseconds(100)
         )
+        // The baselines make no transcripts; `bench transcribe` measures them.
+        configuration.transcriber = Transcriber(model: .off)
+        let services = try await MicrocastServices.start(configuration, logger: logger)
         var options = FolderRun.Options()
         options.once = true
         options.settle = 0

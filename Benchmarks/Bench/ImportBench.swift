@@ -72,6 +72,8 @@ func importBenchmark(episodes: Int, seconds: Int) async throws {
         )
         configuration.writesPosts = true
         configuration.allowPrivateFetch = true
+        // The baselines make no transcripts; `bench transcribe` measures them.
+        configuration.transcriber = Transcriber(model: .off)
         return try await MicrocastServices.start(configuration, logger: logger)
     }
 

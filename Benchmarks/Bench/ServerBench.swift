@@ -35,7 +35,10 @@ final class ServerUnderTest: @unchecked Sendable {
         base = "http://127.0.0.1:\(port)"
         process.executableURL = binary
         process.arguments =
-            ["serve", "--data", data.path, "--port", "\(port)", "--presets", repository.appendingPathComponent("Presets").path]
+            [
+                "serve", "--data", data.path, "--port", "\(port)", "--presets", repository.appendingPathComponent("Presets").path,
+                "--transcribe-model", "off",
+            ]
             + (workers.map { ["--workers", "\($0)"] } ?? []) + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -62,6 +62,8 @@ public struct MediaFormat: Hashable, Sendable, Codable {
     /// waveform's peaks, a chapters file); nil for anything else.
     public static func renditionContentType(fileExtension: String) -> String? {
         if fileExtension == "json" { return "application/json" }
+        // Transcripts and captions: text, in UTF-8, which a player would not otherwise assume.
+        if let text = ["vtt": "text/vtt", "srt": "application/x-subrip", "txt": "text/plain"][fileExtension] { return text + "; charset=utf-8" }
         let made: [MediaFormat] = [.jpeg, .webp, .avif, .png, .mp3, .m4a, .mp4]
         return made.first { $0.fileExtension == fileExtension }?.mimeType
     }

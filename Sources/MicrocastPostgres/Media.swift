@@ -45,16 +45,16 @@ extension PostgresStore: MediaRepository {
         )
     }
 
-    public func add(_ item: MediaItem, processing: JobRequest?) async throws {
-        // The upload and its job in one transaction: never a file without its processing.
+    public func add(_ item: MediaItem, jobs: [JobRequest]) async throws {
+        // The upload and its jobs in one transaction: never a file without its processing.
         try await transaction { connection in
             try await Self.insert(item, on: connection, logger: logger)
-            if let processing {
+            for request in jobs {
                 let now = Date()
                 try await connection.execute(
                     """
                     INSERT INTO jobs (kind, subject, state, attempts, max_attempts, run_after, created_at, updated_at)
-                    VALUES (\(processing.kind), \(processing.subject.key), \(Job.State.queued), 0, \(Int64(processing.maxAttempts)), \(now), \(now), \(now))
+                    VALUES (\(request.kind), \(request.subject.key), \(Job.State.queued), 0, \(Int64(request.maxAttempts)), \(now), \(now), \(now))
                     """,
                     logger: logger
                 )
@@ -167,11 +167,18 @@ extension PostgresStore: MediaRepository {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws {
-        try await connection.execute("DELETE FROM renditions WHERE media_id = \(mediaId)", logger: logger)
+        // Its transcripts are another job's, and outlive a new encoding of the same recording.
+        try await connection.execute("DELETE FROM renditions WHERE media_id = \(mediaId) AND format NOT LIKE 'transcript-%'", logger: logger)
         for rendition in renditions { try await insert(rendition, on: connection, logger: logger) }
         try await connection.execute(
             "UPDATE media SET state = \(MediaItem.State.ready), failure = NULL, placeholder = \(placeholder) WHERE id = \(mediaId)",
             logger: logger
         )
+    }
+
+    /// Replaces the item's transcript files with `renditions`.
+    static func recordTranscripts(mediaId: String, renditions: [Rendition], on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.execute("DELETE FROM renditions WHERE media_id = \(mediaId) AND format LIKE 'transcript-%'", logger: logger)
+        for rendition in renditions { try await insert(rendition, on: connection, logger: logger) }
     }
 }

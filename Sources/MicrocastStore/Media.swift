@@ -131,15 +131,15 @@ struct RenditionRecord: Codable, FetchableRecord, MutablePersistableRecord {
 }
 
 extension SQLiteStore: MediaRepository {
-    public func add(_ item: MediaItem, processing: JobRequest?) async throws {
+    public func add(_ item: MediaItem, jobs: [JobRequest]) async throws {
         try await pool.write { db in
             try MediaRecord(item).insert(db)
-            if let processing {
-                var job = JobRecord(processing, now: Date())
+            for request in jobs {
+                var job = JobRecord(request, now: Date())
                 try job.insert(db)
             }
         }
-        if processing != nil { wakeUps.wakeAll() }
+        if !jobs.isEmpty { wakeUps.wakeAll() }
     }
 
     public func media(id: String) async throws -> MediaItem? {
@@ -211,7 +211,8 @@ extension SQLiteStore: MediaRepository {
     }
 
     static func finish(mediaId: String, renditions: [Rendition], placeholder: String?, _ db: Database) throws {
-        try RenditionRecord.filter(RenditionRecord.Columns.mediaId == mediaId).deleteAll(db)
+        // Its transcripts are another job's, and outlive a new encoding of the same recording.
+        try RenditionRecord.filter(RenditionRecord.Columns.mediaId == mediaId && !Column("format").like("transcript-%")).deleteAll(db)
         for rendition in renditions {
             var record = RenditionRecord(rendition)
             try record.insert(db)
@@ -222,6 +223,15 @@ extension SQLiteStore: MediaRepository {
             MediaRecord.Columns.failure.set(to: nil),
             MediaRecord.Columns.placeholder.set(to: placeholder)
         )
+    }
+
+    /// Replaces the item's transcript files with `renditions`.
+    static func recordTranscripts(mediaId: String, renditions: [Rendition], _ db: Database) throws {
+        try RenditionRecord.filter(RenditionRecord.Columns.mediaId == mediaId && Column("format").like("transcript-%")).deleteAll(db)
+        for rendition in renditions {
+            var record = RenditionRecord(rendition)
+            try record.insert(db)
+        }
     }
 
     static func fail(mediaId: String, reason: String, _ db: Database) throws {

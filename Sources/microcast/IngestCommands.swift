@@ -10,6 +10,7 @@ import Synchronization
 struct IngestOptions: ParsableArguments {
     @OptionGroup var data: DataOptions
     @OptionGroup var presets: PresetOptions
+    @OptionGroup var transcription: TranscriptionOptions
     @Option(name: .customLong("base-url"), help: "Public URL of the site (default: the one `serve` last ran with).") var baseURL: String?
     @Option(help: "Items worked on at once (default: one per core).") var jobs: Int?
     @Flag(help: "Serve uploaded photos with the location they were taken at (removed by default).") var keepLocation = false
@@ -35,6 +36,7 @@ struct IngestOptions: ParsableArguments {
         )
         configuration.writesPosts = true
         configuration.allowPrivateFetch = allowPrivateFetch
+        configuration.transcriber = transcription.transcriber
         return try await MicrocastServices.start(configuration, logger: logger)
     }
 }

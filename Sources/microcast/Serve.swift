@@ -12,6 +12,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var presets: PresetOptions
     @OptionGroup var syndication: SyndicationOptions
+    @OptionGroup var transcription: TranscriptionOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(name: .customLong("base-url"), help: "Public URL of the site (default http://HOST:PORT).") var baseURL: String?
@@ -54,6 +55,7 @@ struct Serve: AsyncParsableCommand {
         services.allowPrivateFetch = allowPrivateFetch
         services.bots = try presets.bots()
         services.countListeners = !noListenerCounts
+        services.transcriber = transcription.transcriber
         syndication.apply(to: &services)
         var configuration = ServerConfiguration(services: services, host: host, port: port)
         configuration.trustedProxies = trustedProxies

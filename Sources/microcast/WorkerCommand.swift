@@ -19,6 +19,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var presets: PresetOptions
     @OptionGroup var syndication: SyndicationOptions
+    @OptionGroup var transcription: TranscriptionOptions
     @Option(help: "Jobs run at once (default: one per core).") var threads: Int?
     @Option(help: "Seconds a job stays with a worker that stops answering before another worker takes it.") var lease: Double = 120
     @Flag(name: .customLong("allow-private-fetch"), help: "Let Webmention fetches reach loopback and private addresses (tests only).")
@@ -39,6 +40,7 @@ struct WorkerCommand: AsyncParsableCommand {
             jobLease: lease
         )
         configuration.allowPrivateFetch = allowPrivateFetch
+        configuration.transcriber = transcription.transcriber
         syndication.apply(to: &configuration)
         let services = try await MicrocastServices.start(configuration, logger: logger)
         logger.info("worker started", metadata: ["database": "\(services.configuration.database)", "data": "\(data.url.path)"])

@@ -106,6 +106,7 @@ struct SecurityTests {
             let server = Process()
             server.executableURL = Microcast.binary
             server.arguments = ["serve", "--data", data.path, "--port", "\(port)", "--workers", "1"]
+            server.environment = Microcast.environment()
             server.standardOutput = FileHandle.nullDevice
             server.standardError = FileHandle.nullDevice
             try server.run()

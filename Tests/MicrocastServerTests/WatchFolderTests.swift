@@ -18,6 +18,7 @@ struct WatchFolderTests {
         let process = Process()
         process.executableURL = Microcast.binary
         process.arguments = arguments
+        process.environment = Microcast.environment()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()

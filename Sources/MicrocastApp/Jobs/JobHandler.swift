@@ -50,6 +50,8 @@ package struct JobDone: Sendable {
 package protocol JobHandler: Sendable {
     var kind: JobKind { get }
     var pool: JobPool { get }
+    /// Claimed only when its pool has nothing else to do (a transcript waits for every encoding).
+    var isBackground: Bool { get }
     /// Seconds before the next try after try `attempt` failed.
     func backoff(attempt: Int) -> TimeInterval
     /// Does the job. Throws `JobSetback` to postpone or give up; any other error is tried again after `backoff`.
@@ -57,6 +59,8 @@ package protocol JobHandler: Sendable {
 }
 
 extension JobHandler {
+    package var isBackground: Bool { false }
+
     /// 10 s, 20 s, 40 s, … up to 10 minutes.
     package func backoff(attempt: Int) -> TimeInterval { JobBackoff.doubling(attempt: attempt) }
 }
@@ -87,5 +91,15 @@ package struct JobRegistry: Sendable {
     /// The kinds that run on `pool`, in a stable order.
     package func kinds(in pool: JobPool) -> [JobKind] {
         handlers.values.filter { $0.pool == pool }.map(\.kind).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// `pool`'s kinds in the order a loop asks for them: the foreground
+    /// kinds first, then (only when none of those is waiting) the background ones.
+    package func tiers(in pool: JobPool) -> [[JobKind]] {
+        let all = handlers.values.filter { $0.pool == pool }
+        return [false, true].map { background in
+            all.filter { $0.isBackground == background }.map(\.kind).sorted { $0.rawValue < $1.rawValue }
+        }
+        .filter { !$0.isEmpty }
     }
 }

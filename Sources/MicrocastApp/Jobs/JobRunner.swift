@@ -63,7 +63,7 @@ public struct JobRunner: Service {
             for (pool, wakeUps) in idle {
                 for index in 0..<(loops[pool] ?? 0) {
                     group.addTask {
-                        await loop(id: "\(name)-\(pool.rawValue)\(index)", kinds: registry.kinds(in: pool), pool: pool, idle: wakeUps)
+                        await loop(id: "\(name)-\(pool.rawValue)\(index)", tiers: registry.tiers(in: pool), pool: pool, idle: wakeUps)
                     }
                 }
             }
@@ -91,11 +91,11 @@ public struct JobRunner: Service {
         }
     }
 
-    func loop(id: String, kinds: [JobKind], pool: JobPool, idle: JobWakeUps) async {
+    func loop(id: String, tiers: [[JobKind]], pool: JobPool, idle: JobWakeUps) async {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    if let job = try await queue.claim(worker: id, lease: lease, now: Date(), kinds: kinds) {
+                    if let job = try await claim(worker: id, tiers: tiers) {
                         await run(job, worker: id)
                         // What a media job freed is returned, so a backlog does not ratchet memory up.
                         if pool == .media { ProcessMemory.trim() }
@@ -110,6 +110,14 @@ public struct JobRunner: Service {
                 await idle.wait(upTo: idleWait)
             }
         }
+    }
+
+    /// The first tier with a runnable job gives the job.
+    func claim(worker: String, tiers: [[JobKind]]) async throws -> Job? {
+        for kinds in tiers {
+            if let job = try await queue.claim(worker: worker, lease: lease, now: Date(), kinds: kinds) { return job }
+        }
+        return nil
     }
 
     /// Runs one claimed job and records how it ended.

@@ -17,6 +17,8 @@ package struct MediaIntake: Sendable {
     package let budget: DecodeBudget
     /// Publish photos' locations (the owner's choice); off by default.
     package var keepLocation = false
+    /// Whether audio and video get a transcript job with their processing (`--transcribe-model`).
+    package var transcribes = false
 
     package static let inspectionTime = Duration.seconds(20)
 
@@ -78,7 +80,8 @@ package struct MediaIntake: Sendable {
         let staged: URL
         do {
             staged = try library.stage(upload.temporaryFile, as: item.fileName)
-            try await media.add(item, processing: job)
+            let transcript = transcribes && JobKind.isTranscribed(item.kind) ? JobRequest(kind: .transcribe, subject: .media(id)) : nil
+            try await media.add(item, jobs: [job, transcript].compactMap { $0 })
             FaultPoint.uploadRowSaved.reached()
         } catch {
             if let publicCopy { try? FileManager.default.removeItem(at: publicCopy) }

@@ -93,6 +93,7 @@ public struct MicrocastServices: Sendable {
         let progress = ProgressBoard()
         var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
         intake.keepLocation = configuration.keepLocation
+        intake.transcribes = configuration.transcriber.model != .off
         let artwork = ShowArtworkStore(library: library, threadPool: requestPool, settings: store)
         let publishing = Publishing(posts: store, ingests: store, accounts: store, intake: intake, urls: urls)
         let outboundPool = NIOThreadPool(numberOfThreads: 4)
@@ -114,6 +115,7 @@ public struct MicrocastServices: Sendable {
             AudioJob(context: media, preset: presets.audio, limits: configuration.limits, settings: store, site: site, artwork: artwork),
             VideoJob(context: media, preset: presets.video, posterEncodings: presets.photo.encodings, limits: configuration.limits),
             PublicCopyJob(context: media, intake: intake),
+            TranscribeJob(context: media, transcriber: configuration.transcriber, settings: store),
             VerifyMentionJob(store: store, fetcher: fetcher, avatars: avatars, turns: SenderTurns()),
             AuthorPhotoJob(store: store, avatars: avatars),
             SendMentionsJob(store: store, fetcher: fetcher, site: site),

@@ -66,6 +66,9 @@ public struct ServiceConfiguration: Sendable {
     public var listenerFlushInterval: Duration = .seconds(60)
     /// The time downloads are counted at: the clock, except in tests of "the next day".
     public var listenerClock: @Sendable () -> Date = { Date() }
+    /// How episodes and videos are transcribed (`--transcribe-model`, `--transcriber-python`);
+    /// `TranscriptionModel.off` queues no transcripts.
+    public var transcriber = Transcriber(model: .bundled)
     /// The time scheduled posts are published by: the clock, except in tests that move it on.
     public var schedulerClock: @Sendable () -> Date = { Date() }
 

@@ -42,8 +42,8 @@ public struct FeedItem: Sendable {
     public var chaptersURL: String?
     /// The waveform summary (audiowaveform JSON), for players.
     public var waveformURL: String?
-    /// Transcripts (`podcast:transcript`): URL and MIME type.
-    public var transcripts: [(url: String, mimeType: String)]
+    /// Transcripts (`podcast:transcript`).
+    public var transcripts: [FeedTranscript]
     public var image: String?
     /// The post's photos in order, or a video's poster linking to the video.
     public var pictures: [FeedPicture]
@@ -133,14 +133,26 @@ public struct FeedItemBuilder: Sendable {
         }
         // A chapters file the owner uploaded and linked wins over the one made from the recording.
         if let linked = post.properties["chapters"]?.first?.urlValue.flatMap(LinkPolicy.renderable) { chaptersURL = linked }
-        let transcripts: [(url: String, mimeType: String)] = (post.properties["transcript"] ?? []).compactMap { value in
+        let uploaded: [FeedTranscript] = (post.properties["transcript"] ?? []).compactMap { value in
             guard let url = value.urlValue else { return nil }
-            if let id = urls.mediaId(fromURL: url), let item = media[id] { return (url, item.mimeType) }
+            if let id = urls.mediaId(fromURL: url), let item = media[id] { return FeedTranscript(url: url, mimeType: item.mimeType) }
             guard LinkPolicy.isRenderable(url) else { return nil }
-            if url.hasSuffix(".vtt") { return (url, "text/vtt") }
-            if url.hasSuffix(".srt") { return (url, "application/x-subrip") }
+            if url.hasSuffix(".vtt") { return FeedTranscript(url: url, mimeType: "text/vtt") }
+            if url.hasSuffix(".srt") { return FeedTranscript(url: url, mimeType: "application/x-subrip") }
             return nil
         }
+        // A transcript the owner uploaded wins over the one made from the recording.
+        let made: [FeedTranscript] = ((audioURL ?? videoURL).flatMap(urls.mediaId(fromURL:)).flatMap { renditions[$0] }?.transcripts ?? [])
+            .compactMap { rendition in
+                guard case .transcript(let format, let language) = rendition.role else { return nil }
+                return FeedTranscript(
+                    url: urls.rendition(fileName: rendition.fileName),
+                    mimeType: rendition.mimeType,
+                    language: language,
+                    isCaptions: format == .vtt || format == .srt
+                )
+            }
+        let transcripts = uploaded.isEmpty ? made : uploaded
         func number(_ name: String) -> Int? {
             switch post.properties[name]?.first {
             case .integer(let value)?: Int(value)
@@ -240,5 +252,22 @@ extension FeedItem {
             html += "<p>\(image)</p>\n"
         }
         return html + contentHTML
+    }
+}
+
+/// A transcript linked from a feed item (`podcast:transcript`, JSON Feed's attachments).
+public struct FeedTranscript: Sendable, Equatable {
+    public var url: String
+    public var mimeType: String
+    /// Nil: the feed's own language.
+    public var language: String?
+    /// Timed captions (`rel="captions"`).
+    public var isCaptions: Bool
+
+    public init(url: String, mimeType: String, language: String? = nil, isCaptions: Bool = false) {
+        self.url = url
+        self.mimeType = mimeType
+        self.language = language
+        self.isCaptions = isCaptions || mimeType == "text/vtt" || mimeType == "application/x-subrip"
     }
 }

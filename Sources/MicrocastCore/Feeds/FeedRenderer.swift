@@ -73,7 +73,10 @@ public enum FeedRenderer {
             xml.element("podcast:chapters", "", [("url", chapters), ("type", PodcastChapters.mimeType)])
         }
         for transcript in item.transcripts {
-            xml.element("podcast:transcript", "", [("url", transcript.url), ("type", transcript.mimeType)])
+            var attributes = [("url", transcript.url), ("type", transcript.mimeType)]
+            if let language = transcript.language { attributes.append(("language", language)) }
+            if transcript.isCaptions { attributes.append(("rel", "captions")) }
+            xml.element("podcast:transcript", "", attributes)
         }
         for alternate in [enclosure] + item.alternates {
             var attributes = [("type", alternate.mimeType), ("length", String(alternate.byteCount))]
@@ -164,6 +167,13 @@ public enum FeedRenderer {
                             if let duration = file.duration { attachment["duration_in_seconds"] = .integer(Int64(duration.rounded())) }
                             return .object(attachment)
                         }
+                            // After the recording, so an app that plays the first attachment plays it.
+                            + item.transcripts.map { transcript in
+                                .object([
+                                    "url": .string(transcript.url), "mime_type": .string(transcript.mimeType),
+                                    "title": .string(transcript.isCaptions ? "Captions" : "Transcript"),
+                                ])
+                            }
                     )
                 }
                 return .object(object)

@@ -14,6 +14,8 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     case videoWeb = "video.web"
     /// The public copy of an upload stored before uploads had one (a photo without its location).
     case publicCopy = "media.public-copy"
+    /// An episode's or video's words, recognised by Whisper, as captions and transcripts.
+    case transcribe = "media.transcript"
     /// A received Webmention's source fetched and checked.
     case verifyMention = "webmention.verify"
     /// A response's author photo fetched and made ours (one fetch serves
@@ -34,7 +36,7 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     /// What a job of this kind works on.
     public var subjectKind: JobSubject.Kind {
         switch self {
-        case .photoRenditions, .audioEpisode, .videoWeb, .publicCopy: .media
+        case .photoRenditions, .audioEpisode, .videoWeb, .publicCopy, .transcribe: .media
         case .verifyMention, .authorPhoto: .mention
         case .sendMentions, .fanout: .post
         case .syndicate, .backfeed: .copy
@@ -62,6 +64,9 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
         case .text: nil
         }
     }
+
+    /// Whether an upload of `kind` is transcribed (when transcription is on).
+    public static func isTranscribed(_ kind: MediaKind) -> Bool { kind == .audio || kind == .video }
 
     /// The kinds that work on `subject`'s kind of thing.
     public static func working(on subject: JobSubject.Kind) -> [JobKind] { allCases.filter { $0.subjectKind == subject } }
@@ -170,6 +175,9 @@ public enum JobResult: Sendable {
     /// An author photo made ours: `file`, a rendition, shown for every
     /// response whose author's photo is `remote` and that has none yet.
     case authorPhoto(remote: String, file: String)
+    /// A media item's transcript files, replacing the transcript files it had
+    /// (its other renditions, and its state, stay as they are).
+    case transcribed(mediaId: String, renditions: [Rendition])
 }
 
 /// A queued, running or finished job.

@@ -88,6 +88,8 @@ public enum RenditionRole: Sendable, Hashable, CustomStringConvertible {
     case waveform
     /// An episode's Podcasting 2.0 chapters file.
     case chapters
+    /// A transcript file of one format, in one language (stored as `transcript-LANGUAGE.FORMAT`).
+    case transcript(TranscriptFormat, language: String)
 
     /// Read back from the store's `format` and `mimeType`; nil for a value
     /// this version does not know (the store treats that as an error).
@@ -95,6 +97,12 @@ public enum RenditionRole: Sendable, Hashable, CustomStringConvertible {
         switch stored {
         case "waveform": self = .waveform
         case "chapters": self = .chapters
+        case let text where text.hasPrefix(Self.transcriptPrefix):
+            let rest = text.dropFirst(Self.transcriptPrefix.count)
+            guard let dot = rest.lastIndex(of: "."), let format = TranscriptFormat(rawValue: String(rest[rest.index(after: dot)...])) else {
+                return nil
+            }
+            self = .transcript(format, language: String(rest[..<dot]))
         default:
             if mimeType.hasPrefix("image/"), let format = ImageFormat(rawValue: stored) {
                 self = .image(format)
@@ -115,8 +123,13 @@ public enum RenditionRole: Sendable, Hashable, CustomStringConvertible {
         case .audio(let name), .video(let name): name
         case .waveform: "waveform"
         case .chapters: "chapters"
+        case .transcript(let format, let language): "\(Self.transcriptPrefix)\(language).\(format.rawValue)"
         }
     }
+
+    static let transcriptPrefix = "transcript-"
+
+    public var isTranscript: Bool { if case .transcript = self { true } else { false } }
 
     public var description: String { stored }
 }
@@ -245,4 +258,10 @@ public struct RenditionSet: Sendable, Equatable {
 
     public var waveform: Rendition? { all.first { $0.role == .waveform } }
     public var chapters: Rendition? { all.first { $0.role == .chapters } }
+    /// The transcript files made from the recording, in `TranscriptFormat`'s order (captions first).
+    public var transcripts: [Rendition] {
+        TranscriptFormat.allCases.compactMap { format in
+            all.first { if case .transcript(format, _) = $0.role { true } else { false } }
+        }
+    }
 }

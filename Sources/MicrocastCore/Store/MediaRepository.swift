@@ -2,8 +2,8 @@ import Foundation
 
 /// Uploads and what processing made of them.
 public protocol MediaRepository: Sendable {
-    /// Saves an upload and, in the same transaction, queues its processing.
-    func add(_ item: MediaItem, processing: JobRequest?) async throws
+    /// Saves an upload and, in the same transaction, queues its processing (and its transcript).
+    func add(_ item: MediaItem, jobs: [JobRequest]) async throws
     /// The item with this id, or nil.
     func media(id: String) async throws -> MediaItem?
     /// The items with these ids that exist, by id.
@@ -22,4 +22,11 @@ public protocol MediaRepository: Sendable {
     func renditions(forMedia ids: [String]) async throws -> [String: RenditionSet]
     /// Replaces the item's renditions, records its placeholder colour, and marks it ready, in one transaction.
     func finishProcessing(mediaId: String, renditions: [Rendition], placeholder: String?) async throws
+}
+
+extension MediaRepository {
+    /// Saves an upload and, in the same transaction, queues its processing.
+    public func add(_ item: MediaItem, processing: JobRequest?) async throws {
+        try await add(item, jobs: processing.map { [$0] } ?? [])
+    }
 }

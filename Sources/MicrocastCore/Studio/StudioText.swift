@@ -47,6 +47,7 @@ public enum StudioText {
         case .image(let format): "\(format.rawValue) \(rendition.width)w"
         case .audio(let name), .video(let name): "\(name) \(size(rendition.byteCount))"
         case .waveform, .chapters: rendition.role.stored
+        case .transcript(let format, let language): "transcript \(format.rawValue) (\(language))"
         }
     }
 

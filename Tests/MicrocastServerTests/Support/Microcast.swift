@@ -5,6 +5,13 @@ import TestSupport
 enum Microcast {
     static let binary = Repository.root.appendingPathComponent(".build/debug/microcast")
 
+    /// The environment every command runs with: this process's, with
+    /// transcription off (Whisper on every test's recordings would cost the
+    /// suite minutes); the transcript tests turn it on by passing their own.
+    static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(["MICROCAST_TRANSCRIBE_MODEL": "off"]) { $1 }.merging(extra) { $1 }
+    }
+
     struct Outcome {
         var status: Int32
         var output: String
@@ -22,6 +29,7 @@ enum Microcast {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
+        process.environment = environment()
         let folder = try Fixtures.folder()
         let outputFile = folder.appendingPathComponent("out")
         let errorFile = folder.appendingPathComponent("err")
@@ -54,7 +62,7 @@ enum Microcast {
             process = Process()
             process.executableURL = Microcast.binary
             process.arguments = arguments
-            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+            process.environment = Microcast.environment(environment)
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: log)
             try process.run()

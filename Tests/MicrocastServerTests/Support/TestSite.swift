@@ -104,6 +104,8 @@ struct TestSite {
             logLevel: .warning,
             jobPollInterval: .milliseconds(250)
         )
+        // Whisper on every test's recordings would cost the suite minutes: the transcript tests turn it on.
+        configuration.services.transcriber = Transcriber(model: .off)
         var databaseArguments: [String] = []
         if database == .postgres {
             let url = try await PostgresCluster.shared.newDatabase()

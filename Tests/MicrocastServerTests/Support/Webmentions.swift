@@ -52,6 +52,10 @@ enum Webmentions {
     }
 
     static func microcast(_ arguments: [String]) async throws -> String {
-        String(decoding: try await Fixtures.runOffPool(Microcast.binary.path, arguments), as: UTF8.self)
+        let outcome = try await Microcast.run(arguments)
+        guard outcome.status == 0 else {
+            throw Fixtures.CommandFailed(description: "microcast \(arguments.joined(separator: " ")) failed: \(outcome.errors)")
+        }
+        return outcome.output
     }
 }
