@@ -71,7 +71,7 @@ struct TranscriptTests {
         try await TestSite.run(configure: Self.transcribing) { site in
             let token = try await site.token("create media")
             let audio = try site.created(try await site.upload(recording, token: token))
-            _ = try site.created(try await site.postForm([("h", "entry"), ("name", "Tomatoes"), ("audio", audio)], token: token))
+            let permalink = try site.created(try await site.postForm([("h", "entry"), ("name", "Tomatoes"), ("audio", audio)], token: token))
 
             var feed = ""
             try await Webmentions.eventually("the feed links the transcripts") {
@@ -158,6 +158,14 @@ struct TranscriptTests {
             let attachments = ((jsonFeed?["items"] as? [[String: Any]])?.first?["attachments"] as? [[String: Any]]) ?? []
             #expect(attachments.first?["mime_type"] as? String == "audio/mpeg")
             #expect(Set(attachments.compactMap { $0["url"] as? String }).isSuperset(of: linked.compactMap { $0["url"] }))
+
+            // The post's page: the transcript folded under the player, each caption a link to its moment.
+            let page = try await site.get(permalink)
+            #expect(page.text.contains("<details class=\"transcript\"><summary>Transcript</summary>"))
+            let links = page.text.matches(of: /<a href="\?t=(\d+)" data-seek="([0-9.]+)" title="[0-9:]+">([^<]*)<\/a>/)
+            #expect(links.count == cues.count && links.first.map { String($0.3) } == cues.first?.text)
+            // webvtt-py gives whole seconds.
+            #expect(zip(links, cues).allSatisfy { Int(String($0.1)) == Int($1.start) && abs((Double(String($0.2)) ?? -9) - $1.start) < 1 })
 
             // A transcript the owner uploads wins over the one made.
             let vttUpload = folder.appendingPathComponent("mine.vtt")

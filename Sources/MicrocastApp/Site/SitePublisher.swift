@@ -206,13 +206,21 @@ package struct SitePublisher: Sendable {
         let items = try await media.media(ids: ids)
         let renditions = try await media.renditions(forMedia: ids)
         let waveforms = waveforms(renditions)
+        let transcripts = transcripts(renditions)
         let counts = try await conversations.mentionCounts(postSlugs: list.map(\.slug))
         let cited = list.flatMap { post in
             OutgoingLinks.responseProperties.flatMap { (post.properties[$0] ?? []).compactMap(OutgoingLinks.responseURL) }
         }
         let citations = try await conversations.citations(urls: cited)
         return list.enumerated().map { index, post in
-            var entry = presenter.entry(post, media: items, renditions: renditions, waveforms: waveforms, isFirst: index == 0)
+            var entry = presenter.entry(
+                post,
+                media: items,
+                renditions: renditions,
+                waveforms: waveforms,
+                transcripts: transcripts,
+                isFirst: index == 0
+            )
             entry.responses = ConversationPresenter.responses(of: post, citations: citations)
             entry.responseCounts = ConversationPresenter.countsText(counts[post.slug] ?? [:])
             return entry
@@ -229,6 +237,18 @@ package struct SitePublisher: Sendable {
                 let peaks = try? JSONDecoder().decode(Peaks.self, from: data)
             else { continue }
             result[id] = peaks.data
+        }
+        return result
+    }
+
+    /// Recordings' made captions, read from their WebVTT files.
+    package func transcripts(_ renditions: [String: RenditionSet]) -> [String: [CaptionCue]] {
+        var result: [String: [CaptionCue]] = [:]
+        for (id, set) in renditions {
+            guard let file = set.transcripts.first(where: { if case .transcript(.vtt, _) = $0.role { true } else { false } }),
+                let text = try? String(contentsOf: library.rendition(file.fileName), encoding: .utf8)
+            else { continue }
+            result[id] = TranscriptWriter.readWebVTT(text)
         }
         return result
     }

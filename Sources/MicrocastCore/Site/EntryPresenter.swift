@@ -26,8 +26,11 @@ public struct EntryPresenter: Sendable {
         media: [String: MediaItem],
         renditions: [String: RenditionSet],
         waveforms: [String: [Int]] = [:],
+        transcripts: [String: [CaptionCue]] = [:],
         isFirst: Bool = true
     ) -> EntryView {
+        // A transcript the owner uploaded wins: the made one is not shown beside it.
+        let transcripts = post.properties["transcript"]?.isEmpty == false ? [:] : transcripts
         let name = post.strings("name").first ?? ""
         let content = contentHTML(post.properties["content"]?.first)
         let syndication = (post.properties["syndication"] ?? []).compactMap { $0.urlValue.flatMap(LinkView.init(external:)) }
@@ -51,6 +54,7 @@ public struct EntryPresenter: Sendable {
                 media: media,
                 renditions: renditions,
                 waveforms: waveforms,
+                transcripts: transcripts,
                 fallbackLabel: name.isEmpty ? "Audio" : name
             ),
             videos: playables(
@@ -58,6 +62,7 @@ public struct EntryPresenter: Sendable {
                 media: media,
                 renditions: renditions,
                 waveforms: [:],
+                transcripts: transcripts,
                 fallbackLabel: name.isEmpty ? "Video" : name
             ),
             summary: post.strings("summary").first ?? "",
@@ -76,6 +81,7 @@ public struct EntryPresenter: Sendable {
         media: [String: MediaItem],
         renditions: [String: RenditionSet],
         waveforms: [String: [Int]],
+        transcripts: [String: [CaptionCue]] = [:],
         fallbackLabel: String
     ) -> [PlayableView] {
         (values ?? []).compactMap { value in
@@ -92,7 +98,7 @@ public struct EntryPresenter: Sendable {
             let height = encoded?.height ?? item?.height ?? 0
             let src = encoded.map { site.urls.rendition(fileName: $0.fileName) } ?? url
             let chapters = item?.kind == .audio ? Self.chapters(of: item, src: src) : []
-            return PlayableView(
+            var view = PlayableView(
                 src: src,
                 mimeType: encoded?.mimeType ?? item?.mimeType ?? "",
                 label: alt ?? fallbackLabel,
@@ -106,6 +112,17 @@ public struct EntryPresenter: Sendable {
                 waveformSVG: id.flatMap { waveforms[$0] }.map { WaveformSVG.render($0) } ?? "",
                 isAvailable: encoded != nil || item?.state != .failed
             )
+            if let captions = made.transcripts.first, case .transcript(.vtt, let language) = captions.role {
+                view.captionsURL = site.urls.rendition(fileName: captions.fileName)
+                view.captionsLanguage = language
+                view.hasCaptions = true
+            }
+            view.transcript = (id.flatMap { transcripts[$0] } ?? []).map { cue in
+                let seconds = Int(cue.start.rounded(.down))
+                return TranscriptCueView(text: cue.text, time: DateText.clock(seconds), seconds: seconds, start: String(format: "%.3f", cue.start))
+            }
+            view.hasTranscript = !view.transcript.isEmpty
+            return view
         }
     }
 

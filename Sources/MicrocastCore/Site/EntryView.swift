@@ -87,6 +87,13 @@ public struct PlayableView: Sendable {
     public var waveformSVG: String
     /// False when processing failed: the page says so instead of playing the unprocessed original.
     public var isAvailable: Bool
+    /// The made captions (WebVTT) for a `<track>`, and their language; empty when there are none.
+    public var captionsURL = ""
+    public var captionsLanguage = ""
+    public var hasCaptions = false
+    /// The transcript under the player, a link a caption.
+    public var transcript: [TranscriptCueView] = []
+    public var hasTranscript = false
 }
 
 /// A `<source>` in a photo's `<picture>`: a modern format, or the still

@@ -122,6 +122,16 @@ public struct ChapterView: Sendable {
     public var href: String
 }
 
+/// One caption of a transcript on the page: a link that seeks the player to it.
+public struct TranscriptCueView: Sendable {
+    public var text: String
+    public var time: String
+    /// Whole seconds, for `?t=` and the player.
+    public var seconds: Int
+    /// Fractional seconds, where the seek goes.
+    public var start: String
+}
+
 /// An episode's waveform as inline SVG: peaks drawn as bars, no script needed.
 public enum WaveformSVG {
     /// `data` is min/max pairs of 8-bit peaks (audiowaveform's format).
