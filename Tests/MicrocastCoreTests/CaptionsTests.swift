@@ -1,4 +1,5 @@
 import Foundation
+import MediaModel
 import MicrocastCore
 import Testing
 
@@ -90,5 +91,68 @@ struct CaptionsTests {
         #expect(role.stored == "transcript-pt-br.vtt")
         #expect(RenditionRole(stored: role.stored, mimeType: "text/vtt") == role)
         #expect(RenditionRole(stored: "transcript-en.doc", mimeType: "text/plain") == nil)
+    }
+
+    @Test("a video's page: its made captions as a track and a transcript of seek links; an uploaded transcript keeps them off")
+    func videoPage() {
+        let site = SiteInfo(title: "Site", authorName: "Host", urls: SiteURLs(base: "https://example.com"))
+        let id = "abcdefghijklmnopqrst"
+        let media = [
+            id: MediaItem(
+                id: id,
+                kind: .video,
+                mimeType: "video/mp4",
+                fileExtension: "mp4",
+                byteCount: 999,
+                sha256: "0",
+                probe: MediaProbe(kind: .video, format: "mp4", mimeType: "video/mp4"),
+                state: .ready
+            )
+        ]
+        let renditions = [
+            id: RenditionSet([
+                Rendition(
+                    mediaId: id,
+                    role: .video("720p"),
+                    mimeType: "video/mp4",
+                    width: 1280,
+                    height: 720,
+                    byteCount: 500,
+                    fileName: "\(id)-720p.aa.mp4",
+                    duration: 9
+                ),
+                Rendition(
+                    mediaId: id,
+                    role: .transcript(.vtt, language: "en"),
+                    mimeType: "text/vtt",
+                    byteCount: 80,
+                    fileName: "\(id)-transcript.bb.vtt"
+                ),
+                Rendition(
+                    mediaId: id,
+                    role: .transcript(.txt, language: "en"),
+                    mimeType: "text/plain",
+                    byteCount: 20,
+                    fileName: "\(id)-transcript.cc.txt"
+                ),
+            ])
+        ]
+        let cues = [CaptionCue(start: 0, end: 2, lines: ["Hello there."]), CaptionCue(start: 62.5, end: 64, lines: ["A minute on."])]
+        let post = Post(
+            slug: "clip",
+            properties: ["video": [.string("https://example.com/media/\(id).mp4")]],
+            published: Date(timeIntervalSince1970: 0)
+        )
+        let view = EntryPresenter(site: site).entry(post, media: media, renditions: renditions, transcripts: [id: cues])
+        let video = view.videos.first
+        #expect(video?.hasCaptions == true && video?.captionsURL == "https://example.com/media/r/\(id)-transcript.bb.vtt")
+        #expect(video?.captionsLanguage == "en")
+        #expect(video?.transcript.map(\.seconds) == [0, 62] && video?.transcript.last?.start == "62.500")
+        #expect(video?.transcript.last?.text == "A minute on." && video?.transcript.last?.time == DateText.clock(62))
+
+        var uploaded = post
+        uploaded.properties["transcript"] = [.string("https://example.com/media/zyxwvutsrqponmlkjihg.vtt")]
+        let owned = EntryPresenter(site: site).entry(uploaded, media: media, renditions: renditions, transcripts: [id: cues])
+        #expect(owned.videos.first?.hasTranscript == false)
     }
 }
