@@ -113,8 +113,8 @@ extension PostgresStore: JobQueue {
                 if let next { try await Self.enqueue([next], now: now, on: connection, logger: logger) }
             case .enqueued(let requests):
                 try await Self.enqueue(requests, now: now, on: connection, logger: logger)
-            case .transcribed(let mediaId, let renditions):
-                try await Self.recordTranscripts(mediaId: mediaId, renditions: renditions, on: connection, logger: logger)
+            case .transcribed(let transcript, let renditions):
+                try await Self.record(transcript, renditions: renditions, replacingEdits: false, on: connection, logger: logger)
             case .authorPhoto(let remote, let file):
                 try await connection.execute(
                     "UPDATE mentions SET author_photo_file = \(file) WHERE author_remote_photo = \(remote) AND author_photo_file = ''",

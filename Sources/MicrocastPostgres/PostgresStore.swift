@@ -36,6 +36,7 @@ public final class PostgresStore: DataStore, Sendable {
         let store = PostgresStore(configuration: location.client(connections: connections), logger: logger)
         do {
             try await Schema.migrate(store.client, logger: logger)
+            try await store.indexUnindexedPosts()
         } catch {
             await store.close()
             throw readable(error)

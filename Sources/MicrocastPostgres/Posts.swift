@@ -42,11 +42,12 @@ extension PostgresStore: PostRepository {
         let slug = try await uniqueSlug(post.slug, on: connection, logger: logger)
         let json = try propertiesJSON(post)
         let syndicateTo = try syndicateToJSON(post)
+        let words = SearchDocument(post)
         let rows = try await connection.rows(
             """
-            INSERT INTO posts (slug, type, kind, properties, published, updated, status, deleted_at, created_at, syndicate_to)
+            INSERT INTO posts (slug, type, kind, properties, published, updated, status, deleted_at, created_at, syndicate_to, search_title, search_body)
             VALUES (\(slug), \(post.type), \(post.kind), \(json)::jsonb, \(post.published), \(post.updated), \(post.status), \(post.deletedAt), \(createdAt),
-              \(syndicateTo))
+              \(syndicateTo), \(words.title), \(words.body))
             RETURNING \(unescaped: postColumns)
             """,
             logger: logger
@@ -149,11 +150,13 @@ extension PostgresStore: PostRepository {
     public func update(_ post: Post, mediaIds: [String], jobs: PostJobs) async throws {
         let json = try Self.propertiesJSON(post)
         let syndicateTo = try Self.syndicateToJSON(post)
+        let words = SearchDocument(post)
         try await transaction { connection in
             let rows = try await connection.rows(
                 """
                 UPDATE posts SET type = \(post.type), kind = \(post.kind), properties = \(json)::jsonb, published = \(post.published),
-                  updated = \(post.updated), status = \(post.status), deleted_at = \(post.deletedAt), syndicate_to = \(syndicateTo)
+                  updated = \(post.updated), status = \(post.status), deleted_at = \(post.deletedAt), syndicate_to = \(syndicateTo),
+                  search_title = \(words.title), search_body = \(words.body)
                 WHERE slug = \(post.slug) RETURNING id
                 """,
                 logger: logger

@@ -62,6 +62,35 @@ enum Schema {
                 "ALTER TABLE timeline ADD COLUMN is_removed BOOLEAN NOT NULL DEFAULT false",
             ]
         ),
+        (13, "transcripts and search", search),
+    ]
+
+    /// Posts' words (`SearchDocument`, written with every post; null until
+    /// `PostgresStore.indexUnindexedPosts` fills those written before) and
+    /// transcripts' cues, each with a stored `tsvector` that a GIN index serves.
+    /// The English configuration stems as SQLite's porter tokenizer does.
+    static let search: [String] = [
+        "ALTER TABLE posts ADD COLUMN search_title TEXT",
+        "ALTER TABLE posts ADD COLUMN search_body TEXT",
+        """
+        ALTER TABLE posts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+          setweight(to_tsvector('english', COALESCE(search_title, '')), 'A') || setweight(to_tsvector('english', COALESCE(search_body, '')), 'B')
+        ) STORED
+        """,
+        "CREATE INDEX posts_search ON posts USING GIN (search_vector)",
+        """
+        CREATE TABLE transcripts (
+          media_id TEXT COLLATE "C" PRIMARY KEY REFERENCES media (id) ON DELETE CASCADE, language TEXT NOT NULL,
+          is_edited BOOLEAN NOT NULL, updated_at TIMESTAMPTZ(3) NOT NULL)
+        """,
+        """
+        CREATE TABLE transcript_cues (
+          id BIGSERIAL PRIMARY KEY, media_id TEXT COLLATE "C" NOT NULL REFERENCES transcripts (media_id) ON DELETE CASCADE,
+          position BIGINT NOT NULL, start_seconds DOUBLE PRECISION NOT NULL, end_seconds DOUBLE PRECISION NOT NULL, text TEXT NOT NULL,
+          search_vector tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED)
+        """,
+        "CREATE INDEX transcript_cues_media ON transcript_cues (media_id, position)",
+        "CREATE INDEX transcript_cues_search ON transcript_cues USING GIN (search_vector)",
     ]
 
     static let following: [String] = [

@@ -29,6 +29,7 @@ extension PostgresStore {
                 "SELECT \(unescaped: Self.renditionColumns) FROM renditions ORDER BY id",
                 logger: logger
             ).map(Self.rendition)
+            snapshot.transcripts = try await Self.transcripts(forMedia: nil, on: connection, logger: logger).values.sorted { $0.mediaId < $1.mediaId }
             snapshot.tokens = try await connection.rows("SELECT \(unescaped: Self.tokenColumns) FROM tokens ORDER BY id", logger: logger)
                 .map(Self.token)
             snapshot.owner = try await connection.rows("SELECT passphrase_hash, updated_at FROM owner WHERE id = 1", logger: logger).first.map {
@@ -116,7 +117,7 @@ extension PostgresStore {
             let tables = [
                 "posts", "media", "renditions", "post_media", "tokens", "owner", "sessions", "authorization_codes", "settings", "ingests", "jobs",
                 "mentions", "sent_mentions", "citations", "downloads", "syndication_accounts", "syndication_copies", "followers",
-                "redirects", "follows", "timeline",
+                "redirects", "follows", "timeline", "transcripts",
             ]
             var present: [String] = []
             for table in tables where try await !connection.rows("SELECT 1 FROM \(unescaped: table) LIMIT 1", logger: logger).isEmpty {
@@ -128,9 +129,11 @@ extension PostgresStore {
                 let post = row.post
                 try await connection.execute(
                     """
-                    INSERT INTO posts (id, slug, type, kind, properties, published, updated, status, deleted_at, created_at, syndicate_to)
+                    INSERT INTO posts (id, slug, type, kind, properties, published, updated, status, deleted_at, created_at, syndicate_to,
+                      search_title, search_body)
                     VALUES (\(post.id ?? 0), \(post.slug), \(post.type), \(post.kind), \(try Self.propertiesJSON(post))::jsonb, \(post.published),
-                      \(post.updated), \(post.status), \(post.deletedAt), \(row.createdAt), \(try Self.syndicateToJSON(post)))
+                      \(post.updated), \(post.status), \(post.deletedAt), \(row.createdAt), \(try Self.syndicateToJSON(post)),
+                      \(SearchDocument(post).title), \(SearchDocument(post).body))
                     """,
                     logger: logger
                 )
@@ -143,6 +146,9 @@ extension PostgresStore {
                 )
             }
             for rendition in snapshot.renditions { try await Self.insert(rendition, on: connection, logger: logger) }
+            for transcript in snapshot.transcripts {
+                try await Self.record(transcript, renditions: nil, replacingEdits: true, on: connection, logger: logger)
+            }
             for token in snapshot.tokens { try await Self.insert(token, keepingId: true, on: connection, logger: logger) }
             if let owner = snapshot.owner {
                 try await connection.execute(

@@ -171,8 +171,8 @@ extension SQLiteStore: JobQueue {
                 if let next { try Self.enqueue([next], now: now, db) }
             case .enqueued(let requests):
                 try Self.enqueue(requests, now: now, db)
-            case .transcribed(let mediaId, let renditions):
-                try Self.recordTranscripts(mediaId: mediaId, renditions: renditions, db)
+            case .transcribed(let transcript, let renditions):
+                try Self.record(transcript, renditions: renditions, replacingEdits: false, db)
             case .authorPhoto(let remote, let file):
                 _ = try MentionRecord.filter(MentionRecord.Columns.authorRemotePhoto == remote && MentionRecord.Columns.authorPhotoFile == "")
                     .updateAll(db, MentionRecord.Columns.authorPhotoFile.set(to: file))

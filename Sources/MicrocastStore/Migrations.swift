@@ -372,6 +372,59 @@ enum Migrations {
             try db.alter(table: "follows") { t in t.add(column: "channel", .text).notNull().defaults(to: TimelineChannel.home) }
             try db.alter(table: "timeline") { t in t.add(column: "isRemoved", .boolean).notNull().defaults(to: false) }
         }
+        migrator.registerMigration("21 transcripts and search") { db in
+            try db.alter(table: "posts") { t in
+                t.add(column: "searchTitle", .text).notNull().defaults(to: "")
+                t.add(column: "searchBody", .text).notNull().defaults(to: "")
+            }
+            for record in try PostRecord.fetchAll(db) {
+                let document = SearchDocument(try record.post())
+                try db.execute(
+                    sql: "UPDATE posts SET searchTitle = ?, searchBody = ? WHERE id = ?",
+                    arguments: [document.title, document.body, record.id]
+                )
+            }
+            try db.create(table: "transcripts") { t in
+                t.primaryKey("mediaId", .text).references("media", onDelete: .cascade)
+                t.column("language", .text).notNull()
+                t.column("isEdited", .boolean).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "transcriptCues") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("mediaId", .text).notNull().indexed().references("transcripts", onDelete: .cascade)
+                t.column("position", .integer).notNull()
+                t.column("start", .double).notNull()
+                t.column("end", .double).notNull()
+                t.column("text", .text).notNull()
+            }
+            // External-content FTS5 tables, kept in step with their rows by
+            // triggers, so every way a post or cue is written (a restore too) is indexed.
+            let tokenizer = "tokenize = 'porter unicode61 remove_diacritics 2'"
+            try db.execute(
+                sql: """
+                    CREATE VIRTUAL TABLE postSearch USING fts5(searchTitle, searchBody, content = 'posts', content_rowid = 'id', \(tokenizer));
+                    CREATE TRIGGER postSearchInsert AFTER INSERT ON posts BEGIN
+                      INSERT INTO postSearch (rowid, searchTitle, searchBody) VALUES (new.id, new.searchTitle, new.searchBody);
+                    END;
+                    CREATE TRIGGER postSearchDelete AFTER DELETE ON posts BEGIN
+                      INSERT INTO postSearch (postSearch, rowid, searchTitle, searchBody) VALUES ('delete', old.id, old.searchTitle, old.searchBody);
+                    END;
+                    CREATE TRIGGER postSearchUpdate AFTER UPDATE OF searchTitle, searchBody ON posts BEGIN
+                      INSERT INTO postSearch (postSearch, rowid, searchTitle, searchBody) VALUES ('delete', old.id, old.searchTitle, old.searchBody);
+                      INSERT INTO postSearch (rowid, searchTitle, searchBody) VALUES (new.id, new.searchTitle, new.searchBody);
+                    END;
+                    INSERT INTO postSearch (postSearch) VALUES ('rebuild');
+                    CREATE VIRTUAL TABLE cueSearch USING fts5(text, content = 'transcriptCues', content_rowid = 'id', \(tokenizer));
+                    CREATE TRIGGER cueSearchInsert AFTER INSERT ON transcriptCues BEGIN
+                      INSERT INTO cueSearch (rowid, text) VALUES (new.id, new.text);
+                    END;
+                    CREATE TRIGGER cueSearchDelete AFTER DELETE ON transcriptCues BEGIN
+                      INSERT INTO cueSearch (cueSearch, rowid, text) VALUES ('delete', old.id, old.text);
+                    END;
+                    """
+            )
+        }
         return migrator
     }
 

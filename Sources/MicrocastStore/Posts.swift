@@ -26,6 +26,9 @@ struct PostRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var deletedAt: Date?
     var createdAt: Date
     var syndicateTo: String
+    /// The words it is found by (`SearchDocument`), which `postSearch` indexes.
+    var searchTitle: String
+    var searchBody: String
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
@@ -41,6 +44,9 @@ struct PostRecord: Codable, FetchableRecord, MutablePersistableRecord {
         deletedAt = post.deletedAt
         self.createdAt = createdAt
         syndicateTo = String(decoding: try StoreJSON.encoder.encode(post.syndicateTo), as: UTF8.self)
+        let document = SearchDocument(post)
+        searchTitle = document.title
+        searchBody = document.body
     }
 
     func post() throws -> Post {

@@ -13,6 +13,8 @@ extension SQLiteStore {
                 .map { StoreSnapshot.PostMediaRow(postId: $0["postId"], mediaId: $0["mediaId"], position: $0["position"]) }
             snapshot.media = try MediaRecord.order(MediaRecord.Columns.createdAt, MediaRecord.Columns.id).fetchAll(db).map(\.item)
             snapshot.renditions = try RenditionRecord.order(Column("id")).fetchAll(db).map { try $0.rendition() }
+            let recorded = try String.fetchAll(db, sql: "SELECT mediaId FROM transcripts ORDER BY mediaId")
+            snapshot.transcripts = try Self.transcripts(forMedia: recorded, db).values.sorted { $0.mediaId < $1.mediaId }
             snapshot.tokens = try TokenRecord.order(TokenRecord.Columns.id).fetchAll(db).map(\.token)
             if let row = try Row.fetchOne(db, sql: "SELECT passwordHash, updatedAt FROM owner WHERE id = 1") {
                 snapshot.owner = StoreSnapshot.OwnerRow(passphraseHash: row["passwordHash"], updatedAt: row["updatedAt"])
@@ -58,6 +60,7 @@ extension SQLiteStore {
             for row in snapshot.postMedia {
                 try PostMediaRecord(postId: row.postId, mediaId: row.mediaId, position: row.position).insert(db)
             }
+            for transcript in snapshot.transcripts { try Self.record(transcript, renditions: nil, replacingEdits: true, db) }
             for rendition in snapshot.renditions {
                 var record = RenditionRecord(rendition)
                 try record.insert(db)
@@ -126,7 +129,7 @@ extension SQLiteStore {
         let tables = [
             "posts", "media", "renditions", "postMedia", "tokens", "owner", "sessions", "authorizationCodes", "settings", "ingests", "jobs",
             "mentions", "sentMentions", "citations", "downloads", "syndicationAccounts", "syndicationCopies", "followers",
-            "redirects", "follows", "timeline",
+            "redirects", "follows", "timeline", "transcripts",
         ]
         return try tables.filter { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \($0))") ?? false }
     }

@@ -266,6 +266,10 @@ struct StoreTests {
             placeholder: "data:image/png;base64,AA=="
         )
         try await store.complete(jobId: job.id, now: now)
+        try await store.saveEdited(
+            StoredTranscript(mediaId: item.id, language: "en", isEdited: true, cues: [CaptionCue(start: 0.5, end: 2, lines: ["A caption"])]),
+            renditions: []
+        )
         try await addPhoto(store)
         _ = try await store.createPost(
             Post(slug: "first", properties: ["photo": [.string("https://example.com/media/\(item.id).jpg")]], published: now),

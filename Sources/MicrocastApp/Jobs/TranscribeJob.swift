@@ -17,6 +17,7 @@ struct TranscribeJob: JobHandler {
     let context: MediaJobContext
     let transcriber: Transcriber
     let settings: any SettingsRepository
+    let transcripts: any SearchRepository
 
     func run(_ job: Job) async throws -> JobDone {
         guard let id = job.subject.mediaId, let item = try await context.media.media(id: id) else {
@@ -28,6 +29,11 @@ struct TranscribeJob: JobHandler {
         default: throw JobSetback.postpone("waiting for the recording to be processed", after: 15)
         }
         guard transcriber.model != .off else { throw JobSetback.giveUp("transcription is off (--transcribe-model off)") }
+        // The owner's corrections stay until the owner asks for a new
+        // transcript (which clears the mark); the store checks again when it saves.
+        if try await transcripts.transcripts(forMedia: [id])[id]?.isEdited == true {
+            return JobDone(.nothing, summary: "kept the owner's edited transcript")
+        }
         let language = try await Self.language(settings)
         return try await context.process(job) { item, control in
             let transcript: Transcript
@@ -37,22 +43,12 @@ struct TranscribeJob: JobHandler {
                 throw MediaError.interrupted(failure.description)
             }
             let cues = Captions.cues(transcript)
-            var renditions: [Rendition] = []
-            for format in TranscriptFormat.allCases {
-                let text = format == .txt ? transcript.plainText : format.render(cues)
-                let data = Data(text.utf8)
-                let fileName = try context.library.writeRendition(data, stem: "\(item.id)-transcript", fileExtension: format.rawValue)
-                renditions.append(
-                    Rendition(
-                        mediaId: item.id,
-                        role: .transcript(format, language: transcript.language),
-                        mimeType: format.mimeType,
-                        byteCount: Int64(data.count),
-                        fileName: fileName
-                    )
-                )
-            }
-            return .transcribed(mediaId: item.id, renditions: renditions)
+            let renditions = try TranscriptFiles(library: context.library)
+                .write(cues, plainText: transcript.plainText, language: transcript.language, mediaId: item.id)
+            return .transcribed(
+                StoredTranscript(mediaId: item.id, language: transcript.language, isEdited: false, cues: cues),
+                renditions: renditions
+            )
         }
     }
 

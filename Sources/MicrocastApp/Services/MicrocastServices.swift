@@ -115,7 +115,7 @@ public struct MicrocastServices: Sendable {
             AudioJob(context: media, preset: presets.audio, limits: configuration.limits, settings: store, site: site, artwork: artwork),
             VideoJob(context: media, preset: presets.video, posterEncodings: presets.photo.encodings, limits: configuration.limits),
             PublicCopyJob(context: media, intake: intake),
-            TranscribeJob(context: media, transcriber: configuration.transcriber, settings: store),
+            TranscribeJob(context: media, transcriber: configuration.transcriber, settings: store, transcripts: store),
             VerifyMentionJob(store: store, fetcher: fetcher, avatars: avatars, turns: SenderTurns()),
             AuthorPhotoJob(store: store, avatars: avatars),
             SendMentionsJob(store: store, fetcher: fetcher, site: site),

@@ -175,9 +175,10 @@ public enum JobResult: Sendable {
     /// An author photo made ours: `file`, a rendition, shown for every
     /// response whose author's photo is `remote` and that has none yet.
     case authorPhoto(remote: String, file: String)
-    /// A media item's transcript files, replacing the transcript files it had
-    /// (its other renditions, and its state, stay as they are).
-    case transcribed(mediaId: String, renditions: [Rendition])
+    /// A recording's transcript (its cues and its files), replacing the one
+    /// it had unless the owner edited that one meanwhile (its other
+    /// renditions, and its state, stay as they are).
+    case transcribed(StoredTranscript, renditions: [Rendition])
 }
 
 /// A queued, running or finished job.

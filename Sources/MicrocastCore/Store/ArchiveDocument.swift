@@ -32,6 +32,8 @@ public struct ArchiveDocument: Codable, Sendable, Equatable {
         /// What the site follows (absent from archives made before following).
         /// The timeline itself is others' posts: not archived, read again at the first poll.
         public var follows: [Follow]?
+        /// Transcripts' cues, made and edited (absent from archives made before search).
+        public var transcripts: [StoredTranscript]?
         /// Uploads whose public copy is the original itself (audio kept as it
         /// came, or the owner publishes locations): stored once, linked again on import.
         public var linkedPublicCopies: [String]
@@ -122,6 +124,7 @@ public struct ArchiveDocument: Codable, Sendable, Equatable {
                 portable.nextPollAt = exportedAt
                 return portable
             },
+            transcripts: snapshot.transcripts,
             linkedPublicCopies: linkedPublicCopies
         )
     }
@@ -159,6 +162,7 @@ public struct ArchiveDocument: Codable, Sendable, Equatable {
         snapshot.followers = contents.followers
         snapshot.redirects = contents.redirects
         snapshot.follows = contents.follows ?? []
+        snapshot.transcripts = contents.transcripts ?? []
         return snapshot
     }
 

@@ -6,7 +6,7 @@ import Foundation
 /// nothing else names one.
 public protocol DataStore: PostRepository, MediaRepository, TokenRepository, OwnerRepository, SettingsRepository,
     IngestRepository, JobQueue, MentionRepository, DownloadRepository, SyndicationRepository, FollowerRepository, RedirectRepository,
-    FollowingRepository, PushSubscriptionRepository
+    FollowingRepository, PushSubscriptionRepository, SearchRepository
 {
     /// The database's own consistency check: `ok` for a sound one.
     func integrityCheck() async throws -> String

@@ -99,6 +99,8 @@ public struct StoreSnapshot: Sendable, Equatable {
     public var redirects: [Redirect] = []
     public var follows: [Follow] = []
     public var timeline: [TimelineItem] = []
+    /// Transcripts' cues (made and edited), which their files alone cannot give back.
+    public var transcripts: [StoredTranscript] = []
 
     public init() {}
 
@@ -110,7 +112,7 @@ public struct StoreSnapshot: Sendable, Equatable {
             "settings": settings.count, "ingests": ingests.count, "jobs": jobs.count, "mentions": mentions.count,
             "sent mentions": sentMentions.count, "citations": citations.count, "downloads": downloads.count,
             "syndication accounts": syndicationAccounts.count, "copies": copies.count, "followers": followers.count,
-            "redirects": redirects.count,
+            "redirects": redirects.count, "transcripts": transcripts.count,
         ]
     }
 
