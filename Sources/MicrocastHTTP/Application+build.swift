@@ -105,7 +105,12 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
     StudioController(
         pages: pages,
         posts: StudioPostsController(pages: pages, store: store, publishing: publishing),
-        media: StudioMediaController(pages: pages, store: store, intake: services.intake),
+        media: StudioMediaController(
+            pages: pages,
+            store: store,
+            intake: services.intake,
+            editor: TranscriptEditor(library: services.library, store: store)
+        ),
         show: StudioShowController(
             pages: pages,
             settings: store,

@@ -28,6 +28,21 @@ struct CaptionsTests {
         #expect(cues.last?.text == "Yes. It is.")
     }
 
+    @Test("no line is longer than 42 even where the middle break would make one so; the cue ends before a word that cannot fit")
+    func linesFit() {
+        // Heard once from the test episode: its even break is 37 + 43 characters.
+        let heard = "Our guest throws tomato in the garden behind the library, and she wrote feeds for everyone."
+        let cues = Captions.cues(Self.transcript(heard))
+        #expect(cues.count >= 2)
+        #expect(cues.allSatisfy { $0.lines.count <= 2 && $0.lines.allSatisfy { $0.count <= 42 } }, "\(cues)")
+        #expect(cues.map(\.text).joined(separator: " ") == heard)
+        #expect(
+            Captions.lines("Our guest throws tomato in the garden behind the library, and") == [
+                "Our guest throws tomato in the", "garden behind the library, and",
+            ]
+        )
+    }
+
     @Test("a segment without word times is spread over its span; a word that runs long is held at most 7 s")
     func withoutWords() {
         let transcript = Transcript(

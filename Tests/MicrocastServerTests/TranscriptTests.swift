@@ -190,6 +190,133 @@ struct TranscriptTests {
         }
     }
 
+    /// A video of the same speech over a plain picture.
+    static func video(in folder: URL, speech: URL) async throws -> URL {
+        let file = folder.appendingPathComponent("walk.mp4")
+        try await Fixtures.runOffPool(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=steelblue:s=320x240:r=25", "-i", speech.path, "-shortest",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", file.path,
+            ]
+        )
+        return file
+    }
+
+    static func mediaId(_ url: String) throws -> String {
+        try #require(URL(string: url)?.deletingPathExtension().lastPathComponent)
+    }
+
+    static func waitForTranscripts(_ site: TestSite, _ id: String, done count: Int) async throws {
+        try await Webmentions.eventually("\(id) transcribed \(count) time(s)") {
+            let jobs = try await site.store.jobs(subject: .media(id))
+            if let failed = jobs.first(where: { $0.state == .failed }) { Issue.record("\(failed)") }
+            return jobs.filter { $0.kind == .transcribe && $0.state == .done }.count >= count
+                && !jobs.contains { $0.state == .queued || $0.state == .running }
+        }
+    }
+
+    @Test(
+        "search finds a word said only in the audio, and its link starts the player at that moment in Chromium; a video's captions track loads; the owner's corrections survive processing again, until the owner asks for a new transcript"
+    )
+    func searchCaptionsAndCorrections() async throws {
+        let folder = try Fixtures.folder()
+        let recording = try await Self.speech(in: folder, name: "episode")
+        let movie = try await Self.video(in: folder, speech: try await Self.speech(in: folder, name: "video", rate: 165))
+        try await TestSite.run(configure: Self.transcribing) { site in
+            let token = try await site.token("create media")
+            let audio = try site.created(try await site.upload(recording, token: token))
+            let episode = try site.created(try await site.postForm([("h", "entry"), ("name", "Episode one"), ("audio", audio)], token: token))
+            let video = try site.created(try await site.upload(movie, token: token))
+            let walk = try site.created(try await site.postForm([("h", "entry"), ("name", "A walk"), ("video", video)], token: token))
+            let audioId = try Self.mediaId(audio)
+            let videoId = try Self.mediaId(video)
+            try await Self.waitForTranscripts(site, audioId, done: 1)
+            try await Self.waitForTranscripts(site, videoId, done: 1)
+            let stored = try await site.store.transcripts(forMedia: [audioId, videoId])
+            func start(of word: String, in id: String) throws -> Double {
+                try #require(stored[id]?.cues.first { $0.text.lowercased().contains(word) }?.start, "\(word) in \(stored[id]?.cues ?? [])")
+            }
+
+            // Discovery: the home page names the OpenSearch description, which names the search page.
+            let home = try await site.get("/")
+            #expect(home.text.contains("<link rel=\"search\" type=\"application/opensearchdescription+xml\""))
+            #expect(home.headers.first(name: "Link")?.contains("rel=\"search\"") == true)
+            #expect(home.text.contains("<form class=\"search\" role=\"search\" action=\"\(site.base)/search\""))
+            let description = try await site.get("/opensearch.xml")
+            #expect(description.headers.first(name: "Content-Type")?.hasPrefix("application/opensearchdescription+xml") == true)
+            #expect(description.text.contains("template=\"\(site.base)/search?q={searchTerms}\""))
+
+            // "tomatoes" is said in both recordings and written nowhere (tiny.en
+            // sometimes hears "tomato", which the search's stemming finds as well).
+            let results = try await site.get("/search?q=tomatoes")
+            #expect(results.status == .ok)
+            let episodeMoment = Int(try start(of: "tomato", in: audioId).rounded(.down))
+            let walkMoment = Int(try start(of: "tomato", in: videoId).rounded(.down))
+            #expect(results.text.contains("href=\"\(episode)?t=\(episodeMoment)\""), "\(results.text)")
+            #expect(results.text.contains("href=\"\(walk)?t=\(walkMoment)\""))
+            #expect(results.text.contains("<mark>tomato"))
+            #expect(results.text.contains("Said at \(DateText.clock(episodeMoment))"))
+            #expect(try await site.get("/search?q=aubergines").text.contains("Nothing was found"))
+
+            // In Chromium: the captions track loads its cues; a search result's link starts the player at the cue.
+            let script = Repository.root.appendingPathComponent("Tests/Browser/transcript_moments.py")
+            let output = try await Fixtures.runOffPool("python3", [script.path, walk, site.base + "/search?q=tomatoes"])
+            let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+            let captions = try #require(report["captions"] as? [String: Any])
+            #expect(captions["found"] as? Bool == true && captions["readyState"] as? Int == 2 && captions["language"] as? String == "en")
+            #expect((captions["cues"] as? [[Any]])?.count == stored[videoId]?.cues.count)
+            let clicked = try #require(report["clicked"] as? String)
+            let position = try #require(report["position"] as? [String: Any])
+            let seconds = try #require(Double(clicked.components(separatedBy: "?t=").last ?? ""))
+            let cueStart = try start(of: "tomato", in: clicked.hasPrefix(walk) ? videoId : audioId)
+            let currentTime = try #require(position["currentTime"] as? Double)
+            #expect(abs(currentTime - seconds) < 0.5 && cueStart - currentTime >= 0 && cueStart - currentTime < 1, "\(report)")
+            #expect(report["consoleErrors"] as? [String] == [], "\(report)")
+
+            // The owner corrects a word in the studio.
+            let owner = try await OwnerSession.signIn(site)
+            let editor = try await site.get("/studio/media/\(audioId)/transcript", headers: [owner.cookie])
+            #expect(editor.status == .ok)
+            let lines = editor.text.matches(of: /name="cue-(\d+)" value="([^"]*)"/).map { (Int(String($0.1))!, String($0.2)) }
+            #expect(lines.count == stored[audioId]?.cues.count)
+            let fields =
+                [("csrf", owner.csrf), ("cues", String(lines.count))]
+                + lines.map { ("cue-\($0.0)", $0.1.replacingOccurrences(of: "tomato", with: "courgette")) }
+            let saved = try await OwnerSession.form(site, "/studio/media/\(audioId)/transcript", fields, owner: owner)
+            #expect(saved.status == .seeOther || saved.status == .found, "\(saved.status) \(saved.text)")
+            #expect(try await site.get("/search?q=courgette").text.contains("href=\"\(episode)?t="))
+            #expect(try await site.get(episode).text.contains("courgette"))
+            #expect(try await site.get("/studio/search?q=courgette", headers: [owner.cookie]).text.contains("\(episode)?t="))
+            func linkedCaptions() async throws -> String {
+                let item = try #require(try await site.get("/podcast.xml").text.components(separatedBy: "<item>").dropFirst().first)
+                let url = try #require(Self.transcripts(in: item).first { $0["type"] == "text/vtt" }?["url"])
+                return try await site.get(url).text
+            }
+            #expect(try await linkedCaptions().contains("courgette"))
+
+            // Processing the recording again (and transcribing it again) keeps the correction.
+            let processed = try await OwnerSession.form(site, "/studio/media/\(audioId)/reprocess", [("csrf", owner.csrf)], owner: owner)
+            #expect(processed.status == .seeOther || processed.status == .found)
+            try await Webmentions.eventually("the recording is processed again") {
+                try await site.store.jobs(subject: .media(audioId)).filter { $0.kind == .audioEpisode && $0.state == .done }.count == 2
+            }
+            try await Self.waitForTranscripts(site, audioId, done: 2)
+            let kept = try #require(try await site.store.transcripts(forMedia: [audioId])[audioId])
+            #expect(kept.isEdited && kept.cues.contains { $0.text.contains("courgette") })
+            #expect(try await linkedCaptions().contains("courgette"))
+            #expect(try await site.get("/podcast.xml").text.contains("<enclosure"), "the episode stayed published throughout")
+
+            // Asked for a new transcript, the owner gets the recogniser's words back.
+            let again = try await OwnerSession.form(site, "/studio/media/\(audioId)/transcript/regenerate", [("csrf", owner.csrf)], owner: owner)
+            #expect(again.status == .seeOther || again.status == .found)
+            try await Self.waitForTranscripts(site, audioId, done: 3)
+            let fresh = try #require(try await site.store.transcripts(forMedia: [audioId])[audioId])
+            #expect(!fresh.isEdited && !fresh.cues.contains { $0.text.contains("courgette") })
+            #expect(try await linkedCaptions().lowercased().contains("tomato"))
+        }
+    }
+
     @Test("with transcription off nothing is queued, nothing fails, and the feed links no transcript")
     func off() async throws {
         let folder = try Fixtures.folder()

@@ -151,7 +151,8 @@ public struct MicrocastServices: Sendable {
             site: site,
             renderer: try await SiteRenderer.bundled(),
             artwork: artwork,
-            library: library
+            library: library,
+            search: store
         )
         let listeners = ListenerCounter(
             store: store,

@@ -28,6 +28,8 @@ package struct SitePublisher: Sendable {
     package let renderer: SiteRenderer
     package let artwork: ShowArtworkStore
     package let library: MediaLibrary
+    /// Transcripts' cues, and the site's search.
+    package let search: any SearchRepository
     package static let pageSize = 20
     /// The podcast page lists the latest episodes; the feed has them all.
     package static let podcastPageEpisodes = 50
@@ -53,6 +55,7 @@ package struct SitePublisher: Sendable {
         case .podcast: return try await podcast(site: site)
         case .photos: return try await photos(site: site)
         case .sitemap: return try await sitemap(site: site)
+        case .openSearch: return openSearch(site: site)
         case .feed(.podcastRSS) where show.redirectsFeed:
             // The show has moved: apps follow a permanent redirect and keep the new address.
             return PublishedPage(status: 301, contentType: "text/plain; charset=utf-8", body: Data(), location: show.movedTo)
@@ -70,7 +73,7 @@ package struct SitePublisher: Sendable {
     /// Every path the public site has, for export.
     package func allPaths() async throws -> [SitePath] {
         let published = try await posts.publishedPosts(limit: Int.max, offset: 0)
-        var paths: [SitePath] = [.home(page: 1), .podcast, .photos, .sitemap, .stylesheet(fingerprint: renderer.stylesheetFingerprint)]
+        var paths: [SitePath] = [.home(page: 1), .podcast, .photos, .sitemap, .openSearch, .stylesheet(fingerprint: renderer.stylesheetFingerprint)]
         paths += SitePath.Feed.allCases.map(SitePath.feed)
         paths += (1..<Self.pages(published.count)).map { .home(page: $0 + 1) }
         paths += published.map { .post(slug: $0.slug) }
@@ -120,7 +123,7 @@ package struct SitePublisher: Sendable {
         if post.deletedAt != nil {
             return .html(renderer.error(site: site, status: 410, message: "This post was deleted."), status: 410)
         }
-        var entry = try await entries([post], site: site)[0]
+        var entry = try await entries([post], site: site, withTranscripts: true)[0]
         entry.isPermalink = true
         let shown = try await conversations.mentions(postSlug: slug, states: [.shown])
         entry.conversation = ConversationPresenter.conversation(shown, urls: site.urls)
@@ -168,6 +171,31 @@ package struct SitePublisher: Sendable {
         return PublishedPage(status: 200, contentType: "application/xml; charset=utf-8", body: Data(xml.finish().utf8))
     }
 
+    /// The OpenSearch description the home page's `<link rel="search">` names,
+    /// so a browser can add the site's search.
+    package func openSearch(site: SiteInfo) -> PublishedPage {
+        var xml = XMLWriter()
+        xml.start("OpenSearchDescription", [("xmlns", "http://a9.com/-/spec/opensearch/1.1/")])
+        // ShortName is at most 16 characters, by the specification.
+        xml.element("ShortName", String(site.title.prefix(16)))
+        xml.element("Description", "Search \(site.title): posts, and what was said in episodes and videos")
+        xml.element("InputEncoding", "UTF-8")
+        xml.start("Url", [("type", "text/html"), ("method", "get"), ("template", site.urls.search + "?q={searchTerms}")])
+        xml.end()
+        xml.end()
+        return PublishedPage(status: 200, contentType: "application/opensearchdescription+xml; charset=utf-8", body: Data(xml.finish().utf8))
+    }
+
+    /// The search page for what was typed (`/search?q=`): published posts
+    /// found by their words or by what was said in them.
+    package func searchPage(_ text: String) async throws -> PublishedPage {
+        let site = try await self.site.info()
+        var hits: [SearchHit]?
+        if let query = SearchQuery(text) { hits = try await search.search(query) }
+        let view = SearchPageView.make(text: text, hits: hits, urls: site.urls, action: site.urls.search) { site.urls.post(slug: $0.slug) }
+        return .html(renderer.search(site: site, view: view))
+    }
+
     // MARK: Feeds
 
     package func feed(_ feed: SitePath.Feed, site: SiteInfo) async throws -> Data {
@@ -199,14 +227,15 @@ package struct SitePublisher: Sendable {
 
     // MARK: Views
 
-    /// Views for posts, with one store read for all of their media.
-    package func entries(_ list: [Post], site: SiteInfo) async throws -> [EntryView] {
+    /// Views for posts, with one store read for all of their media; a
+    /// permalink's (`withTranscripts`) with its recording's transcript.
+    package func entries(_ list: [Post], site: SiteInfo, withTranscripts: Bool = false) async throws -> [EntryView] {
         let presenter = EntryPresenter(site: site)
         let ids = Array(Set(list.flatMap(presenter.mediaIds)))
         let items = try await media.media(ids: ids)
         let renditions = try await media.renditions(forMedia: ids)
         let waveforms = waveforms(renditions)
-        let transcripts = transcripts(renditions)
+        let transcripts = withTranscripts ? try await search.transcripts(forMedia: ids).mapValues(\.cues) : [:]
         let counts = try await conversations.mentionCounts(postSlugs: list.map(\.slug))
         let cited = list.flatMap { post in
             OutgoingLinks.responseProperties.flatMap { (post.properties[$0] ?? []).compactMap(OutgoingLinks.responseURL) }
@@ -237,18 +266,6 @@ package struct SitePublisher: Sendable {
                 let peaks = try? JSONDecoder().decode(Peaks.self, from: data)
             else { continue }
             result[id] = peaks.data
-        }
-        return result
-    }
-
-    /// Recordings' made captions, read from their WebVTT files.
-    package func transcripts(_ renditions: [String: RenditionSet]) -> [String: [CaptionCue]] {
-        var result: [String: [CaptionCue]] = [:]
-        for (id, set) in renditions {
-            guard let file = set.transcripts.first(where: { if case .transcript(.vtt, _) = $0.role { true } else { false } }),
-                let text = try? String(contentsOf: library.rendition(file.fileName), encoding: .utf8)
-            else { continue }
-            result[id] = TranscriptWriter.readWebVTT(text)
         }
         return result
     }

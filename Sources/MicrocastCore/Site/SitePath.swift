@@ -12,6 +12,8 @@ public enum SitePath: Hashable, Sendable {
     case podcast
     case photos
     case sitemap
+    /// The OpenSearch description: how a browser adds the site's search.
+    case openSearch
     /// The stylesheet, named by its content.
     case stylesheet(fingerprint: String)
     case feed(Feed)
@@ -38,7 +40,7 @@ public enum SitePath: Hashable, Sendable {
     public static let routePatterns =
         [
             "/", "/page/{n}", "/posts/{slug}", "/tags/{tag}", "/tags/{tag}/page/{n}", "/podcast", "/photos", "/sitemap.xml",
-            "/static/{file}",
+            "/opensearch.xml", "/static/{file}",
         ] + Feed.allCases.map { "/" + $0.rawValue }
 
     /// The path for a request's path, or nil for one the site has nothing at.
@@ -54,6 +56,7 @@ public enum SitePath: Hashable, Sendable {
             case "podcast": self = .podcast
             case "photos": self = .photos
             case "sitemap.xml": self = .sitemap
+            case "opensearch.xml": self = .openSearch
             default:
                 guard let feed = Feed(rawValue: parts[0]) else { return nil }
                 self = .feed(feed)
@@ -87,6 +90,7 @@ public enum SitePath: Hashable, Sendable {
         case .podcast: "/podcast"
         case .photos: "/photos"
         case .sitemap: "/sitemap.xml"
+        case .openSearch: "/opensearch.xml"
         case .stylesheet(let fingerprint): "/static/site.\(fingerprint).css"
         case .feed(let feed): "/" + feed.rawValue
         }
@@ -111,7 +115,7 @@ public enum SitePath: Hashable, Sendable {
             return "tags/\(name)/" + (page <= 1 ? "" : "page/\(page)/") + "index.html"
         case .podcast: return "podcast/index.html"
         case .photos: return "photos/index.html"
-        case .sitemap, .stylesheet, .feed: return String(path.dropFirst())
+        case .sitemap, .openSearch, .stylesheet, .feed: return String(path.dropFirst())
         }
     }
 

@@ -94,6 +94,15 @@ public struct SiteRenderer: Sendable {
         return render("photos", page)
     }
 
+    /// The site's search page: the results for `view.query`, or an empty box.
+    public func search(site: SiteInfo, view: SearchPageView) -> String {
+        let title = view.query.isEmpty ? "Search · \(site.title)" : "“\(view.query)” · Search · \(site.title)"
+        var page = Page(site: site, renderer: self, title: title, entries: [], canonical: "")
+        page.query = view.query
+        page.search = view
+        return render("search", page)
+    }
+
     public func error(site: SiteInfo, status: Int, message: String) -> String {
         var page = Page(site: site, renderer: self, title: "\(status) · \(site.title)", entries: [], canonical: "")
         page.status = status
@@ -157,6 +166,12 @@ public struct SiteRenderer: Sendable {
         var postsFeedURL: String
         var postsJSONFeedURL: String
         var studioURL: String
+        var searchURL: String
+        var openSearchURL: String
+        /// What the search box holds: the query on the search page.
+        var query: String = ""
+        /// The search page's results.
+        var search: SearchPageView?
         /// Also in the page itself, for wherever it is served from (a static export).
         var contentSecurityPolicy: String
         /// The sign-in, consent or token-list form, for those pages.
@@ -182,6 +197,8 @@ public struct SiteRenderer: Sendable {
             postsFeedURL = site.urls.postsFeed
             postsJSONFeedURL = site.urls.postsJSONFeed
             studioURL = site.urls.studio
+            searchURL = site.urls.search
+            openSearchURL = site.urls.openSearch
             contentSecurityPolicy = PagePolicy.meta(scriptHashes: renderer.scriptHashes)
         }
     }

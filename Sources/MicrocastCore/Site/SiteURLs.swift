@@ -50,6 +50,14 @@ public struct SiteURLs: Sendable, Equatable {
     public var podcastPage: String { url(.podcast) }
     public var photosPage: String { url(.photos) }
     public var sitemap: String { url(.sitemap) }
+    public var openSearch: String { url(.openSearch) }
+    /// The site's search page (not a `SitePath`: its answer depends on the query, so it is neither cached nor exported).
+    public var search: String { base + "/search" }
+    /// A search's page, or the studio's (`/studio/search`).
+    public func search(_ query: String, studio: Bool = false) -> String {
+        (studio ? self.studio + "/search" : search) + "?q="
+            + (query.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? "")
+    }
     /// The home timeline's page `number` (1 is the home page itself).
     public func homePage(_ number: Int) -> String { url(.home(page: number)) }
     public func tag(_ name: String) -> String { url(.tag(name, page: 1)) }

@@ -20,6 +20,11 @@ public struct MediaListView: Sendable {
         public var canDelete: Bool
         public var retryAction: String
         public var deleteAction: String
+        /// An episode's or video's transcript, to read and correct; empty for others.
+        public var transcriptURL: String = ""
+        /// A processed recording can be processed again (its transcript too, unless the owner edited it).
+        public var canReprocess: Bool = false
+        public var reprocessAction: String = ""
 
         public init(
             id: String,

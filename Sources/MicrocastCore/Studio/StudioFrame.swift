@@ -50,7 +50,7 @@ public struct StudioFrame: Sendable {
 /// The studio's pages, in the order its navigation lists them; each one's
 /// path under `/studio/` is its raw value.
 public enum StudioSection: String, Sendable, CaseIterable {
-    case new, posts, media, show, timeline, following, mentions, listeners, syndication, fediverse
+    case new, posts, search, media, show, timeline, following, mentions, listeners, syndication, fediverse
     case imports = "import"
     case apps
 
@@ -59,6 +59,7 @@ public enum StudioSection: String, Sendable, CaseIterable {
         switch self {
         case .new: "Compose"
         case .posts: "Posts"
+        case .search: "Search"
         case .media: "Media"
         case .show: "Show"
         case .timeline: "Timeline"

@@ -41,7 +41,7 @@ public enum Captions {
         for word in transcript.timedWords {
             if let first = words.first {
                 let text = (words.map(\.text) + [word.text]).joined(separator: " ")
-                if text.count > longestLine * linesPerCue || word.end - first.start > longestCue { close() }
+                if split(text) == nil || word.end - first.start > longestCue { close() }
             }
             words.append(word)
             if endsSentence(word.text), let first = words.first {
@@ -53,17 +53,27 @@ public enum Captions {
         return cues
     }
 
-    /// One line if it fits, else two balanced lines broken at the space nearest the middle.
-    static func lines(_ text: String) -> [String] {
+    /// One line if it fits, else two lines as even as they can be (each at
+    /// most `longestLine`, when the text can be split so).
+    public static func lines(_ text: String) -> [String] {
+        split(text) ?? [text]
+    }
+
+    /// The text as at most two lines of at most `longestLine` characters,
+    /// broken at the space that makes the longer line shortest; nil if no
+    /// break makes both fit.
+    static func split(_ text: String) -> [String]? {
         guard text.count > longestLine else { return [text] }
-        let middle = text.count / 2
-        let spaces = text.indices.filter { text[$0] == " " }
-        guard
-            let split = spaces.min(by: {
-                abs(text.distance(from: text.startIndex, to: $0) - middle) < abs(text.distance(from: text.startIndex, to: $1) - middle)
-            })
-        else { return [text] }
-        return [String(text[..<split]), String(text[text.index(after: split)...])]
+        var best: (longer: Int, at: String.Index)?
+        var offset = 0
+        for index in text.indices {
+            defer { offset += 1 }
+            guard text[index] == " " else { continue }
+            let longer = max(offset, text.count - offset - 1)
+            if longer <= longestLine, longer < best?.longer ?? .max { best = (longer, index) }
+        }
+        guard let at = best?.at else { return nil }
+        return [String(text[..<at]), String(text[text.index(after: at)...])]
     }
 
     static func endsSentence(_ word: String) -> Bool {

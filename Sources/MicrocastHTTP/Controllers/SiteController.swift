@@ -23,11 +23,27 @@ struct SiteController: Sendable {
             router.get(RouterPath(path)) { request, _ in try await serve(request) }
             router.head(RouterPath(path)) { request, _ in try await serve(request) }
         }
+        // A search depends on its query: answered fresh, never cached or exported.
+        router.get("/search") { request, _ in try await search(request) }
+        router.head("/search") { request, _ in try await search(request) }
         router.get("/health") { _, _ in "ok" }
         // Browsers ask every site for this; the answer is the show's artwork.
         router.get("/favicon.ico") { _, _ in
             Response(status: .found, headers: [.location: try await publisher.iconURL(), .cacheControl: "public, max-age=3600"])
         }
+    }
+
+    func search(_ request: Request) async throws -> Response {
+        let text = String((request.uri.queryParameters["q"].map(String.init) ?? "").prefix(200))
+        let page = try await publisher.searchPage(text)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: page.contentType, .contentLength: String(page.body.count), .cacheControl: "no-cache",
+                .link: "<\(publisher.site.urls.webmention)>; rel=\"webmention\"",
+            ],
+            body: request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: page.body))
+        )
     }
 
     func serve(_ request: Request) async throws -> Response {
@@ -68,6 +84,7 @@ struct SiteController: Sendable {
                 "<\(urls.micropub)>; rel=\"micropub\"", "<\(urls.indieAuthMetadata)>; rel=\"indieauth-metadata\"",
                 "<\(urls.authorization)>; rel=\"authorization_endpoint\"", "<\(urls.token)>; rel=\"token_endpoint\"",
                 "<\(urls.webmention)>; rel=\"webmention\"", "<\(urls.microsub)>; rel=\"microsub\"",
+                "<\(urls.openSearch)>; rel=\"search\"; type=\"application/opensearchdescription+xml\"",
             ].joined(separator: ", ")
         } else if entry.page.contentType.hasPrefix("text/html") {
             // Webmention senders read the header first (the specification's discovery order).

@@ -7,10 +7,10 @@ import MicrocastCore
 import NIOCore
 
 /// The studio's composer and posts: compose (a Micropub client of this
-/// site, in the browser), preview Markdown, list, edit, delete and restore.
+/// site, in the browser), preview Markdown, list, search, edit, delete and restore.
 struct StudioPostsController: Sendable {
     let pages: StudioPages
-    let store: any PostRepository & MediaRepository & MentionRepository & SyndicationRepository
+    let store: any PostRepository & MediaRepository & MentionRepository & SyndicationRepository & SearchRepository
     let publishing: Publishing
     var urls: SiteURLs { pages.urls }
     var base: String { pages.base }
@@ -18,6 +18,7 @@ struct StudioPostsController: Sendable {
     func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
         router.get("/studio/new") { request, _ in try await pages.page(request) { try await composer($0, request: request) } }
         router.post("/studio/preview") { request, _ in try await preview(request) }
+        router.get("/studio/search") { request, _ in try await pages.page(request) { try await search($0, request: request) } }
         router.get("/studio/posts") { request, _ in try await pages.page(request) { try await posts($0, request: request) } }
         router.get("/studio/posts/{slug}") { request, context in
             let slug = try context.parameters.require("slug")
@@ -66,6 +67,18 @@ struct StudioPostsController: Sendable {
     }
 
     // MARK: Posts
+
+    /// The owner's search: drafts and scheduled posts too; a published
+    /// post's result leads to the moment on the site, any other to its editor.
+    func search(_ signedIn: OwnerSessions.SignedIn, request: Request) async throws -> Response {
+        let text = String((request.uri.queryParameters["q"].map(String.init) ?? "").prefix(200))
+        var hits: [SearchHit]?
+        if let query = SearchQuery(text, includesUnpublished: true) { hits = try await store.search(query) }
+        let view = SearchPageView.make(text: text, hits: hits, urls: urls, action: base + "/search") { post in
+            post.isPublic ? urls.post(slug: post.slug) : base + "/posts/" + SitePath.segment(post.slug)
+        }
+        return pages.render("search", try await pages.frame("Search", section: .search, csrf: signedIn.csrf), view)
+    }
 
     func posts(_ signedIn: OwnerSessions.SignedIn, request: Request) async throws -> Response {
         let kindName = request.uri.queryParameters["kind"].map(String.init) ?? ""
