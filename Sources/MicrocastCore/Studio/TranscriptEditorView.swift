@@ -4,6 +4,7 @@ import Foundation
 /// owner can correct (a name the recogniser misheard), and the way to have
 /// it transcribed again.
 public struct TranscriptEditorView: Sendable {
+    /// One caption as a line to correct.
     public struct Cue: Sendable {
         public var index: Int
         public var time: String
