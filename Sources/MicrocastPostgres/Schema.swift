@@ -67,7 +67,8 @@ enum Schema {
 
     /// Posts' words (`SearchDocument`, written with every post; null until
     /// `PostgresStore.indexUnindexedPosts` fills those written before) and
-    /// transcripts' cues, each with a stored `tsvector` that a GIN index serves.
+    /// transcripts, each with a stored `tsvector` that a GIN index serves;
+    /// captions have theirs for finding the moment within one recording.
     /// The English configuration stems as SQLite's porter tokenizer does.
     static let search: [String] = [
         "ALTER TABLE posts ADD COLUMN search_title TEXT",
@@ -81,7 +82,8 @@ enum Schema {
         """
         CREATE TABLE transcripts (
           media_id TEXT COLLATE "C" PRIMARY KEY REFERENCES media (id) ON DELETE CASCADE, language TEXT NOT NULL,
-          is_edited BOOLEAN NOT NULL, updated_at TIMESTAMPTZ(3) NOT NULL)
+          is_edited BOOLEAN NOT NULL, updated_at TIMESTAMPTZ(3) NOT NULL, text TEXT NOT NULL,
+          search_vector tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED)
         """,
         """
         CREATE TABLE transcript_cues (
@@ -90,7 +92,7 @@ enum Schema {
           search_vector tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED)
         """,
         "CREATE INDEX transcript_cues_media ON transcript_cues (media_id, position)",
-        "CREATE INDEX transcript_cues_search ON transcript_cues USING GIN (search_vector)",
+        "CREATE INDEX transcripts_search ON transcripts USING GIN (search_vector)",
     ]
 
     static let following: [String] = [

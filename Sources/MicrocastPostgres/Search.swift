@@ -3,6 +3,12 @@ import MicrocastCore
 import PostgresNIO
 
 extension PostgresStore: SearchRepository {
+    /// Ranking reads each match's whole vector: a word in every transcript
+    /// would read them all. The newest this many matches are ranked, which
+    /// bounds a search's time however common its words (SQLite's FTS5 ranks
+    /// from its own index and needs no bound).
+    static let rankedAtMost: Int64 = 1_000
+
     public func transcripts(forMedia ids: [String]) async throws -> [String: StoredTranscript] {
         guard !ids.isEmpty else { return [:] }
         return try await transaction { connection in try await Self.transcripts(forMedia: ids, on: connection, logger: logger) }
@@ -56,8 +62,8 @@ extension PostgresStore: SearchRepository {
         try await connection.execute("DELETE FROM transcripts WHERE media_id = \(transcript.mediaId)", logger: logger)
         try await connection.execute(
             """
-            INSERT INTO transcripts (media_id, language, is_edited, updated_at)
-            VALUES (\(transcript.mediaId), \(transcript.language), \(transcript.isEdited), \(Date()))
+            INSERT INTO transcripts (media_id, language, is_edited, updated_at, text)
+            VALUES (\(transcript.mediaId), \(transcript.language), \(transcript.isEdited), \(Date()), \(transcript.cues.map(\.text).joined(separator: " ")))
             """,
             logger: logger
         )
@@ -114,8 +120,10 @@ extension PostgresStore: SearchRepository {
               ts_headline('english', COALESCE(posts.search_title, '') || E'\\n' || COALESCE(posts.search_body, ''), found.query, \(marks)) AS snippet
             FROM (
               SELECT posts.id, ts_rank_cd(posts.search_vector, query) AS rank, query
-              FROM posts, to_tsquery('english', \(query.tsquery)) AS query
-              WHERE posts.search_vector @@ query AND \(unescaped: visible)
+              FROM (
+                SELECT posts.id FROM posts, to_tsquery('english', \(query.tsquery)) AS query
+                WHERE posts.search_vector @@ query AND \(unescaped: visible) ORDER BY posts.published DESC LIMIT \(Self.rankedAtMost)
+              ) AS matched JOIN posts ON posts.id = matched.id, to_tsquery('english', \(query.tsquery)) AS query
               ORDER BY rank DESC LIMIT \(reach)
             ) AS found JOIN posts ON posts.id = found.id
             """
@@ -125,12 +133,13 @@ extension PostgresStore: SearchRepository {
         }
         let inTranscripts = try await rows(
             """
-            SELECT \(unescaped: columns), found.rank, found.start_seconds, ts_headline('english', found.text, found.query, \(marks)) AS snippet
+            SELECT \(unescaped: columns), found.rank, found.media_id AS search_media
             FROM (
-              SELECT transcript_cues.media_id, transcript_cues.start_seconds, transcript_cues.text,
-                ts_rank_cd(transcript_cues.search_vector, query) AS rank, query
-              FROM transcript_cues, to_tsquery('english', \(query.tsquery)) AS query
-              WHERE transcript_cues.search_vector @@ query
+              SELECT transcripts.media_id, ts_rank_cd(transcripts.search_vector, query) AS rank
+              FROM (
+                SELECT transcripts.media_id FROM transcripts, to_tsquery('english', \(query.tsquery)) AS query
+                WHERE transcripts.search_vector @@ query ORDER BY transcripts.updated_at DESC LIMIT \(Self.rankedAtMost)
+              ) AS matched JOIN transcripts ON transcripts.media_id = matched.media_id, to_tsquery('english', \(query.tsquery)) AS query
               ORDER BY rank DESC LIMIT \(reach)
             ) AS found
             JOIN post_media ON post_media.media_id = found.media_id
@@ -139,15 +148,38 @@ extension PostgresStore: SearchRepository {
             """
         )
         hits += try inTranscripts.map { row in
-            let snippet: String = try row.value("snippet")
-            return SearchHit(
+            SearchHit(
                 post: try Self.post(row),
-                snippet: snippet.replacingOccurrences(of: "\n", with: " "),
-                moment: try row.value("start_seconds"),
-                rank: -Double(try row.value("rank", as: Float.self))
+                snippet: "",
+                moment: nil,
+                rank: -Double(try row.value("rank", as: Float.self)),
+                transcriptOf: try row.value("search_media")
             )
         }
-        return SearchHit.best(hits, limit: query.limit)
+        // Only for the results shown, in one query per try: the moment, the
+        // first caption with every word, failing that with any.
+        var shown = SearchHit.best(hits, limit: query.limit)
+        for match in [query.tsquery, query.tsqueryAnyTerm] {
+            let missing = Array(Set(shown.filter { $0.transcriptOf != nil && $0.moment == nil }.compactMap(\.transcriptOf)))
+            guard !missing.isEmpty else { break }
+            let cues = try await rows(
+                """
+                SELECT DISTINCT ON (media_id) media_id, start_seconds, ts_headline('english', text, query, \(marks)) AS snippet
+                FROM transcript_cues, to_tsquery('english', \(match)) AS query
+                WHERE media_id = ANY(\(missing)) AND search_vector @@ query ORDER BY media_id, position
+                """
+            )
+            var moments: [String: (Double, String)] = [:]
+            for cue in cues {
+                moments[try cue.value("media_id")] = (try cue.value("start_seconds"), try cue.value("snippet", as: String.self))
+            }
+            for index in shown.indices {
+                guard let media = shown[index].transcriptOf, shown[index].moment == nil, let (start, snippet) = moments[media] else { continue }
+                shown[index].moment = start
+                shown[index].snippet = snippet.replacingOccurrences(of: "\n", with: " ")
+            }
+        }
+        return shown
     }
 
     /// Posts written before search existed get their words, once, when the store opens.

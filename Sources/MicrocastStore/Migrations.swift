@@ -389,6 +389,8 @@ enum Migrations {
                 t.column("language", .text).notNull()
                 t.column("isEdited", .boolean).notNull()
                 t.column("updatedAt", .datetime).notNull()
+                // Every caption's words: a recording is found by its whole transcript.
+                t.column("text", .text).notNull()
             }
             try db.create(table: "transcriptCues") { t in
                 t.autoIncrementedPrimaryKey("id")
@@ -399,8 +401,11 @@ enum Migrations {
                 t.column("text", .text).notNull()
             }
             // External-content FTS5 tables, kept in step with their rows by
-            // triggers, so every way a post or cue is written (a restore too) is indexed.
-            let tokenizer = "tokenize = 'porter unicode61 remove_diacritics 2'"
+            // triggers, so every way a post or transcript is written (a restore
+            // too) is indexed. Transcripts are ranked whole (a recording is one
+            // document, as a post is); the captions' index finds the moment.
+            // A three-letter prefix index: `the*` would otherwise read every term it starts.
+            let tokenizer = "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '3'"
             try db.execute(
                 sql: """
                     CREATE VIRTUAL TABLE postSearch USING fts5(searchTitle, searchBody, content = 'posts', content_rowid = 'id', \(tokenizer));
@@ -415,6 +420,13 @@ enum Migrations {
                       INSERT INTO postSearch (rowid, searchTitle, searchBody) VALUES (new.id, new.searchTitle, new.searchBody);
                     END;
                     INSERT INTO postSearch (postSearch) VALUES ('rebuild');
+                    CREATE VIRTUAL TABLE transcriptSearch USING fts5(text, content = 'transcripts', content_rowid = 'rowid', \(tokenizer));
+                    CREATE TRIGGER transcriptSearchInsert AFTER INSERT ON transcripts BEGIN
+                      INSERT INTO transcriptSearch (rowid, text) VALUES (new.rowid, new.text);
+                    END;
+                    CREATE TRIGGER transcriptSearchDelete AFTER DELETE ON transcripts BEGIN
+                      INSERT INTO transcriptSearch (transcriptSearch, rowid, text) VALUES ('delete', old.rowid, old.text);
+                    END;
                     CREATE VIRTUAL TABLE cueSearch USING fts5(text, content = 'transcriptCues', content_rowid = 'id', \(tokenizer));
                     CREATE TRIGGER cueSearchInsert AFTER INSERT ON transcriptCues BEGIN
                       INSERT INTO cueSearch (rowid, text) VALUES (new.id, new.text);

@@ -3,9 +3,6 @@ import GRDB
 import MicrocastCore
 
 extension SQLiteStore: SearchRepository {
-    /// bm25 of a transcript's cue against a post's title (weighed 4) and text (1).
-    static let cueWeight = 0.25
-
     public func transcripts(forMedia ids: [String]) async throws -> [String: StoredTranscript] {
         guard !ids.isEmpty else { return [:] }
         return try await pool.read { db in try Self.transcripts(forMedia: ids, db) }
@@ -45,8 +42,8 @@ extension SQLiteStore: SearchRepository {
         if let renditions { try recordTranscripts(mediaId: transcript.mediaId, renditions: renditions, db) }
         try db.execute(sql: "DELETE FROM transcripts WHERE mediaId = ?", arguments: [transcript.mediaId])
         try db.execute(
-            sql: "INSERT INTO transcripts (mediaId, language, isEdited, updatedAt) VALUES (?, ?, ?, ?)",
-            arguments: [transcript.mediaId, transcript.language, transcript.isEdited, Date()]
+            sql: "INSERT INTO transcripts (mediaId, language, isEdited, updatedAt, text) VALUES (?, ?, ?, ?, ?)",
+            arguments: [transcript.mediaId, transcript.language, transcript.isEdited, Date(), transcript.cues.map(\.text).joined(separator: " ")]
         )
         for (position, cue) in transcript.cues.enumerated() {
             try db.execute(
@@ -87,16 +84,15 @@ extension SQLiteStore: SearchRepository {
         try await pool.read { db in
             let visible = query.includesUnpublished ? "posts.deletedAt IS NULL" : "posts.status = 'published' AND posts.deletedAt IS NULL"
             // Each index gives its best rows first (FTS5 ranks inside the
-            // virtual table); a few more than asked, since a post can match in
-            // many cues and only its best place is shown.
+            // virtual table, before any join); a few more than asked, since
+            // drafts and deleted posts are dropped after.
             let reach = query.limit * 4
-            let mark = "char(57344), char(57345)"
             var hits: [SearchHit] = []
             let inPosts = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT posts.*, found.rank AS searchRank, found.snippet AS searchSnippet FROM (
-                      SELECT rowid, rank, snippet(postSearch, -1, \(mark), '…', 24) AS snippet
+                      SELECT rowid, rank, snippet(postSearch, -1, \(Self.marks), '…', 24) AS snippet
                       FROM postSearch WHERE postSearch MATCH ? AND rank MATCH 'bm25(4.0, 1.0)' ORDER BY rank LIMIT ?
                     ) AS found JOIN posts ON posts.id = found.rowid WHERE \(visible)
                     """,
@@ -108,31 +104,64 @@ extension SQLiteStore: SearchRepository {
             let inTranscripts = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT posts.*, found.rank AS searchRank, found.snippet AS searchSnippet, transcriptCues.start AS searchMoment FROM (
-                      SELECT rowid, rank, snippet(cueSearch, 0, \(mark), '…', 24) AS snippet
-                      FROM cueSearch WHERE cueSearch MATCH ? ORDER BY rank LIMIT ?
+                    SELECT posts.*, found.rank AS searchRank, transcripts.mediaId AS searchMedia FROM (
+                      SELECT rowid, rank FROM transcriptSearch WHERE transcriptSearch MATCH ? ORDER BY rank LIMIT ?
                     ) AS found
-                    JOIN transcriptCues ON transcriptCues.id = found.rowid
-                    JOIN postMedia ON postMedia.mediaId = transcriptCues.mediaId
+                    JOIN transcripts ON transcripts.rowid = found.rowid
+                    JOIN postMedia ON postMedia.mediaId = transcripts.mediaId
                     JOIN posts ON posts.id = postMedia.postId
                     WHERE \(visible)
                     """,
                 arguments: [query.fts5, reach]
             )
             for row in inTranscripts {
-                let snippet: String = row["searchSnippet"]
                 hits.append(
                     SearchHit(
                         post: try PostRecord(row: row).post(),
-                        snippet: snippet.replacingOccurrences(of: "\n", with: " "),
-                        moment: row["searchMoment"],
-                        // A cue is a few words, so bm25 rates a word in it as
-                        // highly as one in a title; weighed as a post's text is.
-                        rank: (row["searchRank"] as Double) * Self.cueWeight
+                        snippet: "",
+                        moment: nil,
+                        rank: row["searchRank"],
+                        transcriptOf: row["searchMedia"]
                     )
                 )
             }
-            return SearchHit.best(hits, limit: query.limit)
+            // Only for the results shown: the moment, the first caption with every
+            // word (as typed, then with the last as a prefix), failing that with any.
+            return try SearchHit.best(hits, limit: query.limit).map { hit in
+                guard let mediaId = hit.transcriptOf else { return hit }
+                var found = hit
+                let range = try Row.fetchOne(
+                    db,
+                    sql: "SELECT min(id) AS first, max(id) AS last FROM transcriptCues WHERE mediaId = ?",
+                    arguments: [mediaId]
+                )
+                // The captions' index alone, within the recording's rows: joined
+                // to the captions, SQLite would run the full-text query once per caption.
+                for match in [query.fts5Words, query.fts5, query.fts5AnyTerm] {
+                    guard let range,
+                        let cue = try Row.fetchOne(
+                            db,
+                            sql: """
+                                SELECT rowid, snippet(cueSearch, 0, \(Self.marks), '…', 24) AS snippet FROM cueSearch
+                                WHERE cueSearch MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid LIMIT 1
+                                """,
+                            arguments: [match, range["first"], range["last"]]
+                        ),
+                        let start = try Double.fetchOne(
+                            db,
+                            sql: "SELECT start FROM transcriptCues WHERE id = ? AND mediaId = ?",
+                            arguments: [cue["rowid"], mediaId]
+                        )
+                    else { continue }
+                    found.moment = start
+                    found.snippet = (cue["snippet"] as String).replacingOccurrences(of: "\n", with: " ")
+                    break
+                }
+                return found
+            }
         }
     }
+
+    /// The snippet's marks around matched words (`SearchHit.markStart`, `markEnd`).
+    static let marks = "char(57344), char(57345)"
 }

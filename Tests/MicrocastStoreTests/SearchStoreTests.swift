@@ -95,6 +95,10 @@ struct SearchStoreTests {
             // Every word must be there, in the same place; the last may be a word's start.
             #expect(try await store.search(try #require(SearchQuery("guest libr"))).map(\.post.slug) == ["garden-show"])
             #expect(try await store.search(try #require(SearchQuery("guest beans"))).isEmpty)
+            // Words said in different captions find the recording, at the first caption with any of them.
+            let apart = try await store.search(try #require(SearchQuery("welcome library")))
+            #expect(apart.map(\.post.slug) == ["garden-show"] && apart.first?.moment == 0)
+            #expect(try await store.search(try #require(SearchQuery("guest libr"))).first?.moment == 12.5)
             #expect(try await store.search(try #require(SearchQuery("allotment"))).map(\.post.slug) == ["tagged"])
             // Query syntax is only ever words: quotes, operators and brackets find what the words find.
             let hostile = try await store.search(try #require(SearchQuery("tomatoes\" OR \"x* NEAR( -beans")))

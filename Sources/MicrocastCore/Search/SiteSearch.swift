@@ -3,7 +3,8 @@ import Foundation
 /// What someone typed into the search box, as the words both stores look
 /// for: letters and digits only (so no query syntax of SQLite's or
 /// PostgreSQL's ever reaches them), at most `maxTerms` of them, every one
-/// required, the last one also as the start of a longer word.
+/// required, the last one (of three letters or more) also as the start of a
+/// longer word.
 public struct SearchQuery: Sendable, Equatable {
     public static let maxTerms = 8
     public static let longestTerm = 64
@@ -26,12 +27,34 @@ public struct SearchQuery: Sendable, Equatable {
         self.limit = max(1, min(limit, 100))
     }
 
+    /// Whether the term is also looked for as the start of a word: the last
+    /// one typed, if long enough that its completions are not half the language.
+    func isPrefix(_ index: Int) -> Bool { index == terms.count - 1 && terms[index].count >= 3 }
+
     /// An FTS5 query: each term a quoted string (a term holds no quote), the last a prefix too.
     public var fts5: String {
         terms.enumerated().map { index, term in
-            index == terms.count - 1 ? "(\"\(term)\" OR \"\(term)\"*)" : "\"\(term)\""
+            isPrefix(index) ? "(\"\(term)\" OR \"\(term)\"*)" : "\"\(term)\""
         }
         .joined(separator: " AND ")
+    }
+
+    /// The whole words only, every one required: what the moment in a
+    /// transcript is looked for with first (a prefix reads far more of the index).
+    public var fts5Words: String { terms.map { "\"\($0)\"" }.joined(separator: " AND ") }
+
+    /// The same terms as an FTS5 query any one of them satisfies: for the
+    /// moment in a transcript when no one caption holds every word.
+    public var fts5AnyTerm: String {
+        terms.enumerated().map { index, term in
+            isPrefix(index) ? "\"\(term)\" OR \"\(term)\"*" : "\"\(term)\""
+        }
+        .joined(separator: " OR ")
+    }
+
+    /// `tsquery` with any one term, as `fts5AnyTerm`.
+    public var tsqueryAnyTerm: String {
+        terms.enumerated().map { index, term in isPrefix(index) ? "\(term) | \(term):*" : term }.joined(separator: " | ")
     }
 
     /// A PostgreSQL `tsquery` in its own syntax: each term through the
@@ -39,7 +62,7 @@ public struct SearchQuery: Sendable, Equatable {
     /// letters and digits, so they need no quoting.
     public var tsquery: String {
         terms.enumerated().map { index, term in
-            index == terms.count - 1 ? "(\(term) | \(term):*)" : term
+            isPrefix(index) ? "(\(term) | \(term):*)" : term
         }
         .joined(separator: " & ")
     }
@@ -82,14 +105,17 @@ public struct SearchHit: Sendable, Equatable {
     public var snippet: String
     /// Where in the recording they were said; nil for a hit in the post's own text.
     public var moment: Double?
+    /// The recording whose transcript matched (the store finds the moment in it).
+    public var transcriptOf: String?
     /// Lower is better (bm25 in SQLite, negated rank in PostgreSQL); only compared within one search.
     public var rank: Double
 
-    public init(post: Post, snippet: String, moment: Double?, rank: Double) {
+    public init(post: Post, snippet: String, moment: Double?, rank: Double, transcriptOf: String? = nil) {
         self.post = post
         self.snippet = snippet
         self.moment = moment
         self.rank = rank
+        self.transcriptOf = transcriptOf
     }
 
     /// The snippet as HTML: escaped, the matched words in `<mark>`.
@@ -103,7 +129,7 @@ public struct SearchHit: Sendable, Equatable {
     public static func best(_ hits: [SearchHit], limit: Int) -> [SearchHit] {
         var kept: [Int64: SearchHit] = [:]
         var order: [Int64] = []
-        for hit in hits.sorted(by: { ($0.rank, $0.moment == nil ? 0 : 1) < ($1.rank, $1.moment == nil ? 0 : 1) }) {
+        for hit in hits.sorted(by: { ($0.rank, $0.transcriptOf == nil ? 0 : 1) < ($1.rank, $1.transcriptOf == nil ? 0 : 1) }) {
             guard let id = hit.post.id, kept[id] == nil else { continue }
             kept[id] = hit
             order.append(id)
