@@ -127,9 +127,9 @@ public struct SigV4Signer: Sendable {
             let folded = value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
             headers[name.lowercased(), default: []].append(folded)
         }
-        let names = headers.keys.sorted()
-        let canonicalHeaders = names.map { "\($0):\(headers[$0]!.joined(separator: ","))\n" }.joined()
-        let signedHeaders = names.joined(separator: ";")
+        let lines = headers.sorted { $0.key < $1.key }
+        let canonicalHeaders = lines.map { "\($0.key):\($0.value.joined(separator: ","))\n" }.joined()
+        let signedHeaders = lines.map(\.key).joined(separator: ";")
         let canonical = [
             request.method, request.path.isEmpty ? "/" : request.path, query, canonicalHeaders, signedHeaders, request.payloadHash,
         ]
@@ -156,10 +156,16 @@ public struct SigV4Signer: Sendable {
 
     /// `YYYYMMDDTHHMMSSZ` in UTC.
     static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+        let parts = DateText.parts(date)
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02dZ",
+            parts.tm_year + 1900,
+            parts.tm_mon + 1,
+            parts.tm_mday,
+            parts.tm_hour,
+            parts.tm_min,
+            parts.tm_sec
+        )
     }
 
     static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
