@@ -31,6 +31,25 @@ public enum Spawn {
         }
     }
 
+    /// Starts a server program found on `PATH`, its output appended to
+    /// `FOLDER/tools.log`, and returns its process id without waiting for it.
+    public static func background(_ argv: [String], log folder: URL) throws -> pid_t {
+        let logPath = folder.appendingPathComponent("tools.log").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o666)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        _ = closeFrom(&actions, 3)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for argument in cArguments { free(argument) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, argv[0], &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { throw Fixtures.CommandFailed(description: "\(argv[0]) could not start: \(String(cString: strerror(spawned)))") }
+        return pid
+    }
+
     /// glibc 2.34's `posix_spawn_file_actions_addclosefrom_np`, which Swift's
     /// Glibc module does not import.
     private static let closeFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {

@@ -168,7 +168,8 @@ public struct SigV4Signer: Sendable {
         )
     }
 
-    static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
+    /// Lower-case hex, as SigV4 writes hashes and signatures.
+    public static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
         bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -1,0 +1,266 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import MicrocastCore
+import NIOCore
+import NIOHTTP1
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Where a site's media objects live: an S3-compatible bucket, the
+/// endpoint that serves it and how it is addressed.
+public struct BucketLocation: Sendable, Equatable {
+    public var endpoint: URL
+    public var bucket: String
+    public var region: String
+    /// `https://endpoint/bucket/key` (MinIO, Garage, SeaweedFS) rather than `https://bucket.endpoint/key`.
+    public var pathStyle: Bool
+
+    public init(endpoint: URL, bucket: String, region: String, pathStyle: Bool) {
+        self.endpoint = endpoint
+        self.bucket = bucket
+        self.region = region
+        self.pathStyle = pathStyle
+    }
+}
+
+/// Amazon S3's REST API, as much of it as a media library needs: objects
+/// put, read (with ranges), described and deleted, and multipart uploads
+/// (so a large file is sent part by part, and an abandoned one is aborted
+/// rather than left as parts). Every request is signed with SigV4.
+///
+/// The endpoint is the operator's own configuration, often on a private
+/// network (MinIO beside the server), so requests go straight through
+/// AsyncHTTPClient rather than the safe fetcher, which exists to keep
+/// strangers' URLs off private addresses.
+public struct S3Client: Sendable {
+    public let location: BucketLocation
+    let signer: SigV4Signer
+    let http: HTTPClient
+    var timeout: TimeAmount = .seconds(60)
+
+    public init(location: BucketLocation, credentials: AWSCredentials, http: HTTPClient) {
+        self.location = location
+        signer = SigV4Signer(credentials: credentials, region: location.region)
+        self.http = http
+    }
+
+    /// An answer S3 gave that was not a success, with its error code (`NoSuchKey`, `SignatureDoesNotMatch`).
+    public struct Failure: Error, CustomStringConvertible, Equatable {
+        public var status: Int
+        public var code: String
+        public var message: String
+        public var description: String { "object storage answered \(status) \(code): \(message)" }
+    }
+
+    /// What a HEAD or GET told of an object.
+    public struct ObjectInfo: Sendable, Equatable {
+        public var byteCount: Int64
+        public var etag: String
+        public var contentType: String?
+    }
+
+    // MARK: Objects
+
+    public func createBucket() async throws {
+        _ = try await send("PUT", key: nil, expecting: [200])
+    }
+
+    public func put(_ key: String, data: Data, contentType: String) async throws {
+        _ = try await send("PUT", key: key, headers: [("Content-Type", contentType)], body: data, expecting: [200])
+    }
+
+    /// The object's bytes, or those of `range` (`first...last`, as in HTTP).
+    public func get(_ key: String, range: ClosedRange<Int64>? = nil) async throws -> Data {
+        var headers: [(String, String)] = []
+        if let range { headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
+        let response = try await send("GET", key: key, headers: headers, expecting: [200, 206])
+        return Data(buffer: response.body)
+    }
+
+    /// Nil when there is no such object.
+    public func head(_ key: String) async throws -> ObjectInfo? {
+        do {
+            let response = try await send("HEAD", key: key, expecting: [200])
+            return ObjectInfo(
+                byteCount: Int64(response.headers.first(name: "content-length") ?? "") ?? 0,
+                etag: response.headers.first(name: "etag") ?? "",
+                contentType: response.headers.first(name: "content-type")
+            )
+        } catch let failure as Failure where failure.status == 404 {
+            return nil
+        }
+    }
+
+    public func delete(_ key: String) async throws {
+        _ = try await send("DELETE", key: key, expecting: [200, 204])
+    }
+
+    // MARK: Multipart uploads
+
+    /// A multipart upload begun: its id and the parts sent so far.
+    public struct Upload: Sendable, Equatable {
+        public var key: String
+        public var id: String
+        public var parts: [(number: Int, etag: String)] = []
+
+        public static func == (left: Upload, right: Upload) -> Bool {
+            left.key == right.key && left.id == right.id && left.parts.map(\.number) == right.parts.map(\.number)
+                && left.parts.map(\.etag) == right.parts.map(\.etag)
+        }
+    }
+
+    /// S3's smallest part, but for the last one.
+    public static let minimumPartBytes = 5 << 20
+
+    public func startUpload(_ key: String, contentType: String) async throws -> Upload {
+        let response = try await send("POST", key: key, query: [("uploads", "")], headers: [("Content-Type", contentType)], expecting: [200])
+        guard let id = S3XML.values(of: "UploadId", in: Data(buffer: response.body)).first else {
+            throw Failure(status: 200, code: "NoUploadId", message: "the answer named no upload")
+        }
+        return Upload(key: key, id: id)
+    }
+
+    /// Sends part `upload.parts.count + 1`.
+    public func send(part data: Data, of upload: inout Upload) async throws {
+        let number = upload.parts.count + 1
+        let response = try await send(
+            "PUT",
+            key: upload.key,
+            query: [("partNumber", String(number)), ("uploadId", upload.id)],
+            body: data,
+            expecting: [200]
+        )
+        upload.parts.append((number, response.headers.first(name: "etag") ?? ""))
+    }
+
+    public func complete(_ upload: Upload) async throws {
+        var xml = "<CompleteMultipartUpload>"
+        for part in upload.parts {
+            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(HTML.escape(part.etag))</ETag></Part>"
+        }
+        xml += "</CompleteMultipartUpload>"
+        let response = try await send(
+            "POST",
+            key: upload.key,
+            query: [("uploadId", upload.id)],
+            headers: [("Content-Type", "application/xml")],
+            body: Data(xml.utf8),
+            expecting: [200]
+        )
+        // S3 may answer 200 and put its error in the body, once the parts are joined.
+        if let code = S3XML.values(of: "Code", in: Data(buffer: response.body)).first {
+            throw Failure(status: 200, code: code, message: S3XML.values(of: "Message", in: Data(buffer: response.body)).first ?? "")
+        }
+    }
+
+    public func abort(_ upload: Upload) async throws {
+        _ = try await send("DELETE", key: upload.key, query: [("uploadId", upload.id)], expecting: [204, 200])
+    }
+
+    /// Uploads begun and neither completed nor aborted, by key and id: what a cleanup aborts.
+    public func unfinishedUploads() async throws -> [(key: String, id: String)] {
+        let response = try await send("GET", key: nil, query: [("uploads", "")], expecting: [200])
+        let body = Data(buffer: response.body)
+        return Array(zip(S3XML.values(of: "Key", in: body), S3XML.values(of: "UploadId", in: body))).map { ($0.0, $0.1) }
+    }
+
+    // MARK: Requests
+
+    /// The request's URL path: the bucket (path style) and the key, each segment encoded once.
+    func path(for key: String?) -> String {
+        var path = location.endpoint.path
+        while path.hasSuffix("/") { path.removeLast() }
+        if location.pathStyle { path += "/" + SigV4Signer.uriEncode(location.bucket, encodingSlash: true) }
+        if let key { path += "/" + SigV4Signer.uriEncode(key, encodingSlash: false) }
+        return path.isEmpty ? "/" : path
+    }
+
+    var host: String {
+        let name = location.endpoint.host ?? ""
+        let host = location.pathStyle ? name : "\(location.bucket).\(name)"
+        return location.endpoint.port.map { "\(host):\($0)" } ?? host
+    }
+
+    func send(
+        _ method: String,
+        key: String?,
+        query: [(String, String)] = [],
+        headers: [(String, String)] = [],
+        body: Data? = nil,
+        expecting statuses: Set<Int>
+    ) async throws -> Answer {
+        let payloadHash = body.map { SigV4Signer.hex(SHA256.hash(data: $0)) } ?? SigV4Signer.emptyPayloadHash
+        let path = path(for: key)
+        let signable = SigV4Signer.Request(method: method, path: path, query: query, headers: headers + [("Host", host)], payloadHash: payloadHash)
+        let signed = signer.headers(for: signable, at: Date())
+        let queryText = query.map {
+            SigV4Signer.uriEncode($0.0, encodingSlash: true) + ($0.1.isEmpty ? "" : "=" + SigV4Signer.uriEncode($0.1, encodingSlash: true))
+        }
+        .joined(separator: "&")
+        let scheme = location.endpoint.scheme ?? "https"
+        var request = HTTPClientRequest(url: "\(scheme)://\(host)\(path)" + (queryText.isEmpty ? "" : "?" + queryText))
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers + signed { request.headers.add(name: name, value: value) }
+        if let body {
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        let response = try await http.execute(request, timeout: timeout)
+        let collected = try await response.body.collect(upTo: Self.largestRead)
+        let status = Int(response.status.code)
+        guard statuses.contains(status) else {
+            let codes = S3XML.values(of: "Code", in: Data(buffer: collected))
+            throw Failure(
+                status: status,
+                code: codes.first ?? response.status.reasonPhrase,
+                message: S3XML.values(of: "Message", in: Data(buffer: collected)).first ?? ""
+            )
+        }
+        return Answer(headers: response.headers, body: collected)
+    }
+
+    /// An answer read whole (S3's own are small; an object read through `get` is at most `largestRead`).
+    struct Answer {
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+    }
+
+    /// The most `get` reads at once: larger objects are read by range.
+    public static let largestRead = 16 << 20
+}
+
+/// The few values S3's XML answers carry that the client reads.
+enum S3XML {
+    /// The text of every element named `name`, in order.
+    static func values(of name: String, in data: Data) -> [String] {
+        final class Collector: NSObject, XMLParserDelegate {
+            let name: String
+            var values: [String] = []
+            var current: String?
+            init(name: String) { self.name = name }
+            func parser(
+                _ parser: XMLParser,
+                didStartElement element: String,
+                namespaceURI: String?,
+                qualifiedName: String?,
+                attributes: [String: String]
+            ) {
+                if element == name { current = "" }
+            }
+            func parser(_ parser: XMLParser, foundCharacters string: String) { current? += string }
+            func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+                if element == name, let value = current { values.append(value) }
+                if element == name { current = nil }
+            }
+        }
+        guard !data.isEmpty else { return [] }
+        let parser = XMLParser(data: data)
+        let collector = Collector(name: name)
+        parser.delegate = collector
+        parser.shouldResolveExternalEntities = false
+        parser.parse()
+        return collector.values
+    }
+}
