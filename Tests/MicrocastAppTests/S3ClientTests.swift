@@ -10,13 +10,14 @@ import Testing
 /// bucket, and what a stranger without the key gets.
 @Suite("S3 client against SeaweedFS")
 struct S3ClientTests {
-    static func client(secret: String? = nil) async throws -> S3Client {
+    static func client(secret: String? = nil, prefix: String = "") async throws -> S3Client {
         let server = try await SeaweedServer.shared.endpoint()
         let location = BucketLocation(
             endpoint: server.url,
             bucket: "media-\(UUID().uuidString.prefix(8).lowercased())",
             region: "us-east-1",
-            pathStyle: true
+            pathStyle: true,
+            prefix: prefix
         )
         let credentials = AWSCredentials(accessKeyId: server.accessKeyId, secretAccessKey: secret ?? server.secretAccessKey)
         return S3Client(location: location, credentials: credentials, http: HTTPClient.shared)
@@ -40,7 +41,7 @@ struct S3ClientTests {
 
     @Test("a multipart upload of three parts becomes one object; an aborted one leaves no parts behind")
     func multipart() async throws {
-        let s3 = try await Self.client()
+        let s3 = try await Self.client(prefix: "site-a")
         try await s3.createBucket()
         let part = S3Client.minimumPartBytes
         let whole = Data((0..<(2 * part + 12_345)).map { UInt8(($0 * 7) % 256) })
@@ -56,6 +57,7 @@ struct S3ClientTests {
         var abandoned = try await s3.startUpload("originals/abandoned.mov", contentType: "video/quicktime")
         try await s3.send(part: whole[0..<part], of: &abandoned)
         #expect(try await s3.unfinishedUploads().map(\.id) == [abandoned.id])
+        #expect(try await s3.unfinishedUploads().map(\.key) == ["originals/abandoned.mov"], "named without the site's prefix")
         try await s3.abort(abandoned)
         #expect(try await s3.unfinishedUploads().isEmpty)
         #expect(try await s3.head("originals/abandoned.mov") == nil)

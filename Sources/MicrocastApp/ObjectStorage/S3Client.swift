@@ -9,23 +9,6 @@ import NIOHTTP1
 import FoundationXML
 #endif
 
-/// Where a site's media objects live: an S3-compatible bucket, the
-/// endpoint that serves it and how it is addressed.
-public struct BucketLocation: Sendable, Equatable {
-    public var endpoint: URL
-    public var bucket: String
-    public var region: String
-    /// `https://endpoint/bucket/key` (MinIO, Garage, SeaweedFS) rather than `https://bucket.endpoint/key`.
-    public var pathStyle: Bool
-
-    public init(endpoint: URL, bucket: String, region: String, pathStyle: Bool) {
-        self.endpoint = endpoint
-        self.bucket = bucket
-        self.region = region
-        self.pathStyle = pathStyle
-    }
-}
-
 /// Amazon S3's REST API, as much of it as a media library needs: objects
 /// put, read (with ranges), described and deleted, and multipart uploads
 /// (so a large file is sent part by part, and an abandoned one is aborted
@@ -164,17 +147,21 @@ public struct S3Client: Sendable {
     public func unfinishedUploads() async throws -> [(key: String, id: String)] {
         let response = try await send("GET", key: nil, query: [("uploads", "")], expecting: [200])
         let body = Data(buffer: response.body)
-        return Array(zip(S3XML.values(of: "Key", in: body), S3XML.values(of: "UploadId", in: body))).map { ($0.0, $0.1) }
+        let prefix = location.prefix.isEmpty ? "" : location.prefix + "/"
+        return Array(zip(S3XML.values(of: "Key", in: body), S3XML.values(of: "UploadId", in: body)))
+            .filter { $0.0.hasPrefix(prefix) }
+            .map { (String($0.0.dropFirst(prefix.count)), $0.1) }
     }
 
     // MARK: Requests
 
-    /// The request's URL path: the bucket (path style) and the key, each segment encoded once.
+    /// The request's URL path: the bucket (path style) and the key under the
+    /// location's prefix, each segment encoded once.
     func path(for key: String?) -> String {
         var path = location.endpoint.path
         while path.hasSuffix("/") { path.removeLast() }
         if location.pathStyle { path += "/" + SigV4Signer.uriEncode(location.bucket, encodingSlash: true) }
-        if let key { path += "/" + SigV4Signer.uriEncode(key, encodingSlash: false) }
+        if let key { path += "/" + SigV4Signer.uriEncode(location.key(key), encodingSlash: false) }
         return path.isEmpty ? "/" : path
     }
 
