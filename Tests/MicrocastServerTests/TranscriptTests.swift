@@ -169,7 +169,7 @@ struct TranscriptTests {
 
             // A transcript the owner uploads wins over the one made.
             let vttUpload = folder.appendingPathComponent("mine.vtt")
-            try Data("WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nWelcome to the show, as I wrote it.\n".utf8).write(to: vttUpload)
+            try Data("WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nWelcome to the show, as I wrote it in Reykjavik.\n".utf8).write(to: vttUpload)
             let mine = try site.created(try await site.upload(vttUpload, token: token))
             // Other bytes: the same file uploaded again would be the same item.
             let second = try await Self.speech(in: folder, name: "second", rate: 170)
@@ -187,6 +187,14 @@ struct TranscriptTests {
             let written = try await site.get("/podcast.xml").text
             let item = try #require(written.components(separatedBy: "<item>").first { $0.contains("<title>Written</title>") })
             #expect(Self.transcripts(in: item).compactMap { $0["url"] } == [mine])
+            // Its words are the ones the page shows and search finds.
+            let writtenPage = try await site.get(try #require(item.firstMatch(of: /<link>([^<]+)<\/link>/).map { String($0.1) }))
+            #expect(
+                writtenPage.text.contains("data-seek=\"0.000\" title=\"0:00\">Welcome to the show, as I wrote it in Reykjavik.</a>"),
+                "\(writtenPage.text)"
+            )
+            let found = try await site.get("/search?q=reykjavik").text
+            #expect(found.contains("Said at 0:00") && found.contains("<mark>Reykjavik</mark>"), "\(found)")
         }
     }
 

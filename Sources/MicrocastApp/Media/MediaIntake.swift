@@ -19,6 +19,10 @@ package struct MediaIntake: Sendable {
     package var keepLocation = false
     /// Whether audio and video get a transcript job with their processing (`--transcribe-model`).
     package var transcribes = false
+    /// Where an uploaded caption file's cues are kept, for the page and search.
+    package var transcripts: (any SearchRepository)?
+    /// The largest caption file read for its cues (an hour's WebVTT is about 100 KB).
+    static let largestCaptionFile = 4 << 20
 
     package static let inspectionTime = Duration.seconds(20)
 
@@ -91,7 +95,21 @@ package struct MediaIntake: Sendable {
         }
         try library.adoptOriginal(from: staged, as: item.fileName)
         try library.placePublicCopy(of: item.fileName, made: publicCopy)
+        await keepCues(of: item)
         return item
+    }
+
+    /// An uploaded WebVTT or SubRip file's cues, kept as the owner's own
+    /// transcript of it (marked edited: nothing transcribes over it). A file
+    /// that is not captions is kept as it came, without cues.
+    func keepCues(of item: MediaItem) async {
+        guard let transcripts, item.kind == .text, ["vtt", "srt"].contains(item.fileExtension),
+            item.byteCount <= Self.largestCaptionFile,
+            let text = try? String(contentsOf: library.original(item.fileName), encoding: .utf8)
+        else { return }
+        let cues = TranscriptWriter.readWebVTT(text)
+        guard !cues.isEmpty else { return }
+        try? await transcripts.saveEdited(StoredTranscript(mediaId: item.id, language: "", isEdited: true, cues: cues), renditions: [])
     }
 
     /// Finishes what a process killed mid-adoption left: files staged for an

@@ -92,6 +92,7 @@ public struct MicrocastServices: Sendable {
         let budget = DecodeBudget()
         let progress = ProgressBoard()
         var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
+        intake.transcripts = store
         intake.keepLocation = configuration.keepLocation
         intake.transcribes = configuration.transcriber.model != .off
         let artwork = ShowArtworkStore(library: library, threadPool: requestPool, settings: store)

@@ -29,8 +29,16 @@ public struct EntryPresenter: Sendable {
         transcripts: [String: [CaptionCue]] = [:],
         isFirst: Bool = true
     ) -> EntryView {
-        // A transcript the owner uploaded wins: the made one is not shown beside it.
-        let transcripts = post.properties["transcript"]?.isEmpty == false ? [:] : transcripts
+        // A transcript the owner uploaded wins: shown under the player in place
+        // of the made one (when it is a caption file in the library), never beside it.
+        var shown = transcripts
+        if post.properties["transcript"]?.isEmpty == false {
+            let uploaded = (post.properties["transcript"] ?? []).lazy.compactMap { $0.urlValue.flatMap(self.site.urls.mediaId(fromURL:)) }
+                .compactMap { transcripts[$0] }.first
+            let played = ["audio", "video"].flatMap { post.properties[$0] ?? [] }.compactMap { $0.urlValue.flatMap(self.site.urls.mediaId(fromURL:)) }
+            shown = Dictionary(played.map { ($0, uploaded ?? []) }, uniquingKeysWith: { first, _ in first })
+        }
+        let transcripts = shown
         let name = post.strings("name").first ?? ""
         let content = contentHTML(post.properties["content"]?.first)
         let syndication = (post.properties["syndication"] ?? []).compactMap { $0.urlValue.flatMap(LinkView.init(external:)) }
