@@ -93,6 +93,8 @@ enum Schema {
         """,
         "CREATE INDEX transcript_cues_media ON transcript_cues (media_id, position)",
         "CREATE INDEX transcripts_search ON transcripts USING GIN (search_vector)",
+        // A word in most transcripts is ranked among the newest matches: read backwards by this, stopping at enough.
+        "CREATE INDEX transcripts_updated ON transcripts (updated_at)",
     ]
 
     static let following: [String] = [
