@@ -50,8 +50,7 @@ public actor PostgresCluster {
         }
         let data = folder.appendingPathComponent("data").path
         try await command("initdb", ["-D", data, "-A", "trust", "-U", Self.user, "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
-        let (port, reservation) = try Self.freePort()
-        close(reservation)
+        guard let port = try Spawn.freePorts(1).first else { throw Fixtures.CommandFailed(description: "no free port for PostgreSQL") }
         try makeCertificates(in: folder, owner: asPostgres ? "postgres:postgres" : nil)
         // Durability is not what these tests check: no fsync keeps them quick.
         // TLS is offered (tests of sslmode); the other tests connect without it.
@@ -99,19 +98,6 @@ public actor PostgresCluster {
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
         guard let newest = versions.last else { return name }
         return "\(root)/\(newest)/bin/\(name)"
-    }
-
-    private static func freePort() throws -> (Int, Int32) {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0 }
-        }
-        guard bound else { throw Fixtures.CommandFailed(description: "no free port for PostgreSQL") }
-        return (Int(UInt16(bigEndian: address.sin_port)), socketFD)
     }
 
     /// At exit the postmaster gets SIGQUIT (PostgreSQL's immediate shutdown)

@@ -43,7 +43,7 @@ public actor SeaweedServer {
             """
         let configFile = folder.appendingPathComponent("s3.json")
         try Data(config.utf8).write(to: configFile)
-        let ports = try freePorts(8)
+        let ports = try Spawn.freePorts(8)
         let pid = try Spawn.background(
             [
                 try binary(), "server", "-dir=\(folder.appendingPathComponent("data").path)", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
@@ -86,25 +86,6 @@ public actor SeaweedServer {
         request.timeoutInterval = 2
         let (_, response) = try await URLSession.shared.data(for: request)
         return (response as? HTTPURLResponse)?.statusCode ?? 0
-    }
-
-    /// `count` distinct free loopback ports, held open together while chosen.
-    private static func freePorts(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { for socket in sockets { close(socket) } }
-        return try (0..<count).map { _ in
-            let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            sockets.append(socketFD)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0 }
-            }
-            guard bound else { throw Fixtures.CommandFailed(description: "no free port for SeaweedFS") }
-            return Int(UInt16(bigEndian: address.sin_port))
-        }
     }
 
     private static func registerStop(pid: pid_t, folder: URL) {
