@@ -247,7 +247,7 @@ enum S3XML {
         let collector = Collector(name: name)
         parser.delegate = collector
         parser.shouldResolveExternalEntities = false
-        parser.parse()
+        _ = parser.parse()
         return collector.values
     }
 }
