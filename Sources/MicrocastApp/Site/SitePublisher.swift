@@ -192,7 +192,7 @@ package struct SitePublisher: Sendable {
         let site = try await self.site.info()
         var hits: [SearchHit]?
         if let query = SearchQuery(text) { hits = try await search.search(query) }
-        let view = SearchPageView.make(text: text, hits: hits, urls: site.urls, action: site.urls.search) { site.urls.post(slug: $0.slug) }
+        let view = SearchPageView.make(text: text, hits: hits, action: site.urls.search) { site.urls.post(slug: $0.slug) }
         return .html(renderer.search(site: site, view: view))
     }
 

@@ -24,7 +24,7 @@ public struct SearchPageView: Sendable {
         public var status: String
     }
 
-    public static func make(text: String, hits: [SearchHit]?, urls: SiteURLs, action: String, links: (Post) -> String) -> SearchPageView {
+    public static func make(text: String, hits: [SearchHit]?, action: String, links: (Post) -> String) -> SearchPageView {
         let results = (hits ?? []).map { hit in
             let document = SearchDocument(hit.post)
             let title = document.title.isEmpty ? Self.firstWords(document.body) : document.title

@@ -74,7 +74,7 @@ struct StudioPostsController: Sendable {
         let text = String((request.uri.queryParameters["q"].map(String.init) ?? "").prefix(200))
         var hits: [SearchHit]?
         if let query = SearchQuery(text, includesUnpublished: true) { hits = try await store.search(query) }
-        let view = SearchPageView.make(text: text, hits: hits, urls: urls, action: base + "/search") { post in
+        let view = SearchPageView.make(text: text, hits: hits, action: base + "/search") { post in
             post.isPublic ? urls.post(slug: post.slug) : base + "/posts/" + SitePath.segment(post.slug)
         }
         return pages.render("search", try await pages.frame("Search", section: .search, csrf: signedIn.csrf), view)
