@@ -17,6 +17,8 @@ package enum FaultPoint: String, Sendable, CaseIterable {
     case uploadRowSaved = "upload-row-saved"
     /// A job's work is done (its files written); its outcome is not recorded yet.
     case jobWorkDone = "job-work-done"
+    /// The first part of a multipart upload to object storage is sent; the upload is neither completed nor aborted.
+    case objectPartSent = "object-part-sent"
 
     /// Stops the process here, as `kill -9` would, if the test asked for this point.
     package func reached() {

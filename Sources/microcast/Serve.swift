@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import MediaModel
 import MicrocastApp
+import MicrocastCore
 import MicrocastHTTP
 
 struct Serve: AsyncParsableCommand {
@@ -37,6 +38,15 @@ struct Serve: AsyncParsableCommand {
         help: "Do not count episode downloads (docs/listeners.md); for measuring what counting costs."
     )
     var noListenerCounts = false
+    @Option(
+        name: .customLong("media-store"),
+        help: """
+            Where media files are kept: local (the data folder) or s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION&path-style=true, \
+            with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or ~/.aws/credentials). Stored: every process of the site uses it. \
+            A site with media moves with `microcast media move`.
+            """
+    )
+    var mediaStore: String?
 
     func run() async throws {
         var limits = MediaLimits()
@@ -52,6 +62,11 @@ struct Serve: AsyncParsableCommand {
             authorName: author
         )
         if let workers { services.workerThreads = max(0, workers) }
+        do {
+            services.mediaStore = try mediaStore.map { try MediaStoreLocation(parsing: $0) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
         services.allowPrivateFetch = allowPrivateFetch
         services.bots = try presets.bots()
         services.countListeners = !noListenerCounts

@@ -72,18 +72,18 @@ struct ShowCommand: AsyncParsableCommand {
             ]
             for case let (key, value?) in given { values[.show(key)] = value.isEmpty ? String?.none : value }
             if let artwork {
-                let library = try MediaLibrary(root: data.url)
                 let jpeg: Data
                 do {
                     jpeg = try ShowArtwork.make(from: artwork)
                 } catch {
                     throw ValidationError("\(artwork): \(error.description)")
                 }
-                values[.show(.artwork)] = try library.writeRendition(
-                    jpeg,
-                    stem: "show-artwork",
-                    fileExtension: "jpg"
-                )
+                values[.show(.artwork)] = try await data.withStore { store in
+                    let library = try await MediaLibrary.opened(root: data.url, settings: store)
+                    let name = try library.writeRendition(jpeg, stem: "show-artwork", fileExtension: "jpg")
+                    try await library.keep(.rendition(name), contentType: "image/jpeg")
+                    return name
+                }
             }
             guard !values.isEmpty else { throw ValidationError("name at least one setting to change") }
             try await data.withStore { try await $0.setSettings(values) }

@@ -20,7 +20,7 @@ struct AvatarStore: Sendable {
     func fileName(for url: URL) async throws -> String {
         // STEM.HASH.EXT, as every rendition is named; the hash is of the photo's URL, so one is fetched once.
         let name = "avatar." + SHA256.hash(data: Data(url.absoluteString.utf8)).prefix(10).hexString + ".jpg"
-        if FileManager.default.fileExists(atPath: library.rendition(name).path) { return name }
+        if try await library.exists(.rendition(name)) { return name }
         let image = try await fetcher.get(url, accept: "image/avif, image/webp, image/png, image/jpeg, image/gif;q=0.8")
         guard (200..<300).contains(image.status) else { throw FetchError.failed("the photo answered \(image.status)") }
         let temporary = library.newUploadPath()
@@ -33,6 +33,7 @@ struct AvatarStore: Sendable {
             return try VipsImageRef.square(path: temporary.path, size: Self.size).jpeg(quality: 82)
         }
         try library.writeRendition(data, named: name)
+        try await library.keep(.rendition(name), contentType: "image/jpeg")
         return name
     }
 }

@@ -20,7 +20,7 @@ struct AudioJob: JobHandler {
         try await context.process(job) { item, control in
             let show = ShowSettings(stored: try await settings.settings(), site: try await site.info())
             let tags = Self.tags(for: item, show: show)
-            let cover = try Data(contentsOf: library.rendition(try await artwork.fileName(for: show)))
+            let cover = try Data(contentsOf: try await library.localFile(.rendition(try await artwork.fileName(for: show))))
             let renditions = try await context.onMediaThread { try makeRenditions(for: item, tags: tags, cover: cover, control: control) }
             return .mediaProcessed(mediaId: item.id, renditions: renditions, placeholder: nil)
         }

@@ -26,12 +26,17 @@ package struct MediaJobContext: Sendable {
         // A worker on another machine must see the server's data folder at
         // the same path; if it does not, say so, and leave the job to retry
         // (on this or another worker) instead of calling the file broken.
-        guard FileManager.default.fileExists(atPath: library.original(item.fileName).path) else {
-            throw MissingOriginal(fileName: item.fileName, folder: library.originals.path)
+        // With a bucket, the original is fetched to this worker's own folder
+        // and removed from it when the job ends, whatever the outcome.
+        do {
+            _ = try await library.localFile(.original(item.fileName))
+        } catch is MediaStoreMissing {
+            throw MissingOriginal(fileName: item.fileName, folder: library.originals.path, store: library.store.location)
         }
+        defer { library.releaseScratch(.original(item.fileName)) }
         if job.attempts > 1 {
             let recorded = try await media.renditions(forMedia: [item.id])[item.id]?.all.map(\.fileName) ?? []
-            library.removeUnrecordedRenditions(of: item.id, keeping: Set(recorded))
+            await library.removeUnrecordedRenditions(of: item.id, keeping: Set(recorded))
         }
         // The C libraries never see task cancellation: the job's control carries
         // shutdown and the time limit to the steps (and to FFmpeg's interrupt callback).
@@ -43,6 +48,10 @@ package struct MediaJobContext: Sendable {
                 try await work(item, control)
             } onCancel: {
                 control.cancel()
+            }
+            // Put where the store keeps them before the result names them.
+            for rendition in result.renditions {
+                try await library.keep(.rendition(rendition.fileName), contentType: rendition.mimeType)
             }
             return JobDone(result)
         } catch  where DiskSpace.isFileSystemFull(error) {
@@ -84,8 +93,23 @@ package struct MediaJobContext: Sendable {
 struct MissingOriginal: Error, CustomStringConvertible {
     let fileName: String
     let folder: String
+    let store: MediaStoreLocation
 
     var description: String {
-        "the original \(fileName) is not in this worker's \(folder); every worker must see the server's data folder at the same path"
+        switch store {
+        case .folder:
+            "the original \(fileName) is not in this worker's \(folder); every worker must see the server's data folder at the same path, or the site must keep its media in a bucket"
+        case .bucket(let bucket): "the original \(fileName) is not in the bucket \(bucket.bucket)"
+        }
+    }
+}
+
+extension JobResult {
+    /// The rendition files the result names.
+    var renditions: [Rendition] {
+        switch self {
+        case .mediaProcessed(_, let renditions, _), .transcribed(_, let renditions): renditions
+        default: []
+        }
     }
 }

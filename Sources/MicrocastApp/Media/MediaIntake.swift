@@ -81,9 +81,23 @@ package struct MediaIntake: Sendable {
         // final names. A process killed in between leaves files the next start
         // finishes (row committed) or removes (not): never an original without
         // a row, nor a row without its original (`finishInterruptedAdoptions`).
+        //
+        // With a bucket, the objects are put before the row is written (their
+        // keys carry a new id, so nothing names them until then): a row never
+        // names an object that is not there, and any process can serve it.
         let staged: URL
         do {
             staged = try library.stage(upload.temporaryFile, as: item.fileName)
+            if library.keepsFilesElsewhere {
+                try await library.store.keep(.original(item.fileName), from: staged, contentType: item.mimeType, sha256: item.sha256)
+                let servedDigest = try publicCopy.map { try FileDigest.sha256($0).hexString } ?? item.sha256
+                try await library.store.keep(
+                    .publicCopy(item.fileName),
+                    from: publicCopy ?? staged,
+                    contentType: item.mimeType,
+                    sha256: servedDigest
+                )
+            }
             let transcript = transcribes && JobKind.isTranscribed(item.kind) ? JobRequest(kind: .transcribe, subject: .media(id)) : nil
             try await media.add(item, jobs: [job, transcript].compactMap { $0 })
             FaultPoint.uploadRowSaved.reached()
@@ -91,11 +105,14 @@ package struct MediaIntake: Sendable {
             if let publicCopy { try? FileManager.default.removeItem(at: publicCopy) }
             try? FileManager.default.removeItem(at: upload.temporaryFile)
             library.removeStaged(of: item.fileName)
+            if library.keepsFilesElsewhere { await library.removeOriginal(item.fileName) }
             throw error
         }
         try library.adoptOriginal(from: staged, as: item.fileName)
         try library.placePublicCopy(of: item.fileName, made: publicCopy)
         await keepCues(of: item)
+        library.releaseScratch(.original(item.fileName))
+        library.releaseScratch(.publicCopy(item.fileName))
         return item
     }
 
@@ -142,8 +159,8 @@ package struct MediaIntake: Sendable {
             )
         }
         let renditions = try await media.remove(mediaId: item.id)
-        library.removeOriginal(item.fileName)
-        for name in renditions { try? FileManager.default.removeItem(at: library.rendition(name)) }
+        await library.removeOriginal(item.fileName)
+        for name in renditions { await library.forget(.rendition(name)) }
     }
 
     /// Writes the upload at `file` without its location under a temporary name in the public folder.
@@ -165,6 +182,13 @@ package struct MediaIntake: Sendable {
     package func madePublicFile(for item: MediaItem) -> URL? {
         let served = library.publicCopy(item.fileName)
         return FileManager.default.fileExists(atPath: served.path) ? served : nil
+    }
+
+    /// The public copy in this process's folder, fetched from the store when
+    /// files are kept elsewhere (which has every public copy: `media move` carries them).
+    package func localPublicFile(for item: MediaItem, on threads: NIOThreadPool) async throws -> URL {
+        guard library.keepsFilesElsewhere else { return try await makePublicFile(for: item, on: threads) }
+        return try await library.localFile(.publicCopy(item.fileName))
     }
 
     /// Makes an upload's public copy (a photo without its location; anything
@@ -205,6 +229,8 @@ package struct MediaIntake: Sendable {
     /// Queues a public copy for every upload that has none (a data folder from
     /// before public copies); returns how many were queued.
     package func queueMissingPublicCopies(_ queue: any JobQueue) async throws -> Int {
+        // A bucket is filled from a library whose public copies were all made.
+        guard !library.keepsFilesElsewhere else { return 0 }
         var queued = 0
         for item in try await media.recentMedia(limit: Int.max, offset: 0) where madePublicFile(for: item) == nil || isOutdated(item) {
             // Unserved (503) until its job has made the copy without the location.

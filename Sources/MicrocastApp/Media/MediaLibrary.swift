@@ -13,8 +13,15 @@ import MicrocastCore
 ///
 /// Nothing is written in place: every file is written under a temporary name
 /// in the folder it ends up in, then renamed, so a half-written file is never served.
+///
+/// Where files are kept for good is the library's `store`: this folder
+/// (`FolderMediaStore`), or a bucket (`BucketMediaStore`), in which case the
+/// folder holds only what this process is working on: a file is written
+/// here, `keep` puts it in the bucket and removes it, `localFile` fetches one.
 public struct MediaLibrary: Sendable {
     public let root: URL
+    /// Where the files are kept for good (the folder itself unless the site chose a bucket).
+    package var store: any MediaStore
 
     /// What opening the folder changed about its permissions (nil: nothing), for the log.
     public let tightened: String?
@@ -24,6 +31,7 @@ public struct MediaLibrary: Sendable {
     /// folder that other users can read is made owner-only, and `tightened` says so.
     public init(root: URL) throws {
         self.root = root
+        store = FolderMediaStore(root: root)
         tightened = try Self.ownerOnly(root)
         for folder in [originals, publicCopies, renditions, uploads] {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -46,6 +54,67 @@ public struct MediaLibrary: Sendable {
     }
 
     public var database: URL { root.appendingPathComponent("microcast.sqlite") }
+
+    /// Files are kept elsewhere (a bucket) and this folder is only scratch space.
+    public var keepsFilesElsewhere: Bool { store.location != .folder }
+
+    /// Where `key` is (or would be) in this folder.
+    package func url(_ key: MediaKey) -> URL {
+        switch key.folder {
+        case .originals: original(key.name)
+        case .publicCopies: publicCopy(key.name)
+        case .renditions: rendition(key.name)
+        }
+    }
+
+    /// Makes the finished file at `key`'s place in this folder durable: with a
+    /// bucket, puts it there and removes it from the folder; else nothing.
+    package func keep(_ key: MediaKey, contentType: String? = nil, sha256: String? = nil) async throws {
+        guard keepsFilesElsewhere else { return }
+        let file = url(key)
+        let digest = try sha256 ?? FileDigest.sha256(file).hexString
+        try await store.keep(key, from: file, contentType: contentType ?? key.contentType, sha256: digest)
+        try? FileManager.default.removeItem(at: file)
+    }
+
+    /// `key` in this folder, fetched from the store first when files are kept
+    /// elsewhere and this process has no copy; throws `MediaStoreMissing` when neither has it.
+    package func localFile(_ key: MediaKey) async throws -> URL {
+        let file = url(key)
+        if FileManager.default.fileExists(atPath: file.path) { return file }
+        guard keepsFilesElsewhere else { throw MediaStoreMissing(key: key, location: store.location) }
+        try await store.fetch(key, to: file)
+        return file
+    }
+
+    /// Whether the store holds `key`.
+    package func exists(_ key: MediaKey) async throws -> Bool {
+        keepsFilesElsewhere ? try await store.describe(key) != nil : FileManager.default.fileExists(atPath: url(key).path)
+    }
+
+    /// Removes `key` from the store and from this folder.
+    package func forget(_ key: MediaKey) async {
+        try? FileManager.default.removeItem(at: url(key))
+        if keepsFilesElsewhere { try? await store.remove(key) }
+    }
+
+    /// Removes this process's copy of `key` when the store keeps it elsewhere (a worker's scratch copy).
+    package func releaseScratch(_ key: MediaKey) {
+        guard keepsFilesElsewhere else { return }
+        try? FileManager.default.removeItem(at: url(key))
+    }
+
+    /// With a bucket, empties the folders of files kept there: copies a process
+    /// fetched and left (it may have been killed), none of which is the only one.
+    package func clearScratch() {
+        guard keepsFilesElsewhere else { return }
+        let manager = FileManager.default
+        for folder in [originals, publicCopies, renditions] {
+            for name in (try? manager.contentsOfDirectory(atPath: folder.path)) ?? [] where !name.hasPrefix(".") {
+                try? manager.removeItem(at: folder.appendingPathComponent(name))
+            }
+        }
+    }
     public var originals: URL { root.appendingPathComponent("originals", isDirectory: true) }
     public var publicCopies: URL { root.appendingPathComponent("public", isDirectory: true) }
     public var renditions: URL { root.appendingPathComponent("renditions", isDirectory: true) }
@@ -140,9 +209,9 @@ public struct MediaLibrary: Sendable {
     }
 
     /// Removes an upload's original and its public copy.
-    public func removeOriginal(_ fileName: String) {
-        try? FileManager.default.removeItem(at: original(fileName))
-        try? FileManager.default.removeItem(at: publicCopy(fileName))
+    public func removeOriginal(_ fileName: String) async {
+        await forget(.original(fileName))
+        await forget(.publicCopy(fileName))
     }
 
     /// A fresh temporary path for an upload being received.
@@ -202,13 +271,19 @@ public struct MediaLibrary: Sendable {
     /// and its temporaries: what an attempt killed part-way (a worker that
     /// died, on this machine or another) left behind. Called before a job is
     /// tried again, while its lease keeps every other worker off this item.
-    public func removeUnrecordedRenditions(of mediaId: String, keeping recorded: Set<String>) {
+    public func removeUnrecordedRenditions(of mediaId: String, keeping recorded: Set<String>) async {
         let manager = FileManager.default
         let names = (try? manager.contentsOfDirectory(atPath: renditions.path)) ?? []
         for name in names where name.hasPrefix("\(mediaId)-") || name.hasPrefix(".\(mediaId)-") {
             guard !recorded.contains(name) else { continue }
             try? manager.removeItem(at: rendition(name))
         }
+        // Objects put before the attempt died (its renditions are put before its result is recorded).
+        guard keepsFilesElsewhere else { return }
+        // And parts of those it had begun to put (the lease keeps every other worker off this item).
+        try? await store.abandonUnfinished(.renditions, prefix: "\(mediaId)-")
+        guard let kept = try? await store.list(.renditions, prefix: "\(mediaId)-") else { return }
+        for file in kept where !recorded.contains(file.key.name) { try? await store.remove(file.key) }
     }
 
     /// Removes uploads a crash left half-received.

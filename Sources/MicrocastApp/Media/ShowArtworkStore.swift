@@ -26,6 +26,7 @@ package struct ShowArtworkStore: Sendable {
         }
         do {
             let name = try library.writeRendition(jpeg, stem: "show-artwork", fileExtension: "jpg")
+            try await library.keep(.rendition(name), contentType: "image/jpeg")
             try await settings.setSettings([.show(.artwork): name])
             return name
         } catch {
@@ -37,10 +38,11 @@ package struct ShowArtworkStore: Sendable {
         if let name = show.artwork { return name }
         let digest = SHA256.hash(data: Data(show.title.utf8)).prefix(6).hexString
         let name = "show-card.\(digest).jpg"
-        if !FileManager.default.fileExists(atPath: library.rendition(name).path) {
+        if try await !library.exists(.rendition(name)) {
             let title = show.title
             let data = try await threadPool.runImageWork { try ShowArtwork.titleCard(title) }
             try library.writeRendition(data, named: name)
+            try await library.keep(.rendition(name), contentType: "image/jpeg")
         }
         return name
     }

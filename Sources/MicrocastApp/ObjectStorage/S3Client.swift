@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import MediaModel
 import MicrocastCore
 import NIOCore
 import NIOHTTP1
@@ -43,6 +44,29 @@ public struct S3Client: Sendable {
         public var byteCount: Int64
         public var etag: String
         public var contentType: String?
+        /// The SHA-256 `putFile` recorded as the object's metadata (hex), if it was put that way.
+        public var sha256: String?
+        public var lastModified: Date?
+
+        init(byteCount: Int64, etag: String, contentType: String? = nil, sha256: String? = nil, lastModified: Date? = nil) {
+            self.byteCount = byteCount
+            self.etag = etag
+            self.contentType = contentType
+            self.sha256 = sha256
+            self.lastModified = lastModified
+        }
+
+        init(headers: HTTPHeaders) {
+            self.init(
+                byteCount: Int64(headers.first(name: "content-length") ?? "") ?? 0,
+                etag: headers.first(name: "etag") ?? "",
+                contentType: headers.first(name: "content-type"),
+                sha256: headers.first(name: Self.sha256Header),
+                lastModified: headers.first(name: "last-modified").flatMap(HTTPDate.parse)
+            )
+        }
+
+        static let sha256Header = "x-amz-meta-sha256"
     }
 
     // MARK: Objects
@@ -67,11 +91,7 @@ public struct S3Client: Sendable {
     public func head(_ key: String) async throws -> ObjectInfo? {
         do {
             let response = try await send("HEAD", key: key, expecting: [200])
-            return ObjectInfo(
-                byteCount: Int64(response.headers.first(name: "content-length") ?? "") ?? 0,
-                etag: response.headers.first(name: "etag") ?? "",
-                contentType: response.headers.first(name: "content-type")
-            )
+            return ObjectInfo(headers: response.headers)
         } catch let failure as Failure where failure.status == 404 {
             return nil
         }
@@ -79,6 +99,95 @@ public struct S3Client: Sendable {
 
     public func delete(_ key: String) async throws {
         _ = try await send("DELETE", key: key, expecting: [200, 204])
+    }
+
+    /// Every object whose key starts with `prefix` (under the location's own), keys without the location's prefix.
+    public func list(prefix: String) async throws -> [(key: String, byteCount: Int64)] {
+        var found: [(key: String, byteCount: Int64)] = []
+        var token: String?
+        let own = location.prefix.isEmpty ? "" : location.prefix + "/"
+        repeat {
+            var query = [("list-type", "2"), ("prefix", own + prefix)]
+            if let token { query.append(("continuation-token", token)) }
+            let response = try await send("GET", key: nil, query: query.sorted { $0.0 < $1.0 }, expecting: [200])
+            let body = Data(buffer: response.body)
+            let keys = S3XML.values(of: "Key", in: body)
+            let sizes = S3XML.values(of: "Size", in: body)
+            for (key, size) in zip(keys, sizes) { found.append((String(key.dropFirst(own.count)), Int64(size) ?? 0)) }
+            token = S3XML.values(of: "IsTruncated", in: body).first == "true" ? S3XML.values(of: "NextContinuationToken", in: body).first : nil
+        } while token != nil
+        return found
+    }
+
+    /// Puts a file as one object, recording its SHA-256 as metadata (what `media move`
+    /// verifies against). A file larger than one part goes up part by part, read
+    /// from disk as it is sent (memory: one part), and is aborted if any part fails.
+    public func putFile(_ key: String, file: URL, contentType: String, sha256: String) async throws {
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        let size = Int64(try handle.seekToEnd())
+        try handle.seek(toOffset: 0)
+        let headers = [("Content-Type", contentType), (ObjectInfo.sha256Header, sha256)]
+        let partBytes = Self.partBytes
+        guard size > partBytes else {
+            let data = try handle.readToEnd() ?? Data()
+            _ = try await send("PUT", key: key, headers: headers, body: data, expecting: [200])
+            return
+        }
+        var upload = try await startUpload(key, headers: headers)
+        do {
+            while let part = try handle.read(upToCount: partBytes), !part.isEmpty {
+                try await send(part: part, of: &upload)
+                FaultPoint.objectPartSent.reached()
+            }
+            try await complete(upload)
+        } catch {
+            try? await abort(upload)
+            throw error
+        }
+    }
+
+    /// The part size `putFile` sends: past S3's 5 MiB minimum, few enough parts
+    /// for a 40 GB file (S3 allows 10,000), small enough to hold one in memory.
+    public static var partBytes: Int {
+        #if DEBUG
+        // A test's small parts, so a short recording is sent in several (`FaultPoint.objectPartSent`).
+        if let bytes = ProcessInfo.processInfo.environment["MICROCAST_OBJECT_PART_BYTES"].flatMap(Int.init) { return max(bytes, 64 << 10) }
+        #endif
+        return 8 << 20
+    }
+
+    /// Opens the object (or `range` of it) for reading as it arrives; what it
+    /// says of the object, and its bytes. Nil when there is no such object.
+    public func open(_ key: String, range: ClosedRange<Int64>? = nil) async throws -> (info: ObjectInfo, body: HTTPClientResponse.Body)? {
+        var headers: [(String, String)] = []
+        if let range { headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
+        let response = try await execute("GET", key: key, headers: headers)
+        let status = Int(response.status.code)
+        if status == 404 { return nil }
+        guard status == 200 || status == 206 else {
+            throw try await failure(status: status, reason: response.status.reasonPhrase, body: response.body.collect(upTo: 1 << 20))
+        }
+        return (ObjectInfo(headers: response.headers), response.body)
+    }
+
+    /// Writes the object to `file` as it arrives (through a temporary name beside it, then a rename).
+    public func download(_ key: String, to file: URL) async throws -> ObjectInfo {
+        guard let (info, body) = try await open(key) else { throw Failure(status: 404, code: "NoSuchKey", message: key) }
+        let temporary = file.deletingLastPathComponent().appendingPathComponent(TemporaryName.make(".\(file.lastPathComponent)", extension: "tmp"))
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            defer { try? handle.close() }
+            for try await buffer in body { try handle.write(contentsOf: buffer.readableBytesView) }
+            guard rename(temporary.path, file.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]) }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+        return info
     }
 
     // MARK: Multipart uploads
@@ -99,7 +208,11 @@ public struct S3Client: Sendable {
     public static let minimumPartBytes = 5 << 20
 
     public func startUpload(_ key: String, contentType: String) async throws -> Upload {
-        let response = try await send("POST", key: key, query: [("uploads", "")], headers: [("Content-Type", contentType)], expecting: [200])
+        try await startUpload(key, headers: [("Content-Type", contentType)])
+    }
+
+    func startUpload(_ key: String, headers: [(String, String)]) async throws -> Upload {
+        let response = try await send("POST", key: key, query: [("uploads", "")], headers: headers, expecting: [200])
         guard let id = S3XML.values(of: "UploadId", in: Data(buffer: response.body)).first else {
             throw Failure(status: 200, code: "NoUploadId", message: "the answer named no upload")
         }
@@ -144,13 +257,14 @@ public struct S3Client: Sendable {
     }
 
     /// Uploads begun and neither completed nor aborted, by key and id: what a cleanup aborts.
-    public func unfinishedUploads() async throws -> [(key: String, id: String)] {
-        let response = try await send("GET", key: nil, query: [("uploads", "")], expecting: [200])
+    public func unfinishedUploads(prefix: String = "") async throws -> [(key: String, id: String)] {
+        let own = location.prefix.isEmpty ? "" : location.prefix + "/"
+        let query = prefix.isEmpty && own.isEmpty ? [("uploads", "")] : [("prefix", own + prefix), ("uploads", "")]
+        let response = try await send("GET", key: nil, query: query, expecting: [200])
         let body = Data(buffer: response.body)
-        let prefix = location.prefix.isEmpty ? "" : location.prefix + "/"
         return Array(zip(S3XML.values(of: "Key", in: body), S3XML.values(of: "UploadId", in: body)))
-            .filter { $0.0.hasPrefix(prefix) }
-            .map { (String($0.0.dropFirst(prefix.count)), $0.1) }
+            .filter { $0.0.hasPrefix(own + prefix) }
+            .map { (String($0.0.dropFirst(own.count)), $0.1) }
     }
 
     // MARK: Requests
@@ -179,6 +293,31 @@ public struct S3Client: Sendable {
         body: Data? = nil,
         expecting statuses: Set<Int>
     ) async throws -> Answer {
+        let response = try await execute(method, key: key, query: query, headers: headers, body: body)
+        let collected = try await response.body.collect(upTo: Self.largestRead)
+        let status = Int(response.status.code)
+        guard statuses.contains(status) else { throw failure(status: status, reason: response.status.reasonPhrase, body: collected) }
+        return Answer(headers: response.headers, body: collected)
+    }
+
+    /// S3's error answer as a `Failure`, with the code and message from its XML.
+    func failure(status: Int, reason: String, body: ByteBuffer) -> Failure {
+        let data = Data(buffer: body)
+        return Failure(
+            status: status,
+            code: S3XML.values(of: "Code", in: data).first ?? reason,
+            message: S3XML.values(of: "Message", in: data).first ?? ""
+        )
+    }
+
+    /// Signs and sends one request, leaving its answer's body to the caller.
+    func execute(
+        _ method: String,
+        key: String?,
+        query: [(String, String)] = [],
+        headers: [(String, String)] = [],
+        body: Data? = nil
+    ) async throws -> HTTPClientResponse {
         let payloadHash = body.map { SigV4Signer.hex(SHA256.hash(data: $0)) } ?? SigV4Signer.emptyPayloadHash
         let path = path(for: key)
         let signable = SigV4Signer.Request(method: method, path: path, query: query, headers: headers + [("Host", host)], payloadHash: payloadHash)
@@ -194,18 +333,7 @@ public struct S3Client: Sendable {
         if let body {
             request.body = .bytes(ByteBuffer(data: body))
         }
-        let response = try await http.execute(request, timeout: timeout)
-        let collected = try await response.body.collect(upTo: Self.largestRead)
-        let status = Int(response.status.code)
-        guard statuses.contains(status) else {
-            let codes = S3XML.values(of: "Code", in: Data(buffer: collected))
-            throw Failure(
-                status: status,
-                code: codes.first ?? response.status.reasonPhrase,
-                message: S3XML.values(of: "Message", in: Data(buffer: collected)).first ?? ""
-            )
-        }
-        return Answer(headers: response.headers, body: collected)
+        return try await http.execute(request, timeout: timeout)
     }
 
     /// An answer read whole (S3's own are small; an object read through `get` is at most `largestRead`).

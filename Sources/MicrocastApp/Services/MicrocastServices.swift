@@ -58,9 +58,16 @@ public struct MicrocastServices: Sendable {
         var logger = logger ?? Logger(label: "microcast")
         logger.logLevel = configuration.logLevel
 
-        let library = try MediaLibrary(root: configuration.dataDirectory)
+        var library = try MediaLibrary(root: configuration.dataDirectory)
         if let tightened = library.tightened { logger.notice("data folder made owner-only", metadata: ["change": "\(tightened)"]) }
         let store = try await openStore(configuration.database, connections: configuration.databaseConnections, logger: logger)
+        do {
+            let location = try await MediaStoreChoice.resolve(configuration.mediaStore, settings: store, media: store)
+            library.store = try MediaStoreChoice.open(location, root: configuration.dataDirectory)
+        } catch {
+            await store.close()
+            throw error
+        }
         let interrupted = await MediaIntake.finishInterruptedAdoptions(library: library, media: store)
         if interrupted != (0, 0) {
             logger.notice(
@@ -69,6 +76,7 @@ public struct MicrocastServices: Sendable {
             )
         }
         library.sweepAbandonedTemporaries()
+        library.clearScratch()
         // Posts are written with absolute URLs: every base a data folder was
         // written under is remembered, so their media stay ours after a move.
         let urls =

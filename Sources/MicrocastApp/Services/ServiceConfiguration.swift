@@ -12,6 +12,8 @@ public struct ServiceConfiguration: Sendable {
     public var dataDirectory: URL
     /// The store; by default the data folder's SQLite file.
     public var database: DatabaseLocation
+    /// Where media files are kept (`--media-store`); nil: where the site's setting says (the folder if unset).
+    public var mediaStore: MediaStoreLocation?
     /// The most connections this process opens to PostgreSQL (one of them listens for queued jobs).
     public var databaseConnections: Int
     /// The public URL posts are written under; nil: the one `serve` last ran with, else `http://127.0.0.1:8080`.

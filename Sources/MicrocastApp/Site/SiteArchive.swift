@@ -42,7 +42,14 @@ public enum SiteArchive {
         let manager = FileManager.default
         var files: [(entry: String, url: URL)] = []
         var linked: [String] = []
-        for (prefix, folder) in folders(library).sorted(by: { $0.key < $1.key }) {
+        // With a bucket, each object is fetched to scratch as it is added, and removed after.
+        var objects: [MediaKey] = []
+        if library.keepsFilesElsewhere {
+            for folder in [MediaFolder.originals, .publicCopies, .renditions] {
+                objects += try await library.store.list(folder, prefix: "").map(\.key)
+            }
+        }
+        for (prefix, folder) in folders(library).sorted(by: { $0.key < $1.key }) where !library.keepsFilesElsewhere {
             for name in try manager.contentsOfDirectory(atPath: folder.path).sorted() where !name.hasPrefix(".") {
                 let url = folder.appendingPathComponent(name)
                 if prefix == "public", library.isOriginal(url, of: name) {
@@ -72,14 +79,22 @@ public enum SiteArchive {
             for (index, file) in files.enumerated() {
                 try archive.addEntry(with: file.entry, fileURL: file.url, compressionMethod: .none)
                 bytes += (try manager.attributesOfItem(atPath: file.url.path)[.size] as? NSNumber)?.int64Value ?? 0
-                progress(index + 1, files.count)
+                progress(index + 1, files.count + objects.count)
+            }
+            for (index, key) in objects.enumerated() {
+                let scratch = library.uploads.appendingPathComponent(TemporaryName.make(".archive", extension: "tmp"))
+                defer { try? manager.removeItem(at: scratch) }
+                try await library.store.fetch(key, to: scratch)
+                try archive.addEntry(with: key.path, fileURL: scratch, compressionMethod: .none)
+                bytes += (try manager.attributesOfItem(atPath: scratch.path)[.size] as? NSNumber)?.int64Value ?? 0
+                progress(files.count + index + 1, files.count + objects.count)
             }
             // It holds the originals, locations and all: the owner's only, like the data folder.
             try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
             guard rename(temporary.path, file.path) == 0 else {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
             }
-            return Summary(posts: document.items.count, files: files.count, bytes: bytes)
+            return Summary(posts: document.items.count, files: files.count + objects.count, bytes: bytes)
         } catch {
             try? manager.removeItem(at: temporary)
             throw error

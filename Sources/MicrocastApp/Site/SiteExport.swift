@@ -64,10 +64,12 @@ public enum SiteExport {
             // A processed still photo is only ever shown through its stripped
             // renditions, so its original (which may hold GPS) stays home.
             for item in items.values where item.kind != .photo || item.isAnimated || (renditions[item.id]?.isEmpty ?? true) {
-                try copy(
-                    try await services.intake.makePublicFile(for: item, on: services.mediaPool),
-                    to: staging.appendingPathComponent("media/\(item.fileName)")
-                )
+                let target = staging.appendingPathComponent("media/\(item.fileName)")
+                if library.keepsFilesElsewhere {
+                    try await library.store.fetch(.publicCopy(item.fileName), to: target)
+                } else {
+                    try copy(try await services.intake.makePublicFile(for: item, on: services.mediaPool), to: target)
+                }
                 mediaFiles += 1
             }
             var renditionNames = renditions.values.flatMap { $0.all.map(\.fileName) }
@@ -78,7 +80,11 @@ public enum SiteExport {
             renditionNames += try await store.mentions(state: .shown, limit: Int.max)
                 .filter { slugs.contains($0.postSlug) && !$0.author.photoFile.isEmpty }.map(\.author.photoFile)
             for name in Set(renditionNames) {
-                try copy(library.rendition(name), to: mediaFolder.appendingPathComponent(name))
+                if library.keepsFilesElsewhere {
+                    try await library.store.fetch(.rendition(name), to: mediaFolder.appendingPathComponent(name))
+                } else {
+                    try copy(library.rendition(name), to: mediaFolder.appendingPathComponent(name))
+                }
                 mediaFiles += 1
             }
 

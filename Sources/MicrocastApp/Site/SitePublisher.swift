@@ -234,7 +234,7 @@ package struct SitePublisher: Sendable {
         let ids = Array(Set(list.flatMap(presenter.mediaIds)))
         let items = try await media.media(ids: ids)
         let renditions = try await media.renditions(forMedia: ids)
-        let waveforms = waveforms(renditions)
+        let waveforms = await waveforms(renditions)
         let transcripts = withTranscripts ? try await search.transcripts(forMedia: ids).mapValues(\.cues) : [:]
         let counts = try await conversations.mentionCounts(postSlugs: list.map(\.slug))
         let cited = list.flatMap { post in
@@ -257,12 +257,14 @@ package struct SitePublisher: Sendable {
     }
 
     /// Episodes' peaks, read from their waveform files (small JSON).
-    package func waveforms(_ renditions: [String: RenditionSet]) -> [String: [Int]] {
+    package func waveforms(_ renditions: [String: RenditionSet]) async -> [String: [Int]] {
         struct Peaks: Decodable { var data: [Int] }
         var result: [String: [Int]] = [:]
         for (id, set) in renditions {
+            // With a bucket, fetched once into this process's folder and read from there.
             guard let file = set.waveform,
-                let data = try? Data(contentsOf: library.rendition(file.fileName)),
+                let local = try? await library.localFile(.rendition(file.fileName)),
+                let data = try? Data(contentsOf: local),
                 let peaks = try? JSONDecoder().decode(Peaks.self, from: data)
             else { continue }
             result[id] = peaks.data

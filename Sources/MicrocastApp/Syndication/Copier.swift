@@ -51,7 +51,7 @@ package struct CopyFiles: Sendable {
 
     /// The file to send for `file`, and a clean-up for a made one.
     package func path(for file: CopyFile, maxBytes: Int) async throws -> (url: URL, made: Bool) {
-        let rendition = library.rendition(file.fileName)
+        let rendition = try await library.localFile(.rendition(file.fileName))
         guard file.needsShrinking else { return (rendition, false) }
         let data = try await threadPool.runImageWork { try FitToBytes.jpeg(path: rendition.path, maxBytes: maxBytes) }
         let made = library.newUploadPath()

@@ -64,7 +64,7 @@ package struct SyndicationNetworks: Sendable {
     func showArtwork(limit: Int) async throws -> CopyFile {
         let show = ShowSettings(stored: try await store.settings(), site: try await site.info())
         let name = try await artwork.fileName(for: show)
-        let size = (try? FileManager.default.attributesOfItem(atPath: files.library.rendition(name).path)[.size] as? Int) ?? 0
+        let size = Int((try? await files.library.store.describe(.rendition(name)))??.byteCount ?? 0)
         return CopyFile(
             role: .thumbnail,
             fileName: name,

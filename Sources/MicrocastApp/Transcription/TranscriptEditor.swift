@@ -30,8 +30,9 @@ package struct TranscriptEditor: Sendable {
         let old = try await store.renditions(forMedia: [mediaId])[mediaId]?.transcripts.map(\.fileName) ?? []
         let renditions = try TranscriptFiles(library: library)
             .write(cues, plainText: TranscriptFiles.plainText(cues), language: stored.language, mediaId: mediaId)
+        for rendition in renditions { try await library.keep(.rendition(rendition.fileName), contentType: rendition.mimeType) }
         try await store.saveEdited(StoredTranscript(mediaId: mediaId, language: stored.language, isEdited: true, cues: cues), renditions: renditions)
         // The old files are no longer linked from anything the site publishes.
-        for name in old { try? FileManager.default.removeItem(at: library.rendition(name)) }
+        for name in old { await library.forget(.rendition(name)) }
     }
 }

@@ -23,6 +23,8 @@ public struct SettingKey: Hashable, Sendable, CustomStringConvertible {
     /// The base URL `serve` last ran with, and every one the site was ever written under.
     public static let baseURL = SettingKey(stored: "site.base-url")
     public static let baseURLHistory = SettingKey(stored: "site.base-url-history")
+    /// Where media files are kept: `local` or a bucket's address (`MediaStoreLocation`); absent, local.
+    public static let mediaStore = SettingKey(stored: "media.store")
     /// A podcast show setting, as `microcast show set` names it.
     public static func show(_ key: ShowSettings.Key) -> SettingKey { SettingKey(stored: "show." + key.rawValue) }
     /// The feed URL the show moved to (`microcast show move`), and whether our feed now redirects there.

@@ -39,12 +39,8 @@ struct MediaFileController: Sendable {
         guard let dot = name.firstIndex(of: "."), case let id = String(name[..<dot]), MediaIdentifier.isValid(id),
             let item = try await media.media(id: id), item.fileName == name
         else { throw HTTPError(.notFound) }
-        // An upload from before public copies gets its own from a job: until then, not the original.
-        guard let served = intake.madePublicFile(for: item) else {
-            throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "10"], message: "this file is being prepared; try again shortly")
-        }
         var file = FileResponder.File(
-            path: served.path,
+            source: try source(.publicCopy(name), item: item),
             contentType: item.mimeType,
             contentHash: publicHash(item),
             cacheControl: "public, max-age=86400"
@@ -52,6 +48,19 @@ struct MediaFileController: Sendable {
         // An episode's own upload is its enclosure when no rendition was made: counted like one.
         if item.kind == .audio { file.onServed = counting(mediaId: item.id, file: name, request: request, context: context) }
         return try await responder.respond(file, request: request, context: context)
+    }
+
+    /// Where `key`'s bytes are served from: the site's bucket, or this folder.
+    func source(_ key: MediaKey, item: MediaItem?) throws -> FileResponder.File.Source {
+        if let bucket = library.store as? BucketMediaStore { return .object(key, in: bucket) }
+        // An upload from before public copies gets its own from a job: until then, not the original.
+        if let item {
+            guard let served = intake.madePublicFile(for: item) else {
+                throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "10"], message: "this file is being prepared; try again shortly")
+            }
+            return .path(served.path)
+        }
+        return .path(library.url(key).path)
     }
 
     /// The hook that counts what an answer carries as a download of the episode.
@@ -89,7 +98,7 @@ struct MediaFileController: Sendable {
             throw HTTPError(.notFound)
         }
         var file = FileResponder.File(
-            path: library.rendition(name).path,
+            source: try source(.rendition(name), item: nil),
             contentType: type,
             contentHash: String(parts[1]),
             cacheControl: "public, max-age=31536000, immutable"

@@ -14,7 +14,12 @@ struct FileResponder: Sendable {
     let fileIO = FileIO()
 
     struct File {
-        var path: String
+        /// Where the bytes are: a file in this process's folder, or an object in the site's bucket.
+        enum Source {
+            case path(String)
+            case object(MediaKey, in: BucketMediaStore)
+        }
+        var source: Source
         var contentType: String
         /// The content's hash; becomes the strong ETag.
         var contentHash: String
@@ -24,10 +29,18 @@ struct FileResponder: Sendable {
     }
 
     func respond(_ file: File, request: Request, context: some RequestContext) async throws -> Response {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
-            let size = (attributes[.size] as? NSNumber)?.int64Value
-        else { throw HTTPError(.notFound) }
-        let modified = (attributes[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0)
+        let size: Int64
+        let modified: Date
+        switch file.source {
+        case .path(let path):
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                let bytes = (attributes[.size] as? NSNumber)?.int64Value
+            else { throw HTTPError(.notFound) }
+            (size, modified) = (bytes, (attributes[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0))
+        case .object(let key, let bucket):
+            guard let stored = try await bucket.describe(key) else { throw HTTPError(.notFound) }
+            (size, modified) = (stored.byteCount, stored.modified ?? Date(timeIntervalSince1970: 0))
+        }
         let validators = FileValidators(etag: "\"\(file.contentHash)\"", lastModified: modified)
 
         var headers: HTTPFields = [
@@ -60,16 +73,24 @@ struct FileResponder: Sendable {
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
             headers[.contentLength] = String(range.count)
             if !isHead { await file.onServed?(range.lowerBound...range.upperBound, size) }
-            let body: ResponseBody =
-                isHead
-                ? ResponseBody() : try await fileIO.loadFile(path: file.path, range: Int(range.lowerBound)...Int(range.upperBound), context: context)
+            let body = isHead ? ResponseBody() : try await self.body(of: file, range: range, context: context)
             return Response(status: .partialContent, headers: headers, body: body)
         case .whole:
             headers[.contentLength] = String(size)
             if !isHead, size > 0 { await file.onServed?(0...(size - 1), size) }
-            let body: ResponseBody =
-                isHead || size == 0 ? ResponseBody() : try await fileIO.loadFile(path: file.path, context: context)
+            let body = isHead || size == 0 ? ResponseBody() : try await self.body(of: file, range: 0...(size - 1), context: context)
             return Response(status: .ok, headers: headers, body: body)
+        }
+    }
+
+    /// The bytes of `range`, read as they are sent: from the file, or from the bucket as they arrive.
+    func body(of file: File, range: ClosedRange<Int64>, context: some RequestContext) async throws -> ResponseBody {
+        switch file.source {
+        case .path(let path):
+            return try await fileIO.loadFile(path: path, range: Int(range.lowerBound)...Int(range.upperBound), context: context)
+        case .object(let key, let bucket):
+            guard let (_, bytes) = try await bucket.open(key, range: range) else { throw HTTPError(.notFound) }
+            return ResponseBody(asyncSequence: bytes)
         }
     }
 }

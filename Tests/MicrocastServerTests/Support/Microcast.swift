@@ -20,16 +20,16 @@ enum Microcast {
 
     /// Runs a command to its end, waited for off Swift's cooperative pool
     /// (two threads on two cores: a test blocking one starves the rest).
-    static func run(_ arguments: [String], input: String? = nil) async throws -> Outcome {
-        try await Fixtures.offPool { try runBlocking(arguments, input: input) }
+    static func run(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) async throws -> Outcome {
+        try await Fixtures.offPool { try runBlocking(arguments, input: input, environment: extra) }
     }
 
     /// `run`, on the caller's thread: only for code already off the pool.
-    static func runBlocking(_ arguments: [String], input: String? = nil) throws -> Outcome {
+    static func runBlocking(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
-        process.environment = environment()
+        process.environment = environment(extra)
         let folder = try Fixtures.folder()
         let outputFile = folder.appendingPathComponent("out")
         let errorFile = folder.appendingPathComponent("err")

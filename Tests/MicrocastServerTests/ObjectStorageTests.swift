@@ -1,0 +1,176 @@
+import AsyncHTTPClient
+import Foundation
+import Glibc
+import MicrocastApp
+import MicrocastCore
+import MicrocastHTTP
+import TestSupport
+import Testing
+
+/// Media kept in an S3-compatible bucket (a real SeaweedFS on loopback), by
+/// processes that share nothing but it and PostgreSQL, run as the built binary.
+@Suite("Media in object storage")
+struct ObjectStorageTests {
+    /// A new bucket on the test's SeaweedFS: a client for checking it, its
+    /// `--media-store` address, and the environment that carries its key.
+    static func bucket() async throws -> (s3: S3Client, address: String, environment: [String: String]) {
+        let server = try await SeaweedServer.shared.endpoint()
+        let location = BucketLocation(
+            endpoint: server.url,
+            bucket: "site-\(UUID().uuidString.prefix(8).lowercased())",
+            region: "us-east-1",
+            pathStyle: true,
+            prefix: "media"
+        )
+        let s3 = S3Client(
+            location: location,
+            credentials: AWSCredentials(accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey),
+            http: HTTPClient.shared
+        )
+        try await s3.createBucket()
+        return (s3, location.description, ["AWS_ACCESS_KEY_ID": server.accessKeyId, "AWS_SECRET_ACCESS_KEY": server.secretAccessKey])
+    }
+
+    /// Names of the files in a data folder's `folder` (hidden temporaries aside).
+    static func files(in data: URL, _ folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent(folder).path)) ?? []).filter { !$0.hasPrefix(".") }
+    }
+
+    @Test(
+        "share nothing: serve --workers 0 and two workers, each with its own empty data folder, sharing only PostgreSQL and a bucket; a worker killed mid-put leaves no parts"
+    )
+    func shareNothing() async throws {
+        let url = try await PostgresCluster.shared.newDatabase()
+        let (s3, address, credentials) = try await Self.bucket()
+        let logs = try Fixtures.folder()
+        let serverData = try Fixtures.folder()
+        let token = try await Microcast.run(["token", "create", "--data", serverData.path, "--database", url]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let (port, reservation) = try reservePort()
+        close(reservation)
+        let server = try Microcast.Running(
+            ["serve", "--data", serverData.path, "--database", url, "--port", "\(port)", "--workers", "0", "--media-store", address],
+            log: logs.appendingPathComponent("serve.log"),
+            environment: credentials
+        )
+        let store = try await MicrocastServices.openStore(.postgres(url: url), connections: 2)
+        let web = TestSite(base: "http://127.0.0.1:\(port)", data: serverData, store: store, databaseArguments: ["--database", url])
+        var workers: [Microcast.Running] = []
+        defer {
+            for process in [server.process] + workers.map(\.process) where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            Task { await store.close() }
+        }
+        func report() -> String { "serve:\n\(server.text)\n" + workers.map(\.text).joined(separator: "\n---\n") }
+        try await web.waitUntilUp()
+        func worker(_ data: URL, _ name: String, environment: [String: String] = [:]) throws -> Microcast.Running {
+            try Microcast.Running(
+                ["worker", "--data", data.path, "--database", url, "--threads", "1", "--lease", "6"],
+                log: logs.appendingPathComponent("\(name).log"),
+                environment: credentials.merging(environment) { $1 }
+            )
+        }
+        func mediaJobs() async throws -> [Job] {
+            try await store.snapshot().jobs.map(\.job).filter { JobKind.working(on: .media).contains($0.kind) }
+        }
+        func waitFor(_ what: String, timeout: Duration = .seconds(300), _ condition: () async throws -> Bool) async throws {
+            let deadline = ContinuousClock.now + timeout
+            while true {
+                if try await condition() { return }
+                guard ContinuousClock.now < deadline else { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            throw Fixtures.CommandFailed(description: "timed out waiting for \(what)\n\(report())")
+        }
+
+        // The first worker is made to die right after the first part of its
+        // first multipart put (small parts, so an episode's files take several).
+        let firstData = try Fixtures.folder()
+        let doomed = try worker(firstData, "doomed", environment: ["MICROCAST_FAULT_AT": "object-part-sent", "MICROCAST_OBJECT_PART_BYTES": "65536"])
+        workers.append(doomed)
+        let fixtures = try Fixtures.folder()
+        let audio = try web.created(try await web.upload(try await Fixtures.speech(in: fixtures, name: "episode.wav", seconds: 30), token: token))
+        let episode = try web.created(
+            try await web.postForm([("h", "entry"), ("name", "Episode one"), ("audio", audio), ("episode", "1")], token: token)
+        )
+        try await waitFor("the first worker to die mid-put") { !doomed.process.isRunning }
+        #expect(doomed.process.terminationStatus == 137, "\(report())")
+        #expect(try await !s3.unfinishedUploads(prefix: "renditions/").isEmpty, "the killed put left its parts")
+
+        // Two workers, each on an empty folder of its own (the first one's, emptied at its start, and a new one).
+        workers = [try worker(firstData, "worker-0"), try worker(try Fixtures.folder(), "worker-1")]
+        let photo = try Data(contentsOf: try await Fixtures.sidewaysJPEGWithGPS(in: fixtures))
+        var posts = [episode]
+        for index in 0..<6 {
+            let copy = fixtures.appendingPathComponent("photo-\(index).jpg")
+            try (photo + Data("\(index)".utf8)).write(to: copy)
+            let media = try web.created(try await web.upload(copy, token: token))
+            posts.append(try web.created(try await web.postForm([("h", "entry"), ("photo", media), ("content", "Photo \(index)")], token: token)))
+        }
+        let video = try web.created(try await web.upload(try await Fixtures.phoneVideo(in: fixtures, size: "640x360"), token: token))
+        posts.append(try web.created(try await web.postForm([("h", "entry"), ("video", video), ("content", "A clip")], token: token)))
+
+        try await waitFor("every media job to end") {
+            let jobs = try await mediaJobs()
+            return jobs.count == 8 && jobs.allSatisfy { $0.state == .done || $0.state == .failed }
+        }
+        let jobs = try await mediaJobs()
+        #expect(jobs.allSatisfy { $0.state == .done }, "\(jobs.filter { $0.state != .done })\n\(report())")
+        let pids = Set(workers.map { "\($0.process.processIdentifier)" })
+        let doers = Set(jobs.compactMap { $0.worker?.split(separator: "-").dropLast().last.map(String.init) })
+        #expect(doers == pids, "both workers processed uploads: \(doers) of \(pids)")
+        #expect(jobs.first { $0.kind == .audioEpisode }?.attempts == 2, "the killed worker's episode was taken again")
+
+        // The bucket holds exactly what the rows name: no parts, no unrecorded files.
+        let parts = try await s3.unfinishedUploads()
+        #expect(parts.isEmpty, "parts left: \(parts)")
+        let snapshot = try await store.snapshot()
+        let mediaIds = Set(snapshot.media.map(\.id))
+        #expect(snapshot.media.count == 8 && snapshot.media.allSatisfy { $0.state == .ready })
+        let objects = try await s3.list(prefix: "")
+        func keys(_ folder: String) -> Set<String> {
+            Set(objects.map(\.key).filter { $0.hasPrefix(folder + "/") }.map { String($0.dropFirst(folder.count + 1)) })
+        }
+        #expect(keys("originals") == Set(snapshot.media.map(\.fileName)))
+        #expect(keys("public") == Set(snapshot.media.map(\.fileName)))
+        let rows = Set(snapshot.renditions.map(\.fileName))
+        #expect(keys("renditions").filter { mediaIds.contains(String($0.prefix(20))) } == rows, "renditions in the bucket and in rows")
+
+        // No process kept an upload or its files: every folder is scratch, emptied after use.
+        #expect(Self.files(in: serverData, "originals").isEmpty && Self.files(in: serverData, "public").isEmpty)
+        for data in [firstData] {
+            #expect(Self.files(in: data, "originals").isEmpty)
+            #expect(Self.files(in: data, "renditions").allSatisfy { !mediaIds.contains(String($0.prefix(20))) })
+        }
+
+        // Served from the bucket: whole, by range, and 304 for a client that has it.
+        let checked = snapshot.renditions.filter { ["image/jpeg", "video/mp4", "audio/mpeg"].contains($0.mimeType) }
+        #expect(Set(checked.map(\.mimeType)).count == 3)
+        for rendition in checked {
+            let stored = try await s3.get("renditions/" + rendition.fileName)
+            let whole = try await web.get("/media/r/" + rendition.fileName)
+            #expect(whole.status == .ok && whole.body == stored && whole.headers.first(name: "content-type") == rendition.mimeType)
+            let etag = try #require(whole.headers.first(name: "etag"))
+            let part = try await web.get("/media/r/" + rendition.fileName, headers: [("Range", "bytes=100-199")])
+            #expect(part.status == .partialContent && part.body == stored[100...199])
+            #expect(part.headers.first(name: "content-range") == "bytes 100-199/\(stored.count)")
+            #expect(try await web.get("/media/r/" + rendition.fileName, headers: [("If-None-Match", etag)]).status == .notModified)
+        }
+        let photoItem = try #require(snapshot.media.first { $0.kind == .photo })
+        let served = try await web.get("/media/" + photoItem.fileName)
+        let publicCopy = try await s3.get("public/" + photoItem.fileName)
+        #expect(served.status == .ok && served.body == publicCopy)
+        let check = fixtures.appendingPathComponent("served.jpg")
+        try served.body.write(to: check)
+        #expect(try await Fixtures.locationTags(of: check).isEmpty, "the public copy has no location")
+
+        // The feed's enclosure is served, its length the file's.
+        let feed = try await web.get("/podcast.xml").text
+        let enclosure = try #require(feed.firstMatch(of: /<enclosure url="([^"]+)" length="(\d+)"/))
+        let file = try await web.get(String(enclosure.1))
+        #expect(file.status == .ok && file.body.count == Int(enclosure.2), "\(feed)")
+        for post in posts { #expect(try await web.get(post).status == .ok) }
+
+        for worker in workers where worker.process.isRunning { try await worker.stop() }
+        try await server.stop()
+    }
+}
