@@ -293,12 +293,26 @@ public struct S3Client: Sendable {
         body: Data? = nil,
         expecting statuses: Set<Int>
     ) async throws -> Answer {
-        let response = try await execute(method, key: key, query: query, headers: headers, body: body)
-        let collected = try await response.body.collect(upTo: Self.largestRead)
-        let status = Int(response.status.code)
-        guard statuses.contains(status) else { throw failure(status: status, reason: response.status.reasonPhrase, body: collected) }
-        return Answer(headers: response.headers, body: collected)
+        // S3 asks clients to retry a 500 or 503 ("InternalError", "SlowDown")
+        // after a pause; every request here may be sent again (a part or an
+        // object is put whole again, a repeated completion is answered alike).
+        var attempt = 1
+        while true {
+            let response = try await execute(method, key: key, query: query, headers: headers, body: body)
+            let collected = try await response.body.collect(upTo: Self.largestRead)
+            let status = Int(response.status.code)
+            if statuses.contains(status) { return Answer(headers: response.headers, body: collected) }
+            guard Self.retriedStatuses.contains(status), attempt < Self.attempts else {
+                throw failure(status: status, reason: response.status.reasonPhrase, body: collected)
+            }
+            try await Task.sleep(for: .milliseconds(100 << (2 * attempt)))
+            attempt += 1
+        }
     }
+
+    static let retriedStatuses: Set<Int> = [500, 502, 503, 504]
+    /// Tries of one request: the pauses between them are 0.4, 1.6 and 6.4 seconds.
+    static let attempts = 4
 
     /// S3's error answer as a `Failure`, with the code and message from its XML.
     func failure(status: Int, reason: String, body: ByteBuffer) -> Failure {
