@@ -21,7 +21,7 @@ final class ServerUnderTest: @unchecked Sendable {
     static let passphrase = "correct horse battery staple"
     private static let started = Atomic<Int>(0)
 
-    init(name: String, workers: Int? = nil, extraArguments: [String] = []) throws {
+    init(name: String, workers: Int? = nil, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         data = scratchFolder("server-\(name)")
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("microcast")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -41,7 +41,11 @@ final class ServerUnderTest: @unchecked Sendable {
             ]
             + (workers.map { ["--workers", "\($0)"] } ?? []) + extraArguments
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        // Its log beside the data folder, kept after it stops: what a failed run says.
+        let log = data.deletingLastPathComponent().appendingPathComponent("server-\(name).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = (try? FileHandle(forWritingTo: log)) ?? FileHandle.nullDevice
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         try process.run()
         for _ in 0..<200 {
             if (try? curl(["-sf", "-o", "/dev/null", base + "/health"])) != nil { return }

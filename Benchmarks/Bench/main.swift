@@ -41,6 +41,7 @@ case "syndicate": try syndicationBenchmark(posts: number(1, 20))
 case "deliver": try await deliveryBenchmark(followers: number(1, 1_000), inboxes: number(2, 100), posts: number(3, 10))
 case "import": try await importBenchmark(episodes: number(1, 200), seconds: number(2, 10))
 case "follow": try await followBenchmark(feeds: number(1, 500), rounds: number(2, 4))
+case "bucket": try bucketBenchmark(megabytes: number(1, 1024), rounds: number(2, 3))
 case "transcript": try await transcriptBenchmark(seconds: number(1, 120), posts: number(2, 10_000))
 case "soak": try await soakBenchmark(minutes: Double(arguments.count > 1 ? arguments[1] : "") ?? 10)
 case "mutate":

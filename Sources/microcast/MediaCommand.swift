@@ -35,7 +35,7 @@ struct MediaCommand: AsyncParsableCommand {
             }
             let progress = FileProgress(verb: "moving")
             let summary = try await data.withStore { store in
-                try await MediaMove(root: data.url, settings: store).move(to: target) { progress.show($0, $1) }
+                try await MediaMove(root: data.url, settings: store, media: store).move(to: target) { progress.show($0, $1) }
             }
             progress.end()
             print(

@@ -23,6 +23,25 @@ struct S3ClientTests {
         return S3Client(location: location, credentials: credentials, http: HTTPClient.shared)
     }
 
+    @Test("an object copied inside the bucket keeps its bytes and its recorded SHA-256; a file larger than a part goes up in parts")
+    func copyAndPutFile() async throws {
+        let s3 = try await Self.client(prefix: "site")
+        try await s3.createBucket()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("s3-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("big.bin")
+        let bytes = Data((0..<(S3Client.partBytes + 1_000)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        try bytes.write(to: file)
+        try await s3.putFile("originals/a b.wav", file: file, contentType: "audio/wav", sha256: "abc123")
+        try await s3.copy("originals/a b.wav", to: "public/a b.wav")
+        let copied = try #require(try await s3.head("public/a b.wav"))
+        #expect(copied.byteCount == Int64(bytes.count) && copied.sha256 == "abc123")
+        #expect(try await s3.get("public/a b.wav") == bytes)
+        #expect(try await s3.list(prefix: "public/").map(\.key) == ["public/a b.wav"])
+        #expect(try await s3.unfinishedUploads().isEmpty)
+    }
+
     @Test("objects are put, read whole and by range, described, and deleted; a key with spaces and non-ASCII letters round-trips")
     func objects() async throws {
         let s3 = try await Self.client()

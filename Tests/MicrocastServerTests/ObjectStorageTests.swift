@@ -52,7 +52,8 @@ extension SeveralProcesses {
             let server = try Microcast.Running(
                 ["serve", "--data", serverData.path, "--database", url, "--port", "\(port)", "--workers", "0", "--media-store", address],
                 log: logs.appendingPathComponent("serve.log"),
-                environment: credentials
+                // S3's smallest parts: the episode reaches the bucket in several, sent as it arrives.
+                environment: credentials.merging(["MICROCAST_OBJECT_PART_BYTES": "\(5 << 20)"]) { $1 }
             )
             let store = try await MicrocastServices.openStore(.postgres(url: url), connections: 2)
             let web = TestSite(base: "http://127.0.0.1:\(port)", data: serverData, store: store, databaseArguments: ["--database", url])
@@ -93,7 +94,9 @@ extension SeveralProcesses {
             )
             workers.append(doomed)
             let fixtures = try Fixtures.folder()
-            let audio = try web.created(try await web.upload(try await Fixtures.speech(in: fixtures, name: "episode.wav", seconds: 30), token: token))
+            let audio = try web.created(
+                try await web.upload(try await Fixtures.speech(in: fixtures, name: "episode.wav", stereo: true, seconds: 60), token: token)
+            )
             let episode = try web.created(
                 try await web.postForm([("h", "entry"), ("name", "Episode one"), ("audio", audio), ("episode", "1")], token: token)
             )
@@ -113,6 +116,11 @@ extension SeveralProcesses {
                     try web.created(try await web.postForm([("h", "entry"), ("photo", media), ("content", "Photo \(index)")], token: token))
                 )
             }
+            // A fake file, sent to the bucket as it arrived, is refused and leaves nothing there.
+            let fake = fixtures.appendingPathComponent("fake.mp3")
+            try Data((0..<600_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: fake)
+            let refused = try await web.upload(fake, token: token)
+            #expect(refused.status.code >= 400 && refused.status.code < 500, "\(refused.text)")
             let video = try web.created(try await web.upload(try await Fixtures.phoneVideo(in: fixtures, size: "640x360"), token: token))
             posts.append(try web.created(try await web.postForm([("h", "entry"), ("video", video), ("content", "A clip")], token: token)))
 
@@ -138,7 +146,13 @@ extension SeveralProcesses {
                 Set(objects.map(\.key).filter { $0.hasPrefix(folder + "/") }.map { String($0.dropFirst(folder.count + 1)) })
             }
             #expect(keys("originals") == Set(snapshot.media.map(\.fileName)))
-            #expect(keys("public") == Set(snapshot.media.map(\.fileName)))
+            // The episode went up in parts as it arrived: a multipart object's ETag ends in -PARTS.
+            let episodeFile = try #require(snapshot.media.first { $0.kind == .audio }).fileName
+            let episodeObject = try #require(try await s3.head("originals/" + episodeFile))
+            #expect(episodeObject.etag.hasSuffix("-3\""), "\(episodeObject.etag)")
+            #expect(try await s3.get("originals/" + episodeFile) == Data(contentsOf: fixtures.appendingPathComponent("episode.wav")))
+            // Public copies made without a location (photos, videos); an episode's original serves as it is.
+            #expect(keys("public") == Set(snapshot.media.filter { $0.kind != .audio }.map(\.fileName)))
             let rows = Set(snapshot.renditions.map(\.fileName))
             #expect(keys("renditions").filter { mediaIds.contains(String($0.prefix(20))) } == rows, "renditions in the bucket and in rows")
 
@@ -266,7 +280,7 @@ extension SeveralProcesses {
                     #expect(answer.status == .ok && answer.body == local["renditions/" + rendition.fileName], "\(rendition.fileName)")
                 }
                 // Posts were answered with the first server's address.
-            for post in posts { #expect(try await web.get(URL(string: post)?.path ?? post).status == .ok) }
+                for post in posts { #expect(try await web.get(URL(string: post)?.path ?? post).status == .ok) }
             }
             let export = fixtures.appendingPathComponent("export")
             let exported = try await Microcast.run(["export", export.path] + site, environment: credentials)

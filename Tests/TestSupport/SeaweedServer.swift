@@ -15,6 +15,18 @@ import FoundationNetworking
 public actor SeaweedServer {
     public static let shared = SeaweedServer()
 
+    /// Every bucket is a collection that grows several volumes at once (seven,
+    /// by default), so the tests, a bucket each, need room for many; volumes are
+    /// not preallocated, so room costs no disk until written. A benchmark's
+    /// gigabyte needs larger ones.
+    let volumes: Int
+    let volumeSizeMB: Int
+
+    public init(volumes: Int = 400, volumeSizeMB: Int = 64) {
+        self.volumes = volumes
+        self.volumeSizeMB = volumeSizeMB
+    }
+
     /// Where the tests reach it.
     public struct Endpoint: Sendable {
         public let url: URL
@@ -26,14 +38,14 @@ public actor SeaweedServer {
 
     public func endpoint() async throws -> Endpoint {
         if let starting { return try await starting.value }
-        let task = Task { try await Self.start() }
+        let task = Task { [volumes, volumeSizeMB] in try await Self.start(volumes: volumes, volumeSizeMB: volumeSizeMB) }
         starting = task
         return try await task.value
     }
 
     static let accessKeyId = "MICROCASTTEST"
 
-    private static func start() async throws -> Endpoint {
+    private static func start(volumes: Int, volumeSizeMB: Int) async throws -> Endpoint {
         let folder = URL(fileURLWithPath: "/tmp/microcast-weed-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("data"), withIntermediateDirectories: true)
         let secret = UUID().uuidString
@@ -50,7 +62,7 @@ public actor SeaweedServer {
                 "-master.port=\(ports[0])", "-master.port.grpc=\(ports[1])", "-volume.port=\(ports[2])", "-volume.port.grpc=\(ports[3])",
                 "-filer", "-filer.port=\(ports[4])", "-filer.port.grpc=\(ports[5])", "-s3", "-s3.port=\(ports[6])",
                 "-s3.port.grpc=\(ports[7])", "-s3.config=\(configFile.path)", "-s3.port.iceberg=0", "-s3.port.lance=0",
-                "-master.telemetry=false", "-volume.max=8", "-master.volumeSizeLimitMB=64", "-iam=false",
+                "-master.telemetry=false", "-volume.max=\(volumes)", "-master.volumeSizeLimitMB=\(volumeSizeMB)", "-iam=false",
             ],
             log: folder
         )

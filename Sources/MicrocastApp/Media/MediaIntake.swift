@@ -53,7 +53,7 @@ package struct MediaIntake: Sendable {
         }
         let upright = probe.uprightSize
         let keptAsIs = !processing && probe.kind == .audio
-        let id = MediaIdentifier.make()
+        let id = upload.streamed?.id ?? MediaIdentifier.make()
         let job = keptAsIs ? nil : JobKind.processing(probe.kind).map { JobRequest(kind: $0, subject: .media(id)) }
         let item = MediaItem(
             id: id,
@@ -89,14 +89,20 @@ package struct MediaIntake: Sendable {
         do {
             staged = try library.stage(upload.temporaryFile, as: item.fileName)
             if library.keepsFilesElsewhere {
-                try await library.store.keep(.original(item.fileName), from: staged, contentType: item.mimeType, sha256: item.sha256)
-                let servedDigest = try publicCopy.map { try FileDigest.sha256($0).hexString } ?? item.sha256
-                try await library.store.keep(
-                    .publicCopy(item.fileName),
-                    from: publicCopy ?? staged,
-                    contentType: item.mimeType,
-                    sha256: servedDigest
-                )
+                if let streamed = upload.streamed {
+                    // Sent as it arrived; under another name only if the client's file name misled.
+                    if streamed.fileName != item.fileName {
+                        try await library.store.duplicate(.original(streamed.fileName), as: .original(item.fileName))
+                        try? await library.store.remove(.original(streamed.fileName))
+                    }
+                } else {
+                    try await library.store.keep(.original(item.fileName), from: staged, contentType: item.mimeType, sha256: item.sha256)
+                }
+                // A public copy the same as the original is not kept twice: the original's object serves it.
+                if let publicCopy {
+                    let digest = try FileDigest.sha256(publicCopy).hexString
+                    try await library.store.keep(.publicCopy(item.fileName), from: publicCopy, contentType: item.mimeType, sha256: digest)
+                }
             }
             let transcript = transcribes && JobKind.isTranscribed(item.kind) ? JobRequest(kind: .transcribe, subject: .media(id)) : nil
             try await media.add(item, jobs: [job, transcript].compactMap { $0 })
@@ -110,6 +116,7 @@ package struct MediaIntake: Sendable {
         }
         try library.adoptOriginal(from: staged, as: item.fileName)
         try library.placePublicCopy(of: item.fileName, made: publicCopy)
+        upload.streamed?.markAdopted()
         await keepCues(of: item)
         library.releaseScratch(.original(item.fileName))
         library.releaseScratch(.publicCopy(item.fileName))
@@ -188,7 +195,7 @@ package struct MediaIntake: Sendable {
     /// files are kept elsewhere (which has every public copy: `media move` carries them).
     package func localPublicFile(for item: MediaItem, on threads: NIOThreadPool) async throws -> URL {
         guard library.keepsFilesElsewhere else { return try await makePublicFile(for: item, on: threads) }
-        return try await library.localFile(.publicCopy(item.fileName))
+        return try await library.localFile(servedKey(for: item))
     }
 
     /// Makes an upload's public copy (a photo without its location; anything
@@ -212,6 +219,13 @@ package struct MediaIntake: Sendable {
         }
         try library.placePublicCopy(of: item.fileName, made: made)
         return library.publicCopy(item.fileName)
+    }
+
+    /// Where the store keeps what the upload's public URL serves: its public
+    /// copy, or (with a bucket, where a copy the same as the original is not
+    /// kept twice) the original itself.
+    package func servedKey(for item: MediaItem) -> MediaKey {
+        library.keepsFilesElsewhere && !publicCopyIsMade(for: item) ? .original(item.fileName) : .publicCopy(item.fileName)
     }
 
     /// Whether the upload's public URL serves a copy made without its

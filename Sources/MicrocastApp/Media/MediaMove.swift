@@ -11,10 +11,13 @@ import MicrocastCore
 package struct MediaMove: Sendable {
     package let root: URL
     package let settings: any SettingsRepository
+    /// The uploads' rows, whose SHA-256 checks an original the store kept without one (one sent as it arrived).
+    package let media: any MediaRepository
 
-    package init(root: URL, settings: any SettingsRepository) {
+    package init(root: URL, settings: any SettingsRepository, media: any MediaRepository) {
         self.root = root
         self.settings = settings
+        self.media = media
     }
 
     package struct Summary: Sendable, Equatable {
@@ -43,10 +46,12 @@ package struct MediaMove: Sendable {
         let library = try MediaLibrary(root: root)
         var files: [StoredFile] = []
         for folder in MediaFolder.allCases { files += try await source.list(folder, prefix: "") }
+        var known: [MediaKey: String] = [:]
+        for item in try await media.recentMedia(limit: Int.max, offset: 0) { known[.original(item.fileName)] = item.sha256 }
         var summary = Summary()
         if current != target {
             for (index, file) in files.enumerated() {
-                if try await copy(file, from: source, to: destination, scratch: library.uploads) {
+                if try await copy(file, from: source, to: destination, scratch: library.uploads, known: known[file.key]) {
                     summary.copied += 1
                     summary.bytes += file.byteCount
                 } else {
@@ -60,7 +65,7 @@ package struct MediaMove: Sendable {
     }
 
     /// Copies one file unless the target has it already; whether it copied.
-    func copy(_ file: StoredFile, from source: any MediaStore, to destination: any MediaStore, scratch: URL) async throws -> Bool {
+    func copy(_ file: StoredFile, from source: any MediaStore, to destination: any MediaStore, scratch: URL, known: String?) async throws -> Bool {
         let key = file.key
         // The source's bytes, on local disk: the folder's own file, or a fetched copy.
         let local: URL
@@ -74,7 +79,7 @@ package struct MediaMove: Sendable {
         }
         defer { if let fetched { try? FileManager.default.removeItem(at: fetched) } }
         let digest = try FileDigest.sha256(local).hexString
-        if let recorded = try await source.describe(key)?.sha256, recorded != digest {
+        if let recorded = try await source.describe(key)?.sha256 ?? known, recorded != digest {
             throw Mismatch(key: key, expected: recorded, found: digest)
         }
         if let there = try await destination.describe(key), there.byteCount == file.byteCount,

@@ -15,6 +15,8 @@ package protocol MediaStore: Sendable {
     /// Keeps the finished file at `file` as `key`. Its bytes are `sha256`
     /// (hex), recorded where the store can, so a copy can be verified.
     func keep(_ key: MediaKey, from file: URL, contentType: String, sha256: String) async throws
+    /// Keeps what the store holds as `source` also as `key` (a public copy that is the original).
+    func duplicate(_ source: MediaKey, as key: MediaKey) async throws
     /// Writes `key`'s bytes to `file` (through a temporary name); throws `MediaStoreMissing` if there is none.
     func fetch(_ key: MediaKey, to file: URL) async throws
     /// What the store holds as `key`, if anything.
@@ -65,6 +67,12 @@ package struct FolderMediaStore: MediaStore {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
+    }
+
+    /// A hard link: the same bytes, no more room (a copy across file systems).
+    package func duplicate(_ source: MediaKey, as key: MediaKey) async throws {
+        guard link(url(source).path, url(key).path) != 0 else { return }
+        try await keep(key, from: url(source), contentType: key.contentType, sha256: "")
     }
 
     package func fetch(_ key: MediaKey, to file: URL) async throws {
@@ -152,6 +160,11 @@ package struct BucketMediaStore: MediaStore {
 
     package func keep(_ key: MediaKey, from file: URL, contentType: String, sha256: String) async throws {
         try await client.putFile(key.path, file: file, contentType: contentType, sha256: sha256)
+    }
+
+    /// A copy inside the bucket: the bytes are not sent again.
+    package func duplicate(_ source: MediaKey, as key: MediaKey) async throws {
+        try await client.copy(source.path, to: key.path)
     }
 
     package func fetch(_ key: MediaKey, to file: URL) async throws {

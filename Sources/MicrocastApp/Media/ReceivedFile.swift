@@ -10,6 +10,8 @@ package struct ReceivedFile: Sendable {
     package var byteCount: Int64
     package var sha256: String
     package var clientFileName: String?
+    /// Its bytes, also sent to the site's bucket as they arrived (a bucket-backed site's upload).
+    package var streamed: StreamedOriginal?
 
     package init(field: String, temporaryFile: URL, byteCount: Int64, sha256: String, clientFileName: String?) {
         self.field = field

@@ -87,6 +87,22 @@ public struct S3Client: Sendable {
         return Data(buffer: response.body)
     }
 
+    /// Copies an object within the bucket, metadata and all, without its
+    /// bytes passing through this process (S3 copies up to 5 GB this way).
+    public func copy(_ source: String, to key: String) async throws {
+        let path = "/" + location.bucket + "/" + location.key(source)
+        let response = try await send(
+            "PUT",
+            key: key,
+            headers: [("x-amz-copy-source", SigV4Signer.uriEncode(path, encodingSlash: false))],
+            expecting: [200]
+        )
+        // Like a completion, a copy may answer 200 and put its error in the body.
+        if let code = S3XML.values(of: "Code", in: Data(buffer: response.body)).first {
+            throw Failure(status: 200, code: code, message: S3XML.values(of: "Message", in: Data(buffer: response.body)).first ?? "")
+        }
+    }
+
     /// Nil when there is no such object.
     public func head(_ key: String) async throws -> ObjectInfo? {
         do {
@@ -230,6 +246,19 @@ public struct S3Client: Sendable {
             expecting: [200]
         )
         upload.parts.append((number, response.headers.first(name: "etag") ?? ""))
+    }
+
+    /// Sends part `number` (from 1) and returns its ETag, for parts sent side by side.
+    public func sendPart(_ data: Data, number: Int, of upload: Upload) async throws -> String {
+        let response = try await send(
+            "PUT",
+            key: upload.key,
+            query: [("partNumber", String(number)), ("uploadId", upload.id)],
+            body: data,
+            expecting: [200]
+        )
+        FaultPoint.objectPartSent.reached()
+        return response.headers.first(name: "etag") ?? ""
     }
 
     public func complete(_ upload: Upload) async throws {

@@ -66,7 +66,7 @@ public enum SiteExport {
             for item in items.values where item.kind != .photo || item.isAnimated || (renditions[item.id]?.isEmpty ?? true) {
                 let target = staging.appendingPathComponent("media/\(item.fileName)")
                 if library.keepsFilesElsewhere {
-                    try await library.store.fetch(.publicCopy(item.fileName), to: target)
+                    try await library.store.fetch(services.intake.servedKey(for: item), to: target)
                 } else {
                     try copy(try await services.intake.makePublicFile(for: item, on: services.mediaPool), to: target)
                 }

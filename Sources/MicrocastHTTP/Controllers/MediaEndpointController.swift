@@ -64,7 +64,8 @@ struct MediaEndpointController: Sendable {
             fileFields: ["file"],
             library: intake.library,
             maxBytes: limits.maxUploadBytes,
-            beforeFiles: hasHeaderCredential ? nil : gate
+            beforeFiles: hasHeaderCredential ? nil : gate,
+            streamsOriginals: true
         )
         do {
             if !hasHeaderCredential || form.field("access_token") != nil {

@@ -52,7 +52,7 @@ struct MediaFileController: Sendable {
 
     /// Where `key`'s bytes are served from: the site's bucket, or this folder.
     func source(_ key: MediaKey, item: MediaItem?) throws -> FileResponder.File.Source {
-        if let bucket = library.store as? BucketMediaStore { return .object(key, in: bucket) }
+        if let bucket = library.store as? BucketMediaStore { return .object(item.map(intake.servedKey(for:)) ?? key, in: bucket) }
         // An upload from before public copies gets its own from a job: until then, not the original.
         if let item {
             guard let served = intake.madePublicFile(for: item) else {

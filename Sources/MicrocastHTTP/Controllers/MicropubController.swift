@@ -137,7 +137,8 @@ struct MicropubController: Sendable {
                 fileFields: Self.fileProperties,
                 library: intake.library,
                 maxBytes: maxUploadBytes,
-                beforeFiles: hasHeaderToken ? nil : gate
+                beforeFiles: hasHeaderToken ? nil : gate,
+                streamsOriginals: true
             )
             bodyToken = received.field("access_token")
             do {

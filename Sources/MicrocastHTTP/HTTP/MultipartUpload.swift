@@ -14,9 +14,12 @@ struct ReceivedForm {
 
     func field(_ name: String) -> String? { fields.first { $0.name == name }?.value }
 
-    /// Removes every received file that was not adopted.
+    /// Removes every received file that was not adopted (and its object, if it was sent to a bucket).
     func discard() {
-        for file in files { try? FileManager.default.removeItem(at: file.temporaryFile) }
+        for file in files {
+            try? FileManager.default.removeItem(at: file.temporaryFile)
+            if let streamed = file.streamed { Task { await streamed.discard() } }
+        }
     }
 }
 
@@ -49,9 +52,12 @@ enum MultipartUpload {
         fileFields: Set<String>,
         library: MediaLibrary,
         maxBytes: Int64,
-        beforeFiles: FileGate? = nil
+        beforeFiles: FileGate? = nil,
+        streamsOriginals: Bool = false
     ) async throws -> ReceivedForm {
         var receiver = Receiver(library: library, gate: beforeFiles)
+        // Uploads to a bucket-backed site go there as they arrive, beside the local copy inspection reads.
+        if streamsOriginals { receiver.bucket = library.store as? BucketMediaStore }
         let reader = MultipartReader(boundary: boundary, fileFields: fileFields, limits: FormLimits(maxFileBytes: maxBytes))
         do {
             try await receiver.consume(body: body, reader: reader)
@@ -67,6 +73,8 @@ enum MultipartUpload {
         var handle: WriteFileHandle
         var writer: BufferedWriter<WriteFileHandle>
         var hasher = SHA256()
+        var put: StreamingPut?
+        var streamed: StreamedOriginal?
     }
 
     private struct Receiver {
@@ -74,6 +82,7 @@ enum MultipartUpload {
         var form = ReceivedForm()
         var open: OpenFile?
         var gate: FileGate?
+        var bucket: BucketMediaStore?
 
         init(library: MediaLibrary, gate: FileGate?) {
             self.library = library
@@ -135,6 +144,16 @@ enum MultipartUpload {
                     handle: handle,
                     writer: handle.bufferedWriter()
                 )
+                if let bucket {
+                    let id = MediaIdentifier.make()
+                    let name = StreamedOriginal.name(id: id, clientFileName: fileName)
+                    open?.put = StreamingPut(
+                        client: bucket.client,
+                        key: MediaKey.original(name).path,
+                        contentType: MediaKey.original(name).contentType
+                    )
+                    open?.streamed = StreamedOriginal(id: id, fileName: name, store: bucket)
+                }
             case .fileBytes(let buffer):
                 // Taken out while written (one reference, so the writer's buffer is
                 // never copied: a copy per chunk once cut uploads to 2 MB/s), and
@@ -144,10 +163,14 @@ enum MultipartUpload {
                 file.file.byteCount += Int64(buffer.readableBytes)
                 buffer.withUnsafeReadableBytes { file.hasher.update(bufferPointer: $0) }
                 try await file.writer.write(contentsOf: buffer)
+                try await file.put?.append(buffer)
             case .fileEnd:
                 guard var finished = open else { return }
                 // Still `open` until closed, so a failure here leaves it for `abandon`.
                 try await finished.writer.flush()
+                try await finished.put?.finish()
+                finished.put = nil
+                finished.file.streamed = finished.streamed
                 try await finished.handle.close()
                 open = nil
                 finished.file.sha256 = finished.hasher.finalize().hexString
@@ -161,7 +184,12 @@ enum MultipartUpload {
                 // task's file operations do not run: the handle would leak (a
                 // fatal error in NIO's file system). The close runs in a task of its own.
                 let handle = open.handle
-                await Task.detached { try? await handle.close() }.value
+                let (put, streamed) = (open.put, open.put == nil ? open.streamed : nil)
+                await Task.detached {
+                    try? await handle.close()
+                    await put?.abort()
+                    await streamed?.discard()
+                }.value
                 try? FileManager.default.removeItem(at: open.file.temporaryFile)
             }
             form.discard()
