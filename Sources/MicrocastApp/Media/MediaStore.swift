@@ -123,8 +123,19 @@ package struct FolderMediaStore: MediaStore {
 package struct BucketMediaStore: MediaStore {
     package let client: S3Client
     package var location: MediaStoreLocation { .bucket(client.location) }
+    /// What the objects served lately are (size, date): a file never changes
+    /// under its name, so a listener's request costs one request to the bucket, not two.
+    let served = ServedObjects()
 
     package init(client: S3Client) { self.client = client }
+
+    /// `describe`, remembered: for serving.
+    package func describeServed(_ key: MediaKey) async throws -> StoredFile? {
+        if let known = served[key] { return known }
+        let file = try await describe(key)
+        if let file { served[key] = file }
+        return file
+    }
 
     /// The client for a bucket, with credentials from the environment or the
     /// credentials file, on an HTTP client of its own (object storage is the
@@ -181,6 +192,7 @@ package struct BucketMediaStore: MediaStore {
     }
 
     package func remove(_ key: MediaKey) async throws {
+        served[key] = nil
         try await client.delete(key.path)
     }
 
@@ -210,5 +222,22 @@ extension MediaKey {
         return MediaFormat.renditionContentType(fileExtension: fileExtension)
             ?? MediaFormat.all.first { $0.fileExtension == fileExtension }?.mimeType
             ?? "application/octet-stream"
+    }
+}
+
+/// The descriptions of objects a process has served, at most `limit` (then forgotten all at once).
+final class ServedObjects: @unchecked Sendable {
+    private let lock = NSLock()
+    private var files: [MediaKey: StoredFile] = [:]
+    static let limit = 20_000
+
+    subscript(key: MediaKey) -> StoredFile? {
+        get { lock.withLock { files[key] } }
+        set {
+            lock.withLock {
+                if files.count >= Self.limit { files.removeAll(keepingCapacity: true) }
+                files[key] = newValue
+            }
+        }
     }
 }

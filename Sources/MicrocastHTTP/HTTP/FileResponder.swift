@@ -38,7 +38,7 @@ struct FileResponder: Sendable {
             else { throw HTTPError(.notFound) }
             (size, modified) = (bytes, (attributes[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0))
         case .object(let key, let bucket):
-            guard let stored = try await bucket.describe(key) else { throw HTTPError(.notFound) }
+            guard let stored = try await bucket.describeServed(key) else { throw HTTPError(.notFound) }
             (size, modified) = (stored.byteCount, stored.modified ?? Date(timeIntervalSince1970: 0))
         }
         let validators = FileValidators(etag: "\"\(file.contentHash)\"", lastModified: modified)
