@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MediaModel
 import MicrocastApp
 import MicrocastCore
 import TestSupport
@@ -92,5 +93,37 @@ struct S3ClientTests {
             #expect(failure.status == 403 && failure.code == "SignatureDoesNotMatch", "\(failure)")
             #expect(!failure.description.contains("not-the-secret"))
         }
+    }
+
+    @Test("the sweep at serve's start aborts an original's upload begun a day ago and removes objects no row names, keeping recorded and recent ones")
+    func sweep() async throws {
+        let s3 = try await Self.client(prefix: "site")
+        try await s3.createBucket()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try await MicrocastServices.openStore(.embedded(in: folder))
+        defer { Task { await store.close() } }
+        let recorded = MediaItem(
+            id: MediaIdentifier.make(),
+            kind: .audio,
+            mimeType: "audio/mpeg",
+            fileExtension: "mp3",
+            byteCount: 5,
+            sha256: "",
+            originalName: nil,
+            probe: MediaProbe(kind: .audio, format: "mp3", mimeType: "audio/mpeg"),
+            state: .ready
+        )
+        try await store.add(recorded, jobs: [])
+        for key in ["originals/\(recorded.fileName)", "originals/orphan.mp3", "public/orphan.jpg"] {
+            try await s3.put(key, data: Data("bytes".utf8), contentType: "application/octet-stream")
+        }
+        _ = try await s3.startUpload("originals/half.wav", contentType: "audio/wav")
+        let sweep = BucketSweep(bucket: BucketMediaStore(client: s3), media: store)
+        #expect(try await sweep.run() == BucketSweep.Swept(), "nothing is old enough yet")
+        let swept = try await sweep.run(now: Date().addingTimeInterval(2 * 24 * 3600))
+        #expect(swept == BucketSweep.Swept(abortedUploads: 1, removedOriginals: 2))
+        #expect(try await s3.unfinishedUploads().isEmpty)
+        #expect(try await s3.list(prefix: "").map(\.key) == ["originals/\(recorded.fileName)"])
     }
 }

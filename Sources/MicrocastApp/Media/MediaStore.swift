@@ -198,7 +198,7 @@ package struct BucketMediaStore: MediaStore {
 
     package func list(_ folder: MediaFolder, prefix: String) async throws -> [StoredFile] {
         try await client.list(prefix: folder.rawValue + "/" + prefix).compactMap { object in
-            MediaKey(path: object.key).map { StoredFile(key: $0, byteCount: object.byteCount, sha256: nil, modified: nil) }
+            MediaKey(path: object.key).map { StoredFile(key: $0, byteCount: object.byteCount, sha256: nil, modified: object.modified) }
         }
     }
 

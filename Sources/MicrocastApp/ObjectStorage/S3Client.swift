@@ -118,8 +118,8 @@ public struct S3Client: Sendable {
     }
 
     /// Every object whose key starts with `prefix` (under the location's own), keys without the location's prefix.
-    public func list(prefix: String) async throws -> [(key: String, byteCount: Int64)] {
-        var found: [(key: String, byteCount: Int64)] = []
+    public func list(prefix: String) async throws -> [(key: String, byteCount: Int64, modified: Date?)] {
+        var found: [(key: String, byteCount: Int64, modified: Date?)] = []
         var token: String?
         let own = location.prefix.isEmpty ? "" : location.prefix + "/"
         repeat {
@@ -129,7 +129,11 @@ public struct S3Client: Sendable {
             let body = Data(buffer: response.body)
             let keys = S3XML.values(of: "Key", in: body)
             let sizes = S3XML.values(of: "Size", in: body)
-            for (key, size) in zip(keys, sizes) { found.append((String(key.dropFirst(own.count)), Int64(size) ?? 0)) }
+            let dates = S3XML.values(of: "LastModified", in: body)
+            for (index, (key, size)) in zip(keys, sizes).enumerated() {
+                let modified = dates.count == keys.count ? Self.date(dates[index]) : nil
+                found.append((String(key.dropFirst(own.count)), Int64(size) ?? 0, modified))
+            }
             token = S3XML.values(of: "IsTruncated", in: body).first == "true" ? S3XML.values(of: "NextContinuationToken", in: body).first : nil
         } while token != nil
         return found
@@ -286,14 +290,26 @@ public struct S3Client: Sendable {
     }
 
     /// Uploads begun and neither completed nor aborted, by key and id: what a cleanup aborts.
-    public func unfinishedUploads(prefix: String = "") async throws -> [(key: String, id: String)] {
+    public func unfinishedUploads(prefix: String = "") async throws -> [(key: String, id: String, initiated: Date?)] {
         let own = location.prefix.isEmpty ? "" : location.prefix + "/"
         let query = prefix.isEmpty && own.isEmpty ? [("uploads", "")] : [("prefix", own + prefix), ("uploads", "")]
         let response = try await send("GET", key: nil, query: query, expecting: [200])
         let body = Data(buffer: response.body)
-        return Array(zip(S3XML.values(of: "Key", in: body), S3XML.values(of: "UploadId", in: body)))
-            .filter { $0.0.hasPrefix(own + prefix) }
-            .map { (String($0.0.dropFirst(own.count)), $0.1) }
+        let keys = S3XML.values(of: "Key", in: body)
+        let ids = S3XML.values(of: "UploadId", in: body)
+        let started = S3XML.values(of: "Initiated", in: body)
+        return keys.indices.filter { $0 < ids.count && keys[$0].hasPrefix(own + prefix) }.map { index in
+            (String(keys[index].dropFirst(own.count)), ids[index], started.count == keys.count ? Self.date(started[index]) : nil)
+        }
+    }
+
+    /// S3's dates in XML: ISO 8601, with or without fractions of a second.
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
     }
 
     // MARK: Requests

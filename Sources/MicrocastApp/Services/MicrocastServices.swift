@@ -151,6 +151,22 @@ public struct MicrocastServices: Sendable {
         if configuration.servesSite {
             let queued = try await intake.queueMissingPublicCopies(store)
             if queued > 0 { logger.notice("public copies queued for uploads from before them", metadata: ["count": "\(queued)"]) }
+            if let bucket = library.store as? BucketMediaStore {
+                // Beside the start, not before it: a large bucket takes a while to list.
+                Task { [logger] in
+                    do {
+                        let swept = try await BucketSweep(bucket: bucket, media: store).run()
+                        if swept != BucketSweep.Swept() {
+                            logger.notice(
+                                "bucket swept of what killed uploads left",
+                                metadata: ["aborted": "\(swept.abortedUploads)", "removed": "\(swept.removedOriginals)"]
+                            )
+                        }
+                    } catch {
+                        logger.warning("the bucket could not be swept", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
         }
         let publisher = SitePublisher(
             posts: store,
