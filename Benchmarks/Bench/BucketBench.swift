@@ -13,16 +13,9 @@ import TestSupport
 func bucketBenchmark(megabytes: Int, rounds: Int) throws {
     let folder = scratchFolder("bucket")
     defer { try? FileManager.default.removeItem(at: folder) }
-    // A real recording, as an upload: 48 kHz stereo 24-bit PCM is 288,000 bytes a second.
-    let big = folder.appendingPathComponent("long.wav")
-    let seconds = max(1, megabytes * 1_048_576 / 288_000)
-    runTool(
-        "ffmpeg",
-        ["-v", "error", "-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "\(seconds)", "-ac", "2", "-c:a", "pcm_s24le", "-y", big.path]
-    )
+    let (big, bytes) = try pcmRecording(in: folder, name: "long.wav", bytes: megabytes * 1_048_576)
     let episode = folder.appendingPathComponent("episode.mp3")
     runTool("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=300", "-t", "120", "-b:a", "128k", "-y", episode.path])
-    let bytes = Double((try FileManager.default.attributesOfItem(atPath: big.path)[.size] as? NSNumber)?.int64Value ?? 0)
 
     // Larger volumes: the rounds write gigabytes.
     let seaweed = SeaweedServer(volumes: 400, volumeSizeMB: max(64, megabytes / 4))

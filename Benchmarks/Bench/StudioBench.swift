@@ -14,14 +14,7 @@ func studioBenchmark(megabytes: Int, rounds: Int) throws {
     defer { server.stop() }
     let folder = scratchFolder("studio")
     defer { try? FileManager.default.removeItem(at: folder) }
-    // A real recording, so both paths take it in: 48 kHz stereo 24-bit PCM is 288 kB a second.
-    let file = folder.appendingPathComponent("upload.wav")
-    let seconds = max(1, megabytes * 1_000_000 / 288_000)
-    runTool(
-        "ffmpeg",
-        ["-v", "error", "-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "\(seconds)", "-ac", "2", "-c:a", "pcm_s24le", "-y", file.path]
-    )
-    let bytes = Double((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0)
+    let (file, bytes) = try pcmRecording(in: folder, name: "upload.wav", bytes: megabytes * 1_000_000)
 
     var curlSeconds: [Double] = []
     for _ in 0..<rounds { curlSeconds.append(server.upload(file)) }

@@ -126,3 +126,15 @@ func fixture<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) thro
     done.wait()
     return try result!.get()
 }
+
+/// A real recording of about `bytes`, as an upload (so every path takes it
+/// in): 48 kHz stereo 24-bit PCM, 288,000 bytes a second. Its URL and exact size.
+func pcmRecording(in folder: URL, name: String, bytes: Int) throws -> (url: URL, bytes: Double) {
+    let file = folder.appendingPathComponent(name)
+    let seconds = max(1, bytes / 288_000)
+    runTool(
+        "ffmpeg",
+        ["-v", "error", "-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "\(seconds)", "-ac", "2", "-c:a", "pcm_s24le", "-y", file.path]
+    )
+    return (file, Double((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0))
+}

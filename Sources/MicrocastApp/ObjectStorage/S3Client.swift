@@ -158,7 +158,6 @@ public struct S3Client: Sendable {
         do {
             while let part = try handle.read(upToCount: partBytes), !part.isEmpty {
                 try await send(part: part, of: &upload)
-                FaultPoint.objectPartSent.reached()
             }
             try await complete(upload)
         } catch {
@@ -242,14 +241,7 @@ public struct S3Client: Sendable {
     /// Sends part `upload.parts.count + 1`.
     public func send(part data: Data, of upload: inout Upload) async throws {
         let number = upload.parts.count + 1
-        let response = try await send(
-            "PUT",
-            key: upload.key,
-            query: [("partNumber", String(number)), ("uploadId", upload.id)],
-            body: data,
-            expecting: [200]
-        )
-        upload.parts.append((number, response.headers.first(name: "etag") ?? ""))
+        upload.parts.append((number, try await sendPart(data, number: number, of: upload)))
     }
 
     /// Sends part `number` (from 1) and returns its ETag, for parts sent side by side.
