@@ -83,7 +83,8 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         .addRoutes(to: api)
     let uploads = try ResumableUploads(
         folder: services.library.root.appendingPathComponent("resumable", isDirectory: true),
-        uploadsFolder: services.library.uploads
+        uploadsFolder: services.library.uploads,
+        shared: services.library.store as? BucketMediaStore
     )
     ResumableUploadController(
         uploads: uploads,

@@ -115,14 +115,14 @@ struct S3ClientTests {
             state: .ready
         )
         try await store.add(recorded, jobs: [])
-        for key in ["originals/\(recorded.fileName)", "originals/orphan.mp3", "public/orphan.jpg"] {
+        for key in ["originals/\(recorded.fileName)", "originals/orphan.mp3", "public/orphan.jpg", "resumable/x.json"] {
             try await s3.put(key, data: Data("bytes".utf8), contentType: "application/octet-stream")
         }
         _ = try await s3.startUpload("originals/half.wav", contentType: "audio/wav")
         let sweep = BucketSweep(bucket: BucketMediaStore(client: s3), media: store)
         #expect(try await sweep.run() == BucketSweep.Swept(), "nothing is old enough yet")
         let swept = try await sweep.run(now: Date().addingTimeInterval(2 * 24 * 3600))
-        #expect(swept == BucketSweep.Swept(abortedUploads: 1, removedOriginals: 2))
+        #expect(swept == BucketSweep.Swept(abortedUploads: 1, removedOriginals: 2, removedResumable: 1))
         #expect(try await s3.unfinishedUploads().isEmpty)
         #expect(try await s3.list(prefix: "").map(\.key) == ["originals/\(recorded.fileName)"])
     }

@@ -305,5 +305,80 @@ extension SeveralProcesses {
                 }
             }
         }
+
+        @Test("a resumable (tus) upload begun through one server process is continued and finished through another: its pieces live in the bucket")
+        func tusAcrossServers() async throws {
+            let url = try await PostgresCluster.shared.newDatabase()
+            let (s3, address, credentials) = try await Self.bucket()
+            let logs = try Fixtures.folder()
+            let (dataA, dataB) = (try Fixtures.folder(), try Fixtures.folder())
+            let token = try await Microcast.run(["token", "create", "--data", dataA.path, "--database", url]).output
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let (portA, reservationA) = try reservePort()
+            let (portB, reservationB) = try reservePort()
+            close(reservationA)
+            close(reservationB)
+            let base = "http://127.0.0.1:\(portA)"
+            let first = try Microcast.Running(
+                ["serve", "--data", dataA.path, "--database", url, "--port", "\(portA)", "--media-store", address],
+                log: logs.appendingPathComponent("a.log"),
+                environment: credentials
+            )
+            let store = try await MicrocastServices.openStore(.postgres(url: url), connections: 2)
+            let siteA = TestSite(base: base, data: dataA, store: store, databaseArguments: ["--database", url])
+            try await siteA.waitUntilUp()
+            // The second process answers the same site (one name, as behind a load balancer), with a folder of its own.
+            let second = try Microcast.Running(
+                ["serve", "--data", dataB.path, "--database", url, "--port", "\(portB)", "--base-url", base, "--workers", "0"],
+                log: logs.appendingPathComponent("b.log"),
+                environment: credentials
+            )
+            defer {
+                for process in [first.process, second.process] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                Task { await store.close() }
+            }
+            let siteB = TestSite(base: "http://127.0.0.1:\(portB)", data: dataB, store: store, databaseArguments: ["--database", url])
+            try await siteB.waitUntilUp()
+
+            let bytes = try Data(contentsOf: try await Fixtures.speech(in: try Fixtures.folder(), name: "talk.wav"))
+            let half = bytes.count / 2
+            let auth = ("Authorization", "Bearer \(token)")
+            let tus = ("Tus-Resumable", "1.0.0")
+            let created = try await siteA.request(
+                "/uploads",
+                method: .POST,
+                headers: [
+                    auth, tus, ("Upload-Length", "\(bytes.count)"), ("Upload-Metadata", "filename " + Data("talk.wav".utf8).base64EncodedString()),
+                ]
+            )
+            #expect(created.status == .created, "\(created.text)")
+            let path = try #require(created.headers.first(name: "Location").flatMap { URL(string: $0)?.path })
+            func patch(_ site: TestSite, from offset: Int, _ slice: Data) async throws -> TestSite.Reply {
+                try await site.request(
+                    path,
+                    method: .PATCH,
+                    headers: [auth, tus, ("Upload-Offset", "\(offset)"), ("Content-Type", "application/offset+octet-stream")],
+                    body: slice
+                )
+            }
+            #expect(try await patch(siteA, from: 0, bytes[..<half]).headers.first(name: "Upload-Offset") == "\(half)")
+            let where_ = try await siteB.request(path, method: .HEAD, headers: [auth, tus])
+            #expect(where_.status == .ok && where_.headers.first(name: "Upload-Offset") == "\(half)", "the second process knows where it is")
+            #expect(try await patch(siteB, from: 0, bytes[..<half]).status == .conflict)
+            let finished = try await patch(siteB, from: half, bytes[half...])
+            #expect(finished.status == .noContent && finished.headers.first(name: "Upload-Offset") == "\(bytes.count)", "\(finished.text)")
+            let media = try #require(finished.headers.first(name: "Upload-Media-URL"), "\(second.text)")
+            let told = try await siteA.request(path, method: .HEAD, headers: [auth, tus])
+            #expect(told.headers.first(name: "Upload-Media-URL") == media)
+
+            // The file is whole, served by either process; its pieces are gone from the bucket.
+            let mediaPath = try #require(URL(string: media)?.path)
+            #expect(try await siteA.get(mediaPath).body == bytes)
+            #expect(try await siteB.get(mediaPath).body == bytes)
+            let left = try await s3.list(prefix: "resumable/").map(\.key)
+            #expect(left.allSatisfy { $0.hasSuffix(".json") }, "pieces left: \(left)")
+            try await second.stop()
+            try await first.stop()
+        }
     }
 }

@@ -6,7 +6,9 @@ import MicrocastCore
 /// finished (older than a day: no upload is received that long), and
 /// originals and public copies no row names (older than an hour: the row is written seconds
 /// after the object). A worker's leftovers are removed by the attempt that
-/// takes its job over (`MediaLibrary.removeUnrecordedRenditions`).
+/// takes its job over (`MediaLibrary.removeUnrecordedRenditions`). Resumable
+/// uploads' records and pieces (`resumable/`) go two days after they were
+/// last written: every upload expires after one.
 package struct BucketSweep: Sendable {
     let bucket: BucketMediaStore
     let media: any MediaRepository
@@ -21,10 +23,12 @@ package struct BucketSweep: Sendable {
     package struct Swept: Sendable, Equatable {
         package var abortedUploads = 0
         package var removedOriginals = 0
+        package var removedResumable = 0
 
-        package init(abortedUploads: Int = 0, removedOriginals: Int = 0) {
+        package init(abortedUploads: Int = 0, removedOriginals: Int = 0, removedResumable: Int = 0) {
             self.abortedUploads = abortedUploads
             self.removedOriginals = removedOriginals
+            self.removedResumable = removedResumable
         }
     }
 
@@ -44,6 +48,11 @@ package struct BucketSweep: Sendable {
             guard try await media.media(id: id)?.fileName != file.key.name else { continue }
             try await bucket.remove(file.key)
             swept.removedOriginals += 1
+        }
+        for object in try await bucket.client.list(prefix: "resumable/")
+        where object.modified.map({ now.timeIntervalSince($0) > 2 * 24 * 3600 }) ?? false {
+            try await bucket.client.delete(object.key)
+            swept.removedResumable += 1
         }
         return swept
     }

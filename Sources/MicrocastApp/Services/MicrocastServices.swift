@@ -159,7 +159,10 @@ public struct MicrocastServices: Sendable {
                         if swept != BucketSweep.Swept() {
                             logger.notice(
                                 "bucket swept of what killed uploads left",
-                                metadata: ["aborted": "\(swept.abortedUploads)", "removed": "\(swept.removedOriginals)"]
+                                metadata: [
+                                    "aborted": "\(swept.abortedUploads)", "removed": "\(swept.removedOriginals)",
+                                    "resumable": "\(swept.removedResumable)",
+                                ]
                             )
                         }
                     } catch {

@@ -64,7 +64,7 @@ struct ResumableUploadController: Sendable {
         guard length <= maxBytes else {
             throw TusError(.contentTooLarge, "the upload is larger than the \(maxBytes / 1_048_576) MB limit")
         }
-        let upload = try uploads.create(length: length, metadata: TusMetadata.parse(request.headers[.uploadMetadata] ?? ""), owner: owner)
+        let upload = try await uploads.create(length: length, metadata: TusMetadata.parse(request.headers[.uploadMetadata] ?? ""), owner: owner)
         return Response(
             status: .created,
             headers: [
@@ -77,7 +77,7 @@ struct ResumableUploadController: Sendable {
     func status(_ request: Request, id: String) async throws -> Response {
         try checkVersion(request)
         let owner = try await authorize(request)
-        guard let upload = uploads.upload(id, owner: owner) else { throw TusError(.notFound, "there is no such upload (or it expired)") }
+        guard let upload = await uploads.upload(id, owner: owner) else { throw TusError(.notFound, "there is no such upload (or it expired)") }
         var headers: HTTPFields = [
             .tusResumable: Self.version, .uploadOffset: String(upload.offset), .uploadLength: String(upload.length),
             .cacheControl: "no-store", .uploadExpires: HTTPDate.format(upload.expires(after: uploads.limits.lifetime)),
@@ -105,7 +105,7 @@ struct ResumableUploadController: Sendable {
 
     /// A complete upload becomes a media item exactly as a media-endpoint upload does.
     func finish(_ upload: ResumableUploads.Upload) async throws -> String {
-        let file = try uploads.takeFile(upload.id)
+        let file = try await uploads.takeFile(upload)
         let sha256 = try await intake.threadPool.runIfActive { try FileDigest.sha256(file).hexString }
         do {
             let item = try await intake.adopt(
@@ -119,11 +119,11 @@ struct ResumableUploadController: Sendable {
                 alt: upload.metadata["alt"]
             )
             let url = urls.original(fileName: item.fileName)
-            try uploads.record(upload.id, mediaURL: url)
+            try await uploads.record(upload.id, mediaURL: url)
             return url
         } catch {
             try? FileManager.default.removeItem(at: file)
-            uploads.remove(upload.id)
+            await uploads.remove(upload.id)
             throw error
         }
     }
@@ -131,8 +131,8 @@ struct ResumableUploadController: Sendable {
     func terminate(_ request: Request, id: String) async throws -> Response {
         try checkVersion(request)
         let owner = try await authorize(request)
-        guard uploads.upload(id, owner: owner) != nil else { throw TusError(.notFound, "there is no such upload (or it expired)") }
-        uploads.remove(id)
+        guard await uploads.upload(id, owner: owner) != nil else { throw TusError(.notFound, "there is no such upload (or it expired)") }
+        await uploads.remove(id)
         return Response(status: .noContent, headers: [.tusResumable: Self.version])
     }
 }

@@ -23,12 +23,20 @@ import Glibc
 /// from an index this process keeps in memory (read from the folder once at
 /// start), so creating one never walks every record; expired uploads are
 /// swept from the index at most once a minute.
+///
+/// A site whose media are in a bucket keeps its uploads in progress there
+/// too (`shared`): the record as `resumable/ID.json`, and what each request
+/// brought as one object, `resumable/ID/OFFSET`; so an upload begun through
+/// one server process is continued and finished through any other. The
+/// finishing process joins the pieces into its own folder for intake.
 struct ResumableUploads: Sendable {
     let folder: URL
     /// Where a complete file moves before intake: the library's uploads folder (same disk, so a rename).
     let uploadsFolder: URL
     let limits: Limits
     private let index: Index
+    /// The site's bucket, when its media are kept there.
+    let shared: BucketMediaStore?
 
     /// How much the open uploads may promise.
     struct Limits: Sendable {
@@ -40,10 +48,11 @@ struct ResumableUploads: Sendable {
         var lifetime: TimeInterval = 24 * 3600
     }
 
-    init(folder: URL, uploadsFolder: URL, limits: Limits = Limits()) throws {
+    init(folder: URL, uploadsFolder: URL, limits: Limits = Limits(), shared: BucketMediaStore? = nil) throws {
         self.folder = folder
         self.uploadsFolder = uploadsFolder
         self.limits = limits
+        self.shared = shared
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         index = Index()
         loadIndex()
@@ -61,9 +70,11 @@ struct ResumableUploads: Sendable {
         /// The public URL of the media item, once complete and taken in.
         var mediaURL: String?
         var offset: Int64 = 0
+        /// In a bucket: the sizes of the pieces stored so far, in order (their sum is the offset).
+        var pieces: [Int64]?
 
         func expires(after lifetime: TimeInterval) -> Date { created.addingTimeInterval(lifetime) }
-        enum CodingKeys: String, CodingKey { case id, owner, length, metadata, created, mediaURL }
+        enum CodingKeys: String, CodingKey { case id, owner, length, metadata, created, mediaURL, pieces }
     }
 
     /// What the index keeps of an upload: enough to count promises and find expired ones.
@@ -84,7 +95,7 @@ struct ResumableUploads: Sendable {
     func recordFile(_ id: String) -> URL { folder.appendingPathComponent("\(id).json") }
 
     /// Creates an upload for `owner`, if the owner has room for another and the disk for its bytes.
-    func create(length: Int64, metadata: [String: String], owner: String, now: Date = Date()) throws -> Upload {
+    func create(length: Int64, metadata: [String: String], owner: String, now: Date = Date()) async throws -> Upload {
         sweepIfDue(now: now)
         let (open, promised) = index.entries.withLock { entries in
             let live = entries.values.filter { !$0.isComplete }
@@ -109,6 +120,11 @@ struct ResumableUploads: Sendable {
             throw TusError(.insufficientStorage, "the upload cannot be stored")
         }
         try write(upload)
+        if let shared {
+            var record = upload
+            record.pieces = []
+            try await share(record, in: shared)
+        }
         index.entries.withLock {
             $0[upload.id] = Entry(owner: owner, length: length, received: 0, created: now, isComplete: false)
         }
@@ -117,10 +133,21 @@ struct ResumableUploads: Sendable {
 
     /// The upload with this id as `owner` sees it: nil if it is unknown,
     /// expired, or someone else's (who may not learn that it exists).
-    func upload(_ id: String, owner: String, now: Date = Date()) -> Upload? {
+    func upload(_ id: String, owner: String, now: Date = Date()) async -> Upload? {
+        if let shared {
+            guard MediaIdentifier.isValid(id), let data = try? await shared.client.get(Self.recordKey(id)),
+                var upload = try? JSONDecoder().decode(Upload.self, from: data), upload.owner == owner
+            else { return nil }
+            if upload.expires(after: limits.lifetime) < now {
+                await remove(id)
+                return nil
+            }
+            upload.offset = upload.mediaURL != nil ? upload.length : (upload.pieces ?? []).reduce(0, +)
+            return upload
+        }
         guard var upload = stored(id), upload.owner == owner else { return nil }
         if upload.expires(after: limits.lifetime) < now {
-            remove(id)
+            await remove(id)
             return nil
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: part(id).path)[.size] as? NSNumber)?.int64Value
@@ -139,10 +166,11 @@ struct ResumableUploads: Sendable {
     /// chunk is written as it arrives, so a connection that drops keeps what
     /// it sent: the next `HEAD` says where to go on.
     func append(_ id: String, at offset: Int64, owner: String, body: RequestBody) async throws -> Upload {
-        guard var upload = upload(id, owner: owner) else { throw TusError(.notFound, "there is no such upload (or it expired)") }
+        guard var upload = await upload(id, owner: owner) else { throw TusError(.notFound, "there is no such upload (or it expired)") }
         guard upload.mediaURL == nil else {
             throw TusError(.conflict, "the upload is complete; continue from Upload-Offset: \(upload.length)")
         }
+        if let shared { return try await appendShared(upload, at: offset, body: body, in: shared) }
         guard let handle = FileHandle(forWritingAtPath: part(id).path) else { throw TusError(.notFound, "the upload's file is gone") }
         defer { try? handle.close() }
         guard flock(handle.fileDescriptor, LOCK_EX | LOCK_NB) == 0 else {
@@ -171,24 +199,124 @@ struct ResumableUploads: Sendable {
         return upload
     }
 
-    /// Moves a complete upload's file to the library's uploads folder, for intake.
-    func takeFile(_ id: String) throws -> URL {
-        let destination = uploadsFolder.appendingPathComponent(TemporaryName.make(id, extension: "part"))
-        try FileManager.default.moveItem(at: part(id), to: destination)
+    /// Moves a complete upload's file to the library's uploads folder, for
+    /// intake; from a bucket, joins its pieces there, in order, as they arrive.
+    func takeFile(_ upload: Upload) async throws -> URL {
+        let destination = uploadsFolder.appendingPathComponent(TemporaryName.make(upload.id, extension: "part"))
+        guard let shared else {
+            try FileManager.default.moveItem(at: part(upload.id), to: destination)
+            return destination
+        }
+        guard FileManager.default.createFile(atPath: destination.path, contents: nil), let handle = FileHandle(forWritingAtPath: destination.path)
+        else { throw TusError(.insufficientStorage, "the upload cannot be stored") }
+        defer { try? handle.close() }
+        do {
+            var offset: Int64 = 0
+            for size in upload.pieces ?? [] {
+                guard let (_, bytes) = try await shared.client.open(Self.pieceKey(upload.id, at: offset)) else {
+                    throw TusError(.conflict, "a piece of the upload is missing from the bucket; start it again")
+                }
+                for try await buffer in bytes { try handle.write(contentsOf: buffer.readableBytesView) }
+                offset += size
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: destination)
+            throw error
+        }
         return destination
     }
 
-    func record(_ id: String, mediaURL: String) throws {
+    func record(_ id: String, mediaURL: String) async throws {
+        if let shared, let data = try? await shared.client.get(Self.recordKey(id)), var upload = try? JSONDecoder().decode(Upload.self, from: data) {
+            let pieces = upload.pieces ?? []
+            upload.mediaURL = mediaURL
+            upload.pieces = []
+            try await share(upload, in: shared)
+            await removePieces(id, sizes: pieces, in: shared)
+        }
         guard var upload = stored(id) else { return }
         upload.mediaURL = mediaURL
         try write(upload)
         index.entries.withLock { $0[id]?.isComplete = true }
     }
 
-    func remove(_ id: String) {
+    func remove(_ id: String) async {
         try? FileManager.default.removeItem(at: part(id))
         try? FileManager.default.removeItem(at: recordFile(id))
         _ = index.entries.withLock { $0.removeValue(forKey: id) }
+        if let shared, let data = try? await shared.client.get(Self.recordKey(id)), let upload = try? JSONDecoder().decode(Upload.self, from: data) {
+            await removePieces(id, sizes: upload.pieces ?? [], in: shared)
+            try? await shared.client.delete(Self.recordKey(id))
+        }
+    }
+
+    // MARK: In a bucket
+
+    static func recordKey(_ id: String) -> String { "resumable/\(id).json" }
+    /// Zero-padded, so the pieces list in order.
+    static func pieceKey(_ id: String, at offset: Int64) -> String { "resumable/\(id)/" + String(format: "%015lld", offset) }
+
+    private func share(_ upload: Upload, in shared: BucketMediaStore) async throws {
+        try await shared.client.put(Self.recordKey(upload.id), data: try JSONEncoder().encode(upload), contentType: "application/json")
+    }
+
+    private func removePieces(_ id: String, sizes: [Int64], in shared: BucketMediaStore) async {
+        var offset: Int64 = 0
+        for size in sizes {
+            try? await shared.client.delete(Self.pieceKey(id, at: offset))
+            offset += size
+        }
+    }
+
+    /// What one request brings, kept as one piece in the bucket. The bytes go
+    /// to a file here first (the request's pace is the client's); whatever
+    /// arrived is kept if the connection drops. Requests to one process take
+    /// turns on the upload (a lock file); the offset is checked against the
+    /// record, so a client that asks `HEAD` anywhere continues where it is.
+    private func appendShared(_ upload: Upload, at offset: Int64, body: RequestBody, in shared: BucketMediaStore) async throws -> Upload {
+        let id = upload.id
+        let lockFile = folder.appendingPathComponent("\(id).lock")
+        FileManager.default.createFile(atPath: lockFile.path, contents: nil)
+        guard let lock = FileHandle(forWritingAtPath: lockFile.path) else { throw TusError(.insufficientStorage, "the upload cannot be stored") }
+        defer { try? lock.close() }
+        guard flock(lock.fileDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            throw TusError(.conflict, "another request is writing this upload; ask where it is with HEAD and continue from there")
+        }
+        // Read again under the lock: another request may have just added a piece.
+        guard var current = await self.upload(id, owner: upload.owner ?? "") else {
+            throw TusError(.notFound, "there is no such upload (or it expired)")
+        }
+        guard offset == current.offset else {
+            throw TusError(.conflict, "the upload holds \(current.offset) bytes; continue from Upload-Offset: \(current.offset)")
+        }
+        let piece = folder.appendingPathComponent(TemporaryName.make(".\(id)", extension: "piece"))
+        guard FileManager.default.createFile(atPath: piece.path, contents: nil), let handle = FileHandle(forWritingAtPath: piece.path) else {
+            throw TusError(.insufficientStorage, "the upload cannot be stored")
+        }
+        defer { try? FileManager.default.removeItem(at: piece) }
+        var received: Int64 = 0
+        var failure: (any Error)?
+        do {
+            for try await chunk in body {
+                guard offset + received + Int64(chunk.readableBytes) <= current.length else {
+                    throw TusError(.contentTooLarge, "the bytes sent run past the Upload-Length of \(current.length)")
+                }
+                try chunk.withUnsafeReadableBytes { try handle.write(contentsOf: $0) }
+                received += Int64(chunk.readableBytes)
+            }
+        } catch {
+            failure = error
+        }
+        try? handle.close()
+        if received > 0 {
+            try await shared.client.putFile(Self.pieceKey(id, at: offset), file: piece, contentType: "application/octet-stream", sha256: "")
+            current.pieces = (current.pieces ?? []) + [received]
+            try await share(current, in: shared)
+            current.offset += received
+            index.entries.withLock { $0[id]?.received = current.offset }
+        }
+        if let failure { throw failure }
+        return current
     }
 
     private func write(_ upload: Upload) throws {
@@ -208,7 +336,8 @@ struct ResumableUploads: Sendable {
             let id = String(name.dropLast(5))
             guard let upload = stored(id) else { continue }
             guard upload.expires(after: limits.lifetime) >= now, let owner = upload.owner else {
-                remove(id)
+                try? FileManager.default.removeItem(at: part(id))
+                try? FileManager.default.removeItem(at: recordFile(id))
                 continue
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: part(id).path)[.size] as? NSNumber)?.int64Value ?? 0
@@ -230,7 +359,11 @@ struct ResumableUploads: Sendable {
         let expired = index.entries.withLock { entries in
             entries.filter { $0.value.created.addingTimeInterval(lifetime) < now }.map(\.key)
         }
-        for id in expired { remove(id) }
+        for id in expired {
+            try? FileManager.default.removeItem(at: part(id))
+            try? FileManager.default.removeItem(at: recordFile(id))
+            _ = index.entries.withLock { $0.removeValue(forKey: id) }
+        }
     }
 }
 
