@@ -142,13 +142,17 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
     WebmentionController(store: store, urls: site.urls, limiter: SenderRateLimit()).addRoutes(to: api)
 
     // Publishing: media files and the site.
+    if configuration.mediaBaseURL != nil, !services.library.keepsFilesElsewhere {
+        services.logger.warning("--media-base-url is ignored: this site keeps its media in its data folder, not a bucket")
+    }
     MediaFileController(
         intake: services.intake,
         media: store,
         listeners: services.listeners,
         trustedProxies: Set(configuration.trustedProxies),
         settings: store,
-        urls: site.urls
+        urls: site.urls,
+        mediaBase: configuration.mediaBaseURL
     ).addRoutes(to: router)
     SiteController(publisher: services.publisher, cache: PageCache(), fediverse: services.fediverse, inbox: services.inbox)
         .addRoutes(to: router)

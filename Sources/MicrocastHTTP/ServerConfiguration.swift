@@ -13,6 +13,10 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// Addresses of reverse proxies whose `Forwarded` or `X-Forwarded-For` is believed (for the sign-in throttle).
     public var trustedProxies: [String] = []
+    /// Where a CDN (or the bucket's public address) serves the bucket's
+    /// `public/` and `renditions/` objects: media URLs are then answered with
+    /// a redirect there (`--media-base-url`); nil, Microcast serves them.
+    public var mediaBaseURL: String?
     /// The sign-in throttle's first wait and its ceiling, in seconds (see `SignInThrottle`).
     public var signInDelays: (first: TimeInterval, ceiling: TimeInterval) = (SignInThrottle.firstDelay, SignInThrottle.ceiling)
     /// Seconds after giving the passphrase during which the owner may approve a

@@ -47,6 +47,14 @@ struct Serve: AsyncParsableCommand {
             """
     )
     var mediaStore: String?
+    @Option(
+        name: .customLong("media-base-url"),
+        help: """
+            With media in a bucket: the address where a CDN (or the bucket's public address) serves its public/ and \
+            renditions/ objects; media URLs then redirect there (counted as downloads). Never make originals/ public.
+            """
+    )
+    var mediaBaseURL: String?
 
     func run() async throws {
         var limits = MediaLimits()
@@ -74,6 +82,12 @@ struct Serve: AsyncParsableCommand {
         syndication.apply(to: &services)
         var configuration = ServerConfiguration(services: services, host: host, port: port)
         configuration.trustedProxies = trustedProxies
+        if let mediaBaseURL {
+            guard let url = URL(string: mediaBaseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--media-base-url must be an http(s) address, not \(mediaBaseURL)")
+            }
+            configuration.mediaBaseURL = mediaBaseURL
+        }
         if try await data.withStore({ try await $0.passphraseHash() }) == nil {
             FileHandle.standardError.write(
                 Data(

@@ -282,6 +282,22 @@ extension SeveralProcesses {
                 // Posts were answered with the first server's address.
                 for post in posts { #expect(try await web.get(URL(string: post)?.path ?? post).status == .ok) }
             }
+            // With a CDN in front of the bucket: renditions and location-free copies redirect
+            // there; an original is never public, so an episode's WAV is still served here.
+            let items = try await store.snapshot().media
+            try await serving(["--media-base-url", "https://cdn.example/site/"]) { web in
+                let mp3 = try #require(renditions.first { $0.mimeType == "audio/mpeg" })
+                let sent = try await web.get("/media/r/" + mp3.fileName)
+                #expect(sent.status == .found && sent.headers.first(name: "location") == "https://cdn.example/site/renditions/" + mp3.fileName)
+                let photo = try #require(items.first { $0.kind == .photo })
+                #expect(
+                    try await web.get("/media/" + photo.fileName).headers.first(name: "location") == "https://cdn.example/site/public/"
+                        + photo.fileName
+                )
+                let talk = try #require(items.first { $0.kind == .audio })
+                let original = try await web.get("/media/" + talk.fileName)
+                #expect(original.status == .ok && original.body == local["originals/" + talk.fileName])
+            }
             let export = fixtures.appendingPathComponent("export")
             let exported = try await Microcast.run(["export", export.path] + site, environment: credentials)
             #expect(exported.status == 0, "\(exported.errors)")

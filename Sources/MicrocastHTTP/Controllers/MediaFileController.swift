@@ -15,6 +15,8 @@ struct MediaFileController: Sendable {
     /// Where the stats prefix sends listeners (`StatsPrefix`).
     let settings: any SettingsRepository
     let urls: SiteURLs
+    /// `--media-base-url`: bucket objects a CDN serves; media URLs redirect there.
+    var mediaBase: String?
     var library: MediaLibrary { intake.library }
     let responder = FileResponder()
 
@@ -39,6 +41,10 @@ struct MediaFileController: Sendable {
         guard let dot = name.firstIndex(of: "."), case let id = String(name[..<dot]), MediaIdentifier.isValid(id),
             let item = try await media.media(id: id), item.fileName == name
         else { throw HTTPError(.notFound) }
+        if let redirect = redirect(to: intake.servedKey(for: item), mediaId: item.kind == .audio ? item.id : nil, request: request, context: context)
+        {
+            return await redirect()
+        }
         var file = FileResponder.File(
             source: try source(.publicCopy(name), item: item),
             contentType: item.mimeType,
@@ -61,6 +67,29 @@ struct MediaFileController: Sendable {
             return .path(served.path)
         }
         return .path(library.url(key).path)
+    }
+
+    /// With `--media-base-url` and the site's media in a bucket: the answer
+    /// that sends the client to `key` at the media base, counting an
+    /// episode's (`mediaId`) download as the stats prefix does (a GET that
+    /// is not a probe). Originals are never public, so an upload served from
+    /// its original is answered here instead (nil).
+    func redirect(
+        to key: MediaKey,
+        mediaId: String?,
+        request: Request,
+        context: AppRequestContext
+    ) -> (@Sendable () async -> Response)? {
+        guard var base = mediaBase, library.keepsFilesElsewhere, key.folder != .originals else { return nil }
+        while base.hasSuffix("/") { base.removeLast() }
+        let target = base + "/" + key.folder.rawValue + "/" + SigV4Signer.uriEncode(key.name, encodingSlash: true)
+        let listener = listenerOf(request, context)
+        let counted = request.method == .get && !Self.isProbe(rangeHeader: request.headers[.range]) ? mediaId : nil
+        let listeners = listeners
+        return {
+            if let counted { await listeners.redirected(mediaId: counted, file: key.name, address: listener.address, userAgent: listener.userAgent) }
+            return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])
+        }
     }
 
     /// The hook that counts what an answer carries as a download of the episode.
@@ -96,6 +125,10 @@ struct MediaFileController: Sendable {
         let parts = name.split(separator: ".")
         guard parts.count == 3, !name.hasPrefix("."), let type = MediaFormat.renditionContentType(fileExtension: String(parts[2])) else {
             throw HTTPError(.notFound)
+        }
+        let episode = type.hasPrefix("audio/") ? Self.mediaId(ofRendition: name) : nil
+        if let redirect = redirect(to: .rendition(name), mediaId: episode, request: request, context: context) {
+            return await redirect()
         }
         var file = FileResponder.File(
             source: try source(.rendition(name), item: nil),
