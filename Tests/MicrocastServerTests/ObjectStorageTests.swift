@@ -322,7 +322,9 @@ extension SeveralProcesses {
             }
         }
 
-        @Test("a resumable (tus) upload begun through one server process is continued and finished through another: its pieces live in the bucket")
+        @Test(
+            "a resumable (tus) upload begun through one server process is continued and finished through another (its pieces live in the bucket); deleted, nothing of it stays there"
+        )
         func tusAcrossServers() async throws {
             let url = try await PostgresCluster.shared.newDatabase()
             let (s3, address, credentials) = try await Self.bucket()
@@ -393,6 +395,27 @@ extension SeveralProcesses {
             #expect(try await siteB.get(mediaPath).body == bytes)
             let left = try await s3.list(prefix: "resumable/").map(\.key)
             #expect(left.allSatisfy { $0.hasSuffix(".json") }, "pieces left: \(left)")
+
+            // Processed (by the first process's media threads), then deleted through the second: nothing of it stays in the bucket.
+            let deadline = ContinuousClock.now + .seconds(240)
+            while try await store.snapshot().media.contains(where: { $0.state == .processing }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let item = try #require(try await store.snapshot().media.first)
+            #expect(item.state == .ready)
+            let id = item.id
+            #expect(try await s3.list(prefix: "renditions/\(id)-").count >= 3, "its episode files are in the bucket")
+            let form = "action=delete&url=" + (media.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? media)
+            let deleted = try await siteB.request(
+                "/micropub/media",
+                method: .POST,
+                headers: [auth, ("Content-Type", "application/x-www-form-urlencoded")],
+                body: Data(form.utf8)
+            )
+            #expect(deleted.status == .noContent, "\(deleted.text)")
+            let remaining = try await s3.list(prefix: "").map(\.key).filter { $0.contains(id) }
+            #expect(remaining.isEmpty, "left in the bucket: \(remaining)")
+            #expect(try await siteA.get(mediaPath).status == .notFound)
             try await second.stop()
             try await first.stop()
         }
