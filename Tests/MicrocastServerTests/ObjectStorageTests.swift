@@ -306,6 +306,14 @@ extension SeveralProcesses {
                     try Data(contentsOf: export.appendingPathComponent("media/r/" + rendition.fileName)) == local["renditions/" + rendition.fileName]
                 )
             }
+            // The archive carries every file, read from the bucket.
+            let archive = fixtures.appendingPathComponent("site.zip")
+            let archived = try await Microcast.run(["export", "--archive", archive.path] + site, environment: credentials)
+            #expect(archived.status == 0, "\(archived.errors)")
+            let listing = String(decoding: try await Fixtures.runOffPool("unzip", ["-Z1", archive.path]), as: UTF8.self)
+            let entries = Set(listing.split(separator: "\n").map(String.init))
+            let missing = Set(local.keys).subtracting(entries)
+            #expect(missing.isEmpty, "not in the archive: \(missing)")
             let refused = try await Microcast.run(["serve", "--media-store", "local", "--port", "1"] + site, environment: credentials)
             #expect(refused.status != 0 && refused.errors.contains("microcast media move --to 'local'"), "\(refused.errors)")
 
