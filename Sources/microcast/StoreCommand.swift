@@ -7,9 +7,44 @@ import MicrocastCore
 struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
-        abstract: "Move a site's database between SQLite and PostgreSQL.",
-        subcommands: [Copy.self]
+        abstract: "Back up a site's database, or move it between SQLite and PostgreSQL.",
+        subcommands: [Copy.self, Backup.self]
     )
+
+    struct Backup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a consistent copy of the SQLite store to FILE while the site serves.",
+            discussion: """
+                The copy is one moment of the database (SQLite's VACUUM INTO), taken without stopping `serve` or `worker` and without holding up their writes; it is written under a temporary name, checked with SQLite's integrity check, made readable by its owner only, and then renamed to FILE (replacing an earlier backup only once the new one is whole). Restore by stopping the site and putting FILE in place of DATA/microcast.sqlite (removing any -wal and -shm beside it). The media files are not in it: see docs/operating.md, "Backups". A PostgreSQL store is backed up with pg_dump.
+                """
+        )
+
+        @Argument(help: "Where to write the copy.") var file: String
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let location = try data.location()
+            guard case .sqlite(let path) = location else {
+                throw ValidationError(
+                    "store backup copies a SQLite store; back up PostgreSQL with pg_dump (docs/operating.md, \"Backups\"), e.g. pg_dump --format=custom --file=site.dump 'postgres://…'"
+                )
+            }
+            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no SQLite store at \(path)") }
+            let destination = URL(fileURLWithPath: file).standardizedFileURL
+            guard destination.path != URL(fileURLWithPath: path).standardizedFileURL.path else {
+                throw ValidationError("FILE is the store itself; name another file")
+            }
+            let started = ContinuousClock.now
+            let summary = try await MicrocastServices.backUp(sqlite: path, to: destination)
+            let seconds = (ContinuousClock.now - started).components.seconds
+            FileHandle.standardError.write(
+                Data(
+                    "microcast: backed up \(path) to \(destination.path): \(summary.bytes) bytes, \(summary.tables) tables, integrity ok, in \(seconds) s\n"
+                        .utf8
+                )
+            )
+        }
+    }
 
     struct Copy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

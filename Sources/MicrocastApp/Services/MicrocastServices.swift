@@ -241,6 +241,12 @@ public struct MicrocastServices: Sendable {
         }
     }
 
+    /// A consistent copy of the SQLite store at `path`, taken while other
+    /// processes serve from it (`microcast store backup`).
+    public static func backUp(sqlite path: String, to destination: URL) async throws -> BackupSummary {
+        try await SQLiteStore(path: path).backup(to: destination)
+    }
+
     /// The owner's reading list: followed sites and feeds, and their timeline.
     public var following: Following { Following(store: store, follower: FeedFollower(fetcher: fetcher), logger: logger) }
 
