@@ -49,7 +49,7 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
     let site = services.site
     let renderer = services.publisher.renderer
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: RequestLogMiddleware(metrics: services.metrics))
     router.add(middleware: SecurityHeadersMiddleware(scriptHashes: renderer.scriptHashes))
     router.add(middleware: OldAddressesMiddleware(redirects: store, urls: site.urls))
     let sessions = OwnerSessions(
@@ -76,9 +76,11 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         publishing: publishing,
         authenticator: authenticator,
         site: site,
-        maxUploadBytes: services.configuration.limits.maxUploadBytes
+        maxUploadBytes: services.configuration.limits.maxUploadBytes,
+        metrics: services.metrics
     ).addRoutes(to: api)
-    MediaEndpointController(intake: services.intake, authenticator: authenticator, urls: site.urls).addRoutes(to: api)
+    MediaEndpointController(intake: services.intake, authenticator: authenticator, urls: site.urls, metrics: services.metrics)
+        .addRoutes(to: api)
     MicrosubController(store: store, following: services.following, channels: services.channelBook, authenticator: authenticator, urls: site.urls)
         .addRoutes(to: api)
     let uploads = try ResumableUploads(
@@ -91,7 +93,8 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         intake: services.intake,
         authenticator: authenticator,
         urls: site.urls,
-        maxBytes: services.configuration.limits.maxUploadBytes
+        maxBytes: services.configuration.limits.maxUploadBytes,
+        metrics: services.metrics
     ).addRoutes(to: api)
 
     // Signing in: IndieAuth, and the owner's own pages.
@@ -152,7 +155,8 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         trustedProxies: Set(configuration.trustedProxies),
         settings: store,
         urls: site.urls,
-        mediaBase: configuration.mediaBaseURL
+        mediaBase: configuration.mediaBaseURL,
+        metrics: services.metrics
     ).addRoutes(to: router)
     SiteController(publisher: services.publisher, cache: PageCache(), fediverse: services.fediverse, inbox: services.inbox)
         .addRoutes(to: router)
@@ -162,6 +166,15 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
     FediverseController(identity: services.fediverse, authenticator: authenticator, inbox: services.inbox).addRoutes(to: api)
     WebSubController(following: services.following).addRoutes(to: api)
     InboxController(inbox: services.inbox).addRoutes(to: api)
+
+    // The operator's: metrics and readiness.
+    OperatorController(
+        metrics: services.metrics,
+        queue: store,
+        settings: store,
+        authenticator: authenticator,
+        trustedProxies: Set(configuration.trustedProxies)
+    ).addRoutes(to: api)
 
     return router
 }

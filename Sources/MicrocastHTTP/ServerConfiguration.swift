@@ -1,8 +1,10 @@
+import CoreMetrics
 import Foundation
 import Logging
 import MediaModel
 import MicrocastApp
 import MicrocastCore
+import Prometheus
 
 /// Everything `buildApplication` needs: the services' configuration and the
 /// HTTP server's own settings. The CLI and the tests both fill one in.
@@ -32,11 +34,16 @@ public struct ServerConfiguration: Sendable {
     public var minimumBodyRate = MinimumBodyRate()
     /// Connections open at once; more are closed as they arrive.
     public var maxConnections = 1000
+    /// The registry behind `services.metrics`, which `/metrics` writes out.
+    let metricsFactory: PrometheusMetricsFactory
 
     public init(services: ServiceConfiguration, host: String = "127.0.0.1", port: Int = 8080) {
         var services = services
         services.baseURL = services.baseURL ?? "http://\(host):\(port)"
         services.servesSite = true
+        let (metrics, factory) = ServiceMetrics.prometheus()
+        services.metrics = metrics
+        metricsFactory = factory
         self.services = services
         self.host = host
         self.port = port
@@ -69,6 +76,12 @@ public struct ServerConfiguration: Sendable {
             host: host,
             port: port
         )
+    }
+
+    /// Makes this server's registry the process's swift-metrics backend, once
+    /// per process (`serve`), so what libraries record is served too.
+    public func bootstrapProcessMetrics() {
+        MetricsSystem.bootstrap(metricsFactory)
     }
 
     /// The public URL of the site; absolute URLs (Location, feeds) start with it.

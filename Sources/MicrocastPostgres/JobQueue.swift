@@ -216,6 +216,15 @@ extension PostgresStore: JobQueue {
         return Int(count ?? 0)
     }
 
+    public func census() async throws -> [JobCensus] {
+        try await rows("SELECT kind, state, count(*) AS n, min(created_at) AS oldest FROM jobs GROUP BY kind, state").compactMap { row in
+            guard let kind = JobKind(rawValue: try row.value("kind", as: String.self)),
+                let state = Job.State(rawValue: try row.value("state", as: String.self))
+            else { return nil }
+            return JobCensus(kind: kind, state: state, count: Int(try row.value("n", as: Int64.self)), oldest: try row.value("oldest"))
+        }
+    }
+
     public func leaseOwners() async throws -> [String] {
         try await rows("SELECT DISTINCT lease_owner FROM jobs WHERE state = \(Job.State.running) AND lease_owner IS NOT NULL")
             .map { try $0.value("lease_owner") }

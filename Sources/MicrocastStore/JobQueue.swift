@@ -262,6 +262,16 @@ extension SQLiteStore: JobQueue {
         }
     }
 
+    public func census() async throws -> [JobCensus] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, state, count(*) AS n, min(createdAt) AS oldest FROM jobs GROUP BY kind, state")
+                .compactMap { row in
+                    guard let kind = JobKind(rawValue: row["kind"]), let state = Job.State(rawValue: row["state"]) else { return nil }
+                    return JobCensus(kind: kind, state: state, count: row["n"], oldest: row["oldest"])
+                }
+        }
+    }
+
     public func leaseOwners() async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(

@@ -95,6 +95,7 @@ struct Serve: AsyncParsableCommand {
                 )
             )
         }
+        configuration.bootstrapProcessMetrics()
         let app = try await buildApplication(configuration)
         try await app.runService()
     }

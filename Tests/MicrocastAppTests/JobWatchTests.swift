@@ -40,6 +40,7 @@ struct JobWatchTests {
         func job(id: Int64) async throws -> Job? { try await store.job(id: id) }
         func jobs(subject: JobSubject) async throws -> [Job] { try await store.jobs(subject: subject) }
         func untried(kinds: [JobKind]) async throws -> Int { try await store.untried(kinds: kinds) }
+        func census() async throws -> [JobCensus] { try await store.census() }
         func leaseOwners() async throws -> [String] { try await store.leaseOwners() }
         func releaseLeases(ownedBy worker: String, now: Date) async throws { try await store.releaseLeases(ownedBy: worker, now: now) }
         func retry(mediaId: String, kind: JobKind, now: Date) async throws { try await store.retry(mediaId: mediaId, kind: kind, now: now) }

@@ -46,6 +46,21 @@ struct StoreTests {
         }
     }
 
+    @Test("the census counts jobs by kind and state, with when the oldest queued one was queued", arguments: StoreKind.allCases)
+    func census(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let start = Date().addingTimeInterval(-1)
+            for _ in 0..<3 { try await addPhoto(store) }
+            _ = try #require(try await store.claim(worker: "a", lease: 60, now: Date(), kinds: JobKind.working(on: .media)))
+            let census = try await store.census()
+            let queued = try #require(census.first { $0.kind == .photoRenditions && $0.state == .queued })
+            #expect(queued.count == 2)
+            #expect(try #require(queued.oldest) >= start && queued.oldest! <= Date())
+            #expect(census.first { $0.kind == .photoRenditions && $0.state == .running }?.count == 1)
+            #expect(census.allSatisfy { $0.kind == .photoRenditions })
+        }
+    }
+
     @Test("a renewed lease keeps the job with its worker", arguments: StoreKind.allCases)
     func renew(kind: StoreKind) async throws {
         try await kind.with { store in

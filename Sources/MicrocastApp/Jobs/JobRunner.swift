@@ -21,6 +21,7 @@ public struct JobRunner: Service {
     let lease: TimeInterval
     /// A full disk (the files' or the store's) is nobody's fault: the job waits for room.
     let diskSpace: DiskSpace?
+    let metrics: ServiceMetrics
     let logger: Logger
     let name = JobRunner.localName(pid: ProcessInfo.processInfo.processIdentifier)
 
@@ -32,9 +33,11 @@ public struct JobRunner: Service {
         idleWait: Duration? = nil,
         lease: TimeInterval,
         diskSpace: DiskSpace? = nil,
+        metrics: ServiceMetrics = .none,
         logger: Logger
     ) {
         self.queue = queue
+        self.metrics = metrics
         self.diskSpace = diskSpace
         self.registry = registry
         self.loops = loops
@@ -134,6 +137,7 @@ public struct JobRunner: Service {
                 try await queue.requeue(jobId: job.id, reason: "no handler in this process", runAfter: Date().addingTimeInterval(60), now: Date())
             }
             logger.error("job", metadata: metadata)
+            metrics.jobEnded(kind: job.kind, outcome: "no handler", duration: ContinuousClock.now - start)
             return
         }
         do {
@@ -174,8 +178,10 @@ public struct JobRunner: Service {
             metadata["outcome"] = job.isLastAttempt ? "failed" : "retry"
             metadata["reason"] = "\(reason)"
         }
-        metadata["ms"] = "\(Int((ContinuousClock.now - start).milliseconds))"
+        let duration = ContinuousClock.now - start
+        metadata["ms"] = "\(Int(duration.milliseconds))"
         logger.info("job", metadata: metadata)
+        if case .string(let outcome) = metadata["outcome"] { metrics.jobEnded(kind: job.kind, outcome: outcome, duration: duration) }
     }
 
     /// Writes a job's outcome. If the store cannot take it, the job stays

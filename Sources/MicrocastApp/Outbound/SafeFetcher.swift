@@ -87,11 +87,18 @@ public struct SafeFetcher: Sendable {
     /// Name lookups block (getaddrinfo): they run on its threads, never on an
     /// event loop or Swift's pool, and are given up at its deadline.
     public let resolver: NameResolver
+    let metrics: ServiceMetrics
 
-    public init(policy: FetchPolicy, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, resolver: NameResolver) {
+    public init(
+        policy: FetchPolicy,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        resolver: NameResolver,
+        metrics: ServiceMetrics = .none
+    ) {
         self.policy = policy
         self.group = group
         self.resolver = resolver
+        self.metrics = metrics
     }
 
     /// The same fetcher with room for a larger answer and more time (a podcast's whole feed).
@@ -99,7 +106,7 @@ public struct SafeFetcher: Sendable {
         var policy = self.policy
         policy.maxBodyBytes = bodyBytes
         policy.totalTimeout = time
-        return SafeFetcher(policy: policy, group: group, resolver: resolver)
+        return SafeFetcher(policy: policy, group: group, resolver: resolver, metrics: metrics)
     }
 
     /// GET, following redirects; `headers` go with every hop (a conditional
@@ -168,8 +175,39 @@ public struct SafeFetcher: Sendable {
     }
 
     /// One request to a checked address; `read` takes the answer (its body
-    /// unread) before the connection is closed.
+    /// unread) before the connection is closed. Counted once, by how it ended:
+    /// the answer's status class once it is read, else what stopped it.
     func exchange<T: Sendable>(
+        _ method: HTTPMethod,
+        _ url: URL,
+        headers: [String: String],
+        body: OutboundBody?,
+        read: (HTTPClientResponse) async throws -> T
+    ) async throws -> T {
+        do {
+            let (result, status) = try await uncounted(method, url, headers: headers, body: body) { response in
+                (try await read(response), response.status.code)
+            }
+            metrics.fetched(outcome: "\(status / 100)xx")
+            return result
+        } catch {
+            metrics.fetched(outcome: Self.outcome(of: error))
+            throw error
+        }
+    }
+
+    /// The `outcome` label of a fetch that ended without a read answer.
+    static func outcome(of error: any Error) -> String {
+        switch error as? FetchError {
+        case .unsupportedURL, .refusedAddress: "refused"
+        case .unresolvable: "unresolvable"
+        case .timedOut: "timed out"
+        case .tooLarge: "too large"
+        case .tooManyRedirects, .failed, nil: "failed"
+        }
+    }
+
+    func uncounted<T: Sendable>(
         _ method: HTTPMethod,
         _ url: URL,
         headers: [String: String],

@@ -109,7 +109,8 @@ public struct MicrocastServices: Sendable {
         outboundPool.start()
         let fetcher = SafeFetcher(
             policy: FetchPolicy(userAgent: FetchPolicy.userAgent(site: urls.base), allowPrivateAddresses: configuration.allowPrivateFetch),
-            resolver: NameResolver(threads: outboundPool)
+            resolver: NameResolver(threads: outboundPool),
+            metrics: configuration.metrics
         )
         // Every kind of job, declared once, registered here.
         let media = MediaJobContext(library: library, media: store, threadPool: mediaPool, progress: progress, timeLimit: configuration.jobTimeLimit)
@@ -146,6 +147,7 @@ public struct MicrocastServices: Sendable {
             pollInterval: configuration.jobPollInterval,
             lease: configuration.jobLease,
             diskSpace: DiskSpace(store: store),
+            metrics: configuration.metrics,
             logger: logger
         )
         if configuration.servesSite {
@@ -226,6 +228,9 @@ public struct MicrocastServices: Sendable {
             channelBook: ChannelBook(store: store)
         )
     }
+
+    /// Where this process counts requests, jobs and fetches.
+    public var metrics: ServiceMetrics { configuration.metrics }
 
     /// The one place a store implementation is picked.
     public static func openStore(

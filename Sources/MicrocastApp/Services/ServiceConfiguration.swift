@@ -71,6 +71,8 @@ public struct ServiceConfiguration: Sendable {
     /// How episodes and videos are transcribed (`--transcribe-model`, `--transcriber-python`);
     /// `TranscriptionModel.off` queues no transcripts.
     public var transcriber = Transcriber(model: .bundled)
+    /// Where requests, jobs and fetches are counted; `serve` gives a Prometheus registry.
+    public var metrics: ServiceMetrics = .none
     /// The time scheduled posts are published by: the clock, except in tests that move it on.
     public var schedulerClock: @Sendable () -> Date = { Date() }
 

@@ -6,6 +6,8 @@ public enum Scope: String, Sendable, CaseIterable, Comparable, Codable {
     /// Microsub: reading the timeline (and marking it read), following and
     /// unfollowing, managing channels, muting and blocking.
     case read, follow, channels, mute, block
+    /// Reading the server's metrics (`/metrics`) from elsewhere than its own machine.
+    case metrics
 
     /// What Micropub and the media endpoint take: a reader's token is not one.
     public static let micropub: [Scope] = [.create, .update, .delete, .undelete, .media, .draft]

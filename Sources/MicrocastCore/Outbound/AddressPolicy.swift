@@ -49,6 +49,16 @@ public enum AddressPolicy {
     }
 
     /// Why an address is refused, or nil for a public one.
+    /// Whether the address is this machine's own (127.0.0.0/8, `::1`, or 127/8 written as IPv4-mapped IPv6).
+    public static func isLoopback(_ address: Address) -> Bool {
+        switch address {
+        case .v4(let b): return b.first == 127
+        case .v6(let b):
+            if b == [UInt8](repeating: 0, count: 15) + [1] { return true }
+            return b.prefix(12).elementsEqual([UInt8](repeating: 0, count: 10) + [0xFF, 0xFF]) && b[12] == 127
+        }
+    }
+
     public static func refusal(_ address: Address) -> String? {
         switch address {
         case .v4(let b): return refusalV4(b)

@@ -81,6 +81,7 @@ public struct ConsentView: Sendable {
         case .channels: "manage your timeline's channels"
         case .mute: "mute people in your timeline"
         case .block: "block people from your timeline"
+        case .metrics: "read the server's metrics (request and job counts)"
         }
     }
 }

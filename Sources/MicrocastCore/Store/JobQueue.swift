@@ -29,6 +29,10 @@ public protocol JobQueue: Sendable {
     func jobs(subject: JobSubject) async throws -> [Job]
     /// How many jobs of `kinds` are running, or waiting for their first try.
     func untried(kinds: [JobKind]) async throws -> Int
+    /// How many jobs there are of each kind in each state, and when the
+    /// longest-waiting queued one was queued: what an operator's dashboard
+    /// reads (`/metrics`). Kinds this version does not know are left out.
+    func census() async throws -> [JobCensus]
     /// Workers holding running jobs now.
     func leaseOwners() async throws -> [String]
     /// Hands a dead worker's running jobs back to the queue at once, instead of after its lease.
@@ -44,5 +48,21 @@ extension JobQueue {
     /// Marks a job done that changed nothing else.
     public func complete(jobId: Int64, now: Date) async throws {
         try await complete(jobId: jobId, result: .nothing, now: now)
+    }
+}
+
+/// One kind of job in one state: how many, and (queued jobs) since when the oldest has waited.
+public struct JobCensus: Sendable, Equatable {
+    public let kind: JobKind
+    public let state: Job.State
+    public let count: Int
+    /// When the oldest job of this kind and state was queued; read for queued jobs.
+    public let oldest: Date?
+
+    public init(kind: JobKind, state: Job.State, count: Int, oldest: Date?) {
+        self.kind = kind
+        self.state = state
+        self.count = count
+        self.oldest = oldest
     }
 }

@@ -13,6 +13,7 @@ struct MediaEndpointController: Sendable {
     let intake: MediaIntake
     let authenticator: Authenticator
     let urls: SiteURLs
+    let metrics: ServiceMetrics
 
     var media: any MediaRepository { intake.media }
     var limits: MediaLimits { intake.limits }
@@ -25,7 +26,7 @@ struct MediaEndpointController: Sendable {
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         if let boundary = MultipartUpload.boundary(contentType: request.headers[.contentType]) {
-            return try await upload(request, boundary: boundary, context: context)
+            return try await metrics.countingUpload { try await upload(request, boundary: boundary, context: context) }
         }
         let fields: [String: String]
         if contentType.hasPrefix("application/json") {

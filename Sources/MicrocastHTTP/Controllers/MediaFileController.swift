@@ -17,8 +17,9 @@ struct MediaFileController: Sendable {
     let urls: SiteURLs
     /// `--media-base-url`: bucket objects a CDN serves; media URLs redirect there.
     var mediaBase: String?
+    let metrics: ServiceMetrics
     var library: MediaLibrary { intake.library }
-    let responder = FileResponder()
+    var responder: FileResponder { FileResponder(metrics: metrics) }
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         for method in [HTTPRequest.Method.get, .head] {

@@ -10,6 +10,7 @@ struct MicropubController: Sendable {
     let authenticator: Authenticator
     let site: SiteDirectory
     let maxUploadBytes: Int64
+    let metrics: ServiceMetrics
     static let maxBodyBytes = 1 << 20
     /// Every property a file may be attached to when sent to this endpoint.
     static let fileProperties: Set<String> = ["photo", "audio", "video"]
@@ -131,15 +132,17 @@ struct MicropubController: Sendable {
             let gate: MultipartUpload.FileGate = { form in
                 _ = try await authenticator.authorize(token: form.field("access_token"), anyOf: Scope.micropub)
             }
-            received = try await MultipartUpload.receive(
-                body: request.body,
-                boundary: boundary,
-                fileFields: Self.fileProperties,
-                library: intake.library,
-                maxBytes: maxUploadBytes,
-                beforeFiles: hasHeaderToken ? nil : gate,
-                streamsOriginals: true
-            )
+            received = try await metrics.countingUpload {
+                try await MultipartUpload.receive(
+                    body: request.body,
+                    boundary: boundary,
+                    fileFields: Self.fileProperties,
+                    library: intake.library,
+                    maxBytes: maxUploadBytes,
+                    beforeFiles: hasHeaderToken ? nil : gate,
+                    streamsOriginals: true
+                )
+            }
             bodyToken = received.field("access_token")
             do {
                 action = try MicropubParser.parseForm(received.fields)

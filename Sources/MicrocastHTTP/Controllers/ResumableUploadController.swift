@@ -22,6 +22,7 @@ struct ResumableUploadController: Sendable {
     let authenticator: Authenticator
     let urls: SiteURLs
     let maxBytes: Int64
+    let metrics: ServiceMetrics
 
     static let version = "1.0.0"
     static let extensions = "creation,termination,expiration"
@@ -30,7 +31,9 @@ struct ResumableUploadController: Sendable {
         router.on("/uploads", method: .options) { _, _ in options() }
         router.post("/uploads") { request, _ in try await create(request) }
         router.head("/uploads/{id}") { request, context in try await status(request, id: context.parameters.require("id")) }
-        router.patch("/uploads/{id}") { request, context in try await append(request, id: context.parameters.require("id")) }
+        router.patch("/uploads/{id}") { request, context in
+            try await metrics.countingUpload { try await append(request, id: context.parameters.require("id")) }
+        }
         router.delete("/uploads/{id}") { request, context in try await terminate(request, id: context.parameters.require("id")) }
     }
 

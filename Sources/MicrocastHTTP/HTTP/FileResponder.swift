@@ -12,12 +12,22 @@ import MicrocastCore
 /// answer to its opening `Range: bytes=0-1`; hence this responder.
 struct FileResponder: Sendable {
     let fileIO = FileIO()
+    /// Counts the bytes each answer carries, by where they come from.
+    let metrics: ServiceMetrics
 
     struct File {
         /// Where the bytes are: a file in this process's folder, or an object in the site's bucket.
         enum Source {
             case path(String)
             case object(MediaKey, in: BucketMediaStore)
+
+            /// The metrics' `source` label.
+            var label: String {
+                switch self {
+                case .path: "folder"
+                case .object: "bucket"
+                }
+            }
         }
         var source: Source
         var contentType: String
@@ -72,12 +82,18 @@ struct FileResponder: Sendable {
         case .partial(let range):
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
             headers[.contentLength] = String(range.count)
-            if !isHead { await file.onServed?(range.lowerBound...range.upperBound, size) }
+            if !isHead {
+                await file.onServed?(range.lowerBound...range.upperBound, size)
+                metrics.mediaBytesServed(range.count, from: file.source.label)
+            }
             let body = isHead ? ResponseBody() : try await self.body(of: file, range: range, context: context)
             return Response(status: .partialContent, headers: headers, body: body)
         case .whole:
             headers[.contentLength] = String(size)
-            if !isHead, size > 0 { await file.onServed?(0...(size - 1), size) }
+            if !isHead, size > 0 {
+                await file.onServed?(0...(size - 1), size)
+                metrics.mediaBytesServed(Int(size), from: file.source.label)
+            }
             let body = isHead || size == 0 ? ResponseBody() : try await self.body(of: file, range: 0...(size - 1), context: context)
             return Response(status: .ok, headers: headers, body: body)
         }

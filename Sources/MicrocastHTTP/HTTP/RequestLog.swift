@@ -1,33 +1,45 @@
 import Foundation
 import Hummingbird
 import Logging
+import MicrocastApp
 
-/// One structured log line per request, written when the answer is ready.
-/// Only the path is logged: query strings can carry an `access_token`.
+/// One structured log line per request, written when the answer is ready,
+/// and the same answer counted in the metrics by its route's pattern (never
+/// its path, which a client chooses). Only the path is logged: query strings
+/// can carry an `access_token`.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServiceMetrics
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        func log(_ status: Int) {
-            let milliseconds = (ContinuousClock.now - start).milliseconds
+        func log(_ status: Int, bodyBytes: Int?) {
+            let duration = ContinuousClock.now - start
             context.logger.info(
                 "request",
                 metadata: [
                     "method": "\(request.method.rawValue)",
                     "path": "\(request.uri.path)",
                     "status": "\(status)",
-                    "ms": "\(String(format: "%.1f", milliseconds))",
+                    "ms": "\(String(format: "%.1f", duration.milliseconds))",
                 ]
+            )
+            metrics.requestAnswered(
+                route: context.endpointPath ?? "unmatched",
+                method: request.method.rawValue,
+                status: status,
+                duration: duration,
+                bodyBytes: bodyBytes
             )
         }
         do {
             let response = try await next(request, context)
-            log(response.status.code)
+            log(response.status.code, bodyBytes: request.method == .head ? nil : response.body.contentLength)
             return response
         } catch let error as HTTPResponseError {
-            log(error.status.code)
+            log(error.status.code, bodyBytes: nil)
             throw error
         } catch {
-            log(500)
+            log(500, bodyBytes: nil)
             throw error
         }
     }
