@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // C libraries, as Debian packages them. Headers and static-inline helpers only.
@@ -55,6 +56,7 @@ let package = Package(
             providers: [.apt(["libvips-dev"])]
         ),
         .systemLibrary(name: "CGumbo", pkgConfig: "gumbo", providers: [.apt(["libgumbo-dev"])]),
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(
             name: "CCmark",
@@ -134,8 +136,9 @@ let package = Package(
         .target(
             name: "MicrocastHTTP",
             dependencies: [
-                "MicrocastApp", "MediaKit", "MediaModel", "MicrocastCore", "MultipartForm",
+                "MicrocastApp", "MediaKit", "MediaModel", "MicrocastCore", "MultipartForm", "CBrotli",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -160,7 +160,8 @@ struct NginxUnderTest {
     let folder: URL
     let pidFile: URL
 
-    init(root: URL, port: Int) async throws {
+    /// `gzipStatic`: answers `Accept-Encoding: gzip` with the `.gz` file beside the one asked for, when there is one.
+    init(root: URL, port: Int, gzipStatic: Bool = false) async throws {
         folder = scratchFolder("nginx")
         pidFile = folder.appendingPathComponent("nginx.pid")
         let configuration = """
@@ -181,6 +182,7 @@ struct NginxUnderTest {
                     root \(root.path);
                     index index.html;
                     etag on;
+                    \(gzipStatic ? "gzip_static on;" : "")
                 }
             }
             """

@@ -165,7 +165,7 @@ final class ServerUnderTest: @unchecked Sendable {
 }
 
 @discardableResult
-private func run(_ binary: URL, _ arguments: [String], input: String? = nil) -> Data {
+func run(_ binary: URL, _ arguments: [String], input: String? = nil) -> Data {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments

@@ -9,6 +9,7 @@
 //     swift build -c release && .build/release/bench backlog [PHOTOS] [square|phone|progressive]
 //     swift build -c release && .build/release/bench studio [MEGABYTES] [ROUNDS]
 //     swift run -c release bench scale [POSTS] [JOBS]
+//     swift build -c release && .build/release/bench pages [POSTS]
 //     scripts/leaks   (runs `bench cycle` under valgrind's memcheck)
 //     swift build -c release && .build/release/bench soak [MINUTES]
 //     swift build -c release && .build/release/bench listeners
@@ -34,6 +35,7 @@ case "backlog":
     try backlogBenchmark(photoCount: number(1, 200), kind: arguments.count > 2 ? BacklogPhotos(rawValue: arguments[2]) ?? .square : .square)
 case "studio": try studioBenchmark(megabytes: number(1, 300), rounds: number(2, 3))
 case "scale": try await scaleBenchmark(posts: number(1, 10_000), jobs: number(2, 2_000))
+case "pages": try await pagesBenchmark(posts: number(1, 10_000))
 case "cycle-fixtures": try leakFixtures(in: URL(fileURLWithPath: arguments[1]))
 case "cycle": try leakCycle(rounds: number(1, 2), folder: URL(fileURLWithPath: arguments[2]))
 case "listeners": try listenerBenchmark()

@@ -158,8 +158,13 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         mediaBase: configuration.mediaBaseURL,
         metrics: services.metrics
     ).addRoutes(to: router)
-    SiteController(publisher: services.publisher, cache: PageCache(), fediverse: services.fediverse, inbox: services.inbox)
-        .addRoutes(to: router)
+    SiteController(
+        publisher: services.publisher,
+        cache: PageCache(metrics: services.metrics),
+        pool: services.requestPool,
+        fediverse: services.fediverse,
+        inbox: services.inbox
+    ).addRoutes(to: router)
 
     // The site as a fediverse account; its key pair made once, before the first request.
     _ = try await services.fediverse.settings()

@@ -19,6 +19,7 @@ public final class ServiceMetrics: Sendable {
     private let uploads: Meter
     private let childRestarts: Counter
     private let childrenUp: Meter
+    private let renderings: Counter
 
     public init(factory: any MetricsFactory, exposition: @escaping @Sendable () -> [UInt8]) {
         self.factory = factory
@@ -26,6 +27,7 @@ public final class ServiceMetrics: Sendable {
         uploads = Meter(label: "microcast_uploads_in_progress", factory: factory)
         childRestarts = Counter(label: "microcast_media_child_restarts_total", factory: factory)
         childrenUp = Meter(label: "microcast_media_children_up", factory: factory)
+        renderings = Counter(label: "microcast_page_renderings_total", factory: factory)
     }
 
     /// Records nothing: processes that serve no `/metrics`.
@@ -64,6 +66,9 @@ public final class ServiceMetrics: Sendable {
         defer { uploadEnded() }
         return try await body()
     }
+
+    /// A page or feed rendered (not found in the cache, nor being rendered for another request).
+    public func pageRendered() { renderings.increment() }
 
     // MARK: Jobs
 

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import MicrocastApp
 import MicrocastCore
+import NIOPosix
 
 /// The public site: pages, feeds, the sitemap and the stylesheet, as the
 /// `SitePublisher` renders them. Renderings are cached until the store's
@@ -12,6 +13,8 @@ import MicrocastCore
 struct SiteController: Sendable {
     let publisher: SitePublisher
     let cache: PageCache
+    /// Where pages are compressed, off Swift's cooperative threads.
+    let pool: NIOThreadPool
     /// The home page and permalinks as ActivityStreams, for clients that ask.
     let fediverse: FediverseIdentity
     /// Checks signed GETs of posts as objects in secure mode.
@@ -59,26 +62,28 @@ struct SiteController: Sendable {
             }
         }
         let stamp = try await publisher.posts.contentStamp()
-        let entry: PageCache.Entry
-        if let cached = await cache.entry(path, stamp: stamp) {
-            entry = cached
-        } else {
+        let entry = try await cache.entry(path, stamp: stamp) { [publisher, pool] in
             var found: PublishedPage?
             if let sitePath { found = try await publisher.page(sitePath) }
             let page = if let found { found } else { try await publisher.notFound() }
-            entry = PageCache.Entry(stamp: stamp, page: page, modified: Date())
-            if page.status == 200 { await cache.store(path, entry) }
+            return try await PageCache.Entry.make(stamp: stamp, page: page, modified: Date(), pool: pool)
         }
+        let encoding = ContentEncoding.preferred(request.headers[.acceptEncoding], offered: Set(entry.bodies.keys))
         let isStylesheet = path.hasPrefix("/static/")
         var headers: HTTPFields = [
-            .contentType: entry.page.contentType, .eTag: entry.etag, .lastModified: HTTPDate.format(entry.modified),
+            .contentType: entry.page.contentType, .eTag: entry.etag(encoding), .lastModified: HTTPDate.format(entry.modified),
             // Named by content, the stylesheet never changes; pages and feeds are checked every few minutes.
             .cacheControl: isStylesheet ? "public, max-age=31536000, immutable" : "public, max-age=300",
         ]
         let urls = publisher.site.urls
-        if case .post? = sitePath { headers[.vary] = "Accept" }
+        let negotiatesType = path == "/" || { if case .post? = sitePath { true } else { false } }()
+        if entry.bodies.count > 1 || negotiatesType {
+            headers[.vary] = [negotiatesType ? "Accept" : nil, entry.bodies.count > 1 ? "Accept-Encoding" : nil].compactMap { $0 }.joined(
+                separator: ", "
+            )
+        }
+        if encoding != .identity { headers[.contentEncoding] = encoding.rawValue }
         if path == "/" {
-            headers[.vary] = "Accept"
             // Clients that read only headers discover the endpoints here.
             headers[.link] = [
                 "<\(urls.micropub)>; rel=\"micropub\"", "<\(urls.indieAuthMetadata)>; rel=\"indieauth-metadata\"",
@@ -97,52 +102,16 @@ struct SiteController: Sendable {
             )
         }
         let status = HTTPResponse.Status(code: entry.page.status)
-        let validators = FileValidators(etag: entry.etag, lastModified: entry.modified)
+        let validators = FileValidators(etag: entry.etag(encoding), lastModified: entry.modified)
         if status == .ok,
             validators.isNotModified(ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince])
         {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = String(entry.page.body.count)
-        let body = request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: entry.body)
+        let bytes = entry.bodies[encoding] ?? ByteBuffer()
+        headers[.contentLength] = String(bytes.readableBytes)
+        let body = request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: bytes)
         return Response(status: status, headers: headers, body: body)
-    }
-}
-
-/// Rendered pages and feeds, kept until the store's content stamp moves on.
-actor PageCache {
-    struct Entry: Sendable {
-        let stamp: String
-        let page: PublishedPage
-        let modified: Date
-        /// Strong: a hash of the bytes, computed once per rendering.
-        let etag: String
-        /// The bytes as NIO sends them, made once: every answer shares this
-        /// buffer instead of copying a feed of megabytes per request.
-        let body: ByteBuffer
-
-        init(stamp: String, page: PublishedPage, modified: Date) {
-            self.stamp = stamp
-            self.page = page
-            self.modified = modified
-            etag = "\"" + SHA256.hash(data: page.body).prefix(12).hexString + "\""
-            body = page.body.withUnsafeBytes { ByteBuffer(bytes: $0) }
-        }
-    }
-
-    /// Enough for every page a busy site is asked for often; a crawler
-    /// walking every permalink empties it rather than growing it.
-    private let capacity = 512
-    private var entries: [String: Entry] = [:]
-
-    func entry(_ path: String, stamp: String) -> Entry? {
-        guard let entry = entries[path], entry.stamp == stamp else { return nil }
-        return entry
-    }
-
-    func store(_ path: String, _ entry: Entry) {
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[path] = entry
     }
 }
