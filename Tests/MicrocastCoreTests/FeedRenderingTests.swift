@@ -103,4 +103,39 @@ struct FeedRenderingTests {
         processing[id]?.state = .processing
         #expect(!FeedItemBuilder(site: site).item(post, media: processing, renditions: [:]).isEpisode, "not listed until encoded")
     }
+
+    @Test("a feed rendered again reuses unchanged items' XML, renders changed ones, and reads as a fresh rendering")
+    func fragmentsReused() {
+        let site = SiteInfo(title: "Site", authorName: "Author", urls: SiteURLs(base: "https://example.com"))
+        let builder = FeedItemBuilder(site: site)
+        var posts = (0..<50).map { index in
+            Post(slug: "note-\(index)", properties: ["content": [.string("Note \(index)")]], published: Date(timeIntervalSince1970: Double(index)))
+        }
+        let fragments = FeedFragments()
+        let first = FeedRenderer.postsRSS(site: site, items: builder.items(posts, media: [:], renditions: [:]), fragments: fragments)
+        #expect(first == FeedRenderer.postsRSS(site: site, items: builder.items(posts, media: [:], renditions: [:])))
+        #expect(fragments.count == 50)
+
+        // One new post and one edit: the result is what a fresh rendering gives.
+        posts.insert(Post(slug: "new", properties: ["content": [.string("A new note")]], published: Date(timeIntervalSince1970: 100)), at: 0)
+        posts[10].properties["content"] = [.string("An edited note & more")]
+        let items = builder.items(posts, media: [:], renditions: [:])
+        func rendering() -> [String] {
+            var rendered: [String] = []
+            _ = fragments.pieces(items, kind: .postsRSS) { item in
+                rendered.append(item.guid)
+                var writer = XMLWriter(fragmentAtDepth: 2)
+                FeedRenderer.postItem(item, into: &writer)
+                return writer.fragment
+            }
+            return rendered
+        }
+        // Only the two changed items are written again.
+        #expect(rendering() == [items[0].guid, items[10].guid])
+        let second = FeedRenderer.postsRSS(site: site, items: items, fragments: fragments)
+        #expect(second == FeedRenderer.postsRSS(site: site, items: items))
+        #expect(second.contains("A new note") && second.contains("An edited note &amp; more") && !second.contains(">Note 9<"))
+        #expect(rendering().isEmpty)
+        #expect(fragments.count == 51, "the edited item's old XML is gone")
+    }
 }

@@ -30,6 +30,8 @@ package struct SitePublisher: Sendable {
     package let library: MediaLibrary
     /// Transcripts' cues, and the site's search.
     package let search: any SearchRepository
+    /// Each RSS item's XML as last rendered, reused by the next rendering when the item is unchanged.
+    package let feedFragments = FeedFragments()
     package static let pageSize = 20
     /// The podcast page lists the latest episodes; the feed has them all.
     package static let podcastPageEpisodes = 50
@@ -214,12 +216,12 @@ package struct SitePublisher: Sendable {
         switch feed {
         case .podcastRSS:
             let artwork = site.urls.rendition(fileName: try await artwork.fileName(for: show))
-            return Data(FeedRenderer.podcastRSS(show: show, site: site, artworkURL: artwork, items: feedItems).utf8)
+            return Data(FeedRenderer.podcastRSS(show: show, site: site, artworkURL: artwork, items: feedItems, fragments: feedFragments).utf8)
         case .podcastJSON:
             let artwork = site.urls.rendition(fileName: try await artwork.fileName(for: show))
             return FeedRenderer.jsonFeed(site: site, show: show, feedURL: site.urls.podcastJSONFeed, artworkURL: artwork, items: feedItems)
         case .postsRSS:
-            return Data(FeedRenderer.postsRSS(site: site, items: feedItems).utf8)
+            return Data(FeedRenderer.postsRSS(site: site, items: feedItems, fragments: feedFragments).utf8)
         case .postsJSON:
             return FeedRenderer.jsonFeed(site: site, show: nil, feedURL: site.urls.postsJSONFeed, artworkURL: nil, items: feedItems)
         }

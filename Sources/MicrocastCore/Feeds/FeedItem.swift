@@ -1,7 +1,7 @@
 import Foundation
 
 /// A media file as a feed carries it: exact URL, type, byte length and duration.
-public struct FeedEnclosure: Sendable, Equatable {
+public struct FeedEnclosure: Sendable, Hashable {
     public var url: String
     public var mimeType: String
     public var byteCount: Int64
@@ -11,7 +11,7 @@ public struct FeedEnclosure: Sendable, Equatable {
 
 /// A picture as feed readers show it: a processed JPEG (never a still
 /// photo's original, which may carry a location), with its alt text.
-public struct FeedPicture: Sendable, Equatable {
+public struct FeedPicture: Sendable, Hashable {
     public var url: String
     public var mimeType: String
     public var width: Int
@@ -22,7 +22,7 @@ public struct FeedPicture: Sendable, Equatable {
 }
 
 /// A post as every feed sees it; built once, rendered as RSS or JSON Feed.
-public struct FeedItem: Sendable {
+public struct FeedItem: Sendable, Hashable {
     public var url: String
     /// What apps know the item by: its permalink, or the `uid` it came with
     /// (an imported episode keeps its old host's guid, so no app downloads it again).
@@ -256,7 +256,7 @@ extension FeedItem {
 }
 
 /// A transcript linked from a feed item (`podcast:transcript`, JSON Feed's attachments).
-public struct FeedTranscript: Sendable, Equatable {
+public struct FeedTranscript: Sendable, Hashable {
     public var url: String
     public var mimeType: String
     /// Nil: the feed's own language.

@@ -4,7 +4,13 @@ import Foundation
 public enum FeedRenderer {
     /// `/podcast.xml`: RSS 2.0 with the iTunes and Podcasting 2.0 namespaces,
     /// episodes only. `artworkURL` is the show's square JPEG.
-    public static func podcastRSS(show: ShowSettings, site: SiteInfo, artworkURL: String, items: [FeedItem]) -> String {
+    public static func podcastRSS(
+        show: ShowSettings,
+        site: SiteInfo,
+        artworkURL: String,
+        items: [FeedItem],
+        fragments: FeedFragments = FeedFragments()
+    ) -> String {
         var xml = XMLWriter()
         xml.start(
             "rss",
@@ -48,7 +54,19 @@ public enum FeedRenderer {
         xml.element("podcast:medium", "podcast")
         if !show.fundingURL.isEmpty { xml.element("podcast:funding", show.fundingText, [("url", show.fundingURL)]) }
         if let latest = items.first { xml.element("lastBuildDate", DateText.rfc2822(latest.updated ?? latest.published)) }
-        for item in items where item.isEpisode { episode(item, show: show, into: &xml) }
+        let depth = xml.depth
+        let episodes = items.filter { $0.isEpisode && $0.enclosure != nil }
+        for piece in fragments.pieces(
+            episodes,
+            kind: .podcastRSS(showExplicit: show.explicit),
+            render: { item in
+                var writer = XMLWriter(fragmentAtDepth: depth)
+                episode(item, show: show, into: &writer)
+                return writer.fragment
+            }
+        ) {
+            xml.append(fragment: piece)
+        }
         return xml.finish()
     }
 
@@ -90,7 +108,7 @@ public enum FeedRenderer {
     }
 
     /// `/feed.xml`: every post, RSS 2.0, with an enclosure where a post has one.
-    public static func postsRSS(site: SiteInfo, items: [FeedItem]) -> String {
+    public static func postsRSS(site: SiteInfo, items: [FeedItem], fragments: FeedFragments = FeedFragments()) -> String {
         var xml = XMLWriter()
         xml.start(
             "rss",
@@ -104,33 +122,47 @@ public enum FeedRenderer {
         xml.element("title", site.title)
         xml.element("link", site.urls.home)
         xml.element("description", "Posts from \(site.title)")
-        for item in items {
-            xml.start("item")
-            if item.hasOwnTitle { xml.element("title", item.title) }
-            xml.element("link", item.url)
-            xml.element("guid", item.guid, [("isPermaLink", item.guidIsPermaLink ? "true" : "false")])
-            xml.element("pubDate", DateText.rfc2822(item.published))
-            let html = item.readerHTML
-            xml.element("description", html)
-            xml.cdata("content:encoded", html)
-            for tag in item.tags { xml.element("category", tag) }
-            if let enclosure = item.enclosure {
-                xml.element("enclosure", "", [("url", enclosure.url), ("length", String(enclosure.byteCount)), ("type", enclosure.mimeType)])
+        let depth = xml.depth
+        for piece in fragments.pieces(
+            items,
+            kind: .postsRSS,
+            render: { item in
+                var writer = XMLWriter(fragmentAtDepth: depth)
+                postItem(item, into: &writer)
+                return writer.fragment
             }
-            // Media RSS, which Feedly and Inoreader read for pictures.
-            for picture in item.pictures where picture.link == nil {
-                var attributes = [("url", picture.url), ("medium", "image")]
-                if !picture.mimeType.isEmpty { attributes.append(("type", picture.mimeType)) }
-                if picture.width > 0 && picture.height > 0 {
-                    attributes += [("width", String(picture.width)), ("height", String(picture.height))]
-                }
-                xml.start("media:content", attributes)
-                if !picture.alt.isEmpty { xml.element("media:description", picture.alt, [("type", "plain")]) }
-                xml.end()
-            }
-            xml.end()
+        ) {
+            xml.append(fragment: piece)
         }
         return xml.finish()
+    }
+
+    /// One `<item>` of the posts feed.
+    static func postItem(_ item: FeedItem, into xml: inout XMLWriter) {
+        xml.start("item")
+        if item.hasOwnTitle { xml.element("title", item.title) }
+        xml.element("link", item.url)
+        xml.element("guid", item.guid, [("isPermaLink", item.guidIsPermaLink ? "true" : "false")])
+        xml.element("pubDate", DateText.rfc2822(item.published))
+        let html = item.readerHTML
+        xml.element("description", html)
+        xml.cdata("content:encoded", html)
+        for tag in item.tags { xml.element("category", tag) }
+        if let enclosure = item.enclosure {
+            xml.element("enclosure", "", [("url", enclosure.url), ("length", String(enclosure.byteCount)), ("type", enclosure.mimeType)])
+        }
+        // Media RSS, which Feedly and Inoreader read for pictures.
+        for picture in item.pictures where picture.link == nil {
+            var attributes = [("url", picture.url), ("medium", "image")]
+            if !picture.mimeType.isEmpty { attributes.append(("type", picture.mimeType)) }
+            if picture.width > 0 && picture.height > 0 {
+                attributes += [("width", String(picture.width)), ("height", String(picture.height))]
+            }
+            xml.start("media:content", attributes)
+            if !picture.alt.isEmpty { xml.element("media:description", picture.alt, [("type", "plain")]) }
+            xml.end()
+        }
+        xml.end()
     }
 
     /// JSON Feed 1.1 (`application/feed+json`); `podcast` keeps episodes only.

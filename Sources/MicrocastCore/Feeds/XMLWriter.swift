@@ -9,6 +9,22 @@ public struct XMLWriter {
         bytes.reserveCapacity(1 << 16)
     }
 
+    /// A writer for one piece of a document, indented as if `depth`
+    /// elements were open around it; `fragment` gives its bytes for `append(fragment:)`.
+    public init(fragmentAtDepth depth: Int) {
+        bytes = []
+        open = Array(repeating: "", count: depth)
+    }
+
+    /// The piece written so far, without the prolog or closing the elements it sits in.
+    public var fragment: [UInt8] { bytes }
+
+    /// Appends a piece made by a fragment writer at this writer's depth.
+    public mutating func append(fragment: [UInt8]) { bytes.append(contentsOf: fragment) }
+
+    /// How many elements are open: the depth a fragment written here needs.
+    public var depth: Int { open.count }
+
     private mutating func write(_ piece: String) {
         var piece = piece
         // Native strings copy as one block; the UTF-8 view would go byte by byte.
