@@ -206,7 +206,9 @@ extension SQLiteStore: PostRepository {
     }
 
     public func contentStamp() async throws -> String {
-        try await pool.read { db in String(try Int64.fetchOne(db, sql: "SELECT version FROM contentStamp WHERE id = 1") ?? 0) }
+        try await stamps.value {
+            try await pool.read { db in String(try Int64.fetchOne(db, sql: "SELECT version FROM contentStamp WHERE id = 1") ?? 0) }
+        }
     }
 
     public func categories() async throws -> [String] {

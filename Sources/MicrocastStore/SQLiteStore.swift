@@ -16,6 +16,8 @@ public final class SQLiteStore: DataStore, Sendable {
     /// processes on the same file find it at their next poll: SQLite has no
     /// notifications between processes.)
     let wakeUps = JobWakeUps()
+    /// The content stamp, read at most every few milliseconds under load.
+    let stamps = ContentStampCache()
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -26,6 +28,7 @@ public final class SQLiteStore: DataStore, Sendable {
         try Self.ownerOnly(path)
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
+        stamps.watch(pool)
     }
 
     /// The database holds the passphrase's and tokens' hashes: it is created

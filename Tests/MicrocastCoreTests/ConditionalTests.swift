@@ -40,6 +40,22 @@ struct ConditionalTests {
     func dates() {
         #expect(HTTPDate.format(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
         #expect(HTTPDate.parse("Thu, 01 Jan 1970 00:00:00 GMT") == Date(timeIntervalSince1970: 0))
+        // The hand-written form agrees with Foundation's formatter, and reads back, across the years.
+        let reference = DateFormatter()
+        reference.locale = Locale(identifier: "en_US_POSIX")
+        reference.timeZone = TimeZone(identifier: "GMT")
+        reference.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: TimeInterval(Int.random(in: 0..<4_102_444_800, using: &generator)))
+            #expect(HTTPDate.format(date) == reference.string(from: date))
+            #expect(HTTPDate.parse(HTTPDate.format(date)) == date)
+        }
+        // The obsolete forms still read; a malformed fixdate does not.
+        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") != nil)
+        #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") != nil)
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:3x GMT") == nil)
+        #expect(HTTPDate.parse("Sun, 06 Xyz 1994 08:49:37 GMT") == nil)
     }
 
     @Test("a date with non-ASCII letters is no date, and does not stop the process (found by fuzzing: Foundation's DateFormatter fatalErrors on it)")

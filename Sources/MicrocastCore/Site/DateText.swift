@@ -48,9 +48,16 @@ public enum DateText {
 
     /// `Tue, 05 Mar 2024 10:00:00 +0000`, as RSS 2.0 asks. Written into a fixed
     /// 31-byte buffer: feeds print one per item.
-    public static func rfc2822(_ date: Date) -> String {
+    public static func rfc2822(_ date: Date) -> String { fixedWidth(date, zone: "+0000") }
+
+    /// `Tue, 05 Mar 2024 10:00:00 GMT`, HTTP's IMF-fixdate (RFC 9110 §5.6.7):
+    /// every answer's `Last-Modified` (Foundation's `DateFormatter` made a
+    /// quarter of a cached page's time).
+    public static func imfFixdate(_ date: Date) -> String { fixedWidth(date, zone: "GMT") }
+
+    private static func fixedWidth(_ date: Date, zone: String) -> String {
         let t = parts(date)
-        var bytes = [UInt8](repeating: 0x20, count: 31)
+        var bytes = [UInt8](repeating: 0x20, count: 26 + zone.utf8.count)
         func put(_ text: String, at offset: Int) {
             for (index, byte) in text.utf8.enumerated() { bytes[offset + index] = byte }
         }
@@ -71,7 +78,7 @@ public enum DateText {
         digits(t.tm_min, at: 20, count: 2)
         bytes[22] = UInt8(ascii: ":")
         digits(t.tm_sec, at: 23, count: 2)
-        put("+0000", at: 26)
+        put(zone, at: 26)
         return String(decoding: bytes, as: UTF8.self)
     }
 

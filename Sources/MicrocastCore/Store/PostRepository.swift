@@ -42,6 +42,8 @@ public protocol PostRepository: Sendable {
     /// Categories of published posts, most used first.
     func categories() async throws -> [String]
     /// Changes whenever anything a page or feed shows changes (posts, media,
-    /// renditions, settings); one cheap read, so caches can check it per request.
+    /// renditions, settings); cheap, so caches can check it per request. The
+    /// SQLite store keeps it for up to 50 ms: a change committed through the
+    /// same store is seen at once, one made by another process within 50 ms.
     func contentStamp() async throws -> String
 }
