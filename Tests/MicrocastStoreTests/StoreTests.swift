@@ -61,6 +61,31 @@ struct StoreTests {
         }
     }
 
+    @Test("the content stamp moves at once for a change made through the same store, and soon for one made by another process")
+    func contentStampSeesChanges() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("microcast-stamp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("site.sqlite").path
+        let serving = try SQLiteStore(path: path)
+        let other = try SQLiteStore(path: path)
+        func note(_ slug: String) -> Post { Post(slug: slug, properties: ["content": [.string(slug)]], published: now) }
+
+        let first = try await serving.contentStamp()
+        #expect(try await serving.contentStamp() == first)
+        _ = try await serving.create(note("here"), mediaIds: [], jobs: { _ in [] })
+        let second = try await serving.contentStamp()
+        #expect(second != first, "a change through the same store is seen by the next read")
+
+        _ = try await other.create(note("elsewhere"), mediaIds: [], jobs: { _ in [] })
+        let deadline = ContinuousClock.now + .seconds(30)
+        var third = try await serving.contentStamp()
+        while third == second && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            third = try await serving.contentStamp()
+        }
+        #expect(third != second, "a change by another connection is seen once the reading is old")
+    }
+
     @Test("a renewed lease keeps the job with its worker", arguments: StoreKind.allCases)
     func renew(kind: StoreKind) async throws {
         try await kind.with { store in
