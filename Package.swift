@@ -56,6 +56,7 @@ let package = Package(
             providers: [.apt(["libvips-dev"])]
         ),
         .systemLibrary(name: "CGumbo", pkgConfig: "gumbo", providers: [.apt(["libgumbo-dev"])]),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(
@@ -74,6 +75,8 @@ let package = Package(
         .target(name: "MediaEngine", dependencies: ["MediaModel", "CFFmpeg", "CVips", "CVipsShim"], swiftSettings: fuzzed),
         // Media jobs as pipelines of named steps over the engine.
         .target(name: "MediaKit", dependencies: ["MediaModel", "MediaEngine"], swiftSettings: fuzzed),
+        // Media decoding in sandboxed child processes (seccomp, rlimits), and their pool.
+        .target(name: "MediaSandbox", dependencies: ["MediaKit", "MediaModel", "CSeccomp"]),
         // HTML parsed as browsers do (Gumbo), sanitised; Markdown (cmark-gfm);
         // XML (feeds, exports) read with libxml2.
         .target(name: "HTMLKit", dependencies: ["CGumbo", "CCmark", "CLibXML2"], swiftSettings: fuzzed),
@@ -120,7 +123,7 @@ let package = Package(
         .target(
             name: "MicrocastApp",
             dependencies: [
-                "MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "CMalloc",
+                "MediaKit", "MediaEngine", "MediaModel", "MediaSandbox", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "CMalloc",
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -151,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "microcast",
             dependencies: [
-                "MediaKit", "MediaModel", "MicrocastCore", "MicrocastApp", "MicrocastHTTP",
+                "MediaKit", "MediaEngine", "MediaModel", "MediaSandbox", "MicrocastCore", "MicrocastApp", "MicrocastHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -178,7 +178,8 @@ func buildRouter(_ configuration: ServerConfiguration, services: MicrocastServic
         queue: store,
         settings: store,
         authenticator: authenticator,
-        trustedProxies: Set(configuration.trustedProxies)
+        trustedProxies: Set(configuration.trustedProxies),
+        mediaIsUp: { await services.mediaIsUp() }
     ).addRoutes(to: api)
 
     return router

@@ -9,6 +9,7 @@ struct Microcast: AsyncParsableCommand {
             Serve.self, Ingest.self, Watch.self, Export.self, TokenCommand.self, OwnerCommand.self, SiteCommand.self, ShowCommand.self,
             Probe.self, WorkerCommand.self, StoreCommand.self, MentionsCommand.self, StatsCommand.self, SyndicateCommand.self,
             FediverseCommand.self, ImportCommand.self, FollowCommand.self, UnfollowCommand.self, FollowingCommand.self, MediaCommand.self,
+            MediaChildCommand.self,
         ]
     )
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MediaModel
+import MediaSandbox
 import MicrocastApp
 import MicrocastCore
 import MicrocastHTTP
@@ -55,6 +56,13 @@ struct Serve: AsyncParsableCommand {
             """
     )
     var mediaBaseURL: String?
+    @Option(
+        help: """
+            Child processes that inspect uploads, each in a sandbox (no network, memory and CPU limits), so a \
+            decoder that a file crashes costs a child, not the server; 0 inspects in this process.
+            """
+    )
+    var mediaChildren = 2
 
     func run() async throws {
         var limits = MediaLimits()
@@ -70,6 +78,11 @@ struct Serve: AsyncParsableCommand {
             authorName: author
         )
         if let workers { services.workerThreads = max(0, workers) }
+        if mediaChildren > 0 {
+            // This same executable, as the kernel knows it (not as it was typed).
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            services.mediaChildren = MediaChildPool.Configuration(executable: executable, size: mediaChildren)
+        }
         do {
             services.mediaStore = try mediaStore.map { try MediaStoreLocation(parsing: $0) }
         } catch {

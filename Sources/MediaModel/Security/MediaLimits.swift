@@ -1,6 +1,6 @@
 /// Limits checked from headers (or file sizes) before any expensive work
 /// starts, and held again on what actually decodes.
-public struct MediaLimits: Sendable, Equatable {
+public struct MediaLimits: Sendable, Equatable, Codable {
     /// Pixels in one photo or one video frame.
     public var maxPixels: Int
     public var maxUploadBytes: Int64

@@ -1,6 +1,7 @@
 import Foundation
 import MediaKit
 import MediaModel
+import MediaSandbox
 import MicrocastCore
 import NIOPosix
 
@@ -16,6 +17,9 @@ package struct MediaIntake: Sendable {
     /// Photo decodes wait here for memory they cannot stream.
     package let budget: DecodeBudget
     /// Publish photos' locations (the owner's choice); off by default.
+    /// Where uploads are inspected: sandboxed child processes (`serve`), or
+    /// this process when nil (tests, the CLI's own files).
+    package var children: MediaChildPool?
     package var keepLocation = false
     /// Whether audio and video get a transcript job with their processing (`--transcribe-model`).
     package var transcribes = false
@@ -38,8 +42,14 @@ package struct MediaIntake: Sendable {
         // real file. One that takes longer was made to, and the upload (which
         // waits for it) is refused rather than held.
         let control = JobControl(deadline: .now + MediaIntake.inspectionTime)
+        let children = self.children
         let result: Result<MediaProbe, MediaError> = try await threadPool.runImageWork {
-            Result { () throws(MediaError) in try Inspector.inspect(path: path, limits: limits, budget: budget, control: control) }
+            Result { () throws(MediaError) in
+                if let children {
+                    return try children.inspect(path: path, limits: limits, seconds: MediaIntake.inspectionTime.milliseconds / 1000)
+                }
+                return try Inspector.inspect(path: path, limits: limits, budget: budget, control: control)
+            }
         }
         let probe: MediaProbe
         switch result {

@@ -3,6 +3,7 @@ import Logging
 import MediaEngine
 import MediaKit
 import MediaModel
+import MediaSandbox
 import MicrocastCore
 import MicrocastPostgres
 import MicrocastStore
@@ -102,6 +103,17 @@ public struct MicrocastServices: Sendable {
         var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
         intake.transcripts = store
         intake.keepLocation = configuration.keepLocation
+        if let children = configuration.mediaChildren {
+            var events = MediaChildPool.Events()
+            let metrics = configuration.metrics
+            events.started = { metrics.mediaChildStarted() }
+            events.ended = { metrics.mediaChildEnded() }
+            events.crashed = { [logger] reason in
+                metrics.mediaChildRestarted()
+                logger.warning("a media child died; it is replaced", metadata: ["reason": "\(reason)"])
+            }
+            intake.children = MediaChildPool(children, events: events)
+        }
         intake.transcribes = configuration.transcriber.model != .off
         let artwork = ShowArtworkStore(library: library, threadPool: requestPool, settings: store)
         let publishing = Publishing(posts: store, ingests: store, accounts: store, intake: intake, urls: urls)
@@ -227,6 +239,13 @@ public struct MicrocastServices: Sendable {
             logger: logger,
             channelBook: ChannelBook(store: store)
         )
+    }
+
+    /// Whether uploads can be inspected: a media child starts and answers
+    /// (always, when this process inspects them itself).
+    public func mediaIsUp() async -> Bool {
+        guard let children = intake.children else { return true }
+        return (try? await requestPool.runIfActive { children.isUp() }) ?? false
     }
 
     /// Where this process counts requests, jobs and fetches.

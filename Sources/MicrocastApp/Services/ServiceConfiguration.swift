@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MediaModel
+import MediaSandbox
 import MicrocastCore
 
 /// What every Microcast process is built from: where its data lives, how it
@@ -71,6 +72,8 @@ public struct ServiceConfiguration: Sendable {
     /// How episodes and videos are transcribed (`--transcribe-model`, `--transcriber-python`);
     /// `TranscriptionModel.off` queues no transcripts.
     public var transcriber = Transcriber(model: .bundled)
+    /// Sandboxed child processes that inspect uploads (`serve`); nil inspects in this process.
+    public var mediaChildren: MediaChildPool.Configuration?
     /// Where requests, jobs and fetches are counted; `serve` gives a Prometheus registry.
     public var metrics: ServiceMetrics = .none
     /// The time scheduled posts are published by: the clock, except in tests that move it on.

@@ -5,13 +5,15 @@ import MicrocastCore
 import NIOCore
 
 /// What the operator's tools read: `/metrics` in Prometheus's text format,
-/// and `/ready`, whether this process can serve (its store answers).
+/// and `/ready`, whether this process can serve (its store and media children answer).
 struct OperatorController: Sendable {
     let metrics: ServiceMetrics
     let queue: any JobQueue
     let settings: any SettingsRepository
     let authenticator: Authenticator
     let trustedProxies: Set<String>
+    /// Whether uploads can be inspected (the media children answer).
+    let mediaIsUp: @Sendable () async -> Bool
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("/metrics") { request, context in try await metricsPage(request, context) }
@@ -48,12 +50,16 @@ struct OperatorController: Sendable {
         return AddressPolicy.Address(client).map(AddressPolicy.isLoopback) == true
     }
 
-    /// 200 when the store answers, 503 with what is down when it does not.
+    /// 200 when the store and the media children answer, 503 with what is down when not.
     func ready() async throws -> Response {
         let storeUp = (try? await settings.settings()) != nil
-        let body = try JSONSerialization.data(withJSONObject: ["store": storeUp ? "up" : "down"], options: [.sortedKeys])
+        let mediaUp = await mediaIsUp()
+        let body = try JSONSerialization.data(
+            withJSONObject: ["store": storeUp ? "up" : "down", "media": mediaUp ? "up" : "down"],
+            options: [.sortedKeys]
+        )
         return Response(
-            status: storeUp ? .ok : .serviceUnavailable,
+            status: storeUp && mediaUp ? .ok : .serviceUnavailable,
             headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
         )
