@@ -57,6 +57,8 @@ let package = Package(
         ),
         .systemLibrary(name: "CGumbo", pkgConfig: "gumbo", providers: [.apt(["libgumbo-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        // Landlock's three system calls; no library, the kernel's ABI only.
+        .systemLibrary(name: "CLandlock"),
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(
@@ -76,7 +78,7 @@ let package = Package(
         // Media jobs as pipelines of named steps over the engine.
         .target(name: "MediaKit", dependencies: ["MediaModel", "MediaEngine"], swiftSettings: fuzzed),
         // Media decoding in sandboxed child processes (seccomp, rlimits), and their pool.
-        .target(name: "MediaSandbox", dependencies: ["MediaKit", "MediaModel", "CSeccomp"]),
+        .target(name: "MediaSandbox", dependencies: ["MediaKit", "MediaModel", "CSeccomp", "CLandlock"], swiftSettings: fuzzed),
         // HTML parsed as browsers do (Gumbo), sanitised; Markdown (cmark-gfm);
         // XML (feeds, exports) read with libxml2.
         .target(name: "HTMLKit", dependencies: ["CGumbo", "CCmark", "CLibXML2"], swiftSettings: fuzzed),
@@ -165,8 +167,8 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: [
-                "MediaKit", "MediaEngine", "MediaModel", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "MicrocastApp", "MicrocastHTTP",
-                "TestSupport",
+                "MediaKit", "MediaEngine", "MediaModel", "MediaSandbox", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "MicrocastApp",
+                "MicrocastHTTP", "TestSupport",
             ],
             path: "Benchmarks/Bench"
         ),
@@ -180,7 +182,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz",
-            dependencies: ["FuzzHarnesses", "MediaModel"],
+            dependencies: ["FuzzHarnesses", "MediaEngine", "MediaModel", "MediaSandbox"],
             path: "Fuzz/Driver",
             swiftSettings: fuzzed,
             linkerSettings: fuzzing ? [.unsafeFlags(["-sanitize=address"])] : []
@@ -190,7 +192,7 @@ let package = Package(
         // The application without the HTTP layer: no Hummingbird in its tests either.
         .testTarget(
             name: "MicrocastAppTests",
-            dependencies: ["MicrocastApp", "MicrocastCore", "MicrocastStore", "MediaModel", "TestSupport"]
+            dependencies: ["MicrocastApp", "MicrocastCore", "MicrocastStore", "MediaKit", "MediaModel", "MediaSandbox", "TestSupport"]
         ),
         .testTarget(name: "MediaKitTests", dependencies: ["MediaKit", "MediaEngine", "MediaModel", "TestSupport"]),
         .testTarget(name: "MicrocastCoreTests", dependencies: ["MicrocastCore", "MediaModel", "TestSupport"]),

@@ -1,11 +1,15 @@
 import Foundation
+import MediaKit
+import MediaModel
+import MediaSandbox
 import Synchronization
 import TestSupport
 
 /// The mutated-media campaign (`scripts/fuzz-media`): for every format we
 /// accept, `perFormat` damaged copies of a file the suite makes, each run by a
-/// child process built with AddressSanitizer (`fuzz media`) through
-/// inspection and the full job of its kind, under a time limit of `seconds`.
+/// media child built with AddressSanitizer (`fuzz media-child`, driven by a
+/// `MediaChildPool` as the server drives its own) through inspection, the
+/// public copy and the full job of its kind, under a time limit of `seconds`.
 /// A child that crashes, that the sanitizer stops, or that outlives the limit
 /// is a finding: its input is kept under `test-artifacts/fuzz-media/` beside
 /// its log, and the command fails. Exits non-zero on any finding.
@@ -118,35 +122,34 @@ struct Trial {
         let original = (try? Data(contentsOf: fixture.file)).map { [UInt8]($0) } ?? []
         let (bytes, applied) = mutate ? mutator.mutate(original, fileExtension: fixture.format) : (original, [])
         let input = folder.appendingPathComponent("mutant.\(fixture.format)")
-        let output = folder.appendingPathComponent("out.json")
         let errors = folder.appendingPathComponent("err.log")
         var result = TrialResult(format: fixture.format, mutations: applied.map(\.rawValue))
         do {
             try Data(bytes).write(to: input)
-            // The child's own limit stops its jobs; `timeout` is the backstop
-            // that turns a step that never ends into a finding, not a stall.
-            let presets = repository.appendingPathComponent("Presets").path
-            let status = try runChild(
-                ["timeout", "-s", "KILL", String(seconds * 3), child, "media", presets, String(seconds), input.path],
-                output: output,
-                errors: errors
-            )
-            let log = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-            let line = (try? Data(contentsOf: output)) ?? Data()
-            if log.contains("ERROR: AddressSanitizer") || log.contains("ERROR: LeakSanitizer") || log.contains("runtime error:") {
+            FileManager.default.createFile(atPath: errors.path, contents: nil)
+            let log = try FileHandle(forWritingTo: errors)
+            defer { try? log.close() }
+            let observed = ChildObservations()
+            var configuration = childConfiguration(child, errors: log)
+            // As the server's: it reads its input's folder, and writes in the renditions beneath it.
+            configuration.files = Sandbox.Files(readable: [folder.path], writable: [folder.appendingPathComponent("renditions").path])
+            configuration.environment["TMPDIR"] = folder.appendingPathComponent("renditions").path
+            let pool = MediaChildPool(configuration, events: observed.events)
+            defer { pool.shutdown() }
+            let started = ContinuousClock.now
+            let (outcome, reason) = Self.process(input, in: folder, pool: pool, seconds: Double(seconds))
+            let elapsed = started.duration(to: .now)
+            result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            result.outcome = outcome
+            result.reason = reason
+            result.peakKilobytes = observed.peak
+            let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            if text.contains("ERROR: AddressSanitizer") || text.contains("ERROR: LeakSanitizer") || text.contains("runtime error:") {
                 result.finding = .sanitizer
-            } else if status == 137 {
-                result.finding = .hang
-            } else if status != 0 {
+            } else if observed.crashed {
                 result.finding = .crash
-            } else if let report = try? JSONDecoder().decode(ChildReport.self, from: line) {
-                result.outcome = report.outcome
-                result.reason = report.reason
-                result.seconds = report.seconds
-                result.peakKilobytes = report.peakKilobytes
-                if report.outcome == "timeout" { result.finding = .timeout }
-            } else {
-                result.finding = .crash
+            } else if outcome == "timeout" {
+                result.finding = .timeout
             }
             if let finding = result.finding {
                 let kept = artifacts.appendingPathComponent("\(finding.rawValue)-\(name).\(fixture.format)")
@@ -160,33 +163,92 @@ struct Trial {
         return result
     }
 
-    /// Runs a process to its end, its output and errors into files; returns its exit status.
-    func runChild(_ arguments: [String], output: URL, errors: URL) throws -> Int32 {
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = try FileHandle(forWritingTo: errors)
-        var environment = ProcessInfo.processInfo.environment
+    /// The campaign's child: the sanitized build's `media-child`, one per
+    /// trial, inside the same sandbox as the server's but without the
+    /// address-space limit (AddressSanitizer reserves terabytes it never
+    /// touches), its standard error into the trial's log, and no second try
+    /// after a crash (a crash is the finding).
+    func childConfiguration(_ child: String, errors: FileHandle) -> MediaChildPool.Configuration {
+        var configuration = MediaChildPool.Configuration(executable: URL(fileURLWithPath: child), size: 1)
+        configuration.limits.memoryBytes = 0
+        configuration.errors = errors
+        configuration.crashLoopLimit = 1
         // Leaks are `scripts/leaks`'s job; here the allocator must fail
-        // softly so a huge declared size is a refusal, not an abort.
-        environment["ASAN_OPTIONS"] = "detect_leaks=0:allocator_may_return_null=1"
-        environment["VIPS_WARNING"] = "0"
-        process.environment = environment
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        // softly so a huge declared size is a refusal, not an abort. The
+        // sandbox refuses execve, so the report is not symbolized here.
+        configuration.environment["ASAN_OPTIONS"] = "detect_leaks=0:allocator_may_return_null=1:symbolize=0"
+        configuration.environment["VIPS_WARNING"] = "0"
+        return configuration
+    }
+
+    /// The file through everything the server does with an upload of it,
+    /// in the child: inspection, the location-free public copy, and the
+    /// processing job of its kind, under one time limit.
+    static func process(_ input: URL, in folder: URL, pool: MediaChildPool, seconds: Double) -> (outcome: String, reason: String?) {
+        let control = JobControl(deadline: .now + .seconds(seconds))
+        let presets: Presets
+        do {
+            presets = try Presets.load(from: repository.appendingPathComponent("Presets"))
+        } catch {
+            return ("refused", "presets: \(error)")
+        }
+        let renditions = folder.appendingPathComponent("renditions", isDirectory: true)
+        try? FileManager.default.removeItem(at: renditions)
+        try? FileManager.default.createDirectory(at: renditions, withIntermediateDirectories: true)
+        do throws(MediaError) {
+            let probe = try pool.inspect(path: input.path, limits: MediaLimits(), seconds: seconds)
+            let format = MediaFormat.withMIMEType(probe.mimeType) ?? (try? Prober.sniff(path: input.path)) ?? nil
+            if let format, RemoveLocation.isNeeded(for: probe) {
+                let copy = renditions.appendingPathComponent(".public-copy.tmp")
+                _ = try pool.removeLocation(from: input.path, format: format, to: copy, control: control)
+            }
+            switch probe.kind {
+            case .photo:
+                _ = try pool.photoRenditions(from: input.path, preset: presets.photo, folder: renditions, stem: "trial", control: control)
+            case .audio:
+                _ = try pool.podcastAudio(
+                    from: input.path,
+                    into: renditions,
+                    preset: presets.audio,
+                    tags: AudioTags(title: "Trial"),
+                    cover: nil,
+                    limits: MediaLimits(),
+                    control: control
+                )
+            case .video:
+                _ = try pool.webVideo(
+                    from: input.path,
+                    into: renditions,
+                    preset: presets.video,
+                    posterEncodings: presets.photo.encodings,
+                    limits: MediaLimits(),
+                    stem: "trial",
+                    control: control
+                )
+            case .text:
+                break
+            }
+            return ("processed", nil)
+        } catch {
+            if case .interrupted(let why) = error { return ("timeout", why) }
+            return ("refused", error.description)
+        }
     }
 }
 
-/// What `fuzz media` prints.
-struct ChildReport: Decodable {
-    var outcome: String
-    var reason: String?
-    var seconds: Double
-    var peakKilobytes: Int?
+/// What a trial's pool said of its child: whether it died, and its peak memory.
+final class ChildObservations: Sendable {
+    private let state = Mutex((crashed: false, peak: Int?.none))
+
+    var crashed: Bool { state.withLock { $0.crashed } }
+    var peak: Int? { state.withLock { $0.peak } }
+
+    var events: MediaChildPool.Events {
+        var events = MediaChildPool.Events()
+        events.crashed = { [self] _ in state.withLock { $0.crashed = true } }
+        events.answered = { [self] peak in state.withLock { $0.peak = max($0.peak ?? 0, peak) } }
+        return events
+    }
 }
 
 struct TrialResult {

@@ -109,9 +109,19 @@ final class ServerUnderTest: @unchecked Sendable {
         return (post.status, upload.seconds + post.seconds, upload.location, post.location)
     }
 
-    /// The server's resident memory now, in megabytes.
+    /// The service's resident memory now, in megabytes: the server's and
+    /// its children's (the media children decode in their own processes).
     var residentMB: Double {
-        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let server = process.processIdentifier
+        let children = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter { pid in
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            return status.split(separator: "\n").contains("PPid:\t\(server)")
+        }
+        return ([server] + children).map(Self.residentMB(of:)).reduce(0, +)
+    }
+
+    static func residentMB(of pid: Int32) -> Double {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
     }

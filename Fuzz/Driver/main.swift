@@ -1,6 +1,8 @@
 import Foundation
 import FuzzHarnesses
+import MediaEngine
 import MediaModel
+import MediaSandbox
 
 #if canImport(Glibc)
 import Glibc
@@ -12,19 +14,23 @@ import Glibc
 
 let arguments = CommandLine.arguments
 
-// `fuzz media PRESETS SECONDS FILE` runs one file through the media jobs
-// (`MediaTrial`) and prints its report as one JSON line: the child that
-// `scripts/fuzz-media` starts for each mutant.
-if arguments.count == 5, arguments[1] == "media", let seconds = Double(arguments[3]) {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("media-trial-\(getpid())")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let presets = try Presets.load(from: URL(fileURLWithPath: arguments[2]))
-    var report = MediaTrial.run(path: arguments[4], presets: presets, seconds: seconds, scratch: scratch)
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    report.peakKilobytes = usage.ru_maxrss
-    print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
+// `fuzz media-child [--memory-bytes N] [--cpu-seconds N] [--niceness N]`:
+// the server's media child (`ChildLoop`, inside the `Sandbox`), built with
+// AddressSanitizer; `scripts/fuzz-media` drives it through a
+// `MediaChildPool`, as the server drives its own.
+if arguments.count > 1, arguments[1] == "media-child" {
+    var limits = Sandbox.Limits()
+    var files = Sandbox.Files()
+    for (name, value) in zip(arguments.dropFirst(2), arguments.dropFirst(3)) {
+        if name == "--memory-bytes", let bytes = Int(value) { limits.memoryBytes = bytes }
+        if name == "--cpu-seconds", let seconds = Int(value) { limits.cpuSeconds = seconds }
+        if name == "--readable" { files.readable.append(value) }
+        if name == "--writable" { files.writable.append(value) }
+    }
+    try Sandbox.enter(limits, files: files.readable.isEmpty && files.writable.isEmpty ? nil : files)
+    FFmpeg.configure(verbose: false)
+    try Vips.start()
+    ChildLoop.run()
     exit(0)
 }
 

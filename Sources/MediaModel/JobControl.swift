@@ -45,6 +45,12 @@ public final class JobControl: Sendable {
         }
     }
 
+    /// Takes how far the whole job is, 0 to 1, from elsewhere (a media child's progress lines).
+    public func carry(_ fraction: Double) {
+        let clamped = min(1, max(0, fraction.isFinite ? fraction : 0))
+        state.withLock { $0.done = max($0.done, Int(clamped * 1000)) }
+    }
+
     /// Reports how far the current step is, 0 to 1 (a decode loop: the time decoded of the duration).
     public func report(_ fraction: Double) {
         let clamped = min(1, max(0, fraction.isFinite ? fraction : 0))

@@ -1,33 +1,83 @@
+import Foundation
+import MediaKit
 import MediaModel
 
 /// What the server asks a media child, one JSON line each way. The child is
-/// given paths it may read and answers with values; the server checks what
-/// comes back as it would anything a stranger sent (see `MediaChildPool`).
+/// given paths it may read and a folder it may write in, and answers with
+/// values; the server checks what comes back as it would anything a stranger
+/// sent (see `MediaChildPool`).
 public struct ChildRequest: Codable, Sendable {
-    /// What the child is asked to do with the file.
-    public enum Work: String, Codable, Sendable {
-        /// `Inspector.inspect`: the probe of an upload that passed every check.
-        case inspect
-    }
-
-    public var work: Work
+    public var work: ChildWork
+    /// The file to read: an upload, or an original.
     public var path: String
-    public var limits: MediaLimits
     /// Seconds the work may take before the child stops it itself.
     public var seconds: Double
 
-    public init(work: Work, path: String, limits: MediaLimits, seconds: Double) {
+    public init(work: ChildWork, path: String, seconds: Double) {
         self.work = work
         self.path = path
-        self.limits = limits
         self.seconds = seconds
     }
 }
 
-/// A child's answer: a probe, or the media error it met, by kind and words.
+/// The work a child does on one file: the server's every decode of media it
+/// did not make. Files it writes go under temporary names into `folder`,
+/// which the server then checks and renames into place.
+public enum ChildWork: Codable, Sendable {
+    /// `Inspector.inspect`: the probe of an upload that passed every check.
+    case inspect(limits: MediaLimits)
+    /// `RemoveLocation.copy` to `destination` (a temporary name the server renames).
+    case removeLocation(format: MediaFormat, destination: String)
+    /// `PhotoRenditions.make`; each rendition written into `folder` under a temporary name that starts `.stem-`.
+    case photo(preset: PhotoPreset, folder: String, stem: String)
+    /// `PodcastAudio.make` into `folder`, with the show's artwork read from `cover`.
+    case audio(preset: AudioPreset, tags: AudioTags, cover: String?, limits: MediaLimits, folder: String)
+    /// `WebVideo.make` into `folder`; the poster's stills written there too.
+    case video(preset: VideoPreset, posterEncodings: [PhotoPreset.Encoding], limits: MediaLimits, folder: String, stem: String)
+    /// A stranger's author photo checked like an upload, cut square and written as JPEG to `destination`.
+    case avatar(limits: MediaLimits, size: Int, destination: String)
+
+    /// What the work is called in errors.
+    var name: String {
+        switch self {
+        case .inspect: "inspect"
+        case .removeLocation: "public copy"
+        case .photo: "photo renditions"
+        case .audio: "episode audio"
+        case .video: "web video"
+        case .avatar: "author photo"
+        }
+    }
+}
+
+/// A still (a photo rendition or a poster frame) a child wrote to a file.
+public struct StillFile: Codable, Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var format: PhotoPreset.Format
+    public var file: URL
+    public var byteCount: Int64
+}
+
+/// What a child made of the file, by the work it was asked for.
+public enum ChildMade: Codable, Sendable {
+    case probe(MediaProbe)
+    case publicCopy(RemoveLocation.Method)
+    case photo(stills: [StillFile], placeholder: String?)
+    case audio(PodcastAudioResult)
+    case video(files: [EncodedVideo], poster: [StillFile], placeholder: String?)
+    case avatar(byteCount: Int64)
+}
+
+/// A child's line: how far it is (while it works), or at the end what it
+/// made or the media error it met, and its peak memory so far.
 public struct ChildAnswer: Codable, Sendable {
-    public var probe: MediaProbe?
+    public var made: ChildMade?
     public var error: ChildError?
+    /// 0 to 1, on the lines a job's child sends while it works.
+    public var progress: Double?
+    /// The child's peak resident memory, kilobytes (`ru_maxrss`).
+    public var peakKilobytes: Int?
 
     /// A `MediaError` as it crosses the pipe.
     public struct ChildError: Codable, Sendable, Equatable {
@@ -35,13 +85,15 @@ public struct ChildAnswer: Codable, Sendable {
         public var message: String
     }
 
-    init(probe: MediaProbe) {
-        self.probe = probe
-        error = nil
+    init(made: ChildMade) {
+        self.made = made
+    }
+
+    init(progress: Double) {
+        self.progress = progress
     }
 
     init(error: MediaError) {
-        probe = nil
         let kind: String
         switch error {
         case .unsupported: kind = "unsupported"

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MediaKit
 import MediaModel
 import Synchronization
 
@@ -21,7 +22,18 @@ public final class MediaChildPool: Sendable {
         /// Children at once: the most inspections that run together.
         public var size: Int
         public var limits = Sandbox.Limits()
+        /// The folders the children may open files in (beside the system's); nil leaves files unrestricted.
+        public var files: Sandbox.Files?
         public var environment: [String: String] = ProcessInfo.processInfo.environment
+        /// Where the children's standard error goes; this process's when nil.
+        public var errors: FileHandle?
+        /// Times a job's child may die on one file before the job fails: a
+        /// decoder bug the file sets off happens every time; anything else
+        /// (the machine's memory, a signal from outside) seldom twice.
+        public var crashLoopLimit = 3
+        /// The children's nice value: a job's children yield the CPU to the
+        /// request path (the child sets it on itself before it starts a thread).
+        public var niceness: Int32 = 0
 
         public init(executable: URL, size: Int) {
             self.executable = executable
@@ -34,6 +46,8 @@ public final class MediaChildPool: Sendable {
         public var started: @Sendable () -> Void = {}
         public var ended: @Sendable () -> Void = {}
         public var crashed: @Sendable (_ reason: String) -> Void = { _ in }
+        /// A child's peak resident memory, kilobytes, as it answered.
+        public var answered: @Sendable (_ peakKilobytes: Int) -> Void = { _ in }
 
         public init() {}
     }
@@ -61,12 +75,136 @@ public final class MediaChildPool: Sendable {
 
     /// `Inspector.inspect` in a child: the probe, or why the file was refused.
     public func inspect(path: String, limits: MediaLimits, seconds: Double) throws(MediaError) -> MediaProbe {
-        let request = ChildRequest(work: .inspect, path: path, limits: limits, seconds: seconds)
-        let answer = try exchange(request, timeout: seconds + 10)
-        if let error = answer.mediaError { throw error }
-        guard let probe = answer.probe else { throw .engine("the media child answered neither a probe nor an error") }
+        let control = JobControl(deadline: .now + .milliseconds(Int64(seconds * 1000)))
+        guard case .probe(let probe) = try run(.inspect(limits: limits), on: path, control: control, tries: 1) else {
+            throw .engine("the media child answered something other than a probe")
+        }
         try Self.check(probe, limits: limits)
         return probe
+    }
+
+    /// `RemoveLocation.copy` in a child, written to `destination` (a temporary name the caller renames).
+    public func removeLocation(
+        from path: String,
+        format: MediaFormat,
+        to destination: URL,
+        control: JobControl
+    ) throws(MediaError)
+        -> RemoveLocation.Method
+    {
+        let work = ChildWork.removeLocation(format: format, destination: destination.path)
+        guard case .publicCopy(let method) = try run(work, on: path, control: control, tries: 1) else {
+            throw .engine("the media child answered something other than a public copy")
+        }
+        try Self.checkFile(destination, in: destination.deletingLastPathComponent(), byteCount: nil)
+        return method
+    }
+
+    /// `PhotoRenditions.make` in a child: its stills, in files under temporary names in `folder`.
+    public func photoRenditions(
+        from path: String,
+        preset: PhotoPreset,
+        folder: URL,
+        stem: String,
+        control: JobControl
+    ) throws(MediaError)
+        -> (stills: [StillFile], placeholder: String?)
+    {
+        let work = ChildWork.photo(preset: preset, folder: folder.path, stem: stem)
+        guard case .photo(let stills, let placeholder) = try run(work, on: path, control: control, tries: configuration.crashLoopLimit) else {
+            throw .engine("the media child answered something other than photo renditions")
+        }
+        try Self.checkFiles(stills.map { ($0.file, $0.byteCount) }, in: folder)
+        try Self.check(stills, against: preset.encodings.map(\.format))
+        return (stills, placeholder.flatMap(Self.colour))
+    }
+
+    /// `PodcastAudio.make` in a child: its files under temporary names in `folder`.
+    public func podcastAudio(
+        from path: String,
+        into folder: URL,
+        preset: AudioPreset,
+        tags: AudioTags,
+        cover: URL?,
+        limits: MediaLimits,
+        control: JobControl
+    ) throws(MediaError) -> PodcastAudioResult {
+        let work = ChildWork.audio(preset: preset, tags: tags, cover: cover?.path, limits: limits, folder: folder.path)
+        guard case .audio(let result) = try run(work, on: path, control: control, tries: configuration.crashLoopLimit) else {
+            throw .engine("the media child answered something other than episode audio")
+        }
+        try Self.checkFiles(result.files.map { ($0.temporaryFile, $0.byteCount) }, in: folder)
+        let asked = Set(preset.encodings.map(\.name))
+        guard result.files.allSatisfy({ asked.contains($0.encoding.name) && $0.duration.isFinite && $0.duration >= 0 }) else {
+            throw .engine("the media child answered audio files it was not asked for")
+        }
+        return result
+    }
+
+    /// `WebVideo.make` in a child: its files and poster stills under temporary names in `folder`.
+    public func webVideo(
+        from path: String,
+        into folder: URL,
+        preset: VideoPreset,
+        posterEncodings: [PhotoPreset.Encoding],
+        limits: MediaLimits,
+        stem: String,
+        control: JobControl
+    ) throws(MediaError) -> (files: [EncodedVideo], poster: [StillFile], placeholder: String?) {
+        let work = ChildWork.video(preset: preset, posterEncodings: posterEncodings, limits: limits, folder: folder.path, stem: stem)
+        guard case .video(let files, let poster, let placeholder) = try run(work, on: path, control: control, tries: configuration.crashLoopLimit)
+        else {
+            throw .engine("the media child answered something other than web video")
+        }
+        try Self.checkFiles(files.map { ($0.temporaryFile, $0.byteCount) } + poster.map { ($0.file, $0.byteCount) }, in: folder)
+        try Self.check(poster, against: posterEncodings.map(\.format))
+        guard files.allSatisfy({ $0.width > 0 && $0.height > 0 && $0.width <= 1 << 14 && $0.height <= 1 << 14 && $0.duration.isFinite }) else {
+            throw .engine("the media child answered impossible video files")
+        }
+        return (files, poster, placeholder.flatMap(Self.colour))
+    }
+
+    /// A stranger's author photo checked and cut square in a child, written to `destination`.
+    public func avatar(from path: String, limits: MediaLimits, size: Int, to destination: URL, seconds: Double) throws(MediaError) {
+        let control = JobControl(deadline: .now + .milliseconds(Int64(seconds * 1000)))
+        guard
+            case .avatar(let byteCount) = try run(
+                .avatar(limits: limits, size: size, destination: destination.path),
+                on: path,
+                control: control,
+                tries: 1
+            )
+        else { throw .engine("the media child answered something other than an author photo") }
+        try Self.checkFile(destination, in: destination.deletingLastPathComponent(), byteCount: byteCount)
+    }
+
+    /// Runs `work` in a child; a child that dies is replaced and the work
+    /// tried again, `tries` times in all, before the file is called the cause.
+    func run(_ work: ChildWork, on path: String, control: JobControl, tries: Int) throws(MediaError) -> ChildMade {
+        var deaths: [String] = []
+        while true {
+            let seconds = control.deadline.map { max(0, ContinuousClock.now.duration(to: $0).timeInterval) } ?? 24 * 3600
+            let request = ChildRequest(work: work, path: path, seconds: seconds)
+            let answer: ChildAnswer
+            do {
+                answer = try exchange(request, control: control, timeout: seconds + 10)
+            } catch {
+                deaths.append(error.reason)
+                guard deaths.count < tries, !control.shouldStop else {
+                    let times = deaths.count == 1 ? "" : " \(deaths.count) times"
+                    throw .unreadable("the file crashed the decoder\(times) (\(error.reason))")
+                }
+                continue
+            }
+            if let error = answer.mediaError { throw error }
+            guard let made = answer.made else { throw .engine("the media child answered neither a result nor an error") }
+            return made
+        }
+    }
+
+    /// A child died on the request.
+    struct ChildDeath: Error {
+        var reason: String
     }
 
     /// A child's probe held to the limits the child was given: a child that
@@ -81,32 +219,68 @@ public final class MediaChildPool: Sendable {
         }
     }
 
-    func exchange(_ request: ChildRequest, timeout: Double) throws(MediaError) -> ChildAnswer {
+    /// Stills of the formats asked for, with possible sizes.
+    static func check(_ stills: [StillFile], against formats: [ImageFormat]) throws(MediaError) {
+        guard stills.allSatisfy({ formats.contains($0.format) && $0.width > 0 && $0.height > 0 && $0.width <= 1 << 14 && $0.height <= 1 << 14 })
+        else { throw .engine("the media child answered impossible stills") }
+    }
+
+    /// A placeholder colour is `#rrggbb` and nothing else (it is written into pages).
+    static func colour(_ text: String) -> String? {
+        text.utf8.count == 7 && text.first == "#" && text.dropFirst().allSatisfy(\.isHexDigit) ? text : nil
+    }
+
+    static func checkFiles(_ files: [(URL, Int64)], in folder: URL) throws(MediaError) {
+        for (file, byteCount) in files { try checkFile(file, in: folder, byteCount: byteCount) }
+    }
+
+    /// A file a child says it wrote: directly in the folder it was given,
+    /// under a hidden temporary name, a regular file (not a link to one
+    /// elsewhere), of the size it claims.
+    static func checkFile(_ file: URL, in folder: URL, byteCount: Int64?) throws(MediaError) {
+        let name = file.lastPathComponent
+        guard file.deletingLastPathComponent().standardizedFileURL.path == folder.standardizedFileURL.path, name.hasPrefix("."),
+            name != ".", name != ".."
+        else { throw .engine("the media child answered a file outside its folder") }
+        var status = stat()
+        guard lstat(file.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw .engine("the media child answered a file that is not there")
+        }
+        if let byteCount, Int64(status.st_size) != byteCount { throw .engine("the media child answered a file of another size") }
+    }
+
+    /// One request and its answer, with any progress lines between carried
+    /// to `control`; a child still working when `control` says stop is
+    /// killed (its files are left to the temporaries' sweep).
+    func exchange(_ request: ChildRequest, control: JobControl, timeout: Double) throws(ChildDeath) -> ChildAnswer {
         let line: Data
         do {
             line = try JSONEncoder().encode(request) + Data([UInt8(ascii: "\n")])
         } catch {
-            throw .engine("the request could not be written")
+            return ChildAnswer(error: .engine("the request could not be written"))
         }
-        let result: Result<Data, ChildFailure>
+        let result: Result<ChildAnswer, ChildFailure>
         do {
-            result = try withChild { child in child.exchange(line, timeout: timeout) }
+            result = try withChild { child in child.exchange(line, control: control, timeout: timeout) }
         } catch {
-            throw .engine("no media child could be started: \(error)")
+            return ChildAnswer(error: .engine("no media child could be started: \(error)"))
         }
         switch result {
-        case .success(let bytes):
-            guard let answer = try? JSONDecoder().decode(ChildAnswer.self, from: bytes) else {
-                throw .engine("the media child's answer could not be read")
-            }
+        case .success(let answer):
+            if let peak = answer.peakKilobytes { events.answered(peak) }
             return answer
         case .failure(.timedOut):
-            throw .interrupted("the file took more than \(Int(timeout)) s to read")
+            return ChildAnswer(error: .interrupted("the \(request.work.name) took more than \(Int(timeout)) s"))
+        case .failure(.stopped):
+            let why = control.deadline.map { ContinuousClock.now >= $0 } == true ? "ran past its time limit" : "stopped"
+            return ChildAnswer(error: .interrupted("the \(request.work.name) \(why)"))
         case .failure(.died(let reason)):
             events.crashed(reason)
-            throw .unreadable("the file crashed the decoder (\(reason))")
+            throw ChildDeath(reason: reason)
+        case .failure(.unreadable):
+            return ChildAnswer(error: .engine("the media child's answer could not be read"))
         case .failure(.tooLong):
-            throw .engine("the media child answered more than \(Self.largestAnswer) bytes")
+            return ChildAnswer(error: .engine("the media child answered more than \(Self.largestAnswer) bytes"))
         }
     }
 
@@ -177,7 +351,7 @@ public final class MediaChildPool: Sendable {
 
     enum ChildFailure: Error {
         case died(String)
-        case timedOut, tooLong
+        case timedOut, stopped, tooLong, unreadable
     }
 
     /// One child process and its two pipes.
@@ -194,38 +368,52 @@ public final class MediaChildPool: Sendable {
             process.arguments =
                 configuration.arguments + [
                     "--memory-bytes", "\(configuration.limits.memoryBytes)", "--cpu-seconds", "\(configuration.limits.cpuSeconds)",
+                    "--niceness", "\(configuration.niceness)",
                 ]
+                + (configuration.files.map { files in
+                    files.readable.flatMap { ["--readable", $0] } + files.writable.flatMap { ["--writable", $0] }
+                } ?? [])
             process.environment = configuration.environment
             process.standardInput = input
             process.standardOutput = output
-            process.standardError = FileHandle.standardError
+            process.standardError = configuration.errors ?? FileHandle.standardError
             try process.run()
             events.started()
         }
 
         var isRunning: Bool { process.isRunning }
 
-        /// Writes the request and reads one answer line, within `timeout` seconds.
-        func exchange(_ line: Data, timeout: Double) -> Result<Data, ChildFailure> {
+        /// Writes the request and reads lines until the answer, within
+        /// `timeout` seconds, carrying progress lines to `control`.
+        func exchange(_ line: Data, control: JobControl, timeout: Double) -> Result<ChildAnswer, ChildFailure> {
             let writing = input.fileHandleForWriting.fileDescriptor
             let written = line.withUnsafeBytes { write(writing, $0.baseAddress, $0.count) }
             guard written == line.count else { return .failure(.died(reason())) }
             let reading = output.fileHandleForReading.fileDescriptor
             let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-            var answer = Data()
+            var pending = Data()
             var buffer = [UInt8](repeating: 0, count: 65_536)
+            let decoder = JSONDecoder()
             while true {
                 let left = deadline - ContinuousClock.now
                 guard left > .zero else { return .failure(.timedOut) }
+                // Its own deadline stops the work in the child; this stops a child that does not.
+                if control.shouldStop { return .failure(.stopped) }
                 var descriptor = pollfd(fd: reading, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&descriptor, 1, Int32(min(left.timeInterval * 1000, 1000)))
+                let ready = poll(&descriptor, 1, Int32(min(left.timeInterval * 1000, 250)))
                 if ready < 0 && errno != EINTR { return .failure(.died(reason())) }
                 guard ready > 0 else { continue }
                 let count = read(reading, &buffer, buffer.count)
                 if count <= 0 { return .failure(.died(reason())) }
-                answer.append(contentsOf: buffer[0..<count])
-                if let end = answer.firstIndex(of: UInt8(ascii: "\n")) { return .success(answer[..<end]) }
-                if answer.count > MediaChildPool.largestAnswer { return .failure(.tooLong) }
+                pending.append(contentsOf: buffer[0..<count])
+                while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let text = pending[pending.startIndex..<end]
+                    pending = Data(pending[(end + 1)...])
+                    guard let answer = try? decoder.decode(ChildAnswer.self, from: text) else { return .failure(.unreadable) }
+                    guard answer.made == nil && answer.error == nil, let progress = answer.progress else { return .success(answer) }
+                    control.carry(progress)
+                }
+                if pending.count > MediaChildPool.largestAnswer { return .failure(.tooLong) }
             }
         }
 
@@ -244,9 +432,12 @@ public final class MediaChildPool: Sendable {
             guard !ended else { return }
             ended = true
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            // The pipes first: anything still holding their other ends (a
+            // process the child started) then ends too, instead of blocking
+            // on a pipe nobody reads while we wait.
             try? input.fileHandleForWriting.close()
             try? output.fileHandleForReading.close()
+            process.waitUntilExit()
             events.ended()
         }
     }

@@ -12,4 +12,19 @@ struct Microcast: AsyncParsableCommand {
             MediaChildCommand.self,
         ]
     )
+
+    static func main() async {
+        // Before the first await: a media child enters its sandbox while it has one thread.
+        MediaChildCommand.runIfAsked()
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -59,7 +59,8 @@ struct Serve: AsyncParsableCommand {
     @Option(
         help: """
             Child processes that inspect uploads, each in a sandbox (no network, memory and CPU limits), so a \
-            decoder that a file crashes costs a child, not the server; 0 inspects in this process.
+            decoder that a file crashes costs a child, not the server; media jobs get one more child per worker \
+            thread. 0 decodes everything in this process (not for production).
             """
     )
     var mediaChildren = 2
@@ -78,11 +79,7 @@ struct Serve: AsyncParsableCommand {
             authorName: author
         )
         if let workers { services.workerThreads = max(0, workers) }
-        if mediaChildren > 0 {
-            // This same executable, as the kernel knows it (not as it was typed).
-            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            services.mediaChildren = MediaChildPool.Configuration(executable: executable, size: mediaChildren)
-        }
+        if mediaChildren > 0 { services.mediaChildren = .thisExecutable(size: mediaChildren) }
         do {
             services.mediaStore = try mediaStore.map { try MediaStoreLocation(parsing: $0) }
         } catch {

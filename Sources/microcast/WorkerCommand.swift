@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MediaSandbox
 import MicrocastApp
 import ServiceLifecycle
 
@@ -24,6 +25,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds a job stays with a worker that stops answering before another worker takes it.") var lease: Double = 120
     @Flag(name: .customLong("allow-private-fetch"), help: "Let Webmention fetches reach loopback and private addresses (tests only).")
     var allowPrivateFetch = false
+    @Flag(help: "Decode media in this process instead of sandboxed child processes (not for production).")
+    var noMediaChildren = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -40,6 +43,9 @@ struct WorkerCommand: AsyncParsableCommand {
             jobLease: lease
         )
         configuration.allowPrivateFetch = allowPrivateFetch
+        // The children that strangers' author photos are decoded in; the
+        // media jobs get their own pool, one child per job thread.
+        if !noMediaChildren { configuration.mediaChildren = .thisExecutable(size: 1) }
         configuration.transcriber = transcription.transcriber
         syndication.apply(to: &configuration)
         let services = try await MicrocastServices.start(configuration, logger: logger)

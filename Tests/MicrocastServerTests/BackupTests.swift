@@ -27,16 +27,9 @@ struct BackupTests {
         let logs = try Fixtures.folder()
         let token = try await Microcast.run(["token", "create", "--data", data.path, "--scope", "create media"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let (port, reservation) = try reservePort()
-        close(reservation)
-        let server = try Microcast.Running(
-            ["serve", "--data", data.path, "--port", "\(port)", "--base-url", "http://127.0.0.1:\(port)"],
-            log: logs.appendingPathComponent("serve.log")
-        )
+        let (server, web) = try await Microcast.serve(data: data, log: logs.appendingPathComponent("serve.log"))
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
-        let store = try await MicrocastServices.openStore(.embedded(in: data), connections: 1)
-        let web = TestSite(base: "http://127.0.0.1:\(port)", data: data, store: store, databaseArguments: [])
-        try await web.waitUntilUp()
+        let store = web.store
 
         // A photo before the load: its files must come back with the backup.
         let folder = try Fixtures.folder()
@@ -108,7 +101,7 @@ struct BackupTests {
         let (newPort, newReservation) = try reservePort()
         close(newReservation)
         let second = try Microcast.Running(
-            ["serve", "--data", restored.path, "--port", "\(newPort)", "--base-url", "http://127.0.0.1:\(port)"],
+            ["serve", "--data", restored.path, "--port", "\(newPort)", "--base-url", web.base],
             log: logs.appendingPathComponent("restored.log")
         )
         defer { if second.process.isRunning { kill(second.process.processIdentifier, SIGKILL) } }
@@ -121,7 +114,7 @@ struct BackupTests {
         // made after it ended; the rest (made during it) either way.
         let kept = try await restoredStore.snapshot().posts.count
         #expect(kept >= before.count + 1 && kept <= afterwards + 1, "kept \(kept), before \(before.count), after \(afterwards)")
-        let local = { (url: String) in url.replacingOccurrences(of: "http://127.0.0.1:\(port)", with: "") }
+        let local = { (url: String) in url.replacingOccurrences(of: web.base, with: "") }
         for url in before {
             let page = try await site.get(local(url))
             #expect(page.status == .ok, "\(url): \(page.status)")

@@ -4,17 +4,25 @@ import MicrocastApp
 import TestSupport
 import Testing
 
-/// Uploads inspected in sandboxed child processes of the built binary: a file
+/// Media decoded in sandboxed child processes of the built binary: a file
 /// that crashes its child, or exhausts its memory, is refused with a reason
-/// while every other request goes on; the child is replaced; a child cannot
-/// open a socket.
+/// while every other request goes on; a job whose file crashes its child
+/// fails with that reason after the crash-loop limit while other jobs are
+/// done; children are replaced; a child cannot open a socket.
 @Suite("Media children")
 struct MediaChildTests {
-    @Test("a media child cannot open a socket")
+    @Test("a media child cannot open a socket, and enters its sandbox with one thread")
     func noNetwork() async throws {
-        let check = try await Microcast.run(["media-child", "--check"])
-        #expect(check.status == 0, "\(check.errors)")
-        #expect(check.output.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"socket": false}"#)
+        let check = try await Self.check([])
+        #expect(check["socket"] as? Bool == false)
+        #expect(check["threadsAtEntry"] as? Int == 1)
+    }
+
+    /// `media-child ARGUMENTS --check`: what its sandbox allows, as JSON.
+    static func check(_ arguments: [String]) async throws -> [String: Any] {
+        let outcome = try await Microcast.run(["media-child"] + arguments + ["--check"])
+        #expect(outcome.status == 0, "\(outcome.errors)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(outcome.output.utf8)) as? [String: Any], "\(outcome.output)")
     }
 
     @Test("a file that crashes its child, and one that exhausts its memory, are refused while pages and other uploads go on")
@@ -23,17 +31,14 @@ struct MediaChildTests {
         let logs = try Fixtures.folder()
         let token = try await Microcast.run(["token", "create", "--data", data.path, "--scope", "create media"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let (port, reservation) = try reservePort()
-        close(reservation)
-        let server = try Microcast.Running(
-            ["serve", "--data", data.path, "--port", "\(port)", "--media-children", "2"],
-            log: logs.appendingPathComponent("serve.log"),
-            environment: ["MICROCAST_TEST_TRIGGERS": "1"]
+        let (server, site) = try await Microcast.serve(
+            data: data,
+            ["--media-children", "2"],
+            environment: ["MICROCAST_TEST_TRIGGERS": "1"],
+            log: logs.appendingPathComponent("serve.log")
         )
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
-        let store = try await MicrocastServices.openStore(.embedded(in: data), connections: 1)
-        let site = TestSite(base: "http://127.0.0.1:\(port)", data: data, store: store, databaseArguments: [])
-        try await site.waitUntilUp()
+        let store = site.store
 
         let folder = try Fixtures.folder()
         let photo = try await Fixtures.sidewaysJPEGWithGPS(in: folder)
@@ -85,5 +90,100 @@ struct MediaChildTests {
         #expect(server.text.contains("a media child died"))
         await store.close()
         try await server.stop()
+    }
+
+    @Test("a job whose file crashes its child fails with that reason, while a photo, an episode and a clip are processed in children")
+    func crashedJob() async throws {
+        let data = try Fixtures.folder()
+        let logs = try Fixtures.folder()
+        let token = try await Microcast.run(["token", "create", "--data", data.path, "--scope", "create media"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let (server, site) = try await Microcast.serve(
+            data: data,
+            ["--media-children", "1", "--workers", "2"],
+            environment: ["MICROCAST_TEST_TRIGGERS": "1"],
+            log: logs.appendingPathComponent("serve.log")
+        )
+        defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
+
+        let folder = try Fixtures.folder()
+        let photo = try await Fixtures.sidewaysJPEGWithGPS(in: folder)
+        let doomed = folder.appendingPathComponent("doomed.jpg")
+        try (try Data(contentsOf: photo) + Data("MICROCAST-CRASH-THE-JOB".utf8)).write(to: doomed)
+        // Inspection and the public copy pass; only its job meets the crash.
+        let accepted = try await site.upload(doomed, token: token)
+        #expect(accepted.status == .created, "\(accepted.status) \(accepted.text)")
+        var ordinary: [URL] = [photo]
+        ordinary.append(try await Fixtures.tone(in: folder, seconds: 4))
+        ordinary.append(try await Fixtures.phoneVideo(in: folder))
+        for file in ordinary {
+            let upload = try await site.upload(file, token: token)
+            #expect(upload.status == .created, "\(file.lastPathComponent): \(upload.status) \(upload.text)")
+        }
+        // A page answers while the jobs run.
+        #expect(try await site.get("/").status == .ok)
+
+        let states = try await site.waitForJobs()
+        #expect(states.count == 4)
+        let media = try await site.store.snapshot().media
+        let failed = media.filter { $0.state == .failed }
+        #expect(failed.count == 1 && failed.first?.originalName == "doomed.jpg", "\(media.map { ($0.originalName, $0.state) })")
+        #expect(
+            failed.first?.failure?.contains("the file crashed the decoder 3 times") == true,
+            "\(failed.first?.failure ?? "no reason")\n\(server.text)"
+        )
+        // The others were made in children, and are served.
+        let ready = media.filter { $0.state == .ready }
+        #expect(Set(ready.map(\.kind)) == [.photo, .audio, .video], "\(media.map { ($0.kind, $0.state, $0.failure) })")
+        let renditions = try await site.store.snapshot().renditions
+        for item in ready {
+            let made = renditions.filter { $0.mediaId == item.id }
+            #expect(!made.isEmpty, "\(item.kind) has no renditions")
+            for rendition in made.prefix(2) {
+                let served = try await site.get("/media/r/\(rendition.fileName)")
+                #expect(served.status == .ok, "\(rendition.fileName): \(served.status)")
+            }
+        }
+        // The jobs' children run at the lower priority, and their pool is whole again.
+        var metrics = try await MetricsTests.scrape(site)
+        #expect(metrics.value("microcast_media_child_restarts_total") >= 3)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while metrics.value("microcast_media_children_up") < 3 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            metrics = try await MetricsTests.scrape(site)
+        }
+        #expect(metrics.value("microcast_media_children_up") >= 3, "\(metrics.samples.filter { $0.name.contains("child") })")
+        let niced = Self.children(of: server.process.processIdentifier).filter { $0.contains("--niceness 10") }
+        #expect(!niced.isEmpty, "\(Self.children(of: server.process.processIdentifier))")
+
+        // With the folders the server gave its children, a child reads the
+        // originals but not the database beside them (where Landlock is).
+        let given = try #require(niced.first).split(separator: " ").map(String.init).drop { $0 != "media-child" }.dropFirst()
+        let database = data.appendingPathComponent("microcast.sqlite").path
+        let original = try #require(media.first { $0.state == .ready && $0.kind == .photo }).fileName
+        let originalPath = try #require(
+            FileManager.default.enumerator(atPath: data.path)?.compactMap { $0 as? String }.first { $0.hasSuffix("originals/\(original)") }
+        )
+        let allowed = try await Self.check(Array(given) + ["--try-read", database, "--try-read", data.appendingPathComponent(originalPath).path])
+        let reads = try #require(allowed["read"] as? [String: Bool])
+        #expect(reads[data.appendingPathComponent(originalPath).path] == true, "\(allowed)")
+        if (allowed["landlock"] as? Int ?? 0) > 0 {
+            #expect(reads[database] == false, "\(allowed)")
+        }
+        await site.store.close()
+        try await server.stop()
+    }
+
+    /// The command lines of a process's children, from /proc.
+    static func children(of parent: pid_t) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> String? in
+            guard Int32(entry) != nil,
+                let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
+                status.split(separator: "\n").contains("PPid:\t\(parent)"),
+                let line = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(entry)/cmdline"))
+            else { return nil }
+            return String(decoding: line.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        }
     }
 }

@@ -3,7 +3,7 @@ import MediaEngine
 import MediaModel
 
 /// Tags written into every encoded episode file (ID3v2 in MP3, iTunes atoms in M4A).
-public struct AudioTags: Sendable, Equatable {
+public struct AudioTags: Codable, Sendable, Equatable {
     public var title: String
     public var artist: String
     /// The show's name.
@@ -22,7 +22,7 @@ public struct AudioTags: Sendable, Equatable {
 
 /// One encoded file, written under a temporary name; its size, duration and
 /// bit rate are read back from the file itself.
-public struct EncodedAudio: Sendable {
+public struct EncodedAudio: Codable, Sendable {
     public var encoding: AudioPreset.Encoding
     public var temporaryFile: URL
     public var byteCount: Int64
@@ -32,7 +32,7 @@ public struct EncodedAudio: Sendable {
 }
 
 /// Everything an episode's processing made: the files (still under temporary names), the loudness, chapters and peaks.
-public struct PodcastAudioResult: Sendable {
+public struct PodcastAudioResult: Codable, Sendable {
     public var source: Loudness
     /// The gain applied, dB.
     public var gain: Double

@@ -19,7 +19,7 @@ import MediaModel
 /// is served as uploaded.
 public enum RemoveLocation {
     /// How the public copy was made.
-    public enum Method: String, Sendable {
+    public enum Method: String, Codable, Sendable {
         /// Metadata segments or chunks dropped; pixels untouched.
         case lossless
         /// Decoded and encoded again without metadata.

@@ -3,7 +3,7 @@ import MediaEngine
 import MediaModel
 
 /// One encoded MP4, still under its temporary name.
-public struct EncodedVideo: Sendable {
+public struct EncodedVideo: Codable, Sendable {
     public var name: String
     public var temporaryFile: URL
     public var width: Int

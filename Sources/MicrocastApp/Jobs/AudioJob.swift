@@ -20,23 +20,38 @@ struct AudioJob: JobHandler {
         try await context.process(job) { item, control in
             let show = ShowSettings(stored: try await settings.settings(), site: try await site.info())
             let tags = Self.tags(for: item, show: show)
-            let cover = try Data(contentsOf: try await library.localFile(.rendition(try await artwork.fileName(for: show))))
+            let cover = try await library.localFile(.rendition(try await artwork.fileName(for: show)))
             let renditions = try await context.onMediaThread { try makeRenditions(for: item, tags: tags, cover: cover, control: control) }
             return .mediaProcessed(mediaId: item.id, renditions: renditions, placeholder: nil)
         }
     }
 
-    /// Blocking: decodes, filters and encodes with FFmpeg, then names each file by its content.
-    func makeRenditions(for item: MediaItem, tags: AudioTags, cover: Data?, control: JobControl) throws -> [Rendition] {
-        let result = try PodcastAudio.make(
-            from: library.original(item.fileName).path,
-            into: library.renditions,
-            preset: preset,
-            tags: tags,
-            cover: cover,
-            limits: limits,
-            control: control
-        )
+    /// Blocking: decodes, filters and encodes with FFmpeg (in a media child
+    /// when there are children), then names each file by its content.
+    func makeRenditions(for item: MediaItem, tags: AudioTags, cover: URL, control: JobControl) throws -> [Rendition] {
+        let original = library.original(item.fileName).path
+        let result =
+            if let children = context.children {
+                try children.podcastAudio(
+                    from: original,
+                    into: library.renditions,
+                    preset: preset,
+                    tags: tags,
+                    cover: cover,
+                    limits: limits,
+                    control: control
+                )
+            } else {
+                try PodcastAudio.make(
+                    from: original,
+                    into: library.renditions,
+                    preset: preset,
+                    tags: tags,
+                    cover: try Data(contentsOf: cover),
+                    limits: limits,
+                    control: control
+                )
+            }
         var renditions: [Rendition] = []
         do {
             for file in result.files {

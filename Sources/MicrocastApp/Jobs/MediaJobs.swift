@@ -1,6 +1,7 @@
 import Foundation
 import MediaKit
 import MediaModel
+import MediaSandbox
 import MicrocastCore
 import NIOPosix
 
@@ -17,6 +18,9 @@ package struct MediaJobContext: Sendable {
     let progress: ProgressBoard
     /// A job still running after this is stopped and tried again later.
     let timeLimit: Duration
+    /// Where the jobs decode: sandboxed child processes (`serve`, `worker`),
+    /// or this process's media threads when nil (tests, the CLI's own files).
+    var children: MediaChildPool?
 
     /// Runs `work` on the job's media item under its control; returns the item's new renditions.
     func process(_ job: Job, _ work: (MediaItem, JobControl) async throws -> JobResult) async throws -> JobDone {

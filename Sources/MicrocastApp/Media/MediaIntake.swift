@@ -183,14 +183,31 @@ package struct MediaIntake: Sendable {
     /// Writes the upload at `file` without its location under a temporary name in the public folder.
     package func locationFreeCopy(of file: URL, format: MediaFormat, for fileName: String) async throws -> URL {
         let destination = library.newPublicCopyPath(for: fileName)
-        let result: Result<RemoveLocation.Method, MediaError> = try await threadPool.runImageWork {
-            Result { () throws(MediaError) in try RemoveLocation.copy(from: file.path, format: format, to: destination) }
-        }
+        let result = try await removeLocation(from: file, format: format, to: destination, on: threadPool)
         if case .failure(let error) = result {
             try? FileManager.default.removeItem(at: destination)
             throw MicropubError(error)
         }
         return destination
+    }
+
+    /// `RemoveLocation.copy` in a media child if there are children, else on `threads`.
+    func removeLocation(
+        from file: URL,
+        format: MediaFormat,
+        to destination: URL,
+        on threads: NIOThreadPool
+    ) async throws
+        -> Result<RemoveLocation.Method, MediaError>
+    {
+        let children = self.children
+        let control = JobControl(deadline: .now + MediaIntake.inspectionTime)
+        return try await threads.runImageWork {
+            Result { () throws(MediaError) in
+                if let children { return try children.removeLocation(from: file.path, format: format, to: destination, control: control) }
+                return try RemoveLocation.copy(from: file.path, format: format, to: destination, control: control)
+            }
+        }
     }
 
     /// The file an upload's public URL serves, if it has been made: an upload
@@ -218,9 +235,7 @@ package struct MediaIntake: Sendable {
             let format = MediaFormat.withMIMEType(item.mimeType) ?? FormatSniffer.sniffFile(library.original(item.fileName).path)
         {
             let (original, destination) = (library.original(item.fileName), library.newPublicCopyPath(for: item.fileName))
-            let result: Result<RemoveLocation.Method, MediaError> = try await threads.runImageWork {
-                Result { () throws(MediaError) in try RemoveLocation.copy(from: original.path, format: format, to: destination) }
-            }
+            let result = try await removeLocation(from: original, format: format, to: destination, on: threads)
             if case .failure(let error) = result {
                 try? FileManager.default.removeItem(at: destination)
                 throw error

@@ -260,7 +260,7 @@ public struct MediaLibrary: Sendable {
 
     /// The one rename into the renditions folder: atomic, so readers see the
     /// old file or the whole new one; the temporary is removed if it fails.
-    private func moveIntoRenditions(_ temporary: URL, as name: String) throws {
+    func moveIntoRenditions(_ temporary: URL, as name: String) throws {
         guard rename(temporary.path, rendition(name).path) == 0 else {
             try? FileManager.default.removeItem(at: temporary)
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: rendition(name).path])

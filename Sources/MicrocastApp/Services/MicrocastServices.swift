@@ -103,7 +103,19 @@ public struct MicrocastServices: Sendable {
         var intake = MediaIntake(library: library, media: store, limits: configuration.limits, threadPool: requestPool, budget: budget)
         intake.transcripts = store
         intake.keepLocation = configuration.keepLocation
-        if let children = configuration.mediaChildren {
+        // Two pools of media children: the request path's (inspections and
+        // public copies, never behind a transcode) and the media jobs'.
+        var jobChildren: MediaChildPool?
+        if var children = configuration.mediaChildren {
+            // What the children may open: the media folders, never the
+            // database or anything else in the data folder. Their temporary
+            // files (libvips's, for images too large for memory) go where
+            // uploads arrive, which the sweep of abandoned temporaries empties.
+            children.files = Sandbox.Files(
+                readable: [library.originals.path],
+                writable: [library.uploads.path, library.renditions.path, library.publicCopies.path]
+            )
+            children.environment["TMPDIR"] = library.uploads.path
             var events = MediaChildPool.Events()
             let metrics = configuration.metrics
             events.started = { metrics.mediaChildStarted() }
@@ -113,6 +125,12 @@ public struct MicrocastServices: Sendable {
                 logger.warning("a media child died; it is replaced", metadata: ["reason": "\(reason)"])
             }
             intake.children = MediaChildPool(children, events: events)
+            if configuration.workerThreads > 0 {
+                var jobs = children
+                jobs.size = configuration.workerThreads
+                jobs.niceness = BackgroundPriority.niceness
+                jobChildren = MediaChildPool(jobs, events: events)
+            }
         }
         intake.transcribes = configuration.transcriber.model != .off
         let artwork = ShowArtworkStore(library: library, threadPool: requestPool, settings: store)
@@ -125,9 +143,11 @@ public struct MicrocastServices: Sendable {
             metrics: configuration.metrics
         )
         // Every kind of job, declared once, registered here.
-        let media = MediaJobContext(library: library, media: store, threadPool: mediaPool, progress: progress, timeLimit: configuration.jobTimeLimit)
+        var media = MediaJobContext(library: library, media: store, threadPool: mediaPool, progress: progress, timeLimit: configuration.jobTimeLimit)
+        media.children = jobChildren
         let presets = configuration.presets
-        let avatars = AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool)
+        var avatars = AvatarStore(fetcher: fetcher, library: library, limits: configuration.limits, budget: budget, threadPool: mediaPool)
+        avatars.children = intake.children
         let identity = FediverseIdentity(store: store, site: site, artwork: artwork)
         let sender = ActivitySender(fetcher: fetcher, identity: identity)
         let remoteActors = RemoteActors(sender: sender)

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import MicrocastApp
 import TestSupport
 
 /// The built `microcast` binary, run as users run it.
@@ -48,6 +50,33 @@ enum Microcast {
             output: try String(contentsOf: outputFile, encoding: .utf8),
             errors: try String(contentsOf: errorFile, encoding: .utf8)
         )
+    }
+
+    /// `serve` of the built binary over the embedded store in `data`, on a
+    /// free loopback port, with `arguments` added; returns once it answers,
+    /// with a `TestSite` that reads the same store. The caller stops both.
+    static func serve(
+        data: URL,
+        _ arguments: [String] = [],
+        environment: [String: String] = [:],
+        log: URL
+    ) async throws -> (server: Running, site: TestSite) {
+        let (port, reservation) = try reservePort()
+        close(reservation)
+        let server = try Running(
+            ["serve", "--data", data.path, "--port", "\(port)", "--base-url", "http://127.0.0.1:\(port)"] + arguments,
+            log: log,
+            environment: environment
+        )
+        do {
+            let store = try await MicrocastServices.openStore(.embedded(in: data), connections: 1)
+            let site = TestSite(base: "http://127.0.0.1:\(port)", data: data, store: store, databaseArguments: [])
+            try await site.waitUntilUp()
+            return (server, site)
+        } catch {
+            if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+            throw error
+        }
     }
 
     /// A long-running command (`serve`, `worker`, `watch`), its standard error in a log file.
