@@ -75,21 +75,38 @@ extension PostgresStore: JobQueue {
             if kinds.contains(where: { $0.subjectKind == .copy }) {
                 try await connection.execute("SELECT pg_advisory_xact_lock(\(Schema.copyClaimLockKey))", logger: logger)
             }
-            return try await connection.rows(
-                """
-                UPDATE jobs SET state = \(Job.State.running), attempts = attempts + 1, lease_owner = \(worker), lease_until = \(until), updated_at = \(now)
-                WHERE id = (
-                  SELECT id FROM jobs
-                  WHERE ((state = \(Job.State.queued) AND run_after <= \(now)) OR (state = \(Job.State.running) AND lease_until < \(now)))
-                    AND attempts < max_attempts AND kind = ANY(\(kindNames))
-                    AND NOT EXISTS (SELECT 1 FROM jobs AS other WHERE other.kind = jobs.kind AND other.subject = jobs.subject
-                      AND other.state = \(Job.State.running) AND other.id <> jobs.id AND other.lease_until >= \(now))
-                  ORDER BY run_after, id LIMIT 1
-                  FOR UPDATE SKIP LOCKED)
-                RETURNING \(unescaped: Self.jobColumns)
-                """,
+            // The claim must walk `jobs_ready` in order and stop at the first
+            // job it may take. Left to itself, the planner reads every ready
+            // job, checks each against the running ones and sorts them: on a
+            // table filled faster than autovacuum analyses it (a backlog of
+            // thousands) that was 10 ms a claim, growing with the queue
+            // (EXPLAIN ANALYZE, 2,000 jobs: 11.7 ms against 0.2 ms walking
+            // the index). These settings hold for this transaction only.
+            try await connection.execute(
+                "SELECT set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)",
                 logger: logger
-            ).first.map(Self.job)
+            )
+            // An abandoned job first (there are few, and theirs is the earlier
+            // turn), as on SQLite; else the earliest ready job.
+            for (state, due) in [(Job.State.running, "lease_until <"), (Job.State.queued, "run_after <=")] {
+                let claimed = try await connection.rows(
+                    """
+                    UPDATE jobs SET state = \(Job.State.running), attempts = attempts + 1, lease_owner = \(worker), lease_until = \(until), updated_at = \(now)
+                    WHERE id = (
+                      SELECT id FROM jobs
+                      WHERE state = \(state) AND \(unescaped: due) \(now)
+                        AND attempts < max_attempts AND kind = ANY(\(kindNames))
+                        AND NOT EXISTS (SELECT 1 FROM jobs AS other WHERE other.kind = jobs.kind AND other.subject = jobs.subject
+                          AND other.state = \(Job.State.running) AND other.id <> jobs.id AND other.lease_until >= \(now))
+                      ORDER BY run_after, id LIMIT 1
+                      FOR UPDATE SKIP LOCKED)
+                    RETURNING \(unescaped: Self.jobColumns)
+                    """,
+                    logger: logger
+                ).first.map(Self.job)
+                if let claimed { return claimed }
+            }
+            return nil
         }
     }
 
