@@ -74,7 +74,7 @@ let package = Package(
         // Values the media code and the domain share: kinds, formats, probes, presets, limits.
         .target(name: "MediaModel", swiftSettings: fuzzed),
         // The FFmpeg and libvips binding: the only Swift code that calls them.
-        .target(name: "MediaEngine", dependencies: ["MediaModel", "CFFmpeg", "CVips", "CVipsShim"], swiftSettings: fuzzed),
+        .target(name: "MediaEngine", dependencies: ["MediaModel", "CFFmpeg", "CVips", "CVipsShim", "CMalloc"], swiftSettings: fuzzed),
         // Media jobs as pipelines of named steps over the engine.
         .target(name: "MediaKit", dependencies: ["MediaModel", "MediaEngine"], swiftSettings: fuzzed),
         // Media decoding in sandboxed child processes (seccomp, rlimits), and their pool.
@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "MicrocastApp",
             dependencies: [
-                "MediaKit", "MediaEngine", "MediaModel", "MediaSandbox", "MicrocastCore", "MicrocastStore", "MicrocastPostgres", "CMalloc",
+                "MediaKit", "MediaEngine", "MediaModel", "MediaSandbox", "MicrocastCore", "MicrocastStore", "MicrocastPostgres",
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -10,6 +10,7 @@
 import Foundation
 import Glibc
 import Logging
+import MediaEngine
 import MicrocastApp
 import MicrocastCore
 import NIOPosix

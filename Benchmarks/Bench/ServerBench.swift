@@ -109,8 +109,11 @@ final class ServerUnderTest: @unchecked Sendable {
         return (post.status, upload.seconds + post.seconds, upload.location, post.location)
     }
 
-    /// The service's resident memory now, in megabytes: the server's and
-    /// its children's (the media children decode in their own processes).
+    /// The service's memory now, in megabytes: the proportional set size
+    /// (PSS) of the server and its children (the media children decode in
+    /// their own processes). Resident sizes added up would count the
+    /// libraries they share once per process (50 MB a child); PSS divides
+    /// each shared page among the processes that map it.
     var residentMB: Double {
         let server = process.processIdentifier
         let children = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter { pid in
@@ -121,8 +124,8 @@ final class ServerUnderTest: @unchecked Sendable {
     }
 
     static func residentMB(of pid: Int32) -> Double {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        let rollup = (try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)) ?? ""
+        let line = rollup.split(separator: "\n").first { $0.hasPrefix("Pss:") } ?? ""
         return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
     }
 
@@ -255,9 +258,9 @@ func uploadsBenchmark() throws {
     let small = photo(folder, "photo-5mb.jpg", size: "4096x2730", seed: 1)
     let large = (0..<8).map { photo(folder, "photo-16mp-\($0).jpg", size: "4896x3264", seed: $0 * 5) }
 
-    // Side by side: uploads inspected in sandboxed media children (the
-    // default) and in the server itself, what the children cost.
-    for (label, arguments) in [("media children", [String]()), ("inspected in the server", ["--media-children", "0"])] {
+    // Side by side: uploads and jobs decoded in sandboxed media children
+    // (the default) and in the server itself: what the children cost.
+    for (label, arguments) in [("media children", [String]()), ("decoded in the server", ["--media-children", "0"])] {
         print("— \(label)")
         let server = try ServerUnderTest(name: "uploads", extraArguments: arguments)
         defer { server.stop() }

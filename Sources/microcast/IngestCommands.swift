@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Logging
 import MediaModel
+import MediaSandbox
 import MicrocastApp
 import Synchronization
 
@@ -37,6 +38,9 @@ struct IngestOptions: ParsableArguments {
         configuration.writesPosts = true
         configuration.allowPrivateFetch = allowPrivateFetch
         configuration.transcriber = transcription.transcriber
+        // Files from a folder may come from anyone (a synced folder, an
+        // imported feed): decoded in sandboxed children, as `serve` does.
+        configuration.mediaChildren = .thisExecutable(size: concurrency)
         return try await MicrocastServices.start(configuration, logger: logger)
     }
 }

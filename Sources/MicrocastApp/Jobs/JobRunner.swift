@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MediaEngine
 import MicrocastCore
 import ServiceLifecycle
 
