@@ -27,16 +27,7 @@ struct MediaChildTests {
 
     @Test("a file that crashes its child, and one that exhausts its memory, are refused while pages and other uploads go on")
     func crashedChildren() async throws {
-        let data = try Fixtures.folder()
-        let logs = try Fixtures.folder()
-        let token = try await Microcast.run(["token", "create", "--data", data.path, "--scope", "create media"]).output
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let (server, site) = try await Microcast.serve(
-            data: data,
-            ["--media-children", "2"],
-            environment: ["MICROCAST_TEST_TRIGGERS": "1"],
-            log: logs.appendingPathComponent("serve.log")
-        )
+        let (server, site, token) = try await Self.serve(["--media-children", "2"])
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
         let store = site.store
 
@@ -94,16 +85,7 @@ struct MediaChildTests {
 
     @Test("a job whose file crashes its child fails with that reason, while a photo, an episode and a clip are processed in children")
     func crashedJob() async throws {
-        let data = try Fixtures.folder()
-        let logs = try Fixtures.folder()
-        let token = try await Microcast.run(["token", "create", "--data", data.path, "--scope", "create media"]).output
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let (server, site) = try await Microcast.serve(
-            data: data,
-            ["--media-children", "1", "--workers", "2"],
-            environment: ["MICROCAST_TEST_TRIGGERS": "1"],
-            log: logs.appendingPathComponent("serve.log")
-        )
+        let (server, site, token) = try await Self.serve(["--media-children", "1", "--workers", "2"])
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
 
         let folder = try Fixtures.folder()
@@ -159,6 +141,7 @@ struct MediaChildTests {
         // With the folders the server gave its children, a child reads the
         // originals but not the database beside them (where Landlock is).
         let given = try #require(niced.first).split(separator: " ").map(String.init).drop { $0 != "media-child" }.dropFirst()
+        let data = site.data
         let database = data.appendingPathComponent("microcast.sqlite").path
         let original = try #require(media.first { $0.state == .ready && $0.kind == .photo }).fileName
         let originalPath = try #require(
@@ -172,6 +155,20 @@ struct MediaChildTests {
         }
         await site.store.close()
         try await server.stop()
+    }
+
+    /// `serve` with the test triggers armed, and a token that may upload.
+    static func serve(_ arguments: [String]) async throws -> (server: Microcast.Running, site: TestSite, token: String) {
+        let data = try Fixtures.folder()
+        let token = try await Microcast.run(["token", "create", "--data", data.path, "--scope", "create media"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let (server, site) = try await Microcast.serve(
+            data: data,
+            arguments,
+            environment: ["MICROCAST_TEST_TRIGGERS": "1"],
+            log: try Fixtures.folder().appendingPathComponent("serve.log")
+        )
+        return (server, site, token)
     }
 
     /// The command lines of a process's children, from /proc.
