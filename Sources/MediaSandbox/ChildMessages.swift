@@ -18,6 +18,12 @@ public struct ChildRequest: Codable, Sendable {
         self.path = path
         self.seconds = seconds
     }
+
+    /// The files the work reads: the file, and an episode's cover.
+    var inputs: [String] {
+        if case .audio(_, _, let cover?, _, _) = work { return [path, cover] }
+        return [path]
+    }
 }
 
 /// The work a child does on one file: the server's every decode of media it

@@ -31,6 +31,12 @@ public final class MediaChildPool: Sendable {
         /// decoder bug the file sets off happens every time; anything else
         /// (the machine's memory, a signal from outside) seldom twice.
         public var crashLoopLimit = 3
+        /// A new child for every request, able to read only that request's
+        /// input files (beside `files`), ended after it answers: a decoder
+        /// that one file subverts never sees another's. For the jobs, whose
+        /// seconds of work dwarf a child's start; the request path keeps
+        /// its children warm.
+        public var childPerRequest = false
         /// The children's nice value: a job's children yield the CPU to the
         /// request path (the child sets it on itself before it starts a thread).
         public var niceness: Int32 = 0
@@ -261,7 +267,7 @@ public final class MediaChildPool: Sendable {
         }
         let result: Result<ChildAnswer, ChildFailure>
         do {
-            result = try withChild { child in child.exchange(line, control: control, timeout: timeout) }
+            result = try withChild(reading: request.inputs) { child in child.exchange(line, control: control, timeout: timeout) }
         } catch {
             return ChildAnswer(error: .engine("no media child could be started: \(error)"))
         }
@@ -287,11 +293,11 @@ public final class MediaChildPool: Sendable {
     /// Runs `body` with a child of its own: an idle one, or one started now.
     /// A child `body` found dead or stuck is dropped, and the next one starts
     /// after a wait that doubles with each death in a row (up to 5 s).
-    func withChild<T>(_ body: (Child) -> Result<T, ChildFailure>) throws -> Result<T, ChildFailure> {
+    func withChild<T>(reading inputs: [String] = [], _ body: (Child) -> Result<T, ChildFailure>) throws -> Result<T, ChildFailure> {
         slots.wait()
         defer { slots.signal() }
         let child: Child
-        let reused = idle.withLock { $0.popLast() }
+        let reused = configuration.childPerRequest ? nil : idle.withLock { $0.popLast() }
         if let reused, reused.isRunning {
             child = reused
         } else {
@@ -306,13 +312,17 @@ public final class MediaChildPool: Sendable {
                 let due = since + wait
                 if ContinuousClock.now < due { Thread.sleep(forTimeInterval: (due - ContinuousClock.now).timeInterval) }
             }
-            child = try Child(configuration, events: events)
+            child = try Child(configuration, reading: configuration.childPerRequest ? inputs : [], events: events)
         }
         let result = body(child)
         switch result {
         case .success:
             crashes.withLock { $0 = (0, .now) }
-            idle.withLock { $0.append(child) }
+            if configuration.childPerRequest {
+                child.end()
+            } else {
+                idle.withLock { $0.append(child) }
+            }
         case .failure(let failure):
             child.end()
             if case .died = failure {
@@ -329,6 +339,7 @@ public final class MediaChildPool: Sendable {
     /// Starts a child in place of one that died, after the crash loop's wait,
     /// so the pool is whole again before the next upload asks.
     private func replace(after crashesInARow: Int) {
+        guard !configuration.childPerRequest else { return }
         let wait = Double(min(5000, 100 << min(crashesInARow - 1, 6))) / 1000
         DispatchQueue.global().asyncAfter(deadline: .now() + wait) { [self] in
             guard let child = try? Child(configuration, events: events) else { return }
@@ -362,7 +373,8 @@ public final class MediaChildPool: Sendable {
         let events: Events
         private var ended = false
 
-        init(_ configuration: Configuration, events: Events) throws {
+        /// - Parameter inputs: files it may read besides the configuration's folders.
+        init(_ configuration: Configuration, reading inputs: [String] = [], events: Events) throws {
             self.events = events
             process.executableURL = configuration.executable
             process.arguments =
@@ -371,7 +383,7 @@ public final class MediaChildPool: Sendable {
                     "--niceness", "\(configuration.niceness)",
                 ]
                 + (configuration.files.map { files in
-                    files.readable.flatMap { ["--readable", $0] } + files.writable.flatMap { ["--writable", $0] }
+                    (files.readable + inputs).flatMap { ["--readable", $0] } + files.writable.flatMap { ["--writable", $0] }
                 } ?? [])
             process.environment = configuration.environment
             process.standardInput = input

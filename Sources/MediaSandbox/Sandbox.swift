@@ -28,7 +28,7 @@ public enum Sandbox {
     /// cannot open at all, so a decoder subverted by a file cannot copy them
     /// into what it writes.
     public struct Files: Sendable, Codable, Equatable {
-        /// Folders whose files it reads (originals, uploads).
+        /// Folders whose files it reads, or single files (a job's original).
         public var readable: [String]
         /// Folders it reads and writes files in (renditions, public copies, its temporary folder).
         public var writable: [String]
@@ -137,7 +137,11 @@ public enum Sandbox {
                 throw Refused(description: "landlock: \(path): \(String(cString: strerror(errno)))")
             }
             defer { close(folder) }
-            guard microcast_landlock_allow(ruleset, folder, rights & handled) == 0 else {
+            // A rule on a file takes only the rights a file has (a folder's are refused as invalid).
+            var status = stat()
+            let isFolder = fstat(folder, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+            let fileRights = execute | writeFile | readFile | truncate | (1 << 15)
+            guard microcast_landlock_allow(ruleset, folder, rights & handled & (isFolder ? ~0 : fileRights)) == 0 else {
                 throw Refused(description: "landlock rule for \(path): \(String(cString: strerror(errno)))")
             }
         }

@@ -126,9 +126,13 @@ public struct MicrocastServices: Sendable {
             }
             intake.children = MediaChildPool(children, events: events)
             if configuration.workerThreads > 0 {
+                // A child per job, reading only that job's original (and
+                // the show's artwork): no other original, with its location.
                 var jobs = children
                 jobs.size = configuration.workerThreads
                 jobs.niceness = BackgroundPriority.niceness
+                jobs.childPerRequest = true
+                jobs.files = Sandbox.Files(readable: [], writable: [library.uploads.path, library.renditions.path])
                 jobChildren = MediaChildPool(jobs, events: events)
             }
         }
