@@ -6,14 +6,16 @@ import Synchronization
 
 /// Media children: processes of this same executable (`microcast
 /// media-child`), each in the `Sandbox`, that decode what strangers upload
-/// so a decoder bug costs a child, never the server with its store and
-/// sessions. A dead child is replaced (after a wait that grows while
-/// children keep dying); the request it was serving fails with "the file
-/// crashed the decoder". Answers are checked like any stranger's input:
-/// bounded in size, decoded strictly, and held to the limits again.
+/// (inspection, public copies, the media jobs, author photos) so a decoder
+/// bug costs a child, never the server with its store and sessions. A dead
+/// child is replaced (after a wait that grows while children keep dying);
+/// the request it was serving fails with "the file crashed the decoder",
+/// after `crashLoopLimit` tries for a job. Answers are checked like any
+/// stranger's input: bounded in size, decoded strictly, held to the limits
+/// again, and every file they name checked where it lies.
 ///
-/// `inspect` blocks its thread while the child works: call it from a thread
-/// pool, as the in-process inspection was.
+/// Every call blocks its thread while the child works: call it from a
+/// thread pool, as the in-process decoding was.
 public final class MediaChildPool: Sendable {
     /// Which executable to start, how many at once, and their limits.
     public struct Configuration: Sendable {

@@ -105,11 +105,15 @@ struct MediaChildTests {
         // A page answers while the jobs run.
         #expect(try await site.get("/").status == .ok)
         // Each job has a child of its own, at the lower priority, started for it.
-        var jobChild: String?
-        let watching = ContinuousClock.now + .seconds(120)
-        while jobChild == nil && ContinuousClock.now < watching {
-            jobChild = Self.children(of: server.process.processIdentifier).first { $0.contains("--niceness 10") }
-            if jobChild == nil { try await Task.sleep(for: .milliseconds(5)) }
+        // Watched from a thread of its own: a job's child lives only as long as its job.
+        let serverID = server.process.processIdentifier
+        let jobChild = try await Fixtures.offPool { () -> String? in
+            let watching = ContinuousClock.now + .seconds(120)
+            while ContinuousClock.now < watching {
+                if let found = Self.children(of: serverID).first(where: { $0.contains("--niceness 10") }) { return found }
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            return nil
         }
 
         let states = try await site.waitForJobs()
@@ -181,15 +185,15 @@ struct MediaChildTests {
         return (server, site, token)
     }
 
-    /// The command lines of a process's children, from /proc.
+    /// The command lines of a process's children: each of its threads
+    /// lists the children it started (`/proc/PID/task/TID/children`).
     static func children(of parent: pid_t) -> [String] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { entry -> String? in
-            guard Int32(entry) != nil,
-                let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
-                status.split(separator: "\n").contains("PPid:\t\(parent)"),
-                let line = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(entry)/cmdline"))
-            else { return nil }
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(parent)/task")) ?? []
+        let children = threads.flatMap { thread in
+            ((try? String(contentsOfFile: "/proc/\(parent)/task/\(thread)/children", encoding: .utf8)) ?? "").split(separator: " ")
+        }
+        return children.compactMap { child -> String? in
+            guard let line = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/cmdline")) else { return nil }
             return String(decoding: line.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
         }
     }
