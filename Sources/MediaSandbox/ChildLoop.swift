@@ -103,7 +103,7 @@ public enum ChildLoop {
         }
     }
 
-    /// Does the work in this process: what a child runs, and what a server without children runs itself.
+    /// Does the work in this process: what a child runs for each request.
     public static func make(_ work: ChildWork, from path: String, budget: DecodeBudget, control: JobControl) throws(MediaError) -> ChildMade {
         switch work {
         case .inspect(let limits):

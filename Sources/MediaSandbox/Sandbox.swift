@@ -109,6 +109,7 @@ public enum Sandbox {
     static let removeFile: UInt64 = 1 << 5
     static let makeRegular: UInt64 = 1 << 8
     static let truncate: UInt64 = 1 << 14
+    static let ioctlDevice: UInt64 = 1 << 15
 
     /// The Landlock ABI this kernel offers (0: none).
     public static var landlockVersion: Int32 { max(0, microcast_landlock_abi()) }
@@ -140,7 +141,7 @@ public enum Sandbox {
             // A rule on a file takes only the rights a file has (a folder's are refused as invalid).
             var status = stat()
             let isFolder = fstat(folder, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
-            let fileRights = execute | writeFile | readFile | truncate | (1 << 15)
+            let fileRights = execute | writeFile | readFile | truncate | ioctlDevice
             guard microcast_landlock_allow(ruleset, folder, rights & handled & (isFolder ? ~0 : fileRights)) == 0 else {
                 throw Refused(description: "landlock rule for \(path): \(String(cString: strerror(errno)))")
             }
